@@ -1,0 +1,43 @@
+# qualcode — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := codebooks/demo.sqlite
+
+.PHONY: run test check lint bench bench-suggest demo clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+$(DEMO): $(STAMP)
+	$(BIN)/qualcode --db $(DEMO) demo build
+
+demo: $(DEMO)
+
+run: $(DEMO)
+	$(BIN)/qualcode --db $(DEMO)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check qualcode tests
+	$(BIN)/ruff check qualcode tests
+
+check: lint test
+
+bench: $(STAMP)
+	$(BIN)/python -m qualcode.bench.run $(BENCH_ARGS)
+
+bench-suggest: $(STAMP)
+	$(BIN)/python -m qualcode.bench.suggest $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DEMO) $(DEMO)-wal $(DEMO)-shm .pytest_cache

@@ -1,0 +1,347 @@
+"""The audit log: every change, who made it, and how to revert it exactly.
+
+A writing session (``database.transaction``) carries an :class:`AuditContext`.
+Changes made through the ORM are captured automatically after each flush; bulk
+statements record their rows with :func:`record_rows` / :func:`record_update_many`.
+Each command becomes one :class:`~qualcode.models.AuditEntry` with row-level
+:class:`~qualcode.models.AuditChange` records (before/after as JSON), which is
+enough to undo and redo it exactly — ids, definitions and memos included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, event, insert, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import attributes
+from sqlmodel import Session
+
+from qualcode.errors import Conflict, QualcodeError
+from qualcode.models import DATA_TABLES, AuditChange, AuditEntry, utcnow
+
+_TABLES: dict[str, Table] = {m.__table__.name: m.__table__ for m in DATA_TABLES}  # type: ignore[attr-defined]
+_ORDER = {name: i for i, name in enumerate(_TABLES)}
+
+
+@dataclass
+class AuditContext:
+    command: str
+    coder: str
+    entry_id: int | None = None
+    seq: int = 0
+    summary: str = ""
+
+
+def attach(session: Session, *, command: str, coder: str) -> AuditContext:
+    ctx = AuditContext(command=command, coder=coder)
+    session.info["audit"] = ctx
+    return ctx
+
+
+def context(session: Session) -> AuditContext | None:
+    return session.info.get("audit")
+
+
+def set_summary(session: Session, summary: str) -> None:
+    ctx = context(session)
+    if ctx is not None:
+        ctx.summary = summary
+        if ctx.entry_id is not None:
+            session.connection().execute(
+                update(AuditEntry.__table__).where(AuditEntry.__table__.c.id == ctx.entry_id).values(summary=summary)
+            )
+
+
+# --- serialisation ---------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _dumps(row: dict[str, Any] | None) -> str | None:
+    if row is None:
+        return None
+    return json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False)
+
+
+def _loads(table: Table, text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    data = json.loads(text)
+    for key, value in data.items():
+        if value is None or key not in table.c:
+            continue
+        col_type = table.c[key].type
+        col_type = getattr(col_type, "impl_instance", col_type)  # TypeDecorator (SQLModel's UTCDateTime)
+        try:
+            py = col_type.python_type
+        except NotImplementedError:
+            continue
+        if py is datetime:
+            data[key] = datetime.fromisoformat(value)
+        elif py is date:
+            data[key] = date.fromisoformat(value)
+        elif py is bool:
+            data[key] = bool(value)
+    return data
+
+
+def _row_of(obj: Any) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+# --- recording ---------------------------------------------------------------------------
+
+
+def _entry_id(session: Session, ctx: AuditContext) -> int:
+    if ctx.entry_id is None:
+        conn = session.connection()
+        # A new action makes the undone ones unreachable for redo.
+        conn.execute(update(AuditEntry.__table__).where(AuditEntry.__table__.c.state == "undone").values(state="dropped"))
+        result = conn.execute(
+            insert(AuditEntry.__table__).values(at=utcnow(), coder=ctx.coder, command=ctx.command, summary=ctx.summary, state="done")
+        )
+        ctx.entry_id = int(result.inserted_primary_key[0])
+    return ctx.entry_id
+
+
+def _write(session: Session, ctx: AuditContext, changes: list[dict[str, Any]]) -> None:
+    if not changes:
+        return
+    entry_id = _entry_id(session, ctx)
+    for change in changes:
+        ctx.seq += 1
+        change["entry_id"] = entry_id
+        change["seq"] = ctx.seq
+    session.connection().execute(insert(AuditChange.__table__), changes)
+
+
+def record_rows(session: Session, table: str, op: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Record rows inserted (``op='insert'``) or deleted (``op='delete'``) by a bulk statement."""
+    ctx = context(session)
+    if ctx is None:
+        return
+    key = "after" if op == "insert" else "before"
+    _write(session, ctx, [{"table_name": table, "op": op, "row_id": r["id"], key: _dumps(r)} for r in rows])
+
+
+def record_update(session: Session, table: str, row_id: int, before: dict[str, Any], after: dict[str, Any]) -> None:
+    ctx = context(session)
+    if ctx is None:
+        return
+    _write(session, ctx, [{"table_name": table, "op": "update", "row_id": row_id, "before": _dumps(before), "after": _dumps(after)}])
+
+
+def record_update_many(
+    session: Session, table: str, ids: Sequence[int], before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """Record one bulk UPDATE that set ``after`` on rows ``ids`` which all had ``before``."""
+    ctx = context(session)
+    if ctx is None or not ids:
+        return
+    payload = {"ids": list(ids), "values": {k: _jsonable(v) for k, v in before.items()}}
+    payload_after = {"ids": list(ids), "values": {k: _jsonable(v) for k, v in after.items()}}
+    _write(
+        session,
+        ctx,
+        [{"table_name": table, "op": "update_many", "row_id": None, "before": json.dumps(payload), "after": json.dumps(payload_after)}],
+    )
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _capture(session: OrmSession, _flush_context) -> None:
+    ctx: AuditContext | None = session.info.get("audit")
+    if ctx is None:
+        return
+    changes: list[dict[str, Any]] = []
+    for obj in session.new:
+        table = getattr(obj, "__table__", None)
+        if table is None or table.name not in _TABLES:
+            continue
+        changes.append({"table_name": table.name, "op": "insert", "row_id": obj.id, "after": _dumps(_row_of(obj))})
+    for obj in session.dirty:
+        table = getattr(obj, "__table__", None)
+        if table is None or table.name not in _TABLES or not session.is_modified(obj, include_collections=False):
+            continue
+        before, after = {}, {}
+        for col in table.columns:
+            hist = attributes.get_history(obj, col.key)
+            if hist.has_changes() and hist.deleted:
+                before[col.key] = hist.deleted[0]
+                after[col.key] = getattr(obj, col.key)
+        if before:
+            changes.append(
+                {"table_name": table.name, "op": "update", "row_id": obj.id, "before": _dumps(before), "after": _dumps(after)}
+            )
+    for obj in session.deleted:
+        table = getattr(obj, "__table__", None)
+        if table is None or table.name not in _TABLES:
+            continue
+        row = _row_of(obj)
+        for col in table.columns:  # values as loaded from the database
+            hist = attributes.get_history(obj, col.key)
+            if hist.deleted:
+                row[col.key] = hist.deleted[0]
+        changes.append({"table_name": table.name, "op": "delete", "row_id": obj.id, "before": _dumps(row)})
+    if changes:
+        _write(session, ctx, changes)  # type: ignore[arg-type]
+
+
+# --- undo and redo -------------------------------------------------------------------------
+
+
+def _topological(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Codes reference their parent: restore parents first."""
+    if table.name != "code":
+        return rows
+    pending = {r["id"]: r for r in rows}
+    ordered: list[dict[str, Any]] = []
+    while pending:
+        ready = [r for r in pending.values() if r.get("parent_id") not in pending]
+        for r in ready:
+            ordered.append(pending.pop(r["id"]))
+    return ordered
+
+
+def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> None:
+    """Apply the changes of one entry forward (redo) or backward (undo)."""
+    conn = session.connection()
+    to_insert: dict[str, list[dict[str, Any]]] = {}
+    to_delete: dict[str, list[int]] = {}
+    updates: list[tuple[Table, AuditChange]] = []
+    for ch in changes:
+        table = _TABLES[ch.table_name]
+        if ch.op in ("update", "update_many"):
+            updates.append((table, ch))
+        elif (ch.op == "insert") == forward:
+            to_insert.setdefault(ch.table_name, []).append(_loads(table, ch.after if forward else ch.before))
+        else:
+            to_delete.setdefault(ch.table_name, []).append(int(ch.row_id))  # type: ignore[arg-type]
+    if not forward:
+        updates.reverse()
+
+    for name in sorted(to_insert, key=_ORDER.__getitem__):
+        table = _TABLES[name]
+        rows = _topological(table, to_insert[name])
+        ids = [r["id"] for r in rows]
+        for chunk in _chunks(ids):
+            if conn.execute(select(table.c.id).where(table.c.id.in_(chunk)).limit(1)).first():
+                raise Conflict(f"cannot restore {name} rows: a row with the same id exists again", "the log and the data disagree; run `qualcode check`")
+        if name == "code":
+            for r in rows:
+                conn.execute(insert(table).values(**r))
+        else:
+            conn.execute(insert(table), rows)
+
+    for table, ch in updates:
+        src, dst = (ch.before, ch.after) if forward else (ch.after, ch.before)
+        if ch.op == "update_many":
+            want = json.loads(src)  # type: ignore[arg-type]
+            new = json.loads(dst)  # type: ignore[arg-type]
+            ids = want["ids"]
+            values = _loads(table, json.dumps(new["values"]))
+            expect = _loads(table, json.dumps(want["values"]))
+            for chunk in _chunks(ids):
+                cond = [table.c.id.in_(chunk)] + [table.c[k] == v for k, v in expect.items()]
+                res = conn.execute(update(table).where(*cond).values(**values))
+                if res.rowcount != len(chunk):
+                    raise Conflict(f"{table.name} rows changed since this action", "undo/redo would overwrite later work; nothing was changed")
+        else:
+            expect = _loads(table, src)
+            values = _loads(table, dst)
+            cond = [table.c.id == ch.row_id] + [table.c[k] == v for k, v in expect.items()]
+            res = conn.execute(update(table).where(*cond).values(**values))
+            if res.rowcount != 1:
+                raise Conflict(f"{table.name} row {ch.row_id} changed since this action", "undo/redo would overwrite later work; nothing was changed")
+
+    for name in sorted(to_delete, key=_ORDER.__getitem__, reverse=True):
+        table = _TABLES[name]
+        ids = to_delete[name]
+        if name == "code":  # children before parents
+            rows = [dict(r._mapping) for r in conn.execute(select(table.c.id, table.c.parent_id).where(table.c.id.in_(ids)))]
+            ids = [r["id"] for r in reversed(_topological(table, rows))]
+            for i in ids:
+                conn.execute(delete(table).where(table.c.id == i))
+            continue
+        for chunk in _chunks(ids):
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+
+
+def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _changes(session: Session, entry_id: int) -> list[AuditChange]:
+    return list(session.execute(select(AuditChange).where(AuditChange.entry_id == entry_id).order_by(AuditChange.seq)).scalars())  # type: ignore[call-overload]
+
+
+def undo(session: Session, steps: int = 1) -> list[AuditEntry]:
+    """Revert the last ``steps`` actions that are not undone yet, newest first."""
+    entries = list(
+        session.execute(select(AuditEntry).where(AuditEntry.state == "done").order_by(AuditEntry.id.desc()).limit(steps)).scalars()  # type: ignore[attr-defined,call-overload]
+    )
+    if not entries:
+        raise QualcodeError("nothing to undo", "the audit log has no action left to revert (see `qualcode log`)")
+    for entry in entries:
+        _apply(session, _changes(session, entry.id), forward=False)  # type: ignore[arg-type]
+        entry.state = "undone"
+    session.flush()
+    return entries
+
+
+def redo(session: Session, steps: int = 1) -> list[AuditEntry]:
+    """Re-apply the most recently undone actions, oldest first."""
+    entries = list(
+        session.execute(select(AuditEntry).where(AuditEntry.state == "undone").order_by(AuditEntry.id).limit(steps)).scalars()  # type: ignore[call-overload]
+    )
+    if not entries:
+        raise QualcodeError("nothing to redo", "redo works after `qualcode undo`, before any new change")
+    for entry in entries:
+        _apply(session, _changes(session, entry.id), forward=True)  # type: ignore[arg-type]
+        entry.state = "done"
+    session.flush()
+    return entries
+
+
+def log(session: Session, limit: int | None = 50) -> list[dict[str, Any]]:
+    """The newest entries with the number of rows each changed."""
+    from sqlalchemy import func
+
+    stmt = (
+        select(AuditEntry, func.count(AuditChange.id))
+        .join(AuditChange, AuditChange.entry_id == AuditEntry.id, isouter=True)
+        .group_by(AuditEntry.id)
+        .order_by(AuditEntry.id.desc())  # type: ignore[attr-defined]
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    out = []
+    for entry, n in session.execute(stmt):
+        out.append(
+            {
+                "id": entry.id,
+                "at": entry.at.isoformat(timespec="seconds"),
+                "coder": entry.coder,
+                "command": entry.command,
+                "summary": entry.summary,
+                "state": entry.state,
+                "changes": n,
+            }
+        )
+    return out
+
+
+def entry_changes(session: Session, entry_id: int) -> list[dict[str, Any]]:
+    return [
+        {"table": c.table_name, "op": c.op, "id": c.row_id, "before": json.loads(c.before) if c.before else None, "after": json.loads(c.after) if c.after else None}
+        for c in _changes(session, entry_id)
+    ]

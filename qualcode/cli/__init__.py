@@ -1,0 +1,58 @@
+"""The `qualcode` command line: thin commands over the core service functions."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+from qualcode.cli.app import app, state
+
+# Command modules register themselves on `app`. Modules of features that are
+# not built yet are simply absent.
+_MODULES = (
+    "documents",
+    "codes",
+    "codings",
+    "project",
+    "reports",
+    "suggest",
+    "recode",
+    "refi",
+    "admin",
+)
+for _name in _MODULES:
+    if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:
+        importlib.import_module(f"qualcode.cli.{_name}")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    db: str = typer.Option(
+        None, "--db", envvar="QUALCODE_DB", help="Project database: a file path or an SQLAlchemy URL [default: codebooks/qualcode.sqlite]."
+    ),
+    coder: str = typer.Option(None, "--coder", envvar="QUALCODE_CODER", help="Your coder name (default: your login name)."),
+    version: bool = typer.Option(False, "--version", help="Show the version and exit."),
+) -> None:
+    """Qualitative coding and category building for session protocols.
+
+    Without a command, opens the project in the coding workbench (TUI).
+    """
+    if version:
+        from qualcode import __version__
+
+        typer.echo(f"qualcode {__version__}")
+        raise typer.Exit()
+    st = state()
+    st.db = db
+    st.coder = coder
+    if ctx.invoked_subcommand is None:
+        from qualcode.cli.project import open_workbench
+
+        open_workbench()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,185 @@
+"""The Typer app, global options and the helpers every command uses.
+
+Commands are thin: open the project, call one service function in one
+transaction, print. Expected errors (:class:`~qualcode.errors.QualcodeError`)
+become one line on stderr and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+from typer import _click as click  # Typer vendors Click; its context is the one commands run in
+from typer._click.globals import get_current_context
+from typer.core import TyperGroup
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _translate(exc: BaseException) -> UserError | None:
+    """Expected errors → one line; database errors get a hint on what to do."""
+    from qualcode.errors import QualcodeError
+
+    if isinstance(exc, QualcodeError):
+        return UserError(str(exc))
+    mod = type(exc).__module__
+    if mod.startswith("sqlalchemy"):
+        orig = getattr(exc, "orig", exc)
+        msg = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+        low = msg.lower()
+        if "readonly" in low or "read-only" in low:
+            return UserError(f"the project database is read-only ({msg}) — check the file's permissions or copy it")
+        if "locked" in low or "busy" in low:
+            return UserError(f"the project database is locked by another process ({msg}) — try again, or close the other program")
+        if "disk" in low and "full" in low:
+            return UserError(f"the disk is full ({msg}) — free space; nothing was changed")
+        if "unable to open" in low:
+            return UserError(f"cannot open the project database ({msg}) — check --db and the folder's permissions")
+        if "could not connect" in low or "connection" in low and "refused" in low:
+            return UserError(f"cannot reach the database server ({msg}) — check the URL in --db / QUALCODE_DB")
+        if "integrity" in type(exc).__name__.lower():
+            return UserError(f"the change conflicts with stored data ({msg}) — nothing was changed; retry, or run `qualcode check`")
+        if type(exc).__name__ in ("OperationalError", "DatabaseError"):
+            return UserError(f"database error: {msg} — nothing was changed; `qualcode check` tests the project")
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+        return UserError("the disk is full — free space; nothing was changed")
+    if isinstance(exc, KeyboardInterrupt):
+        return UserError("interrupted — nothing of the current command was saved")
+    return None
+
+
+class QualcodeGroup(TyperGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, typer.Exit, typer.Abort):
+            raise
+        except BaseException as exc:
+            user = _translate(exc)
+            if user is None:
+                raise
+            raise user from exc
+
+
+app = typer.Typer(
+    cls=QualcodeGroup,
+    name="qualcode",
+    help="Qualitative coding and category building for session protocols.",
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class State:
+    db: str | None = None
+    coder: str | None = None
+    _engine: Any = field(default=None, repr=False)
+
+    def engine(self, *, create: bool = True):
+        if self._engine is None:
+            from qualcode.database import make_engine
+
+            self._engine = make_engine(self.db, create=create)
+        return self._engine
+
+    def coder_name(self, override: str | None = None) -> str:
+        from qualcode.config import default_coder
+
+        return default_coder(override or self.coder)
+
+    @contextmanager
+    def write(self, coder: str | None = None, *, record: bool = True) -> Iterator[Any]:
+        from qualcode.database import transaction
+
+        with transaction(self.engine(), command=command_line(), coder=self.coder_name(coder), record=record) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        from qualcode.database import reading
+
+        with reading(self.engine(create=False)) as session:
+            yield session
+
+
+def state() -> State:
+    ctx = get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = State()
+    return root.obj
+
+
+def command_line() -> str:
+    """The command as the user typed it (for the audit log)."""
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return "qualcode " + " ".join(sys.argv[1:])
+    parts = [ctx.command_path]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)  # type: ignore[arg-type]
+        if value is None or value is False or value == () or value == [] or value == param.default:
+            continue
+        if getattr(param, "param_type_name", "") == "argument":
+            parts.extend(str(v) for v in (value if isinstance(value, list | tuple) else [value]))
+        else:
+            flag = param.opts[0]
+            if value is True:
+                parts.append(flag)
+            else:
+                for v in value if isinstance(value, list | tuple) else [value]:
+                    parts.append(f"{flag} {_quote(str(v))}")
+    return " ".join(parts)
+
+
+def _quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, align: str | None = None) -> str:
+    """A plain aligned text table (``align``: one of l/r per column)."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    align = align or "l" * len(headers)
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(v.rjust(w) if a == "r" else v.ljust(w) for v, w, a in zip(row, widths, align, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def output(data: Any, as_json: bool, human: Callable[[Any], str]) -> None:
+    if as_json:
+        emit_json(data)
+    else:
+        typer.echo(human(data))
+
+
+def shorten(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+CoderOpt = typer.Option(None, "--coder", help="Coder name (default: $QUALCODE_CODER, else your login name).")

@@ -1,0 +1,124 @@
+"""`qualcode codes …`: the code tree."""
+
+from __future__ import annotations
+
+import typer
+
+from qualcode.cli.app import JsonOpt, app, output, state, table
+
+codes_app = typer.Typer(help="Create, list, edit, rename, move and delete codes.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(codes_app, name="codes")
+
+_Desc = typer.Option(None, "--description", help="What the code is about.")
+_Def = typer.Option(None, "--definition", help="Definition (Mayring: what belongs to the category).")
+_Anchor = typer.Option(None, "--anchor", help="Anchor example: a typical quotation.")
+_Rule = typer.Option(None, "--rule", help="Coding rule: how to decide borderline cases.")
+_Color = typer.Option(None, "--color", help="Colour as #RRGGBB.")
+
+
+@codes_app.command("add")
+def codes_add(
+    path: str = typer.Argument(..., help="Code path, e.g. 'Herausforderungen und Hindernisse/Zeitmangel'."),
+    description: str = _Desc,
+    definition: str = _Def,
+    anchor: str = _Anchor,
+    rule: str = _Rule,
+    color: str = _Color,
+    group: bool = typer.Option(False, "--group", help="A category that only groups sub-codes (not codable itself)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Create a code; missing parent categories are created too."""
+    from qualcode.codebook import CodeTree, add_code
+
+    with state().write() as session:
+        code = add_code(session, path, description=description, definition=definition, anchor=anchor, rule=rule, color=color, codable=not group)
+        p = CodeTree.load(session).path(code)
+    output({"id": code.id, "path": p}, as_json, lambda d: f"created {d['path']} (id {d['id']})")
+
+
+@codes_app.command("list")
+def codes_list(as_json: bool = JsonOpt) -> None:
+    """All codes in tree order with their codings and documents."""
+    from qualcode.codebook import list_codes
+
+    with state().read() as session:
+        rows = list_codes(session)
+    output(
+        rows,
+        as_json,
+        lambda rs: table([[r["id"], "  " * (r["depth"] - 1) + r["name"], r["codings"], r["documents"]] for r in rs], ["id", "code", "codings", "documents"], align="rlrr"),
+    )
+
+
+@codes_app.command("show")
+def codes_show(path: str = typer.Argument(..., help="Code path."), as_json: bool = JsonOpt) -> None:
+    """Definition, anchor example, coding rule, counts and memos of a code."""
+    from qualcode.codebook import show_code
+
+    with state().read() as session:
+        d = show_code(session, path)
+
+    def human(d: dict) -> str:
+        lines = [f"{d['path']}  (id {d['id']}, {d['color']}, {d['codings']} codings in {d['documents']} documents)"]
+        for key, label in (("description", "Description"), ("definition", "Definition"), ("anchor", "Anchor example"), ("rule", "Coding rule")):
+            if d[key]:
+                lines.append(f"{label}: {d[key]}")
+        if d["children"]:
+            lines.append("Sub-codes: " + ", ".join(d["children"]))
+        lines += [f"Memo: {m['text']}" for m in d["memos"]]
+        return "\n".join(lines)
+
+    output(d, as_json, human)
+
+
+@codes_app.command("edit")
+def codes_edit(
+    path: str = typer.Argument(..., help="Code path."),
+    description: str = _Desc,
+    definition: str = _Def,
+    anchor: str = _Anchor,
+    rule: str = _Rule,
+    color: str = _Color,
+    codable: bool = typer.Option(None, "--codable/--group", help="Whether passages can be coded with it."),
+) -> None:
+    """Change the definition, anchor example, coding rule, description or colour."""
+    from qualcode.codebook import edit_code
+
+    with state().write() as session:
+        edit_code(session, path, description=description, definition=definition, anchor=anchor, rule=rule, color=color, codable=codable)
+    typer.echo(f"updated {path}")
+
+
+@codes_app.command("rename")
+def codes_rename(path: str = typer.Argument(..., help="Code path."), new: str = typer.Argument(..., help="The new name (not a path).")) -> None:
+    """Rename a code (its codings stay)."""
+    from qualcode.codebook import CodeTree, rename_code
+
+    with state().write() as session:
+        code = rename_code(session, path, new)
+        p = CodeTree.load(session).path(code)
+    typer.echo(f"renamed {path} → {p}")
+
+
+@codes_app.command("move")
+def codes_move(
+    path: str = typer.Argument(..., help="Code path."),
+    new_parent: str = typer.Argument(..., help="The new parent's path, or '/' for the top level."),
+) -> None:
+    """Move a code (with its sub-codes) under another category."""
+    from qualcode.codebook import CodeTree, move_code
+
+    with state().write() as session:
+        code = move_code(session, path, new_parent)
+        p = CodeTree.load(session).path(code)
+    typer.echo(f"moved {path} → {p}")
+
+
+@codes_app.command("delete")
+def codes_delete(path: str = typer.Argument(..., help="Code path."), force: bool = typer.Option(False, "--force", help="Also delete its codings and sub-codes.")) -> None:
+    """Delete a code. Refused while it has codings or sub-codes, unless --force."""
+    from qualcode.codebook import delete_code
+
+    with state().write() as session:
+        n = delete_code(session, path, force=force)
+    typer.echo(f"deleted {path} ({n['codes']} codes, {n['codings']} codings) — `qualcode undo` brings it back")

@@ -1,0 +1,93 @@
+"""`qualcode code`, `qualcode uncode`, `qualcode codings …`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qualcode.cli.app import CoderOpt, JsonOpt, app, emit_json, output, shorten, state, table
+
+codings_app = typer.Typer(help="List codings, or import them from CSV.", invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(codings_app, name="codings")
+
+
+@app.command("code")
+def code(
+    doc: str = typer.Argument(..., help="Document name or id."),
+    start: int = typer.Option(..., "--start", help="First character (0-based)."),
+    end: int = typer.Option(..., "--end", help="One past the last character."),
+    code_path: str = typer.Option(..., "--code", help="Code path."),
+    coder: str = CoderOpt,
+    memo: str = typer.Option("", "--memo", help="A memo on this coding."),
+    create: bool = typer.Option(False, "--create", help="Create the code if it does not exist (in-vivo coding)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Code the span [start, end) of a document."""
+    from qualcode.codings import add_coding
+
+    st = state()
+    with st.write(coder) as session:
+        coding, created = add_coding(session, doc, start, end, code_path, st.coder_name(coder), memo, create_code=create)
+        cid = coding.id
+    output({"id": cid, "created": created}, as_json, lambda d: f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {code_path} (coding {cid})")
+
+
+@app.command("uncode")
+def uncode(
+    doc: str = typer.Argument(..., help="Document name or id."),
+    start: int = typer.Option(..., "--start", help="First character of the coded span."),
+    end: int = typer.Option(..., "--end", help="One past its last character."),
+    code_path: str = typer.Option(None, "--code", help="Only codings with this code."),
+    coder: str = typer.Option(None, "--coder", help="Only codings by this coder."),
+    overlapping: bool = typer.Option(False, "--overlapping", help="Remove codings that overlap the span, not only identical ones."),
+) -> None:
+    """Remove codings on a span (undo with `qualcode undo`)."""
+    from qualcode.codings import remove_codings
+
+    with state().write() as session:
+        n = remove_codings(session, doc, start, end, code_path, coder, overlapping=overlapping)
+    typer.echo(f"removed {n} coding{'s' if n != 1 else ''}")
+
+
+@codings_app.callback()
+def codings_list(
+    ctx: typer.Context,
+    doc: str = typer.Option(None, "--doc", help="Only this document."),
+    code_path: str = typer.Option(None, "--code", help="Only this code."),
+    children: bool = typer.Option(False, "--children", help="With --code: include its sub-codes."),
+    coder: str = typer.Option(None, "--coder", help="Only this coder."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """List codings with their text (`codings import FILE.csv` imports them)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from qualcode.codings import list_codings
+
+    with state().read() as session:
+        rows = list_codings(session, doc, code_path, coder, with_children=children)
+    if as_json:
+        for r in rows:
+            r.pop("id", None)
+            r.pop("orphaned", None)
+        emit_json(rows)
+        return
+    typer.echo(table([[r["document"], r["start"], r["end"], r["code"], r["coder"], shorten(r["text"], 50)] for r in rows], ["document", "start", "end", "code", "coder", "text"], align="lrrlll"))
+
+
+@codings_app.command("import")
+def codings_import(
+    file: Path = typer.Argument(..., help="CSV: document,start,end,code[,coder][,memo] (or a quote column instead of start,end)."),
+    coder: str = CoderOpt,
+    create_codes: bool = typer.Option(False, "--create-codes", help="Create codes that do not exist yet."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Import codings from CSV — all or nothing: any bad line aborts the import."""
+    from qualcode import audit
+    from qualcode.codings import import_codings_csv
+
+    st = state()
+    with st.write(coder) as session:
+        n = import_codings_csv(session, file, st.coder_name(coder), create_codes=create_codes)
+        audit.set_summary(session, f"imported {n['imported']} codings from {file.name}")
+    output(n, as_json, lambda d: f"imported {d['imported']} codings ({d['skipped']} already there)")

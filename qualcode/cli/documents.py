@@ -1,0 +1,133 @@
+"""`qualcode import`, `qualcode docs …`, `qualcode passages`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
+
+docs_app = typer.Typer(help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(docs_app, name="docs")
+
+
+@app.command("import")
+def import_(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (.txt, .md, .docx, .odt, .pdf)."),
+    attr: list[str] = typer.Option([], "--attr", help="Set an attribute on every imported document: KEY=VALUE (repeatable)."),
+    update: bool = typer.Option(False, "--update", help="Replace the text of changed documents; codings are re-anchored."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Import protocols. Front matter (--- key: value ---) sets document attributes.
+
+    Re-importing an unchanged file does nothing; a changed file with the same
+    name is refused unless --update. Files that cannot be read are reported and
+    skipped; the exit code is then 2.
+    """
+    from qualcode import nlp
+    from qualcode.database import get_setting
+    from qualcode.documents import import_paths, parse_assignments
+
+    st = state()
+    attrs = parse_assignments(attr)
+    with st.write() as session:
+        nlp_obj = nlp.load(get_setting(session, "nlp.model"))
+        result = import_paths(session, paths, attrs=attrs, update=update, nlp_obj=nlp_obj)
+        from qualcode import audit
+
+        audit.set_summary(session, f"imported {len(result.imported)}, updated {len(result.updated)}")
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        for name in result.imported:
+            typer.echo(f"imported  {name}")
+        for name in result.updated:
+            typer.echo(f"updated   {name}")
+        for name in result.unchanged:
+            typer.echo(f"unchanged {name}")
+        typer.echo(f"{len(result.imported)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, {len(result.failed)} failed")
+    for f in result.failed:
+        typer.echo(f"error: {f['error']}", err=True)
+    if result.failed:
+        raise typer.Exit(2)
+
+
+@docs_app.command("list")
+def docs_list(as_json: bool = JsonOpt) -> None:
+    """Documents with attributes, passages, codings and progress (share of passages coded)."""
+    from qualcode.documents import list_documents
+
+    with state().read() as session:
+        docs = list_documents(session)
+
+    def human(rows: list[dict]) -> str:
+        keys: list[str] = []
+        for d in rows:
+            keys += [k for k in d["attributes"] if k not in keys]
+        keys = keys[:4]
+        return table(
+            [[d["id"], d["name"], *[d["attributes"].get(k, "") for k in keys], d["passages"], d["codings"], f"{d['progress']:.0%}"] for d in rows],
+            ["id", "name", *keys, "passages", "codings", "coded"],
+            align="rl" + "l" * len(keys) + "rrr",
+        )
+
+    output(docs, as_json, human)
+
+
+@docs_app.command("show")
+def docs_show(doc: str = typer.Argument(..., help="Document name or id."), as_json: bool = JsonOpt) -> None:
+    """Attributes and full text of a document."""
+    from qualcode.documents import show_document
+
+    with state().read() as session:
+        d = show_document(session, doc)
+
+    def human(d: dict) -> str:
+        head = [f"{d['name']} (id {d['id']}, {d['length']} characters, {d['codings']} codings)"]
+        head += [f"  {k}: {v}" for k, v in d["attributes"].items()]
+        return "\n".join(head) + "\n\n" + d["text"]
+
+    output(d, as_json, human)
+
+
+@docs_app.command("set")
+def docs_set(
+    doc: str = typer.Argument(..., help="Document name or id."),
+    assignments: list[str] = typer.Argument(..., help="KEY=VALUE pairs; an empty VALUE removes the attribute."),
+) -> None:
+    """Set document attributes (typed: integer, float, date, boolean or text)."""
+    from qualcode.documents import parse_assignments, resolve_document, set_attributes
+
+    attrs = parse_assignments(assignments)
+    with state().write() as session:
+        d = resolve_document(session, doc)
+        set_attributes(session, d, attrs)
+    typer.echo(f"{d.name}: " + ", ".join(f"{k}={v}" for k, v in attrs.items()))
+
+
+@docs_app.command("remove")
+def docs_remove(doc: str = typer.Argument(..., help="Document name or id.")) -> None:
+    """Remove a document with its passages and codings (undo with `qualcode undo`)."""
+    from qualcode.documents import remove_document
+
+    with state().write() as session:
+        n = remove_document(session, doc)
+    typer.echo(f"removed {doc} and its {n['codings']} codings")
+
+
+@app.command("passages")
+def passages(
+    doc: str = typer.Option(None, "--doc", help="Only this document (name or id)."),
+    unit: str = typer.Option("paragraph", "--unit", help="paragraph or sentence."),
+    uncoded: bool = typer.Option(False, "--uncoded", help="Only passages no coding touches."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """List passages (paragraphs or sentences) with their offsets."""
+    from qualcode.documents import list_passages
+
+    if unit not in ("paragraph", "sentence"):
+        raise UserError(f"unknown unit {unit!r} — use paragraph or sentence")
+    with state().read() as session:
+        rows = list_passages(session, doc, unit, uncoded)
+    output(rows, as_json, lambda rs: table([[r["document"], r["start"], r["end"], shorten(r["text"])] for r in rs], ["document", "start", "end", "text"], align="lrrl"))

@@ -1,0 +1,187 @@
+"""`qualcode status`, `tui`, `memo`, `log`, `undo`, `redo`, `demo build`, `config`."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import typer
+
+from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
+
+
+def open_workbench() -> None:
+    """`qualcode` without a command: the TUI once it is installed, else the summary."""
+    if importlib.util.find_spec("qualcode.tui") is not None:
+        from qualcode.tui import run
+
+        st = state()
+        run(st.db, st.coder_name())
+        return
+    status(as_json=False)
+
+
+@app.command("tui")
+def tui() -> None:
+    """Open the project in the coding workbench."""
+    open_workbench()
+
+
+@app.command("status")
+def status(as_json: bool = JsonOpt) -> None:
+    """Counts, database, and the NLP pipeline in use."""
+    from qualcode.project import status as project_status
+
+    st = state()
+    with st.read() as session:
+        s = project_status(session, st.engine())
+
+    def human(s: dict) -> str:
+        coders = ", ".join(f"{c['name']} ({c['codings']})" for c in s["coders"]) or "none"
+        return "\n".join(
+            [
+                f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
+                f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)",
+                f"codes      {s['codes']}",
+                f"codings    {s['codings']}" + (f"  ({s['orphaned_codings']} orphaned — see `qualcode check`)" if s["orphaned_codings"] else ""),
+                f"memos      {s['memos']}",
+                f"coders     {coders}",
+                f"NLP        {s['nlp']}",
+            ]
+        )
+
+    output(s, as_json, human)
+
+
+memo_app = typer.Typer(help="Memos on the project, documents, codes and codings.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(memo_app, name="memo")
+
+
+@memo_app.command("add")
+def memo_add(
+    text: str = typer.Argument(..., help="The memo text."),
+    doc: str = typer.Option(None, "--doc", help="On this document."),
+    code: str = typer.Option(None, "--code", help="On this code."),
+    coding: int = typer.Option(None, "--coding", help="On this coding (id)."),
+    title: str = typer.Option("", "--title", help="A title."),
+) -> None:
+    """Write a memo (on the project when no target is given)."""
+    from qualcode.codings import get_coder
+    from qualcode.memos import add_memo
+
+    targets = [(t, r) for t, r in (("document", doc), ("code", code), ("coding", coding)) if r is not None]
+    if len(targets) > 1:
+        raise UserError("give at most one of --doc, --code, --coding")
+    target_type, ref = targets[0] if targets else ("project", None)
+    st = state()
+    with st.write() as session:
+        memo = add_memo(session, target_type, None if ref is None else str(ref), text, title, get_coder(session, st.coder_name()).id)
+    typer.echo(f"memo {memo.id} on {target_type}" + (f" {ref}" if ref is not None else ""))
+
+
+@memo_app.command("list")
+def memo_list(on: str = typer.Option(None, "--on", help="project, document, code or coding."), as_json: bool = JsonOpt) -> None:
+    """All memos."""
+    from qualcode.memos import list_memos
+
+    with state().read() as session:
+        rows = list_memos(session, on)
+    output(rows, as_json, lambda rs: table([[m["id"], m["on"], m["target"], shorten(m["text"], 60)] for m in rs], ["id", "on", "target", "text"], align="rlll"))
+
+
+@memo_app.command("delete")
+def memo_delete(memo_id: int = typer.Argument(..., help="Memo id.")) -> None:
+    """Delete a memo."""
+    from qualcode.memos import delete_memo
+
+    with state().write() as session:
+        delete_memo(session, memo_id)
+    typer.echo(f"deleted memo {memo_id}")
+
+
+@app.command("log")
+def log(
+    limit: int = typer.Option(50, "--limit", help="How many entries (0 = all)."),
+    entry: int = typer.Option(None, "--entry", help="Show the row changes of one entry."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The audit log: who changed what, when (newest first)."""
+    from qualcode import audit
+
+    with state().read() as session:
+        if entry is not None:
+            emit_json(audit.entry_changes(session, entry))
+            return
+        rows = audit.log(session, limit or None)
+    output(rows, as_json, lambda rs: table([[r["id"], r["at"], r["coder"], r["state"], r["changes"], shorten(r["command"], 60)] for r in rs], ["id", "when", "coder", "state", "rows", "command"], align="rlllrl"))
+
+
+@app.command("undo")
+def undo(steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many actions to revert."), as_json: bool = JsonOpt) -> None:
+    """Revert the last actions exactly (codes, codings, memos, documents)."""
+    from qualcode import audit
+
+    with state().write(record=False) as session:
+        entries = audit.undo(session, steps)
+        done = [{"id": e.id, "command": e.command} for e in entries]
+    output(done, as_json, lambda rs: "\n".join(f"undone #{r['id']}: {r['command']}" for r in rs))
+
+
+@app.command("redo")
+def redo(steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many undone actions to re-apply."), as_json: bool = JsonOpt) -> None:
+    """Re-apply actions reverted by `qualcode undo`."""
+    from qualcode import audit
+
+    with state().write(record=False) as session:
+        entries = audit.redo(session, steps)
+        done = [{"id": e.id, "command": e.command} for e in entries]
+    output(done, as_json, lambda rs: "\n".join(f"redone #{r['id']}: {r['command']}" for r in rs))
+
+
+demo_app = typer.Typer(help="The demo project.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("build")
+def demo_build(
+    corpus: Path = typer.Option(None, "--corpus", help="Folder of protocols [default: corpus/ of the qualcode checkout]."),
+    codebook: Path = typer.Option(None, "--codebook", help="Starter codebook TOML [default: codebooks/starter.toml]."),
+    force: bool = typer.Option(False, "--force", help="Build even if the project already has documents."),
+) -> None:
+    """Build the demo project: protocols, starter codebook, codings for about half of them."""
+    from qualcode.demo import build_demo
+
+    st = state()
+    with st.write("demo") as session:
+        summary = build_demo(session, corpus, codebook, force=force)
+    typer.echo(f"demo project: {summary['documents']} documents, {summary['codes']} codes, {summary['codings']} codings in {summary['coded_documents']} documents")
+
+
+config_app = typer.Typer(help="Project settings (stored in the project).", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("set")
+def config_set(key: str = typer.Argument(..., help="nlp.model (an installed spaCy pipeline) or language."), value: str = typer.Argument(..., help="The value; empty to reset.")) -> None:
+    """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
+    from qualcode.database import set_setting
+
+    if key not in ("nlp.model", "language"):
+        raise UserError(f"unknown setting {key!r} — use nlp.model or language")
+    if key == "nlp.model" and value:
+        from qualcode import nlp
+
+        nlp.load(model=value)  # refuses a pipeline that is not installed
+    with state().write() as session:
+        set_setting(session, key, value)
+    typer.echo(f"{key} = {value}")
+
+
+@config_app.command("show")
+def config_show(as_json: bool = JsonOpt) -> None:
+    """Show the project settings."""
+    from qualcode.database import settings
+
+    with state().read() as session:
+        s = settings(session)
+    output(s, as_json, lambda d: "\n".join(f"{k} = {v}" for k, v in d.items()))

@@ -1,0 +1,330 @@
+"""The code tree: paths, creation, editing, moving, deleting.
+
+A code path is ``Parent/Child``; a ``/`` inside a name is written ``\\/``.
+Names compare after NFC and case-folding, so "Zeitmangel" and "zeitmangel"
+are the same code; siblings must have distinct names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from qualcode import audit
+from qualcode.errors import Conflict, InvalidInput, NotFound
+from qualcode.models import Code, Coding, Memo
+from qualcode.textutil import name_key
+
+PALETTE = (
+    "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
+    "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF", "#AEC7E8", "#FFBB78",
+)  # fmt: skip
+TEXT_FIELDS = ("description", "definition", "anchor", "rule")
+
+
+def split_path(path: str) -> list[str]:
+    """``"A/B\\/C"`` → ``["A", "B/C"]``; refuses empty segments."""
+    parts, cur, i = [], [], 0
+    while i < len(path):
+        ch = path[i]
+        if ch == "\\" and i + 1 < len(path) and path[i + 1] in "/\\":
+            cur.append(path[i + 1])
+            i += 2
+            continue
+        if ch == "/":
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    parts = [p.strip() for p in parts]
+    if not path.strip() or any(not p for p in parts):
+        raise InvalidInput(f"invalid code path {path!r}: empty name", "write paths as Parent/Child (a '/' inside a name as \\/)")
+    return parts
+
+
+def join_path(names: Iterable[str]) -> str:
+    return "/".join(n.replace("\\", "\\\\").replace("/", "\\/") for n in names)
+
+
+def validate_color(color: str) -> str:
+    c = color.strip()
+    if not c.startswith("#"):
+        c = "#" + c
+    if len(c) != 7 or any(ch not in "0123456789abcdefABCDEF" for ch in c[1:]):
+        raise InvalidInput(f"invalid colour {color!r}", "use #RRGGBB, e.g. #D62728")
+    return c.upper()
+
+
+@dataclass
+class CodeTree:
+    """All codes loaded once: paths, children and tree order without N+1 queries."""
+
+    by_id: dict[int, Code]
+    children: dict[int | None, list[Code]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> CodeTree:
+        codes = list(session.execute(select(Code)).scalars())
+        tree = cls({c.id: c for c in codes})  # type: ignore[misc]
+        for c in sorted(codes, key=lambda c: (c.position, c.name_key, c.id)):
+            tree.children.setdefault(c.parent_id, []).append(c)
+        return tree
+
+    def names(self, code: Code) -> list[str]:
+        names = []
+        cur: Code | None = code
+        seen = set()
+        while cur is not None and cur.id not in seen:
+            seen.add(cur.id)
+            names.append(cur.name)
+            cur = self.by_id.get(cur.parent_id) if cur.parent_id is not None else None
+        return names[::-1]
+
+    def path(self, code: Code | int) -> str:
+        c = self.by_id[code] if isinstance(code, int) else code
+        return join_path(self.names(c))
+
+    def depth(self, code: Code) -> int:
+        return len(self.names(code))
+
+    def ordered(self, parent_id: int | None = None) -> list[Code]:
+        """Depth-first in tree order."""
+        out: list[Code] = []
+        for c in self.children.get(parent_id, []):
+            out.append(c)
+            out.extend(self.ordered(c.id))
+        return out
+
+    def descendants(self, code: Code) -> list[Code]:
+        return self.ordered(code.id)
+
+    def find(self, path: str) -> Code | None:
+        parent: int | None = None
+        found: Code | None = None
+        for name in split_path(path):
+            key = name_key(name)
+            found = next((c for c in self.children.get(parent, []) if c.name_key == key), None)
+            if found is None:
+                return None
+            parent = found.id
+        return found
+
+    def resolve(self, path: str) -> Code:
+        code = self.find(path)
+        if code is None:
+            raise NotFound(f"unknown code {path!r}", self._hint(path))
+        return code
+
+    def _hint(self, path: str) -> str:
+        from rapidfuzz import process
+
+        paths = [self.path(c) for c in self.by_id.values()]
+        best = process.extractOne(path, paths, score_cutoff=60) if paths else None
+        if best:
+            return f"did you mean {best[0]!r}? (`qualcode codes list` shows all)"
+        return "`qualcode codes list` shows all codes; `qualcode codes add PATH` creates one"
+
+
+def resolve_code(session: Session, path: str) -> Code:
+    return CodeTree.load(session).resolve(path)
+
+
+def _next_color(session: Session) -> str:
+    n = session.execute(select(func.count(Code.id))).scalar_one()
+    return PALETTE[n % len(PALETTE)]
+
+
+def add_code(
+    session: Session,
+    path: str,
+    *,
+    description: str | None = None,
+    definition: str | None = None,
+    anchor: str | None = None,
+    rule: str | None = None,
+    color: str | None = None,
+    codable: bool = True,
+    exist_ok: bool = False,
+) -> Code:
+    """Create a code (and any missing parents). An existing path is an error unless ``exist_ok``."""
+    names = split_path(path)
+    tree = CodeTree.load(session)
+    parent: Code | None = None
+    for i, name in enumerate(names):
+        key = name_key(name)
+        existing = next((c for c in tree.children.get(parent.id if parent else None, []) if c.name_key == key), None)
+        last = i == len(names) - 1
+        if existing is not None:
+            if last and not exist_ok:
+                raise Conflict(f"code {tree.path(existing)!r} already exists", "use `qualcode codes edit` to change it")
+            parent = existing
+            continue
+        siblings = tree.children.get(parent.id if parent else None, [])
+        code = Code(
+            name=name,
+            name_key=key,
+            parent_id=parent.id if parent else None,
+            color=validate_color(color) if (color and last) else (parent.color if parent else _next_color(session)),
+            codable=codable if last else True,
+            position=(max((s.position for s in siblings), default=-1) + 1),
+        )
+        if last:
+            for f, v in zip(TEXT_FIELDS, (description, definition, anchor, rule), strict=True):
+                if v is not None:
+                    setattr(code, f, v)
+        session.add(code)
+        session.flush()
+        tree.by_id[code.id] = code  # type: ignore[index]
+        tree.children.setdefault(code.parent_id, []).append(code)
+        parent = code
+    assert parent is not None
+    return parent
+
+
+def edit_code(session: Session, path: str, **fields: object) -> Code:
+    """Change description, definition, anchor, rule, colour or codable of a code."""
+    code = resolve_code(session, path)
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if key == "color":
+            value = validate_color(str(value))
+        elif key not in TEXT_FIELDS and key != "codable":
+            raise InvalidInput(f"unknown code field {key!r}")
+        setattr(code, key, value)
+    session.flush()
+    return code
+
+
+def rename_code(session: Session, path: str, new_name: str) -> Code:
+    tree = CodeTree.load(session)
+    code = tree.resolve(path)
+    new_name = new_name.strip()
+    if not new_name:
+        raise InvalidInput("the new name is empty", "give a name")
+    if "/" in new_name.replace("\\/", ""):
+        raise InvalidInput(f"a name cannot contain '/': {new_name!r}", "use `codes move` to change the parent, or write \\/ for a literal slash")
+    new_name = new_name.replace("\\/", "/")
+    key = name_key(new_name)
+    clash = next((c for c in tree.children.get(code.parent_id, []) if c.name_key == key and c.id != code.id), None)
+    if clash is not None:
+        raise Conflict(
+            f"a sibling code {tree.path(clash)!r} already exists",
+            f"merge them with `qualcode recode --from {path!r} --to {tree.path(clash)!r}`",
+        )
+    code.name = new_name
+    code.name_key = key
+    session.flush()
+    return code
+
+
+def move_code(session: Session, path: str, new_parent: str | None) -> Code:
+    """Move a code under another (``None`` or ``""`` = top level); refuses cycles and name clashes."""
+    tree = CodeTree.load(session)
+    code = tree.resolve(path)
+    parent = tree.resolve(new_parent) if new_parent and new_parent.strip() not in ("", "/") else None
+    if parent is not None and (parent.id == code.id or parent in tree.descendants(code)):
+        raise InvalidInput(f"cannot move {path!r} under itself or its own sub-code", "choose another parent")
+    target = parent.id if parent else None
+    clash = next((c for c in tree.children.get(target, []) if c.name_key == code.name_key and c.id != code.id), None)
+    if clash is not None:
+        raise Conflict(f"{tree.path(clash)!r} already exists there", "rename one of them or merge them with `qualcode recode`")
+    if code.parent_id != target:
+        code.parent_id = target
+        code.position = max((s.position for s in tree.children.get(target, [])), default=-1) + 1
+        session.flush()
+    return code
+
+
+def delete_code(session: Session, path: str, *, force: bool = False) -> dict[str, int]:
+    """Delete a code. With codings or sub-codes only with ``force`` (which deletes them too)."""
+    tree = CodeTree.load(session)
+    code = tree.resolve(path)
+    victims = [code, *tree.descendants(code)]
+    ids = [c.id for c in victims]
+    n_codings = session.execute(select(func.count(Coding.id)).where(Coding.code_id.in_(ids))).scalar_one()  # type: ignore[union-attr]
+    if (n_codings or len(victims) > 1) and not force:
+        raise Conflict(
+            f"code {path!r} has {n_codings} codings and {len(victims) - 1} sub-codes",
+            "use --force to delete them too, or merge it into another code with `qualcode recode`",
+        )
+    delete_rows(session, Coding, Coding.code_id.in_(ids))  # type: ignore[union-attr]
+    delete_rows(session, Memo, (Memo.target_type == "code") & Memo.target_id.in_(ids))  # type: ignore[union-attr]
+    for c in reversed(victims):  # children first
+        session.delete(c)
+        session.flush()
+    return {"codes": len(victims), "codings": n_codings}
+
+
+def delete_rows(session: Session, model: type, where) -> int:
+    """Bulk delete with the rows recorded in the audit log (so undo restores them)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    rows = [dict(r._mapping) for r in session.execute(select(table).where(where))]
+    if not rows:
+        return 0
+    audit.record_rows(session, table.name, "delete", rows)
+    ids = [r["id"] for r in rows]
+    for i in range(0, len(ids), 5000):
+        session.execute(delete(table).where(table.c.id.in_(ids[i : i + 5000])))
+    return len(rows)
+
+
+def code_counts(session: Session, coders: list[int] | None = None) -> dict[int, tuple[int, int]]:
+    """``code_id → (codings, documents)`` (own codings, not rolled up)."""
+    stmt = select(Coding.code_id, func.count(Coding.id), func.count(func.distinct(Coding.document_id))).group_by(Coding.code_id)
+    if coders is not None:
+        stmt = stmt.where(Coding.coder_id.in_(coders))  # type: ignore[attr-defined]
+    return {cid: (n, d) for cid, n, d in session.execute(stmt)}
+
+
+def list_codes(session: Session) -> list[dict]:
+    tree = CodeTree.load(session)
+    counts = code_counts(session)
+    out = []
+    for c in tree.ordered():
+        n, d = counts.get(c.id, (0, 0))  # type: ignore[arg-type]
+        parent = tree.by_id.get(c.parent_id) if c.parent_id else None
+        out.append(
+            {
+                "id": c.id,
+                "path": tree.path(c),
+                "name": c.name,
+                "parent": tree.path(parent) if parent else None,
+                "depth": tree.depth(c),
+                "color": c.color,
+                "codable": c.codable,
+                "codings": n,
+                "documents": d,
+            }
+        )
+    return out
+
+
+def show_code(session: Session, path: str) -> dict:
+    tree = CodeTree.load(session)
+    c = tree.resolve(path)
+    n, d = code_counts(session).get(c.id, (0, 0))  # type: ignore[arg-type]
+    memos = session.execute(select(Memo).where(Memo.target_type == "code", Memo.target_id == c.id).order_by(Memo.id)).scalars()
+    return {
+        "id": c.id,
+        "path": tree.path(c),
+        "name": c.name,
+        "parent": tree.path(c.parent_id) if c.parent_id else None,
+        "children": [tree.path(ch) for ch in tree.children.get(c.id, [])],
+        "description": c.description,
+        "definition": c.definition,
+        "anchor": c.anchor,
+        "rule": c.rule,
+        "color": c.color,
+        "codable": c.codable,
+        "guid": c.guid,
+        "created": c.created_at.isoformat(timespec="seconds"),
+        "codings": n,
+        "documents": d,
+        "memos": [{"id": m.id, "title": m.title, "text": m.text} for m in memos],
+    }

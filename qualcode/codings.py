@@ -1,0 +1,266 @@
+"""Codings: code and uncode spans, list them, import them from CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from qualcode import audit
+from qualcode.codebook import CodeTree, add_code, delete_rows
+from qualcode.config import AUTO_CODER
+from qualcode.documents import resolve_document
+from qualcode.errors import InvalidInput, NotFound
+from qualcode.models import Code, Coder, Coding, Document
+from qualcode.textutil import normalize
+
+
+def get_coder(session: Session, name: str, *, create: bool = True) -> Coder:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("the coder name is empty", "give --coder NAME or set QUALCODE_CODER")
+    coder = session.execute(select(Coder).where(Coder.name == name)).scalar_one_or_none()
+    if coder is None:
+        if not create:
+            raise NotFound(f"unknown coder {name!r}", "`qualcode status --json` lists the coders")
+        coder = Coder(name=name)
+        session.add(coder)
+        session.flush()
+    return coder
+
+
+def check_span(doc: Document, start: int, end: int) -> None:
+    n = len(doc.text)
+    if start < 0 or end < 0:
+        raise InvalidInput(f"span {start}-{end} has a negative offset", "offsets count characters from 0")
+    if end < start:
+        raise InvalidInput(f"span {start}-{end}: end is before start", "give --start before --end")
+    if end == start:
+        raise InvalidInput(f"span {start}-{end} is empty", "a coding needs at least one character")
+    if end > n:
+        raise InvalidInput(f"span {start}-{end} is outside {doc.name!r} (it has {n} characters)", f"use offsets up to {n}")
+
+
+def add_coding(
+    session: Session, doc_ref: str, start: int, end: int, code_path: str, coder: str, memo: str = "", *, create_code: bool = False
+) -> tuple[Coding, bool]:
+    """Code a span. Returns ``(coding, created)``; an identical coding is not duplicated."""
+    doc = resolve_document(session, doc_ref)
+    check_span(doc, start, end)
+    tree = CodeTree.load(session)
+    code = tree.find(code_path)
+    if code is None:
+        if not create_code:
+            tree.resolve(code_path)  # raises NotFound with a hint
+        code = add_code(session, code_path)
+    if not code.codable:
+        raise InvalidInput(f"{tree.path(code)!r} is a category that only groups codes", "code with one of its sub-codes, or make it codable")
+    c = get_coder(session, coder)
+    existing = session.execute(
+        select(Coding).where(
+            Coding.document_id == doc.id, Coding.start == start, Coding.end == end, Coding.code_id == code.id, Coding.coder_id == c.id
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        if memo and existing.memo != memo:
+            existing.memo = memo
+            session.flush()
+        return existing, False
+    coding = Coding(document_id=doc.id, start=start, end=end, code_id=code.id, coder_id=c.id, memo=memo)  # type: ignore[arg-type]
+    session.add(coding)
+    session.flush()
+    return coding, True
+
+
+def remove_codings(
+    session: Session, doc_ref: str, start: int, end: int, code_path: str | None = None, coder: str | None = None, *, overlapping: bool = False
+) -> int:
+    """Remove the codings on exactly this span (or, with ``overlapping``, touching it)."""
+    doc = resolve_document(session, doc_ref)
+    check_span(doc, start, end)
+    cond = [Coding.document_id == doc.id]
+    if overlapping:
+        cond += [Coding.start < end, Coding.end > start]
+    else:
+        cond += [Coding.start == start, Coding.end == end]
+    if code_path:
+        cond.append(Coding.code_id == CodeTree.load(session).resolve(code_path).id)
+    if coder:
+        cond.append(Coding.coder_id == get_coder(session, coder, create=False).id)
+    where = cond[0]
+    for c in cond[1:]:
+        where = where & c
+    n = delete_rows(session, Coding, where)
+    if n == 0:
+        raise NotFound(
+            f"no coding on {doc.name} {start}-{end}" + (f" with code {code_path!r}" if code_path else ""),
+            "`qualcode codings --doc DOC --json` lists the codings with their spans" + ("" if overlapping else "; --overlapping removes codings that only touch the span"),
+        )
+    return n
+
+
+def list_codings(
+    session: Session, doc: str | None = None, code: str | None = None, coder: str | None = None, *, include_auto: bool = True, with_children: bool = False
+) -> list[dict]:
+    tree = CodeTree.load(session)
+    stmt = (
+        select(Coding, Document.name, Document.text, Coder.name)
+        .join(Document, Document.id == Coding.document_id)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .order_by(Document.name, Coding.start, Coding.end, Coding.id)
+    )
+    if doc:
+        stmt = stmt.where(Coding.document_id == resolve_document(session, doc).id)
+    if code:
+        c = tree.resolve(code)
+        ids = [c.id] + ([d.id for d in tree.descendants(c)] if with_children else [])
+        stmt = stmt.where(Coding.code_id.in_(ids))  # type: ignore[attr-defined]
+    if coder:
+        stmt = stmt.where(Coder.name == coder)
+    elif not include_auto:
+        stmt = stmt.where(Coder.name != AUTO_CODER)
+    paths = {cid: tree.path(cid) for cid in tree.by_id}
+    out = []
+    for coding, dname, text, cname in session.execute(stmt):
+        out.append(
+            {
+                "id": coding.id,
+                "document": dname,
+                "start": coding.start,
+                "end": coding.end,
+                "code": paths[coding.code_id],
+                "coder": cname,
+                "memo": coding.memo,
+                "text": text[coding.start : coding.end],
+                "orphaned": coding.orphaned,
+            }
+        )
+    return out
+
+
+def import_codings_csv(session: Session, path: str | Path, default_coder: str, *, create_codes: bool = False) -> dict[str, int]:
+    """All-or-nothing import of codings from CSV.
+
+    Columns: ``document,start,end,code[,coder][,memo]`` — or ``document,code,quote``
+    (the exact text of the span, located in the document) instead of start/end.
+    Any error anywhere aborts the whole import; the message lists the line numbers.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {p}: {exc.strerror}", "check the path") from exc
+    from qualcode.readers import decode_text
+
+    text = decode_text(raw, p.name)
+    reader = csv.DictReader(io.StringIO(text.replace("\r\n", "\n")))
+    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    reader.fieldnames = fields
+    return import_codings_records(session, enumerate(reader, start=2), fields, p.name, default_coder, create_codes=create_codes)
+
+
+def import_codings_records(
+    session: Session, records, fields: list[str], source: str, default_coder: str, *, create_codes: bool = False
+) -> dict[str, int]:
+    """Validate ``(line number, record)`` pairs, then insert all codings — or none."""
+    p_name = source
+    has_span = {"start", "end"} <= set(fields)
+    has_quote = "quote" in fields or "text" in fields
+    if "document" not in fields or "code" not in fields or not (has_span or has_quote):
+        raise InvalidInput(
+            f"{p_name}: the header must be document,start,end,code[,coder][,memo] (found {','.join(fields) or 'nothing'})",
+            "or use a quote column with the coded text instead of start,end",
+        )
+    docs = {name: (did, t) for did, name, t in session.execute(select(Document.id, Document.name, Document.text))}
+    tree = CodeTree.load(session)
+    coders = {c.name: c.id for c in session.execute(select(Coder)).scalars()}
+    errors: list[str] = []
+    rows: list[dict] = []
+    new_codes: dict[str, Code] = {}
+    seen: set[tuple] = set()
+    for lineno, rec in records:
+        if len(errors) >= 20:
+            break
+        if None in rec:
+            errors.append(f"line {lineno}: more fields than the header")
+            continue
+        dname = (rec.get("document") or "").strip()
+        cpath = (rec.get("code") or "").strip()
+        if dname not in docs:
+            errors.append(f"line {lineno}: unknown document {dname!r}")
+            continue
+        did, dtext = docs[dname]
+        if has_span and (rec.get("start") or "").strip() != "":
+            try:
+                start, end = int(rec["start"]), int(rec["end"])
+            except (TypeError, ValueError):
+                errors.append(f"line {lineno}: start/end must be whole numbers (got {rec.get('start')!r}, {rec.get('end')!r})")
+                continue
+        else:
+            quote = normalize(rec.get("quote") or rec.get("text") or "").strip()
+            if not quote:
+                errors.append(f"line {lineno}: neither start/end nor a quote")
+                continue
+            start = dtext.find(quote)
+            if start < 0:
+                errors.append(f"line {lineno}: quote not found in {dname!r}: {quote[:40]!r}")
+                continue
+            end = start + len(quote)
+        if start < 0 or end > len(dtext) or end <= start:
+            errors.append(f"line {lineno}: span {start}-{end} is empty or outside {dname!r} ({len(dtext)} characters)")
+            continue
+        try:
+            code = tree.find(cpath) if cpath else None
+        except InvalidInput as exc:
+            errors.append(f"line {lineno}: {exc.message}")
+            continue
+        if code is None:
+            if not cpath:
+                errors.append(f"line {lineno}: empty code")
+                continue
+            if not create_codes:
+                errors.append(f"line {lineno}: unknown code {cpath!r}")
+                continue
+            code = new_codes.get(cpath)
+            if code is None:
+                code = new_codes[cpath] = add_code(session, cpath, exist_ok=True)
+                tree = CodeTree.load(session)
+        coder = (rec.get("coder") or "").strip() or default_coder
+        if coder not in coders:
+            coders[coder] = get_coder(session, coder).id  # type: ignore[assignment]
+        key = (did, start, end, code.id, coders[coder])
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"document_id": did, "start": start, "end": end, "code_id": code.id, "coder_id": coders[coder], "memo": rec.get("memo") or ""})
+    if errors:
+        more = " (stopped after 20 errors)" if len(errors) >= 20 else ""
+        raise InvalidInput(f"{p_name}: nothing imported; " + "; ".join(errors) + more, "fix these lines and import again")
+    existing = set(session.execute(select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)).all())
+    rows = [r for r in rows if (r["document_id"], r["start"], r["end"], r["code_id"], r["coder_id"]) not in existing]
+    bulk_insert_codings(session, rows)
+    return {"imported": len(rows), "skipped": len(seen) - len(rows)}
+
+
+def bulk_insert_codings(session: Session, rows: list[dict]) -> list[int]:
+    """Insert many codings at once (recorded in the audit log)."""
+    if not rows:
+        return []
+    from qualcode.models import new_guid, utcnow
+
+    now = utcnow()
+    for r in rows:
+        r.setdefault("memo", "")
+        r.setdefault("orphaned", False)
+        r.setdefault("guid", new_guid())
+        r.setdefault("created_at", now)
+    ids = session.execute(insert(Coding).returning(Coding.id, sort_by_parameter_order=True), rows).scalars().all()
+    for r, i in zip(rows, ids, strict=True):
+        r["id"] = i
+    audit.record_rows(session, "coding", "insert", rows)
+    return list(ids)
+
+

@@ -1,0 +1,321 @@
+"""Documents: import, attributes, passages, listing and removal."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlmodel import Session
+
+from qualcode import audit
+from qualcode.codebook import delete_rows
+from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
+from qualcode.models import Coding, Document, DocumentAttribute, Memo, Passage
+from qualcode.readers import SUFFIXES, read_document
+from qualcode.textutil import infer_type, name_key, normalize, paragraphs, split_front_matter, typed_value
+
+UNITS = ("paragraph", "sentence")
+
+
+def resolve_document(session: Session, ref: str | int) -> Document:
+    """A document by id or name (names compare case-insensitively when unambiguous)."""
+    ref_s = str(ref).strip()
+    if ref_s.isdigit():
+        doc = session.get(Document, int(ref_s))
+        if doc is not None:
+            return doc
+    doc = session.execute(select(Document).where(Document.name == ref_s)).scalar_one_or_none()
+    if doc is not None:
+        return doc
+    names = list(session.execute(select(Document.id, Document.name)))
+    key = name_key(ref_s)
+    matches = [i for i, n in names if name_key(n) == key or name_key(Path(n).stem) == key]
+    if len(matches) == 1:
+        return session.get(Document, matches[0])  # type: ignore[return-value]
+    hint = "`qualcode docs list` shows all documents"
+    if names:
+        from rapidfuzz import process
+
+        best = process.extractOne(ref_s, [n for _, n in names], score_cutoff=60)
+        if best:
+            hint = f"did you mean {best[0]!r}? ({hint})"
+    raise NotFound(f"unknown document {ref_s!r}", hint)
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
+    """``["Format=Web", "Region=Görlitz"]`` → dict; refuses items without ``=``."""
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise InvalidInput(f"attribute {item!r} is not KEY=VALUE", "write e.g. --attr Format=Präsenz")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise InvalidInput(f"attribute {item!r} has an empty key", "write e.g. --attr Format=Präsenz")
+        out[key] = value.strip()
+    return out
+
+
+def set_attributes(session: Session, doc: Document, attrs: dict[str, str]) -> None:
+    existing = {a.key: a for a in session.execute(select(DocumentAttribute).where(DocumentAttribute.document_id == doc.id)).scalars()}
+    for key, value in attrs.items():
+        if value == "" and key in existing:
+            session.delete(existing[key])
+            continue
+        type_ = infer_type(value)
+        if key in existing:
+            if existing[key].value != value or existing[key].type != type_:
+                existing[key].value = value
+                existing[key].type = type_
+        elif value != "":
+            session.add(DocumentAttribute(document_id=doc.id, key=key, value=value, type=type_))  # type: ignore[arg-type]
+    session.flush()
+
+
+def attributes_of(session: Session, doc_ids: Sequence[int] | None = None) -> dict[int, dict[str, object]]:
+    stmt = select(DocumentAttribute).order_by(DocumentAttribute.id)
+    if doc_ids is not None:
+        stmt = stmt.where(DocumentAttribute.document_id.in_(doc_ids))  # type: ignore[attr-defined]
+    out: dict[int, dict[str, object]] = {}
+    for a in session.execute(stmt).scalars():
+        out.setdefault(a.document_id, {})[a.key] = typed_value(a.value, a.type)
+    return out
+
+
+def compute_passages(text: str, nlp_obj=None) -> list[tuple[str, int, int]]:
+    """``(unit, start, end)`` of paragraphs and, when an NLP pipeline is given, sentences."""
+    paras = paragraphs(text)
+    out = [("paragraph", s, e) for s, e in paras]
+    if nlp_obj is not None and paras:
+        from qualcode.nlp import sentence_spans
+
+        out += [("sentence", s, e) for s, e in sentence_spans(nlp_obj, text, paras)]
+    return out
+
+
+def store_passages(session: Session, doc_id: int, spans: list[tuple[str, int, int]]) -> None:
+    rows = []
+    ordinals = dict.fromkeys(UNITS, 0)
+    for unit, s, e in spans:
+        rows.append({"document_id": doc_id, "start": s, "end": e, "ordinal": ordinals[unit], "unit": unit})
+        ordinals[unit] += 1
+    if not rows:
+        return
+    ids = session.execute(insert(Passage).returning(Passage.id, sort_by_parameter_order=True), rows).scalars().all()
+    for row, i in zip(rows, ids, strict=True):
+        row["id"] = i
+    audit.record_rows(session, "passage", "insert", rows)
+
+
+@dataclass
+class ImportResult:
+    imported: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed}
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    files: list[Path] = []
+    failed: list[dict[str, str]] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."))
+            if not found:
+                failed.append({"path": str(path), "error": f"{path}: no .txt, .md, .docx, .odt or .pdf files in this folder"})
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            failed.append({"path": str(path), "error": f"{path}: no such file or folder"})
+    return files, failed
+
+
+def import_paths(
+    session: Session,
+    paths: Iterable[str | Path],
+    *,
+    attrs: dict[str, str] | None = None,
+    update: bool = False,
+    nlp_obj=None,
+) -> ImportResult:
+    """Import files and folders. Failures are collected per file; the rest is imported."""
+    files, failed = collect_files(paths)
+    result = ImportResult(failed=failed)
+    seen: dict[str, Path] = {}
+    for path in files:
+        name = path.name
+        if name in seen:
+            result.failed.append({"path": str(path), "error": f"{path}: a file named {name!r} is already in this import ({seen[name]})"})
+            continue
+        seen[name] = path
+        try:
+            with session.begin_nested():
+                status = _import_one(session, path, attrs or {}, update, nlp_obj)
+        except QualcodeError as exc:
+            result.failed.append({"path": str(path), "error": str(exc)})
+            continue
+        getattr(result, status).append(name)
+    return result
+
+
+def _import_one(session: Session, path: Path, attrs: dict[str, str], update: bool, nlp_obj) -> str:
+    raw, front = read_document(path)
+    text = normalize(raw)
+    file_attrs: dict[str, str] = {}
+    if front:
+        file_attrs, text = split_front_matter(text)
+    text = text.strip("\n")
+    if not text.strip():
+        raise InvalidInput(f"{path.name}: no text (only whitespace or front matter)", "remove it or add its text")
+    all_attrs = {**file_attrs, **attrs}
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    existing = session.execute(select(Document).where(Document.name == path.name)).scalar_one_or_none()
+    if existing is not None:
+        if existing.sha256 == digest:
+            if all_attrs:
+                set_attributes(session, existing, all_attrs)
+            return "unchanged"
+        if not update:
+            raise Conflict(
+                f"{path.name}: a different document with this name is already in the project",
+                "re-import with --update to replace its text (codings are re-anchored), or rename the file",
+            )
+        from qualcode.reanchor import replace_text
+
+        replace_text(session, existing, text, nlp_obj=nlp_obj)
+        existing.sha256 = digest
+        existing.source_path = str(path.absolute())
+        set_attributes(session, existing, all_attrs)
+        return "updated"
+    doc = Document(name=path.name, text=text, sha256=digest, source_path=str(path.absolute()))
+    session.add(doc)
+    session.flush()
+    store_passages(session, doc.id, compute_passages(text, nlp_obj))  # type: ignore[arg-type]
+    set_attributes(session, doc, all_attrs)
+    return "imported"
+
+
+def add_text_document(session: Session, name: str, text: str, attrs: dict[str, str] | None = None, nlp_obj=None) -> Document:
+    """Create a document from a string (used by REFI import, benchmarks and tests)."""
+    text = normalize(text)
+    if session.execute(select(Document.id).where(Document.name == name)).first():
+        raise Conflict(f"a document named {name!r} already exists", "rename it or remove the existing one")
+    doc = Document(name=name, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    session.add(doc)
+    session.flush()
+    store_passages(session, doc.id, compute_passages(text, nlp_obj))  # type: ignore[arg-type]
+    if attrs:
+        set_attributes(session, doc, attrs)
+    return doc
+
+
+def remove_document(session: Session, ref: str) -> dict[str, int]:
+    doc = resolve_document(session, ref)
+    n_codings = delete_rows(session, Coding, Coding.document_id == doc.id)
+    delete_rows(session, Passage, Passage.document_id == doc.id)
+    delete_rows(session, DocumentAttribute, DocumentAttribute.document_id == doc.id)
+    delete_rows(session, Memo, (Memo.target_type == "document") & (Memo.target_id == doc.id))
+    session.delete(doc)
+    session.flush()
+    return {"codings": n_codings}
+
+
+def coded_flags(starts_ends: list[tuple[int, int]], codings: list[tuple[int, int]]) -> list[bool]:
+    """For each passage span, whether any coding overlaps it (codings sorted by start)."""
+    if not codings:
+        return [False] * len(starts_ends)
+    codings = sorted(codings)
+    starts = [s for s, _ in codings]
+    # prefix max of ends lets us test overlap in O(log n)
+    max_end: list[int] = []
+    m = -1
+    for _, e in codings:
+        m = max(m, e)
+        max_end.append(m)
+    flags = []
+    for s, e in starts_ends:
+        i = bisect.bisect_left(starts, e) - 1  # codings starting before the passage end
+        flags.append(i >= 0 and max_end[i] > s)
+    return flags
+
+
+def list_documents(session: Session) -> list[dict]:
+    docs = list(session.execute(select(Document.id, Document.name, Document.imported_at).order_by(Document.name)))
+    attrs = attributes_of(session)
+    paras: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in session.execute(select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "paragraph")):
+        paras.setdefault(did, []).append((s, e))
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in session.execute(select(Coding.document_id, Coding.start, Coding.end)):
+        spans.setdefault(did, []).append((s, e))
+    out = []
+    for did, name, at in docs:
+        p = paras.get(did, [])
+        coded = sum(coded_flags(p, spans.get(did, [])))
+        out.append(
+            {
+                "id": did,
+                "name": name,
+                "attributes": attrs.get(did, {}),
+                "passages": len(p),
+                "coded_passages": coded,
+                "progress": round(coded / len(p), 3) if p else 0.0,
+                "codings": len(spans.get(did, [])),
+                "imported": at.isoformat(timespec="seconds"),
+            }
+        )
+    return out
+
+
+def show_document(session: Session, ref: str) -> dict:
+    doc = resolve_document(session, ref)
+    n = session.execute(select(func.count(Coding.id)).where(Coding.document_id == doc.id)).scalar_one()
+    return {
+        "id": doc.id,
+        "name": doc.name,
+        "attributes": attributes_of(session, [doc.id]).get(doc.id, {}),  # type: ignore[list-item]
+        "sha256": doc.sha256,
+        "source_path": doc.source_path,
+        "imported": doc.imported_at.isoformat(timespec="seconds"),
+        "codings": n,
+        "length": len(doc.text),
+        "text": doc.text,
+    }
+
+
+def list_passages(session: Session, doc: str | None = None, unit: str = "paragraph", uncoded: bool = False) -> list[dict]:
+    if unit not in UNITS:
+        raise InvalidInput(f"unknown unit {unit!r}", "use paragraph or sentence")
+    stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == unit)
+    cstmt = select(Coding.document_id, Coding.start, Coding.end)
+    dstmt = select(Document.id, Document.name, Document.text).order_by(Document.name)
+    if doc is not None:
+        d = resolve_document(session, doc)
+        stmt = stmt.where(Passage.document_id == d.id)
+        cstmt = cstmt.where(Coding.document_id == d.id)
+        dstmt = dstmt.where(Document.id == d.id)
+    by_doc: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
+        by_doc.setdefault(did, []).append((s, e))
+    codings: dict[int, list[tuple[int, int]]] = {}
+    if uncoded:
+        for did, s, e in session.execute(cstmt):
+            codings.setdefault(did, []).append((s, e))
+    out = []
+    for did, name, text in session.execute(dstmt):
+        spans = by_doc.get(did, [])
+        flags = coded_flags(spans, codings.get(did, [])) if uncoded else [False] * len(spans)
+        for (s, e), coded in zip(spans, flags, strict=True):
+            if uncoded and coded:
+                continue
+            out.append({"document": name, "start": s, "end": e, "text": text[s:e]})
+    return out

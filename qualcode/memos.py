@@ -1,0 +1,91 @@
+"""Memos on the project, documents, codes and codings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode.codebook import CodeTree, resolve_code
+from qualcode.documents import resolve_document
+from qualcode.errors import InvalidInput, NotFound
+from qualcode.models import Coding, Document, Memo, utcnow
+
+TARGETS = ("project", "document", "code", "coding")
+
+
+def resolve_target(session: Session, target_type: str, ref: str | None) -> int | None:
+    if target_type == "project":
+        return None
+    if ref is None:
+        raise InvalidInput(f"a {target_type} memo needs a target", "give the document name, code path or coding id")
+    if target_type == "document":
+        return resolve_document(session, ref).id
+    if target_type == "code":
+        return resolve_code(session, ref).id
+    if target_type == "coding":
+        if not str(ref).isdigit() or session.get(Coding, int(ref)) is None:
+            raise NotFound(f"unknown coding {ref!r}", "`qualcode codings --json` lists coding ids")
+        return int(ref)
+    raise InvalidInput(f"unknown memo target {target_type!r}", f"use one of {', '.join(TARGETS)}")
+
+
+def add_memo(session: Session, target_type: str, ref: str | None, text: str, title: str = "", coder_id: int | None = None) -> Memo:
+    target_id = resolve_target(session, target_type, ref)
+    memo = Memo(target_type=target_type, target_id=target_id, text=text, title=title, coder_id=coder_id)
+    session.add(memo)
+    session.flush()
+    return memo
+
+
+def set_memo(session: Session, target_type: str, ref: str | None, text: str, coder_id: int | None = None) -> Memo | None:
+    """The TUI's memo editor: one memo per target, created, updated or (empty text) deleted."""
+    target_id = resolve_target(session, target_type, ref)
+    memo = session.execute(
+        select(Memo).where(Memo.target_type == target_type, Memo.target_id == target_id).order_by(Memo.id).limit(1)
+    ).scalar_one_or_none()
+    if memo is None:
+        if not text.strip():
+            return None
+        return add_memo(session, target_type, ref, text, coder_id=coder_id)
+    if not text.strip():
+        session.delete(memo)
+        session.flush()
+        return None
+    if memo.text != text:
+        memo.text = text
+        memo.updated_at = utcnow()
+        session.flush()
+    return memo
+
+
+def get_memo_text(session: Session, target_type: str, target_id: int | None) -> str:
+    memo = session.execute(
+        select(Memo).where(Memo.target_type == target_type, Memo.target_id == target_id).order_by(Memo.id).limit(1)
+    ).scalar_one_or_none()
+    return memo.text if memo else ""
+
+
+def list_memos(session: Session, target_type: str | None = None) -> list[dict]:
+    tree = CodeTree.load(session)
+    names = dict(session.execute(select(Document.id, Document.name)).all())
+    stmt = select(Memo).order_by(Memo.id)
+    if target_type:
+        stmt = stmt.where(Memo.target_type == target_type)
+    out = []
+    for m in session.execute(stmt).scalars():
+        if m.target_type == "document":
+            target = names.get(m.target_id)  # type: ignore[arg-type]
+        elif m.target_type == "code":
+            target = tree.path(m.target_id) if m.target_id in tree.by_id else None
+        else:
+            target = m.target_id
+        out.append({"id": m.id, "on": m.target_type, "target": target, "title": m.title, "text": m.text, "updated": m.updated_at.isoformat(timespec="seconds")})
+    return out
+
+
+def delete_memo(session: Session, memo_id: int) -> None:
+    memo = session.get(Memo, memo_id)
+    if memo is None:
+        raise NotFound(f"unknown memo {memo_id}", "`qualcode memo list` shows memo ids")
+    session.delete(memo)
+    session.flush()

@@ -1,0 +1,180 @@
+"""The tables of a qualcode project (SQLModel).
+
+A project is one database: documents with typed attributes, their passages
+(paragraphs and sentences), the code tree, codings (a span of a document linked
+to a code, by a coder), memos, the audit log that makes every change undoable,
+and a small key/value table for the schema version and settings.
+
+Offsets are ``[start, end)`` in Unicode code points of ``Document.text``, which
+is stored NFC-normalised with ``\\n`` line endings.
+
+Foreign keys deliberately have no ``ON DELETE CASCADE``: every deletion goes
+through the services, which delete dependants explicitly and record them in the
+audit log, so nothing disappears without a trace.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    """Timezone-aware UTC timestamp (SQLModel stores it portably on SQLite and PostgreSQL)."""
+    return datetime.now(UTC)
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=200)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Coder(SQLModel, table=True):
+    __tablename__ = "coder"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    guid: str = Field(default_factory=new_guid, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "document"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=500)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    source_path: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    imported_at: datetime = Field(default_factory=utcnow)
+    guid: str = Field(default_factory=new_guid, max_length=36)
+
+
+class DocumentAttribute(SQLModel, table=True):
+    """A typed attribute (variable) of a document: text, integer, float, date or boolean."""
+
+    __tablename__ = "document_attribute"
+    __table_args__ = (UniqueConstraint("document_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    key: str = Field(max_length=200)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    type: str = Field(default="text", max_length=10)
+
+
+class Passage(SQLModel, table=True):
+    """A unit of the text: a paragraph or a sentence (sentences never cross paragraphs)."""
+
+    __tablename__ = "passage"
+    __table_args__ = (Index("ix_passage_doc_unit_start", "document_id", "unit", "start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    start: int
+    end: int
+    ordinal: int
+    unit: str = Field(default="paragraph", max_length=10)
+
+
+class Code(SQLModel, table=True):
+    __tablename__ = "code"
+    __table_args__ = (Index("ix_code_parent_key", "parent_id", "name_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=500)
+    # NFC + casefold of the name: names compare on this, siblings must differ in it.
+    name_key: str = Field(max_length=500)
+    parent_id: int | None = Field(default=None, foreign_key="code.id")
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    definition: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    anchor: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    rule: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    color: str = Field(default="#888888", max_length=7)
+    # Categories that only group their children are not codable (REFI-QDA isCodable).
+    codable: bool = Field(default=True)
+    position: int = Field(default=0)
+    guid: str = Field(default_factory=new_guid, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Coding(SQLModel, table=True):
+    """A span ``[start, end)`` of a document coded with a code by a coder."""
+
+    __tablename__ = "coding"
+    __table_args__ = (
+        Index("ix_coding_doc_start", "document_id", "start"),
+        Index("ix_coding_code", "code_id"),
+        Index("ix_coding_coder", "coder_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    start: int
+    end: int
+    code_id: int = Field(foreign_key="code.id")
+    coder_id: int = Field(foreign_key="coder.id")
+    memo: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Set when the document text changed and the span could not be re-anchored.
+    orphaned: bool = Field(default=False)
+    guid: str = Field(default_factory=new_guid, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Memo(SQLModel, table=True):
+    """A memo on the project, a document, a code or a coding."""
+
+    __tablename__ = "memo"
+    __table_args__ = (Index("ix_memo_target", "target_type", "target_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    target_type: str = Field(max_length=10)  # project | document | code | coding
+    target_id: int | None = None
+    title: str = Field(default="", max_length=500)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    coder_id: int | None = Field(default=None, foreign_key="coder.id")
+    guid: str = Field(default_factory=new_guid, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One user action (a CLI command, a TUI action): who, when, what."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    coder: str = Field(max_length=200)
+    command: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    state: str = Field(default="done", max_length=10)  # done | undone | dropped
+
+
+class AuditChange(SQLModel, table=True):
+    """One row-level change of an audit entry, with the row before and after (JSON)."""
+
+    __tablename__ = "audit_change"
+    __table_args__ = (Index("ix_audit_change_entry", "entry_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="audit_entry.id")
+    seq: int
+    table_name: str = Field(max_length=50)
+    op: str = Field(max_length=12)  # insert | update | delete | update_many
+    row_id: int | None = None
+    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# Tables whose rows are user data, parents before children (restore order).
+DATA_TABLES: tuple[type[SQLModel], ...] = (
+    Coder,
+    Document,
+    DocumentAttribute,
+    Code,
+    Passage,
+    Coding,
+    Memo,
+)

@@ -1,0 +1,111 @@
+"""Text normalisation, front matter, paragraphs and typed attribute values."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+_BLANK_LINES = re.compile(r"\n[ \t\f\v\u00a0]*\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalize(text: str) -> str:
+    """NFC, ``\\n`` line endings, no BOM, no C0 control characters except tab and newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = _CONTROL.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def name_key(name: str) -> str:
+    """How names compare: NFC, case-folded, trimmed."""
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+_FRONT_LINE = re.compile(r"^\s*([^:#][^:]*?)\s*:\s*(.*?)\s*$")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split a leading ``---`` block of ``key: value`` lines from the body.
+
+    Returns ``({}, text)`` when there is no (well-formed) front matter.
+    """
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---", 3)
+    if end < 0:
+        return {}, text
+    after = text.find("\n", end + 4)
+    close_line = text[end + 1 : after if after >= 0 else len(text)]
+    if close_line.strip() != "---":
+        return {}, text
+    attrs: dict[str, str] = {}
+    for line in text[4:end].split("\n"):
+        if not line.strip():
+            continue
+        m = _FRONT_LINE.match(line)
+        if not m:
+            return {}, text
+        value = m.group(2)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        attrs[m.group(1)] = value
+    body = text[after + 1 :] if after >= 0 else ""
+    return attrs, body
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the paragraphs: blocks separated by blank lines, trimmed of surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _BLANK_LINES.finditer(text):
+        _add_trimmed(text, pos, m.start(), spans)
+        pos = m.end()
+    _add_trimmed(text, pos, len(text), spans)
+    return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+_INT = re.compile(r"^[+-]?\d{1,18}$")
+_FLOAT = re.compile(r"^[+-]?(\d+[.,]\d*|\d*[.,]\d+)$")
+_BOOL = {"true": True, "false": False, "ja": True, "nein": False, "yes": True, "no": False}
+
+
+def infer_type(value: str) -> str:
+    """The type of an attribute value: integer, float, date (ISO), boolean or text."""
+    v = value.strip()
+    if _INT.match(v):
+        return "integer"
+    if _FLOAT.match(v):
+        return "float"
+    if v.lower() in _BOOL:
+        return "boolean"
+    try:
+        date.fromisoformat(v)
+        return "date"
+    except ValueError:
+        return "text"
+
+
+def typed_value(value: str, type_: str) -> object:
+    """The Python value of a stored attribute (for JSON output and sorting)."""
+    try:
+        if type_ == "integer":
+            return int(value)
+        if type_ == "float":
+            return float(value.replace(",", "."))
+        if type_ == "boolean":
+            return _BOOL[value.strip().lower()]
+    except (ValueError, KeyError):
+        pass
+    return value
