@@ -1,0 +1,116 @@
+"""Shared pieces of the reports: coder filters and document groups by attribute."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from qualcode.config import AUTO_CODER
+from qualcode.errors import InvalidInput, NotFound
+from qualcode.models import Coder, Coding, Document, DocumentAttribute
+from qualcode.textutil import name_key, typed_value
+
+NONE_GROUP = "(none)"
+
+
+def coder_ids(
+    session: Session, coder: str | None = None, include_auto: bool = False
+) -> list[int] | None:
+    """The coder ids a report counts: ``coder`` (comma-separated names allowed), else
+    everybody except the automatic coder ``auto`` (unless ``include_auto``).
+
+    ``None`` means "no filter" (all coders)."""
+    rows = list(session.execute(select(Coder.id, Coder.name)))
+    if coder:
+        names = [n.strip() for n in coder.split(",") if n.strip()]
+        if not names:
+            raise InvalidInput("the coder name is empty", "give --coder NAME")
+        by_name = {n: i for i, n in rows}
+        ids = []
+        for n in names:
+            if n not in by_name:
+                known = ", ".join(sorted(by_name)) or "none yet"
+                raise NotFound(f"unknown coder {n!r}", f"coders in this project: {known}")
+            ids.append(by_name[n])
+        return ids
+    if include_auto:
+        return None
+    return [i for i, n in rows if n != AUTO_CODER]
+
+
+def coding_filter(session: Session, coder: str | None = None, include_auto: bool = False):
+    """A WHERE clause on ``Coding`` for the coder selection (or None)."""
+    ids = coder_ids(session, coder, include_auto)
+    if ids is None:
+        return None
+    return Coding.coder_id.in_(ids)  # type: ignore[attr-defined]
+
+
+def attribute_keys(session: Session) -> list[str]:
+    return [
+        k
+        for (k,) in session.execute(
+            select(DocumentAttribute.key).distinct().order_by(DocumentAttribute.key)
+        )
+    ]
+
+
+def resolve_attribute(session: Session, by: str) -> str:
+    """The stored attribute key for ``by`` (exact, else case-insensitive)."""
+    keys = attribute_keys(session)
+    if by in keys:
+        return by
+    matches = [k for k in keys if name_key(k) == name_key(by)]
+    if len(matches) == 1:
+        return matches[0]
+    hint = (
+        f"attributes in this project: {', '.join(keys)}"
+        if keys
+        else "no document has attributes yet; set them with `qualcode docs set DOC KEY=VALUE`"
+    )
+    raise NotFound(f"unknown attribute {by!r}", hint)
+
+
+def _sort_key(value: str, type_: str) -> tuple:
+    v = typed_value(value, type_)
+    if isinstance(v, bool):
+        return (1, int(v), "")
+    if isinstance(v, int | float):
+        return (0, v, "")
+    return (2, 0, name_key(str(v)))
+
+
+def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dict[str, int]]:
+    """``(key, doc_id → group value, group value → number of documents)``.
+
+    Groups are ordered by value (numbers numerically); documents without the
+    attribute form the group ``(none)``, listed last."""
+    key = resolve_attribute(session, by)
+    values: dict[int, str] = {}
+    order: dict[str, tuple] = {}
+    for did, value, type_ in session.execute(
+        select(
+            DocumentAttribute.document_id, DocumentAttribute.value, DocumentAttribute.type
+        ).where(DocumentAttribute.key == key)
+    ):
+        values[did] = value
+        order.setdefault(value, _sort_key(value, type_))
+    doc_ids = [d for (d,) in session.execute(select(Document.id))]
+    counts: dict[str, int] = {}
+    group_of: dict[int, str] = {}
+    for did in doc_ids:
+        g = values.get(did, NONE_GROUP)
+        group_of[did] = g
+        counts[g] = counts.get(g, 0) + 1
+    names = sorted((g for g in counts if g != NONE_GROUP), key=lambda g: order[g])
+    if NONE_GROUP in counts:
+        names.append(NONE_GROUP)
+    return key, group_of, {g: counts[g] for g in names}
+
+
+def document_count(session: Session) -> int:
+    return session.execute(select(func.count(Document.id))).scalar_one()
+
+
+def ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0

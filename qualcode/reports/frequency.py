@@ -1,0 +1,152 @@
+"""Category frequency tables: codings, documents coded and share of documents per code.
+
+One row per code in code-tree order. ``codings``/``documents`` count the code's
+own codings; ``total_codings``/``total_documents`` roll up the whole sub-tree
+(documents counted once even when several sub-codes occur in them). With
+``by`` the same figures per value of a document attribute, plus the column
+percentage (share of that group's documents).
+
+All figures come from one ``GROUP BY code, document`` query; the roll-ups and
+groups are computed in Python, so the cost does not grow with the tree depth.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from qualcode.codebook import CodeTree
+from qualcode.errors import InvalidInput
+from qualcode.models import Code, Coding
+from qualcode.reports.common import coding_filter, document_count, document_groups, ratio
+
+
+def code_levels(
+    tree: CodeTree, level: int | None
+) -> tuple[list[Code], dict[int, int], dict[int, int]]:
+    """``(codes shown, code id → id it is counted under, code id → depth)`` for ``level``."""
+    if level is not None and level < 1:
+        raise InvalidInput(
+            f"--level must be 1 or more (got {level})", "1 shows only the top categories"
+        )
+    ordered = tree.ordered()
+    depth: dict[int, int] = {}
+    target: dict[int, int] = {}
+    for c in ordered:  # parents come before their children
+        d = 1 if c.parent_id is None or c.parent_id not in depth else depth[c.parent_id] + 1
+        depth[c.id] = d  # type: ignore[index]
+        if level is not None and d > level:
+            target[c.id] = target[c.parent_id]  # type: ignore[index]
+        else:
+            target[c.id] = c.id  # type: ignore[index]
+    shown = [c for c in ordered if level is None or depth[c.id] <= level]  # type: ignore[index]
+    return shown, target, depth
+
+
+def code_document_counts(
+    session: Session, coder: str | None = None, include_auto: bool = False
+) -> list[tuple[int, int, int]]:
+    """``(code_id, document_id, codings)`` for every code that occurs in a document."""
+    stmt = select(Coding.code_id, Coding.document_id, func.count(Coding.id)).group_by(
+        Coding.code_id, Coding.document_id
+    )
+    where = coding_filter(session, coder, include_auto)
+    if where is not None:
+        stmt = stmt.where(where)
+    return [(c, d, n) for c, d, n in session.execute(stmt)]
+
+
+def _figures(
+    docs: dict[int, int], group_of: dict[int, str] | None
+) -> tuple[int, int, dict[str, list[int]]]:
+    codings = sum(docs.values())
+    groups: dict[str, list[int]] = {}
+    if group_of is not None:
+        for did, n in docs.items():
+            g = groups.setdefault(group_of[did], [0, 0])
+            g[0] += n
+            g[1] += 1
+    return codings, len(docs), groups
+
+
+def frequency_table(
+    session: Session,
+    by: str | None = None,
+    coder: str | None = None,
+    level: int | None = None,
+    include_auto: bool = False,
+) -> dict:
+    """The frequency table as a dict (the JSON of ``qualcode report freq --json``).
+
+    ``{"documents": N, "by": KEY|None, "groups": {value: n_docs}, "rows": [{"code",
+    "codings", "documents", "share", "total_codings", "total_documents", "groups":
+    {value: {"codings", "documents", …}}}]}``. Rows also carry ``name``, ``depth``,
+    ``codable``, ``total_share``; group cells also ``share``, ``total_*``.
+    """
+    tree = CodeTree.load(session)
+    shown, target, depth = code_levels(tree, level)
+    n_docs = document_count(session)
+    key: str | None = None
+    group_of: dict[int, str] | None = None
+    group_sizes: dict[str, int] = {}
+    if by:
+        key, group_of, group_sizes = document_groups(session, by)
+
+    own: dict[int, dict[int, int]] = {}
+    for cid, did, n in code_document_counts(session, coder, include_auto):
+        t = target.get(cid)
+        if t is None:  # a code row without a tree entry cannot exist; be safe
+            continue
+        docs = own.setdefault(t, {})
+        docs[did] = docs.get(did, 0) + n
+
+    # Roll up the sub-trees: children are merged into parents in reverse tree order.
+    total: dict[int, dict[int, int]] = {c.id: dict(own.get(c.id, {})) for c in shown}  # type: ignore[misc]
+    for c in reversed(shown):
+        if c.parent_id is not None and c.parent_id in total:
+            parent = total[c.parent_id]
+            for did, n in total[c.id].items():  # type: ignore[index]
+                parent[did] = parent.get(did, 0) + n
+
+    rows = []
+    for c in shown:
+        cid: int = c.id  # type: ignore[assignment]
+        o_cod, o_docs, o_groups = _figures(own.get(cid, {}), group_of)
+        t_cod, t_docs, t_groups = _figures(total[cid], group_of)
+        row: dict = {
+            "code": tree.path(c),
+            "name": c.name,
+            "depth": depth[cid],
+            "codable": c.codable,
+            "codings": o_cod,
+            "documents": o_docs,
+            "share": ratio(o_docs, n_docs),
+            "total_codings": t_cod,
+            "total_documents": t_docs,
+            "total_share": ratio(t_docs, n_docs),
+        }
+        if group_of is not None:
+            cells = {}
+            for g, size in group_sizes.items():
+                oc, od = o_groups.get(g, [0, 0])
+                tc, td = t_groups.get(g, [0, 0])
+                cells[g] = {
+                    "codings": oc,
+                    "documents": od,
+                    "share": ratio(od, size),
+                    "total_codings": tc,
+                    "total_documents": td,
+                    "total_share": ratio(td, size),
+                }
+            row["groups"] = cells
+        else:
+            row["groups"] = {}
+        rows.append(row)
+    return {
+        "documents": n_docs,
+        "by": key,
+        "coder": coder,
+        "level": level,
+        "groups": group_sizes,
+        "rows": rows,
+    }
