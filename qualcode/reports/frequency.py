@@ -118,6 +118,7 @@ def frequency_table(
             "name": c.name,
             "depth": depth[cid],
             "codable": c.codable,
+            "color": c.color,
             "codings": o_cod,
             "documents": o_docs,
             "share": ratio(o_docs, n_docs),
@@ -150,3 +151,101 @@ def frequency_table(
         "groups": group_sizes,
         "rows": rows,
     }
+
+
+HEADERS = {
+    "de": {
+        "code": "Kategorie",
+        "path": "Kategorie (Pfad)",
+        "codings": "Kodierungen",
+        "documents": "Dokumente",
+        "share": "% Dokumente",
+        "total_codings": "Kodierungen inkl. Unterkategorien",
+        "total_documents": "Dokumente inkl. Unterkategorien",
+        "total_share": "% Dokumente inkl. Unterkategorien",
+        "group": "Gruppe",
+        "sheet": "Häufigkeiten",
+        "groups_sheet": "Gruppen",
+    },
+    "en": {
+        "code": "code",
+        "path": "code",
+        "codings": "codings",
+        "documents": "docs",
+        "share": "% docs",
+        "total_codings": "Σ codings",
+        "total_documents": "Σ docs",
+        "total_share": "Σ %",
+        "group": "group",
+        "sheet": "Frequencies",
+        "groups_sheet": "Groups",
+    },
+}
+
+
+def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, compact: bool = False):
+    """The frequency table as :class:`~qualcode.reports.export.Sheet` s.
+
+    ``paths``: the first column holds the full code path (CSV) instead of the
+    indented name. ``compact`` (terminal): per group only documents and column %.
+    Group columns count each category together with its sub-categories (the
+    rolled-up figures), so a grouping category shows its sub-tree's figures.
+    """
+    from qualcode.reports.export import INT, PCT, TEXT, Sheet
+
+    h = HEADERS[lang]
+    headers = [
+        h["path"] if paths else h["code"],
+        h["codings"],
+        h["documents"],
+        h["share"],
+        h["total_codings"],
+        h["total_documents"],
+        h["total_share"],
+    ]
+    kinds = [TEXT, INT, INT, PCT, INT, INT, PCT]
+    groups = table["groups"]
+    for g, size in groups.items():
+        label = f"{g} (n={size})"
+        if compact:
+            headers += [f"{label} {h['documents']}", f"{g} %"]
+            kinds += [INT, PCT]
+        else:
+            headers += [
+                f"{label}: {h['codings']}",
+                f"{label}: {h['documents']}",
+                f"{label}: {h['share']}",
+            ]
+            kinds += [INT, INT, PCT]
+    rows, indent = [], []
+    for r in table["rows"]:
+        row = [
+            r["code"] if paths else r["name"],
+            r["codings"],
+            r["documents"],
+            r["share"],
+            r["total_codings"],
+            r["total_documents"],
+            r["total_share"],
+        ]
+        for g in groups:
+            cell = r["groups"][g]
+            if compact:
+                row += [cell["total_documents"], cell["total_share"]]
+            else:
+                row += [cell["total_codings"], cell["total_documents"], cell["total_share"]]
+        rows.append(row)
+        indent.append(0 if paths else r["depth"] - 1)
+    title = h["sheet"]
+    sheets = [Sheet(title, headers, rows, kinds, indent)]
+    if groups:
+        n = table["documents"]
+        sheets.append(
+            Sheet(
+                h["groups_sheet"],
+                [f"{h['group']} ({table['by']})", h["documents"], h["share"]],
+                [[g, size, (size / n if n else 0.0)] for g, size in groups.items()],
+                [TEXT, INT, PCT],
+            )
+        )
+    return sheets

@@ -1,0 +1,288 @@
+"""Writers for report tables: CSV, XLSX, Markdown, JSON, DOCX.
+
+A report is turned into one or more :class:`Sheet` s (a title, column headers,
+rows and the kind of every column); the writers only format. Shares are kept
+as fractions (0.4167) and shown as percentages: XLSX gets a real percent number
+format, CSV and Markdown a percentage with one decimal (``41.7``; with
+``excel=True`` a decimal comma, ``;`` as separator and a BOM — what German Excel
+opens without the import dialog).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualcode.errors import InvalidInput
+
+FORMATS = ("table", "csv", "xlsx", "md", "json", "docx")
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".docx": "docx",
+    ".txt": "table",
+}
+
+# kinds of columns
+TEXT, INT, PCT, FLOAT = "text", "int", "pct", "float"
+
+
+@dataclass
+class Sheet:
+    """One table of a report."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    kinds: list[str]
+    indent: list[int] = field(default_factory=list)  # per row: indent level of the first column
+    note: str = ""
+    freeze_cols: int = 1
+
+    def __post_init__(self) -> None:
+        if len(self.kinds) != len(self.headers):
+            raise ValueError("kinds and headers differ in length")
+
+
+def choose_format(
+    fmt: str | None,
+    output: str | Path | None,
+    allowed: Sequence[str] = FORMATS,
+    default: str = "table",
+) -> str:
+    """``--format``, else inferred from the suffix of ``-o``, else ``default``."""
+    if fmt:
+        fmt = fmt.lower().lstrip(".")
+        if fmt == "markdown":
+            fmt = "md"
+        if fmt not in allowed:
+            raise InvalidInput(f"unknown format {fmt!r}", f"use one of {', '.join(allowed)}")
+        return fmt
+    if output:
+        suffix = Path(output).suffix.lower()
+        inferred = SUFFIX_FORMATS.get(suffix)
+        if inferred is None or inferred not in allowed:
+            raise InvalidInput(
+                f"cannot tell the format from {Path(output).name!r}",
+                f"give --format ({', '.join(allowed)}) or a file ending in "
+                + ", ".join(s for s, f in SUFFIX_FORMATS.items() if f in allowed),
+            )
+        return inferred
+    return default
+
+
+def _number(value: float, decimals: int, excel: bool) -> str:
+    s = f"{value:.{decimals}f}"
+    return s.replace(".", ",") if excel else s
+
+
+def cell_text(value: Any, kind: str, *, excel: bool = False, pct_sign: bool = False) -> str:
+    if value is None or value == "":
+        return ""
+    if kind == PCT:
+        s = _number(float(value) * 100, 1, excel)
+        return f"{s} %" if pct_sign else s
+    if kind == FLOAT:
+        return _number(float(value), 3, excel)
+    if kind == INT:
+        return str(int(value))
+    return str(value)
+
+
+def to_csv(sheet: Sheet, *, excel: bool = False) -> bytes:
+    """UTF-8 CSV (``excel``: BOM, ``;``, decimal comma)."""
+    buf = io.StringIO()
+    writer = csv.writer(
+        buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+    )
+    writer.writerow(sheet.headers)
+    for row in sheet.rows:
+        writer.writerow(
+            [cell_text(v, k, excel=excel) for v, k in zip(row, sheet.kinds, strict=True)]
+        )
+    data = buf.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" + data) if excel else data
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(sheets: Sequence[Sheet], *, title: str | None = None) -> str:
+    out: list[str] = []
+    if title:
+        out += [f"# {title}", ""]
+    for sheet in sheets:
+        if len(sheets) > 1 or not title:
+            out += [f"## {sheet.title}", ""]
+        if sheet.note:
+            out += [sheet.note, ""]
+        out.append("| " + " | ".join(_md_escape(h) for h in sheet.headers) + " |")
+        out.append("|" + "|".join("---:" if k != TEXT else "---" for k in sheet.kinds) + "|")
+        for n, row in enumerate(sheet.rows):
+            cells = [cell_text(v, k, pct_sign=True) for v, k in zip(row, sheet.kinds, strict=True)]
+            if sheet.indent and sheet.indent[n] and cells:
+                cells[0] = "&nbsp;&nbsp;&nbsp;&nbsp;" * sheet.indent[n] + cells[0]
+            out.append(
+                "| "
+                + " | ".join(_md_escape(c) if not c.startswith("&nbsp;") else c for c in cells)
+                + " |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def to_text(sheet: Sheet) -> str:
+    """A plain aligned table for the terminal."""
+    cells = [list(sheet.headers)]
+    for n, row in enumerate(sheet.rows):
+        r = [cell_text(v, k, pct_sign=True) for v, k in zip(row, sheet.kinds, strict=True)]
+        if sheet.indent and sheet.indent[n] and r:
+            r[0] = "  " * sheet.indent[n] + r[0]
+        cells.append(r)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(sheet.headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [
+            v.ljust(w) if k == TEXT else v.rjust(w)
+            for v, w, k in zip(row, widths, sheet.kinds, strict=True)
+        ]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    if sheet.note:
+        lines += ["", sheet.note]
+    return "\n".join(lines)
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """An Excel sheet name: no ``[]:*?/\\``, at most 31 characters, unique."""
+    base = _BAD_SHEET_CHARS.sub("-", title).strip("'") or "Tabelle"
+    base = base[:31]
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
+    """One worksheet per sheet: bold header row, frozen panes, number formats, column widths, filter."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        header = wb.add_format(
+            {"bold": True, "bg_color": "#E8E8E8", "bottom": 1, "text_wrap": True, "valign": "top"}
+        )
+        formats = {
+            INT: wb.add_format({"num_format": "0"}),
+            PCT: wb.add_format({"num_format": "0.0%"}),
+            FLOAT: wb.add_format({"num_format": "0.000"}),
+            TEXT: wb.add_format({"text_wrap": False, "valign": "top"}),
+        }
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        indents: dict[int, Any] = {}
+        used: set[str] = set()
+        for sheet in sheets:
+            ws = wb.add_worksheet(sheet_name(sheet.title, used))
+            first = 0
+            if sheet.note:
+                ws.write(0, 0, sheet.note)
+                first = 2
+            for c, h in enumerate(sheet.headers):
+                ws.write_string(first, c, h, header)
+            widths = [min(max(len(h), 6), 40) for h in sheet.headers]
+            for r, row in enumerate(sheet.rows, start=first + 1):
+                for c, (value, kind) in enumerate(zip(row, sheet.kinds, strict=True)):
+                    if value is None or value == "":
+                        ws.write_blank(r, c, None, formats[kind])
+                        continue
+                    if kind == TEXT:
+                        text = str(value)
+                        long = len(text) > 60
+                        fmt = wrap if long else formats[TEXT]
+                        if c == 0 and sheet.indent and sheet.indent[r - first - 1]:
+                            level = sheet.indent[r - first - 1]
+                            if level not in indents:
+                                indents[level] = wb.add_format({"indent": level, "valign": "top"})
+                            fmt = indents[level]
+                        ws.write_string(r, c, text, fmt)
+                        extra = 2 * (
+                            sheet.indent[r - first - 1] if (c == 0 and sheet.indent) else 0
+                        )
+                        widths[c] = max(widths[c], min(len(text) + extra, 80 if long else 60))
+                    else:
+                        ws.write_number(
+                            r,
+                            c,
+                            float(value) if kind in (PCT, FLOAT) else int(value),
+                            formats[kind],
+                        )
+                        widths[c] = max(widths[c], 8)
+            for c, w in enumerate(widths):
+                ws.set_column(c, c, w + 2)
+            ws.freeze_panes(first + 1, sheet.freeze_cols)
+            if sheet.rows:
+                ws.autofilter(first, 0, first + len(sheet.rows), len(sheet.headers) - 1)
+    finally:
+        wb.close()
+
+
+def write_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def write_output(
+    fmt: str,
+    sheets: Sequence[Sheet],
+    data: Any,
+    output: str | Path | None,
+    *,
+    excel: bool = False,
+    title: str | None = None,
+) -> str | None:
+    """Write ``sheets``/``data`` in ``fmt`` to ``output``; returns the text to print when there is no file.
+
+    CSV holds one table: the first sheet (reports with several tables put the
+    main one first)."""
+    if fmt == "xlsx":
+        if not output:
+            raise InvalidInput("XLSX needs a file", "give -o FILE.xlsx")
+        write_xlsx(sheets, output)
+        return None
+    if fmt == "docx":
+        raise InvalidInput("this report has no DOCX form", "use md, csv or xlsx")
+    if fmt == "json":
+        text = write_json(data) + "\n"
+    elif fmt == "md":
+        text = to_markdown(sheets, title=title)
+    elif fmt == "csv":
+        raw = to_csv(sheets[0], excel=excel)
+        if output:
+            Path(output).write_bytes(raw)
+            return None
+        return raw.decode("utf-8-sig").rstrip("\r\n")
+    else:
+        text = (
+            "\n\n".join((f"{s.title}\n\n" if len(sheets) > 1 else "") + to_text(s) for s in sheets)
+            + "\n"
+        )
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        return None
+    return text.rstrip("\n")
