@@ -134,3 +134,195 @@ def report_freq(
 
         frequency_chart(data, chart)
         typer.echo(f"wrote chart to {chart}", err=True)
+
+
+@report_app.command("cooc")
+def report_cooc(
+    unit: str = typer.Option(
+        "passage",
+        "--unit",
+        help="passage: both codes touch the same paragraph; document: both occur in the document.",
+    ),
+    coder: str = CoderFilterOpt,
+    level: int = LevelOpt,
+    include_auto: bool = AutoOpt,
+    fmt: str = FormatOpt,
+    output: Path = OutOpt,
+    excel: bool = ExcelOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
+
+    The diagonal holds the number of units with the code; XLSX adds a sheet of
+    code pairs with counts and Jaccard index; the terminal table numbers the codes.
+    """
+    from qualcode.reports.cooccurrence import cooccurrence, cooccurrence_sheets
+    from qualcode.reports.export import choose_format
+
+    fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    with state().read() as session:
+        data = cooccurrence(
+            session,
+            unit=unit,
+            coder=coder,
+            level=level,
+            include_auto=include_auto or (coder or "").strip() == "auto",
+        )
+    sheets = cooccurrence_sheets(
+        data, lang="en" if fmt == "table" else "de", numbered=(fmt == "table")
+    )
+    if fmt == "table":
+        sheets = sheets[:1]
+    title = "Überschneidungen von Kategorien je " + (
+        "Absatz" if data["unit"] == "passage" else "Dokument"
+    )
+    _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix")
+
+
+@report_app.command("segments")
+def report_segments(
+    code: str = typer.Option(
+        ..., "--code", help="Code path, e.g. 'Herausforderungen und Hindernisse/Zeitmangel'."
+    ),
+    children: bool = typer.Option(
+        False, "--children", help="Include the segments of its sub-codes."
+    ),
+    coder: str = CoderFilterOpt,
+    include_auto: bool = AutoOpt,
+    fmt: str = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="md, csv, xlsx, docx, json or table (default: from the -o suffix, else md).",
+    ),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Write to this file (.md .csv .xlsx .docx .json)."
+    ),
+    excel: bool = ExcelOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Coded segments of a code with document, attributes and text — the quotations of a report."""
+    from qualcode.reports.export import choose_format, to_text
+    from qualcode.reports.segments import (
+        coded_segments,
+        segments_markdown,
+        segments_sheets,
+        write_segments_docx,
+    )
+
+    fmt = choose_format(
+        "json" if as_json else fmt,
+        output,
+        ("md", "csv", "xlsx", "docx", "json", "table"),
+        default="md",
+    )
+    with state().read() as session:
+        data = coded_segments(
+            session,
+            code,
+            children=children,
+            coder=coder,
+            include_auto=include_auto or (coder or "").strip() == "auto",
+        )
+    if fmt == "docx":
+        if not output:
+            from qualcode.errors import InvalidInput
+
+            raise InvalidInput("DOCX needs a file", "give -o FILE.docx")
+        write_segments_docx(data, output)
+        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        return
+    if fmt == "md":
+        text = segments_markdown(data)
+        if output:
+            output.write_text(text, encoding="utf-8")
+            typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        else:
+            typer.echo(text.rstrip("\n"))
+        return
+    if fmt == "table" and not output:
+        from qualcode.cli.app import shorten
+        from qualcode.reports.export import TEXT, Sheet
+
+        rows = [
+            [s["document"], s["start"], s["end"], s["coder"], shorten(s["text"], 70)]
+            for s in data["segments"]
+        ]
+        typer.echo(
+            to_text(
+                Sheet(
+                    "segments",
+                    ["document", "start", "end", "coder", "text"],
+                    rows,
+                    [TEXT, "int", "int", TEXT, TEXT],
+                )
+            )
+        )
+        return
+    _emit(
+        fmt,
+        segments_sheets(data),
+        data,
+        output,
+        excel=excel,
+        title=data["code"],
+        what=f"{len(data['segments'])} segments",
+    )
+
+
+@report_app.command("matrix")
+def report_matrix(
+    presence: bool = typer.Option(
+        False, "--presence", help="0/1 (code occurs in the document) instead of counts of codings."
+    ),
+    coder: str = CoderFilterOpt,
+    level: int = LevelOpt,
+    include_auto: bool = AutoOpt,
+    fmt: str = FormatOpt,
+    output: Path = OutOpt,
+    excel: bool = ExcelOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Documents × codes matrix (counts of codings, or 0/1 with --presence) with the document attributes.
+
+    Ready for SPSS/R/Excel: one row per document, its attributes, one column per code, a total row.
+    """
+    from qualcode.reports.export import choose_format
+    from qualcode.reports.matrix import code_matrix, matrix_sheets
+
+    fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    with state().read() as session:
+        data = code_matrix(
+            session,
+            presence=presence,
+            coder=coder,
+            level=level,
+            include_auto=include_auto or (coder or "").strip() == "auto",
+        )
+    if fmt == "table":
+        from qualcode.reports.export import INT, TEXT, Sheet
+
+        n = len(data["codes"])
+        rows = [[r["document"], *r["values"], r["total"]] for r in data["rows"]] + [
+            ["total", *data["totals"], sum(data["totals"])]
+        ]
+        sheet = Sheet(
+            "Matrix",
+            ["document", *[str(i + 1) for i in range(n)], "total"],
+            rows,
+            [TEXT] + [INT] * (n + 1),
+        )
+        from qualcode.reports.export import to_text
+
+        legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["codes"]))
+        typer.echo(to_text(sheet) + "\n\n" + legend)
+        return
+    _emit(
+        fmt,
+        matrix_sheets(data, paths=True),
+        data,
+        output,
+        excel=excel,
+        title="Matrix Dokumente × Kategorien",
+        what="code matrix",
+    )
