@@ -43,7 +43,10 @@ def split_path(path: str) -> list[str]:
     parts.append("".join(cur))
     parts = [p.strip() for p in parts]
     if not path.strip() or any(not p for p in parts):
-        raise InvalidInput(f"invalid code path {path!r}: empty name", "write paths as Parent/Child (a '/' inside a name as \\/)")
+        raise InvalidInput(
+            f"invalid code path {path!r}: empty name",
+            "write paths as Parent/Child (a '/' inside a name as \\/)",
+        )
     return parts
 
 
@@ -121,10 +124,12 @@ class CodeTree:
         return code
 
     def _hint(self, path: str) -> str:
-        from rapidfuzz import process
+        from rapidfuzz import fuzz, process
 
         paths = [self.path(c) for c in self.by_id.values()]
-        best = process.extractOne(path, paths, score_cutoff=60) if paths else None
+        best = (
+            process.extractOne(path, paths, scorer=fuzz.ratio, score_cutoff=60) if paths else None
+        )
         if best:
             return f"did you mean {best[0]!r}? (`qualcode codes list` shows all)"
         return "`qualcode codes list` shows all codes; `qualcode codes add PATH` creates one"
@@ -157,11 +162,17 @@ def add_code(
     parent: Code | None = None
     for i, name in enumerate(names):
         key = name_key(name)
-        existing = next((c for c in tree.children.get(parent.id if parent else None, []) if c.name_key == key), None)
+        existing = next(
+            (c for c in tree.children.get(parent.id if parent else None, []) if c.name_key == key),
+            None,
+        )
         last = i == len(names) - 1
         if existing is not None:
             if last and not exist_ok:
-                raise Conflict(f"code {tree.path(existing)!r} already exists", "use `qualcode codes edit` to change it")
+                raise Conflict(
+                    f"code {tree.path(existing)!r} already exists",
+                    "use `qualcode codes edit` to change it",
+                )
             parent = existing
             continue
         siblings = tree.children.get(parent.id if parent else None, [])
@@ -169,7 +180,9 @@ def add_code(
             name=name,
             name_key=key,
             parent_id=parent.id if parent else None,
-            color=validate_color(color) if (color and last) else (parent.color if parent else _next_color(session)),
+            color=validate_color(color)
+            if (color and last)
+            else (parent.color if parent else _next_color(session)),
             codable=codable if last else True,
             position=(max((s.position for s in siblings), default=-1) + 1),
         )
@@ -208,10 +221,16 @@ def rename_code(session: Session, path: str, new_name: str) -> Code:
     if not new_name:
         raise InvalidInput("the new name is empty", "give a name")
     if "/" in new_name.replace("\\/", ""):
-        raise InvalidInput(f"a name cannot contain '/': {new_name!r}", "use `codes move` to change the parent, or write \\/ for a literal slash")
+        raise InvalidInput(
+            f"a name cannot contain '/': {new_name!r}",
+            "use `codes move` to change the parent, or write \\/ for a literal slash",
+        )
     new_name = new_name.replace("\\/", "/")
     key = name_key(new_name)
-    clash = next((c for c in tree.children.get(code.parent_id, []) if c.name_key == key and c.id != code.id), None)
+    clash = next(
+        (c for c in tree.children.get(code.parent_id, []) if c.name_key == key and c.id != code.id),
+        None,
+    )
     if clash is not None:
         raise Conflict(
             f"a sibling code {tree.path(clash)!r} already exists",
@@ -227,13 +246,27 @@ def move_code(session: Session, path: str, new_parent: str | None) -> Code:
     """Move a code under another (``None`` or ``""`` = top level); refuses cycles and name clashes."""
     tree = CodeTree.load(session)
     code = tree.resolve(path)
-    parent = tree.resolve(new_parent) if new_parent and new_parent.strip() not in ("", "/") else None
+    parent = (
+        tree.resolve(new_parent) if new_parent and new_parent.strip() not in ("", "/") else None
+    )
     if parent is not None and (parent.id == code.id or parent in tree.descendants(code)):
-        raise InvalidInput(f"cannot move {path!r} under itself or its own sub-code", "choose another parent")
+        raise InvalidInput(
+            f"cannot move {path!r} under itself or its own sub-code", "choose another parent"
+        )
     target = parent.id if parent else None
-    clash = next((c for c in tree.children.get(target, []) if c.name_key == code.name_key and c.id != code.id), None)
+    clash = next(
+        (
+            c
+            for c in tree.children.get(target, [])
+            if c.name_key == code.name_key and c.id != code.id
+        ),
+        None,
+    )
     if clash is not None:
-        raise Conflict(f"{tree.path(clash)!r} already exists there", "rename one of them or merge them with `qualcode recode`")
+        raise Conflict(
+            f"{tree.path(clash)!r} already exists there",
+            "rename one of them or merge them with `qualcode recode`",
+        )
     if code.parent_id != target:
         code.parent_id = target
         code.position = max((s.position for s in tree.children.get(target, [])), default=-1) + 1
@@ -247,7 +280,9 @@ def delete_code(session: Session, path: str, *, force: bool = False) -> dict[str
     code = tree.resolve(path)
     victims = [code, *tree.descendants(code)]
     ids = [c.id for c in victims]
-    n_codings = session.execute(select(func.count(Coding.id)).where(Coding.code_id.in_(ids))).scalar_one()  # type: ignore[union-attr]
+    n_codings = session.execute(
+        select(func.count(Coding.id)).where(Coding.code_id.in_(ids))
+    ).scalar_one()  # type: ignore[union-attr]
     if (n_codings or len(victims) > 1) and not force:
         raise Conflict(
             f"code {path!r} has {n_codings} codings and {len(victims) - 1} sub-codes",
@@ -276,7 +311,9 @@ def delete_rows(session: Session, model: type, where) -> int:
 
 def code_counts(session: Session, coders: list[int] | None = None) -> dict[int, tuple[int, int]]:
     """``code_id → (codings, documents)`` (own codings, not rolled up)."""
-    stmt = select(Coding.code_id, func.count(Coding.id), func.count(func.distinct(Coding.document_id))).group_by(Coding.code_id)
+    stmt = select(
+        Coding.code_id, func.count(Coding.id), func.count(func.distinct(Coding.document_id))
+    ).group_by(Coding.code_id)
     if coders is not None:
         stmt = stmt.where(Coding.coder_id.in_(coders))  # type: ignore[attr-defined]
     return {cid: (n, d) for cid, n, d in session.execute(stmt)}
@@ -309,7 +346,9 @@ def show_code(session: Session, path: str) -> dict:
     tree = CodeTree.load(session)
     c = tree.resolve(path)
     n, d = code_counts(session).get(c.id, (0, 0))  # type: ignore[arg-type]
-    memos = session.execute(select(Memo).where(Memo.target_type == "code", Memo.target_id == c.id).order_by(Memo.id)).scalars()
+    memos = session.execute(
+        select(Memo).where(Memo.target_type == "code", Memo.target_id == c.id).order_by(Memo.id)
+    ).scalars()
     return {
         "id": c.id,
         "path": tree.path(c),

@@ -35,17 +35,30 @@ def get_coder(session: Session, name: str, *, create: bool = True) -> Coder:
 def check_span(doc: Document, start: int, end: int) -> None:
     n = len(doc.text)
     if start < 0 or end < 0:
-        raise InvalidInput(f"span {start}-{end} has a negative offset", "offsets count characters from 0")
+        raise InvalidInput(
+            f"span {start}-{end} has a negative offset", "offsets count characters from 0"
+        )
     if end < start:
         raise InvalidInput(f"span {start}-{end}: end is before start", "give --start before --end")
     if end == start:
         raise InvalidInput(f"span {start}-{end} is empty", "a coding needs at least one character")
     if end > n:
-        raise InvalidInput(f"span {start}-{end} is outside {doc.name!r} (it has {n} characters)", f"use offsets up to {n}")
+        raise InvalidInput(
+            f"span {start}-{end} is outside {doc.name!r} (it has {n} characters)",
+            f"use offsets up to {n}",
+        )
 
 
 def add_coding(
-    session: Session, doc_ref: str, start: int, end: int, code_path: str, coder: str, memo: str = "", *, create_code: bool = False
+    session: Session,
+    doc_ref: str,
+    start: int,
+    end: int,
+    code_path: str,
+    coder: str,
+    memo: str = "",
+    *,
+    create_code: bool = False,
 ) -> tuple[Coding, bool]:
     """Code a span. Returns ``(coding, created)``; an identical coding is not duplicated."""
     doc = resolve_document(session, doc_ref)
@@ -57,11 +70,18 @@ def add_coding(
             tree.resolve(code_path)  # raises NotFound with a hint
         code = add_code(session, code_path)
     if not code.codable:
-        raise InvalidInput(f"{tree.path(code)!r} is a category that only groups codes", "code with one of its sub-codes, or make it codable")
+        raise InvalidInput(
+            f"{tree.path(code)!r} is a category that only groups codes",
+            "code with one of its sub-codes, or make it codable",
+        )
     c = get_coder(session, coder)
     existing = session.execute(
         select(Coding).where(
-            Coding.document_id == doc.id, Coding.start == start, Coding.end == end, Coding.code_id == code.id, Coding.coder_id == c.id
+            Coding.document_id == doc.id,
+            Coding.start == start,
+            Coding.end == end,
+            Coding.code_id == code.id,
+            Coding.coder_id == c.id,
         )
     ).scalar_one_or_none()
     if existing is not None:
@@ -69,14 +89,23 @@ def add_coding(
             existing.memo = memo
             session.flush()
         return existing, False
-    coding = Coding(document_id=doc.id, start=start, end=end, code_id=code.id, coder_id=c.id, memo=memo)  # type: ignore[arg-type]
+    coding = Coding(
+        document_id=doc.id, start=start, end=end, code_id=code.id, coder_id=c.id, memo=memo
+    )  # type: ignore[arg-type]
     session.add(coding)
     session.flush()
     return coding, True
 
 
 def remove_codings(
-    session: Session, doc_ref: str, start: int, end: int, code_path: str | None = None, coder: str | None = None, *, overlapping: bool = False
+    session: Session,
+    doc_ref: str,
+    start: int,
+    end: int,
+    code_path: str | None = None,
+    coder: str | None = None,
+    *,
+    overlapping: bool = False,
 ) -> int:
     """Remove the codings on exactly this span (or, with ``overlapping``, touching it)."""
     doc = resolve_document(session, doc_ref)
@@ -96,14 +125,22 @@ def remove_codings(
     n = delete_rows(session, Coding, where)
     if n == 0:
         raise NotFound(
-            f"no coding on {doc.name} {start}-{end}" + (f" with code {code_path!r}" if code_path else ""),
-            "`qualcode codings --doc DOC --json` lists the codings with their spans" + ("" if overlapping else "; --overlapping removes codings that only touch the span"),
+            f"no coding on {doc.name} {start}-{end}"
+            + (f" with code {code_path!r}" if code_path else ""),
+            "`qualcode codings --doc DOC --json` lists the codings with their spans"
+            + ("" if overlapping else "; --overlapping removes codings that only touch the span"),
         )
     return n
 
 
 def list_codings(
-    session: Session, doc: str | None = None, code: str | None = None, coder: str | None = None, *, include_auto: bool = True, with_children: bool = False
+    session: Session,
+    doc: str | None = None,
+    code: str | None = None,
+    coder: str | None = None,
+    *,
+    include_auto: bool = True,
+    with_children: bool = False,
 ) -> list[dict]:
     tree = CodeTree.load(session)
     stmt = (
@@ -141,7 +178,9 @@ def list_codings(
     return out
 
 
-def import_codings_csv(session: Session, path: str | Path, default_coder: str, *, create_codes: bool = False) -> dict[str, int]:
+def import_codings_csv(
+    session: Session, path: str | Path, default_coder: str, *, create_codes: bool = False
+) -> dict[str, int]:
     """All-or-nothing import of codings from CSV.
 
     Columns: ``document,start,end,code[,coder][,memo]`` — or ``document,code,quote``
@@ -159,11 +198,24 @@ def import_codings_csv(session: Session, path: str | Path, default_coder: str, *
     reader = csv.DictReader(io.StringIO(text.replace("\r\n", "\n")))
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     reader.fieldnames = fields
-    return import_codings_records(session, enumerate(reader, start=2), fields, p.name, default_coder, create_codes=create_codes)
+    return import_codings_records(
+        session,
+        enumerate(reader, start=2),
+        fields,
+        p.name,
+        default_coder,
+        create_codes=create_codes,
+    )
 
 
 def import_codings_records(
-    session: Session, records, fields: list[str], source: str, default_coder: str, *, create_codes: bool = False
+    session: Session,
+    records,
+    fields: list[str],
+    source: str,
+    default_coder: str,
+    *,
+    create_codes: bool = False,
 ) -> dict[str, int]:
     """Validate ``(line number, record)`` pairs, then insert all codings — or none."""
     p_name = source
@@ -174,7 +226,10 @@ def import_codings_records(
             f"{p_name}: the header must be document,start,end,code[,coder][,memo] (found {','.join(fields) or 'nothing'})",
             "or use a quote column with the coded text instead of start,end",
         )
-    docs = {name: (did, t) for did, name, t in session.execute(select(Document.id, Document.name, Document.text))}
+    docs = {
+        name: (did, t)
+        for did, name, t in session.execute(select(Document.id, Document.name, Document.text))
+    }
     tree = CodeTree.load(session)
     coders = {c.name: c.id for c in session.execute(select(Coder)).scalars()}
     errors: list[str] = []
@@ -197,7 +252,9 @@ def import_codings_records(
             try:
                 start, end = int(rec["start"]), int(rec["end"])
             except (TypeError, ValueError):
-                errors.append(f"line {lineno}: start/end must be whole numbers (got {rec.get('start')!r}, {rec.get('end')!r})")
+                errors.append(
+                    f"line {lineno}: start/end must be whole numbers (got {rec.get('start')!r}, {rec.get('end')!r})"
+                )
                 continue
         else:
             quote = normalize(rec.get("quote") or rec.get("text") or "").strip()
@@ -210,7 +267,9 @@ def import_codings_records(
                 continue
             end = start + len(quote)
         if start < 0 or end > len(dtext) or end <= start:
-            errors.append(f"line {lineno}: span {start}-{end} is empty or outside {dname!r} ({len(dtext)} characters)")
+            errors.append(
+                f"line {lineno}: span {start}-{end} is empty or outside {dname!r} ({len(dtext)} characters)"
+            )
             continue
         try:
             code = tree.find(cpath) if cpath else None
@@ -235,12 +294,32 @@ def import_codings_records(
         if key in seen:
             continue
         seen.add(key)
-        rows.append({"document_id": did, "start": start, "end": end, "code_id": code.id, "coder_id": coders[coder], "memo": rec.get("memo") or ""})
+        rows.append(
+            {
+                "document_id": did,
+                "start": start,
+                "end": end,
+                "code_id": code.id,
+                "coder_id": coders[coder],
+                "memo": rec.get("memo") or "",
+            }
+        )
     if errors:
         more = " (stopped after 20 errors)" if len(errors) >= 20 else ""
-        raise InvalidInput(f"{p_name}: nothing imported; " + "; ".join(errors) + more, "fix these lines and import again")
-    existing = set(session.execute(select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)).all())
-    rows = [r for r in rows if (r["document_id"], r["start"], r["end"], r["code_id"], r["coder_id"]) not in existing]
+        raise InvalidInput(
+            f"{p_name}: nothing imported; " + "; ".join(errors) + more,
+            "fix these lines and import again",
+        )
+    existing = set(
+        session.execute(
+            select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)
+        ).all()
+    )
+    rows = [
+        r
+        for r in rows
+        if (r["document_id"], r["start"], r["end"], r["code_id"], r["coder_id"]) not in existing
+    ]
     bulk_insert_codings(session, rows)
     return {"imported": len(rows), "skipped": len(seen) - len(rows)}
 
@@ -257,10 +336,12 @@ def bulk_insert_codings(session: Session, rows: list[dict]) -> list[int]:
         r.setdefault("orphaned", False)
         r.setdefault("guid", new_guid())
         r.setdefault("created_at", now)
-    ids = session.execute(insert(Coding).returning(Coding.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = (
+        session.execute(insert(Coding).returning(Coding.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
     for r, i in zip(rows, ids, strict=True):
         r["id"] = i
     audit.record_rows(session, "coding", "insert", rows)
     return list(ids)
-
-

@@ -39,7 +39,9 @@ def load_codebook_toml(session: Session, path: Path) -> int:
     n = 0
     for entry in data.get("codes", []):
         if "path" not in entry:
-            raise InvalidInput(f"{path.name}: a [[codes]] entry has no path", "give every code a path")
+            raise InvalidInput(
+                f"{path.name}: a [[codes]] entry has no path", "give every code a path"
+            )
         code = add_code(session, entry["path"], exist_ok=True)
         fields = {k: entry.get(k) for k in ("description", "definition", "anchor", "rule", "color")}
         if "codable" in entry:
@@ -54,13 +56,23 @@ def demo_documents(names: list[str]) -> set[str]:
     return set(sorted(names)[::2])
 
 
-def build_demo(session: Session, corpus: Path | None = None, codebook: Path | None = None, *, force: bool = False) -> dict[str, int]:
+def build_demo(
+    session: Session,
+    corpus: Path | None = None,
+    codebook: Path | None = None,
+    *,
+    force: bool = False,
+) -> dict[str, int]:
     corpus = corpus or default_path("corpus")
     codebook = codebook or default_path("codebooks", "starter.toml")
     if not corpus.is_dir():
-        raise QualcodeError(f"no corpus folder at {corpus}", "run from the qualcode checkout or pass --corpus")
+        raise QualcodeError(
+            f"no corpus folder at {corpus}", "run from the qualcode checkout or pass --corpus"
+        )
     if session.execute(select(func.count(Document.id))).scalar_one() and not force:
-        raise QualcodeError("the project already has documents", "use a new --db for the demo, or --force")
+        raise QualcodeError(
+            "the project already has documents", "use a new --db for the demo, or --force"
+        )
     if codebook.exists():
         load_codebook_toml(session, codebook)
     result = import_paths(session, [corpus], nlp_obj=nlp.load())
@@ -74,11 +86,24 @@ def build_demo(session: Session, corpus: Path | None = None, codebook: Path | No
             reader.fieldnames = fields
             records = list(enumerate(reader, start=2))
         keep = demo_documents(sorted({r["document"] for _, r in records}))
-        import_codings_records(session, [(n, r) for n, r in records if r["document"] in keep], fields, gold.name, "demo")
+        import_codings_records(
+            session,
+            [(n, r) for n, r in records if r["document"] in keep],
+            fields,
+            gold.name,
+            "demo",
+        )
     # Top categories only group: their sub-codes carry the codings.
     for code in session.execute(select(Code).where(Code.parent_id.is_(None))).scalars():  # type: ignore[union-attr]
-        has_children = session.execute(select(func.count(Code.id)).where(Code.parent_id == code.id)).scalar_one()
-        if has_children and not session.execute(select(Coding.id).where(Coding.code_id == code.id).limit(1)).first():
+        has_children = session.execute(
+            select(func.count(Code.id)).where(Code.parent_id == code.id)
+        ).scalar_one()
+        if (
+            has_children
+            and not session.execute(
+                select(Coding.id).where(Coding.code_id == code.id).limit(1)
+            ).first()
+        ):
             code.codable = False
     add_memo(
         session,
@@ -93,5 +118,7 @@ def build_demo(session: Session, corpus: Path | None = None, codebook: Path | No
         "documents": session.execute(select(func.count(Document.id))).scalar_one(),
         "codes": session.execute(select(func.count(Code.id))).scalar_one(),
         "codings": session.execute(select(func.count(Coding.id))).scalar_one(),
-        "coded_documents": session.execute(select(func.count(func.distinct(Coding.document_id)))).scalar_one(),
+        "coded_documents": session.execute(
+            select(func.count(func.distinct(Coding.document_id)))
+        ).scalar_one(),
     }

@@ -16,7 +16,14 @@ from qualcode.codebook import delete_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.readers import SUFFIXES, read_document
-from qualcode.textutil import infer_type, name_key, normalize, paragraphs, split_front_matter, typed_value
+from qualcode.textutil import (
+    infer_type,
+    name_key,
+    normalize,
+    paragraphs,
+    split_front_matter,
+    typed_value,
+)
 
 UNITS = ("paragraph", "sentence")
 
@@ -38,9 +45,9 @@ def resolve_document(session: Session, ref: str | int) -> Document:
         return session.get(Document, matches[0])  # type: ignore[return-value]
     hint = "`qualcode docs list` shows all documents"
     if names:
-        from rapidfuzz import process
+        from rapidfuzz import fuzz, process
 
-        best = process.extractOne(ref_s, [n for _, n in names], score_cutoff=60)
+        best = process.extractOne(ref_s, [n for _, n in names], scorer=fuzz.ratio, score_cutoff=60)
         if best:
             hint = f"did you mean {best[0]!r}? ({hint})"
     raise NotFound(f"unknown document {ref_s!r}", hint)
@@ -51,17 +58,26 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise InvalidInput(f"attribute {item!r} is not KEY=VALUE", "write e.g. --attr Format=Präsenz")
+            raise InvalidInput(
+                f"attribute {item!r} is not KEY=VALUE", "write e.g. --attr Format=Präsenz"
+            )
         key, value = item.split("=", 1)
         key = key.strip()
         if not key:
-            raise InvalidInput(f"attribute {item!r} has an empty key", "write e.g. --attr Format=Präsenz")
+            raise InvalidInput(
+                f"attribute {item!r} has an empty key", "write e.g. --attr Format=Präsenz"
+            )
         out[key] = value.strip()
     return out
 
 
 def set_attributes(session: Session, doc: Document, attrs: dict[str, str]) -> None:
-    existing = {a.key: a for a in session.execute(select(DocumentAttribute).where(DocumentAttribute.document_id == doc.id)).scalars()}
+    existing = {
+        a.key: a
+        for a in session.execute(
+            select(DocumentAttribute).where(DocumentAttribute.document_id == doc.id)
+        ).scalars()
+    }
     for key, value in attrs.items():
         if value == "" and key in existing:
             session.delete(existing[key])
@@ -76,7 +92,9 @@ def set_attributes(session: Session, doc: Document, attrs: dict[str, str]) -> No
     session.flush()
 
 
-def attributes_of(session: Session, doc_ids: Sequence[int] | None = None) -> dict[int, dict[str, object]]:
+def attributes_of(
+    session: Session, doc_ids: Sequence[int] | None = None
+) -> dict[int, dict[str, object]]:
     stmt = select(DocumentAttribute).order_by(DocumentAttribute.id)
     if doc_ids is not None:
         stmt = stmt.where(DocumentAttribute.document_id.in_(doc_ids))  # type: ignore[attr-defined]
@@ -101,11 +119,17 @@ def store_passages(session: Session, doc_id: int, spans: list[tuple[str, int, in
     rows = []
     ordinals = dict.fromkeys(UNITS, 0)
     for unit, s, e in spans:
-        rows.append({"document_id": doc_id, "start": s, "end": e, "ordinal": ordinals[unit], "unit": unit})
+        rows.append(
+            {"document_id": doc_id, "start": s, "end": e, "ordinal": ordinals[unit], "unit": unit}
+        )
         ordinals[unit] += 1
     if not rows:
         return
-    ids = session.execute(insert(Passage).returning(Passage.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = (
+        session.execute(insert(Passage).returning(Passage.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
     for row, i in zip(rows, ids, strict=True):
         row["id"] = i
     audit.record_rows(session, "passage", "insert", rows)
@@ -119,7 +143,12 @@ class ImportResult:
     failed: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed}
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+        }
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, str]]]:
@@ -128,9 +157,18 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[st
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."))
+            found = sorted(
+                f
+                for f in path.rglob("*")
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
+            )
             if not found:
-                failed.append({"path": str(path), "error": f"{path}: no .txt, .md, .docx, .odt or .pdf files in this folder"})
+                failed.append(
+                    {
+                        "path": str(path),
+                        "error": f"{path}: no .txt, .md, .docx, .odt or .pdf files in this folder",
+                    }
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -154,7 +192,12 @@ def import_paths(
     for path in files:
         name = path.name
         if name in seen:
-            result.failed.append({"path": str(path), "error": f"{path}: a file named {name!r} is already in this import ({seen[name]})"})
+            result.failed.append(
+                {
+                    "path": str(path),
+                    "error": f"{path}: a file named {name!r} is already in this import ({seen[name]})",
+                }
+            )
             continue
         seen[name] = path
         try:
@@ -175,10 +218,14 @@ def _import_one(session: Session, path: Path, attrs: dict[str, str], update: boo
         file_attrs, text = split_front_matter(text)
     text = text.strip("\n")
     if not text.strip():
-        raise InvalidInput(f"{path.name}: no text (only whitespace or front matter)", "remove it or add its text")
+        raise InvalidInput(
+            f"{path.name}: no text (only whitespace or front matter)", "remove it or add its text"
+        )
     all_attrs = {**file_attrs, **attrs}
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    existing = session.execute(select(Document).where(Document.name == path.name)).scalar_one_or_none()
+    existing = session.execute(
+        select(Document).where(Document.name == path.name)
+    ).scalar_one_or_none()
     if existing is not None:
         if existing.sha256 == digest:
             if all_attrs:
@@ -204,11 +251,15 @@ def _import_one(session: Session, path: Path, attrs: dict[str, str], update: boo
     return "imported"
 
 
-def add_text_document(session: Session, name: str, text: str, attrs: dict[str, str] | None = None, nlp_obj=None) -> Document:
+def add_text_document(
+    session: Session, name: str, text: str, attrs: dict[str, str] | None = None, nlp_obj=None
+) -> Document:
     """Create a document from a string (used by REFI import, benchmarks and tests)."""
     text = normalize(text)
     if session.execute(select(Document.id).where(Document.name == name)).first():
-        raise Conflict(f"a document named {name!r} already exists", "rename it or remove the existing one")
+        raise Conflict(
+            f"a document named {name!r} already exists", "rename it or remove the existing one"
+        )
     doc = Document(name=name, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     session.add(doc)
     session.flush()
@@ -249,10 +300,16 @@ def coded_flags(starts_ends: list[tuple[int, int]], codings: list[tuple[int, int
 
 
 def list_documents(session: Session) -> list[dict]:
-    docs = list(session.execute(select(Document.id, Document.name, Document.imported_at).order_by(Document.name)))
+    docs = list(
+        session.execute(
+            select(Document.id, Document.name, Document.imported_at).order_by(Document.name)
+        )
+    )
     attrs = attributes_of(session)
     paras: dict[int, list[tuple[int, int]]] = {}
-    for did, s, e in session.execute(select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "paragraph")):
+    for did, s, e in session.execute(
+        select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "paragraph")
+    ):
         paras.setdefault(did, []).append((s, e))
     spans: dict[int, list[tuple[int, int]]] = {}
     for did, s, e in session.execute(select(Coding.document_id, Coding.start, Coding.end)):
@@ -278,7 +335,9 @@ def list_documents(session: Session) -> list[dict]:
 
 def show_document(session: Session, ref: str) -> dict:
     doc = resolve_document(session, ref)
-    n = session.execute(select(func.count(Coding.id)).where(Coding.document_id == doc.id)).scalar_one()
+    n = session.execute(
+        select(func.count(Coding.id)).where(Coding.document_id == doc.id)
+    ).scalar_one()
     return {
         "id": doc.id,
         "name": doc.name,
@@ -292,7 +351,9 @@ def show_document(session: Session, ref: str) -> dict:
     }
 
 
-def list_passages(session: Session, doc: str | None = None, unit: str = "paragraph", uncoded: bool = False) -> list[dict]:
+def list_passages(
+    session: Session, doc: str | None = None, unit: str = "paragraph", uncoded: bool = False
+) -> list[dict]:
     if unit not in UNITS:
         raise InvalidInput(f"unknown unit {unit!r}", "use paragraph or sentence")
     stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == unit)

@@ -17,7 +17,9 @@ def resolve_target(session: Session, target_type: str, ref: str | None) -> int |
     if target_type == "project":
         return None
     if ref is None:
-        raise InvalidInput(f"a {target_type} memo needs a target", "give the document name, code path or coding id")
+        raise InvalidInput(
+            f"a {target_type} memo needs a target", "give the document name, code path or coding id"
+        )
     if target_type == "document":
         return resolve_document(session, ref).id
     if target_type == "code":
@@ -29,19 +31,33 @@ def resolve_target(session: Session, target_type: str, ref: str | None) -> int |
     raise InvalidInput(f"unknown memo target {target_type!r}", f"use one of {', '.join(TARGETS)}")
 
 
-def add_memo(session: Session, target_type: str, ref: str | None, text: str, title: str = "", coder_id: int | None = None) -> Memo:
+def add_memo(
+    session: Session,
+    target_type: str,
+    ref: str | None,
+    text: str,
+    title: str = "",
+    coder_id: int | None = None,
+) -> Memo:
     target_id = resolve_target(session, target_type, ref)
-    memo = Memo(target_type=target_type, target_id=target_id, text=text, title=title, coder_id=coder_id)
+    memo = Memo(
+        target_type=target_type, target_id=target_id, text=text, title=title, coder_id=coder_id
+    )
     session.add(memo)
     session.flush()
     return memo
 
 
-def set_memo(session: Session, target_type: str, ref: str | None, text: str, coder_id: int | None = None) -> Memo | None:
+def set_memo(
+    session: Session, target_type: str, ref: str | None, text: str, coder_id: int | None = None
+) -> Memo | None:
     """The TUI's memo editor: one memo per target, created, updated or (empty text) deleted."""
     target_id = resolve_target(session, target_type, ref)
     memo = session.execute(
-        select(Memo).where(Memo.target_type == target_type, Memo.target_id == target_id).order_by(Memo.id).limit(1)
+        select(Memo)
+        .where(Memo.target_type == target_type, Memo.target_id == target_id)
+        .order_by(Memo.id)
+        .limit(1)
     ).scalar_one_or_none()
     if memo is None:
         if not text.strip():
@@ -60,7 +76,10 @@ def set_memo(session: Session, target_type: str, ref: str | None, text: str, cod
 
 def get_memo_text(session: Session, target_type: str, target_id: int | None) -> str:
     memo = session.execute(
-        select(Memo).where(Memo.target_type == target_type, Memo.target_id == target_id).order_by(Memo.id).limit(1)
+        select(Memo)
+        .where(Memo.target_type == target_type, Memo.target_id == target_id)
+        .order_by(Memo.id)
+        .limit(1)
     ).scalar_one_or_none()
     return memo.text if memo else ""
 
@@ -79,7 +98,16 @@ def list_memos(session: Session, target_type: str | None = None) -> list[dict]:
             target = tree.path(m.target_id) if m.target_id in tree.by_id else None
         else:
             target = m.target_id
-        out.append({"id": m.id, "on": m.target_type, "target": target, "title": m.title, "text": m.text, "updated": m.updated_at.isoformat(timespec="seconds")})
+        out.append(
+            {
+                "id": m.id,
+                "on": m.target_type,
+                "target": target,
+                "title": m.title,
+                "text": m.text,
+                "updated": m.updated_at.isoformat(timespec="seconds"),
+            }
+        )
     return out
 
 

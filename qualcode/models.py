@@ -18,10 +18,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+# Bump with a migration in qualcode/migrations/versions (revision NNNN = version NNNN).
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> datetime:
@@ -121,6 +122,8 @@ class Coding(SQLModel, table=True):
     memo: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Set when the document text changed and the span could not be re-anchored.
     orphaned: bool = Field(default=False)
+    # The text the coding pointed at when it was orphaned (for review), else None.
+    orphan_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     guid: str = Field(default_factory=new_guid, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -178,3 +181,16 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     Coding,
     Memo,
 )
+
+
+class SuggestCache(SQLModel, table=True):
+    """Derived data of the suggestions engine (text index, trained model), keyed by a content hash.
+
+    Not user data: not audited, not exported; rebuilt whenever documents or codings change.
+    """
+
+    __tablename__ = "suggest_cache"
+    key: str = Field(primary_key=True, max_length=100)
+    content_hash: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -30,7 +30,9 @@ class NLP:
 
 def configured(setting: str | None = None, lang: str | None = None) -> tuple[str | None, str]:
     """The pipeline to use: ``$QUALCODE_NLP_MODEL``, else the project setting ``nlp.model``."""
-    return os.environ.get(ENV_NLP_MODEL) or setting or None, lang or os.environ.get(ENV_LANG) or "de"
+    return os.environ.get(ENV_NLP_MODEL) or setting or None, lang or os.environ.get(
+        ENV_LANG
+    ) or "de"
 
 
 def describe(setting: str | None = None, lang: str | None = None) -> str:
@@ -61,14 +63,26 @@ def _load(model: str | None, lang: str) -> NLP:
                 f"spaCy pipeline {model!r} is not installed",
                 f"install it (pip install {model}) or unset {ENV_NLP_MODEL} / the nlp.model setting",
             ) from exc
-        if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+        if (
+            not nlp.has_pipe("parser")
+            and not nlp.has_pipe("senter")
+            and not nlp.has_pipe("sentencizer")
+        ):
             nlp.add_pipe("sentencizer", first=True)
         has_vectors = bool(nlp.vocab.vectors.shape[0]) if nlp.vocab.vectors is not None else False
-        return NLP(nlp, f"{model} ({'with' if has_vectors else 'no'} word vectors)", "pipeline", has_vectors)
+        return NLP(
+            nlp,
+            f"{model} ({'with' if has_vectors else 'no'} word vectors)",
+            "pipeline",
+            has_vectors,
+        )
     try:
         nlp = spacy.blank(lang)
     except Exception as exc:
-        raise QualcodeError(f"spaCy has no language {lang!r}", "set QUALCODE_LANG to a language code such as de or en") from exc
+        raise QualcodeError(
+            f"spaCy has no language {lang!r}",
+            "set QUALCODE_LANG to a language code such as de or en",
+        ) from exc
     nlp.add_pipe("sentencizer")
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -77,10 +91,17 @@ def _load(model: str | None, lang: str) -> NLP:
     except Exception:  # no lookup tables for this language
         if nlp.has_pipe("lemmatizer"):
             nlp.remove_pipe("lemmatizer")
-        return NLP(nlp, f"spacy.blank('{lang}') + sentencizer (no lemma tables for {lang!r})", "blank", False)
+        return NLP(
+            nlp,
+            f"spacy.blank('{lang}') + sentencizer (no lemma tables for {lang!r})",
+            "blank",
+            False,
+        )
 
 
-def sentence_spans(nlp_obj: NLP, text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def sentence_spans(
+    nlp_obj: NLP, text: str, paragraphs: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Sentence spans inside each paragraph (sentences never cross paragraphs)."""
     nlp = nlp_obj.nlp
     keep = {"sentencizer", "senter", "parser", "tok2vec", "transformer"}
@@ -105,13 +126,18 @@ def lemmas(nlp_obj: NLP, texts: list[str], *, drop_stop: bool = True) -> list[li
     """Lower-cased lemmas of each text, without stop words and punctuation."""
     nlp = nlp_obj.nlp
     out = []
-    with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p in ("parser", "ner", "senter", "sentencizer")]):
+    with nlp.select_pipes(
+        disable=[p for p in nlp.pipe_names if p in ("parser", "ner", "senter", "sentencizer")]
+    ):
         for doc in nlp.pipe(texts, batch_size=256):
             out.append(
                 [
                     (t.lemma_ or t.text).lower()
                     for t in doc
-                    if not t.is_punct and not t.is_space and not (drop_stop and t.is_stop) and not t.like_num
+                    if not t.is_punct
+                    and not t.is_space
+                    and not (drop_stop and t.is_stop)
+                    and not t.like_num
                 ]
             )
     return out

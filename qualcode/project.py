@@ -21,7 +21,10 @@ def status(session: Session, engine: Engine) -> dict:
     coders = [
         {"name": name, "codings": n}
         for name, n in session.execute(
-            select(Coder.name, func.count(Coding.id)).join(Coding, Coding.coder_id == Coder.id, isouter=True).group_by(Coder.id, Coder.name).order_by(Coder.name)
+            select(Coder.name, func.count(Coding.id))
+            .join(Coding, Coding.coder_id == Coder.id, isouter=True)
+            .group_by(Coder.id, Coder.name)
+            .order_by(Coder.name)
         )
     ]
     model = get_setting(session, "nlp.model")

@@ -26,9 +26,14 @@ def decode_text(data: bytes, name: str = "file") -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InvalidInput(f"{name}: broken UTF-16 text ({exc.reason})", "re-save it as UTF-8") from exc
+            raise InvalidInput(
+                f"{name}: broken UTF-16 text ({exc.reason})", "re-save it as UTF-8"
+            ) from exc
     if b"\x00" in data:
-        raise InvalidInput(f"{name}: binary content, not a text file", "import .txt, .md, .docx, .odt or .pdf files")
+        raise InvalidInput(
+            f"{name}: binary content, not a text file",
+            "import .txt, .md, .docx, .odt or .pdf files",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -38,7 +43,10 @@ def decode_text(data: bytes, name: str = "file") -> str:
             text = data.decode("latin-1")
     controls = sum(1 for ch in text[:100_000] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(8, len(text[:100_000]) // 50):
-        raise InvalidInput(f"{name}: binary content, not a text file", "import .txt, .md, .docx, .odt or .pdf files")
+        raise InvalidInput(
+            f"{name}: binary content, not a text file",
+            "import .txt, .md, .docx, .odt or .pdf files",
+        )
     return text
 
 
@@ -46,11 +54,16 @@ def read_document(path: Path) -> tuple[str, bool]:
     """Return ``(text, may_have_front_matter)`` for a supported file."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InvalidInput(f"{path.name}: unsupported file type {suffix or '(none)'}", "import .txt, .md, .docx, .odt or .pdf files")
+        raise InvalidInput(
+            f"{path.name}: unsupported file type {suffix or '(none)'}",
+            "import .txt, .md, .docx, .odt or .pdf files",
+        )
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InvalidInput(f"{path.name}: cannot read ({exc.strerror})", "check the path and permissions") from exc
+        raise InvalidInput(
+            f"{path.name}: cannot read ({exc.strerror})", "check the path and permissions"
+        ) from exc
     if size > MAX_FILE_MB * 1024 * 1024:
         raise InvalidInput(
             f"{path.name}: {size / 1024 / 1024:.0f} MB is larger than the {MAX_FILE_MB:.0f} MB limit for one document",
@@ -69,18 +82,29 @@ def read_document(path: Path) -> tuple[str, bool]:
     except InvalidInput:
         raise
     except OSError as exc:
-        raise InvalidInput(f"{path.name}: cannot read ({exc.strerror or exc})", "check the path and permissions") from exc
+        raise InvalidInput(
+            f"{path.name}: cannot read ({exc.strerror or exc})", "check the path and permissions"
+        ) from exc
     except Exception as exc:  # corrupt containers raise many different errors
-        raise InvalidInput(f"{path.name}: not a readable {suffix[1:]} file ({type(exc).__name__})", "open and re-save it, or export it as .txt") from exc
+        raise InvalidInput(
+            f"{path.name}: not a readable {suffix[1:]} file ({type(exc).__name__})",
+            "open and re-save it, or export it as .txt",
+        ) from exc
 
 
 def _check_zip(path: Path) -> None:
     if not zipfile.is_zipfile(path):
-        raise InvalidInput(f"{path.name}: not a valid {path.suffix[1:]} file (not a zip container)", "open and re-save it, or export it as .txt")
+        raise InvalidInput(
+            f"{path.name}: not a valid {path.suffix[1:]} file (not a zip container)",
+            "open and re-save it, or export it as .txt",
+        )
     with zipfile.ZipFile(path) as zf:
         total = sum(i.file_size for i in zf.infolist())
         if total > 20 * MAX_FILE_MB * 1024 * 1024 or len(zf.infolist()) > 10_000:
-            raise InvalidInput(f"{path.name}: the container unpacks to {total / 1e6:.0f} MB, too large", "export the document as .txt")
+            raise InvalidInput(
+                f"{path.name}: the container unpacks to {total / 1e6:.0f} MB, too large",
+                "export the document as .txt",
+            )
 
 
 def _read_docx(path: Path) -> str:
@@ -100,7 +124,13 @@ def _read_docx(path: Path) -> str:
                     cells = []
                     for cell in row:
                         if cell.tag.endswith("}tc"):
-                            cells.append(" ".join("".join(t.text or "" for t in p.iter() if t.tag.endswith("}t")) for p in cell if p.tag.endswith("}p")))
+                            cells.append(
+                                " ".join(
+                                    "".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
+                                    for p in cell
+                                    if p.tag.endswith("}p")
+                                )
+                            )
                     blocks.append(" | ".join(c.strip() for c in cells))
     return "\n\n".join(b.strip() for b in blocks if b.strip())
 
@@ -132,9 +162,14 @@ def _read_pdf(path: Path) -> str:
 
     reader = PdfReader(str(path))
     if reader.is_encrypted:
-        raise InvalidInput(f"{path.name}: the PDF is encrypted", "save an unprotected copy or export it as .txt")
+        raise InvalidInput(
+            f"{path.name}: the PDF is encrypted", "save an unprotected copy or export it as .txt"
+        )
     pages = [(page.extract_text() or "").strip() for page in reader.pages]
     text = "\n\n".join(p for p in pages if p)
     if not text.strip():
-        raise InvalidInput(f"{path.name}: the PDF has no text layer (a scan?)", "run OCR on it first, or export it as .txt")
+        raise InvalidInput(
+            f"{path.name}: the PDF has no text layer (a scan?)",
+            "run OCR on it first, or export it as .txt",
+        )
     return text

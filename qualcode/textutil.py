@@ -12,7 +12,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def normalize(text: str) -> str:
     """NFC, ``\\n`` line endings, no BOM, no C0 control characters except tab and newline."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u2028", "\n")
+        .replace("\u2029", "\n\n")
+    )
     if text.startswith("\ufeff"):
         text = text[1:]
     text = _CONTROL.sub("", text)

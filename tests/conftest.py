@@ -42,7 +42,9 @@ class Run:
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None):
         from qualcode.cli import app
 
-        result = self.runner.invoke(app, ["--db", self.db, *map(str, args)], input=input, env=env, catch_exceptions=True)
+        result = self.runner.invoke(
+            app, ["--db", self.db, *map(str, args)], input=input, env=env, catch_exceptions=True
+        )
         if result.exception and not isinstance(result.exception, SystemExit):
             import traceback
 
@@ -51,7 +53,9 @@ class Run:
 
     def ok(self, *args: str, **kw):
         result = self(*args, **kw)
-        assert result.exit_code == 0, f"qualcode {' '.join(map(str, args))} failed ({result.exit_code}): {result.output}"
+        assert result.exit_code == 0, (
+            f"qualcode {' '.join(map(str, args))} failed ({result.exit_code}): {result.output}"
+        )
         return result
 
     def json(self, *args: str, **kw):
@@ -66,7 +70,14 @@ def cli(db_path: str) -> Run:
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    Run(str(path)).ok("demo", "build", "--corpus", str(ROOT / "corpus"), "--codebook", str(ROOT / "codebooks" / "starter.toml"))
+    Run(str(path)).ok(
+        "demo",
+        "build",
+        "--corpus",
+        str(ROOT / "corpus"),
+        "--codebook",
+        str(ROOT / "codebooks" / "starter.toml"),
+    )
     return path
 
 

@@ -31,9 +31,14 @@ for _name in _MODULES:
 def _root(
     ctx: typer.Context,
     db: str = typer.Option(
-        None, "--db", envvar="QUALCODE_DB", help="Project database: a file path or an SQLAlchemy URL [default: codebooks/qualcode.sqlite]."
+        None,
+        "--db",
+        envvar="QUALCODE_DB",
+        help="Project database: a file path or an SQLAlchemy URL [default: codebooks/qualcode.sqlite].",
     ),
-    coder: str = typer.Option(None, "--coder", envvar="QUALCODE_CODER", help="Your coder name (default: your login name)."),
+    coder: str = typer.Option(
+        None, "--coder", envvar="QUALCODE_CODER", help="Your coder name (default: your login name)."
+    ),
     version: bool = typer.Option(False, "--version", help="Show the version and exit."),
 ) -> None:
     """Qualitative coding and category building for session protocols.

@@ -39,19 +39,31 @@ def _translate(exc: BaseException) -> UserError | None:
         msg = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
         low = msg.lower()
         if "readonly" in low or "read-only" in low:
-            return UserError(f"the project database is read-only ({msg}) — check the file's permissions or copy it")
+            return UserError(
+                f"the project database is read-only ({msg}) — check the file's permissions or copy it"
+            )
         if "locked" in low or "busy" in low:
-            return UserError(f"the project database is locked by another process ({msg}) — try again, or close the other program")
+            return UserError(
+                f"the project database is locked by another process ({msg}) — try again, or close the other program"
+            )
         if "disk" in low and "full" in low:
             return UserError(f"the disk is full ({msg}) — free space; nothing was changed")
         if "unable to open" in low:
-            return UserError(f"cannot open the project database ({msg}) — check --db and the folder's permissions")
+            return UserError(
+                f"cannot open the project database ({msg}) — check --db and the folder's permissions"
+            )
         if "could not connect" in low or "connection" in low and "refused" in low:
-            return UserError(f"cannot reach the database server ({msg}) — check the URL in --db / QUALCODE_DB")
+            return UserError(
+                f"cannot reach the database server ({msg}) — check the URL in --db / QUALCODE_DB"
+            )
         if "integrity" in type(exc).__name__.lower():
-            return UserError(f"the change conflicts with stored data ({msg}) — nothing was changed; retry, or run `qualcode check`")
+            return UserError(
+                f"the change conflicts with stored data ({msg}) — nothing was changed; retry, or run `qualcode check`"
+            )
         if type(exc).__name__ in ("OperationalError", "DatabaseError"):
-            return UserError(f"database error: {msg} — nothing was changed; `qualcode check` tests the project")
+            return UserError(
+                f"database error: {msg} — nothing was changed; `qualcode check` tests the project"
+            )
     if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
         return UserError("the disk is full — free space; nothing was changed")
     if isinstance(exc, KeyboardInterrupt):
@@ -105,7 +117,9 @@ class State:
     def write(self, coder: str | None = None, *, record: bool = True) -> Iterator[Any]:
         from qualcode.database import transaction
 
-        with transaction(self.engine(), command=command_line(), coder=self.coder_name(coder), record=record) as session:
+        with transaction(
+            self.engine(), command=command_line(), coder=self.coder_name(coder), record=record
+        ) as session:
             yield session
 
     @contextmanager
@@ -156,14 +170,23 @@ def emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, align: str | None = None) -> str:
+def table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], *, align: str | None = None
+) -> str:
     """A plain aligned text table (``align``: one of l/r per column)."""
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [
+        ["" if v is None else str(v) for v in row] for row in rows
+    ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     align = align or "l" * len(headers)
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(v.rjust(w) if a == "r" else v.ljust(w) for v, w, a in zip(row, widths, align, strict=True)).rstrip())
+        lines.append(
+            "  ".join(
+                v.rjust(w) if a == "r" else v.ljust(w)
+                for v, w, a in zip(row, widths, align, strict=True)
+            ).rstrip()
+        )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -182,4 +205,6 @@ def shorten(text: str, width: int = 70) -> str:
 
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
-CoderOpt = typer.Option(None, "--coder", help="Coder name (default: $QUALCODE_CODER, else your login name).")
+CoderOpt = typer.Option(
+    None, "--coder", help="Coder name (default: $QUALCODE_CODER, else your login name)."
+)

@@ -6,11 +6,17 @@ import typer
 
 from qualcode.cli.app import JsonOpt, app, output, state, table
 
-codes_app = typer.Typer(help="Create, list, edit, rename, move and delete codes.", no_args_is_help=True, rich_markup_mode=None)
+codes_app = typer.Typer(
+    help="Create, list, edit, rename, move and delete codes.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(codes_app, name="codes")
 
 _Desc = typer.Option(None, "--description", help="What the code is about.")
-_Def = typer.Option(None, "--definition", help="Definition (Mayring: what belongs to the category).")
+_Def = typer.Option(
+    None, "--definition", help="Definition (Mayring: what belongs to the category)."
+)
 _Anchor = typer.Option(None, "--anchor", help="Anchor example: a typical quotation.")
 _Rule = typer.Option(None, "--rule", help="Coding rule: how to decide borderline cases.")
 _Color = typer.Option(None, "--color", help="Colour as #RRGGBB.")
@@ -18,20 +24,33 @@ _Color = typer.Option(None, "--color", help="Colour as #RRGGBB.")
 
 @codes_app.command("add")
 def codes_add(
-    path: str = typer.Argument(..., help="Code path, e.g. 'Herausforderungen und Hindernisse/Zeitmangel'."),
+    path: str = typer.Argument(
+        ..., help="Code path, e.g. 'Herausforderungen und Hindernisse/Zeitmangel'."
+    ),
     description: str = _Desc,
     definition: str = _Def,
     anchor: str = _Anchor,
     rule: str = _Rule,
     color: str = _Color,
-    group: bool = typer.Option(False, "--group", help="A category that only groups sub-codes (not codable itself)."),
+    group: bool = typer.Option(
+        False, "--group", help="A category that only groups sub-codes (not codable itself)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Create a code; missing parent categories are created too."""
     from qualcode.codebook import CodeTree, add_code
 
     with state().write() as session:
-        code = add_code(session, path, description=description, definition=definition, anchor=anchor, rule=rule, color=color, codable=not group)
+        code = add_code(
+            session,
+            path,
+            description=description,
+            definition=definition,
+            anchor=anchor,
+            rule=rule,
+            color=color,
+            codable=not group,
+        )
         p = CodeTree.load(session).path(code)
     output({"id": code.id, "path": p}, as_json, lambda d: f"created {d['path']} (id {d['id']})")
 
@@ -46,7 +65,14 @@ def codes_list(as_json: bool = JsonOpt) -> None:
     output(
         rows,
         as_json,
-        lambda rs: table([[r["id"], "  " * (r["depth"] - 1) + r["name"], r["codings"], r["documents"]] for r in rs], ["id", "code", "codings", "documents"], align="rlrr"),
+        lambda rs: table(
+            [
+                [r["id"], "  " * (r["depth"] - 1) + r["name"], r["codings"], r["documents"]]
+                for r in rs
+            ],
+            ["id", "code", "codings", "documents"],
+            align="rlrr",
+        ),
     )
 
 
@@ -59,8 +85,15 @@ def codes_show(path: str = typer.Argument(..., help="Code path."), as_json: bool
         d = show_code(session, path)
 
     def human(d: dict) -> str:
-        lines = [f"{d['path']}  (id {d['id']}, {d['color']}, {d['codings']} codings in {d['documents']} documents)"]
-        for key, label in (("description", "Description"), ("definition", "Definition"), ("anchor", "Anchor example"), ("rule", "Coding rule")):
+        lines = [
+            f"{d['path']}  (id {d['id']}, {d['color']}, {d['codings']} codings in {d['documents']} documents)"
+        ]
+        for key, label in (
+            ("description", "Description"),
+            ("definition", "Definition"),
+            ("anchor", "Anchor example"),
+            ("rule", "Coding rule"),
+        ):
             if d[key]:
                 lines.append(f"{label}: {d[key]}")
         if d["children"]:
@@ -79,18 +112,32 @@ def codes_edit(
     anchor: str = _Anchor,
     rule: str = _Rule,
     color: str = _Color,
-    codable: bool = typer.Option(None, "--codable/--group", help="Whether passages can be coded with it."),
+    codable: bool = typer.Option(
+        None, "--codable/--group", help="Whether passages can be coded with it."
+    ),
 ) -> None:
     """Change the definition, anchor example, coding rule, description or colour."""
     from qualcode.codebook import edit_code
 
     with state().write() as session:
-        edit_code(session, path, description=description, definition=definition, anchor=anchor, rule=rule, color=color, codable=codable)
+        edit_code(
+            session,
+            path,
+            description=description,
+            definition=definition,
+            anchor=anchor,
+            rule=rule,
+            color=color,
+            codable=codable,
+        )
     typer.echo(f"updated {path}")
 
 
 @codes_app.command("rename")
-def codes_rename(path: str = typer.Argument(..., help="Code path."), new: str = typer.Argument(..., help="The new name (not a path).")) -> None:
+def codes_rename(
+    path: str = typer.Argument(..., help="Code path."),
+    new: str = typer.Argument(..., help="The new name (not a path)."),
+) -> None:
     """Rename a code (its codings stay)."""
     from qualcode.codebook import CodeTree, rename_code
 
@@ -115,10 +162,15 @@ def codes_move(
 
 
 @codes_app.command("delete")
-def codes_delete(path: str = typer.Argument(..., help="Code path."), force: bool = typer.Option(False, "--force", help="Also delete its codings and sub-codes.")) -> None:
+def codes_delete(
+    path: str = typer.Argument(..., help="Code path."),
+    force: bool = typer.Option(False, "--force", help="Also delete its codings and sub-codes."),
+) -> None:
     """Delete a code. Refused while it has codings or sub-codes, unless --force."""
     from qualcode.codebook import delete_code
 
     with state().write() as session:
         n = delete_code(session, path, force=force)
-    typer.echo(f"deleted {path} ({n['codes']} codes, {n['codings']} codings) — `qualcode undo` brings it back")
+    typer.echo(
+        f"deleted {path} ({n['codes']} codes, {n['codings']} codings) — `qualcode undo` brings it back"
+    )

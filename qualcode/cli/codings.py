@@ -8,7 +8,11 @@ import typer
 
 from qualcode.cli.app import CoderOpt, JsonOpt, app, emit_json, output, shorten, state, table
 
-codings_app = typer.Typer(help="List codings, or import them from CSV.", invoke_without_command=True, rich_markup_mode=None)
+codings_app = typer.Typer(
+    help="List codings, or import them from CSV.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
 app.add_typer(codings_app, name="codings")
 
 
@@ -20,7 +24,9 @@ def code(
     code_path: str = typer.Option(..., "--code", help="Code path."),
     coder: str = CoderOpt,
     memo: str = typer.Option("", "--memo", help="A memo on this coding."),
-    create: bool = typer.Option(False, "--create", help="Create the code if it does not exist (in-vivo coding)."),
+    create: bool = typer.Option(
+        False, "--create", help="Create the code if it does not exist (in-vivo coding)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Code the span [start, end) of a document."""
@@ -28,9 +34,17 @@ def code(
 
     st = state()
     with st.write(coder) as session:
-        coding, created = add_coding(session, doc, start, end, code_path, st.coder_name(coder), memo, create_code=create)
+        coding, created = add_coding(
+            session, doc, start, end, code_path, st.coder_name(coder), memo, create_code=create
+        )
         cid = coding.id
-    output({"id": cid, "created": created}, as_json, lambda d: f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {code_path} (coding {cid})")
+    output(
+        {"id": cid, "created": created},
+        as_json,
+        lambda d: (
+            f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {code_path} (coding {cid})"
+        ),
+    )
 
 
 @app.command("uncode")
@@ -40,7 +54,11 @@ def uncode(
     end: int = typer.Option(..., "--end", help="One past its last character."),
     code_path: str = typer.Option(None, "--code", help="Only codings with this code."),
     coder: str = typer.Option(None, "--coder", help="Only codings by this coder."),
-    overlapping: bool = typer.Option(False, "--overlapping", help="Remove codings that overlap the span, not only identical ones."),
+    overlapping: bool = typer.Option(
+        False,
+        "--overlapping",
+        help="Remove codings that overlap the span, not only identical ones.",
+    ),
 ) -> None:
     """Remove codings on a span (undo with `qualcode undo`)."""
     from qualcode.codings import remove_codings
@@ -72,14 +90,28 @@ def codings_list(
             r.pop("orphaned", None)
         emit_json(rows)
         return
-    typer.echo(table([[r["document"], r["start"], r["end"], r["code"], r["coder"], shorten(r["text"], 50)] for r in rows], ["document", "start", "end", "code", "coder", "text"], align="lrrlll"))
+    typer.echo(
+        table(
+            [
+                [r["document"], r["start"], r["end"], r["code"], r["coder"], shorten(r["text"], 50)]
+                for r in rows
+            ],
+            ["document", "start", "end", "code", "coder", "text"],
+            align="lrrlll",
+        )
+    )
 
 
 @codings_app.command("import")
 def codings_import(
-    file: Path = typer.Argument(..., help="CSV: document,start,end,code[,coder][,memo] (or a quote column instead of start,end)."),
+    file: Path = typer.Argument(
+        ...,
+        help="CSV: document,start,end,code[,coder][,memo] (or a quote column instead of start,end).",
+    ),
     coder: str = CoderOpt,
-    create_codes: bool = typer.Option(False, "--create-codes", help="Create codes that do not exist yet."),
+    create_codes: bool = typer.Option(
+        False, "--create-codes", help="Create codes that do not exist yet."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Import codings from CSV — all or nothing: any bad line aborts the import."""

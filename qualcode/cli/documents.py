@@ -8,15 +8,23 @@ import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
 
-docs_app = typer.Typer(help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None)
+docs_app = typer.Typer(
+    help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(docs_app, name="docs")
 
 
 @app.command("import")
 def import_(
-    paths: list[Path] = typer.Argument(..., help="Files or folders (.txt, .md, .docx, .odt, .pdf)."),
-    attr: list[str] = typer.Option([], "--attr", help="Set an attribute on every imported document: KEY=VALUE (repeatable)."),
-    update: bool = typer.Option(False, "--update", help="Replace the text of changed documents; codings are re-anchored."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or folders (.txt, .md, .docx, .odt, .pdf)."
+    ),
+    attr: list[str] = typer.Option(
+        [], "--attr", help="Set an attribute on every imported document: KEY=VALUE (repeatable)."
+    ),
+    update: bool = typer.Option(
+        False, "--update", help="Replace the text of changed documents; codings are re-anchored."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Import protocols. Front matter (--- key: value ---) sets document attributes.
@@ -36,7 +44,9 @@ def import_(
         result = import_paths(session, paths, attrs=attrs, update=update, nlp_obj=nlp_obj)
         from qualcode import audit
 
-        audit.set_summary(session, f"imported {len(result.imported)}, updated {len(result.updated)}")
+        audit.set_summary(
+            session, f"imported {len(result.imported)}, updated {len(result.updated)}"
+        )
     if as_json:
         emit_json(result.as_json())
     else:
@@ -46,7 +56,9 @@ def import_(
             typer.echo(f"updated   {name}")
         for name in result.unchanged:
             typer.echo(f"unchanged {name}")
-        typer.echo(f"{len(result.imported)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, {len(result.failed)} failed")
+        typer.echo(
+            f"{len(result.imported)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, {len(result.failed)} failed"
+        )
     for f in result.failed:
         typer.echo(f"error: {f['error']}", err=True)
     if result.failed:
@@ -67,7 +79,17 @@ def docs_list(as_json: bool = JsonOpt) -> None:
             keys += [k for k in d["attributes"] if k not in keys]
         keys = keys[:4]
         return table(
-            [[d["id"], d["name"], *[d["attributes"].get(k, "") for k in keys], d["passages"], d["codings"], f"{d['progress']:.0%}"] for d in rows],
+            [
+                [
+                    d["id"],
+                    d["name"],
+                    *[d["attributes"].get(k, "") for k in keys],
+                    d["passages"],
+                    d["codings"],
+                    f"{d['progress']:.0%}",
+                ]
+                for d in rows
+            ],
             ["id", "name", *keys, "passages", "codings", "coded"],
             align="rl" + "l" * len(keys) + "rrr",
         )
@@ -76,7 +98,9 @@ def docs_list(as_json: bool = JsonOpt) -> None:
 
 
 @docs_app.command("show")
-def docs_show(doc: str = typer.Argument(..., help="Document name or id."), as_json: bool = JsonOpt) -> None:
+def docs_show(
+    doc: str = typer.Argument(..., help="Document name or id."), as_json: bool = JsonOpt
+) -> None:
     """Attributes and full text of a document."""
     from qualcode.documents import show_document
 
@@ -94,7 +118,9 @@ def docs_show(doc: str = typer.Argument(..., help="Document name or id."), as_js
 @docs_app.command("set")
 def docs_set(
     doc: str = typer.Argument(..., help="Document name or id."),
-    assignments: list[str] = typer.Argument(..., help="KEY=VALUE pairs; an empty VALUE removes the attribute."),
+    assignments: list[str] = typer.Argument(
+        ..., help="KEY=VALUE pairs; an empty VALUE removes the attribute."
+    ),
 ) -> None:
     """Set document attributes (typed: integer, float, date, boolean or text)."""
     from qualcode.documents import parse_assignments, resolve_document, set_attributes
@@ -130,4 +156,12 @@ def passages(
         raise UserError(f"unknown unit {unit!r} — use paragraph or sentence")
     with state().read() as session:
         rows = list_passages(session, doc, unit, uncoded)
-    output(rows, as_json, lambda rs: table([[r["document"], r["start"], r["end"], shorten(r["text"])] for r in rs], ["document", "start", "end", "text"], align="lrrl"))
+    output(
+        rows,
+        as_json,
+        lambda rs: table(
+            [[r["document"], r["start"], r["end"], shorten(r["text"])] for r in rs],
+            ["document", "start", "end", "text"],
+            align="lrrl",
+        ),
+    )

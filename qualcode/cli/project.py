@@ -43,7 +43,12 @@ def status(as_json: bool = JsonOpt) -> None:
                 f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
                 f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)",
                 f"codes      {s['codes']}",
-                f"codings    {s['codings']}" + (f"  ({s['orphaned_codings']} orphaned — see `qualcode check`)" if s["orphaned_codings"] else ""),
+                f"codings    {s['codings']}"
+                + (
+                    f"  ({s['orphaned_codings']} orphaned — see `qualcode check`)"
+                    if s["orphaned_codings"]
+                    else ""
+                ),
                 f"memos      {s['memos']}",
                 f"coders     {coders}",
                 f"NLP        {s['nlp']}",
@@ -53,7 +58,11 @@ def status(as_json: bool = JsonOpt) -> None:
     output(s, as_json, human)
 
 
-memo_app = typer.Typer(help="Memos on the project, documents, codes and codings.", no_args_is_help=True, rich_markup_mode=None)
+memo_app = typer.Typer(
+    help="Memos on the project, documents, codes and codings.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(memo_app, name="memo")
 
 
@@ -69,24 +78,44 @@ def memo_add(
     from qualcode.codings import get_coder
     from qualcode.memos import add_memo
 
-    targets = [(t, r) for t, r in (("document", doc), ("code", code), ("coding", coding)) if r is not None]
+    targets = [
+        (t, r) for t, r in (("document", doc), ("code", code), ("coding", coding)) if r is not None
+    ]
     if len(targets) > 1:
         raise UserError("give at most one of --doc, --code, --coding")
     target_type, ref = targets[0] if targets else ("project", None)
     st = state()
     with st.write() as session:
-        memo = add_memo(session, target_type, None if ref is None else str(ref), text, title, get_coder(session, st.coder_name()).id)
+        memo = add_memo(
+            session,
+            target_type,
+            None if ref is None else str(ref),
+            text,
+            title,
+            get_coder(session, st.coder_name()).id,
+        )
     typer.echo(f"memo {memo.id} on {target_type}" + (f" {ref}" if ref is not None else ""))
 
 
 @memo_app.command("list")
-def memo_list(on: str = typer.Option(None, "--on", help="project, document, code or coding."), as_json: bool = JsonOpt) -> None:
+def memo_list(
+    on: str = typer.Option(None, "--on", help="project, document, code or coding."),
+    as_json: bool = JsonOpt,
+) -> None:
     """All memos."""
     from qualcode.memos import list_memos
 
     with state().read() as session:
         rows = list_memos(session, on)
-    output(rows, as_json, lambda rs: table([[m["id"], m["on"], m["target"], shorten(m["text"], 60)] for m in rs], ["id", "on", "target", "text"], align="rlll"))
+    output(
+        rows,
+        as_json,
+        lambda rs: table(
+            [[m["id"], m["on"], m["target"], shorten(m["text"], 60)] for m in rs],
+            ["id", "on", "target", "text"],
+            align="rlll",
+        ),
+    )
 
 
 @memo_app.command("delete")
@@ -113,11 +142,25 @@ def log(
             emit_json(audit.entry_changes(session, entry))
             return
         rows = audit.log(session, limit or None)
-    output(rows, as_json, lambda rs: table([[r["id"], r["at"], r["coder"], r["state"], r["changes"], shorten(r["command"], 60)] for r in rs], ["id", "when", "coder", "state", "rows", "command"], align="rlllrl"))
+    output(
+        rows,
+        as_json,
+        lambda rs: table(
+            [
+                [r["id"], r["at"], r["coder"], r["state"], r["changes"], shorten(r["command"], 60)]
+                for r in rs
+            ],
+            ["id", "when", "coder", "state", "rows", "command"],
+            align="rlllrl",
+        ),
+    )
 
 
 @app.command("undo")
-def undo(steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many actions to revert."), as_json: bool = JsonOpt) -> None:
+def undo(
+    steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many actions to revert."),
+    as_json: bool = JsonOpt,
+) -> None:
     """Revert the last actions exactly (codes, codings, memos, documents)."""
     from qualcode import audit
 
@@ -128,7 +171,12 @@ def undo(steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many act
 
 
 @app.command("redo")
-def redo(steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many undone actions to re-apply."), as_json: bool = JsonOpt) -> None:
+def redo(
+    steps: int = typer.Option(
+        1, "--steps", "-n", min=1, help="How many undone actions to re-apply."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
     """Re-apply actions reverted by `qualcode undo`."""
     from qualcode import audit
 
@@ -144,9 +192,15 @@ app.add_typer(demo_app, name="demo")
 
 @demo_app.command("build")
 def demo_build(
-    corpus: Path = typer.Option(None, "--corpus", help="Folder of protocols [default: corpus/ of the qualcode checkout]."),
-    codebook: Path = typer.Option(None, "--codebook", help="Starter codebook TOML [default: codebooks/starter.toml]."),
-    force: bool = typer.Option(False, "--force", help="Build even if the project already has documents."),
+    corpus: Path = typer.Option(
+        None, "--corpus", help="Folder of protocols [default: corpus/ of the qualcode checkout]."
+    ),
+    codebook: Path = typer.Option(
+        None, "--codebook", help="Starter codebook TOML [default: codebooks/starter.toml]."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Build even if the project already has documents."
+    ),
 ) -> None:
     """Build the demo project: protocols, starter codebook, codings for about half of them."""
     from qualcode.demo import build_demo
@@ -154,15 +208,22 @@ def demo_build(
     st = state()
     with st.write("demo") as session:
         summary = build_demo(session, corpus, codebook, force=force)
-    typer.echo(f"demo project: {summary['documents']} documents, {summary['codes']} codes, {summary['codings']} codings in {summary['coded_documents']} documents")
+    typer.echo(
+        f"demo project: {summary['documents']} documents, {summary['codes']} codes, {summary['codings']} codings in {summary['coded_documents']} documents"
+    )
 
 
-config_app = typer.Typer(help="Project settings (stored in the project).", no_args_is_help=True, rich_markup_mode=None)
+config_app = typer.Typer(
+    help="Project settings (stored in the project).", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
 
 
 @config_app.command("set")
-def config_set(key: str = typer.Argument(..., help="nlp.model (an installed spaCy pipeline) or language."), value: str = typer.Argument(..., help="The value; empty to reset.")) -> None:
+def config_set(
+    key: str = typer.Argument(..., help="nlp.model (an installed spaCy pipeline) or language."),
+    value: str = typer.Argument(..., help="The value; empty to reset."),
+) -> None:
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
 
