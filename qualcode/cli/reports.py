@@ -326,3 +326,136 @@ def report_matrix(
         title="Matrix Dokumente × Kategorien",
         what="code matrix",
     )
+
+
+def _fmt_num(x) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _agreement_text(d: dict, show: int) -> str:
+    from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet, to_text
+
+    coders = d["coders"]
+    two = len(coders) == 2
+    head = (
+        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}s in {len(d['documents'])} documents "
+        f"({', '.join(d['documents'])})\n{d['rule']}."
+    )
+    if d["excluded_documents"]:
+        head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coded_by']) + ')' for x in d['excluded_documents'])}"
+    headers = [
+        "code",
+        *[f"{c}" for c in coders],
+        "all",
+        "agreement",
+        "kappa" if two else "",
+        "alpha",
+    ]
+    kinds = [TEXT] + [INT] * (len(coders) + 1) + [PCT, TEXT, TEXT]
+    rows = []
+    for c in d["codes"]:
+        rows.append(
+            [
+                c["code"],
+                *[c["coded_units"][n] for n in coders],
+                c["coded_by_all"],
+                c["percent_agreement"],
+                _fmt_num(c["kappa"]) if two else "",
+                _fmt_num(c["alpha"]),
+            ]
+        )
+    o = d["overall"]
+    rows.append(
+        [
+            "OVERALL (set of codes per unit)",
+            *[""] * (len(coders) + 1),
+            o["percent_agreement"],
+            _fmt_num(o["kappa"]) if two else "",
+            _fmt_num(o["alpha"]),
+        ]
+    )
+    if not two:
+        headers = headers[: len(coders) + 3] + ["alpha"]
+        kinds = kinds[: len(coders) + 3] + [TEXT]
+        rows = [r[: len(coders) + 3] + [r[-1]] for r in rows]
+    _ = FLOAT
+    body = to_text(Sheet("agreement", headers, rows, kinds))
+    notes = sorted({n for c in [*d["codes"], o] for n in c["notes"]})
+    extra = ""
+    if not two:
+        extra = "\npairwise Cohen's kappa (overall): " + ", ".join(
+            f"{p['coders'][0]}–{p['coders'][1]} {_fmt_num(p['kappa'])}" for p in o["pairwise_kappa"]
+        )
+    if notes:
+        extra += "\n" + "\n".join(f"note: {n}" for n in notes) + " — shown as —"
+    lines = [
+        head,
+        "",
+        body + extra,
+        "",
+        f"{d['disagreement_count']} disagreements" + (":" if d["disagreements"] else ""),
+    ]
+    from qualcode.cli.app import shorten
+
+    for x in d["disagreements"][:show]:
+        lines.append(f"  {x['document']} {x['start']}-{x['end']}  {shorten(x['text'], 90)}")
+        for name in coders:
+            codes = x["codes"][name]
+            lines.append(f"      {name}: {'; '.join(codes) if codes else '(no code)'}")
+    if d["disagreement_count"] > show:
+        lines.append(f"  … {d['disagreement_count'] - show} more (--show N, or --json for all)")
+    return "\n".join(lines)
+
+
+@app.command("agreement")
+def agreement_cmd(
+    coders: str = typer.Option(
+        ..., "--coders", help="Comma-separated coder names, e.g. anna,ben (two or more)."
+    ),
+    unit: str = typer.Option("passage", "--unit", help="passage (= paragraph) or sentence."),
+    overlap: float = typer.Option(
+        0.5,
+        "--overlap",
+        min=0.0,
+        max=1.0,
+        help="Share of a passage a coder's codings of a code must cover to count (0 = any overlap).",
+    ),
+    code: str = typer.Option(None, "--code", help="Only this code and its sub-codes."),
+    level: int = typer.Option(
+        None,
+        "--level",
+        min=1,
+        help="Compare on categories of this depth (sub-codes count as their ancestor).",
+    ),
+    show: int = typer.Option(
+        20, "--show", min=0, help="How many disagreements to print (JSON lists all)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Intercoder agreement: percent agreement, Cohen's kappa (2 coders), Krippendorff's alpha (nominal).
+
+    Units are the paragraph passages of the documents that ALL listed coders
+    have coded (each has at least one coding there); other documents are left
+    out and named. A coder codes a passage with X when that coder's codings of
+    X (their union) cover at least --overlap of its characters. Per code the
+    figures are binary (X or not, on every unit); overall each coder's set of
+    codes on a passage is one nominal value ("no code" included). Lists the
+    disagreements (passage, who coded what) for the consensus discussion.
+    Kappa or alpha that is undefined (no variation) is shown as — / null.
+    """
+    from qualcode.agreement import agreement
+    from qualcode.cli.app import emit_json
+
+    with state().read() as session:
+        data = agreement(
+            session,
+            [c for c in coders.split(",")],
+            unit=unit,
+            overlap=overlap,
+            code=code,
+            level=level,
+        )
+    if as_json:
+        emit_json(data)
+    else:
+        typer.echo(_agreement_text(data, show))

@@ -1,0 +1,370 @@
+"""Intercoder agreement on passage units: percent agreement, Cohen's kappa, Krippendorff's alpha.
+
+Units are the paragraph passages (or sentences) of the documents that **all**
+compared coders have coded (each has at least one coding in the document);
+documents only some of them coded are left out and listed, because an uncoded
+document says nothing about agreement.
+
+A coder codes a passage with code X when that coder's codings of X — the
+union of their spans, so overlapping codings are not counted twice — cover at
+least ``overlap`` of the passage's characters (``overlap=0``: any overlap).
+
+* Per code the data are binary (coded with X or not) for every unit, including
+  units nobody coded with X: agreeing on absence is agreement.
+* Overall, each coder's *set* of codes on a unit is one nominal value
+  (``{A}``, ``{A, B}`` and "no code" are three different values).
+
+Cohen's kappa is computed from the unit × coder table, ``κ = (po − pe) / (1 − pe)``
+with ``pe`` from each coder's own marginals — not from counts of overlapping
+codings or characters. When ``pe = 1`` (both coders used one value throughout)
+kappa is undefined and reported as ``None`` with a note. Krippendorff's alpha
+(nominal) uses the coincidence matrix: ``α = 1 − (n − 1) · Do / Σ_{c≠k} n_c n_k``;
+it is verified against the ``krippendorff`` package in the tests.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
+from itertools import combinations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode.codebook import CodeTree
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
+from qualcode.models import Coder, Coding, Document
+from qualcode.reports.frequency import code_levels
+from qualcode.reports.units import load_passages, passage_unit
+
+NO_CODE = "(kein Code)"
+
+KAPPA_UNDEFINED = (
+    "kappa undefined: expected agreement pe = 1 (both coders gave every unit the same value)"
+)
+ALPHA_UNDEFINED = "alpha undefined: only one value occurs in all units (no variation to agree on)"
+
+
+# ---------------------------------------------------------------------------
+# coefficients
+
+
+def cohen_kappa(pairs: Counter) -> tuple[float | None, float | None, float | None]:
+    """``(kappa, po, pe)`` from a Counter of ``(value_A, value_B) → number of units``.
+
+    ``kappa`` is None when undefined (no units, or ``pe = 1``)."""
+    n = sum(pairs.values())
+    if n == 0:
+        return None, None, None
+    agree = sum(k for (a, b), k in pairs.items() if a == b)
+    ma: Counter = Counter()
+    mb: Counter = Counter()
+    for (a, b), k in pairs.items():
+        ma[a] += k
+        mb[b] += k
+    po = agree / n
+    pe = sum(ma[v] * mb.get(v, 0) for v in ma) / (n * n)
+    if pe >= 1 - 1e-12:
+        return None, po, pe
+    return (po - pe) / (1 - pe), po, pe
+
+
+def krippendorff_alpha_nominal(
+    units: Iterable[tuple[Sequence[Hashable | None], int]],
+) -> float | None:
+    """Nominal alpha from ``(values of the coders on a unit, multiplicity)``; ``None`` = missing.
+
+    Units with fewer than two values are not pairable and are skipped. Returns
+    None when alpha is undefined (no pairable values, or only one value occurs)."""
+    o: Counter = Counter()  # coincidences (c, k)
+    for values, mult in units:
+        present = [v for v in values if v is not None]
+        m = len(present)
+        if m < 2:
+            continue
+        counts = Counter(present)
+        for c, nc in counts.items():
+            for k, nk in counts.items():
+                pairs = nc * (nk - 1) if c == k else nc * nk
+                if pairs:
+                    o[(c, k)] += mult * pairs / (m - 1)
+    n_c: Counter = Counter()
+    for (c, _k), v in o.items():
+        n_c[c] += v
+    n = sum(n_c.values())
+    if n <= 1:
+        return None
+    d_o = sum(v for (c, k), v in o.items() if c != k)
+    expected = sum(n_c[c] * n_c[k] for c in n_c for k in n_c if c != k)
+    if expected <= 0:
+        return None
+    return 1 - (n - 1) * d_o / expected
+
+
+def _round(x: float | None, nd: int = 4) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def _figures(units: Counter, coders: list[str]) -> dict:
+    """Agreement figures from a Counter ``tuple of the coders' values → number of units``."""
+    n = sum(units.values())
+    agree = sum(k for vals, k in units.items() if len(set(vals)) == 1)
+    out: dict = {
+        "units": n,
+        "agreements": agree,
+        "percent_agreement": _round(agree / n if n else None),
+    }
+    notes = []
+    if len(coders) == 2:
+        pairs = Counter()
+        for (a, b), k in units.items():
+            pairs[(a, b)] += k
+        kappa, po, pe = cohen_kappa(pairs)
+        out["kappa"] = _round(kappa)
+        out["expected_agreement"] = _round(pe)
+        if kappa is None and n:
+            notes.append(KAPPA_UNDEFINED)
+    else:
+        out["kappa"] = None
+        pairwise = []
+        for i, j in combinations(range(len(coders)), 2):
+            pairs = Counter()
+            for vals, k in units.items():
+                pairs[(vals[i], vals[j])] += k
+            kappa, _po, _pe = cohen_kappa(pairs)
+            pairwise.append({"coders": [coders[i], coders[j]], "kappa": _round(kappa)})
+        out["pairwise_kappa"] = pairwise
+        notes.append("Cohen's kappa compares two coders: see pairwise_kappa")
+    alpha = krippendorff_alpha_nominal(units.items())
+    out["alpha"] = _round(alpha)
+    if alpha is None and n:
+        notes.append(ALPHA_UNDEFINED)
+    out["notes"] = notes
+    return out
+
+
+# ---------------------------------------------------------------------------
+# units and who coded what
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans.sort()
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _resolve_coders(session: Session, coders: Sequence[str]) -> list[tuple[int, str]]:
+    names = []
+    for c in coders:
+        c = c.strip()
+        if c and c not in names:
+            names.append(c)
+    if len(names) < 2:
+        raise InvalidInput(
+            "agreement needs at least two different coders", "give --coders A,B (comma-separated)"
+        )
+    known = {n: i for i, n in session.execute(select(Coder.id, Coder.name))}
+    out = []
+    for n in names:
+        if n not in known:
+            raise NotFound(
+                f"unknown coder {n!r}",
+                f"coders in this project: {', '.join(sorted(known)) or 'none yet'}",
+            )
+        out.append((known[n], n))
+    return out
+
+
+def agreement(
+    session: Session,
+    coders: Sequence[str],
+    unit: str = "passage",
+    overlap: float = 0.5,
+    code: str | None = None,
+    level: int | None = None,
+    max_disagreements: int | None = None,
+) -> dict:
+    """Intercoder agreement (the JSON of ``qualcode agreement --json``).
+
+    ``code`` limits the comparison to that code and its sub-codes; ``level``
+    compares on the categories of that depth (deeper codes count as their ancestor).
+    """
+    if not 0 <= overlap <= 1:
+        raise InvalidInput(
+            f"--overlap must be between 0 and 1 (got {overlap})",
+            "0.5 = a coding must cover half of a passage; 0 = any overlap",
+        )
+    unit_kind = passage_unit(unit)
+    coder_rows = _resolve_coders(session, coders)
+    coder_ids = [i for i, _ in coder_rows]
+    names = [n for _, n in coder_rows]
+    col = {cid: k for k, cid in enumerate(coder_ids)}
+
+    tree = CodeTree.load(session)
+    shown, target, _depth = code_levels(tree, level)
+    scope: set[int] | None = None
+    if code:
+        root = tree.resolve(code)
+        scope = {root.id} | {d.id for d in tree.descendants(root)}  # type: ignore[misc]
+
+    # Documents: those every coder has coded (any coding).
+    coded_by: dict[int, set[int]] = {}
+    for cid, did in session.execute(
+        select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(coder_ids)).distinct()  # type: ignore[attr-defined]
+    ):
+        coded_by.setdefault(did, set()).add(cid)
+    doc_names = {i: n for i, n in session.execute(select(Document.id, Document.name))}
+    common = sorted(
+        (d for d, cs in coded_by.items() if len(cs) == len(coder_ids)), key=lambda d: doc_names[d]
+    )
+    excluded = sorted(
+        (
+            {"document": doc_names[d], "coded_by": [names[col[c]] for c in sorted(cs, key=col.get)]}
+            for d, cs in coded_by.items()
+            if len(cs) < len(coder_ids)
+        ),
+        key=lambda x: x["document"],
+    )
+    if not common:
+        raise QualcodeError(
+            f"{', '.join(names)} have not all coded any common document",
+            "agreement compares documents every listed coder has coded; let them code the same documents first",
+        )
+    passages = load_passages(session, unit_kind, common)
+    if not passages:
+        hint = (
+            "re-import the documents with an NLP pipeline to get sentences, or use --unit passage"
+            if unit_kind == "sentence"
+            else "re-import the documents"
+        )
+        raise QualcodeError(f"the compared documents have no {unit_kind} units", hint)
+
+    # Coverage of each passage by each coder's codings of each code (union of spans).
+    spans: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    stmt = select(
+        Coding.coder_id, Coding.document_id, Coding.code_id, Coding.start, Coding.end
+    ).where(
+        Coding.coder_id.in_(coder_ids),  # type: ignore[attr-defined]
+        Coding.document_id.in_(common),  # type: ignore[attr-defined]
+        Coding.orphaned.is_(False),  # type: ignore[attr-defined]
+    )
+    for cid, did, code_id, s, e in session.execute(stmt):
+        if scope is not None and code_id not in scope:
+            continue
+        t = target.get(code_id)
+        if t is None:
+            continue
+        spans.setdefault((cid, did, t), []).append((s, e))
+    sets: dict[tuple[int, int], list[set[int]]] = {}  # (doc, passage index) → per coder the codes
+    for (cid, did, t), sp in spans.items():
+        p = passages.get(did)
+        if p is None:
+            continue
+        cover: dict[int, int] = {}
+        for s, e in _merge(sp):
+            for i in p.touched(s, e):
+                cover[i] = cover.get(i, 0) + min(e, p.ends[i]) - max(s, p.starts[i])
+        for i, chars in cover.items():
+            length = p.ends[i] - p.starts[i]
+            if chars > 0 if overlap == 0 else chars >= overlap * length - 1e-9:
+                sets.setdefault((did, i), [set() for _ in coder_ids])[col[cid]].add(t)
+    n_units = sum(len(passages[d].starts) for d in common if d in passages)
+
+    # Per code: binary values on every unit (units nobody coded with X agree on "no").
+    order = {c.id: k for k, c in enumerate(shown)}
+    codes_used = sorted(
+        {t for per in sets.values() for s in per for t in s}, key=lambda t: order.get(t, 0)
+    )
+    per_code = []
+    for t in codes_used:
+        units: Counter = Counter()
+        coded_units = [0] * len(coder_ids)
+        for per in sets.values():
+            vals = tuple(int(t in s) for s in per)
+            units[vals] += 1
+            for k, v in enumerate(vals):
+                coded_units[k] += v
+        untouched = n_units - sum(units.values())
+        if untouched:
+            units[tuple(0 for _ in coder_ids)] += untouched
+        fig = _figures(units, names)
+        fig = {
+            "code": tree.path(t),
+            **fig,
+            "coded_units": dict(zip(names, coded_units, strict=True)),
+        }
+        fig["coded_by_all"] = units.get(tuple(1 for _ in coder_ids), 0)
+        per_code.append(fig)
+
+    # Overall: the set of codes of each coder on a unit is one nominal value.
+    paths = {t: tree.path(t) for t in codes_used}
+
+    def label(s: set[int]) -> str:
+        return (
+            " + ".join(paths[t] for t in sorted(s, key=lambda t: order.get(t, 0))) if s else NO_CODE
+        )
+
+    overall_units: Counter = Counter()
+    disagreements = []
+    texts: dict[int, str] = {}
+    for (did, i), per in sets.items():
+        vals = tuple(label(s) for s in per)
+        overall_units[vals] += 1
+        if len(set(vals)) > 1:
+            disagreements.append((doc_names[did], did, i, per))
+    untouched = n_units - sum(overall_units.values())
+    if untouched:
+        overall_units[tuple(NO_CODE for _ in coder_ids)] += untouched
+    overall = _figures(overall_units, names)
+
+    disagreements.sort(key=lambda x: (x[0], x[2]))
+    listed = disagreements if max_disagreements is None else disagreements[:max_disagreements]
+    if listed:
+        ids = sorted({d for _, d, _, _ in listed})
+        stmt_t = select(Document.id, Document.text).where(Document.id.in_(ids))  # type: ignore[attr-defined]
+        texts = {i: t for i, t in session.execute(stmt_t)}
+    out_dis = []
+    for dname, did, i, per in listed:
+        p = passages[did]
+        s, e = p.starts[i], p.ends[i]
+        text = texts[did][s:e]
+        out_dis.append(
+            {
+                "document": dname,
+                "start": s,
+                "end": e,
+                "text": text if len(text) <= 240 else text[:239] + "…",
+                "codes": {
+                    names[k]: [paths[t] for t in sorted(per[k], key=lambda t: order.get(t, 0))]
+                    for k in range(len(names))
+                },
+            }
+        )
+    return {
+        "coders": names,
+        "unit": unit_kind,
+        "overlap": overlap,
+        "code": tree.path(tree.resolve(code)) if code else None,
+        "level": level,
+        "documents": [doc_names[d] for d in common],
+        "excluded_documents": excluded,
+        "units": n_units,
+        "codes": per_code,
+        "overall": overall,
+        "disagreement_count": len(disagreements),
+        "disagreements": out_dis,
+        "rule": (
+            f"units: the {unit_kind}s of the documents all of {', '.join(names)} coded; a coder codes a unit with X "
+            + (
+                "when a coding of X overlaps it"
+                if overlap == 0
+                else f"when their codings of X cover at least {overlap:.0%} of it"
+            )
+        ),
+    }
