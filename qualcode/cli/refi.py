@@ -1,0 +1,192 @@
+"""`qualcode refi export|import`: REFI-QDA exchange with MAXQDA, ATLAS.ti, NVivo, QualCoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qualcode.cli.app import JsonOpt, app, output, state
+
+refi_app = typer.Typer(
+    help="Exchange codebooks (.qdc) and projects (.qdpx) with MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(refi_app, name="refi")
+
+
+def _db_file() -> Path | None:
+    from qualcode.config import database_url, sqlite_path
+
+    return sqlite_path(database_url(state().db))
+
+
+@refi_app.command("export")
+def refi_export(
+    file: Path = typer.Argument(
+        ..., help="FILE.qdc (the codebook) or FILE.qdpx (the whole project)."
+    ),
+    name: str = typer.Option(
+        None, "--name", help="Project name in the .qdpx [default: the database file name]."
+    ),
+    inline: bool = typer.Option(
+        False,
+        "--inline",
+        help="Put the texts into project.qde (PlainTextContent) instead of sources/*.txt.",
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Export the codebook (.qdc) or the project (.qdpx) as REFI-QDA.
+
+    The project file holds users (coders), the codebook with definitions, anchor
+    examples and coding rules, documents with their attributes (variables),
+    codings (selections with start/end character positions) and memos (notes).
+    GUIDs are stable: exporting twice gives the same GUIDs.
+    """
+    from qualcode.refi.export import export_file
+
+    db_file = _db_file()
+    project_name = name or (db_file.stem if db_file else "qualcode")
+    with state().read() as session:
+        counts = export_file(session, file, name=project_name, inline=inline)
+    counts = {"file": str(file), **counts}
+
+    def human(d: dict) -> str:
+        if file.suffix.lower() == ".qdc":
+            return f"exported {d['codes']} codes to {file}"
+        line = f"exported {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['notes']} memos, {d['users']} coders to {file}"
+        if d.get("skipped_codings"):
+            line += f"\nskipped {d['skipped_codings']} codings whose span lies outside their document (see `qualcode check`)"
+        return line
+
+    output(counts, as_json, human)
+
+
+@refi_app.command("import")
+def refi_import(
+    file: Path = typer.Argument(
+        ..., help="FILE.qdpx (project), FILE.qdc (codebook) or a bare project.qde."
+    ),
+    rename: bool = typer.Option(
+        False,
+        "--rename",
+        help='Import documents whose name exists with a different text under a new name ("name (2).txt").',
+    ),
+    update_codes: bool = typer.Option(
+        False,
+        "--update-codes",
+        help="Overwrite definitions, colours and codable of existing codes with the file's.",
+    ),
+    crlf_as_one: bool = typer.Option(
+        False,
+        "--crlf-as-one",
+        help="The file's positions count a \\r\\n line break as one character.",
+    ),
+    sentences: bool = typer.Option(
+        True,
+        "--sentences/--no-sentences",
+        help="Split new documents into sentences too (slower for big projects).",
+    ),
+    backup: bool = typer.Option(
+        True,
+        "--backup/--no-backup",
+        help="Copy the SQLite project to <db>.bak-<time> before importing into existing data.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Read and check the file, show what it holds, change nothing."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Import a REFI-QDA project or codebook into the current project.
+
+    Codes are merged by path (existing codes are kept, new ones keep their GUIDs);
+    documents by name (same text → reused; a different text is an error unless
+    --rename); coders come from the file's users ("import" when unknown). Texts are
+    normalised (NFC, \\n line endings) and positions translated. All or nothing:
+    the file is checked completely before anything is written; `qualcode undo`
+    reverts the import.
+    """
+    from qualcode.refi.import_ import apply_plan, backup_sqlite, project_has_data, read_file
+
+    plan = read_file(file, crlf_as_one=crlf_as_one)
+    st = state()
+    if dry_run:
+        data = {"file": str(file), "kind": plan.kind, **plan.counts(), "warnings": plan.warnings}
+        output(
+            data,
+            as_json,
+            lambda d: "\n".join(
+                [
+                    f"{file.name}: {d['kind']} with {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['notes']} notes, {d['users']} users (nothing imported)",
+                    *(f"warning: {w}" for w in d["warnings"]),
+                ]
+            ),
+        )
+        return
+    st.engine()  # an import may create a new project
+    nlp_obj = None
+    if sentences and plan.sources:
+        from qualcode import nlp
+        from qualcode.database import get_setting
+
+        with st.read() as session:
+            nlp_obj = nlp.load(get_setting(session, "nlp.model"))
+
+    with st.write() as session:
+
+        def before_write() -> str | None:
+            if not backup or not project_has_data(session):
+                return None
+            db_file = _db_file()
+            if db_file is None:
+                typer.echo(
+                    "note: no automatic backup for this database backend — make one with pg_dump before big imports",
+                    err=True,
+                )
+                return None
+            return str(backup_sqlite(db_file))
+
+        res = apply_plan(
+            session,
+            plan,
+            rename=rename,
+            update_codes=update_codes,
+            nlp_obj=nlp_obj,
+            source_path=str(file.absolute()),
+            before_write=before_write,
+        )
+        from qualcode import audit
+
+        audit.set_summary(
+            session,
+            f"REFI import {file.name}: {len(res.documents_imported)} documents, {res.codes_created} codes, {res.codings_imported} codings",
+        )
+
+    def human(d: dict) -> str:
+        lines = []
+        if d["backup"]:
+            lines.append(f"backup     {d['backup']}")
+        docs = d["documents"]
+        lines.append(
+            f"documents  {len(docs['imported'])} imported, {len(docs['reused'])} already there"
+            + (f", {len(docs['renamed'])} renamed" if docs["renamed"] else "")
+        )
+        for old, new in docs["renamed"].items():
+            lines.append(f"  renamed  {old} → {new}")
+        lines.append(
+            f"codes      {d['codes']['created']} created, {d['codes']['merged']} merged with existing codes"
+            + (f" ({d['codes']['updated']} updated)" if d["codes"]["updated"] else "")
+        )
+        lines.append(
+            f"codings    {d['codings']['imported']} imported, {d['codings']['skipped']} already there"
+        )
+        lines.append(f"attributes {d['attributes']}")
+        lines.append(f"memos      {d['memos']}")
+        if d["coders"]:
+            lines.append(f"new coders {', '.join(d['coders'])}")
+        lines.extend(f"warning: {w}" for w in d["warnings"])
+        lines.append("(`qualcode undo` reverts this import)")
+        return "\n".join(lines)
+
+    output(res.as_json(), as_json, human)
