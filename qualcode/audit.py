@@ -57,6 +57,18 @@ def set_summary(session: Session, summary: str) -> None:
             )
 
 
+def ensure_entry(session: Session) -> int | None:
+    """Write the entry of this action now, even if it changes no row.
+
+    Batch commands call this so that every command that succeeded is one step of
+    `qualcode undo` (undoing an action that found nothing to change is a no-op).
+    """
+    ctx = context(session)
+    if ctx is None:
+        return None
+    return _entry_id(session, ctx)
+
+
 # --- serialisation ---------------------------------------------------------------------
 
 

@@ -213,8 +213,9 @@ def _selection(session: Session, src_id: int, scope: Scope) -> list[list[Any]]:
 
 
 def _merge(
-    session: Session, src_id: int, dst_id: int, *, keep: bool, scope: Scope, sample: int
+    session: Session, src_id: int, dst_id: int, *, keep: bool, scope: Scope, sample: int, redirect: dict[int, int] | None = None
 ) -> dict[str, Any]:
+    """Merge code ``src_id`` into ``dst_id``; ``redirect`` collects ``deleted id → id merged into``."""
     tree = CodeTree.load(session)
     src, dst = tree.by_id[src_id], tree.by_id[dst_id]
     src_path, dst_path = tree.path(src), tree.path(dst)
@@ -312,7 +313,7 @@ def _merge(
             None,
         )
         if clash is not None:
-            sub = _merge(session, child.id, clash.id, keep=False, scope=Scope(), sample=0)  # type: ignore[arg-type]
+            sub = _merge(session, child.id, clash.id, keep=False, scope=Scope(), sample=0, redirect=redirect)  # type: ignore[arg-type]
             result["subcodes_merged"] += 1
             for key in ("moved", "collapsed", "subcodes_moved", "subcodes_merged", "memos_moved"):
                 result[key] += sub[key]
@@ -363,6 +364,8 @@ def _merge(
         )
     session.delete(src)
     session.flush()
+    if redirect is not None:
+        redirect[src.id] = dst.id  # type: ignore[index]
     result["source_deleted"] = True
     return result
 

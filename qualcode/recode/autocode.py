@@ -1,0 +1,381 @@
+"""Autocoding: code every passage, sentence or match that a regex, lemmas or a phrase find.
+
+Three kinds of search:
+
+- ``regex``: a Python regular expression over the document text (case-insensitive
+  unless ``case_sensitive``);
+- ``lemma``: words compared by their lemma (spaCy; offline the lookup lemmatizer of
+  spacy-lookups-data), so inflected forms match: ``--lemma "Schule Kooperation"``
+  finds "Schulen … Kooperationen". A sentence matches when it contains every lemma
+  of the query;
+- ``phrase``: the words of the phrase in this order (case-insensitive, any
+  whitespace between them); with ``fuzzy`` (0–100) a sentence matches when
+  rapidfuzz's ``partial_ratio`` of phrase and sentence reaches the threshold, so
+  spelling and inflection variants are found ("zu wenig Personal" → "zu wenig
+  Personals", "zu weinig Personal").
+
+The coded unit is the ``passage`` (paragraph) containing the hit, the ``sentence``,
+or the ``match`` itself. Existing identical codings are skipped, so a rules file can
+be re-run: a second run adds nothing. The codings belong to ``coder`` — by default
+the coder ``auto``, which keeps machine codings apart from human ones (reports and
+agreement can leave them out; recode them with ``recode --coder auto``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode.codebook import CodeTree, add_code
+from qualcode.codings import bulk_insert_codings, get_coder
+from qualcode.config import AUTO_CODER
+from qualcode.errors import InvalidInput
+from qualcode.models import Coding, Document, Passage
+from qualcode.recode.scope import compile_pattern, make_scope
+
+UNITS = ("passage", "sentence", "match")
+
+
+@dataclass
+class AutoRule:
+    code: str
+    regex: str | None = None
+    lemma: str | None = None
+    phrase: str | None = None
+    fuzzy: int | None = None
+    unit: str = "passage"
+    coder: str | None = None
+    case_sensitive: bool = False
+    doc: list[str] = field(default_factory=list)
+    where: dict[str, list[str]] = field(default_factory=dict)
+    origin: str = "command line"
+
+    @property
+    def kind(self) -> str:
+        return "regex" if self.regex else "lemma" if self.lemma else "phrase"
+
+    @property
+    def query(self) -> str:
+        return self.regex or self.lemma or self.phrase or ""
+
+    def check(self) -> list[str]:
+        errors = []
+        given = [k for k in ("regex", "lemma", "phrase") if getattr(self, k)]
+        if len(given) != 1:
+            errors.append(f"{self.origin}: give exactly one of regex, lemma, phrase (got {', '.join(given) or 'none'})")
+        if self.unit not in UNITS:
+            errors.append(f"{self.origin}: unknown unit {self.unit!r} (use passage, sentence or match)")
+        if self.fuzzy is not None:
+            if not self.phrase:
+                errors.append(f"{self.origin}: fuzzy works with phrase only")
+            elif not 0 < self.fuzzy <= 100:
+                errors.append(f"{self.origin}: fuzzy must be between 1 and 100 (got {self.fuzzy})")
+        if self.regex:
+            try:
+                compile_pattern(self.regex, case_sensitive=self.case_sensitive)
+            except InvalidInput as exc:
+                errors.append(f"{self.origin}: {exc.message}")
+        if not self.code.strip():
+            errors.append(f"{self.origin}: no code")
+        return errors
+
+
+_RULE_KEYS = {"code", "regex", "lemma", "phrase", "fuzzy", "unit", "coder", "case_sensitive", "doc", "where"}
+
+
+def load_rules(path: str | Path) -> list[AutoRule]:
+    """``[[rule]]`` entries of a TOML file (top-level ``unit``/``coder`` are defaults)."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {p}: {exc.strerror}", "check the path") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{p.name}: invalid TOML: {exc}", "check the syntax") from exc
+    entries = data.get("rule", data.get("rules", []))
+    if isinstance(entries, dict):
+        entries = [entries]
+    rules, errors = [], []
+    for i, e in enumerate(entries, start=1):
+        origin = f"{p.name} rule {i}"
+        unknown = set(e) - _RULE_KEYS
+        if unknown:
+            errors.append(f"{origin}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_RULE_KEYS))})")
+            continue
+        where = {str(k): ([str(x) for x in v] if isinstance(v, list) else [str(v)]) for k, v in (e.get("where") or {}).items()}
+        docs = e.get("doc") or []
+        rules.append(
+            AutoRule(
+                code=str(e.get("code", "")),
+                regex=e.get("regex"),
+                lemma=e.get("lemma"),
+                phrase=e.get("phrase"),
+                fuzzy=e.get("fuzzy"),
+                unit=e.get("unit", data.get("unit", "passage")),
+                coder=e.get("coder", data.get("coder")),
+                case_sensitive=bool(e.get("case_sensitive", False)),
+                doc=[docs] if isinstance(docs, str) else list(docs),
+                where=where,
+                origin=origin,
+            )
+        )
+    if not rules and not errors:
+        errors.append(f"{p.name}: no [[rule]] entries")
+    if errors:
+        raise InvalidInput("; ".join(errors), "each [[rule]] needs code and one of regex, lemma, phrase")
+    return rules
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Doc:
+    id: int
+    name: str
+    text: str
+    paragraphs: list[tuple[int, int]]
+    sentences: list[tuple[int, int]] | None = None
+
+
+def _load_docs(session: Session, doc_ids: list[int] | None) -> list[_Doc]:
+    stmt = select(Document.id, Document.name, Document.text).order_by(Document.name)
+    pstmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "paragraph").order_by(Passage.document_id, Passage.start)
+    if doc_ids is not None:
+        stmt = stmt.where(Document.id.in_(doc_ids))  # type: ignore[union-attr]
+        pstmt = pstmt.where(Passage.document_id.in_(doc_ids))  # type: ignore[attr-defined]
+    paras: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in session.execute(pstmt):
+        paras.setdefault(did, []).append((s, e))
+    return [_Doc(did, name, text, paras.get(did, [])) for did, name, text in session.execute(stmt)]
+
+
+def _sentences(session: Session, docs: list[_Doc], nlp_get: Callable[[], Any]) -> None:
+    """Stored sentence passages; computed with spaCy for documents that have none."""
+    todo = [d for d in docs if d.sentences is None]
+    if not todo:
+        return
+    by_doc: dict[int, list[tuple[int, int]]] = {}
+    stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "sentence", Passage.document_id.in_([d.id for d in todo]))  # type: ignore[attr-defined]
+    for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
+        by_doc.setdefault(did, []).append((s, e))
+    for d in todo:
+        d.sentences = by_doc.get(d.id)
+        if d.sentences is None:
+            from qualcode.nlp import sentence_spans
+
+            d.sentences = sentence_spans(nlp_get(), d.text, d.paragraphs) if d.paragraphs else []
+
+
+def _containing(spans: list[tuple[int, int]], starts: list[int], pos: int) -> tuple[int, int] | None:
+    i = bisect.bisect_right(starts, pos) - 1
+    if i >= 0 and spans[i][0] <= pos < spans[i][1]:
+        return spans[i]
+    return None
+
+
+def _word_bounds(text: str, s: int, e: int, lo: int, hi: int) -> tuple[int, int]:
+    """Widen ``[s, e)`` to whole words within ``[lo, hi)``."""
+    while s > lo and text[s - 1].isalnum():
+        s -= 1
+    while e < hi and text[e].isalnum():
+        e += 1
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _phrase_regex(phrase: str) -> str:
+    words = phrase.split()
+    if not words:
+        raise InvalidInput("the phrase is empty", "give the words to look for")
+    return r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)"
+
+
+def query_lemmas(nlp_obj: Any, query: str) -> list[str]:
+    """Lower-cased lemmas of the query's words (stop words only when nothing else is left)."""
+    doc = nlp_obj.nlp(query)
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    content = [t for t in words if not t.is_stop] or words
+    out: list[str] = []
+    for t in content:
+        lemma = (t.lemma_ or t.text).lower()
+        if lemma not in out:
+            out.append(lemma)
+    if not out:
+        raise InvalidInput(f"no words in the lemma query {query!r}", "give one or more words")
+    return out
+
+
+def find_hits(session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Callable[[], Any]) -> list[tuple[_Doc, int, int]]:
+    """``(document, start, end)`` of the units to code, in document order, without repeats."""
+    hits: list[tuple[_Doc, int, int]] = []
+    if rule.regex or (rule.phrase and rule.fuzzy is None):
+        pattern = compile_pattern(rule.regex or _phrase_regex(rule.phrase or ""), case_sensitive=rule.case_sensitive)
+        if rule.unit == "sentence":
+            _sentences(session, docs, nlp_get)
+        for d in docs:
+            units = d.paragraphs if rule.unit == "passage" else d.sentences or []
+            starts = [s for s, _ in units]
+            seen: set[tuple[int, int]] = set()
+            for m in pattern.finditer(d.text):
+                if m.end() == m.start():
+                    continue
+                span = (m.start(), m.end()) if rule.unit == "match" else _containing(units, starts, m.start())
+                if span is not None and span not in seen:
+                    seen.add(span)
+                    hits.append((d, *span))
+        return hits
+
+    # lemma and fuzzy phrase: sentence by sentence
+    _sentences(session, docs, nlp_get)
+    for d in docs:
+        para_starts = [s for s, _ in d.paragraphs]
+        sents = d.sentences or d.paragraphs
+        seen = set()
+        if rule.lemma:
+            matched = _lemma_hits(nlp_get(), rule.lemma, d.text, sents)
+        else:
+            matched = _fuzzy_hits(rule.phrase or "", int(rule.fuzzy or 100), d.text, sents)
+        for (ss, se), (ms, me) in matched:
+            if rule.unit == "match":
+                span: tuple[int, int] | None = (ms, me)
+            elif rule.unit == "sentence":
+                span = (ss, se)
+            else:
+                span = _containing(d.paragraphs, para_starts, ss)
+            if span is not None and span not in seen:
+                seen.add(span)
+                hits.append((d, *span))
+    return hits
+
+
+def _lemma_hits(nlp_obj: Any, query: str, text: str, sents: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    wanted = query_lemmas(nlp_obj, query)
+    nlp = nlp_obj.nlp
+    out = []
+    disable = [p for p in nlp.pipe_names if p in ("parser", "ner", "senter", "sentencizer")]
+    with nlp.select_pipes(disable=disable):
+        for (ss, se), doc in zip(sents, nlp.pipe((text[s:e] for s, e in sents), batch_size=256), strict=True):
+            found: dict[str, list[tuple[int, int]]] = {}
+            for t in doc:
+                for form in {(t.lemma_ or t.text).lower(), t.text.lower()}:
+                    if form in wanted:
+                        found.setdefault(form, []).append((t.idx, t.idx + len(t.text)))
+            if all(w in found for w in wanted):
+                spans = [sp for w in wanted for sp in found[w]]
+                out.append(((ss, se), (ss + min(s for s, _ in spans), ss + max(e for _, e in spans))))
+    return out
+
+
+def _fuzzy_hits(phrase: str, threshold: int, text: str, sents: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    from rapidfuzz import fuzz
+
+    needle = " ".join(phrase.split()).lower()
+    out = []
+    for ss, se in sents:
+        hay = text[ss:se]
+        low = hay.lower()
+        if len(low) != len(hay):  # lower() changed the length: align on the original
+            low = hay
+        al = fuzz.partial_ratio_alignment(needle, low, score_cutoff=threshold)
+        if al is None or al.score < threshold:
+            continue
+        ms, me = _word_bounds(text, ss + al.dest_start, ss + al.dest_end, ss, se)
+        if me > ms:
+            out.append(((ss, se), (ms, me)))
+    return out
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def autocode(
+    session: Session,
+    rules: Sequence[AutoRule],
+    *,
+    coder: str | None = None,
+    create: bool = False,
+    sample: int = 0,
+    nlp_obj: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Apply autocoding rules. All rules are checked first; nothing changes on an error.
+
+    ``coder`` is the default for rules without their own (default ``auto``).
+    """
+    session.flush()
+    errors = [e for r in rules for e in r.check()]
+    tree = CodeTree.load(session)
+    for r in rules:
+        if r.code.strip() and tree.find(r.code) is None and not create:
+            errors.append(f"{r.origin}: unknown code {r.code!r} ({tree._hint(r.code)}; --create creates it)")
+        c = tree.find(r.code) if r.code.strip() else None
+        if c is not None and not c.codable:
+            errors.append(f"{r.origin}: {r.code!r} is a category that only groups codes")
+    if errors:
+        raise InvalidInput("autocode refused, nothing changed: " + "; ".join(errors), "fix the rules and run again (--dry-run shows what they find)")
+    scopes = [make_scope(session, doc=r.doc, where=r.where) for r in rules]
+
+    holder: dict[str, Any] = {"nlp": nlp_obj}
+
+    def nlp_get() -> Any:
+        if holder["nlp"] is None:
+            from qualcode import nlp as nlp_mod
+
+            holder["nlp"] = nlp_mod.load()
+        return holder["nlp"]
+
+    doc_cache: dict[tuple[int, ...] | None, list[_Doc]] = {}
+    results = []
+    for k, (rule, scope) in enumerate(zip(rules, scopes, strict=True), start=1):
+        key = tuple(scope.doc_ids) if scope.doc_ids is not None else None
+        if key not in doc_cache:
+            doc_cache[key] = _load_docs(session, scope.doc_ids)
+        docs = doc_cache[key]
+        code = CodeTree.load(session).find(rule.code) or add_code(session, rule.code)
+        who = get_coder(session, rule.coder or coder or AUTO_CODER)
+        hits = find_hits(session, rule, docs, nlp_get)
+        existing_stmt = select(Coding.document_id, Coding.start, Coding.end).where(Coding.code_id == code.id, Coding.coder_id == who.id)
+        if scope.doc_ids is not None:
+            existing_stmt = existing_stmt.where(Coding.document_id.in_(scope.doc_ids))  # type: ignore[attr-defined]
+        existing = set(session.execute(existing_stmt).all())
+        rows = []
+        for d, s, e in hits:
+            if (d.id, s, e) not in existing:
+                existing.add((d.id, s, e))
+                rows.append({"document_id": d.id, "start": s, "end": e, "code_id": code.id, "coder_id": who.id})
+        res: dict[str, Any] = {
+            "rule": rule.origin,
+            "code": CodeTree.load(session).path(code),
+            "kind": rule.kind,
+            "query": rule.query + (f" (fuzzy {rule.fuzzy})" if rule.fuzzy else ""),
+            "unit": rule.unit,
+            "coder": who.name,
+            "found": len(hits),
+            "added": len(rows),
+            "existing": len(hits) - len(rows),
+            "documents": len({r["document_id"] for r in rows}),
+        }
+        if sample:
+            names = {d.id: d for d in docs}
+            res["sample"] = [
+                {"document": names[r["document_id"]].name, "start": r["start"], "end": r["end"], "text": names[r["document_id"]].text[r["start"] : r["end"]], "code": res["code"]}
+                for r in rows[:sample]
+            ]
+        bulk_insert_codings(session, rows)
+        results.append(res)
+        if progress:
+            progress(k, len(rules))
+    totals = {"found": sum(r["found"] for r in results), "added": sum(r["added"] for r in results), "existing": sum(r["existing"] for r in results)}
+    return {"rules": results, "totals": totals}
