@@ -3,11 +3,20 @@
 ``--db`` takes a file path or any SQLAlchemy URL. SQLite gets WAL, foreign keys
 and a busy timeout; writing transactions start with ``BEGIN IMMEDIATE`` so that
 concurrent writers queue instead of failing half-way. The same code runs on
-PostgreSQL (``postgresql+psycopg://…``).
+PostgreSQL (``postgresql+psycopg://…``): there a writing transaction first takes a
+transaction-scoped advisory lock, so writers queue exactly as on SQLite (no lost
+updates, no serialization failures half-way through a command) while readers never
+wait. How long a writer waits for another one is ``QUALCODE_BUSY_TIMEOUT`` seconds
+(default 30); then it gives up with a clear message and nothing changed.
+
+The schema is versioned (``Meta.schema_version`` and Alembic's ``alembic_version``);
+an older project is refused with a pointer to ``qualcode db upgrade``
+(:mod:`qualcode.migrations`), a newer one with a pointer to upgrade qualcode.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +31,17 @@ from qualcode.errors import QualcodeError
 from qualcode.models import SCHEMA_VERSION, Meta
 
 _WRITE = "qualcode_write"
+ENV_BUSY_TIMEOUT = "QUALCODE_BUSY_TIMEOUT"
+# Key of the PostgreSQL advisory lock that serialises writing transactions ("qualcode").
+PG_WRITE_LOCK = 0x7175616C636F6465
+
+
+def busy_timeout() -> float:
+    """Seconds a writer waits for another writer (``QUALCODE_BUSY_TIMEOUT``, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get(ENV_BUSY_TIMEOUT, "30")))
+    except ValueError:
+        return 30.0
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -29,7 +49,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     try:
         cur.execute("PRAGMA journal_mode=WAL")
     except Exception:  # read-only file or directory: WAL cannot be switched on, reading still works
@@ -43,8 +63,32 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(db: str | None = None, *, create: bool = True) -> Engine:
-    """Open (and on first use create) the project database behind ``--db``."""
+def _pg_begin(conn) -> None:
+    if conn.get_execution_options().get(_WRITE, False):
+        # One writer at a time, like SQLite's BEGIN IMMEDIATE; released at COMMIT/ROLLBACK.
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(busy_timeout() * 1000)}")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    msg = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in msg or "lock timeout" in msg or "database table is locked" in msg
+
+
+def _locked_error(exc: BaseException) -> QualcodeError:
+    return QualcodeError(
+        f"the project database is busy: another coder or program is writing (waited {busy_timeout():g} s)",
+        f"try again in a moment; nothing was changed (the wait is set by {ENV_BUSY_TIMEOUT}, in seconds)",
+    )
+
+
+def make_engine(
+    db: str | None = None, *, create: bool = True, check_version: bool = True
+) -> Engine:
+    """Open (and on first use create) the project database behind ``--db``.
+
+    ``check_version=False`` opens a project of an older schema version (for ``db upgrade``).
+    """
     url = database_url(db)
     path = sqlite_path(url)
     if path is not None:
@@ -59,48 +103,102 @@ def make_engine(db: str | None = None, *, create: bool = True) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict = {}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout()}
+    elif url.startswith("postgresql"):
+        kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # bad URL, missing driver
-        raise QualcodeError(f"cannot use database {url!r}: {exc}", "give a file path or an SQLAlchemy URL") from exc
+        raise QualcodeError(
+            f"cannot use database {url!r}: {exc}", "give a file path or an SQLAlchemy URL"
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    init_schema(engine)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _pg_begin)
+    try:
+        init_schema(engine, check_version=check_version)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
-def init_schema(engine: Engine) -> None:
-    """Create the tables of a new project; refuse a database from another schema version."""
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _table_names(engine: Engine) -> set[str]:
     try:
         with engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
+            return set(inspect(conn).get_table_names())
     except OperationalError as exc:
-        raise QualcodeError(f"cannot open database: {exc.orig}", "check --db and file permissions") from exc
+        if _is_lock_error(exc):
+            raise _locked_error(exc) from exc
+        raise QualcodeError(
+            f"cannot open database: {_first_line(exc)}",
+            "check --db, the server and file permissions",
+        ) from exc
+
+
+def schema_version(engine: Engine) -> int:
+    """The schema version stored in the project (0 when unknown)."""
+    with Session(engine) as session:
+        meta = session.get(Meta, "schema_version")
+    try:
+        return int(meta.value) if meta else 0
+    except ValueError:
+        return 0
+
+
+def init_schema(engine: Engine, *, check_version: bool = True) -> None:
+    """Create the tables of a new project; refuse a database from another schema version."""
+    tables = _table_names(engine)
     if "meta" not in tables:
         if tables - {"alembic_version"}:
             raise QualcodeError(
                 "this database is not a qualcode project (it has other tables)",
                 "point --db at a new file or a qualcode project",
             )
+        from qualcode.migrations import stamp_head
+
         try:
-            with Session(engine.execution_options(**{_WRITE: True})) as session:
-                SQLModel.metadata.create_all(session.connection())
-                session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-                session.commit()
+            # Under the write lock, and checked again: several coders may open a new
+            # PostgreSQL database at the same moment.
+            with engine.execution_options(**{_WRITE: True}).begin() as conn:
+                if "meta" not in set(inspect(conn).get_table_names()):
+                    SQLModel.metadata.create_all(conn)
+                    conn.execute(
+                        Meta.__table__.insert().values(
+                            key="schema_version", value=str(SCHEMA_VERSION)
+                        )
+                    )  # type: ignore[attr-defined]
+                    stamp_head(conn)
         except (OperationalError, ProgrammingError) as exc:
-            raise QualcodeError(f"cannot create the project database: {exc.orig}", "check that the file is writable") from exc
+            if _is_lock_error(exc):
+                raise _locked_error(exc) from exc
+            raise QualcodeError(
+                f"cannot create the project database: {_first_line(exc)}",
+                "check that the file (or the server) is writable",
+            ) from exc
         return
-    with Session(engine) as session:
-        meta = session.get(Meta, "schema_version")
-    version = int(meta.value) if meta else 0
+    try:
+        version = schema_version(engine)
+    except OperationalError as exc:
+        if _is_lock_error(exc):
+            raise _locked_error(exc) from exc
+        raise QualcodeError(
+            f"cannot read the project database: {_first_line(exc)}",
+            "run `qualcode check`, or restore a backup",
+        ) from exc
     if version > SCHEMA_VERSION:
         raise QualcodeError(
             f"this project has schema version {version}, newer than this qualcode supports ({SCHEMA_VERSION})",
             "upgrade qualcode (pip install -U qualcode)",
         )
-    if version < SCHEMA_VERSION:
+    if version < SCHEMA_VERSION and check_version:
         raise QualcodeError(
             f"this project has the older schema version {version} (current {SCHEMA_VERSION})",
             "run `qualcode db upgrade` (it makes a backup first)",
@@ -108,7 +206,9 @@ def init_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine, command: str, coder: str, *, record: bool = True) -> Iterator[Session]:
+def transaction(
+    engine: Engine, command: str, coder: str, *, record: bool = True
+) -> Iterator[Session]:
     """One writing unit of work: commits at the end, rolls back on any error.
 
     Changes made through the session are written to the audit log as one entry
@@ -120,6 +220,11 @@ def transaction(engine: Engine, command: str, coder: str, *, record: bool = True
     try:
         yield session
         session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if _is_lock_error(exc):
+            raise _locked_error(exc) from exc
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -1,14 +1,27 @@
 """Re-anchor codings when a document's text changes (``import --update``).
 
-Old offsets are mapped onto the new text through the matching blocks of a
-diff (difflib). A coding whose text is found again (at the mapped place, or
-uniquely elsewhere) moves there; one whose text is gone is kept and marked
-``orphaned`` for review — never silently dropped.
+The old and the new text are aligned word by word (difflib on tokens — fast and
+robust for protocols of many pages); offsets inside unchanged stretches map exactly.
+For each coding, in this order:
+
+1. both ends map and the text between them is the coded text → it moves there;
+2. both ends map and the text between them is nearly the same (a typo fixed, a word
+   changed; similarity ≥ 85 %) → it moves there and covers the edited text;
+3. the coded text occurs elsewhere in the new text → the occurrence nearest to where
+   it was expected (inserted or moved paragraphs);
+4. a close fuzzy match (rapidfuzz, ≥ 90 %) of a longer coded text → there;
+5. otherwise it is kept, marked ``orphaned`` with the text it had (``orphan_text``)
+   for review (``qualcode check`` lists it) — never silently dropped.
+
+An orphaned coding whose text reappears in a later version is re-attached.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import re
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -16,30 +29,103 @@ from sqlmodel import Session
 from qualcode.codebook import delete_rows
 from qualcode.models import Coding, Document, Passage
 
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+SIMILAR = 0.85  # step 2
+FUZZY = 90.0  # step 4 (rapidfuzz score 0-100)
+FUZZY_MIN_LEN = 20
 
-def offset_map(old: str, new: str):
-    """A function mapping an offset in ``old`` to the corresponding offset in ``new`` (or None)."""
-    blocks = difflib.SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks()
+
+def _tokens(text: str) -> tuple[list[str], list[int]]:
+    toks, starts = [], []
+    for m in _TOKEN.finditer(text):
+        toks.append(m.group())
+        starts.append(m.start())
+    return toks, starts
+
+
+def char_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
+    """Matching stretches ``(old_start, new_start, length)`` in characters, by old offset."""
+    a, a_starts = _tokens(old)
+    b, b_starts = _tokens(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    blocks = []
+    for i, j, size in matcher.get_matching_blocks():
+        if not size:
+            continue
+        start_a, start_b = a_starts[i], b_starts[j]
+        end_a = a_starts[i + size - 1] + len(a[i + size - 1])
+        blocks.append((start_a, start_b, end_a - start_a))
+    return blocks
+
+
+def offset_map(old: str, new: str) -> Callable[[int], int | None]:
+    """A function mapping an offset in ``old`` to the same place in ``new`` (None if that text changed)."""
+    blocks = char_blocks(old, new)
+    starts = [a for a, _, _ in blocks]
 
     def mapped(pos: int) -> int | None:
-        for a, b, size in blocks:
-            if a <= pos <= a + size and size:
-                return b + (pos - a)
+        i = bisect.bisect_right(starts, pos) - 1
+        # a position at the very start of a block may also be the end of the previous one
+        for k in (i, i - 1):
+            if 0 <= k < len(blocks):
+                a, b, size = blocks[k]
+                if a <= pos <= a + size:
+                    return b + (pos - a)
         return None
 
     return mapped
 
 
-def reanchor_span(old: str, new: str, start: int, end: int, mapped) -> tuple[int, int] | None:
-    piece = old[start:end]
+def _similarity(x: str, y: str) -> float:
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(x, y) / 100.0
+
+
+def _nearest_occurrence(new: str, piece: str, expected: int) -> int | None:
+    best: int | None = None
+    pos = new.find(piece)
+    while pos >= 0:
+        if best is None or abs(pos - expected) < abs(best - expected):
+            best = pos
+        pos = new.find(piece, pos + 1)
+    return best
+
+
+def reanchor_span(
+    old: str, new: str, start: int, end: int, mapped, piece: str | None = None
+) -> tuple[int, int] | None:
+    """The new ``(start, end)`` of the coded text ``old[start:end]`` (or ``piece``), or None."""
+    piece = old[start:end] if piece is None else piece
+    if not piece:
+        return None
     s, e = mapped(start), mapped(end)
-    if s is not None and e is not None and new[s:e] == piece:
-        return s, e
+    if piece == old[start:end] and s is not None and e is not None and s < e:
+        if new[s:e] == piece:
+            return s, e
+        if _similarity(new[s:e], piece) >= SIMILAR:
+            return s, e
     if s is not None and new[s : s + len(piece)] == piece:
         return s, s + len(piece)
-    first = new.find(piece)
-    if first >= 0 and new.find(piece, first + 1) < 0:
-        return first, first + len(piece)
+    if s is not None:
+        expected = s
+    elif e is not None:
+        expected = max(0, e - len(piece))
+    else:
+        expected = round(start * len(new) / max(len(old), 1))
+    found = _nearest_occurrence(new, piece, expected)
+    if found is not None:
+        return found, found + len(piece)
+    if len(piece.strip()) >= FUZZY_MIN_LEN:
+        from rapidfuzz import fuzz
+
+        al = fuzz.partial_ratio_alignment(piece, new, score_cutoff=FUZZY)
+        if (
+            al is not None
+            and al.dest_end > al.dest_start
+            and abs((al.dest_end - al.dest_start) - len(piece)) <= len(piece) * 0.2
+        ):
+            return al.dest_start, al.dest_end
     return None
 
 
@@ -49,21 +135,42 @@ def replace_text(session: Session, doc: Document, new_text: str, nlp_obj=None) -
 
     old = doc.text
     mapped = offset_map(old, new_text)
-    moved = orphaned = 0
-    for coding in session.execute(select(Coding).where(Coding.document_id == doc.id)).scalars():
+    n = len(new_text)
+    moved = orphaned = restored = 0
+    for coding in session.execute(
+        select(Coding).where(Coding.document_id == doc.id).order_by(Coding.id)
+    ).scalars():
+        if coding.orphaned and coding.orphan_text:
+            span = reanchor_span(
+                old, new_text, coding.start, coding.end, mapped, piece=coding.orphan_text
+            )
+            if span is not None:
+                coding.start, coding.end = span
+                coding.orphaned = False
+                coding.orphan_text = None
+                restored += 1
+            else:
+                _clamp(coding, mapped(coding.start), n)
+            continue
         span = reanchor_span(old, new_text, coding.start, coding.end, mapped)
         if span is None:
+            coding.orphan_text = old[coding.start : coding.end]
             coding.orphaned = True
-            # keep the span inside the new text so the row stays valid
-            coding.start = min(coding.start, max(len(new_text) - 1, 0))
-            coding.end = min(max(coding.end, coding.start + 1), len(new_text))
+            _clamp(coding, mapped(coding.start), n)
             orphaned += 1
         elif span != (coding.start, coding.end):
             coding.start, coding.end = span
-            coding.orphaned = False
             moved += 1
     delete_rows(session, Passage, Passage.document_id == doc.id)
     doc.text = new_text
     session.flush()
     store_passages(session, doc.id, compute_passages(new_text, nlp_obj))  # type: ignore[arg-type]
-    return {"moved": moved, "orphaned": orphaned}
+    return {"moved": moved, "orphaned": orphaned, "restored": restored}
+
+
+def _clamp(coding: Coding, near: int | None, n: int) -> None:
+    """Keep an orphaned coding's span valid (one character inside the new text, near its old place)."""
+    start = coding.start if near is None else near
+    start = min(max(start, 0), max(n - 1, 0))
+    length = max(1, min(coding.end - coding.start, n - start))
+    coding.start, coding.end = start, start + length

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -110,3 +111,75 @@ def write_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+# --- backends: SQLite always, PostgreSQL when QUALCODE_TEST_PG_URL is set (.ci/run does) ---
+
+PG_URL_ENV = "QUALCODE_TEST_PG_URL"
+PG_SKIP = "PostgreSQL tests need QUALCODE_TEST_PG_URL (`.ci/run` installs and starts a server)"
+
+
+def pg_url() -> str | None:
+    return os.environ.get(PG_URL_ENV) or None
+
+
+@contextlib.contextmanager
+def fresh_pg_database():
+    """A new, empty PostgreSQL database (dropped afterwards); yields its SQLAlchemy URL."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(pg_url())
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"qc_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def any_db_url(backend: str, tmp_path: Path):
+    """A fresh project database: a SQLite file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        yield str(tmp_path / "project.sqlite")
+        return
+    if not pg_url():
+        pytest.skip(PG_SKIP)
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def any_cli(any_db_url: str) -> Run:
+    return Run(any_db_url)
+
+
+def db_snapshot(db: str) -> dict[str, list[tuple]]:
+    """Every row of every table (ordered), to assert that a database did not change."""
+    from sqlalchemy import MetaData, create_engine, select
+
+    from qualcode.config import database_url
+
+    eng = create_engine(database_url(db))
+    try:
+        meta = MetaData()
+        meta.reflect(eng)
+        out: dict[str, list[tuple]] = {}
+        with eng.connect() as conn:
+            for name, table in sorted(meta.tables.items()):
+                rows = conn.execute(select(table)).all()
+                out[name] = sorted((tuple(r) for r in rows), key=repr)
+        return out
+    finally:
+        eng.dispose()

@@ -1,0 +1,122 @@
+"""Backups of a SQLite project: a consistent copy while others keep working.
+
+Uses SQLite's online backup API (it copies what is committed, including what is
+still in the write-ahead log, and is safe while other processes write). The copy is
+written next to the target under a temporary name, checked with ``quick_check``
+and then renamed, so a crash never leaves a half-written backup under the real name.
+PostgreSQL projects are backed up with the server's own tool, ``pg_dump``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from qualcode.config import sqlite_path
+from qualcode.errors import Conflict, InvalidInput, QualcodeError
+
+
+def pg_dump_hint(engine: Engine) -> QualcodeError:
+    url = engine.url
+    parts = ["pg_dump", "--format=custom"]
+    if url.host:
+        parts.append(f"--host={url.host}")
+    if url.port:
+        parts.append(f"--port={url.port}")
+    if url.username:
+        parts.append(f"--username={url.username}")
+    parts += [f"--file={url.database or 'qualcode'}.dump", url.database or "DBNAME"]
+    return QualcodeError(
+        "`qualcode backup` copies SQLite projects; this project is on a PostgreSQL server",
+        f"back it up with the server's tool: {' '.join(parts)} (restore with pg_restore)",
+    )
+
+
+def sqlite_source(engine: Engine) -> Path:
+    if engine.dialect.name != "sqlite":
+        raise (
+            pg_dump_hint(engine)
+            if engine.dialect.name == "postgresql"
+            else QualcodeError(
+                f"`qualcode backup` copies SQLite projects, not {engine.dialect.name} databases",
+                "use the database server's own backup tool",
+            )
+        )
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is None:
+        raise InvalidInput("an in-memory project cannot be backed up", "give --db a file")
+    return path
+
+
+def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> dict:
+    """Copy the SQLite project ``source`` to ``target`` with the online backup API."""
+    target = target.expanduser()
+    if target.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        target = target / f"{source.stem}-{stamp}{source.suffix or '.sqlite'}"
+    if target.exists() and not overwrite:
+        raise Conflict(
+            f"{target} already exists", "choose another file name, or add --force to replace it"
+        )
+    if not target.parent.is_dir():
+        raise InvalidInput(
+            f"the folder {target.parent} does not exist", "create it first or choose another place"
+        )
+    if target.resolve() == source.resolve():
+        raise InvalidInput(
+            "the backup would overwrite the project itself", "choose another file name"
+        )
+    tmp = target.with_name(f".{target.name}.part-{os.getpid()}")
+    try:
+        src = sqlite3.connect(source, timeout=30)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+                status = dst.execute("PRAGMA quick_check").fetchone()[0]
+                if status != "ok":
+                    raise QualcodeError(
+                        f"the backup copy failed its check ({status})",
+                        "run `qualcode check` on the project",
+                    )
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        msg = str(exc)
+        if "full" in msg.lower():
+            raise QualcodeError(
+                f"the disk is full ({msg})",
+                "free space or choose another place; the project is unchanged",
+            ) from exc
+        raise QualcodeError(
+            f"backup failed: {msg}",
+            "check the target folder and free space; the project is unchanged",
+        ) from exc
+    except OSError as exc:
+        raise QualcodeError(
+            f"backup failed: {exc.strerror or exc}",
+            "check the target folder and free space; the project is unchanged",
+        ) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return {"backup": str(target), "bytes": target.stat().st_size}
+
+
+def backup(engine: Engine, target: str | Path, *, overwrite: bool = False) -> dict:
+    return backup_sqlite(sqlite_source(engine), Path(target), overwrite=overwrite)
+
+
+def auto_backup_path(source: Path, version: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return source.with_name(
+        f"{source.stem}.schema-v{version}-{stamp}.bak{source.suffix or '.sqlite'}"
+    )
