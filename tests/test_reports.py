@@ -1,0 +1,460 @@
+"""Reports: frequency tables, co-occurrence, segments, matrix, exports, chart — exact numbers.
+
+The small project (built through the CLI):
+
+    a.txt  Format=Präsenz  paragraphs [0,11) [13,24) [26,37)
+    b.txt  Format=Web      paragraphs [0,10) [12,22)
+    c.txt  Format=Präsenz  paragraphs [0,11) [13,24)
+    d.txt  (no Format)     paragraph  [0,11)
+
+    codes: Hindernisse/Zeit, Hindernisse/Personal, Ziele, Ziele/Vernetzung
+
+    anna  a [0,11) Zeit · a [13,24) Zeit · a [13,24) Personal · a [26,37) Ziele
+          b [0,10) Personal · b [12,22) Vernetzung · c [0,11) Vernetzung · d [0,11) Zeit
+    ben   a [0,11) Zeit
+    auto  b [0,10) Zeit          (left out unless --include-auto / --coder auto)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+H, Z = "Hindernisse", "Ziele"
+ZEIT, PERS, VERN = "Hindernisse/Zeit", "Hindernisse/Personal", "Ziele/Vernetzung"
+
+TEXTS = {
+    "a.txt": "Alpha eins.\n\nAlpha zwei.\n\nAlpha drei.",
+    "b.txt": "Beta eins.\n\nBeta zwei.",
+    "c.txt": "Gamma eins.\n\nGamma zwei.",
+    "d.txt": "Delta eins.",
+}
+FORMAT = {"a.txt": "Präsenz", "b.txt": "Web", "c.txt": "Präsenz"}
+CODINGS = [
+    ("anna", "a.txt", 0, 11, ZEIT),
+    ("anna", "a.txt", 13, 24, ZEIT),
+    ("anna", "a.txt", 13, 24, PERS),
+    ("anna", "a.txt", 26, 37, Z),
+    ("anna", "b.txt", 0, 10, PERS),
+    ("anna", "b.txt", 12, 22, VERN),
+    ("anna", "c.txt", 0, 11, VERN),
+    ("anna", "d.txt", 0, 11, ZEIT),
+    ("ben", "a.txt", 0, 11, ZEIT),
+    ("auto", "b.txt", 0, 10, ZEIT),
+]
+
+
+@pytest.fixture
+def small(cli, write_file):
+    for name, text in TEXTS.items():
+        path = write_file(name, text)
+        args = ["import", str(path)]
+        if name in FORMAT:
+            args += ["--attr", f"Format={FORMAT[name]}"]
+        cli.ok(*args)
+    for path in (ZEIT, PERS, Z, VERN):
+        cli.ok("codes", "add", path)
+    for coder, doc, s, e, code in CODINGS:
+        cli.ok("code", doc, "--start", str(s), "--end", str(e), "--code", code, "--coder", coder)
+    return cli
+
+
+def rows_by_code(data):
+    return {r["code"]: r for r in data["rows"]}
+
+
+# --- frequency table --------------------------------------------------------
+
+
+def test_freq_json_exact(small):
+    data = small.json("report", "freq")
+    assert data["documents"] == 4 and data["by"] is None and data["groups"] == {}
+    assert [r["code"] for r in data["rows"]] == [H, ZEIT, PERS, Z, VERN]  # code-tree order
+    r = rows_by_code(data)
+    # Zeit: anna a×2 + ben a×1 + anna d×1 = 4 codings in {a, d}; auto's b coding left out
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[ZEIT]["share"]) == (4, 2, 0.5)
+    assert (r[PERS]["codings"], r[PERS]["documents"], r[PERS]["share"]) == (2, 2, 0.5)
+    # a parent: no own codings; total = 6 codings in {a, b, d} (a counted once)
+    assert (r[H]["codings"], r[H]["documents"], r[H]["share"]) == (0, 0, 0.0)
+    assert (r[H]["total_codings"], r[H]["total_documents"], r[H]["total_share"]) == (6, 3, 0.75)
+    # Ziele has an own coding (a) and its child's (b, c): 3 distinct documents
+    assert (r[Z]["codings"], r[Z]["documents"], r[Z]["total_codings"], r[Z]["total_documents"]) == (
+        1,
+        1,
+        3,
+        3,
+    )
+    assert (r[VERN]["codings"], r[VERN]["documents"], r[VERN]["total_codings"]) == (2, 2, 2)
+    assert r[ZEIT]["groups"] == {}
+    assert r[VERN]["depth"] == 2 and r[VERN]["name"] == "Vernetzung"
+
+
+def test_freq_by_format_groups_and_column_percentages(small):
+    data = small.json(
+        "report", "freq", "--by", "format"
+    )  # attribute names compare case-insensitively
+    assert data["by"] == "Format"
+    assert data["groups"] == {"Präsenz": 2, "Web": 1, "(none)": 1}
+    assert list(data["groups"]) == ["Präsenz", "Web", "(none)"]
+    r = rows_by_code(data)
+    z = r[ZEIT]["groups"]
+    assert (z["Präsenz"]["codings"], z["Präsenz"]["documents"], z["Präsenz"]["share"]) == (
+        3,
+        1,
+        0.5,
+    )
+    assert (z["Web"]["codings"], z["Web"]["documents"], z["Web"]["share"]) == (0, 0, 0.0)
+    assert (z["(none)"]["codings"], z["(none)"]["documents"], z["(none)"]["share"]) == (1, 1, 1.0)
+    h = r[H]["groups"]
+    assert (
+        h["Präsenz"]["total_codings"],
+        h["Präsenz"]["total_documents"],
+        h["Präsenz"]["total_share"],
+    ) == (4, 1, 0.5)
+    assert (h["Web"]["total_codings"], h["Web"]["total_documents"], h["Web"]["total_share"]) == (
+        1,
+        1,
+        1.0,
+    )
+    zi = r[Z]["groups"]
+    assert (
+        zi["Präsenz"]["codings"],
+        zi["Präsenz"]["total_codings"],
+        zi["Präsenz"]["total_documents"],
+        zi["Präsenz"]["total_share"],
+    ) == (1, 2, 2, 1.0)
+
+
+def test_freq_coder_filter_auto_and_level(small):
+    r = rows_by_code(small.json("report", "freq", "--include-auto"))
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"]) == (5, 3)
+    r = rows_by_code(small.json("report", "freq", "--coder", "auto"))
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[PERS]["codings"]) == (1, 1, 0)
+    r = rows_by_code(small.json("report", "freq", "--coder", "ben"))
+    assert (r[ZEIT]["codings"], r[H]["total_codings"], r[Z]["total_codings"]) == (1, 1, 0)
+    data = small.json("report", "freq", "--level", "1")
+    assert [x["code"] for x in data["rows"]] == [H, Z]
+    r = rows_by_code(data)
+    # deeper codes are counted under their level-1 ancestor
+    assert (r[H]["codings"], r[H]["documents"], r[Z]["codings"], r[Z]["documents"]) == (6, 3, 3, 3)
+
+
+def test_freq_errors_are_one_line(small):
+    res = small("report", "freq", "--by", "Region")
+    assert (
+        res.exit_code == 2 and "unknown attribute 'Region'" in res.output and "Format" in res.output
+    )
+    res = small("report", "freq", "--coder", "nobody")
+    assert res.exit_code == 2 and "unknown coder" in res.output
+    res = small("report", "freq", "-o", "x.pdf")
+    assert res.exit_code == 2 and "format" in res.output
+
+
+def test_freq_core_function_matches_cli(small, db_path):
+    from qualcode.database import make_engine, reading
+    from qualcode.reports import frequency_table
+
+    eng = make_engine(db_path)
+    with reading(eng) as session:
+        data = frequency_table(session, by="Format")
+    eng.dispose()
+    assert data == small.json("report", "freq", "--by", "Format")
+
+
+def test_freq_table_output(small):
+    out = small.ok("report", "freq", "--by", "Format").stdout
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["code", "codings", "docs"]
+    zeit = next(line for line in lines if line.strip().startswith("Zeit"))
+    assert line_numbers(zeit) == [
+        "4",
+        "2",
+        "50.0",
+        "4",
+        "2",
+        "50.0",
+        "1",
+        "50.0",
+        "0",
+        "0.0",
+        "1",
+        "100.0",
+    ]
+    assert "4 documents: Präsenz 2, Web 1, (none) 1" in out
+
+
+def line_numbers(line: str) -> list[str]:
+    return [t for t in line.replace("%", " ").split() if t[0].isdigit()]
+
+
+# --- exports ------------------------------------------------------------------
+
+
+def test_freq_csv_plain_and_excel(small, tmp_path):
+    out = tmp_path / "f.csv"
+    small.ok("report", "freq", "--by", "Format", "-o", str(out))
+    raw = out.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+    assert rows[0][:4] == ["Kategorie (Pfad)", "Kodierungen", "Dokumente", "% Dokumente"]
+    assert rows[0][7:10] == [
+        "Präsenz (n=2): Kodierungen",
+        "Präsenz (n=2): Dokumente",
+        "Präsenz (n=2): % Dokumente",
+    ]
+    zeit = next(r for r in rows if r[0] == ZEIT)
+    assert zeit[:7] == ["Hindernisse/Zeit", "4", "2", "50.0", "4", "2", "50.0"]
+    assert zeit[7:] == ["3", "1", "50.0", "0", "0", "0.0", "1", "1", "100.0"]
+
+    xl = tmp_path / "g.csv"
+    small.ok("report", "freq", "--by", "Format", "-o", str(xl), "--excel")
+    raw = xl.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
+    text = raw[3:].decode("utf-8")
+    first = text.split("\r\n")[0]
+    assert first.startswith("Kategorie (Pfad);Kodierungen;Dokumente;% Dokumente;")
+    assert "Hindernisse/Zeit;4;2;50,0;4;2;50,0;3;1;50,0;0;0;0,0;1;1;100,0" in text  # decimal comma
+
+
+def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "f.xlsx"
+    small.ok("report", "freq", "--by", "Format", "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Häufigkeiten", "Gruppen"]
+    ws = wb["Häufigkeiten"]
+    assert [c.value for c in ws[1]][:4] == ["Kategorie", "Kodierungen", "Dokumente", "% Dokumente"]
+    assert all(c.font.bold for c in ws[1])
+    assert ws.freeze_panes == "B2"
+    names = [ws.cell(row=i, column=1).value for i in range(2, 7)]
+    assert names == ["Hindernisse", "Zeit", "Personal", "Ziele", "Vernetzung"]
+    assert ws.cell(row=3, column=1).alignment.indent == 1  # sub-codes indented
+    zeit = [c.value for c in ws[3]]
+    assert zeit[1:7] == [4, 2, 0.5, 4, 2, 0.5]
+    assert ws.cell(row=3, column=4).number_format == "0.0%"
+    assert ws.cell(row=3, column=2).number_format == "0"
+    assert ws.column_dimensions["A"].width >= len("Kategorie")
+    groups = wb["Gruppen"]
+    assert [[c.value for c in row] for row in groups.iter_rows(min_row=2)] == [
+        ["Präsenz", 2, 0.5],
+        ["Web", 1, 0.25],
+        ["(none)", 1, 0.25],
+    ]
+
+
+def test_freq_markdown_and_json_files(small, tmp_path):
+    md = tmp_path / "f.md"
+    small.ok("report", "freq", "-o", str(md))
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# Kategorienhäufigkeiten")
+    assert "| Kategorie | Kodierungen | Dokumente | % Dokumente |" in text
+    assert "| &nbsp;&nbsp;&nbsp;&nbsp;Zeit | 4 | 2 | 50.0 % | 4 | 2 | 50.0 % |" in text
+    js = tmp_path / "f.json"
+    small.ok("report", "freq", "-o", str(js))
+    assert json.loads(js.read_text(encoding="utf-8"))["rows"][1]["code"] == ZEIT
+
+
+def test_freq_chart_png_and_svg(small, tmp_path):
+    png = tmp_path / "chart.png"
+    small.ok("report", "freq", "--by", "Format", "--chart", str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tmp_path / "chart.svg"
+    small.ok("report", "freq", "--chart", str(svg))
+    text = svg.read_text(encoding="utf-8")
+    assert "<svg" in text
+    res = small("report", "freq", "--chart", str(tmp_path / "chart.gif"))
+    assert res.exit_code == 2 and ".png" in res.output
+
+
+# --- co-occurrence --------------------------------------------------------------
+
+
+def test_cooc_passage_exact(small):
+    data = small.json("report", "cooc")
+    assert data["unit"] == "passage" and data["units"] == 8  # 3 + 2 + 2 + 1 paragraphs
+    codes = data["codes"]
+    assert codes == [H, ZEIT, PERS, Z, VERN]
+    m = {
+        (codes[i], codes[j]): data["matrix"][i][j]
+        for i in range(len(codes))
+        for j in range(len(codes))
+    }
+    # Zeit in a0, a1, d0; Personal in a1, b0; Ziele in a2; Vernetzung in b1, c0
+    assert (m[(ZEIT, ZEIT)], m[(PERS, PERS)], m[(Z, Z)], m[(VERN, VERN)]) == (3, 2, 1, 2)
+    assert m[(ZEIT, PERS)] == m[(PERS, ZEIT)] == 1  # only a1
+    assert m[(ZEIT, Z)] == 0 and m[(PERS, VERN)] == 0
+    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}]  # 1 / (3 + 2 − 1)
+
+
+def test_cooc_document_exact(small):
+    data = small.json("report", "cooc", "--unit", "document")
+    assert data["units"] == 4
+    pairs = {(p["a"], p["b"]): p["count"] for p in data["pairs"]}
+    # a: {Zeit, Personal, Ziele}; b: {Personal, Vernetzung}; c: {Vernetzung}; d: {Zeit}
+    assert pairs == {(ZEIT, PERS): 1, (ZEIT, Z): 1, (PERS, Z): 1, (PERS, VERN): 1}
+    i = data["codes"].index(ZEIT)
+    assert data["matrix"][i][i] == 2
+
+
+def test_cooc_counts_a_coding_spanning_two_paragraphs_in_both(small):
+    small.ok("code", "c.txt", "--start", "5", "--end", "20", "--code", PERS, "--coder", "anna")
+    data = small.json("report", "cooc")
+    pairs = {(p["a"], p["b"]): p["count"] for p in data["pairs"]}
+    assert (
+        pairs[(PERS, VERN)] == 1
+    )  # c0 has Vernetzung and (part of) Personal; c1 has only Personal
+    i = data["codes"].index(PERS)
+    assert data["matrix"][i][i] == 4  # a1, b0, c0, c1
+
+
+def test_cooc_xlsx_has_matrix_and_pairs(small, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "c.xlsx"
+    small.ok("report", "cooc", "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Überschneidungen", "Paare"]
+    assert [c.value for c in wb["Paare"][2]] == [ZEIT, PERS, 1, 0.25]
+
+
+# --- segments ---------------------------------------------------------------------
+
+
+def test_segments_markdown_json_children(small):
+    data = small.json("report", "segments", "--code", ZEIT)
+    segs = data["segments"]
+    # the same quotation by anna and ben is listed once
+    assert [(s["document"], s["start"], s["end"], s["coder"]) for s in segs] == [
+        ("a.txt", 0, 11, "anna, ben"),
+        ("a.txt", 13, 24, "anna"),
+        ("d.txt", 0, 11, "anna"),
+    ]
+    assert segs[0]["text"] == "Alpha eins." and segs[0]["attributes"] == {"Format": "Präsenz"}
+    data = small.json("report", "segments", "--code", H, "--children")
+    assert [s["code"] for s in data["segments"]] == [ZEIT, ZEIT, PERS, PERS, ZEIT]
+    md = small.ok("report", "segments", "--code", ZEIT).stdout
+    assert "# Hindernisse/Zeit" in md and "## a.txt" in md and "*Format: Präsenz*" in md
+    assert "> Alpha eins.\n\n(a.txt, Zeichen 0–11, anna, ben)" in md
+
+
+def test_segments_docx_xlsx_csv(small, tmp_path):
+    import docx
+    import openpyxl
+
+    out = tmp_path / "s.docx"
+    small.ok("report", "segments", "--code", H, "--children", "-o", str(out))
+    d = docx.Document(str(out))
+    texts = [p.text for p in d.paragraphs]
+    assert texts[0] == H
+    assert "Alpha zwei." in texts and "Beta eins." in texts
+    assert "(a.txt, Zeichen 13–24, anna, Hindernisse/Personal)" in texts
+    xl = tmp_path / "s.xlsx"
+    small.ok("report", "segments", "--code", ZEIT, "-o", str(xl))
+    ws = openpyxl.load_workbook(xl)["Segmente"]
+    assert [c.value for c in ws[1]] == [
+        "Dokument",
+        "Format",
+        "Kategorie",
+        "Kodierer/in",
+        "Anfang",
+        "Ende",
+        "Text",
+        "Memo",
+    ]
+    assert [c.value for c in ws[2]][:7] == [
+        "a.txt",
+        "Präsenz",
+        ZEIT,
+        "anna, ben",
+        0,
+        11,
+        "Alpha eins.",
+    ]
+    assert ws.freeze_panes == "B2"
+    out_csv = small.ok("report", "segments", "--code", ZEIT, "--format", "csv").stdout
+    assert out_csv.splitlines()[1] == 'a.txt,Präsenz,Hindernisse/Zeit,"anna, ben",0,11,Alpha eins.,'
+    res = small("report", "segments", "--code", "Unbekannt")
+    assert res.exit_code == 2 and "unknown code" in res.output
+
+
+# --- matrix ---------------------------------------------------------------------
+
+
+def test_matrix_counts_and_presence(small, tmp_path):
+    data = small.json("report", "matrix")
+    assert data["codes"] == [H, ZEIT, PERS, Z, VERN]
+    assert data["attributes"] == ["Format"]
+    got = {r["document"]: (r["attributes"]["Format"], r["values"]) for r in data["rows"]}
+    assert got == {
+        "a.txt": ("Präsenz", [0, 3, 1, 1, 0]),
+        "b.txt": ("Web", [0, 0, 1, 0, 1]),
+        "c.txt": ("Präsenz", [0, 0, 0, 0, 1]),
+        "d.txt": (None, [0, 1, 0, 0, 0]),
+    }
+    assert data["totals"] == [0, 4, 2, 1, 2]
+    pres = small.json("report", "matrix", "--presence")
+    assert [r["values"] for r in pres["rows"]] == [
+        [0, 1, 1, 1, 0],
+        [0, 0, 1, 0, 1],
+        [0, 0, 0, 0, 1],
+        [0, 1, 0, 0, 0],
+    ]
+    assert pres["totals"] == [0, 2, 2, 1, 2]  # documents with the code
+    lvl = small.json("report", "matrix", "--level", "1")
+    assert lvl["codes"] == [H, Z] and [r["values"] for r in lvl["rows"]] == [
+        [4, 1],
+        [1, 1],
+        [0, 1],
+        [1, 0],
+    ]
+
+    import openpyxl
+
+    out = tmp_path / "m.xlsx"
+    small.ok("report", "matrix", "-o", str(out), "--excel")
+    ws = openpyxl.load_workbook(out).active
+    assert [c.value for c in ws[1]] == ["Dokument", "Format", H, ZEIT, PERS, Z, VERN, "Kodierungen"]
+    assert [c.value for c in ws[2]] == ["a.txt", "Präsenz", 0, 3, 1, 1, 0, 5]
+    assert [c.value for c in ws[6]] == ["Summe", None, 0, 4, 2, 1, 2, 9]
+    assert ws.freeze_panes == "C2"  # document and attribute columns stay visible
+    csv_text = small.ok("report", "matrix", "-f", "csv", "--excel").stdout
+    assert csv_text.splitlines()[1] == "a.txt;Präsenz;0;3;1;1;0;5"
+
+
+# --- the demo project -----------------------------------------------------------------
+
+
+def test_demo_frequencies_by_format(demo_cli):
+    data = demo_cli.json("report", "freq", "--by", "Format")
+    assert data["documents"] == 14
+    assert data["groups"] == {"Hybrid": 2, "Präsenz": 6, "Web": 6}
+    tops = [r for r in data["rows"] if r["depth"] == 1]
+    assert [r["code"] for r in tops] == [
+        "Herausforderungen und Hindernisse",
+        "Zielformulierungen",
+        "Gestaltungs- und Entwicklungsziele",
+        "Handlungsschritte",
+    ]
+    for r in data["rows"]:
+        # roll-ups: a category's documents are at most the sum and at least the max of its sub-codes
+        assert r["total_documents"] >= r["documents"]
+        assert sum(g["total_documents"] for g in r["groups"].values()) == r["total_documents"]
+        assert sum(g["total_codings"] for g in r["groups"].values()) == r["total_codings"]
+    status = demo_cli.json("status")
+    assert sum(r["codings"] for r in data["rows"]) == status["codings"]
+    # every coded demo protocol has challenges coded: 7 of 14
+    assert tops[0]["total_documents"] == 7 and tops[0]["total_share"] == 0.5
+
+
+def test_demo_cooc_and_matrix_consistent_with_freq(demo_cli):
+    freq = {r["code"]: r for r in demo_cli.json("report", "freq")["rows"]}
+    cooc = demo_cli.json("report", "cooc", "--unit", "document")
+    for i, code in enumerate(cooc["codes"]):
+        assert cooc["matrix"][i][i] == freq[code]["documents"]
+    matrix = demo_cli.json("report", "matrix")
+    for i, code in enumerate(matrix["codes"]):
+        assert matrix["totals"][i] == freq[code]["codings"]
