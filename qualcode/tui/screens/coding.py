@@ -1,0 +1,814 @@
+"""The main screen: documents | text | code tree + suggestions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from qualcode.tui.data import DocData, Span, load_document, recent_codes
+from qualcode.tui.widgets.code_tree import CodeTree, CodeTreePanel
+from qualcode.tui.widgets.document_list import DocumentList
+from qualcode.tui.widgets.document_view import DocumentView
+from qualcode.tui.widgets.suggestions_panel import SuggestionsPanel
+
+NARROW = 110  # below this width the document list starts hidden
+SHORT = 30  # below this height the suggestions panel starts hidden
+
+
+class CodingScreen(Screen):
+    BINDINGS = [
+        Binding("c", "code", "Code…"),
+        *[Binding(str(i), f"recent({i})", f"Recent code {i}", show=False) for i in range(1, 10)],
+        Binding("x", "uncode", "Uncode"),
+        Binding("C", "change_coding", "Change coding", show=False),
+        Binding("n", "next_uncoded", "Next uncoded"),
+        Binding("A", "accept_suggestion", "Accept suggestion", show=False),
+        Binding("v", "retrieve", "Segments", show=False),
+        Binding("plus", "add_code", "New code", show=False),
+        Binding("O", "document_memo", "Document memo", show=False),
+        Binding("slash", "filter_codes", "Filter codes", show=False),
+        Binding("f2", "toggle_panel('docs')", "Documents panel", key_display="F2"),
+        Binding("f3", "toggle_panel('codes')", "Codes panel", key_display="F3", show=False),
+        Binding("f4", "toggle_panel('sugg')", "Suggestions panel", key_display="F4", show=False),
+        Binding("f5", "frequencies", "Frequencies", key_display="F5"),
+        Binding("f6", "retrieve", "Retrieval", key_display="F6", show=False),
+        Binding("g", "focus_view", "Focus text", show=False),
+        Binding("D", "focus_documents", "Focus documents", show=False),
+        Binding("T", "focus_tree", "Focus code tree", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.doc: DocData | None = None
+        self.recent: list[str] = []
+        self.code_rows: list[dict] = []
+        self._sugg_timer = None
+        self._user_toggled: set[str] = set()
+        self._sugg_busy = False
+        self._sugg_pending: tuple[int, int, int] | None = None
+        self._sugg_request: tuple[int, int, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield DocumentList(id="docs")
+            with Vertical(id="center"):
+                yield Static("", id="doc-title")
+                yield DocumentView(id="doc-view")
+                yield Static("", id="status")
+            with Vertical(id="right"):
+                yield CodeTreePanel(id="codes")
+                yield SuggestionsPanel(id="sugg")
+        yield Footer()
+
+    # --- widgets -------------------------------------------------------------------------------
+
+    @property
+    def view(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    @property
+    def tree(self) -> CodeTree:
+        return self.query_one(CodeTree)
+
+    @property
+    def doclist(self) -> DocumentList:
+        return self.query_one(DocumentList)
+
+    @property
+    def coder(self) -> str:
+        return self.app.coder  # type: ignore[attr-defined]
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._auto_panels(self.app.size.width, self.app.size.height)
+        self.reload_codes()
+        docs = self.reload_docs()
+        self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+        first = getattr(self.app, "open_document", None) or next(
+            (d["id"] for d in docs if d["progress"] < 1), None
+        )
+        if first is None and docs:
+            first = docs[0]["id"]
+        if first is not None:
+            self.open_document(first)
+        self.view.focus()
+        if not docs:
+            self.view.set_document(None)
+            self.notify(
+                "this project has no documents yet: `qualcode import PATH` adds some", timeout=8
+            )
+
+    def _auto_panels(self, width: int, height: int) -> None:
+        if "docs" not in self._user_toggled:
+            self.query_one("#docs").display = width >= NARROW
+        if "sugg" not in self._user_toggled:
+            self.query_one("#sugg").display = height >= SHORT
+
+    def on_resize(self, event: Resize) -> None:
+        self._auto_panels(event.size.width, event.size.height)
+
+    def reload_codes(self) -> None:
+        from qualcode.codebook import list_codes
+
+        self.code_rows = self.app.read(list_codes)  # type: ignore[attr-defined]
+        self.tree.load(self.code_rows)
+
+    def reload_docs(self) -> list[dict]:
+        from qualcode.documents import list_documents
+
+        docs = self.app.read(list_documents)  # type: ignore[attr-defined]
+        self.doclist.load(docs, self.doc.id if self.doc else None)
+        return docs
+
+    def reload_doc(self, select: tuple[int, int] | None = None) -> None:
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+        try:
+            self.doc = self.app.read(lambda s: load_document(s, doc_id))  # type: ignore[attr-defined]
+        except Exception:
+            self.doc = None
+        self.view.set_document(self.doc, keep=True, select=select)
+        self.update_title()
+        self.update_status()
+
+    def reload_all(self) -> None:
+        self.reload_codes()
+        self.reload_docs()
+        self.recent = [p for p in self.recent if any(r["path"] == p for r in self.code_rows)]
+        self.reload_doc()
+
+    def after_change(self) -> None:
+        """Refresh after a coding action (document, counts, progress)."""
+        self.reload_codes()
+        self.reload_docs()
+        self.reload_doc()
+
+    def open_document(self, doc_id: int, select: tuple[int, int] | None = None) -> None:
+        from qualcode.errors import QualcodeError
+
+        try:
+            self.doc = self.app.read(lambda s: load_document(s, doc_id))  # type: ignore[attr-defined]
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.view.set_document(self.doc, select=select)
+        self.doclist.load(self.doclist.docs, doc_id)
+        self.update_title()
+        self.update_status()
+        self.schedule_suggestions()
+
+    def update_title(self) -> None:
+        title = self.query_one("#doc-title", Static)
+        if self.doc is None:
+            title.update("")
+            return
+        t = Text()
+        t.append(self.doc.name, style="bold")
+        attrs = " · ".join(
+            f"{v}" for k, v in self.doc.attributes.items() if k in ("Format", "Region", "Datum")
+        )
+        if attrs:
+            t.append("  " + attrs, style="dim")
+        info = next((d for d in self.doclist.docs if d["id"] == self.doc.id), None)
+        if info:
+            t.append(f"  {round(info['progress'] * 100)}% coded", style="green")
+        title.update(t)
+
+    def update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        if self.doc is None:
+            status.update("")
+            return
+        s, e = self.view.sel
+        units = self.view.units
+        t = Text()
+        sym = "¶" if self.view.unit == "paragraph" else "§"
+        t.append(f"{sym}{self.view.index + 1}/{len(units)} ", style="bold")
+        t.append(f"{s}–{e} ", style="dim")
+        here = self.doc.spans_at(s, e) if e > s else self.doc.spans_at(s, s)
+        if here:
+            seen: list[str] = []
+            for sp in here:
+                label = sp.code.rsplit("/", 1)[-1] + (
+                    f" ({sp.coder})" if sp.coder != self.coder else ""
+                )
+                if label not in seen:
+                    seen.append(label)
+                    t.append("■ ", style=sp.color)
+                    t.append(label + "  ")
+        else:
+            t.append("uncoded", style="italic dim")
+        status.update(t)
+
+    # --- events --------------------------------------------------------------------------------
+
+    def on_document_view_selection_changed(self, _event: DocumentView.SelectionChanged) -> None:
+        self.update_status()
+        self.schedule_suggestions()
+
+    def on_document_list_chosen(self, event: DocumentList.Chosen) -> None:
+        self.open_document(event.doc_id)
+        self.view.focus()
+
+    def on_suggestions_panel_accept(self, event: SuggestionsPanel.Accept) -> None:
+        if event.kind == "code":
+            self.apply_code(event.payload["code"], create=False)
+        else:
+            p = event.payload
+            doc_id = p.get("document_id")
+            if doc_id is None:
+                from qualcode.documents import resolve_document
+
+                doc_id = self.app.read(lambda s: resolve_document(s, str(p["document"])).id)  # type: ignore[attr-defined]
+            self.open_document(int(doc_id), select=(int(p["start"]), int(p["end"])))
+            self.view.focus()
+
+    # --- suggestions (worker) ------------------------------------------------------------------
+
+    def schedule_suggestions(self) -> None:
+        if self._sugg_timer is not None:
+            self._sugg_timer.stop()
+        if not self.query_one("#sugg").display or self.doc is None:
+            return
+        self._sugg_timer = self.set_timer(0.35, self._start_suggestions)
+
+    def _start_suggestions(self) -> None:
+        if self.doc is None:
+            return
+        s, e = self.view.sel
+        if e <= s:
+            self.query_one(SuggestionsPanel).show_message("select a passage to see suggestions")
+            return
+        request = (self.doc.id, s, e)
+        if self._sugg_busy:  # one computation at a time; the latest request waits
+            self._sugg_pending = request
+            return
+        self.query_one(SuggestionsPanel).show_loading()
+        self._sugg_busy = True
+        self._sugg_request = request
+        self.compute_suggestions(*request)
+
+    @work(thread=True, group="suggestions")
+    def compute_suggestions(self, doc_id: int, start: int, end: int) -> None:
+        from qualcode.errors import QualcodeError
+
+        try:
+            from qualcode.suggest import similar, suggest_for_span  # type: ignore[import-not-found]
+        except ImportError:
+            self.app.call_from_thread(
+                self._show_suggestions,
+                None,
+                None,
+                "no suggestions available (the suggestions engine is not installed)",
+            )
+            return
+        try:
+            from qualcode.database import reading
+
+            with reading(self.app.engine) as session:  # type: ignore[attr-defined]
+                codes = suggest_for_span(session, doc_id, start, end, top=3)
+                sims = similar(session, doc_id, start, end, top=10)
+        except QualcodeError as exc:
+            self.app.call_from_thread(self._show_suggestions, None, None, str(exc))
+            return
+        except Exception as exc:  # a bug in the engine must not take the workbench down
+            self.app.call_from_thread(
+                self._show_suggestions, None, None, f"suggestions failed: {exc}"
+            )
+            return
+        self.app.call_from_thread(self._show_suggestions, codes, sims, None)
+
+    def _show_suggestions(
+        self, codes: list[dict] | None, sims: list[dict] | None, message: str | None
+    ) -> None:
+        self._sugg_busy = False
+        pending, self._sugg_pending = self._sugg_pending, None
+        if pending is not None and pending != self._sugg_request:
+            self._start_suggestions()  # the selection moved on meanwhile
+            return
+        panel = self.query_one(SuggestionsPanel)
+        if message is not None:
+            panel.show_message(message)
+            return
+        colors = {r["path"]: r["color"] for r in self.code_rows}
+        panel.show(codes or [], sims or [], colors)
+
+    # --- coding actions ------------------------------------------------------------------------
+
+    def _need_selection(self) -> tuple[int, int] | None:
+        if self.doc is None:
+            self.notify("open a document first", severity="warning")
+            return None
+        s, e = self.view.sel
+        if e <= s:
+            self.notify(
+                "select a passage first (j/k, shift+arrows or the mouse)", severity="warning"
+            )
+            return None
+        return s, e
+
+    def _category_for_new(self) -> str | None:
+        """Where an in-vivo code goes: under the highlighted category (or the parent of a highlighted leaf)."""
+        cid = self.tree.highlighted_id
+        if cid is None or cid not in self.tree.by_id:
+            return None
+        row = self.tree.by_id[cid]
+        has_children = any(r["parent"] == row["path"] for r in self.code_rows)
+        if has_children or not row["codable"]:
+            return row["path"]
+        return row["parent"]
+
+    def action_code(self) -> None:
+        if self._need_selection() is None:
+            return
+        from qualcode.tui.widgets.code_picker import CodePicker
+
+        picker = CodePicker(self.code_rows, recent=self.recent, parent=self._category_for_new())
+        self.app.push_screen(picker, self._picked)
+
+    def _picked(self, result: dict | None) -> None:
+        if result and result.get("path"):
+            self.apply_code(result["path"], create=bool(result.get("create")))
+
+    def apply_code(self, path: str, *, create: bool = False) -> bool:
+        sel = self._need_selection()
+        if sel is None or self.doc is None:
+            return False
+        from qualcode.codings import add_coding
+
+        doc_id = self.doc.id
+        ok, res = self.app.act(  # type: ignore[attr-defined]
+            f"tui: code {path}" if not create else f"tui: new code {path}",
+            lambda s: add_coding(
+                s, str(doc_id), sel[0], sel[1], path, self.coder, create_code=create
+            ),
+        )
+        if not ok:
+            return False
+        self.recent = [path, *[p for p in self.recent if p != path]][:9]
+        _coding, created = res  # type: ignore[misc]
+        self.after_change()
+        if create:
+            code_id = next(
+                (r["id"] for r in self.code_rows if r["path"].casefold() == path.casefold()), None
+            )
+            if code_id is not None:
+                self.tree.select_id(code_id)
+        self.notify(
+            ("coded: " if created else "already coded: ") + path + (" (new code)" if create else "")
+        )
+        return True
+
+    def action_recent(self, n: int) -> None:
+        if n > len(self.recent):
+            self.notify(f"no recent code {n} yet (codes you apply land on 1–9)", severity="warning")
+            return
+        self.apply_code(self.recent[n - 1])
+
+    def _choose_span(self, title: str, callback) -> None:
+        if self.doc is None:
+            return
+        s, e = self.view.sel
+        spans = self.doc.spans_at(s, e)
+        if not spans:
+            self.notify("no coding here", severity="warning")
+            return
+        if len(spans) == 1:
+            callback(spans[0])
+            return
+        from qualcode.tui.screens.prompt import ChooseScreen
+
+        items = []
+        for sp in spans:
+            t = Text()
+            t.append("■ ", style=sp.color)
+            t.append(sp.code)
+            snippet = " ".join(self.doc.text[sp.start : sp.end].split())
+            t.append(f"  {sp.coder} · {snippet[:50]}", style="dim")
+            items.append(t)
+        self.app.push_screen(
+            ChooseScreen(title, items), lambda i: callback(spans[i]) if i is not None else None
+        )
+
+    def action_uncode(self) -> None:
+        self._choose_span("Remove which coding?", self._remove_span)
+
+    def _remove_span(self, sp: Span) -> None:
+        from qualcode.codings import remove_codings
+
+        assert self.doc is not None
+        doc_id = self.doc.id
+        ok, _ = self.app.act(
+            f"tui: uncode {sp.code}",
+            lambda s: remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder),
+        )  # type: ignore[attr-defined]
+        if ok:
+            self.after_change()
+            self.notify(f"removed: {sp.code}")
+
+    def action_change_coding(self) -> None:
+        self._choose_span("Change which coding?", self._change_span)
+
+    def _change_span(self, sp: Span) -> None:
+        from qualcode.tui.widgets.code_picker import CodePicker
+
+        def done(result: dict | None) -> None:
+            if not result or not result.get("path"):
+                return
+            from qualcode.codings import add_coding, remove_codings
+
+            assert self.doc is not None
+            doc_id, path, create = self.doc.id, result["path"], bool(result.get("create"))
+
+            def run(s):
+                remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder)
+                return add_coding(
+                    s, str(doc_id), sp.start, sp.end, path, self.coder, create_code=create
+                )
+
+            ok, _ = self.app.act(f"tui: recode {sp.code} -> {path}", run)  # type: ignore[attr-defined]
+            if ok:
+                self.recent = [path, *[p for p in self.recent if p != path]][:9]
+                self.after_change()
+                self.notify(f"changed {sp.code} → {path}")
+
+        self.app.push_screen(
+            CodePicker(
+                self.code_rows,
+                title=f"Change {sp.code} to…",
+                recent=self.recent,
+                parent=self._category_for_new(),
+                exclude={sp.code},
+            ),
+            done,
+        )
+
+    def action_next_uncoded(self) -> None:
+        if self.doc is None:
+            return
+        flags = self.doc.coded(self.view.unit)
+        start = self.view.index + 1
+        for i in range(start, len(flags)):
+            if not flags[i]:
+                self.view.goto_passage(i)
+                return
+        # continue with the next document that still has uncoded passages
+        docs = self.doclist.docs
+        ids = [d["id"] for d in docs]
+        pos = ids.index(self.doc.id) if self.doc.id in ids else -1
+        for d in docs[pos + 1 :] + docs[: pos + 1]:
+            if d["progress"] < 1 and d["id"] != self.doc.id:
+                self.open_document(d["id"])
+                flags = self.doc.coded(self.view.unit) if self.doc else []
+                first = next((i for i, f in enumerate(flags) if not f), 0)
+                self.view.goto_passage(first)
+                self.notify(f"{d['name']}: next uncoded passage")
+                return
+        self.notify(
+            "every passage is coded 🎉" if all(flags) else "no uncoded passage after this one"
+        )
+
+    def action_accept_suggestion(self) -> None:
+        panel = self.query_one(SuggestionsPanel)
+        if not panel.codes:
+            self.notify("no suggested code for this passage", severity="warning")
+            return
+        self.apply_code(panel.codes[0]["code"])
+
+    # --- code tree actions ---------------------------------------------------------------------
+
+    def _highlighted(self) -> dict | None:
+        cid = self.tree.highlighted_id
+        row = self.tree.by_id.get(cid) if cid is not None else None
+        if row is None:
+            self.notify("highlight a code in the code tree first", severity="warning")
+        return row
+
+    def action_apply_highlighted(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        if not row["codable"]:
+            node = self.tree.cursor_node
+            if node is not None:
+                node.toggle()
+            return
+        self.apply_code(row["path"])
+
+    def action_add_code(self) -> None:
+        from qualcode.tui.screens.prompt import PromptScreen
+
+        parent = self._category_for_new()
+
+        def done(path: str | None) -> None:
+            if not path or not path.strip() or path.strip().endswith("/"):
+                return
+            from qualcode.codebook import add_code
+
+            ok, code = self.app.act(
+                f"tui: add code {path.strip()}", lambda s: add_code(s, path.strip())
+            )  # type: ignore[attr-defined]
+            if ok:
+                self.reload_codes()
+                self.tree.select_id(code.id)  # type: ignore[union-attr]
+                self.notify(f"new code {path.strip()}")
+
+        self.app.push_screen(
+            PromptScreen("New code (path, Parent/Child):", (parent + "/") if parent else ""), done
+        )
+
+    def action_rename_code(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        from qualcode.tui.screens.prompt import PromptScreen
+
+        def done(name: str | None) -> None:
+            if name is None or name.strip() == row["name"]:
+                return
+            from qualcode.codebook import rename_code
+
+            ok, _ = self.app.act(
+                f"tui: rename {row['path']} -> {name.strip()}",
+                lambda s: rename_code(s, row["path"], name),
+            )  # type: ignore[attr-defined]
+            if ok:
+                self.recent = []
+                self.after_change()
+                self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptScreen(f"Rename {row['path']}:", row["name"]), done)
+
+    def action_move_code(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        from qualcode.tui.widgets.code_picker import CodePicker
+
+        own = row["path"]
+        exclude = {
+            r["path"] for r in self.code_rows if r["path"] == own or r["path"].startswith(own + "/")
+        }
+
+        def done(result: dict | None) -> None:
+            if not result:
+                return
+            target = None if result.get("extra") == "top" else result.get("path")
+            from qualcode.codebook import move_code
+
+            ok, _ = self.app.act(
+                f"tui: move {own} -> {target or '/'}", lambda s: move_code(s, own, target)
+            )  # type: ignore[attr-defined]
+            if ok:
+                self.after_change()
+                self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+                self.notify(f"moved {own} under {target or 'the top level'}")
+
+        self.app.push_screen(
+            CodePicker(
+                self.code_rows,
+                title=f"Move {own} under…",
+                allow_create=False,
+                only_codable=False,
+                exclude=exclude,
+                extra=[("top", "(top level)")],
+            ),
+            done,
+        )
+
+    def similar_names(self, row: dict) -> list[str]:
+        """Near-duplicate code names (rapidfuzz), e.g. "Zeitmangel" ~ "Zeit-Mangel"."""
+        from rapidfuzz import fuzz, utils
+
+        def norm(s: str) -> str:
+            return utils.default_process(s).replace(" ", "")
+
+        me = norm(row["name"])
+        scored = []
+        for r in self.code_rows:
+            if r["id"] == row["id"] or r["path"].startswith(row["path"] + "/"):
+                continue
+            score = fuzz.ratio(me, norm(r["name"]))
+            if score >= 80:
+                scored.append((score, r["path"]))
+        return [p for _, p in sorted(scored, reverse=True)]
+
+    def action_merge_code(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        try:
+            from qualcode.recode.merge import merge_codes  # type: ignore[import-not-found]
+        except ImportError:
+            self.notify(
+                "merging needs qualcode.recode, which is not installed yet", severity="warning"
+            )
+            return
+        from qualcode.tui.screens.confirm import ConfirmScreen
+        from qualcode.tui.widgets.code_picker import CodePicker
+
+        src = row["path"]
+        exclude = {
+            r["path"] for r in self.code_rows if r["path"] == src or r["path"].startswith(src + "/")
+        }
+
+        def confirmed(yes: bool | None, target: str) -> None:
+            if not yes:
+                return
+            ok, res = self.app.act(
+                f"tui: merge {src} -> {target}", lambda s: merge_codes(s, src, target)
+            )  # type: ignore[attr-defined]
+            if ok:
+                self.recent = [target if p == src else p for p in self.recent]
+                self.after_change()
+                tid = next((r["id"] for r in self.code_rows if r["path"] == target), None)
+                if tid is not None:
+                    self.tree.select_id(tid)
+                moved = (
+                    (res or {}).get("moved", (res or {}).get("codings", ""))
+                    if isinstance(res, dict)
+                    else ""
+                )
+                self.notify(
+                    f"merged {src} into {target}" + (f" ({moved} codings)" if moved != "" else "")
+                )
+
+        def picked(result: dict | None) -> None:
+            if not result or not result.get("path"):
+                return
+            target = result["path"]
+            n = row["codings"]
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Merge {src!r} ({n} codings) into {target!r}?\n{src!r} is removed; its codings, memos and sub-codes go to {target!r}."
+                ),
+                lambda yes: confirmed(yes, target),
+            )
+
+        self.app.push_screen(
+            CodePicker(
+                self.code_rows,
+                title=f"Merge {src} into…",
+                allow_create=False,
+                only_codable=False,
+                exclude=exclude,
+                hints=self.similar_names(row),
+            ),
+            picked,
+        )
+
+    def action_delete_code(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        from qualcode.tui.screens.confirm import ConfirmScreen
+
+        path = row["path"]
+        subs = [r for r in self.code_rows if r["path"].startswith(path + "/")]
+        n = row["codings"] + sum(r["codings"] for r in subs)
+        question = f"Delete code {path!r}?"
+        if n or subs:
+            question += (
+                f"\nThis also deletes {n} codings"
+                + (f" and {len(subs)} sub-codes" if subs else "")
+                + ". (u undoes it.)"
+            )
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            from qualcode.codebook import delete_code
+
+            ok, _ = self.app.act(
+                f"tui: delete code {path}", lambda s: delete_code(s, path, force=True)
+            )  # type: ignore[attr-defined]
+            if ok:
+                self.recent = [p for p in self.recent if p != path and not p.startswith(path + "/")]
+                self.after_change()
+                self.notify(f"deleted {path}")
+
+        self.app.push_screen(ConfirmScreen(question), done)
+
+    def action_edit_code(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        from qualcode.codebook import show_code
+        from qualcode.tui.screens.code_editor import CodeEditorScreen
+
+        path = row["path"]
+        info = self.app.read(lambda s: show_code(s, path))  # type: ignore[attr-defined]
+
+        def done(fields: dict | None) -> None:
+            if fields is None:
+                return
+            from qualcode.codebook import edit_code
+
+            changed = {k: v for k, v in fields.items() if v is not None and info.get(k) != v}
+            if not changed:
+                return
+            ok, _ = self.app.act(f"tui: edit code {path}", lambda s: edit_code(s, path, **changed))  # type: ignore[attr-defined]
+            if ok:
+                self.after_change()
+                self.notify(f"saved {path}: " + ", ".join(changed))
+
+        self.app.push_screen(CodeEditorScreen(info), done)
+
+    def _memo(self, target_type: str, ref: str, target_id: int, label: str) -> None:
+        from qualcode.memos import get_memo_text
+        from qualcode.tui.screens.memo import MemoScreen
+
+        text = self.app.read(lambda s: get_memo_text(s, target_type, target_id))  # type: ignore[attr-defined]
+
+        def done(new: str | None) -> None:
+            if new is None or new == text:
+                return
+            from qualcode.codings import get_coder
+            from qualcode.memos import set_memo
+
+            ok, _ = self.app.act(  # type: ignore[attr-defined]
+                f"tui: memo {target_type} {label}",
+                lambda s: set_memo(s, target_type, ref, new, coder_id=get_coder(s, self.coder).id),
+            )
+            if ok:
+                self.notify(f"memo saved ({label})" if new.strip() else f"memo deleted ({label})")
+
+        self.app.push_screen(MemoScreen(f"Memo on {target_type} {label}", text), done)
+
+    def action_code_memo(self) -> None:
+        row = self._highlighted()
+        if row is not None:
+            self._memo("code", row["path"], row["id"], row["path"])
+
+    def action_document_memo(self) -> None:
+        d = self.doclist.highlighted_doc if self.app.focused is self.doclist.options else None
+        if d is None and self.doc is not None:
+            d = {"id": self.doc.id, "name": self.doc.name}
+        if d is None:
+            return
+        self._memo("document", str(d["id"]), d["id"], d["name"])
+
+    # --- views ---------------------------------------------------------------------------------
+
+    def action_retrieve(self) -> None:
+        """Segments of the code under the cursor (text) or the highlighted code (tree)."""
+        path = None
+        if self.app.focused is not self.tree and self.doc is not None:
+            here = self.doc.spans_at(*self.view.sel)
+            if here:
+                path = here[0].code
+        if path is None:
+            row = self._highlighted()
+            path = row["path"] if row else None
+        if path is None:
+            return
+        from qualcode.tui.screens.retrieval import RetrievalScreen
+
+        def done(result: tuple[int, int, int] | None) -> None:
+            if result:
+                doc_id, s, e = result
+                self.open_document(doc_id, select=(s, e))
+                self.view.focus()
+
+        self.app.push_screen(RetrievalScreen(path), done)
+
+    def action_frequencies(self) -> None:
+        from qualcode.tui.screens.frequencies import FrequencyScreen
+
+        self.app.push_screen(FrequencyScreen())
+
+    def action_toggle_panel(self, which: str) -> None:
+        panel = self.query_one(f"#{which}")
+        panel.display = not panel.display
+        self._user_toggled.add(which)
+        if which == "sugg" and panel.display:
+            self.schedule_suggestions()
+        if (
+            not panel.display
+            and self.app.focused is not None
+            and panel in self.app.focused.ancestors_with_self
+        ):
+            self.view.focus()
+
+    def action_focus_view(self) -> None:
+        self.view.focus()
+
+    def action_focus_documents(self) -> None:
+        self.query_one("#docs").display = True
+        self.doclist.options.focus()
+
+    def action_focus_tree(self) -> None:
+        self.query_one("#codes").display = True
+        self.tree.focus()
+
+    def action_filter_codes(self) -> None:
+        self.query_one("#codes").display = True
+        self.query_one("#code-filter", Input).focus()

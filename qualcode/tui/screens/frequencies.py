@@ -1,0 +1,159 @@
+"""Category frequencies: codings, documents, share of documents, with a bar chart; by attribute."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+BAR = 20
+GROUP_BAR = 8
+
+
+def bar(share: float, width: int, color: str) -> Text:
+    cells = share * width
+    full = int(cells)
+    t = Text("█" * full, style=color)
+    rest = cells - full
+    if rest >= 0.5 and full < width:
+        t.append("▌", style=color)
+        full += 1
+    t.append(" " * (width - full))
+    return t
+
+
+class FrequencyScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "close", "Back"),
+        Binding("b", "cycle_by", "By attribute"),
+        Binding("l", "cycle_level", "Levels"),
+        Binding("a", "toggle_auto", "Auto codings", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by: str | None = None
+        self.level: int | None = None
+        self.include_auto = False
+        self.keys: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="freq-title")
+        with VerticalScroll(id="freq-scroll"):
+            yield Static("", id="freq-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from sqlalchemy import select
+
+        from qualcode.models import DocumentAttribute
+
+        def keys(s):
+            return [
+                k
+                for (k,) in s.execute(
+                    select(DocumentAttribute.key).distinct().order_by(DocumentAttribute.key)
+                )
+            ]
+
+        self.keys = self.app.read(keys)  # type: ignore[attr-defined]
+        if "Format" in self.keys:  # the usual grouping of the protocols first
+            self.keys.remove("Format")
+            self.keys.insert(0, "Format")
+        self.load()
+
+    def load(self) -> None:
+        self.query_one("#freq-title", Static).update(Text("Frequencies — computing…", style="bold"))
+        self.compute(self.by, self.level, self.include_auto)
+
+    @work(thread=True, exclusive=True)
+    def compute(self, by: str | None, level: int | None, include_auto: bool) -> None:
+        from qualcode.database import reading
+        from qualcode.errors import QualcodeError
+
+        try:
+            from qualcode.reports.frequency import frequency_table
+        except ImportError:
+            self.app.call_from_thread(
+                self.show_message, "the frequency report is not installed yet"
+            )
+            return
+        try:
+            with reading(self.app.engine) as session:  # type: ignore[attr-defined]
+                table = frequency_table(session, by=by, level=level, include_auto=include_auto)
+        except QualcodeError as exc:
+            self.app.call_from_thread(self.show_message, str(exc))
+            return
+        self.app.call_from_thread(self.show, table)
+
+    def show_message(self, text: str) -> None:
+        self.query_one("#freq-title", Static).update(Text("Frequencies", style="bold"))
+        self.query_one("#freq-table", Static).update(Text(text, style="italic"))
+
+    def show(self, data: dict) -> None:
+        title = Text("Frequencies", style="bold")
+        title.append(f"  {data['documents']} documents", style="dim")
+        title.append(f"  · by: {data['by'] or '—'} (b)", style="cyan")
+        title.append(f"  · levels: {self.level or 'all'} (l)", style="cyan")
+        if data["by"]:
+            title.append(
+                "\n" + "  ".join(f"{g}: {n} docs" for g, n in data["groups"].items()), style="dim"
+            )
+        self.query_one("#freq-title", Static).update(title)
+        table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
+        table.add_column("Category", no_wrap=True, overflow="ellipsis", max_width=44)
+        table.add_column("Cod.", justify="right")
+        table.add_column("Docs", justify="right")
+        table.add_column("% docs", justify="right")
+        groups = list(data["groups"]) if data["by"] else []
+        if groups:
+            for g in groups:
+                table.add_column(str(g), no_wrap=True)
+        else:
+            table.add_column("share of documents", no_wrap=True)
+        for r in data["rows"]:
+            name = Text("  " * (r["depth"] - 1))
+            name.append("■ ", style=r["color"])
+            name.append(r["name"], style="bold" if r["depth"] == 1 else "")
+            share = r["total_share"]
+            cells = [
+                name,
+                str(r["total_codings"]),
+                str(r["total_documents"]),
+                f"{share * 100:.0f}%",
+            ]
+            if groups:
+                for g in groups:
+                    c = r["groups"].get(g, {})
+                    t = bar(c.get("total_share", 0.0), GROUP_BAR, r["color"])
+                    t.append(f" {c.get('total_share', 0.0) * 100:>3.0f}%", style="dim")
+                    cells.append(t)
+            else:
+                cells.append(bar(share, BAR, r["color"]))
+            table.add_row(*cells)
+        self.query_one("#freq-table", Static).update(table)
+
+    def action_cycle_by(self) -> None:
+        options: list[str | None] = [None, *self.keys]
+        self.by = (
+            options[(options.index(self.by) + 1) % len(options)] if self.by in options else None
+        )
+        self.load()
+
+    def action_cycle_level(self) -> None:
+        options: list[int | None] = [None, 1, 2]
+        self.level = options[(options.index(self.level) + 1) % len(options)]
+        self.load()
+
+    def action_toggle_auto(self) -> None:
+        self.include_auto = not self.include_auto
+        self.notify("auto codings " + ("included" if self.include_auto else "excluded"))
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

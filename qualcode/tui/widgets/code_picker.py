@@ -1,0 +1,195 @@
+"""The one-key code picker: fuzzy search (rapidfuzz) over code paths; a new name creates the code.
+
+Returns ``{"path": …, "create": bool}`` or ``None`` when cancelled.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from qualcode.codebook import join_path, split_path
+
+
+def rank(query: str, paths: list[str], limit: int = 30) -> list[tuple[str, float]]:
+    """Paths ranked by fuzzy similarity to ``query`` (substring matches first)."""
+    from rapidfuzz import fuzz, process, utils
+
+    q = query.strip()
+    if not q:
+        return [(p, 100.0) for p in paths[:limit]]
+    scored = process.extract(
+        q, paths, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=45
+    )
+    ql = q.casefold()
+    out = sorted(
+        (
+            (
+                p,
+                s
+                + (50 if ql in p.casefold() else 0)
+                + (25 if p.casefold().rsplit("/", 1)[-1].startswith(ql) else 0),
+            )
+            for p, s, _ in scored
+        ),
+        key=lambda x: -x[1],
+    )
+    return [(p, min(s, 100.0)) for p, s in out[:limit]]
+
+
+class CodePicker(ModalScreen[dict | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    CodePicker { align: center middle; }
+    CodePicker > Vertical { width: 80%; max-width: 90; height: 80%; max-height: 30; border: thick $accent; background: $panel; padding: 0 1; }
+    CodePicker #picker-title { text-style: bold; margin-bottom: 1; }
+    CodePicker OptionList { height: 1fr; border: none; }
+    CodePicker #picker-hint { color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        codes: list[dict],
+        *,
+        title: str = "Code the selection",
+        recent: list[str] | None = None,
+        parent: str | None = None,
+        allow_create: bool = True,
+        only_codable: bool = True,
+        hints: list[str] | None = None,
+        extra: list[tuple[str, str]] | None = None,
+        exclude: set[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.codes = [
+            c
+            for c in codes
+            if (c["codable"] or not only_codable) and c["path"] not in (exclude or set())
+        ]
+        self.code_colors = {c["path"]: c["color"] for c in codes}
+        self.known = {c["path"].casefold() for c in codes}
+        self.title_text = title
+        self.recent = [r for r in (recent or []) if r in self.code_colors]
+        self.parent_path = parent
+        self.allow_create = allow_create
+        self.hints = [h for h in (hints or []) if h in self.code_colors]
+        self.extra = extra or []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="picker-title")
+            yield Input(placeholder="type to search; a new name creates a code", id="picker-input")
+            yield OptionList(id="picker-options")
+            hint = "Enter choose · Esc cancel"
+            if self.allow_create:
+                hint += (
+                    " · a new name is created "
+                    + (f"under {self.parent_path!r} or " if self.parent_path else "")
+                    + "at the top level"
+                )
+            yield Label(hint, id="picker-hint")
+
+    def on_mount(self) -> None:
+        self.refill("")
+        self.query_one(Input).focus()
+
+    def _option(self, path: str, prefix: str = "", score: float | None = None) -> Option:
+        t = Text()
+        t.append("■ ", style=self.code_colors.get(path, "white"))
+        if prefix:
+            t.append(prefix, style="bold yellow")
+        t.append(path)
+        if score is not None and score < 100:
+            t.append(f"  {score:.0f}", style="dim")
+        return Option(t, id="c:" + path)
+
+    def refill(self, query: str) -> None:
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        paths = [c["path"] for c in self.codes]
+        options: list[Option] = []
+        used: set[str] = set()
+        q = query.strip()
+        if not q:
+            for key, label in self.extra:
+                options.append(Option(Text(label, style="italic"), id="x:" + key))
+            for h in self.hints:
+                options.append(self._option(h, "≈ similar name: "))
+                used.add(h)
+            for i, r in enumerate(self.recent[:9]):
+                if r in paths and r not in used:
+                    options.append(self._option(r, f"{i + 1} "))
+                    used.add(r)
+            for p in paths:
+                if p not in used:
+                    options.append(self._option(p))
+        else:
+            for p, s in rank(q, paths):
+                options.append(self._option(p, score=s))
+            if self.allow_create:
+                try:
+                    names = split_path(q)
+                except Exception:
+                    names = []
+                if names:
+                    new_top = join_path(names)
+                    if self.parent_path and "/" not in q:
+                        under = self.parent_path + "/" + join_path(names)
+                        if under.casefold() not in self.known:
+                            options.insert(
+                                0 if not options else 1,
+                                Option(
+                                    Text(f"+ new code {under!r}", style="bold green"),
+                                    id="n:" + under,
+                                ),
+                            )
+                    if new_top.casefold() not in self.known:
+                        options.append(
+                            Option(
+                                Text(f"+ new code {new_top!r} (top level)", style="green"),
+                                id="n:" + new_top,
+                            )
+                        )
+            for key, label in self.extra:
+                options.append(Option(Text(label, style="italic"), id="x:" + key))
+        ol.add_options(options)
+        if options:
+            ol.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        ol = self.query_one(OptionList)
+        if ol.highlighted is None:
+            return
+        self._choose(ol.get_option_at_index(ol.highlighted).id or "")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id or "")
+
+    def _choose(self, oid: str) -> None:
+        kind, _, path = oid.partition(":")
+        if kind == "x":
+            self.dismiss({"path": None, "extra": path, "create": False})
+        else:
+            self.dismiss({"path": path, "create": kind == "n"})
+
+    def action_move(self, step: int) -> None:
+        ol = self.query_one(OptionList)
+        if ol.option_count:
+            cur = ol.highlighted if ol.highlighted is not None else -step
+            ol.highlighted = max(0, min(cur + step, ol.option_count - 1))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

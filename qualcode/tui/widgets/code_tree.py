@@ -1,0 +1,190 @@
+"""The code tree with counts (codings · documents), collapsible, filter-as-you-type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Tree
+from textual.widgets.tree import TreeNode
+
+
+class CodeTree(Tree[int]):
+    """Tree of codes; node data is the code id."""
+
+    BINDINGS = [
+        Binding("enter", "screen.apply_highlighted", "Code selection", show=False),
+        Binding("space", "toggle_node", "Expand/collapse", show=False),
+        Binding("a", "screen.add_code", "Add code", show=False),
+        Binding("r,f2", "screen.rename_code", "Rename", show=False),
+        Binding("m", "screen.move_code", "Move", show=False),
+        Binding("M", "screen.merge_code", "Merge into…", show=False),
+        Binding("delete,d", "screen.delete_code", "Delete", show=False),
+        Binding("e", "screen.edit_code", "Definition/anchor/rule", show=False),
+        Binding("o", "screen.code_memo", "Memo", show=False),
+        Binding("v", "screen.retrieve", "Segments (retrieval)", show=False),
+        Binding("slash", "focus_filter", "Filter", show=False),
+    ]
+
+    class Highlighted(Message):
+        def __init__(self, code_id: int | None) -> None:
+            super().__init__()
+            self.code_id = code_id
+
+    def __init__(self, **kw) -> None:
+        super().__init__("codes", **kw)
+        self.show_root = False
+        self.guide_depth = 2
+        self.rows: list[dict] = []
+        self.by_id: dict[int, dict] = {}
+        self.filter = ""
+        self._collapsed: set[int] = set()
+
+    def load(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.by_id = {r["id"]: r for r in rows}
+        self.rebuild()
+
+    def _totals(self) -> dict[int, tuple[int, int]]:
+        """Codings of the code and all its sub-codes (documents are not additive: own count shown)."""
+        tot = {r["id"]: r["codings"] for r in self.rows}
+        by_path = {r["path"]: r["id"] for r in self.rows}
+        for r in reversed(self.rows):
+            if r["parent"] is not None and r["parent"] in by_path:
+                tot[by_path[r["parent"]]] += tot[r["id"]]
+        return {i: (n, self.by_id[i]["documents"]) for i, n in tot.items()}
+
+    def label_for(self, row: dict, total: int, has_children: bool) -> Text:
+        t = Text()
+        t.append("■ ", style=row["color"])
+        t.append(row["name"], style="" if row["codable"] else "italic")
+        if has_children and total != row["codings"]:
+            t.append(f"  {row['codings']}·{row['documents']} (Σ{total})", style="dim")
+        else:
+            t.append(f"  {row['codings']}·{row['documents']}", style="dim")
+        return t
+
+    def matches(self, row: dict) -> bool:
+        if not self.filter:
+            return True
+        q = self.filter.casefold()
+        if q in row["path"].casefold():
+            return True
+        from rapidfuzz import fuzz
+
+        return fuzz.partial_ratio(q, row["name"].casefold()) >= 80
+
+    def rebuild(self) -> None:
+        cur = self.highlighted_id
+        for node in self._tree_nodes.values():
+            if node.data is not None and node.allow_expand and not node.is_expanded:
+                self._collapsed.add(node.data)
+            elif node.data is not None:
+                self._collapsed.discard(node.data)
+        self.clear()
+        totals = self._totals()
+        children: dict[str | None, list[dict]] = {}
+        for r in self.rows:
+            children.setdefault(r["parent"], []).append(r)
+        keep: set[str] | None = None
+        if self.filter:
+            keep = set()
+            for r in self.rows:
+                if self.matches(r):
+                    keep.add(r["path"])
+                    p = r["parent"]
+                    while p is not None:
+                        keep.add(p)
+                        p = next((x["parent"] for x in self.rows if x["path"] == p), None)
+        target: TreeNode | None = None
+
+        def add(parent_node: TreeNode, parent_path: str | None) -> None:
+            nonlocal target
+            for r in children.get(parent_path, []):
+                if keep is not None and r["path"] not in keep:
+                    continue
+                kids = children.get(r["path"], [])
+                label = self.label_for(r, totals[r["id"]][0], bool(kids))
+                if kids:
+                    node = parent_node.add(
+                        label,
+                        data=r["id"],
+                        expand=keep is not None or r["id"] not in self._collapsed,
+                    )
+                    add(node, r["path"])
+                else:
+                    node = parent_node.add_leaf(label, data=r["id"])
+                if r["id"] == cur:
+                    target = node
+
+        add(self.root, None)
+        self.root.expand()
+        if target is not None:
+            self.call_after_refresh(self._restore_cursor, target)
+
+    def _restore_cursor(self, node: TreeNode) -> None:
+        try:
+            self.move_cursor(node, animate=False)
+        except TypeError:  # older signature
+            self.move_cursor(node)
+
+    def select_id(self, code_id: int) -> None:
+        for node in self._tree_nodes.values():
+            if node.data == code_id:
+                p = node.parent
+                while p is not None:
+                    p.expand()
+                    p = p.parent
+                self.call_after_refresh(self._restore_cursor, node)
+                return
+
+    @property
+    def highlighted_id(self) -> int | None:
+        node = self.cursor_node
+        return node.data if node is not None else None
+
+    @property
+    def highlighted_path(self) -> str | None:
+        i = self.highlighted_id
+        return self.by_id[i]["path"] if i in self.by_id else None
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        self.post_message(self.Highlighted(event.node.data))
+
+    def action_focus_filter(self) -> None:
+        self.parent.query_one(Input).focus()  # type: ignore[union-attr]
+
+
+class CodeTreePanel(Vertical):
+    """Filter box above the tree."""
+
+    DEFAULT_CSS = """
+    CodeTreePanel > Input { height: 1; border: none; padding: 0 1; margin: 0; }
+    CodeTreePanel > CodeTree { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ filter codes…", id="code-filter")
+        yield CodeTree(id="code-tree")
+
+    @property
+    def tree(self) -> CodeTree:
+        return self.query_one(CodeTree)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.tree.filter = event.value.strip()
+        self.tree.rebuild()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.tree.focus()
+
+    def on_key(self, event) -> None:
+        if event.key in ("escape", "down") and isinstance(self.app.focused, Input):
+            if event.key == "escape" and self.tree.filter:
+                self.query_one(Input).value = ""
+            self.tree.focus()
+            event.stop()

@@ -1,0 +1,105 @@
+"""Documents with a progress figure (share of passages coded) and the attributes of the highlighted one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+def progress_text(share: float, width: int = 5) -> Text:
+    filled = round(share * width)
+    t = Text()
+    t.append("█" * filled, style="green")
+    t.append("░" * (width - filled), style="dim")
+    t.append(f"{round(share * 100):>4}%", style="dim")
+    return t
+
+
+class DocumentOptions(OptionList):
+    BINDINGS = [
+        Binding("o", "screen.document_memo", "Document memo", show=False),
+    ]
+
+
+class DocumentList(Vertical):
+    """List of documents; Enter or a click opens one."""
+
+    DEFAULT_CSS = """
+    DocumentList > DocumentOptions { height: 1fr; border: none; }
+    DocumentList > #doc-attrs { height: auto; max-height: 8; color: $text-muted; padding: 0 1; border-top: solid $primary-background; }
+    """
+
+    class Chosen(Message):
+        def __init__(self, doc_id: int) -> None:
+            super().__init__()
+            self.doc_id = doc_id
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.docs: list[dict] = []
+        self.current: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield DocumentOptions(id="doc-options")
+        yield Static("", id="doc-attrs")
+
+    @property
+    def options(self) -> DocumentOptions:
+        return self.query_one(DocumentOptions)
+
+    def load(self, docs: list[dict], current: int | None = None) -> None:
+        self.docs = docs
+        if current is not None:
+            self.current = current
+        ol = self.options
+        keep = ol.highlighted
+        ol.clear_options()
+        for d in docs:
+            t = Text()
+            t.append("▸ " if d["id"] == self.current else "  ", style="bold")
+            t.append(d["name"], style="bold" if d["id"] == self.current else "")
+            t.append("\n  ")
+            t.append_text(progress_text(d["progress"]))
+            t.append(f"  {d['codings']} cod.", style="dim")
+            ol.add_option(Option(t, id=str(d["id"])))
+        if docs:
+            idx = next((i for i, d in enumerate(docs) if d["id"] == self.current), None)
+            ol.highlighted = (
+                idx
+                if keep is None and idx is not None
+                else (keep if keep is not None and keep < len(docs) else 0)
+            )
+        self.show_attributes()
+
+    def show_attributes(self) -> None:
+        ol = self.options
+        attrs = self.query_one("#doc-attrs", Static)
+        if ol.highlighted is None or not self.docs:
+            attrs.update("")
+            return
+        d = self.docs[ol.highlighted]
+        t = Text()
+        for k, v in d["attributes"].items():
+            t.append(f"{k}: ", style="bold")
+            t.append(f"{v}\n")
+        t.append(f"{d['coded_passages']}/{d['passages']} passages coded", style="italic")
+        attrs.update(t)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.show_attributes()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Chosen(int(event.option.id)))
+
+    @property
+    def highlighted_doc(self) -> dict | None:
+        i = self.options.highlighted
+        return self.docs[i] if i is not None and i < len(self.docs) else None
