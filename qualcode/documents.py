@@ -14,7 +14,7 @@ from sqlmodel import Session
 from qualcode import audit
 from qualcode.codebook import delete_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
-from qualcode.models import Coding, Document, DocumentAttribute, Memo, Passage
+from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.readers import SUFFIXES, read_document
 from qualcode.textutil import (
     infer_type,
@@ -205,9 +205,18 @@ def import_paths(
                 status = _import_one(session, path, attrs or {}, update, nlp_obj)
         except QualcodeError as exc:
             result.failed.append({"path": str(path), "error": str(exc)})
+            _forget_rolled_back_entry(session)
             continue
         getattr(result, status).append(name)
     return result
+
+
+def _forget_rolled_back_entry(session: Session) -> None:
+    """If the audit entry was created inside the rolled-back savepoint, start a new one."""
+    ctx = audit.context(session)
+    if ctx is not None and ctx.entry_id is not None and session.get(AuditEntry, ctx.entry_id) is None:
+        ctx.entry_id = None
+        ctx.seq = 0
 
 
 def _import_one(session: Session, path: Path, attrs: dict[str, str], update: bool, nlp_obj) -> str:

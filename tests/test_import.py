@@ -175,3 +175,15 @@ def test_import_json_shape(cli, write_file):
     data = cli.json("import", str(write_file("x.txt", "Text.")))
     assert set(data) >= {"imported", "unchanged", "failed"}
     assert data == {"imported": ["x.txt"], "updated": [], "unchanged": [], "failed": []}
+
+
+def test_failed_file_after_good_ones_keeps_audit_consistent(cli, write_file):
+    good = write_file("a.md", "Eins.")
+    cli.ok("import", str(good))
+    good.write_text("Eins, geändert.", encoding="utf-8")  # refused without --update
+    write_file("b.md", "Zwei.")
+    result = cli("import", str(good.parent), "--json")
+    assert result.exit_code == 2
+    assert [d["name"] for d in cli.json("docs", "list")] == ["a.md", "b.md"]
+    cli.ok("undo")
+    assert [d["name"] for d in cli.json("docs", "list")] == ["a.md"]
