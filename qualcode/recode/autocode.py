@@ -6,8 +6,8 @@ Three kinds of search:
   unless ``case_sensitive``);
 - ``lemma``: words compared by their lemma (spaCy; offline the lookup lemmatizer of
   spacy-lookups-data), so inflected forms match: ``--lemma "Schule Kooperation"``
-  finds "Schulen … Kooperationen". A sentence matches when it contains every lemma
-  of the query;
+  finds "Die Kooperationen mit Schulen". A sentence (with ``unit="passage"``: a
+  paragraph) matches when it contains every lemma of the query;
 - ``phrase``: the words of the phrase in this order (case-insensitive, any
   whitespace between them); with ``fuzzy`` (0–100) a sentence matches when
   rapidfuzz's ``partial_ratio`` of phrase and sentence reaches the threshold, so
@@ -243,8 +243,8 @@ def find_hits(session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Calla
         para_starts = [s for s, _ in d.paragraphs]
         sents = d.sentences or d.paragraphs
         seen = set()
-        if rule.lemma:
-            matched = _lemma_hits(nlp_get(), rule.lemma, d.text, sents)
+        if rule.lemma:  # all lemmas within the unit that gets coded (paragraph or sentence)
+            matched = _lemma_hits(nlp_get(), rule.lemma, d.text, d.paragraphs if rule.unit == "passage" else sents)
         else:
             matched = _fuzzy_hits(rule.phrase or "", int(rule.fuzzy or 100), d.text, sents)
         for (ss, se), (ms, me) in matched:
