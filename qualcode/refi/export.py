@@ -198,7 +198,7 @@ def project_xml(
 ) -> tuple[str, dict[str, str], dict[str, int]]:
     """``(project.qde, {member path: text}, counts)`` of the whole project."""
     tree = CodeTree.load(session)
-    coders = list(session.execute(select(Coder).order_by(Coder.id)).scalars())
+    coders = list(session.execute(select(Coder).order_by(Coder.name)).scalars())
     coder_guid = {c.id: _guid(c.guid, "coder", c.name) for c in coders}
     docs = list(
         session.execute(

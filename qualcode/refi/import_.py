@@ -99,6 +99,7 @@ class PSource:
     attrs: dict[str, tuple[str, str]]  # key → (value, type)
     codings: list[PCoding]
     notes: list[str] = field(default_factory=list)
+    created: datetime | None = None
 
 
 @dataclass
@@ -491,7 +492,7 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
             value = _variable_value(vv, type_)
             if value is not None:
                 attrs[key] = value
-        src = PSource(g, name, text, attrs, [], _note_refs(s))
+        src = PSource(g, name, text, attrs, [], _note_refs(s), _when(s.get("creationDateTime")))
         n = len(text)
 
         empty = 0
@@ -820,7 +821,7 @@ def apply_plan(
                 "text": s.text,
                 "sha256": _sha(s.text),
                 "source_path": source_path,
-                "imported_at": now,
+                "imported_at": s.created or now,
                 "guid": g,
             }
         )
