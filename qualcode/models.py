@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Bump with a migration in qualcode/migrations/versions (revision NNNN = version NNNN).
-SCHEMA_VERSION = 2
+# Defined in qualcode.config (bump it there with a migration in qualcode/migrations/versions,
+# revision NNNN = version NNNN) so that `qualcode status` can check it without loading SQLAlchemy.
+from qualcode.config import SCHEMA_VERSION  # noqa: E402, F401
 
 
 def utcnow() -> datetime:

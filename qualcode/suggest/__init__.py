@@ -1,0 +1,362 @@
+"""Suggestions: similar passages, likely codes for uncoded passages, candidate categories.
+
+Core module (no UI imports); the CLI (`qualcode similar|suggest|propose`) and the TUI
+call these functions with their own session:
+
+* :func:`similar` — passages most like a span, ``[{"document", "start", "end", "score", "text", "codes"}]``;
+* :func:`similar_to_code` — uncoded passages most like a code's segments ("more like this");
+* :func:`suggest_for_span` — the likeliest codes of a span, ``[{"code", "score", "basis"}]``;
+* :func:`suggest` — suggestions for every uncoded paragraph; :func:`apply_suggestions`
+  writes them as codings of the coder ``auto``;
+* :func:`propose` — clusters of uncoded passages (or of one code's segments) as candidate
+  categories, labelled by their top lemmas with three representative passages.
+
+The passage index and the trained model are cached (memory and the ``suggest_cache``
+table) under a hash of documents and codings; see :mod:`qualcode.suggest.index`.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
+
+__all__ = [
+    "similar",
+    "similar_to_code",
+    "suggest_for_span",
+    "suggest",
+    "apply_suggestions",
+    "propose",
+    "get_model",
+]
+
+
+def _check_span(session: Session, document_id: int, start: int, end: int):
+    from qualcode.codings import check_span
+    from qualcode.models import Document
+
+    doc = session.get(Document, int(document_id))
+    if doc is None:
+        raise NotFound(
+            f"unknown document id {document_id}", "`qualcode docs list` shows all documents"
+        )
+    check_span(doc, start, end)
+    return doc
+
+
+def _paths(session: Session) -> dict[int, str]:
+    from qualcode.codebook import CodeTree
+
+    tree = CodeTree.load(session)
+    return {cid: tree.path(cid) for cid in tree.by_id}
+
+
+def _codings_by_doc(
+    session: Session, doc_ids=None, *, human_only: bool = False
+) -> dict[int, list[tuple[int, int, int]]]:
+    from qualcode.config import AUTO_CODER
+    from qualcode.models import Coder, Coding
+
+    stmt = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id).where(
+        Coding.orphaned.is_(False)
+    )  # type: ignore[attr-defined]
+    if human_only:
+        stmt = stmt.join(Coder, Coder.id == Coding.coder_id).where(Coder.name != AUTO_CODER)
+    if doc_ids is not None:
+        stmt = stmt.where(Coding.document_id.in_(list(doc_ids)))  # type: ignore[attr-defined]
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    for d, s, e, c in session.execute(stmt.order_by(Coding.document_id, Coding.start)):
+        out.setdefault(d, []).append((s, e, c))
+    return out
+
+
+def _codes_on(
+    cod: dict[int, list[tuple[int, int, int]]], d: int, s: int, e: int, paths: dict[int, str]
+) -> list[str]:
+    return sorted({paths[c] for cs, ce, c in cod.get(d, []) if cs < e and ce > s and c in paths})
+
+
+def _coded_mask(index, cod: dict[int, list[tuple[int, int, int]]]) -> np.ndarray:
+    """Rows of the index that overlap at least one coding."""
+    mask = np.zeros(len(index.starts), dtype=bool)
+    for d, spans in cod.items():
+        lo, hi = index.by_doc.get(d, (0, 0))
+        if hi <= lo:
+            continue
+        starts = index.starts[lo:hi].tolist()
+        for s, e, _ in spans:
+            i = max(0, bisect.bisect_right(starts, s) - 1)
+            while i < hi - lo and starts[i] < e:
+                if index.ends[lo + i] > s:
+                    mask[lo + i] = True
+                i += 1
+    return mask
+
+
+def _query_vector(
+    session: Session, index, nlp_obj, document_id: int, start: int, end: int, text: str
+):
+    from qualcode.suggest.features import analyse
+
+    row = index.row_of(document_id, start, end)
+    if row is not None:
+        return index.X[row]
+    lem, vec = analyse(nlp_obj, [text[start:end]])
+    return index.space.transform(lem, vec)
+
+
+def _rank(index, q, exclude: np.ndarray | None, top: int) -> list[tuple[int, float]]:
+    q = q.tocsr()
+    if q.nnz == 0:
+        return []
+    cols = index.Xc[:, q.indices]
+    scores = np.asarray(cols @ q.data.astype(np.float32)).ravel()
+    scores[index.is_heading] = 0.0
+    if exclude is not None:
+        scores[exclude] = 0.0
+    k = min(top, int((scores > 0).sum()))
+    if k <= 0:
+        return []
+    part = np.argpartition(-scores, k - 1)[:k]
+    order = sorted(part.tolist(), key=lambda i: (-scores[i], i))
+    return [(i, float(scores[i])) for i in order]
+
+
+def _passage_items(session: Session, index, ranked: list[tuple[int, float]]) -> list[dict]:
+    from qualcode.models import Document
+
+    if not ranked:
+        return []
+    doc_ids = sorted({int(index.doc_ids[i]) for i, _ in ranked})
+    texts = dict(
+        session.execute(select(Document.id, Document.text).where(Document.id.in_(doc_ids))).all()
+    )  # type: ignore[attr-defined]
+    cod = _codings_by_doc(session, doc_ids)
+    paths = _paths(session)
+    out = []
+    for i, sc in ranked:
+        d, s, e = int(index.doc_ids[i]), int(index.starts[i]), int(index.ends[i])
+        out.append(
+            {
+                "document": index.doc_names[d],
+                "start": s,
+                "end": e,
+                "score": round(sc, 4),
+                "text": texts[d][s:e],
+                "codes": _codes_on(cod, d, s, e, paths),
+            }
+        )
+    return out
+
+
+def similar(session: Session, document_id: int, start: int, end: int, top: int = 10) -> list[dict]:
+    """The passages most similar to the span ``[start, end)`` of a document (cosine of
+    lemma + character n-gram TF-IDF, plus word vectors when the pipeline has them).
+    Passages overlapping the span itself and headings are left out."""
+    from qualcode.suggest.index import get_index, get_nlp
+
+    doc = _check_span(session, document_id, start, end)
+    index = get_index(session)
+    q = _query_vector(session, index, get_nlp(session), doc.id, start, end, doc.text)  # type: ignore[arg-type]
+    lo, hi = index.by_doc.get(doc.id, (0, 0))
+    exclude = np.zeros(len(index.starts), dtype=bool)
+    if hi > lo:
+        exclude[lo:hi] = (index.starts[lo:hi] < end) & (index.ends[lo:hi] > start)
+    return _passage_items(session, index, _rank(index, q, exclude, top))
+
+
+def similar_to_code(
+    session: Session, code_path: str, top: int = 10, *, uncoded_only: bool = True
+) -> list[dict]:
+    """Passages most like the segments of a code ("more like this"): cosine to the
+    centroid of its segments; by default only passages that are not coded yet."""
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from qualcode.codebook import CodeTree
+    from qualcode.suggest.index import get_index, get_nlp
+    from qualcode.suggest.model import human_codings, span_units
+
+    code = CodeTree.load(session).resolve(code_path)
+    index = get_index(session)
+    spans = [
+        (d, s, e) for d, s, e, c in human_codings(session) if c == code.id and d in index.by_doc
+    ]
+    if not spans:
+        raise QualcodeError(
+            f"the code {code_path!r} has no segments yet",
+            "code a passage with it first, then ask for more like it",
+        )
+    units = span_units(session, index, get_nlp(session), spans)
+    centroid = normalize(sp.csr_matrix(units.T.mean(axis=0)))
+    exclude = _coded_mask(index, _codings_by_doc(session)) if uncoded_only else None
+    if exclude is None:
+        exclude = np.zeros(len(index.starts), dtype=bool)
+    for d, s, e in spans:
+        lo, hi = index.by_doc[d]
+        exclude[lo:hi] |= (index.starts[lo:hi] < e) & (index.ends[lo:hi] > s)
+    return _passage_items(session, index, _rank(index, centroid, exclude, top))
+
+
+def get_model(session: Session, signals=None):
+    """The passage index and the code model for the current documents and codings (cached)."""
+    from qualcode.suggest.index import cached, get_index, get_nlp
+    from qualcode.suggest.model import Signals, codings_hash, train
+
+    signals = signals or Signals()
+    index = get_index(session)
+    nlp_obj = get_nlp(session)
+    h = codings_hash(session, index.content_hash, signals)
+    model = cached(
+        session, "model:" + signals.key(), h, lambda: train(session, index, nlp_obj, signals, h)
+    )
+    return index, model
+
+
+def suggest_for_span(
+    session: Session, document_id: int, start: int, end: int, top: int = 3
+) -> list[dict]:
+    """The ``top`` likeliest codes of a span: ``[{"code": path, "score": p, "basis": "model"|"similarity"}]``.
+
+    Raises :class:`QualcodeError` when there are no human codings to learn from."""
+    from qualcode.suggest.index import get_nlp
+    from qualcode.suggest.model import Neighbours, human_codings, score, span_units, top_k
+
+    doc = _check_span(session, document_id, start, end)
+    index, model = get_model(session)
+    units = span_units(session, index, get_nlp(session), [(doc.id, start, end)])  # type: ignore[list-item]
+    neigh = Neighbours(human_codings(session)) if model.signals.neighbours else None
+    codes, M, basis = score(model, index, units, neigh)
+    return top_k(codes, M, basis, _paths(session), top)[0]
+
+
+def suggest(
+    session: Session,
+    doc: str | None = None,
+    top: int = 3,
+    min_score: float = 0.0,
+    *,
+    include_headings: bool = False,
+) -> list[dict]:
+    """Suggestions for every uncoded paragraph (no coding by anyone overlaps it; headings
+    and passages without content words are skipped):
+    ``[{"document", "start", "end", "text", "suggestions": [{"code", "score", "basis"}]}]``.
+    With ``min_score``, only suggestions at least that likely, and only passages with one."""
+    from qualcode.documents import resolve_document
+    from qualcode.models import Document
+    from qualcode.suggest.model import Neighbours, Units, human_codings, score, top_k
+
+    index, model = get_model(session)
+    rows_mask = ~_coded_mask(index, _codings_by_doc(session)) & (index.n_lemmas > 0)
+    if not include_headings:
+        rows_mask &= ~index.is_heading
+    if doc is not None:
+        d = resolve_document(session, doc)
+        only = np.zeros(len(index.starts), dtype=bool)
+        lo, hi = index.by_doc.get(d.id, (0, 0))  # type: ignore[arg-type]
+        only[lo:hi] = True
+        rows_mask &= only
+    rows = np.flatnonzero(rows_mask)
+    neigh = Neighbours(human_codings(session)) if model.signals.neighbours else None
+    paths = _paths(session)
+    results: list[dict] = []
+    doc_ids = sorted({int(index.doc_ids[i]) for i in rows})
+    texts = (
+        dict(
+            session.execute(
+                select(Document.id, Document.text).where(Document.id.in_(doc_ids))
+            ).all()
+        )
+        if doc_ids
+        else {}
+    )  # type: ignore[attr-defined]
+    batch = 20000
+    for b in range(0, len(rows), batch):
+        rr = rows[b : b + batch]
+        units = Units(
+            doc_ids=index.doc_ids[rr],
+            starts=index.starts[rr],
+            ends=index.ends[rr],
+            T=index.X[rr],
+            contexts=[index.context[i] for i in rr],
+            relpos=index.relpos[rr],
+        )
+        codes, M, basis = score(model, index, units, neigh)
+        for i, sugg in zip(rr, top_k(codes, M, basis, paths, top, min_score), strict=True):
+            if min_score > 0 and not sugg:
+                continue
+            d, s, e = int(index.doc_ids[i]), int(index.starts[i]), int(index.ends[i])
+            results.append(
+                {
+                    "document": index.doc_names[d],
+                    "start": s,
+                    "end": e,
+                    "text": texts[d][s:e],
+                    "suggestions": sugg,
+                }
+            )
+    return results
+
+
+def apply_suggestions(session: Session, items: list[dict], min_score: float) -> int:
+    """Write every suggestion with ``score >= min_score`` as a coding by the coder ``auto``
+    (audited bulk insert, so `qualcode undo` reverts it). Returns the number written."""
+    from qualcode.codebook import CodeTree
+    from qualcode.codings import bulk_insert_codings, get_coder
+    from qualcode.config import AUTO_CODER
+    from qualcode.models import Coding, Document
+
+    if not 0 < min_score <= 1:
+        raise InvalidInput(f"--min-score {min_score} must be in (0, 1]", "e.g. --min-score 0.9")
+    tree = CodeTree.load(session)
+    auto = get_coder(session, AUTO_CODER)
+    doc_ids = dict(session.execute(select(Document.name, Document.id)).all())
+    existing = set(
+        session.execute(
+            select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)
+        ).all()
+    )
+    rows = []
+    for it in items:
+        d = doc_ids.get(it["document"])
+        if d is None:
+            continue
+        for sg in it["suggestions"]:
+            if sg["score"] < min_score:
+                continue
+            code = tree.find(sg["code"])
+            if code is None:
+                continue
+            key = (d, it["start"], it["end"], code.id, auto.id)
+            if key in existing:
+                continue
+            existing.add(key)
+            rows.append(
+                {
+                    "document_id": d,
+                    "start": it["start"],
+                    "end": it["end"],
+                    "code_id": code.id,
+                    "coder_id": auto.id,
+                    "memo": f"suggested (score {sg['score']:.2f})",
+                }
+            )
+    bulk_insert_codings(session, rows)
+    return len(rows)
+
+
+def propose(
+    session: Session,
+    n: int | None = None,
+    code: str | None = None,
+    seed: int = 0,
+    examples: int = 3,
+) -> list[dict]:
+    from qualcode.suggest.cluster import propose as _propose
+
+    return _propose(session, n=n, code=code, seed=seed, examples=examples)

@@ -1,0 +1,152 @@
+"""Candidate categories: cluster passages, label clusters by their distinctive lemmas.
+
+The passages (uncoded content paragraphs, or the segments of one code) are represented
+by their TF-IDF vectors (lemmas + character n-grams), reduced with a seeded truncated SVD
+(LSA, at most 100 dimensions) and L2-normalised, then clustered with k-means (10 seeded
+restarts). Without ``--n`` the number of clusters is the one with the best silhouette
+between 2 and min(12, n/3). Each cluster is labelled with the lemmas whose mean TF-IDF
+in the cluster most exceeds their mean elsewhere, and shown with the three passages
+nearest its centre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode.errors import QualcodeError
+
+
+def propose(
+    session: Session,
+    n: int | None = None,
+    code: str | None = None,
+    seed: int = 0,
+    examples: int = 3,
+) -> list[dict]:
+    from qualcode.models import Document
+    from qualcode.suggest import _coded_mask, _codings_by_doc
+    from qualcode.suggest.index import get_index, get_nlp
+    from qualcode.suggest.model import human_codings, single_thread, span_units
+
+    index = get_index(session)
+    if code:
+        from qualcode.codebook import CodeTree
+
+        c = CodeTree.load(session).resolve(code)
+        ids = {c.id} | {d.id for d in CodeTree.load(session).descendants(c)}
+        spans = sorted(
+            {
+                (d, s, e)
+                for d, s, e, cid in human_codings(session)
+                if cid in ids and d in index.by_doc
+            }
+        )
+        if len(spans) < 4:
+            raise QualcodeError(
+                f"the code {code!r} has {len(spans)} segment(s)",
+                "splitting a code into sub-categories needs at least 4 segments",
+            )
+        units = span_units(session, index, get_nlp(session), spans)
+        X = units.T
+    else:
+        mask = (
+            ~_coded_mask(index, _codings_by_doc(session))
+            & ~index.is_heading
+            & (index.n_lemmas >= 3)
+        )
+        rows = np.flatnonzero(mask)
+        if len(rows) < 4:
+            raise QualcodeError(
+                f"only {len(rows)} uncoded passages with content",
+                "import more documents, or cluster a code's segments with --code",
+            )
+        spans = [(int(index.doc_ids[i]), int(index.starts[i]), int(index.ends[i])) for i in rows]
+        X = index.X[rows]
+    if n is not None and n > len(spans):
+        raise QualcodeError(
+            f"--n {n} is more than the {len(spans)} passages",
+            f"use --n {max(2, len(spans) // 3)} or less",
+        )
+    labels, Z, centres = single_thread(_cluster)(X, n, seed)
+    words = index.space.word_names
+    W = index.space.word_block(X).tocsr()
+    doc_ids = sorted({d for d, _, _ in spans})
+    texts = dict(
+        session.execute(select(Document.id, Document.text).where(Document.id.in_(doc_ids))).all()
+    )  # type: ignore[attr-defined]
+    out = []
+    order = sorted(range(centres.shape[0]), key=lambda k: (-int((labels == k).sum()), k))
+    for rank, k in enumerate(order):
+        members = np.flatnonzero(labels == k)
+        inside = np.asarray(W[members].mean(axis=0)).ravel()
+        others = np.flatnonzero(labels != k)
+        outside = (
+            np.asarray(W[others].mean(axis=0)).ravel() if len(others) else np.zeros_like(inside)
+        )
+        distinct = inside - outside
+        top = [words[j] for j in np.argsort(-distinct, kind="stable")[:8] if distinct[j] > 0]
+        sims = Z[members] @ centres[k]
+        best = members[np.argsort(-sims, kind="stable")[:examples]]
+        out.append(
+            {
+                "cluster": rank + 1,
+                "size": int(len(members)),
+                "label": ", ".join(top[:5]),
+                "lemmas": top,
+                "examples": [
+                    {
+                        "document": index.doc_names[spans[i][0]],
+                        "start": spans[i][1],
+                        "end": spans[i][2],
+                        "text": texts[spans[i][0]][spans[i][1] : spans[i][2]],
+                        "score": round(float(Z[i] @ centres[k]), 4),
+                    }
+                    for i in best
+                ],
+                "members": [
+                    {
+                        "document": index.doc_names[spans[i][0]],
+                        "start": spans[i][1],
+                        "end": spans[i][2],
+                    }
+                    for i in members
+                ],
+            }
+        )
+    return out
+
+
+def _cluster(X, n: int | None, seed: int):
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import normalize
+
+    m = X.shape[0]
+    dims = min(100, m - 1, X.shape[1] - 1)
+    Z = (
+        TruncatedSVD(n_components=max(1, dims), random_state=seed).fit_transform(X)
+        if dims >= 2
+        else X.toarray()
+    )
+    Z = normalize(Z).astype(np.float64)
+    if n is None:
+        best = None
+        hi = max(2, min(12, m // 3))
+        sample = min(m, 3000)
+        for k in range(2, hi + 1):
+            km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(Z)
+            if len(set(km.labels_.tolist())) < 2:
+                continue
+            s = silhouette_score(
+                Z, km.labels_, sample_size=sample if sample < m else None, random_state=seed
+            )
+            if best is None or s > best[0] + 1e-9:
+                best = (s, km)
+        km = best[1] if best else KMeans(n_clusters=2, n_init=10, random_state=seed).fit(Z)
+    else:
+        km = KMeans(n_clusters=n, n_init=10, random_state=seed).fit(Z)
+    centres = normalize(km.cluster_centers_)
+    return km.labels_, Z, centres

@@ -1,0 +1,349 @@
+"""Representations of passages: lemmas, TF-IDF over lemmas and character n-grams, structure.
+
+* **Lemmas** come from the loaded spaCy pipeline (:mod:`qualcode.nlp`): the lookup
+  lemmatizer by default, an installed pipeline's lemmas when configured. Stop words,
+  punctuation, numbers and one-letter tokens are dropped.
+* **Words**: TF-IDF (sublinear tf) over the lemmas.
+* **Character n-grams** (``char_wb`` 3–5) over the lemmas, so that a compound such as
+  "Personalmangel" shares n-grams with "Mangel an Personal". They are computed per
+  vocabulary word once and combined with a sparse product (``counts @ W``), which equals
+  scikit-learn's ``char_wb`` analyzer on the lemma string but costs no Python per n-gram.
+* **Word vectors**, when the pipeline has them: the mean vector of the content tokens.
+* **Structure**: the headings / agenda items above a passage ("TOP 3 Perspektivendiskussion",
+  "## Beschlüsse"), its relative position in the document, and (in the classifier) the
+  codes of its coded neighbours.
+
+Every block is L2-normalised and weighted so that the cosine of two passages is a
+weighted mean of the per-block cosines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+FEATURE_VERSION = "1"
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
+_TOP = re.compile(r"^(?:top|tagesordnungspunkt|punkt)\s*\d+", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+\S")
+_META = re.compile(r"^[^:]{1,40}:\s+\S")  # "Ort: Aula" — a key/value line, not a heading
+
+
+def heading_of(text: str) -> tuple[int, str] | None:
+    """``(level, heading text)`` when a paragraph is (or starts with) a heading, else None.
+
+    Markdown headings, agenda items ("TOP 3: …", "3. Perspektivendiskussion") and short
+    label lines ("Vereinbarte Handlungsschritte:") count; key/value lines ("Ort: Aula")
+    and sentences do not.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return None
+    first = stripped.split("\n", 1)[0].strip()
+    single = "\n" not in stripped
+    m = _MD_HEADING.match(first)
+    if m:
+        return len(m.group(1)), first.lstrip("#").strip()
+    if len(first) > 100:
+        return None
+    if _TOP.match(first):
+        return 2, first
+    if not single:
+        return None
+    m = _NUMBERED.match(first)
+    if m and len(first) <= 80 and not first.endswith((".", ";", ",")):
+        return 2 + m.group(1).count("."), first
+    words = first.split()
+    if (
+        len(words) <= 8
+        and len(first) <= 70
+        and not first.endswith((".", "!", "?", ";", ",", "“", '"'))
+    ):
+        if _META.match(first):
+            return None
+        return 5, first.rstrip(":").strip()
+    return None
+
+
+@dataclass
+class DocStructure:
+    """Paragraph spans of one document with their heading context and heading flags."""
+
+    starts: list[int]
+    ends: list[int]
+    headings: list[tuple[int, str] | None]
+    context: list[tuple[str, ...]]  # the heading stack above (and including) each paragraph
+
+
+def doc_structure(text: str, spans: list[tuple[int, int]]) -> DocStructure:
+    stack: list[tuple[int, str]] = []
+    heads: list[tuple[int, str] | None] = []
+    ctx: list[tuple[str, ...]] = []
+    for s, e in spans:
+        h = heading_of(text[s:e])
+        if h is not None:
+            while stack and stack[-1][0] >= h[0]:
+                stack.pop()
+            stack.append(h)
+        heads.append(h)
+        ctx.append(tuple(t for _, t in stack[-3:]))
+    return DocStructure([s for s, _ in spans], [e for _, e in spans], heads, ctx)
+
+
+# --- lemmas ------------------------------------------------------------------------------
+
+
+def analyse(nlp_obj, texts: list[str]) -> tuple[list[list[str]], np.ndarray | None]:
+    """Lemmas of each text (lower-cased, no stop words/punctuation/numbers) and, when the
+    pipeline has word vectors, the mean vector of the content tokens (rows L2-normalised)."""
+    nlp = nlp_obj.nlp
+    drop = [
+        p
+        for p in nlp.pipe_names
+        if p in ("parser", "ner", "senter", "sentencizer", "entity_linker", "entity_ruler")
+    ]
+    lemmas: list[list[str]] = []
+    vecs: list[np.ndarray] | None = [] if nlp_obj.has_vectors else None
+    width = nlp.vocab.vectors.shape[1] if nlp_obj.has_vectors else 0
+    with nlp.select_pipes(disable=drop):
+        for doc in nlp.pipe(texts, batch_size=512):
+            keep = [t for t in doc if not (t.is_punct or t.is_space or t.is_stop or t.like_num)]
+            out = []
+            for t in keep:
+                lem = (t.lemma_ or t.text).lower().strip("-–—'’‚‘\"„“”«»()[]{}*_#/\\.:,;")
+                if len(lem) > 1 and not lem.isdigit():
+                    out.append(lem)
+            lemmas.append(out)
+            if vecs is not None:
+                with_vec = [t.vector for t in keep if t.has_vector]
+                v = np.mean(with_vec, axis=0) if with_vec else np.zeros(width, dtype=np.float32)
+                n = float(np.linalg.norm(v))
+                vecs.append((v / n if n > 0 else v).astype(np.float32))
+    if vecs is None:
+        return lemmas, None
+    return lemmas, (np.vstack(vecs) if vecs else np.zeros((0, width), dtype=np.float32))
+
+
+# --- TF-IDF spaces -----------------------------------------------------------------------
+
+
+def _l2(m: sp.csr_matrix) -> sp.csr_matrix:
+    from sklearn.preprocessing import normalize
+
+    return normalize(m, norm="l2", copy=False)
+
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+def _sublinear(m: sp.csr_matrix) -> sp.csr_matrix:
+    m = m.astype(np.float32)
+    m.data = 1.0 + np.log(m.data)
+    return m
+
+
+def _char_ngrams(word: str, lo: int = 3, hi: int = 5) -> list[str]:
+    w = f" {word} "
+    out = []
+    for n in range(lo, hi + 1):
+        if len(w) < n:
+            break
+        out.extend(w[i : i + n] for i in range(len(w) - n + 1))
+    return out
+
+
+@dataclass
+class TextSpace:
+    """Fitted TF-IDF spaces over lemmas (words) and their character n-grams (+ word vectors)."""
+
+    vocab: dict[str, int] = field(default_factory=dict)
+    idf_w: np.ndarray | None = None
+    ngrams: dict[str, int] = field(default_factory=dict)
+    idf_c: np.ndarray | None = None
+    weights: tuple[float, float, float] = (0.5, 0.5, 0.0)  # words, char n-grams, vectors
+    use_chars: bool = True
+    vec_width: int = 0
+
+    # -- fitting
+    def fit_transform(
+        self, lemmas: list[list[str]], vectors: np.ndarray | None = None, *, use_chars: bool = True
+    ) -> sp.csr_matrix:
+        self.use_chars = use_chars
+        counts, words = self._word_counts(lemmas, fit=True)
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf_w = _idf(df, n)
+        blocks = [self._weigh(counts, self.idf_w)]
+        if use_chars:
+            W, grams = self._word_ngram_matrix(words)
+            c = (counts @ W).tocsr()
+            dfc = np.bincount(c.indices, minlength=c.shape[1])
+            # n-grams in one passage only say nothing about similarity; those in most passages neither
+            keep = np.flatnonzero((dfc >= 2) & (dfc <= max(2, 0.5 * n)))
+            c = c[:, keep]
+            self.ngrams = {grams[k]: i for i, k in enumerate(keep)}
+            self.idf_c = _idf(dfc[keep], n)
+            blocks.append(self._weigh(c, self.idf_c))
+        if vectors is not None:
+            self.vec_width = vectors.shape[1]
+            blocks.append(sp.csr_matrix(vectors))
+        self.weights = _weights(use_chars, vectors is not None)
+        return self._combine(blocks)
+
+    def transform(
+        self, lemmas: list[list[str]], vectors: np.ndarray | None = None
+    ) -> sp.csr_matrix:
+        counts, _ = self._word_counts(lemmas, fit=False)
+        blocks = [self._weigh(counts, self.idf_w)]
+        if self.use_chars:
+            rows, cols, vals = [], [], []
+            for i, lem in enumerate(lemmas):
+                bag: dict[int, int] = {}
+                for w in lem:
+                    for g in _char_ngrams(w):
+                        j = self.ngrams.get(g)
+                        if j is not None:
+                            bag[j] = bag.get(j, 0) + 1
+                rows.extend([i] * len(bag))
+                cols.extend(bag)
+                vals.extend(bag.values())
+            c = sp.csr_matrix(
+                (np.asarray(vals, dtype=np.float32), (rows, cols)),
+                shape=(len(lemmas), len(self.ngrams)),
+            )
+            blocks.append(self._weigh(c, self.idf_c))
+        if self.vec_width:
+            v = (
+                vectors
+                if vectors is not None
+                else np.zeros((len(lemmas), self.vec_width), dtype=np.float32)
+            )
+            blocks.append(sp.csr_matrix(v))
+        return self._combine(blocks)
+
+    # -- helpers
+    def _word_counts(
+        self, lemmas: list[list[str]], *, fit: bool
+    ) -> tuple[sp.csr_matrix, list[str]]:
+        vocab = self.vocab if not fit else {}
+        indptr = [0]
+        indices: list[int] = []
+        for lem in lemmas:
+            for w in lem:
+                j = vocab.get(w)
+                if j is None:
+                    if not fit:
+                        continue
+                    j = vocab[w] = len(vocab)
+                indices.append(j)
+            indptr.append(len(indices))
+        m = sp.csr_matrix(
+            (
+                np.ones(len(indices), dtype=np.float32),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int64),
+            ),
+            shape=(len(lemmas), len(vocab)),
+        )
+        m.sum_duplicates()
+        if fit:
+            self.vocab = vocab
+        words = [""] * len(vocab)
+        if fit:
+            for w, j in vocab.items():
+                words[j] = w
+        return m, words
+
+    @staticmethod
+    def _word_ngram_matrix(words: list[str]) -> tuple[sp.csr_matrix, list[str]]:
+        grams: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        for w in words:
+            for g in _char_ngrams(w):
+                j = grams.get(g)
+                if j is None:
+                    j = grams[g] = len(grams)
+                indices.append(j)
+            indptr.append(len(indices))
+        W = sp.csr_matrix(
+            (
+                np.ones(len(indices), dtype=np.float32),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int64),
+            ),
+            shape=(len(words), len(grams)),
+        )
+        W.sum_duplicates()
+        names = [""] * len(grams)
+        for g, j in grams.items():
+            names[j] = g
+        return W, names
+
+    @staticmethod
+    def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+        m = _sublinear(counts)
+        m = m @ sp.diags(idf, format="csr")
+        return _l2(m.tocsr())
+
+    def _combine(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+        ws = [w for w in self.weights if w > 0]
+        scaled = [b * np.float32(np.sqrt(w)) for b, w in zip(blocks, ws, strict=True)]
+        m = sp.hstack(scaled, format="csr", dtype=np.float32)
+        return _l2(m)
+
+    @property
+    def word_names(self) -> list[str]:
+        names = [""] * len(self.vocab)
+        for w, j in self.vocab.items():
+            names[j] = w
+        return names
+
+    def word_block(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """The word (lemma) columns of vectors made by this space."""
+        return X[:, : len(self.vocab)]
+
+
+def _weights(chars: bool, vectors: bool) -> tuple[float, float, float]:
+    if chars and vectors:
+        return (0.4, 0.3, 0.3)
+    if chars:
+        return (0.5, 0.5, 0.0)
+    if vectors:
+        return (0.6, 0.0, 0.4)
+    return (1.0, 0.0, 0.0)
+
+
+class BagSpace:
+    """TF-IDF over a bag of tokens (used for the heading context), L2-normalised."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.idf: np.ndarray | None = None
+
+    def fit_transform(self, bags: list[list[str]]) -> sp.csr_matrix:
+        ts = TextSpace()
+        counts, _ = ts._word_counts(bags, fit=True)
+        self.vocab = ts.vocab
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf = _idf(df, max(1, counts.shape[0]))
+        return TextSpace._weigh(counts, self.idf)
+
+    def transform(self, bags: list[list[str]]) -> sp.csr_matrix:
+        ts = TextSpace(vocab=self.vocab)
+        counts, _ = ts._word_counts(bags, fit=False)
+        return TextSpace._weigh(counts, self.idf)
+
+
+def position_features(relpos: np.ndarray, bins: int = 8) -> sp.csr_matrix:
+    """Soft one-hot of the relative position (Gaussian bumps at bin centres), L2-normalised."""
+    centres = (np.arange(bins) + 0.5) / bins
+    d = relpos.reshape(-1, 1) - centres.reshape(1, -1)
+    m = np.exp(-0.5 * (d / (1.0 / bins)) ** 2).astype(np.float32)
+    m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+    return sp.csr_matrix(m)

@@ -1,0 +1,281 @@
+"""The passage index: every paragraph of the corpus as a vector, plus its structure.
+
+Built once per state of the documents and cached twice: in memory (per process, for
+the warm queries of the TUI) and in the table ``suggest_cache`` of the project (for the
+next process), keyed by a hash of the documents' ids, names and content hashes and of
+the NLP pipeline. Importing, updating or removing a document changes the hash, so the
+next query rebuilds the index; nothing is ever served stale.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import pickle
+import threading
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode import nlp
+from qualcode.models import Document, Passage, SuggestCache
+from qualcode.suggest.features import (
+    FEATURE_VERSION,
+    BagSpace,
+    TextSpace,
+    analyse,
+    doc_structure,
+    position_features,
+)
+
+_mem_lock = threading.Lock()
+_mem: dict[tuple[str, str], tuple[str, object]] = {}  # (db url, key) → (content hash, object)
+
+
+@dataclass
+class PassageIndex:
+    content_hash: str
+    nlp_name: str
+    doc_ids: np.ndarray  # per passage
+    starts: np.ndarray
+    ends: np.ndarray
+    is_heading: np.ndarray
+    n_lemmas: np.ndarray
+    relpos: np.ndarray
+    context: list[tuple[str, ...]]  # heading stack above each passage
+    X: sp.csr_matrix  # text vectors, rows L2-normalised
+    space: TextSpace
+    H: sp.csr_matrix  # heading-context vectors
+    hspace: BagSpace
+    context_lemmas: dict[str, list[str]]
+    doc_len: dict[int, int]
+    doc_names: dict[int, str]
+    by_doc: dict[int, tuple[int, int]] = field(default_factory=dict)  # doc id → row range [lo, hi)
+    _Xc: sp.csc_matrix | None = None
+
+    @property
+    def Xc(self) -> sp.csc_matrix:
+        """Column-major copy of X: a query touches only the columns of its own features."""
+        if self._Xc is None:
+            self._Xc = self.X.tocsc()
+        return self._Xc
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_Xc"] = None
+        return d
+
+    def row_of(self, doc_id: int, start: int, end: int) -> int | None:
+        lo, hi = self.by_doc.get(doc_id, (0, 0))
+        i = lo + bisect.bisect_left(self.starts[lo:hi].tolist(), start) if hi > lo else lo
+        if lo <= i < hi and self.starts[i] == start and self.ends[i] == end:
+            return i
+        return None
+
+    def locate(self, doc_id: int, pos: int) -> int | None:
+        """The row of the paragraph containing (or last starting before) ``pos``."""
+        lo, hi = self.by_doc.get(doc_id, (0, 0))
+        if hi <= lo:
+            return None
+        i = lo + bisect.bisect_right(self.starts[lo:hi].tolist(), pos) - 1
+        return max(i, lo)
+
+    def heading_bag(self, context: tuple[str, ...]) -> list[str]:
+        out: list[str] = []
+        for h in context:
+            out.extend(self.context_lemmas.get(h, []))
+        return out
+
+    def structure_of(self, doc_id: int, start: int, end: int) -> tuple[tuple[str, ...], float]:
+        """Heading context and relative position of any span of an indexed document."""
+        i = self.locate(doc_id, start)
+        ctx = self.context[i] if i is not None else ()
+        if i is not None and self.is_heading[i] and self.starts[i] == start and ctx:
+            ctx = ctx[:-1]  # a heading's own context is what is above it
+        n = self.doc_len.get(doc_id, 0) or 1
+        return ctx, min(1.0, max(0.0, (start + end) / 2 / n))
+
+
+def documents_hash(session: Session, nlp_name: str) -> str:
+    h = hashlib.sha256(f"features={FEATURE_VERSION};nlp={nlp_name}".encode())
+    for did, name, sha in session.execute(
+        select(Document.id, Document.name, Document.sha256).order_by(Document.id)
+    ):
+        h.update(f"|{did}:{name}:{sha}".encode())
+    return h.hexdigest()
+
+
+def db_url(session: Session) -> str:
+    bind = session.get_bind()
+    return str(getattr(bind, "url", id(bind)))
+
+
+def get_nlp(session: Session):
+    from qualcode.database import get_setting
+
+    try:
+        setting = get_setting(session, "nlp.model")
+    except Exception:  # settings table unreadable: the default pipeline
+        setting = None
+    return nlp.load(setting)
+
+
+def cached(session: Session, key: str, content_hash: str, build):
+    """The object stored under ``key`` for ``content_hash``: memory, else database, else ``build()``."""
+    url = db_url(session)
+    with _mem_lock:
+        hit = _mem.get((url, key))
+    if hit is not None and hit[0] == content_hash:
+        return hit[1]
+    obj = _load_db(session, key, content_hash)
+    if obj is None:
+        obj = build()
+        _store_db(session, key, content_hash, obj)
+    with _mem_lock:
+        _mem[(url, key)] = (content_hash, obj)
+    return obj
+
+
+def _ensure_table(session: Session) -> None:
+    SuggestCache.__table__.create(session.get_bind(), checkfirst=True)  # type: ignore[attr-defined]
+
+
+def _load_db(session: Session, key: str, content_hash: str):
+    try:
+        row = session.execute(
+            select(SuggestCache.content_hash, SuggestCache.data).where(SuggestCache.key == key)
+        ).first()
+    except Exception:  # an older project without the cache table
+        return None
+    if row is None or row[0] != content_hash:
+        return None
+    try:
+        return pickle.loads(zlib.decompress(row[1]))
+    except Exception:  # a cache written by another version: rebuild
+        return None
+
+
+def _store_db(session: Session, key: str, content_hash: str, obj) -> None:
+    """Store in a separate, unaudited transaction; skipped when impossible (read-only, busy)."""
+    from qualcode.database import transaction
+
+    bind = session.get_bind()
+    opts = bind.get_execution_options() if hasattr(bind, "get_execution_options") else {}
+    if opts.get("qualcode_write"):
+        return  # the caller holds the write lock: a second writer would wait for it
+    engine = getattr(bind, "engine", bind)
+    try:
+        data = zlib.compress(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        _ensure_table(session)
+        with transaction(engine, "suggest cache", "auto", record=False) as w:
+            row = w.get(SuggestCache, key)
+            if row is None:
+                w.add(SuggestCache(key=key, content_hash=content_hash, data=data))
+            else:
+                row.content_hash = content_hash
+                row.data = data
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+        pass
+
+
+def clear_memory() -> None:
+    with _mem_lock:
+        _mem.clear()
+
+
+def get_index(session: Session) -> PassageIndex:
+    nlp_obj = get_nlp(session)
+    content_hash = documents_hash(session, nlp_obj.name)
+    return cached(
+        session, "index", content_hash, lambda: build_index(session, nlp_obj, content_hash)
+    )
+
+
+def build_index(
+    session: Session, nlp_obj, content_hash: str = "", *, use_chars: bool = True
+) -> PassageIndex:
+    docs = {
+        did: (name, text)
+        for did, name, text in session.execute(
+            select(Document.id, Document.name, Document.text).order_by(Document.id)
+        )
+    }
+    rows = session.execute(
+        select(Passage.document_id, Passage.start, Passage.end)
+        .where(Passage.unit == "paragraph")
+        .order_by(Passage.document_id, Passage.start)
+    ).all()
+    per_doc: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in rows:
+        per_doc.setdefault(did, []).append((s, e))
+    for did, (_, text) in docs.items():
+        if did not in per_doc:  # documents imported without passages: split on blank lines
+            from qualcode.textutil import paragraphs
+
+            per_doc[did] = paragraphs(text)
+    doc_ids, starts, ends, heads, relpos, contexts, texts = [], [], [], [], [], [], []
+    by_doc: dict[int, tuple[int, int]] = {}
+    for did in sorted(per_doc):
+        if did not in docs:
+            continue
+        text = docs[did][1]
+        spans = per_doc[did]
+        st = doc_structure(text, spans)
+        lo = len(doc_ids)
+        n = len(text) or 1
+        for k, (s, e) in enumerate(spans):
+            doc_ids.append(did)
+            starts.append(s)
+            ends.append(e)
+            heads.append(st.headings[k] is not None)
+            relpos.append((s + e) / 2 / n)
+            ctx = st.context[k]
+            contexts.append(ctx[:-1] if st.headings[k] is not None else ctx)
+            texts.append(text[s:e])
+        by_doc[did] = (lo, len(doc_ids))
+    lemmas, vectors = analyse(nlp_obj, texts)
+    space = TextSpace()
+    X = space.fit_transform(lemmas, vectors, use_chars=use_chars)
+    heading_texts = sorted({h for ctx in contexts for h in ctx})
+    hl = {}
+    # heading texts are mostly passages themselves: reuse their lemmas
+    text_to_row = {}
+    for i, t in enumerate(texts):
+        if heads[i]:
+            text_to_row.setdefault(t.strip().lstrip("#").strip(), i)
+    missing = [h for h in heading_texts if h not in text_to_row]
+    missing_lemmas, _ = analyse(nlp_obj, missing) if missing else ([], None)
+    for h, lem in zip(missing, missing_lemmas, strict=True):
+        hl[h] = lem
+    for h in heading_texts:
+        if h in text_to_row:
+            hl[h] = lemmas[text_to_row[h]]
+    hspace = BagSpace()
+    H = hspace.fit_transform([[w for h in ctx for w in hl.get(h, [])] for ctx in contexts])
+    return PassageIndex(
+        content_hash=content_hash,
+        nlp_name=nlp_obj.name,
+        doc_ids=np.asarray(doc_ids, dtype=np.int64),
+        starts=np.asarray(starts, dtype=np.int64),
+        ends=np.asarray(ends, dtype=np.int64),
+        is_heading=np.asarray(heads, dtype=bool),
+        n_lemmas=np.asarray([len(lem) for lem in lemmas], dtype=np.int32),
+        relpos=np.asarray(relpos, dtype=np.float32),
+        context=contexts,
+        X=X,
+        space=space,
+        H=H,
+        hspace=hspace,
+        context_lemmas=hl,
+        doc_len={did: len(t) for did, (_, t) in docs.items()},
+        doc_names={did: name for did, (name, _) in docs.items()},
+        by_doc=by_doc,
+    )
+
+
+def position_matrix(relpos: np.ndarray) -> sp.csr_matrix:
+    return position_features(np.asarray(relpos, dtype=np.float32))
