@@ -45,10 +45,10 @@ def parse_xml(data: bytes, what: str) -> Element:
         )
     data = _protect_carriage_returns(data)
     try:
-        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise InvalidInput(
-            f"{what}: refused — the XML declares entities or external references ({type(exc).__name__})",
+            f"{what}: refused — the XML has a DTD, entity declarations or external references ({type(exc).__name__})",
             "REFI-QDA files never need them; this file may be an attack (entity expansion / external entity)",
         ) from exc
     except ParseError as exc:
