@@ -278,9 +278,8 @@ def agreement(
 
     # Per code: binary values on every unit (units nobody coded with X agree on "no").
     order = {c.id: k for k, c in enumerate(shown)}
-    codes_used = sorted(
-        {t for per in sets.values() for s in per for t in s}, key=lambda t: order.get(t, 0)
-    )
+    # Codes any compared coder used in these documents (even below the threshold everywhere).
+    codes_used = sorted({t for (_c, _d, t) in spans}, key=lambda t: order.get(t, 0))
     per_code = []
     for t in codes_used:
         units: Counter = Counter()

@@ -328,8 +328,8 @@ def report_matrix(
     )
 
 
-def _fmt_num(x) -> str:
-    return "—" if x is None else f"{x:.3f}"
+def _fmt_num(x):
+    return "—" if x is None else x
 
 
 def _agreement_text(d: dict, show: int) -> str:
@@ -338,7 +338,7 @@ def _agreement_text(d: dict, show: int) -> str:
     coders = d["coders"]
     two = len(coders) == 2
     head = (
-        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}s in {len(d['documents'])} documents "
+        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}s in {len(d['documents'])} document{'s' if len(d['documents']) != 1 else ''} "
         f"({', '.join(d['documents'])})\n{d['rule']}."
     )
     if d["excluded_documents"]:
@@ -351,7 +351,7 @@ def _agreement_text(d: dict, show: int) -> str:
         "kappa" if two else "",
         "alpha",
     ]
-    kinds = [TEXT] + [INT] * (len(coders) + 1) + [PCT, TEXT, TEXT]
+    kinds = [TEXT] + [INT] * (len(coders) + 1) + [PCT, FLOAT, FLOAT]
     rows = []
     for c in d["codes"]:
         rows.append(
@@ -376,18 +376,22 @@ def _agreement_text(d: dict, show: int) -> str:
     )
     if not two:
         headers = headers[: len(coders) + 3] + ["alpha"]
-        kinds = kinds[: len(coders) + 3] + [TEXT]
+        kinds = kinds[: len(coders) + 3] + [FLOAT]
         rows = [r[: len(coders) + 3] + [r[-1]] for r in rows]
-    _ = FLOAT
     body = to_text(Sheet("agreement", headers, rows, kinds))
     notes = sorted({n for c in [*d["codes"], o] for n in c["notes"]})
     extra = ""
     if not two:
         extra = "\npairwise Cohen's kappa (overall): " + ", ".join(
-            f"{p['coders'][0]}–{p['coders'][1]} {_fmt_num(p['kappa'])}" for p in o["pairwise_kappa"]
+            f"{p['coders'][0]}–{p['coders'][1]} {'—' if p['kappa'] is None else format(p['kappa'], '.3f')}"
+            for p in o["pairwise_kappa"]
         )
     if notes:
-        extra += "\n" + "\n".join(f"note: {n}" for n in notes) + " — shown as —"
+        extra += (
+            "\n"
+            + "\n".join(f"note: {n}" for n in notes)
+            + "\n(— marks an undefined coefficient; null in --json)"
+        )
     lines = [
         head,
         "",

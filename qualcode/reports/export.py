@@ -88,6 +88,8 @@ def _number(value: float, decimals: int, excel: bool) -> str:
 def cell_text(value: Any, kind: str, *, excel: bool = False, pct_sign: bool = False) -> str:
     if value is None or value == "":
         return ""
+    if isinstance(value, str) and kind != TEXT:  # a marker such as "—" in a number column
+        return value
     if kind == PCT:
         s = _number(float(value) * 100, 1, excel)
         return f"{s} %" if pct_sign else s
