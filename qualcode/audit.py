@@ -53,7 +53,9 @@ def set_summary(session: Session, summary: str) -> None:
         ctx.summary = summary
         if ctx.entry_id is not None:
             session.connection().execute(
-                update(AuditEntry.__table__).where(AuditEntry.__table__.c.id == ctx.entry_id).values(summary=summary)
+                update(AuditEntry.__table__)
+                .where(AuditEntry.__table__.c.id == ctx.entry_id)
+                .values(summary=summary)
             )
 
 
@@ -92,7 +94,9 @@ def _loads(table: Table, text: str | None) -> dict[str, Any]:
         if value is None or key not in table.c:
             continue
         col_type = table.c[key].type
-        col_type = getattr(col_type, "impl_instance", col_type)  # TypeDecorator (SQLModel's UTCDateTime)
+        col_type = getattr(
+            col_type, "impl_instance", col_type
+        )  # TypeDecorator (SQLModel's UTCDateTime)
         try:
             py = col_type.python_type
         except NotImplementedError:
@@ -117,9 +121,15 @@ def _entry_id(session: Session, ctx: AuditContext) -> int:
     if ctx.entry_id is None:
         conn = session.connection()
         # A new action makes the undone ones unreachable for redo.
-        conn.execute(update(AuditEntry.__table__).where(AuditEntry.__table__.c.state == "undone").values(state="dropped"))
+        conn.execute(
+            update(AuditEntry.__table__)
+            .where(AuditEntry.__table__.c.state == "undone")
+            .values(state="dropped")
+        )
         result = conn.execute(
-            insert(AuditEntry.__table__).values(at=utcnow(), coder=ctx.coder, command=ctx.command, summary=ctx.summary, state="done")
+            insert(AuditEntry.__table__).values(
+                at=utcnow(), coder=ctx.coder, command=ctx.command, summary=ctx.summary, state="done"
+            )
         )
         ctx.entry_id = int(result.inserted_primary_key[0])
     return ctx.entry_id
@@ -142,14 +152,32 @@ def record_rows(session: Session, table: str, op: str, rows: Iterable[dict[str, 
     if ctx is None:
         return
     key = "after" if op == "insert" else "before"
-    _write(session, ctx, [{"table_name": table, "op": op, "row_id": r["id"], key: _dumps(r)} for r in rows])
+    _write(
+        session,
+        ctx,
+        [{"table_name": table, "op": op, "row_id": r["id"], key: _dumps(r)} for r in rows],
+    )
 
 
-def record_update(session: Session, table: str, row_id: int, before: dict[str, Any], after: dict[str, Any]) -> None:
+def record_update(
+    session: Session, table: str, row_id: int, before: dict[str, Any], after: dict[str, Any]
+) -> None:
     ctx = context(session)
     if ctx is None:
         return
-    _write(session, ctx, [{"table_name": table, "op": "update", "row_id": row_id, "before": _dumps(before), "after": _dumps(after)}])
+    _write(
+        session,
+        ctx,
+        [
+            {
+                "table_name": table,
+                "op": "update",
+                "row_id": row_id,
+                "before": _dumps(before),
+                "after": _dumps(after),
+            }
+        ],
+    )
 
 
 def record_update_many(
@@ -164,7 +192,15 @@ def record_update_many(
     _write(
         session,
         ctx,
-        [{"table_name": table, "op": "update_many", "row_id": None, "before": json.dumps(payload), "after": json.dumps(payload_after)}],
+        [
+            {
+                "table_name": table,
+                "op": "update_many",
+                "row_id": None,
+                "before": json.dumps(payload),
+                "after": json.dumps(payload_after),
+            }
+        ],
     )
 
 
@@ -178,10 +214,21 @@ def _capture(session: OrmSession, _flush_context) -> None:
         table = getattr(obj, "__table__", None)
         if table is None or table.name not in _TABLES:
             continue
-        changes.append({"table_name": table.name, "op": "insert", "row_id": obj.id, "after": _dumps(_row_of(obj))})
+        changes.append(
+            {
+                "table_name": table.name,
+                "op": "insert",
+                "row_id": obj.id,
+                "after": _dumps(_row_of(obj)),
+            }
+        )
     for obj in session.dirty:
         table = getattr(obj, "__table__", None)
-        if table is None or table.name not in _TABLES or not session.is_modified(obj, include_collections=False):
+        if (
+            table is None
+            or table.name not in _TABLES
+            or not session.is_modified(obj, include_collections=False)
+        ):
             continue
         before, after = {}, {}
         for col in table.columns:
@@ -191,7 +238,13 @@ def _capture(session: OrmSession, _flush_context) -> None:
                 after[col.key] = getattr(obj, col.key)
         if before:
             changes.append(
-                {"table_name": table.name, "op": "update", "row_id": obj.id, "before": _dumps(before), "after": _dumps(after)}
+                {
+                    "table_name": table.name,
+                    "op": "update",
+                    "row_id": obj.id,
+                    "before": _dumps(before),
+                    "after": _dumps(after),
+                }
             )
     for obj in session.deleted:
         table = getattr(obj, "__table__", None)
@@ -202,7 +255,9 @@ def _capture(session: OrmSession, _flush_context) -> None:
             hist = attributes.get_history(obj, col.key)
             if hist.deleted:
                 row[col.key] = hist.deleted[0]
-        changes.append({"table_name": table.name, "op": "delete", "row_id": obj.id, "before": _dumps(row)})
+        changes.append(
+            {"table_name": table.name, "op": "delete", "row_id": obj.id, "before": _dumps(row)}
+        )
     if changes:
         _write(session, ctx, changes)  # type: ignore[arg-type]
 
@@ -234,7 +289,9 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
         if ch.op in ("update", "update_many"):
             updates.append((table, ch))
         elif (ch.op == "insert") == forward:
-            to_insert.setdefault(ch.table_name, []).append(_loads(table, ch.after if forward else ch.before))
+            to_insert.setdefault(ch.table_name, []).append(
+                _loads(table, ch.after if forward else ch.before)
+            )
         else:
             to_delete.setdefault(ch.table_name, []).append(int(ch.row_id))  # type: ignore[arg-type]
     if not forward:
@@ -246,7 +303,10 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
         ids = [r["id"] for r in rows]
         for chunk in _chunks(ids):
             if conn.execute(select(table.c.id).where(table.c.id.in_(chunk)).limit(1)).first():
-                raise Conflict(f"cannot restore {name} rows: a row with the same id exists again", "the log and the data disagree; run `qualcode check`")
+                raise Conflict(
+                    f"cannot restore {name} rows: a row with the same id exists again",
+                    "the log and the data disagree; run `qualcode check`",
+                )
         if name == "code":
             for r in rows:
                 conn.execute(insert(table).values(**r))
@@ -265,20 +325,31 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
                 cond = [table.c.id.in_(chunk)] + [table.c[k] == v for k, v in expect.items()]
                 res = conn.execute(update(table).where(*cond).values(**values))
                 if res.rowcount != len(chunk):
-                    raise Conflict(f"{table.name} rows changed since this action", "undo/redo would overwrite later work; nothing was changed")
+                    raise Conflict(
+                        f"{table.name} rows changed since this action",
+                        "undo/redo would overwrite later work; nothing was changed",
+                    )
         else:
             expect = _loads(table, src)
             values = _loads(table, dst)
             cond = [table.c.id == ch.row_id] + [table.c[k] == v for k, v in expect.items()]
             res = conn.execute(update(table).where(*cond).values(**values))
             if res.rowcount != 1:
-                raise Conflict(f"{table.name} row {ch.row_id} changed since this action", "undo/redo would overwrite later work; nothing was changed")
+                raise Conflict(
+                    f"{table.name} row {ch.row_id} changed since this action",
+                    "undo/redo would overwrite later work; nothing was changed",
+                )
 
     for name in sorted(to_delete, key=_ORDER.__getitem__, reverse=True):
         table = _TABLES[name]
         ids = to_delete[name]
         if name == "code":  # children before parents
-            rows = [dict(r._mapping) for r in conn.execute(select(table.c.id, table.c.parent_id).where(table.c.id.in_(ids)))]
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(table.c.id, table.c.parent_id).where(table.c.id.in_(ids))
+                )
+            ]
             ids = [r["id"] for r in reversed(_topological(table, rows))]
             for i in ids:
                 conn.execute(delete(table).where(table.c.id == i))
@@ -293,16 +364,27 @@ def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[Sequence[int]]:
 
 
 def _changes(session: Session, entry_id: int) -> list[AuditChange]:
-    return list(session.execute(select(AuditChange).where(AuditChange.entry_id == entry_id).order_by(AuditChange.seq)).scalars())  # type: ignore[call-overload]
+    return list(
+        session.execute(
+            select(AuditChange).where(AuditChange.entry_id == entry_id).order_by(AuditChange.seq)
+        ).scalars()
+    )  # type: ignore[call-overload]
 
 
 def undo(session: Session, steps: int = 1) -> list[AuditEntry]:
     """Revert the last ``steps`` actions that are not undone yet, newest first."""
     entries = list(
-        session.execute(select(AuditEntry).where(AuditEntry.state == "done").order_by(AuditEntry.id.desc()).limit(steps)).scalars()  # type: ignore[attr-defined,call-overload]
+        session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.state == "done")
+            .order_by(AuditEntry.id.desc())
+            .limit(steps)
+        ).scalars()  # type: ignore[attr-defined,call-overload]
     )
     if not entries:
-        raise QualcodeError("nothing to undo", "the audit log has no action left to revert (see `qualcode log`)")
+        raise QualcodeError(
+            "nothing to undo", "the audit log has no action left to revert (see `qualcode log`)"
+        )
     for entry in entries:
         _apply(session, _changes(session, entry.id), forward=False)  # type: ignore[arg-type]
         entry.state = "undone"
@@ -313,10 +395,17 @@ def undo(session: Session, steps: int = 1) -> list[AuditEntry]:
 def redo(session: Session, steps: int = 1) -> list[AuditEntry]:
     """Re-apply the most recently undone actions, oldest first."""
     entries = list(
-        session.execute(select(AuditEntry).where(AuditEntry.state == "undone").order_by(AuditEntry.id).limit(steps)).scalars()  # type: ignore[call-overload]
+        session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.state == "undone")
+            .order_by(AuditEntry.id)
+            .limit(steps)
+        ).scalars()  # type: ignore[call-overload]
     )
     if not entries:
-        raise QualcodeError("nothing to redo", "redo works after `qualcode undo`, before any new change")
+        raise QualcodeError(
+            "nothing to redo", "redo works after `qualcode undo`, before any new change"
+        )
     for entry in entries:
         _apply(session, _changes(session, entry.id), forward=True)  # type: ignore[arg-type]
         entry.state = "done"
@@ -354,6 +443,12 @@ def log(session: Session, limit: int | None = 50) -> list[dict[str, Any]]:
 
 def entry_changes(session: Session, entry_id: int) -> list[dict[str, Any]]:
     return [
-        {"table": c.table_name, "op": c.op, "id": c.row_id, "before": json.loads(c.before) if c.before else None, "after": json.loads(c.after) if c.after else None}
+        {
+            "table": c.table_name,
+            "op": c.op,
+            "id": c.row_id,
+            "before": json.loads(c.before) if c.before else None,
+            "after": json.loads(c.after) if c.after else None,
+        }
         for c in _changes(session, entry_id)
     ]

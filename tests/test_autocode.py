@@ -8,7 +8,18 @@ import pytest
 
 H = "Herausforderungen und Hindernisse"
 P = f"{H}/Personalmangel"
-DATA = ("coder", "document", "document_attribute", "code", "passage", "coding", "memo", "meta", "audit_entry", "audit_change")
+DATA = (
+    "coder",
+    "document",
+    "document_attribute",
+    "code",
+    "passage",
+    "coding",
+    "memo",
+    "meta",
+    "audit_entry",
+    "audit_change",
+)
 
 TEXT = (
     "Die Lage des Personals ist angespannt. Die Mängel sind bekannt.\n\n"
@@ -29,7 +40,11 @@ def dump(db: str) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def project(cli, write_file):
-    cli.ok("import", str(write_file("p1.md", "---\nFormat: Web\n---\n" + TEXT)), str(write_file("p2.md", "---\nFormat: Präsenz\n---\nKein Treffen.")))
+    cli.ok(
+        "import",
+        str(write_file("p1.md", "---\nFormat: Web\n---\n" + TEXT)),
+        str(write_file("p2.md", "---\nFormat: Präsenz\n---\nKein Treffen.")),
+    )
     cli.ok("codes", "add", P)
     cli.ok("codes", "add", "Zielformulierungen/Kooperation")
     return cli
@@ -49,7 +64,9 @@ def test_regex_units_passage_sentence_match(project):
         "Fachkräfte fehlten im letzten Jahr. Das Personal wechselt oft.",
     ]
     project.ok("undo")
-    out = project.json("autocode", "--code", P, "--regex", "Personal", "--case-sensitive", "--unit", "sentence")
+    out = project.json(
+        "autocode", "--code", P, "--regex", "Personal", "--case-sensitive", "--unit", "sentence"
+    )
     assert [c["text"] for c in project.json("codings")] == [
         "Die Lage des Personals ist angespannt.",
         "Es gibt zu wenig Personals in den Schulen.",
@@ -66,21 +83,55 @@ def test_lemma_finds_inflected_forms(project):
     # lookup lemmas: Personals → Personal, Mängel → Mangel, fehlten → fehlen, Kooperationen → Kooperation
     project.ok("autocode", "--code", P, "--lemma", "Personal Mangel", "--unit", "passage")
     assert texts(project) == ["Die Lage des Personals ist angespannt. Die Mängel sind bekannt."]
-    assert project.json("autocode", "--code", P, "--lemma", "Personal Mangel", "--unit", "sentence", "--dry-run")["totals"]["found"] == 0
+    assert (
+        project.json(
+            "autocode", "--code", P, "--lemma", "Personal Mangel", "--unit", "sentence", "--dry-run"
+        )["totals"]["found"]
+        == 0
+    )
     project.ok("autocode", "--code", P, "--lemma", "fehlen", "--unit", "match", "--coder", "anna")
-    assert [(c["text"], c["coder"]) for c in project.json("codings", "--coder", "anna")] == [("fehlten", "anna")]
-    project.ok("autocode", "--code", "Zielformulierungen/Kooperation", "--lemma", "Schule Kooperation", "--unit", "sentence")
-    assert texts(project, "Zielformulierungen/Kooperation") == ["Die Kooperationen mit Schulen laufen gut."]
+    assert [(c["text"], c["coder"]) for c in project.json("codings", "--coder", "anna")] == [
+        ("fehlten", "anna")
+    ]
+    project.ok(
+        "autocode",
+        "--code",
+        "Zielformulierungen/Kooperation",
+        "--lemma",
+        "Schule Kooperation",
+        "--unit",
+        "sentence",
+    )
+    assert texts(project, "Zielformulierungen/Kooperation") == [
+        "Die Kooperationen mit Schulen laufen gut."
+    ]
 
 
 def test_fuzzy_phrase_finds_variants_and_exact_phrase_does_not(project):
-    exact = project.json("autocode", "--code", P, "--phrase", "zu wenig Personal", "--unit", "match", "--dry-run")
+    exact = project.json(
+        "autocode", "--code", P, "--phrase", "zu wenig Personal", "--unit", "match", "--dry-run"
+    )
     assert exact["totals"]["found"] == 0  # "Personals" is another word
-    project.ok("autocode", "--code", P, "--phrase", "zu wenig Personal", "--fuzzy", "85", "--unit", "match")
+    project.ok(
+        "autocode", "--code", P, "--phrase", "zu wenig Personal", "--fuzzy", "85", "--unit", "match"
+    )
     assert texts(project) == ["zu wenig Personals", "Zu weinig Personal"]
     project.ok("undo")
-    project.ok("autocode", "--code", P, "--phrase", "zu wenig Personal", "--fuzzy", "85", "--unit", "sentence")
-    assert texts(project) == ["Es gibt zu wenig Personals in den Schulen.", "Zu weinig Personal für die Förderung!"]
+    project.ok(
+        "autocode",
+        "--code",
+        P,
+        "--phrase",
+        "zu wenig Personal",
+        "--fuzzy",
+        "85",
+        "--unit",
+        "sentence",
+    )
+    assert texts(project) == [
+        "Es gibt zu wenig Personals in den Schulen.",
+        "Zu weinig Personal für die Förderung!",
+    ]
 
 
 def test_rules_file_is_rerunnable_and_filters(project, write_file):
@@ -101,24 +152,62 @@ coder = "anna"
 """,
     )
     refused = project("autocode", "--rules", str(rules))
-    assert refused.exit_code == 2 and "unknown code" in refused.stderr and "Elternarbeit" in refused.stderr
+    assert (
+        refused.exit_code == 2
+        and "unknown code" in refused.stderr
+        and "Elternarbeit" in refused.stderr
+    )
     first = project.json("autocode", "--rules", str(rules), "--create")
     assert [(r["added"], r["coder"]) for r in first["rules"]] == [(4, "auto"), (1, "anna")]
     n = len(project.json("codings"))
     second = project.json("autocode", "--rules", str(rules))
     assert second["totals"] == {"found": 5, "added": 0, "existing": 5}
     assert len(project.json("codings")) == n == 5
-    assert len(project.json("autocode", "--code", P, "--regex", "Treffen", "--where", "Format=Web", "--dry-run")["rules"][0]["sample"]) == 0
-    assert project.json("autocode", "--code", P, "--regex", "Treffen", "--where", "format=präsenz")["totals"]["added"] == 1
+    assert (
+        len(
+            project.json(
+                "autocode", "--code", P, "--regex", "Treffen", "--where", "Format=Web", "--dry-run"
+            )["rules"][0]["sample"]
+        )
+        == 0
+    )
+    assert (
+        project.json("autocode", "--code", P, "--regex", "Treffen", "--where", "format=präsenz")[
+            "totals"
+        ]["added"]
+        == 1
+    )
 
 
 def test_dry_run_changes_nothing_and_shows_a_sample(project, db_path):
     before = dump(db_path)
-    result = project.ok("autocode", "--code", P, "--regex", "personal", "--unit", "sentence", "--dry-run", "--sample", "2")
+    result = project.ok(
+        "autocode",
+        "--code",
+        P,
+        "--regex",
+        "personal",
+        "--unit",
+        "sentence",
+        "--dry-run",
+        "--sample",
+        "2",
+    )
     assert dump(db_path) == before
     assert "dry run" in result.stdout and "4 sentences found" in result.stdout
     assert "p1.md 0-38 [add] Die Lage des Personals ist angespannt." in result.stdout
-    out = project.json("autocode", "--code", P, "--regex", "personal", "--unit", "sentence", "--dry-run", "--sample", "2")
+    out = project.json(
+        "autocode",
+        "--code",
+        P,
+        "--regex",
+        "personal",
+        "--unit",
+        "sentence",
+        "--dry-run",
+        "--sample",
+        "2",
+    )
     assert out["dry_run"] is True and len(out["rules"][0]["sample"]) == 2
     project.ok("recode", "--from", P, "--to", f"{H}/Neu", "--create", "--dry-run")
     assert dump(db_path) == before

@@ -7,7 +7,18 @@ import sqlite3
 import pytest
 
 H = "Herausforderungen und Hindernisse"
-DATA = ("coder", "document", "document_attribute", "code", "passage", "coding", "memo", "meta", "audit_entry", "audit_change")
+DATA = (
+    "coder",
+    "document",
+    "document_attribute",
+    "code",
+    "passage",
+    "coding",
+    "memo",
+    "meta",
+    "audit_entry",
+    "audit_change",
+)
 
 TEXT = (
     "Es fehlt Personal an allen Schulen.\n\n"
@@ -31,11 +42,17 @@ def project(cli, write_file):
     for name in ("Personalmangel", "Fachkräftemangel", "Zeitmangel"):
         cli.ok("codes", "add", f"{H}/{name}")
     cli.ok("codes", "add", "Zielformulierungen/Vernetzung")
-    spans = {"Personalmangel": [(0, 35), (37, 76)], "Fachkräftemangel": [(0, 35)], "Zeitmangel": [(78, 109)]}
+    spans = {
+        "Personalmangel": [(0, 35), (37, 76)],
+        "Fachkräftemangel": [(0, 35)],
+        "Zeitmangel": [(78, 109)],
+    }
     for name, ss in spans.items():
         for s, e in ss:
             cli.ok("code", "p1.md", "--start", str(s), "--end", str(e), "--code", f"{H}/{name}")
-    cli.ok("code", "p1.md", "--start", "111", "--end", "144", "--code", "Zielformulierungen/Vernetzung")
+    cli.ok(
+        "code", "p1.md", "--start", "111", "--end", "144", "--code", "Zielformulierungen/Vernetzung"
+    )
     return cli
 
 
@@ -48,7 +65,10 @@ def codes_of(cli) -> dict[str, list[tuple[int, int]]]:
 
 def test_csv_map_merges_and_renames_in_one_undoable_step(project, write_file, db_path):
     before = dump(db_path)
-    mapping = write_file("map.csv", f"from,to\n{H}/Fachkräftemangel,{H}/Personalmangel\n{H}/Zeitmangel,{H}/Ressourcen/Zeit\n")
+    mapping = write_file(
+        "map.csv",
+        f"from,to\n{H}/Fachkräftemangel,{H}/Personalmangel\n{H}/Zeitmangel,{H}/Ressourcen/Zeit\n",
+    )
     out = project.json("recode", "--map", str(mapping), "--create")
     assert out["totals"] == {
         "moved": 1,  # the renamed code's coding
@@ -66,7 +86,9 @@ def test_csv_map_merges_and_renames_in_one_undoable_step(project, write_file, db
         "Zielformulierungen/Vernetzung": [(111, 144)],
     }
     entry = project.json("log")[0]
-    assert entry["command"].startswith("qualcode recode --map") and "1 collapsed" in entry["summary"]
+    assert (
+        entry["command"].startswith("qualcode recode --map") and "1 collapsed" in entry["summary"]
+    )
     project.ok("undo")
     data = DATA[:8]
     assert dump(db_path, data) == {k: v for k, v in before.items() if k in data}
@@ -90,7 +112,9 @@ match = "schulsozial"
     assert [r["rule"] for r in out["rules"]] == ["[map] entry 1", "[map] entry 2", "rule 1"]
     assert codes_of(project) == {
         f"{H}/Personalmangel": [(0, 35)],
-        f"{H}/Personalmangel/Schulsozialarbeit": [(37, 76)],  # the split: only the matching coding moved
+        f"{H}/Personalmangel/Schulsozialarbeit": [
+            (37, 76)
+        ],  # the split: only the matching coding moved
         f"{H}/Ressourcen": [(0, 35), (78, 109)],  # chain Fachkräftemangel → Zeitmangel → Ressourcen
         "Zielformulierungen/Vernetzung": [(111, 144)],
     }
@@ -119,10 +143,18 @@ def test_unknown_targets_refused_unless_create(project, write_file, db_path):
     path = write_file("map.csv", content)
     before = dump(db_path)
     result = project("recode", "--map", str(path))
-    assert result.exit_code == 2 and "unknown target codes" in result.stderr and "Neu/Zeit" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "unknown target codes" in result.stderr
+        and "Neu/Zeit" in result.stderr
+    )
     assert dump(db_path) == before
     dry = project.json("recode", "--map", str(path), "--create", "--dry-run")
-    assert dry["dry_run"] is True and dry["totals"]["codes_created"] == 1 and dry["totals"]["codes_renamed"] == 1
+    assert (
+        dry["dry_run"] is True
+        and dry["totals"]["codes_created"] == 1
+        and dry["totals"]["codes_renamed"] == 1
+    )
     assert dump(db_path) == before
     project.ok("recode", "--map", str(path), "--create")
     assert codes_of(project) == {
@@ -137,7 +169,13 @@ def test_map_errors_are_listed_together(project, write_file, db_path):
     content = f"from,to\nGibtEsNicht,{H}/Zeitmangel\n{H}/Zeitmangel,{H}/Zeitmangel\n{H}/Personalmangel,{H}/Zeitmangel\n{H}/Personalmangel,{H}/Fachkräftemangel\n"
     result = project("recode", "--map", str(write_file("bad.csv", content)))
     assert result.exit_code == 2
-    for part in ("line 2: unknown code 'GibtEsNicht'", "line 3", "mapped to itself", "line 5", "already mapped"):
+    for part in (
+        "line 2: unknown code 'GibtEsNicht'",
+        "line 3",
+        "mapped to itself",
+        "line 5",
+        "already mapped",
+    ):
         assert part in result.stderr
     assert dump(db_path) == before
 

@@ -51,7 +51,14 @@ def template(tmp_path_factory) -> str:
         set_attributes(s, d1, {"Format": "Web"})
         for p in PATHS:
             add_code(s, p, exist_ok=True, definition=f"Definition {p}")
-        spans = [("d1.md", 0, 18), ("d1.md", 3, 17), ("d1.md", 20, 48), ("d1.md", 50, 75), ("d2.md", 0, 15), ("d2.md", 17, 39)]
+        spans = [
+            ("d1.md", 0, 18),
+            ("d1.md", 3, 17),
+            ("d1.md", 20, 48),
+            ("d1.md", 50, 75),
+            ("d2.md", 0, 15),
+            ("d2.md", 17, 39),
+        ]
         for i, (doc, a, b) in enumerate(spans):
             for j, code in enumerate(PATHS):
                 if (i + j) % 3 == 0:
@@ -67,12 +74,25 @@ def template(tmp_path_factory) -> str:
 
 ops = st.one_of(
     st.tuples(st.just("merge"), st.sampled_from(PATHS), st.sampled_from(PATHS), st.booleans()),
-    st.tuples(st.just("split"), st.sampled_from(PATHS), st.sampled_from(PATHS), st.sampled_from(REGEXES)),
+    st.tuples(
+        st.just("split"), st.sampled_from(PATHS), st.sampled_from(PATHS), st.sampled_from(REGEXES)
+    ),
     st.tuples(st.just("recode_new"), st.sampled_from(PATHS), st.sampled_from(NEW), st.booleans()),
     st.tuples(st.just("rename"), st.sampled_from(PATHS), st.sampled_from(["X", "Y", "Q", "Z"])),
     st.tuples(st.just("move"), st.sampled_from(PATHS), st.sampled_from([*PATHS, ""])),
-    st.tuples(st.just("autocode"), st.sampled_from(PATHS), st.sampled_from(REGEXES), st.sampled_from(["passage", "match"])),
-    st.tuples(st.just("map"), st.sampled_from(PATHS), st.sampled_from(PATHS), st.sampled_from(PATHS), st.sampled_from(PATHS)),
+    st.tuples(
+        st.just("autocode"),
+        st.sampled_from(PATHS),
+        st.sampled_from(REGEXES),
+        st.sampled_from(["passage", "match"]),
+    ),
+    st.tuples(
+        st.just("map"),
+        st.sampled_from(PATHS),
+        st.sampled_from(PATHS),
+        st.sampled_from(PATHS),
+        st.sampled_from(PATHS),
+    ),
 )
 
 
@@ -96,11 +116,17 @@ def apply(session, op: tuple) -> None:
     elif kind == "autocode":
         autocode(session, [AutoRule(code=op[1], regex=op[2], unit=op[3])], coder="auto")
     elif kind == "map":
-        apply_map(session, [Rule(op[1], op[2], "line 1"), Rule(op[3], op[4], "line 2")], create=True)
+        apply_map(
+            session, [Rule(op[1], op[2], "line 1"), Rule(op[3], op[4], "line 2")], create=True
+        )
     audit.ensure_entry(session)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(sequence=st.lists(ops, min_size=1, max_size=5), one_call=st.booleans())
 def test_any_recode_sequence_then_as_many_undos_restores_the_database(template, sequence, one_call):
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,8 +11,17 @@ import typer
 from qualcode.cli.app import JsonOpt, UserError, app, output, shorten, state
 
 _Doc = typer.Option([], "--doc", help="Only codings in this document (repeatable).")
-_Where = typer.Option([], "--where", help="Only documents with this attribute value, KEY=VALUE (repeatable; same key = either value).")
-_DryRun = typer.Option(False, "--dry-run", "-n", help="Show what would change (counts and a sample of segments); change nothing.")
+_Where = typer.Option(
+    [],
+    "--where",
+    help="Only documents with this attribute value, KEY=VALUE (repeatable; same key = either value).",
+)
+_DryRun = typer.Option(
+    False,
+    "--dry-run",
+    "-n",
+    help="Show what would change (counts and a sample of segments); change nothing.",
+)
 _Sample = typer.Option(5, "--sample", help="How many affected segments a dry run shows per rule.")
 
 
@@ -58,20 +67,35 @@ def _merge_line(r: dict) -> str:
 
 
 def _sample_lines(sample: list[dict]) -> list[str]:
-    return [f"    {s['document']} {s['start']}-{s['end']} [{s.get('change', 'add')}] {shorten(s['text'], 70)}" for s in sample]
+    return [
+        f"    {s['document']} {s['start']}-{s['end']} [{s.get('change', 'add')}] {shorten(s['text'], 70)}"
+        for s in sample
+    ]
 
 
 @app.command("recode")
 def recode_cmd(
     source: str = typer.Option(None, "--from", help="The code whose codings move."),
     target: str = typer.Option(None, "--to", help="The code they move to."),
-    map_file: Path = typer.Option(None, "--map", help="A CSV (from,to) or TOML file of many rules."),
-    keep: bool = typer.Option(False, "--keep", help="Keep the source code (with its sub-codes and definition)."),
-    create: bool = typer.Option(False, "--create", help="Create unknown target codes (a new target without filters = rename/move)."),
+    map_file: Path = typer.Option(
+        None, "--map", help="A CSV (from,to) or TOML file of many rules."
+    ),
+    keep: bool = typer.Option(
+        False, "--keep", help="Keep the source code (with its sub-codes and definition)."
+    ),
+    create: bool = typer.Option(
+        False,
+        "--create",
+        help="Create unknown target codes (a new target without filters = rename/move).",
+    ),
     doc: list[str] = _Doc,
     coder: list[str] = typer.Option([], "--coder", help="Only codings by this coder (repeatable)."),
     where: list[str] = _Where,
-    match: str = typer.Option(None, "--match", help="Only codings whose text matches this regex (case-insensitive): a split."),
+    match: str = typer.Option(
+        None,
+        "--match",
+        help="Only codings whose text matches this regex (case-insensitive): a split.",
+    ),
     dry_run: bool = _DryRun,
     sample: int = _Sample,
     as_json: bool = JsonOpt,
@@ -113,7 +137,11 @@ def recode_cmd(
                 if match and not r.match:
                     r.match = match
             try:
-                result = dryrun.run(session, lambda: apply_map(session, rules, create=create, sample=n, progress=progress), dry_run=dry_run)
+                result = dryrun.run(
+                    session,
+                    lambda: apply_map(session, rules, create=create, sample=n, progress=progress),
+                    dry_run=dry_run,
+                )
             finally:
                 progress.close()
             t = result["totals"]
@@ -123,7 +151,18 @@ def recode_cmd(
 
             result = dryrun.run(
                 session,
-                lambda: recode(session, source, target, keep=keep, create=create, doc=doc, coder=coder, where=where_d, match=match, sample=n),
+                lambda: recode(
+                    session,
+                    source,
+                    target,
+                    keep=keep,
+                    create=create,
+                    doc=doc,
+                    coder=coder,
+                    where=where_d,
+                    match=match,
+                    sample=n,
+                ),
                 dry_run=dry_run,
             )
             summary = _merge_line(result)
@@ -153,16 +192,34 @@ def recode_cmd(
 @app.command("autocode")
 def autocode_cmd(
     code: str = typer.Option(None, "--code", help="The code to assign."),
-    regex: str = typer.Option(None, "--regex", help="A regular expression (case-insensitive unless --case-sensitive)."),
-    lemma: str = typer.Option(None, "--lemma", help="Words matched by lemma, e.g. 'Schule Kooperation' (all in one sentence)."),
+    regex: str = typer.Option(
+        None, "--regex", help="A regular expression (case-insensitive unless --case-sensitive)."
+    ),
+    lemma: str = typer.Option(
+        None,
+        "--lemma",
+        help="Words matched by lemma, e.g. 'Schule Kooperation' (all in one sentence).",
+    ),
     phrase: str = typer.Option(None, "--phrase", help="A phrase, e.g. 'zu wenig Personal'."),
-    fuzzy: int = typer.Option(None, "--fuzzy", min=1, max=100, help="With --phrase: rapidfuzz partial-ratio threshold, e.g. 85."),
-    unit: str = typer.Option("passage", "--unit", help="What to code: passage (paragraph), sentence or match."),
+    fuzzy: int = typer.Option(
+        None,
+        "--fuzzy",
+        min=1,
+        max=100,
+        help="With --phrase: rapidfuzz partial-ratio threshold, e.g. 85.",
+    ),
+    unit: str = typer.Option(
+        "passage", "--unit", help="What to code: passage (paragraph), sentence or match."
+    ),
     coder: str = typer.Option(None, "--coder", help="Coder the codings belong to [default: auto]."),
-    rules: Path = typer.Option(None, "--rules", help="A TOML file of [[rule]] entries (re-runnable)."),
+    rules: Path = typer.Option(
+        None, "--rules", help="A TOML file of [[rule]] entries (re-runnable)."
+    ),
     doc: list[str] = _Doc,
     where: list[str] = _Where,
-    case_sensitive: bool = typer.Option(False, "--case-sensitive", help="Regex and phrase match case-sensitively."),
+    case_sensitive: bool = typer.Option(
+        False, "--case-sensitive", help="Regex and phrase match case-sensitively."
+    ),
     create: bool = typer.Option(False, "--create", help="Create unknown codes."),
     dry_run: bool = _DryRun,
     sample: int = _Sample,
@@ -181,7 +238,9 @@ def autocode_cmd(
     where_d = parse_where(where)
     if rules is not None:
         if code or regex or lemma or phrase:
-            raise UserError("give either --rules FILE or --code with --regex/--lemma/--phrase, not both")
+            raise UserError(
+                "give either --rules FILE or --code with --regex/--lemma/--phrase, not both"
+            )
         rule_list = load_rules(rules)
         for r in rule_list:
             r.doc = r.doc or list(doc)
@@ -190,7 +249,17 @@ def autocode_cmd(
         if not code:
             raise UserError("give --code PATH (and --regex, --lemma or --phrase), or --rules FILE")
         rule_list = [
-            AutoRule(code=code, regex=regex, lemma=lemma, phrase=phrase, fuzzy=fuzzy, unit=unit, case_sensitive=case_sensitive, doc=list(doc), where=where_d)
+            AutoRule(
+                code=code,
+                regex=regex,
+                lemma=lemma,
+                phrase=phrase,
+                fuzzy=fuzzy,
+                unit=unit,
+                case_sensitive=case_sensitive,
+                doc=list(doc),
+                where=where_d,
+            )
         ]
     st = state()
     progress = _Progress("autocode", as_json)
@@ -204,7 +273,15 @@ def autocode_cmd(
         try:
             result = dryrun.run(
                 session,
-                lambda: autocode(session, rule_list, coder=coder, create=create, sample=sample if dry_run else 0, nlp_obj=nlp_obj, progress=progress),
+                lambda: autocode(
+                    session,
+                    rule_list,
+                    coder=coder,
+                    create=create,
+                    sample=sample if dry_run else 0,
+                    nlp_obj=nlp_obj,
+                    progress=progress,
+                ),
                 dry_run=dry_run,
             )
         finally:
@@ -212,7 +289,9 @@ def autocode_cmd(
         if not dry_run:
             audit.ensure_entry(session)
             t = result["totals"]
-            audit.set_summary(session, f"autocode: {t['added']} codings added ({t['existing']} existed)")
+            audit.set_summary(
+                session, f"autocode: {t['added']} codings added ({t['existing']} existed)"
+            )
     result = {"dry_run": dry_run, **result}
 
     def human(r: dict) -> str:

@@ -70,9 +70,13 @@ class AutoRule:
         errors = []
         given = [k for k in ("regex", "lemma", "phrase") if getattr(self, k)]
         if len(given) != 1:
-            errors.append(f"{self.origin}: give exactly one of regex, lemma, phrase (got {', '.join(given) or 'none'})")
+            errors.append(
+                f"{self.origin}: give exactly one of regex, lemma, phrase (got {', '.join(given) or 'none'})"
+            )
         if self.unit not in UNITS:
-            errors.append(f"{self.origin}: unknown unit {self.unit!r} (use passage, sentence or match)")
+            errors.append(
+                f"{self.origin}: unknown unit {self.unit!r} (use passage, sentence or match)"
+            )
         if self.fuzzy is not None:
             if not self.phrase:
                 errors.append(f"{self.origin}: fuzzy works with phrase only")
@@ -88,7 +92,18 @@ class AutoRule:
         return errors
 
 
-_RULE_KEYS = {"code", "regex", "lemma", "phrase", "fuzzy", "unit", "coder", "case_sensitive", "doc", "where"}
+_RULE_KEYS = {
+    "code",
+    "regex",
+    "lemma",
+    "phrase",
+    "fuzzy",
+    "unit",
+    "coder",
+    "case_sensitive",
+    "doc",
+    "where",
+}
 
 
 def load_rules(path: str | Path) -> list[AutoRule]:
@@ -108,9 +123,14 @@ def load_rules(path: str | Path) -> list[AutoRule]:
         origin = f"{p.name} rule {i}"
         unknown = set(e) - _RULE_KEYS
         if unknown:
-            errors.append(f"{origin}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_RULE_KEYS))})")
+            errors.append(
+                f"{origin}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_RULE_KEYS))})"
+            )
             continue
-        where = {str(k): ([str(x) for x in v] if isinstance(v, list) else [str(v)]) for k, v in (e.get("where") or {}).items()}
+        where = {
+            str(k): ([str(x) for x in v] if isinstance(v, list) else [str(v)])
+            for k, v in (e.get("where") or {}).items()
+        }
         docs = e.get("doc") or []
         rules.append(
             AutoRule(
@@ -130,7 +150,9 @@ def load_rules(path: str | Path) -> list[AutoRule]:
     if not rules and not errors:
         errors.append(f"{p.name}: no [[rule]] entries")
     if errors:
-        raise InvalidInput("; ".join(errors), "each [[rule]] needs code and one of regex, lemma, phrase")
+        raise InvalidInput(
+            "; ".join(errors), "each [[rule]] needs code and one of regex, lemma, phrase"
+        )
     return rules
 
 
@@ -148,7 +170,11 @@ class _Doc:
 
 def _load_docs(session: Session, doc_ids: list[int] | None) -> list[_Doc]:
     stmt = select(Document.id, Document.name, Document.text).order_by(Document.name)
-    pstmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "paragraph").order_by(Passage.document_id, Passage.start)
+    pstmt = (
+        select(Passage.document_id, Passage.start, Passage.end)
+        .where(Passage.unit == "paragraph")
+        .order_by(Passage.document_id, Passage.start)
+    )
     if doc_ids is not None:
         stmt = stmt.where(Document.id.in_(doc_ids))  # type: ignore[union-attr]
         pstmt = pstmt.where(Passage.document_id.in_(doc_ids))  # type: ignore[attr-defined]
@@ -164,7 +190,9 @@ def _sentences(session: Session, docs: list[_Doc], nlp_get: Callable[[], Any]) -
     if not todo:
         return
     by_doc: dict[int, list[tuple[int, int]]] = {}
-    stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == "sentence", Passage.document_id.in_([d.id for d in todo]))  # type: ignore[attr-defined]
+    stmt = select(Passage.document_id, Passage.start, Passage.end).where(
+        Passage.unit == "sentence", Passage.document_id.in_([d.id for d in todo])
+    )  # type: ignore[attr-defined]
     for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
         by_doc.setdefault(did, []).append((s, e))
     for d in todo:
@@ -175,7 +203,9 @@ def _sentences(session: Session, docs: list[_Doc], nlp_get: Callable[[], Any]) -
             d.sentences = sentence_spans(nlp_get(), d.text, d.paragraphs) if d.paragraphs else []
 
 
-def _containing(spans: list[tuple[int, int]], starts: list[int], pos: int) -> tuple[int, int] | None:
+def _containing(
+    spans: list[tuple[int, int]], starts: list[int], pos: int
+) -> tuple[int, int] | None:
     i = bisect.bisect_right(starts, pos) - 1
     if i >= 0 and spans[i][0] <= pos < spans[i][1]:
         return spans[i]
@@ -217,11 +247,15 @@ def query_lemmas(nlp_obj: Any, query: str) -> list[str]:
     return out
 
 
-def find_hits(session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Callable[[], Any]) -> list[tuple[_Doc, int, int]]:
+def find_hits(
+    session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Callable[[], Any]
+) -> list[tuple[_Doc, int, int]]:
     """``(document, start, end)`` of the units to code, in document order, without repeats."""
     hits: list[tuple[_Doc, int, int]] = []
     if rule.regex or (rule.phrase and rule.fuzzy is None):
-        pattern = compile_pattern(rule.regex or _phrase_regex(rule.phrase or ""), case_sensitive=rule.case_sensitive)
+        pattern = compile_pattern(
+            rule.regex or _phrase_regex(rule.phrase or ""), case_sensitive=rule.case_sensitive
+        )
         if rule.unit == "sentence":
             _sentences(session, docs, nlp_get)
         for d in docs:
@@ -231,7 +265,11 @@ def find_hits(session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Calla
             for m in pattern.finditer(d.text):
                 if m.end() == m.start():
                     continue
-                span = (m.start(), m.end()) if rule.unit == "match" else _containing(units, starts, m.start())
+                span = (
+                    (m.start(), m.end())
+                    if rule.unit == "match"
+                    else _containing(units, starts, m.start())
+                )
                 if span is not None and span not in seen:
                     seen.add(span)
                     hits.append((d, *span))
@@ -244,7 +282,9 @@ def find_hits(session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Calla
         sents = d.sentences or d.paragraphs
         seen = set()
         if rule.lemma:  # all lemmas within the unit that gets coded (paragraph or sentence)
-            matched = _lemma_hits(nlp_get(), rule.lemma, d.text, d.paragraphs if rule.unit == "passage" else sents)
+            matched = _lemma_hits(
+                nlp_get(), rule.lemma, d.text, d.paragraphs if rule.unit == "passage" else sents
+            )
         else:
             matched = _fuzzy_hits(rule.phrase or "", int(rule.fuzzy or 100), d.text, sents)
         for (ss, se), (ms, me) in matched:
@@ -260,13 +300,17 @@ def find_hits(session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Calla
     return hits
 
 
-def _lemma_hits(nlp_obj: Any, query: str, text: str, sents: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _lemma_hits(
+    nlp_obj: Any, query: str, text: str, sents: list[tuple[int, int]]
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     wanted = query_lemmas(nlp_obj, query)
     nlp = nlp_obj.nlp
     out = []
     disable = [p for p in nlp.pipe_names if p in ("parser", "ner", "senter", "sentencizer")]
     with nlp.select_pipes(disable=disable):
-        for (ss, se), doc in zip(sents, nlp.pipe((text[s:e] for s, e in sents), batch_size=256), strict=True):
+        for (ss, se), doc in zip(
+            sents, nlp.pipe((text[s:e] for s, e in sents), batch_size=256), strict=True
+        ):
             found: dict[str, list[tuple[int, int]]] = {}
             for t in doc:
                 for form in {(t.lemma_ or t.text).lower(), t.text.lower()}:
@@ -274,11 +318,15 @@ def _lemma_hits(nlp_obj: Any, query: str, text: str, sents: list[tuple[int, int]
                         found.setdefault(form, []).append((t.idx, t.idx + len(t.text)))
             if all(w in found for w in wanted):
                 spans = [sp for w in wanted for sp in found[w]]
-                out.append(((ss, se), (ss + min(s for s, _ in spans), ss + max(e for _, e in spans))))
+                out.append(
+                    ((ss, se), (ss + min(s for s, _ in spans), ss + max(e for _, e in spans)))
+                )
     return out
 
 
-def _fuzzy_hits(phrase: str, threshold: int, text: str, sents: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _fuzzy_hits(
+    phrase: str, threshold: int, text: str, sents: list[tuple[int, int]]
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     from rapidfuzz import fuzz
 
     needle = " ".join(phrase.split()).lower()
@@ -319,12 +367,17 @@ def autocode(
     tree = CodeTree.load(session)
     for r in rules:
         if r.code.strip() and tree.find(r.code) is None and not create:
-            errors.append(f"{r.origin}: unknown code {r.code!r} ({tree._hint(r.code)}; --create creates it)")
+            errors.append(
+                f"{r.origin}: unknown code {r.code!r} ({tree._hint(r.code)}; --create creates it)"
+            )
         c = tree.find(r.code) if r.code.strip() else None
         if c is not None and not c.codable:
             errors.append(f"{r.origin}: {r.code!r} is a category that only groups codes")
     if errors:
-        raise InvalidInput("autocode refused, nothing changed: " + "; ".join(errors), "fix the rules and run again (--dry-run shows what they find)")
+        raise InvalidInput(
+            "autocode refused, nothing changed: " + "; ".join(errors),
+            "fix the rules and run again (--dry-run shows what they find)",
+        )
     scopes = [make_scope(session, doc=r.doc, where=r.where) for r in rules]
 
     holder: dict[str, Any] = {"nlp": nlp_obj}
@@ -346,7 +399,9 @@ def autocode(
         code = CodeTree.load(session).find(rule.code) or add_code(session, rule.code)
         who = get_coder(session, rule.coder or coder or AUTO_CODER)
         hits = find_hits(session, rule, docs, nlp_get)
-        existing_stmt = select(Coding.document_id, Coding.start, Coding.end).where(Coding.code_id == code.id, Coding.coder_id == who.id)
+        existing_stmt = select(Coding.document_id, Coding.start, Coding.end).where(
+            Coding.code_id == code.id, Coding.coder_id == who.id
+        )
         if scope.doc_ids is not None:
             existing_stmt = existing_stmt.where(Coding.document_id.in_(scope.doc_ids))  # type: ignore[attr-defined]
         existing = set(session.execute(existing_stmt).all())
@@ -354,7 +409,15 @@ def autocode(
         for d, s, e in hits:
             if (d.id, s, e) not in existing:
                 existing.add((d.id, s, e))
-                rows.append({"document_id": d.id, "start": s, "end": e, "code_id": code.id, "coder_id": who.id})
+                rows.append(
+                    {
+                        "document_id": d.id,
+                        "start": s,
+                        "end": e,
+                        "code_id": code.id,
+                        "coder_id": who.id,
+                    }
+                )
         res: dict[str, Any] = {
             "rule": rule.origin,
             "code": CodeTree.load(session).path(code),
@@ -370,12 +433,22 @@ def autocode(
         if sample:
             names = {d.id: d for d in docs}
             res["sample"] = [
-                {"document": names[r["document_id"]].name, "start": r["start"], "end": r["end"], "text": names[r["document_id"]].text[r["start"] : r["end"]], "code": res["code"]}
+                {
+                    "document": names[r["document_id"]].name,
+                    "start": r["start"],
+                    "end": r["end"],
+                    "text": names[r["document_id"]].text[r["start"] : r["end"]],
+                    "code": res["code"],
+                }
                 for r in rows[:sample]
             ]
         bulk_insert_codings(session, rows)
         results.append(res)
         if progress:
             progress(k, len(rules))
-    totals = {"found": sum(r["found"] for r in results), "added": sum(r["added"] for r in results), "existing": sum(r["existing"] for r in results)}
+    totals = {
+        "found": sum(r["found"] for r in results),
+        "added": sum(r["added"] for r in results),
+        "existing": sum(r["existing"] for r in results),
+    }
     return {"rules": results, "totals": totals}

@@ -100,7 +100,11 @@ def load_map(path: str | Path) -> list[Rule]:
 
 def _parse_csv(text: str, name: str) -> list[Rule]:
     first = text.split("\n", 1)[0]
-    delim = ";" if first.count(";") > first.count(",") else ("\t" if "\t" in first and "," not in first else ",")
+    delim = (
+        ";"
+        if first.count(";") > first.count(",")
+        else ("\t" if "\t" in first and "," not in first else ",")
+    )
     rows = list(csv.reader(io.StringIO(text), delimiter=delim))
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if header[:2] in (["from", "to"], ["von", "nach"], ["source", "target"]):
@@ -126,9 +130,19 @@ def _parse_csv(text: str, name: str) -> list[Rule]:
         if not col("from") or not col("to"):
             errors.append(f"line {lineno}: empty from or to")
             continue
-        rules.append(Rule(col("from"), col("to"), f"line {lineno}", keep=_truthy(col("keep")), match=col("match") or None))
+        rules.append(
+            Rule(
+                col("from"),
+                col("to"),
+                f"line {lineno}",
+                keep=_truthy(col("keep")),
+                match=col("match") or None,
+            )
+        )
     if errors:
-        raise InvalidInput(f"{name}: " + "; ".join(errors), "write one `from,to` pair of code paths per line")
+        raise InvalidInput(
+            f"{name}: " + "; ".join(errors), "write one `from,to` pair of code paths per line"
+        )
     if not rules:
         raise InvalidInput(f"{name}: no rules", "write one `from,to` pair of code paths per line")
     return rules
@@ -155,7 +169,9 @@ def _parse_toml(text: str, name: str) -> list[Rule]:
         origin = f"rule {i}"
         unknown = set(entry) - _RULE_KEYS
         if unknown:
-            errors.append(f"{origin}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_RULE_KEYS))})")
+            errors.append(
+                f"{origin}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_RULE_KEYS))})"
+            )
             continue
         if not entry.get("from") or not entry.get("to"):
             errors.append(f"{origin}: needs from and to")
@@ -175,7 +191,9 @@ def _parse_toml(text: str, name: str) -> list[Rule]:
             )
         )
     if errors:
-        raise InvalidInput(f"{name}: " + "; ".join(errors), "see `qualcode recode --help` for the map format")
+        raise InvalidInput(
+            f"{name}: " + "; ".join(errors), "see `qualcode recode --help` for the map format"
+        )
     if not rules:
         raise InvalidInput(f"{name}: no rules", "give a [map] table or [[rule]] entries")
     return rules
@@ -220,9 +238,13 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
         if t is not None and not t.codable and (s is None or s.codable):
             pass  # checked when codings actually move (a group may receive sub-codes)
         if s is not None and t is not None and r.whole and t in tree.descendants(s):
-            errors.append(f"{r.origin}: cannot merge {r.source!r} into its own sub-code {r.target!r} (add keep = true)")
+            errors.append(
+                f"{r.origin}: cannot merge {r.source!r} into its own sub-code {r.target!r} (add keep = true)"
+            )
         if s is None and t is None and r.whole and tk.startswith(sk + "/"):
-            errors.append(f"{r.origin}: cannot merge {r.source!r} into its own sub-code {r.target!r}")
+            errors.append(
+                f"{r.origin}: cannot merge {r.source!r} into its own sub-code {r.target!r}"
+            )
     for i, r in enumerate(rules):
         if i in node and src_code[i] is None and node[i][0] not in targets_by_key:
             errors.append(f"{r.origin}: unknown code {r.source!r} ({tree._hint(r.source)})")
@@ -236,10 +258,15 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
             sk = node[i][0]
             if sk in whole_by_source and node[whole_by_source[sk]][1] != node[i][1]:
                 other = rules[whole_by_source[sk]]
-                errors.append(f"{r.origin}: {r.source!r} is already mapped to {other.target!r} ({other.origin})")
+                errors.append(
+                    f"{r.origin}: {r.source!r} is already mapped to {other.target!r} ({other.origin})"
+                )
             whole_by_source.setdefault(sk, i)
     if errors:
-        raise InvalidInput("recode map refused, nothing changed: " + "; ".join(errors), "fix the map and run it again (--dry-run shows what it would do)")
+        raise InvalidInput(
+            "recode map refused, nothing changed: " + "; ".join(errors),
+            "fix the map and run it again (--dry-run shows what it would do)",
+        )
 
     # Order: a rule runs after every rule that moves codings into its source; split and
     # sub-code rules run before the whole-code rule of their (ancestor) source.
@@ -263,7 +290,10 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
             return
         if state.get(i) == 1:
             cyc = stack[stack.index(i) :] + [i]
-            chain = " → ".join(repr(rules[k].source) for k in cyc[:-1]) + f" → {rules[cyc[-2]].target!r}"
+            chain = (
+                " → ".join(repr(rules[k].source) for k in cyc[:-1])
+                + f" → {rules[cyc[-2]].target!r}"
+            )
             raise InvalidInput(
                 f"recode map refused, nothing changed: cycle {chain} ({', '.join(rules[k].origin for k in cyc[:-1])})",
                 "a code cannot be recoded into itself through a chain of rules; remove one of them",
@@ -284,7 +314,14 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
             if not any(node[j][0] == tk or node[j][0].startswith(tk + "/") for j in range(n)):
                 relocate.append(rules[idx[0]])
     reloc_ids = {id(r) for r in relocate}
-    to_create = sorted({rules[ix[0]].target for tk, ix in missing_targets.items() if not (len(ix) == 1 and id(rules[ix[0]]) in reloc_ids)}, key=_key)
+    to_create = sorted(
+        {
+            rules[ix[0]].target
+            for tk, ix in missing_targets.items()
+            if not (len(ix) == 1 and id(rules[ix[0]]) in reloc_ids)
+        },
+        key=_key,
+    )
     return Plan([rules[i] for i in order if id(rules[i]) not in reloc_ids], to_create, relocate)
 
 
@@ -316,7 +353,13 @@ def apply_map(
     total = len(plan.rules) + len(plan.relocate)
     done = 0
     for r in plan.relocate:
-        res = _relocate(session, CodeTree.load(session), session.get(Code, ids[_key(r.source)]), r.target, sample=sample)  # type: ignore[arg-type]
+        res = _relocate(
+            session,
+            CodeTree.load(session),
+            session.get(Code, ids[_key(r.source)]),
+            r.target,
+            sample=sample,
+        )  # type: ignore[arg-type]
         res["rule"] = r.origin
         results.append(res)
         done += 1
@@ -328,12 +371,21 @@ def apply_map(
         dst = _follow(redirect, ids.get(_key(r.target)))
         if src is None:
             raise NotFound(f"{r.origin}: unknown code {r.source!r}", "check the map")
-        scope = make_scope(session, doc=r.doc, coder=r.coder, where=r.where, match=r.match, case_sensitive=r.case_sensitive)
+        scope = make_scope(
+            session,
+            doc=r.doc,
+            coder=r.coder,
+            where=r.where,
+            match=r.match,
+            case_sensitive=r.case_sensitive,
+        )
         if src == dst:
             res = _empty_result(r.source, r.target)
             res["action"] = "nothing (already merged)"
         else:
-            res = _merge(session, src, dst, keep=r.keep, scope=scope, sample=sample, redirect=redirect)  # type: ignore[arg-type]
+            res = _merge(
+                session, src, dst, keep=r.keep, scope=scope, sample=sample, redirect=redirect
+            )  # type: ignore[arg-type]
         res["from"], res["to"], res["rule"] = r.source, r.target, r.origin
         res["target_created"] = r.target in created
         results.append(res)
@@ -342,7 +394,10 @@ def apply_map(
             progress(done, total)
     order = {id(r): k for k, r in enumerate(rules)}
     results.sort(key=lambda res: next((order[id(r)] for r in rules if r.origin == res["rule"]), 0))
-    totals = {k: sum(res[k] for res in results) for k in ("moved", "collapsed", "subcodes_moved", "subcodes_merged", "memos_moved")}
+    totals = {
+        k: sum(res[k] for res in results)
+        for k in ("moved", "collapsed", "subcodes_moved", "subcodes_merged", "memos_moved")
+    }
     totals["codes_deleted"] = sum(1 for res in results if res["source_deleted"])
     totals["codes_created"] = len(created)
     totals["codes_renamed"] = len(plan.relocate)

@@ -213,7 +213,14 @@ def _selection(session: Session, src_id: int, scope: Scope) -> list[list[Any]]:
 
 
 def _merge(
-    session: Session, src_id: int, dst_id: int, *, keep: bool, scope: Scope, sample: int, redirect: dict[int, int] | None = None
+    session: Session,
+    src_id: int,
+    dst_id: int,
+    *,
+    keep: bool,
+    scope: Scope,
+    sample: int,
+    redirect: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     """Merge code ``src_id`` into ``dst_id``; ``redirect`` collects ``deleted id → id merged into``."""
     tree = CodeTree.load(session)
@@ -313,7 +320,9 @@ def _merge(
             None,
         )
         if clash is not None:
-            sub = _merge(session, child.id, clash.id, keep=False, scope=Scope(), sample=0, redirect=redirect)  # type: ignore[arg-type]
+            sub = _merge(
+                session, child.id, clash.id, keep=False, scope=Scope(), sample=0, redirect=redirect
+            )  # type: ignore[arg-type]
             result["subcodes_merged"] += 1
             for key in ("moved", "collapsed", "subcodes_moved", "subcodes_merged", "memos_moved"):
                 result[key] += sub[key]
