@@ -6,6 +6,10 @@ import getpass
 import os
 from pathlib import Path
 
+# The project schema version (re-exported by qualcode.models). Bump with a migration in
+# qualcode/migrations/versions (revision NNNN = version NNNN).
+SCHEMA_VERSION = 2
+
 DEFAULT_DB = Path("codebooks") / "qualcode.sqlite"
 ENV_DB = "QUALCODE_DB"
 ENV_CODER = "QUALCODE_CODER"

@@ -20,6 +20,52 @@ from typer._click.globals import get_current_context
 from typer.core import TyperGroup
 
 
+def _lazy_coercion() -> None:
+    """Start-up: do not load pydantic to parse options that need no conversion.
+
+    Typer coerces every parameter value through a pydantic ``TypeAdapter`` that it
+    builds on first use — even for an option that was not given. Importing pydantic
+    and building the adapters costs about 0.2 s of CPU per start, which alone would
+    break the 0.3 s budget of `qualcode status`. Here a missing value, and a string
+    for a plain ``str`` parameter, pass through unchanged (exactly what Typer's
+    adapter returns for them); every other value gets Typer's own coercion, built on
+    first use, so behaviour and error messages stay Typer's. If Typer's internals
+    change, nothing is patched.
+    """
+    from typer import core as typer_core
+
+    original = getattr(typer_core, "build_runtime_param", None)
+    if original is None or getattr(original, "__module__", "") != "typer._coercion":
+        return
+
+    class LazyRuntimeParam:
+        __slots__ = ("descriptor", "real")
+
+        def __init__(self, descriptor: Any) -> None:
+            self.descriptor = descriptor
+            self.real: Any = None
+
+        def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.real is None:
+                if value is None:
+                    return () if (param.multiple or param.nargs == -1) else None
+                d = self.descriptor
+                if (
+                    isinstance(value, str)
+                    and d.annotation is str
+                    and d.file_annotation is None
+                    and getattr(d.parameter_info, "parser", None) is None
+                ):
+                    return value
+                self.real = original(d)
+            return self.real.coerce(value, param=param, ctx=ctx)
+
+    typer_core.build_runtime_param = LazyRuntimeParam  # type: ignore[assignment]
+
+
+_lazy_coercion()
+
+
 class UserError(click.ClickException):
     exit_code = 2
 

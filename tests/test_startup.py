@@ -1,0 +1,154 @@
+"""Start-up stays fast: `qualcode --help` and `qualcode status` load no heavy libraries.
+
+Each check runs in a fresh interpreter (a subprocess) and inspects ``sys.modules``;
+timings are measured by `make bench`, not here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = (
+    "spacy",
+    "sklearn",
+    "textual",
+    "pandas",
+    "matplotlib",
+    "numpy",
+    "openpyxl",
+    "docx",
+    "lxml",
+    "rapidfuzz",
+)
+ORM = ("sqlalchemy", "sqlmodel", "pydantic")
+CORE = (
+    "qualcode.models",
+    "qualcode.database",
+    "qualcode.audit",
+    "qualcode.documents",
+    "qualcode.codebook",
+    "qualcode.codings",
+    "qualcode.memos",
+    "qualcode.project",
+    "qualcode.nlp",
+    "qualcode.reports",
+    "qualcode.agreement",
+    "qualcode.suggest",
+    "qualcode.recode",
+    "qualcode.refi",
+)
+
+
+def _loaded(code: str, *args: str) -> set[str]:
+    """Top-level packages imported by running ``code`` (with ``sys.argv[1:] = args``) in a fresh interpreter."""
+    probe = (
+        "import sys, json\n"
+        f"sys.argv = ['qualcode', *{list(args)!r}]\n"
+        "try:\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "except SystemExit:\n    pass\n"
+        "sys.stdout.flush()\n"
+        "sys.stderr.write('\\nMODULES ' + json.dumps(sorted({m.split('.')[0] for m in sys.modules})) + '\\n')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_DB", "QUALCODE_NLP_MODEL")}
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    line = next((ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES ")), None)
+    assert line is not None, proc.stderr
+    return set(json.loads(line[len("MODULES ") :]))
+
+
+def test_help_loads_no_heavy_library():
+    mods = _loaded("from qualcode.cli import main\nmain()", "--help")
+    assert "typer" in mods and "qualcode" in mods  # the probe really ran the CLI
+    assert not mods & set(HEAVY), sorted(mods & set(HEAVY))
+    # SQLAlchemy/SQLModel/pydantic alone take longer to import than the whole 0.3 s budget.
+    assert not mods & set(ORM), sorted(mods & set(ORM))
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    mods = _loaded("import qualcode.cli")
+    assert not mods & set(HEAVY + ORM), sorted(mods & set(HEAVY + ORM))
+
+
+def test_subcommand_help_loads_no_heavy_library():
+    for cmd in (
+        ["status"],
+        ["import"],
+        ["codings"],
+        ["report", "freq"],
+        ["refi", "export"],
+        ["recode"],
+        ["suggest"],
+    ):
+        mods = _loaded("from qualcode.cli import main\nmain()", *cmd, "--help")
+        assert not mods & set(HEAVY), (cmd, sorted(mods & set(HEAVY)))
+
+
+def test_status_of_a_sqlite_project_loads_neither_orm_nor_nlp(tmp_path: Path, demo_db: str):
+    mods = _loaded("from qualcode.cli import main\nmain()", "--db", demo_db, "status", "--json")
+    assert "sqlite3" in mods
+    assert not mods & set(HEAVY + ORM), sorted(mods & set(HEAVY + ORM))
+
+
+def test_quick_status_equals_the_full_status(demo_db: str):
+    from qualcode.database import make_engine, reading
+    from qualcode.project import quick_status, status
+
+    quick = quick_status(demo_db)
+    engine = make_engine(demo_db, create=False)
+    try:
+        with reading(engine) as session:
+            full = status(session, engine)
+    finally:
+        engine.dispose()
+    assert quick == full
+    assert quick["documents"] == 14 and quick["codes"] == 28
+    assert {c["name"] for c in quick["coders"]} >= {"anna", "ben"}
+
+
+def test_quick_status_leaves_unusual_projects_to_the_full_path(tmp_path: Path, demo_db: str):
+    import sqlite3
+
+    from qualcode.project import quick_status
+
+    assert quick_status(str(tmp_path / "missing.sqlite")) is None
+    assert quick_status("postgresql+psycopg://user@localhost/qualcode") is None
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    assert quick_status(str(other)) is None  # not a qualcode project: the full path explains it
+    old = tmp_path / "old.sqlite"
+    old.write_bytes(Path(demo_db).read_bytes())
+    conn = sqlite3.connect(old)
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    assert quick_status(str(old)) is None  # older schema: the full path refuses it with a hint
+
+
+def test_status_errors_still_come_from_the_full_path(tmp_path: Path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "qualcode", "--db", str(tmp_path / "nothing.sqlite"), "status"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: no project database at"), proc.stderr
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_modules_do_not_import_ui_libraries(module: str):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not built yet")
+    mods = _loaded(f"import {module}")
+    assert module.split(".")[0] in mods
+    assert not mods & {"typer", "textual"}, sorted(mods & {"typer", "textual"})
