@@ -32,9 +32,16 @@ class QualcodeApp(App):
     ]
 
     def __init__(
-        self, engine: Engine, coder: str, *, db_label: str = "", open_document: int | None = None
+        self,
+        engine: Engine,
+        coder: str,
+        *,
+        db_label: str = "",
+        open_document: int | None = None,
+        suggestions: bool = True,
     ) -> None:
         super().__init__()
+        self.suggestions = suggestions
         self.engine = engine
         self.coder = coder
         self.db_label = db_label

@@ -106,6 +106,8 @@ class CodingScreen(Screen):
             )
 
     def _auto_panels(self, width: int, height: int) -> None:
+        if not self.query("#docs"):
+            return  # not composed yet
         if "docs" not in self._user_toggled:
             self.query_one("#docs").display = width >= NARROW
         if "sugg" not in self._user_toggled:
@@ -237,6 +239,9 @@ class CodingScreen(Screen):
         if self._sugg_timer is not None:
             self._sugg_timer.stop()
         if not self.query_one("#sugg").display or self.doc is None:
+            return
+        if not getattr(self.app, "suggestions", True):
+            self.query_one(SuggestionsPanel).show_message("suggestions are switched off")
             return
         self._sugg_timer = self.set_timer(0.35, self._start_suggestions)
 

@@ -41,6 +41,7 @@ class FrequencyScreen(Screen[None]):
         self.level: int | None = None
         self.include_auto = False
         self.keys: list[str] = []
+        self.data: dict | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="freq-title")
@@ -95,7 +96,12 @@ class FrequencyScreen(Screen[None]):
         self.query_one("#freq-title", Static).update(Text("Frequencies", style="bold"))
         self.query_one("#freq-table", Static).update(Text(text, style="italic"))
 
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self.show(self.data)
+
     def show(self, data: dict) -> None:
+        self.data = data
         title = Text("Frequencies", style="bold")
         title.append(f"  {data['documents']} documents", style="dim")
         title.append(f"  · by: {data['by'] or '—'} (b)", style="cyan")
@@ -105,17 +111,28 @@ class FrequencyScreen(Screen[None]):
                 "\n" + "  ".join(f"{g}: {n} docs" for g, n in data["groups"].items()), style="dim"
             )
         self.query_one("#freq-title", Static).update(title)
-        table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
-        table.add_column("Category", no_wrap=True, overflow="ellipsis", max_width=44)
-        table.add_column("Cod.", justify="right")
-        table.add_column("Docs", justify="right")
-        table.add_column("% docs", justify="right")
         groups = list(data["groups"]) if data["by"] else []
+        width = max(self.app.size.width - 4, 40)  # padding and scrollbar
+        longest = max((2 * (r["depth"] - 1) + 2 + len(r["name"]) for r in data["rows"]), default=10)
+        cat_w = min(longest, max(int(width * 0.38), 18))
+        ncols = 4 + max(len(groups), 1)
+        rest = width - cat_w - (5 + 5 + 6) - 2 * ncols - 4
+        if groups:
+            group_bar = max(2, min(GROUP_BAR * 2, rest // len(groups) - 5))
+        else:
+            main_bar = max(5, min(BAR * 2, rest))
+        table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
+        table.add_column("Category", no_wrap=True, overflow="ellipsis", width=cat_w)
+        table.add_column("Cod.", justify="right", width=5)
+        table.add_column("Docs", justify="right", width=5)
+        table.add_column("%docs", justify="right", width=6)
         if groups:
             for g in groups:
-                table.add_column(str(g), no_wrap=True)
+                table.add_column(
+                    f"{g} ({data['groups'][g]})", no_wrap=True, width=group_bar + 5, overflow="crop"
+                )
         else:
-            table.add_column("share of documents", no_wrap=True)
+            table.add_column("share of documents", no_wrap=True, width=main_bar, overflow="crop")
         for r in data["rows"]:
             name = Text("  " * (r["depth"] - 1))
             name.append("■ ", style=r["color"])
@@ -130,11 +147,11 @@ class FrequencyScreen(Screen[None]):
             if groups:
                 for g in groups:
                     c = r["groups"].get(g, {})
-                    t = bar(c.get("total_share", 0.0), GROUP_BAR, r["color"])
-                    t.append(f" {c.get('total_share', 0.0) * 100:>3.0f}%", style="dim")
+                    t = bar(c.get("total_share", 0.0), group_bar, r["color"])
+                    t.append(f"{c.get('total_share', 0.0) * 100:>4.0f}%", style="dim")
                     cells.append(t)
             else:
-                cells.append(bar(share, BAR, r["color"]))
+                cells.append(bar(share, main_bar, r["color"]))
             table.add_row(*cells)
         self.query_one("#freq-table", Static).update(table)
 

@@ -24,7 +24,7 @@ def rank(query: str, paths: list[str], limit: int = 30) -> list[tuple[str, float
     if not q:
         return [(p, 100.0) for p in paths[:limit]]
     scored = process.extract(
-        q, paths, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=45
+        q, paths, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=60
     )
     ql = q.casefold()
     out = sorted(

@@ -1,0 +1,389 @@
+"""The coding workbench driven by Pilot; every assertion checks the database afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+
+import pytest
+
+pytest.importorskip("textual")
+
+from qualcode.database import make_engine, transaction  # noqa: E402
+from qualcode.tui.app import QualcodeApp  # noqa: E402
+
+CODER = "tester"
+
+
+def sync(fn):
+    """Run an async Pilot test in its own event loop (no pytest-asyncio needed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def make(db: str, **kw) -> QualcodeApp:
+    return QualcodeApp(make_engine(db), CODER, db_label="demo.sqlite", suggestions=False, **kw)
+
+
+def rows(db: str, sql: str, *args) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def codings_of(db: str, path_name: str) -> list[tuple]:
+    return rows(
+        db,
+        'SELECT c.document_id, c.start, c."end", k.name, r.name FROM coding c '
+        "JOIN code k ON k.id = c.code_id JOIN coder r ON r.id = c.coder_id WHERE k.name = ? ORDER BY c.id",
+        path_name,
+    )
+
+
+@sync
+async def test_open_select_code_undo_redo(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert screen.doc is not None and screen.doc.name == "protokoll_01.md"
+        before = len(codings_of(demo_db, "Zeitmangel"))
+        await pilot.press("j", "j", "j")  # fourth paragraph
+        start, end = screen.view.sel
+        para = rows(
+            demo_db,
+            "SELECT start, \"end\" FROM passage WHERE document_id = ? AND unit = 'paragraph' ORDER BY start",
+            screen.doc.id,
+        )[3]
+        assert (start, end) == para
+        await pilot.press("c")
+        await pilot.press(*"Zeitmangel")
+        await pilot.press("enter")
+        await pilot.pause()
+        got = codings_of(demo_db, "Zeitmangel")
+        assert len(got) == before + 1
+        assert got[-1] == (screen.doc.id, start, end, "Zeitmangel", CODER)
+        # the audit log holds the action
+        assert rows(demo_db, "SELECT command, coder FROM audit_entry ORDER BY id DESC LIMIT 1") == [
+            ("tui: code Herausforderungen und Hindernisse/Zeitmangel", CODER)
+        ]
+        # the recent code sits on key 1: code the next passage with one key
+        await pilot.press("j", "1")
+        await pilot.pause()
+        assert len(codings_of(demo_db, "Zeitmangel")) == before + 2
+        await pilot.press("u", "u")
+        await pilot.pause()
+        assert len(codings_of(demo_db, "Zeitmangel")) == before
+        await pilot.press("U")
+        await pilot.pause()
+        assert codings_of(demo_db, "Zeitmangel")[-1] == (
+            screen.doc.id,
+            start,
+            end,
+            "Zeitmangel",
+            CODER,
+        )
+
+
+@sync
+async def test_create_code_inline_under_highlighted_category(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        cat = next(r for r in screen.code_rows if r["path"] == "Handlungsschritte")
+        screen.tree.select_id(cat["id"])
+        await pilot.pause()
+        assert screen.tree.highlighted_path == "Handlungsschritte"
+        await pilot.press("j")
+        sel = screen.view.sel
+        await pilot.press("c")
+        await pilot.press(*"Elternabend planen")
+        await pilot.pause()
+        picker = app.screen
+        ol = picker.query_one("OptionList")
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        assert "n:Handlungsschritte/Elternabend planen" in ids
+        assert "n:Elternabend planen" in ids
+        ol.highlighted = ids.index("n:Handlungsschritte/Elternabend planen")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert rows(
+            demo_db,
+            "SELECT p.name FROM code c JOIN code p ON p.id = c.parent_id WHERE c.name = 'Elternabend planen'",
+        ) == [("Handlungsschritte",)]
+        assert codings_of(demo_db, "Elternabend planen") == [
+            (screen.doc.id, *sel, "Elternabend planen", CODER)
+        ]
+        # one action: undo removes the coding and the new code together
+        await pilot.press("u")
+        await pilot.pause()
+        assert rows(demo_db, "SELECT count(*) FROM code WHERE name = 'Elternabend planen'") == [
+            (0,)
+        ]
+
+
+@sync
+async def test_remove_coding_under_cursor(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        doc_id = screen.doc.id
+        n0 = rows(demo_db, "SELECT count(*) FROM coding WHERE document_id = ?", doc_id)[0][0]
+        # jump to a passage with exactly one coding
+        target = next(
+            i
+            for i, (s, e) in enumerate(screen.doc.paragraphs)
+            if len(screen.doc.spans_at(s, e)) == 1
+        )
+        screen.view.goto_passage(target)
+        await pilot.pause()
+        (span,) = screen.doc.spans_at(*screen.view.sel)
+        await pilot.press("x")
+        await pilot.pause()
+        assert (
+            rows(demo_db, "SELECT count(*) FROM coding WHERE document_id = ?", doc_id)[0][0]
+            == n0 - 1
+        )
+        assert rows(demo_db, "SELECT count(*) FROM coding WHERE id = ?", span.id) == [(0,)]
+
+
+@sync
+async def test_next_uncoded_passage(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        flags = screen.doc.coded("paragraph")
+        await pilot.press("n")
+        i = screen.view.index
+        assert flags[i] is False and i == flags.index(False, 1)
+
+
+@sync
+async def test_merge_near_duplicate_codes(demo_db: str) -> None:
+    from qualcode.codebook import add_code
+    from qualcode.codings import add_coding
+
+    engine = make_engine(demo_db)
+    with transaction(engine, "test setup", CODER) as s:
+        add_code(s, "Herausforderungen und Hindernisse/Zeit-Mangel")
+        add_coding(
+            s, "protokoll_02.md", 0, 20, "Herausforderungen und Hindernisse/Zeit-Mangel", CODER
+        )
+    n_target = len(codings_of(demo_db, "Zeitmangel"))
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        src = next(r for r in screen.code_rows if r["name"] == "Zeit-Mangel")
+        screen.tree.focus()
+        screen.tree.select_id(src["id"])
+        await pilot.pause()
+        await pilot.press("M")
+        await pilot.pause()
+        picker = app.screen
+        ol = picker.query_one("OptionList")
+        # the near-duplicate is offered first
+        assert ol.get_option_at_index(0).id == "c:Herausforderungen und Hindernisse/Zeitmangel"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert rows(demo_db, "SELECT count(*) FROM code WHERE name = 'Zeit-Mangel'") == [(0,)]
+    got = codings_of(demo_db, "Zeitmangel")
+    assert len(got) == n_target + 1
+    assert (2, 0, 20, "Zeitmangel", CODER) in got
+
+
+@sync
+async def test_rename_move_delete_and_memo(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        row = next(r for r in screen.code_rows if r["name"] == "Kontaktliste erstellen")
+        screen.tree.focus()
+        screen.tree.select_id(row["id"])
+        await pilot.pause()
+        await pilot.press("r")
+        inp = app.screen.query_one("Input")
+        inp.value = "Kontaktliste pflegen"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert rows(demo_db, "SELECT name FROM code WHERE id = ?", row["id"]) == [
+            ("Kontaktliste pflegen",)
+        ]
+        # move to the top level
+        await pilot.press("m")
+        await pilot.pause()
+        ol = app.screen.query_one("OptionList")
+        assert ol.get_option_at_index(0).id == "x:top"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert rows(demo_db, "SELECT parent_id FROM code WHERE id = ?", row["id"]) == [(None,)]
+        # memo on the code
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one("TextArea").text = "Sammelt Kontakte."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert rows(
+            demo_db, "SELECT text FROM memo WHERE target_type = 'code' AND target_id = ?", row["id"]
+        ) == [("Sammelt Kontakte.",)]
+        # edit the definition
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(
+            "#ce-definition"
+        ).text = "Eine Liste der Ansprechpartner wird erstellt."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert rows(demo_db, "SELECT definition FROM code WHERE id = ?", row["id"]) == [
+            ("Eine Liste der Ansprechpartner wird erstellt.",)
+        ]
+        n = rows(demo_db, "SELECT count(*) FROM coding WHERE code_id = ?", row["id"])[0][0]
+        assert n > 0
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("n")  # "no" keeps it
+        await pilot.pause()
+        assert rows(demo_db, "SELECT count(*) FROM code WHERE id = ?", row["id"]) == [(1,)]
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert rows(demo_db, "SELECT count(*) FROM code WHERE id = ?", row["id"]) == [(0,)]
+        assert rows(demo_db, "SELECT count(*) FROM coding WHERE code_id = ?", row["id"]) == [(0,)]
+
+
+@sync
+async def test_retrieval_opens_document_at_segment(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
+        screen.tree.focus()
+        screen.tree.select_id(row["id"])
+        await pilot.pause()
+        await pilot.press("v")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ret = app.screen
+        assert len(ret.segments) == row["codings"] == 9
+        ret.query_one("OptionList").highlighted = 2
+        seg = ret.segments[1]
+        await pilot.press("down", "up")
+        ol = ret.query_one("OptionList")
+        ol.highlighted = 2  # options alternate segment / spacer
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.doc.id == seg["document_id"]
+        assert screen.view.sel == (seg["start"], seg["end"])
+
+
+@sync
+async def test_frequencies_by_attribute(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        freq = app.screen
+        assert type(freq).__name__ == "FrequencyScreen"
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert freq.by == "Format"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CodingScreen"
+
+
+@sync
+async def test_help_and_palette_list_the_bindings(demo_db: str) -> None:
+    from qualcode.tui.screens.help import binding_sections
+
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        commands = list(app.get_system_commands(app.screen))
+        actions = {c.callback.args[0] for c in commands if hasattr(c.callback, "args")}
+        assert "Code…" in {c.title for c in commands}
+        for _section, target, bindings in binding_sections():
+            if target is None:
+                continue
+            for b in bindings:
+                if b.action and b.action != "quit":
+                    assert b.action in actions
+
+
+@sync
+async def test_small_terminal_hides_the_document_list(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert not screen.query_one("#docs").display
+        assert not screen.query_one("#sugg").display
+        await pilot.press("f2")
+        assert screen.query_one("#docs").display
+        await pilot.press("f3")
+        assert not screen.query_one("#codes").display
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_snapshot_coding_screen(demo_db: str, snap_compare, size) -> None:
+    assert snap_compare(make(demo_db), terminal_size=size, press=["j", "j"])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_snapshot_frequencies(demo_db: str, snap_compare, size) -> None:
+    async def run_before(pilot) -> None:
+        await pilot.press("f5")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("b")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make(demo_db), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_snapshot_picker_and_help(demo_db: str, snap_compare, size) -> None:
+    async def run_before(pilot) -> None:
+        await pilot.press("j", "c", *"zeit")
+        await pilot.pause()
+
+    assert snap_compare(make(demo_db), terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_help(demo_db: str, snap_compare) -> None:
+    assert snap_compare(make(demo_db), terminal_size=(80, 24), press=["f1"])
+
+
+def test_snapshot_retrieval(demo_db: str, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        screen = pilot.app.screen
+        row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
+        screen.tree.focus()
+        screen.tree.select_id(row["id"])
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make(demo_db), terminal_size=(160, 48), run_before=run_before)
