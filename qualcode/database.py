@@ -66,8 +66,10 @@ def _sqlite_begin(conn) -> None:
 def _pg_begin(conn) -> None:
     if conn.get_execution_options().get(_WRITE, False):
         # One writer at a time, like SQLite's BEGIN IMMEDIATE; released at COMMIT/ROLLBACK.
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(busy_timeout() * 1000)}")
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+        # (one round trip: the lock timeout for this transaction, then the lock)
+        conn.exec_driver_sql(
+            f"SELECT set_config('lock_timeout', '{int(busy_timeout() * 1000)}', true), pg_advisory_xact_lock({PG_WRITE_LOCK})"
+        )
 
 
 def _is_lock_error(exc: BaseException) -> bool:

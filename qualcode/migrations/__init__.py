@@ -54,7 +54,7 @@ def alembic_config(conn=None):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
-    cfg.set_main_option("version_locations", str(HERE / "versions"))
+    cfg.set_main_option("path_separator", "os")
     if conn is not None:
         cfg.attributes["connection"] = conn
     return cfg
