@@ -427,6 +427,7 @@ def synthetic(
     n_docs = max(1, n_passages // per_doc)
     zipf = 1.0 / np.arange(1, len(vocab) + 1)
     zipf /= zipf.sum()
+    cdf = np.cumsum(zipf)
     for d in range(n_docs):
         parts, spans, pos = [], [], 0
         k = 0
@@ -440,15 +441,18 @@ def synthetic(
                 continue
             code = int(rng.integers(n_codes)) if rng.random() < coded * 2 else None
             n_words = int(rng.integers(15, 60))
-            words = []
-            for _ in range(n_words):
-                r = rng.random()
-                if r < 0.45:
-                    words.append(str(rng.choice(_STOP)))
-                elif code is not None and r < 0.65:
-                    words.append(vocab[int(rng.choice(topics[code]))])
-                else:
-                    words.append(vocab[int(rng.choice(len(vocab), p=zipf))])
+            r = rng.random(n_words)
+            general = np.minimum(np.searchsorted(cdf, rng.random(n_words)), len(vocab) - 1)
+            stop = rng.integers(len(_STOP), size=n_words)
+            topical = topics[code][rng.integers(40, size=n_words)] if code is not None else general
+            words = [
+                _STOP[stop[i]]
+                if r[i] < 0.45
+                else vocab[topical[i]]
+                if (code is not None and r[i] < 0.65)
+                else vocab[general[i]]
+                for i in range(n_words)
+            ]
             words[0] = words[0].capitalize()
             text = " ".join(words) + "."
             parts.append(text)

@@ -100,6 +100,8 @@ def doc_structure(text: str, spans: list[tuple[int, int]]) -> DocStructure:
 def analyse(nlp_obj, texts: list[str]) -> tuple[list[list[str]], np.ndarray | None]:
     """Lemmas of each text (lower-cased, no stop words/punctuation/numbers) and, when the
     pipeline has word vectors, the mean vector of the content tokens (rows L2-normalised)."""
+    if nlp_obj.level != "pipeline" and not nlp_obj.has_vectors:
+        return _analyse_lookup(nlp_obj.nlp, texts), None
     nlp = nlp_obj.nlp
     drop = [
         p
@@ -112,12 +114,7 @@ def analyse(nlp_obj, texts: list[str]) -> tuple[list[list[str]], np.ndarray | No
     with nlp.select_pipes(disable=drop):
         for doc in nlp.pipe(texts, batch_size=512):
             keep = [t for t in doc if not (t.is_punct or t.is_space or t.is_stop or t.like_num)]
-            out = []
-            for t in keep:
-                lem = (t.lemma_ or t.text).lower().strip("-–—'’‚‘\"„“”«»()[]{}*_#/\\.:,;")
-                if len(lem) > 1 and not lem.isdigit():
-                    out.append(lem)
-            lemmas.append(out)
+            lemmas.append([x for x in (_clean(t.lemma_ or t.text) for t in keep) if x is not None])
             if vecs is not None:
                 with_vec = [t.vector for t in keep if t.has_vector]
                 v = np.mean(with_vec, axis=0) if with_vec else np.zeros(width, dtype=np.float32)
@@ -126,6 +123,50 @@ def analyse(nlp_obj, texts: list[str]) -> tuple[list[list[str]], np.ndarray | No
     if vecs is None:
         return lemmas, None
     return lemmas, (np.vstack(vecs) if vecs else np.zeros((0, width), dtype=np.float32))
+
+
+_STRIP = "-–—'’‚‘\"„“”«»()[]{}*_#/\\.:,;"
+
+
+def _clean(lemma: str) -> str | None:
+    lem = lemma.lower().strip(_STRIP)
+    return lem if len(lem) > 1 and not lem.isdigit() else None
+
+
+def _analyse_lookup(nlp, texts: list[str]) -> list[list[str]]:
+    """The same lemmas as running the blank pipeline with the lookup lemmatizer, fast.
+
+    Every decision (lookup lemma, stop word, punctuation, number) depends only on the
+    token's text, so it is made once per distinct token and cached; spaCy only tokenizes.
+    """
+    from spacy.attrs import ORTH
+
+    table = None
+    if nlp.has_pipe("lemmatizer"):
+        lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+        if lookups is not None and lookups.has_table("lemma_lookup"):
+            table = lookups.get_table("lemma_lookup")
+    vocab = nlp.vocab
+    strings = vocab.strings
+    cache: dict[int, str | None] = {}
+    out: list[list[str]] = []
+    for doc in nlp.tokenizer.pipe(texts, batch_size=1000):
+        lem: list[str] = []
+        for o in doc.to_array(ORTH).tolist():
+            v = cache.get(o, "")
+            if v == "":
+                lex = vocab[o]
+                if lex.is_punct or lex.is_space or lex.is_stop or lex.like_num:
+                    v = None
+                else:
+                    text = strings[o]
+                    base = table.get(text, text) if table is not None else text
+                    v = _clean(base if isinstance(base, str) else base[0])
+                cache[o] = v
+            if v is not None:
+                lem.append(v)
+        out.append(lem)
+    return out
 
 
 # --- TF-IDF spaces -----------------------------------------------------------------------

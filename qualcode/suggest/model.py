@@ -82,8 +82,8 @@ class CodeModel:
     signals: Signals
     classes: list[int]  # code ids (and NONE) of the logistic regression
     lr: object | None
-    platt: tuple[float, float] | None  # on logit(p)
-    sim_platt: tuple[float, float]  # on cosine, for codes with one example
+    platt: tuple[float, ...] | None  # on logit(p) and "ranked first"
+    sim_platt: tuple[float, ...]  # on cosine, for codes with one example
     few_codes: list[int]  # code ids scored by similarity
     few_T: sp.csr_matrix | None  # their examples (rows)
     few_labels: np.ndarray | None
@@ -264,40 +264,50 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _platt(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+def _platt(x: np.ndarray, y: np.ndarray) -> tuple[float, ...] | None:
+    """Logistic calibration map: coefficients of ``x`` (one column per feature) and intercept."""
     if len(y) < 30 or y.sum() < 5 or (len(y) - y.sum()) < 5:
         return None
     from sklearn.linear_model import LogisticRegression
 
-    m = LogisticRegression(C=1.0, random_state=SEED).fit(x.reshape(-1, 1), y)
-    return float(m.coef_[0, 0]), float(m.intercept_[0])
+    x = x.reshape(len(y), -1)
+    m = LogisticRegression(C=1.0, random_state=SEED).fit(x, y)
+    return (*(float(v) for v in m.coef_[0]), float(m.intercept_[0]))
 
 
-def _apply_platt(ab: tuple[float, float], x: np.ndarray) -> np.ndarray:
-    a, b = ab
-    return 1.0 / (1.0 + np.exp(-(a * x + b)))
+def _apply_platt(ab: tuple[float, ...], *x: np.ndarray) -> np.ndarray:
+    z = np.full(np.shape(x[0]), ab[-1], dtype=np.float64)
+    for coef, col in zip(ab[:-1], x, strict=True):
+        z = z + coef * col
+    return 1.0 / (1.0 + np.exp(-z))
 
 
-class _LR:
-    """Multinomial logistic regression (L2, class-balanced) fitted in the span of its training rows.
+def _first_mask(P: np.ndarray, is_code: np.ndarray) -> np.ndarray:
+    """1.0 where a column is the first-ranked code of its row (the "no code" class left out)."""
+    Q = np.where(is_code[None, :], P, -np.inf)
+    first = np.zeros_like(P)
+    if P.shape[0] and is_code.any():
+        first[np.arange(P.shape[0]), Q.argmax(axis=1)] = 1.0
+    return first
 
-    The optimal weights of an L2-regularised linear model lie in the span of the training
-    rows (representer theorem), so projecting onto an orthonormal basis of that span
-    (eigenvectors of the Gram matrix; a seeded randomized SVD of rank 512 for large training
-    sets) gives the same model with a few hundred parameters per class instead of one per
-    n-gram — L-BFGS then takes milliseconds, not minutes.
+
+class Projection:
+    """An orthonormal basis of the span of the training rows (dense ``r × d_used``).
+
+    The optimal weights of an L2-regularised linear model lie in the span of its training
+    rows (representer theorem), so fitting the logistic regression on the coordinates in
+    this basis gives the same model with ``r`` parameters per class instead of one per
+    n-gram — L-BFGS then takes milliseconds, not minutes. Exact (eigenvectors of the Gram
+    matrix) for up to 1,000 training rows; beyond that the top 256 directions of a seeded
+    randomized SVD. The basis uses no labels, so it is computed once and shared by the
+    cross-validation folds.
     """
 
-    def __init__(self, C: float) -> None:
-        self.C = C
-
-    def fit(self, X, y, sample_weight=None):
-        from sklearn.linear_model import LogisticRegression
-
+    def fit(self, X) -> Projection:
         X = sp.csr_matrix(X, dtype=np.float32)
         self.used = np.flatnonzero(X.getnnz(axis=0) > 0)
         Xu = X[:, self.used]
-        if Xu.shape[0] <= 2500:
+        if Xu.shape[0] <= 1000 and Xu.shape[0] * Xu.shape[1] <= 20_000_000:
             G = (Xu @ Xu.T).toarray().astype(np.float64)
             vals, vecs = np.linalg.eigh(G)
             keep = vals > max(vals.max(), 1e-12) * 1e-6
@@ -306,9 +316,25 @@ class _LR:
         else:
             from sklearn.utils.extmath import randomized_svd
 
-            _, _, VT = randomized_svd(Xu, 512, random_state=SEED)
+            _, _, VT = randomized_svd(Xu, min(256, Xu.shape[0] - 1), n_iter=4, random_state=SEED)
             self.V = VT.astype(np.float32)
-        Z = self._project(X)
+        return self
+
+    def __call__(self, X) -> np.ndarray:
+        X = sp.csr_matrix(X, dtype=np.float32)
+        return np.asarray(X[:, self.used] @ self.V.T)
+
+
+class _LR:
+    """Multinomial logistic regression (L2, class-balanced, fixed seed) on projected features."""
+
+    def __init__(self, C: float, proj: Projection) -> None:
+        self.C = C
+        self.proj = proj
+
+    def fit_projected(self, Z: np.ndarray, y, sample_weight=None) -> _LR:
+        from sklearn.linear_model import LogisticRegression
+
         self.m = LogisticRegression(
             C=self.C, max_iter=2000, class_weight="balanced", random_state=SEED
         )
@@ -316,16 +342,8 @@ class _LR:
         self.classes_ = self.m.classes_
         return self
 
-    def _project(self, X) -> np.ndarray:
-        X = sp.csr_matrix(X, dtype=np.float32)
-        return np.asarray(X[:, self.used] @ self.V.T)
-
     def predict_proba(self, X) -> np.ndarray:
-        return self.m.predict_proba(self._project(X))
-
-
-def _lr(C: float) -> _LR:
-    return _LR(C)
+        return self.m.predict_proba(self.proj(X))
 
 
 @dataclass
@@ -390,7 +408,11 @@ def _expand(
     y = np.asarray(ys)
     w = np.asarray(ws, dtype=np.float64)
     if F0 is not None:
-        X = sp.vstack([X, F0[rows_a]], format="csr")
+        X = (
+            sp.vstack([X, F0[rows_a]], format="csr")
+            if sp.issparse(X)
+            else np.vstack([X, F0[rows_a]])
+        )
         y = np.concatenate([y, y])
         w = np.concatenate([w, w]) * 0.5
     return X, y, w
@@ -453,9 +475,12 @@ def train(
     if len(classes) >= 2:
         allowed = set(classes)
         idx = np.arange(len(ts.labels))
-        X, y, w = _expand(F, F0, ts.labels, idx, allowed)
-        lr = _lr(signals.C).fit(X, y, sample_weight=w)
-        platt, cv_units = _calibrate(F, F0, ts, allowed, signals)
+        proj = Projection().fit(sp.vstack([F, F0]) if F0 is not None else F)
+        ZF = proj(F)
+        ZF0 = proj(F0) if F0 is not None else None
+        X, y, w = _expand(ZF, ZF0, ts.labels, idx, allowed)
+        lr = _LR(signals.C, proj).fit_projected(X, y, sample_weight=w)
+        platt, cv_units = _calibrate(ZF, ZF0, ts, allowed, signals, proj)
     model = CodeModel(
         content_hash=content_hash,
         signals=signals,
@@ -498,8 +523,8 @@ def _folds(ts: TrainSet, k: int = 5) -> list[np.ndarray]:
 
 
 def _calibrate(
-    F, F0, ts: TrainSet, allowed: set[int], signals: Signals, limit: int = 4000
-) -> tuple[tuple[float, float] | None, int]:
+    F, F0, ts: TrainSet, allowed: set[int], signals: Signals, proj: Projection, limit: int = 4000
+) -> tuple[tuple[float, ...] | None, int]:
     """Platt scaling on held-out (by document) predictions of the top three codes."""
     n = len(ts.labels)
     xs, ys = [], []
@@ -511,25 +536,27 @@ def _calibrate(
         X, y, w = _expand(F, F0, ts.labels, train_idx, allowed)
         if len(set(y.tolist())) < 2:
             continue
-        m = _lr(signals.C).fit(X, y, sample_weight=w)
-        test_pos = [i for i in test if ts.labels[i]]
-        if not test_pos:
-            continue
-        held += len(test_pos)
+        m = _LR(signals.C, proj).fit_projected(X, y, sample_weight=w)
+        # coded units and the "no code" paragraphs: every suggestion for the latter is wrong
+        test_units = list(test)
+        held += sum(1 for i in test if ts.labels[i])
+        cls = list(m.classes_)
+        is_code = np.asarray([c != NONE for c in cls])
         for FF in (F, F0) if F0 is not None else (F,):
-            P = m.predict_proba(FF[test_pos])
-            cls = list(m.classes_)
-            for r, i in enumerate(test_pos):
-                order = [j for j in np.argsort(-P[r], kind="stable") if cls[j] != NONE][:3]
+            P = m.m.predict_proba(FF[test_units])
+            first = _first_mask(P, is_code)
+            for r, i in enumerate(test_units):
+                order = [j for j in np.argsort(-P[r], kind="stable") if is_code[j]][:3]
                 for j in order:
-                    xs.append(P[r, j])
+                    xs.append((P[r, j], first[r, j]))
                     ys.append(1 if cls[j] in ts.labels[i] else 0)
     if not xs:
         return None, held
-    return _platt(_logit(np.asarray(xs)), np.asarray(ys)), held
+    x = np.asarray(xs)
+    return _platt(np.column_stack([_logit(x[:, 0]), x[:, 1]]), np.asarray(ys)), held
 
 
-def _similarity_platt(ts: TrainSet) -> tuple[float, float]:
+def _similarity_platt(ts: TrainSet) -> tuple[float, ...]:
     """Cosine to the nearest other example → probability that it has the same code."""
     pos = [i for i, lab in enumerate(ts.labels) if lab]
     if len(pos) > 3000:
@@ -565,7 +592,8 @@ def score(
         F = features(index, units, model.signals, neigh, model.neigh_cols, model.code_parent)
         P = model.lr.predict_proba(F)  # type: ignore[attr-defined]
         if model.platt is not None:
-            P = _apply_platt(model.platt, _logit(P))
+            is_code = np.asarray([c != NONE for c in model.classes])
+            P = _apply_platt(model.platt, _logit(P), _first_mask(P, is_code))
         for j, c in enumerate(model.classes):
             if c != NONE:
                 codes.append(int(c))
