@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -39,9 +40,19 @@ VALUE_ELEMENTS = {
 }
 
 
+_NS_BYTES = _GUID_NS.bytes
+
+
 def derived_guid(kind: str, key: str) -> str:
-    """A GUID that is the same in every export (e.g. of the variable ``Format``)."""
-    return str(uuid.uuid5(_GUID_NS, f"{kind}:{key}"))
+    """A GUID that is the same in every export (e.g. of the variable ``Format``).
+
+    Equal to ``uuid.uuid5(_GUID_NS, f"{kind}:{key}")``, computed without the UUID object.
+    """
+    d = bytearray(hashlib.sha1(_NS_BYTES + f"{kind}:{key}".encode()).digest()[:16])
+    d[6] = (d[6] & 0x0F) | 0x50
+    d[8] = (d[8] & 0x3F) | 0x80
+    h = d.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 _GUID_RE = re.compile(
@@ -57,11 +68,17 @@ def norm_guid(value: str | None) -> str | None:
     return m.group(1).lower() if m else None
 
 
+_LOCAL: dict[object, str] = {}
+
+
 def local(tag: object) -> str:
     """The element name without its namespace (files of older tools use other namespaces)."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        if len(_LOCAL) < 10_000:
+            _LOCAL[tag] = name
+    return name
 
 
 def namespace(tag: str) -> str:

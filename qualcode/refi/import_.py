@@ -23,6 +23,7 @@ NFC with ``\\n`` line endings; positions counted on the original text (a
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,14 +182,25 @@ def _bool(value: str | None, default: bool = True) -> bool:
     return default
 
 
+_WHEN: dict[str, datetime | None] = {}
+
+
 def _when(value: str | None) -> datetime | None:
+    """An xsd:dateTime as aware UTC datetime (None when missing or unreadable); cached."""
     if not value:
         return None
+    if value in _WHEN:
+        return _WHEN[value]
     try:
-        dt = datetime.fromisoformat(value.strip())
+        dt: datetime | None = datetime.fromisoformat(value.strip())
     except ValueError:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+        dt = None
+    if dt is not None:
+        dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    if len(_WHEN) > 100_000:
+        _WHEN.clear()
+    _WHEN[value] = dt
+    return dt
 
 
 def _color(value: str | None) -> str | None:
@@ -299,9 +311,40 @@ def _variable_value(el: Element, type_: str) -> tuple[str, str] | None:
     return None
 
 
-def _source_text(el: Element, archive: Archive | None, what: str, errors: _Errors) -> str | None:
-    from qualcode.readers import decode_text
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
+
+def decode_text(data: bytes, name: str) -> str:
+    """The text of a source file: UTF-8 (BOM optional), UTF-16 with BOM, else Windows-1252.
+
+    A BOM is not part of the text (positions do not count it).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"{name}: broken UTF-16 text ({exc.reason})", "re-export it as UTF-8"
+            ) from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        raise InvalidInput(
+            f"{name}: binary content, not a text file", "a text source must be plain text"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    head = text[:100_000]
+    if len(_BINARY.findall(head)) > max(8, len(head) // 50):
+        raise InvalidInput(
+            f"{name}: binary content, not a text file", "a text source must be plain text"
+        )
+    return text
+
+
+def _source_text(el: Element, archive: Archive | None, what: str, errors: _Errors) -> str | None:
     path = (el.get("plainTextPath") or "").strip()
     inline = _kid(el, "PlainTextContent")
     label = el.get("name") or el.get("guid") or "?"
@@ -365,7 +408,16 @@ def _coding_of(
 ) -> None:
     """Add the ``<Coding>`` ``c`` on ``span`` of ``src`` (or note an error)."""
     start, end = span
-    ref = _kid(c, "CodeRef")
+    ref = None
+    notes = list(notes)
+    for child in c:
+        tag = local(child.tag)
+        if tag == "CodeRef":
+            ref = child
+        elif tag == "NoteRef":
+            ref_g = norm_guid(child.get("targetGUID"))
+            if ref_g:
+                notes.append(ref_g)
     cg = norm_guid(ref.get("targetGUID")) if ref is not None else None
     if cg is None or cg not in codes:
         target = ref.get("targetGUID") if ref is not None else None
@@ -374,17 +426,9 @@ def _coding_of(
     guid = norm_guid(c.get("guid")) or derived_guid(
         "imported-coding", f"{src.guid}:{start}:{end}:{cg}:{len(src.codings)}"
     )
+    user = norm_guid(c.get("creatingUser")) or user
     src.codings.append(
-        PCoding(
-            guid,
-            start,
-            end,
-            cg,
-            norm_guid(c.get("creatingUser")) or user,
-            memo,
-            _when(c.get("creationDateTime")),
-            notes + _note_refs(c),
-        )
+        PCoding(guid, start, end, cg, user, memo, _when(c.get("creationDateTime")), notes)
     )
 
 
@@ -517,23 +561,25 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
                     f"source {name!r}: {label} lies outside the text ({len(raw)} characters)"
                 )
                 continue
-            sel_codings = _kids(sel, "Coding")
+            sel_codings: list[Element] = []
+            sel_notes: list[str] = []
+            memo = ""
+            for child in sel:
+                tag = local(child.tag)
+                if tag == "Coding":
+                    sel_codings.append(child)
+                elif tag == "NoteRef":
+                    ref_g = norm_guid(child.get("targetGUID"))
+                    if ref_g:
+                        sel_notes.append(ref_g)
+                elif tag == "Description":
+                    memo = _text(child).replace("\r\n", "\n").strip()
             if start == end or not sel_codings:
                 empty += 1
                 continue
-            memo = _text(_kid(sel, "Description")).replace("\r\n", "\n").strip()
+            sel_user = norm_guid(sel.get("creatingUser"))
             for c in sel_codings:
-                _coding_of(
-                    c,
-                    src,
-                    codes,
-                    errors,
-                    (start, end),
-                    norm_guid(sel.get("creatingUser")),
-                    memo,
-                    _note_refs(sel),
-                    label,
-                )
+                _coding_of(c, src, codes, errors, (start, end), sel_user, memo, sel_notes, label)
         for c in _kids(s, "Coding"):  # a code on the whole document
             if n:
                 _coding_of(
@@ -826,16 +872,7 @@ def apply_plan(
             }
         )
     if doc_rows:
-        ids = (
-            session.execute(
-                insert(Document).returning(Document.id, sort_by_parameter_order=True), doc_rows
-            )
-            .scalars()
-            .all()
-        )
-        for row, i in zip(doc_rows, ids, strict=True):
-            row["id"] = i
-        audit.record_rows(session, "document", "insert", doc_rows)
+        _insert_rows(session, Document, doc_rows)
         for s, row in zip(new_docs, doc_rows, strict=True):
             doc_target[s.guid] = row["id"]
             res.documents_imported.append(row["name"])
@@ -859,20 +896,7 @@ def apply_plan(
         for key, (value, type_) in s.attrs.items():
             if (did, key) not in have_attrs:
                 attr_rows.append({"document_id": did, "key": key, "value": value, "type": type_})
-    if attr_rows:
-        ids = (
-            session.execute(
-                insert(DocumentAttribute).returning(
-                    DocumentAttribute.id, sort_by_parameter_order=True
-                ),
-                attr_rows,
-            )
-            .scalars()
-            .all()
-        )
-        for row, i in zip(attr_rows, ids, strict=True):
-            row["id"] = i
-        audit.record_rows(session, "document_attribute", "insert", attr_rows)
+    _insert_rows(session, DocumentAttribute, attr_rows)
     res.attributes = len(attr_rows)
 
     # 5. Codings (bulk), without duplicating identical ones.
@@ -920,9 +944,9 @@ def apply_plan(
             }
             by_key[key] = row
             rows.append(row)
-    from qualcode.codings import bulk_insert_codings
-
-    bulk_insert_codings(session, rows)
+    for row in rows:
+        row["orphaned"] = False
+    _insert_rows(session, Coding, rows)
     res.codings_imported = len(rows)
 
     # 6. Memos from notes, attached to what references them; unreferenced notes → project memos.
@@ -981,14 +1005,82 @@ def _store_passages(session: Session, docs: list[tuple[int, str]], nlp_obj) -> N
             ordinals[unit] += 1
     if not rows:
         return
-    ids = (
-        session.execute(insert(Passage).returning(Passage.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
+    _insert_rows(session, Passage, rows)
+
+
+def _insert_rows(session: Session, model: type, rows: list[dict]) -> None:
+    """Insert many rows at once and record them in the audit log (ids are set on ``rows``).
+
+    On SQLite the ids are assigned here (the writing transaction holds the database
+    lock, so ``max(id) + 1`` is safe): one ``executemany`` instead of one
+    ``INSERT … RETURNING`` per row. Other backends use ``RETURNING``.
+    """
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "sqlite":
+        first = (session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        for i, row in enumerate(rows):
+            row["id"] = first + i
+        _sqlite_executemany(session, table, rows)
+    else:
+        ids = (
+            session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+        )
+        for row, i in zip(rows, ids, strict=True):
+            row["id"] = i
+    audit.record_rows(session, table.name, "insert", rows)
+
+
+def _sqlite_value(column) -> Callable[[object], object] | None:
+    """How SQLAlchemy would store a Python value of this column on SQLite (None: as is)."""
+    from sqlalchemy import Boolean, DateTime
+
+    type_ = getattr(column.type, "impl_instance", column.type)
+    if isinstance(type_, DateTime):
+
+        def stamp(v: object) -> object:
+            if isinstance(v, datetime):
+                if v.tzinfo is not None:
+                    v = v.astimezone(UTC)
+                return f"{v:%Y-%m-%d %H:%M:%S.%f}"
+            return v
+
+        return stamp
+    if isinstance(type_, Boolean):
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+def _sqlite_executemany(session: Session, table, rows: list[dict]) -> None:
+    """One DB-API ``executemany`` (SQLAlchemy's per-row parameter processing is the slow part)."""
+    cols = list(rows[0])
+    extra = {}
+    for col in table.columns:  # scalar Python-side defaults of columns the rows leave out
+        if (
+            col.name not in rows[0]
+            and col.default is not None
+            and getattr(col.default, "is_scalar", False)
+        ):
+            extra[col.name] = col.default.arg
+    for row in rows:
+        for k, v in extra.items():
+            row.setdefault(k, v)
+    cols += list(extra)
+    convert = [(i, f) for i, c in enumerate(cols) if (f := _sqlite_value(table.c[c])) is not None]
+    params = []
+    for row in rows:
+        values = [row[c] for c in cols]
+        for i, f in convert:
+            values[i] = f(values[i])
+        params.append(tuple(values))
+    names = ", ".join(f'"{c}"' for c in cols)
+    marks = ", ".join("?" * len(cols))
+    session.connection().exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', params
     )
-    for row, i in zip(rows, ids, strict=True):
-        row["id"] = i
-    audit.record_rows(session, "passage", "insert", rows)
 
 
 # --- backup -------------------------------------------------------------------------------------------
