@@ -387,3 +387,26 @@ def test_snapshot_retrieval(demo_db: str, snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(make(demo_db), terminal_size=(160, 48), run_before=run_before)
+
+
+@sync
+async def test_mouse_drag_selects_a_character_range(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        view = screen.view
+        s0, _ = view._lines[1]  # second visual line
+        await pilot.mouse_down("#doc-view", offset=(4 + 3, 1))
+        await pilot.hover("#doc-view", offset=(4 + 15, 1))
+        await pilot.mouse_up("#doc-view", offset=(4 + 15, 1))
+        await pilot.pause()
+        assert view.sel == (s0 + 3, s0 + 15)
+        # and it can be coded like any passage
+        await pilot.press("c")
+        app.screen.query_one("Input").value = "Zeitmangel"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (screen.doc.id, s0 + 3, s0 + 15, "Zeitmangel", CODER) in codings_of(
+            demo_db, "Zeitmangel"
+        )

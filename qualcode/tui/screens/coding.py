@@ -112,6 +112,8 @@ class CodingScreen(Screen):
             self.query_one("#docs").display = width >= NARROW
         if "sugg" not in self._user_toggled:
             self.query_one("#sugg").display = height >= SHORT
+        self.query_one("#right").styles.width = 46 if width >= 150 else 36
+        self.query_one("#docs").styles.width = 32 if width >= 150 else 28
 
     def on_resize(self, event: Resize) -> None:
         self._auto_panels(event.size.width, event.size.height)
@@ -215,6 +217,34 @@ class CodingScreen(Screen):
     def on_document_view_selection_changed(self, _event: DocumentView.SelectionChanged) -> None:
         self.update_status()
         self.schedule_suggestions()
+
+    def on_document_view_sentences_needed(self, _event: DocumentView.SentencesNeeded) -> None:
+        if self.doc is None:
+            return
+        self.notify("splitting the document into sentences…")
+        self.split_sentences(self.doc.id, self.doc.text, list(self.doc.paragraphs))
+
+    @work(thread=True, exclusive=True, group="nlp")
+    def split_sentences(self, doc_id: int, text: str, paragraphs: list[tuple[int, int]]) -> None:
+        """spaCy in a worker thread: the UI keeps responding while the pipeline loads."""
+        from qualcode import nlp
+        from qualcode.nlp import sentence_spans
+
+        try:
+            spans = list(sentence_spans(nlp.load(), text, paragraphs))
+        except Exception as exc:  # no pipeline: stay with paragraphs
+            self.app.call_from_thread(
+                self.notify, f"cannot split sentences: {exc}", severity="error"
+            )
+            return
+        self.app.call_from_thread(self._sentences_ready, doc_id, spans)
+
+    def _sentences_ready(self, doc_id: int, spans: list[tuple[int, int]]) -> None:
+        if self.doc is None or self.doc.id != doc_id:
+            return
+        self.doc.sentences = [(s, e) for s, e in spans]
+        if self.doc.sentences:
+            self.view.action_toggle_unit()
 
     def on_document_list_chosen(self, event: DocumentList.Chosen) -> None:
         self.open_document(event.doc_id)

@@ -88,7 +88,11 @@ class CodePicker(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, id="picker-title")
-            yield Input(placeholder="type to search; a new name creates a code", id="picker-input")
+            yield Input(
+                placeholder="type to search"
+                + ("; a new name creates a code" if self.allow_create else ""),
+                id="picker-input",
+            )
             yield OptionList(id="picker-options")
             hint = "Enter choose · Esc cancel"
             if self.allow_create:

@@ -17,6 +17,8 @@ class CodeTree(Tree[int]):
     BINDINGS = [
         Binding("enter", "screen.apply_highlighted", "Code selection", show=False),
         Binding("space", "toggle_node", "Expand/collapse", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
         Binding("a", "screen.add_code", "Add code", show=False),
         Binding("r,f2", "screen.rename_code", "Rename", show=False),
         Binding("m", "screen.move_code", "Move", show=False),
@@ -41,10 +43,22 @@ class CodeTree(Tree[int]):
         self.by_id: dict[int, dict] = {}
         self.filter = ""
         self._collapsed: set[int] = set()
+        self._structure: list[tuple] = []
 
     def load(self, rows: list[dict]) -> None:
+        structure = [(r["id"], r["path"], r["color"], r["codable"]) for r in rows]
+        same = structure == self._structure
         self.rows = rows
         self.by_id = {r["id"]: r for r in rows}
+        self._structure = structure
+        if same:  # only the counts changed: relabel in place (keeps cursor, scroll, expansion)
+            totals = self._totals()
+            parents = {r["parent"] for r in rows}
+            for node in self._tree_nodes.values():
+                r = self.by_id.get(node.data) if node.data is not None else None
+                if r is not None:
+                    node.set_label(self.label_for(r, totals[r["id"]][0], r["path"] in parents))
+            return
         self.rebuild()
 
     def _totals(self) -> dict[int, tuple[int, int]]:
@@ -149,6 +163,10 @@ class CodeTree(Tree[int]):
     def highlighted_path(self) -> str | None:
         i = self.highlighted_id
         return self.by_id[i]["path"] if i in self.by_id else None
+
+    def on_focus(self) -> None:
+        if self.cursor_node is None and self.root.children:
+            self.cursor_line = 0
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         self.post_message(self.Highlighted(event.node.data))

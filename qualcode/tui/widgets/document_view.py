@@ -85,6 +85,13 @@ class DocumentView(ScrollView, can_focus=True):
             self.start = start
             self.end = end
 
+    class SentencesNeeded(Message):
+        """The document has no stored sentences: the screen splits them in a worker."""
+
+        def __init__(self, view: DocumentView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.doc: DocData | None = None
@@ -356,10 +363,7 @@ class DocumentView(ScrollView, can_focus=True):
         if self.doc is None:
             return
         if self.unit == "paragraph" and not self.doc.sentences:
-            self.app.notify(
-                "this document has no sentences (import it with an NLP pipeline)",
-                severity="warning",
-            )
+            self.post_message(self.SentencesNeeded(self))
             return
         self.unit = "sentence" if self.unit == "paragraph" else "paragraph"
         starts = [u[0] for u in self.units]

@@ -61,17 +61,17 @@ class SuggestionsPanel(Vertical):
             t = Text()
             t.append("A " if i == 0 else "  ", style="bold yellow")
             t.append("■ ", style=colors.get(c["code"], "white"))
-            t.append(c["code"])
-            t.append(f"  {c['score']:.2f}", style="dim")
+            t.append(f"{c['score']:.2f} ", style="dim")
+            t.append(str(c["code"]).rsplit("/", 1)[-1])
             ol.add_option(Option(t, id=f"code:{i}"))
         if similar:
             ol.add_option(Option(Text("similar passages", style="bold"), disabled=True))
         for i, s in enumerate(similar):
             t = Text()
             t.append(f"{s['score']:.2f} ", style="dim")
-            t.append(f"{s['document']}: ", style="bold")
+            t.append(f"{str(s['document']).rsplit('.', 1)[0]}: ", style="bold")
             snippet = " ".join(str(s.get("text", "")).split())
-            t.append(snippet[:80] + ("…" if len(snippet) > 80 else ""))
+            t.append(snippet[:60] + ("…" if len(snippet) > 60 else ""))
             if s.get("codes"):
                 t.append(
                     "  [" + ", ".join(str(c).rsplit("/", 1)[-1] for c in s["codes"]) + "]",

@@ -1,0 +1,147 @@
+"""Benchmark of the coding workbench (headless, ``App.run_test``).
+
+    python -m qualcode.bench.tui              # demo project + a 50-page protocol with 1,000 codings
+    python -m qualcode.bench.tui --runs 5
+
+Measures, each as the median of ``--runs``:
+
+* ``import``      — importing the TUI package in a fresh process (``python -c "import …"``);
+* ``first paint`` — from constructing the app on the demo project until the coding
+  screen is mounted and the first frame is drawn (documents, text and code tree);
+* ``open big``    — opening a 50-page protocol with 1,000 codings (load + wrap + paint);
+* ``page down``   — one page of scrolling through that protocol;
+* ``code``        — one coding action on it (audited transaction + refresh of all panels).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PAGES = 50
+CODINGS = 1000
+
+
+def build_demo(path: Path) -> None:
+    from qualcode.database import make_engine, transaction
+    from qualcode.demo import build_demo as demo
+
+    engine = make_engine(str(path))
+    with transaction(engine, "bench: demo build", "bench") as session:
+        demo(session)
+    engine.dispose()
+
+
+def add_big_document(path: Path, seed: int = 7) -> int:
+    """A 50-page protocol (~3,000 characters a page) with 1,000 codings spread over it."""
+    from qualcode.codebook import CodeTree
+    from qualcode.codings import bulk_insert_codings, get_coder
+    from qualcode.database import make_engine, transaction
+    from qualcode.documents import add_text_document
+
+    rng = random.Random(seed)
+    words = (
+        "Die Schulleitungen berichten über fehlende Zeit für Absprachen mit der Jugendhilfe "
+        "und wünschen sich einen regelmäßigen Austausch im Kooperationsverbund sowie "
+        "gemeinsame Fortbildungen zur inklusiven Unterrichtsgestaltung an den Oberschulen"
+    ).split()
+    paras = []
+    while sum(len(p) + 2 for p in paras) < PAGES * 3000:
+        n = rng.randint(30, 120)
+        paras.append(" ".join(rng.choice(words) for _ in range(n)) + ".")
+    text = "\n\n".join(paras)
+    engine = make_engine(str(path))
+    with transaction(engine, "bench: big document", "bench") as session:
+        doc = add_text_document(session, "bench_50_seiten.txt", text, {"Format": "Web"})
+        tree = CodeTree.load(session)
+        codes = [c.id for c in tree.by_id.values() if c.codable]
+        coder = get_coder(session, "bench").id
+        rows = []
+        for _ in range(CODINGS):
+            s = rng.randrange(0, len(text) - 400)
+            rows.append(
+                {
+                    "document_id": doc.id,
+                    "start": s,
+                    "end": s + rng.randint(20, 400),
+                    "code_id": rng.choice(codes),
+                    "coder_id": coder,
+                }
+            )
+        bulk_insert_codings(session, rows)
+        doc_id = int(doc.id)  # type: ignore[arg-type]
+    engine.dispose()
+    return doc_id
+
+
+def import_time() -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import qualcode.tui.app, textual.app"], check=True)
+    return time.perf_counter() - t
+
+
+async def measure(db: Path, big: int) -> dict[str, float]:
+    from qualcode.database import make_engine
+    from qualcode.tui.app import QualcodeApp
+
+    out: dict[str, float] = {}
+    engine = make_engine(str(db))
+    t = time.perf_counter()
+    app = QualcodeApp(engine, "bench", suggestions=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        out["first paint"] = time.perf_counter() - t
+        screen = app.screen
+        t = time.perf_counter()
+        screen.open_document(big)  # type: ignore[attr-defined]
+        await pilot.pause()
+        out["open big"] = time.perf_counter() - t
+        assert len(screen.doc.spans) == CODINGS  # type: ignore[attr-defined]
+        screen.view.focus()  # type: ignore[attr-defined]
+        t = time.perf_counter()
+        for _ in range(10):
+            await pilot.press("pagedown")
+        out["page down"] = (time.perf_counter() - t) / 10
+        await pilot.press("j")
+        t = time.perf_counter()
+        await pilot.press("1" if screen.recent else "x")  # type: ignore[attr-defined]
+        await pilot.pause()
+        out["code"] = time.perf_counter() - t
+    engine.dispose()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo.sqlite"
+        build_demo(db)
+        big = add_big_document(db)
+        results: dict[str, list[float]] = {}
+        for _ in range(args.runs):
+            results.setdefault("import", []).append(import_time())
+            for k, v in asyncio.run(measure(db, big)).items():
+                results.setdefault(k, []).append(v)
+    print(
+        f"TUI benchmark ({args.runs} runs, 160×48, headless; big = {PAGES} pages, {CODINGS} codings)"
+    )
+    for k, vs in results.items():
+        print(
+            f"  {k:<12} median {statistics.median(vs) * 1000:7.0f} ms   (min {min(vs) * 1000:.0f}, max {max(vs) * 1000:.0f})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
