@@ -90,6 +90,9 @@ class Result:
     peak_rss_mb: float | None = None
     peer: str | None = None
     note: str = ""
+    cpu_median_s: float | None = (
+        None  # user + system time: less sensitive to a busy machine than wall time
+    )
 
 
 # --- set-ups -----------------------------------------------------------------------------------
@@ -249,8 +252,17 @@ GNU_TIME = shutil.which("time", path="/usr/bin") or (
 )
 
 
-def measure(argv: list[str]) -> tuple[float, float, int, str]:
-    """Run once: ``(wall seconds, peak RSS in MB, exit code, stderr tail)``."""
+@dataclass
+class Sample:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process
+    rss_mb: float  # peak resident set size
+    code: int
+    stderr: str
+
+
+def measure(argv: list[str]) -> Sample:
+    """Run ``argv`` once as its own process."""
     env = _env()
     if GNU_TIME:
         with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
@@ -265,21 +277,29 @@ def measure(argv: list[str]) -> tuple[float, float, int, str]:
                 text=True,
             )
             wall = time.perf_counter() - t0
-            rss_kb = 0
+            rss_kb, cpu = 0, 0.0
             for line in Path(out).read_text().splitlines():
-                if "Maximum resident set size" in line:
-                    rss_kb = int(line.rsplit(":", 1)[1])
+                key, _, value = line.strip().rpartition(": ")
+                if key == "Maximum resident set size (kbytes)":
+                    rss_kb = int(value)
+                elif key in ("User time (seconds)", "System time (seconds)"):
+                    cpu += float(value)
         finally:
             os.unlink(out)
-        return wall, rss_kb / 1024, proc.returncode, proc.stderr[-800:]
+        return Sample(wall, cpu, rss_kb / 1024, proc.returncode, proc.stderr[-800:])
     # Fallback without GNU time: the child's own rusage.
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = p.stderr.read().decode(errors="replace") if p.stderr else ""
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, p.returncode, stderr[-800:]
+    return Sample(
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        os.waitstatus_to_exitcode(status),
+        stderr[-800:],
+    )
 
 
 _help_cache: dict[str, tuple[bool, str]] = {}
@@ -314,6 +334,7 @@ def run_target(t: Target, ctx: Ctx, runs: int, warmup: int) -> Result:
     if t.runs is not None:
         runs = min(runs, t.runs)
     times: list[float] = []
+    cpus: list[float] = []
     peak = 0.0
     for i in range(warmup + runs):
         try:
@@ -322,19 +343,22 @@ def run_target(t: Target, ctx: Ctx, runs: int, warmup: int) -> Result:
         except RuntimeError as exc:
             res.status, res.note = "error", f"set-up failed: {exc}"
             return res
-        wall, rss, code, err = measure([ctx.qualcode, *argv_tail])
-        if code != 0:
+        sample = measure([ctx.qualcode, *argv_tail])
+        if sample.code != 0:
+            err = sample.stderr.strip()
             res.status, res.note = (
                 "error",
-                f"exit {code}: {err.strip().splitlines()[-1] if err.strip() else ''}"[:300],
+                f"exit {sample.code}: {err.splitlines()[-1] if err else ''}"[:300],
             )
             return res
         if i >= warmup:
-            times.append(wall)
-            peak = max(peak, rss)
+            times.append(sample.wall)
+            cpus.append(sample.cpu)
+            peak = max(peak, sample.rss_mb)
     res.runs_s = [round(x, 4) for x in times]
     res.median_s = round(statistics.median(times), 4)
     res.min_s = round(min(times), 4)
+    res.cpu_median_s = round(statistics.median(cpus), 4)
     res.max_s = round(max(times), 4)
     res.peak_rss_mb = round(peak, 1)
     if t.limit is None:
@@ -432,17 +456,19 @@ def _fmt(x: float | None) -> str:
 def markdown(data: dict) -> str:
     m, w = data["machine"], data["workload"]
     lines = [
-        f"Run {data['date']} (commit {data.get('commit') or '?'}, {data['mode']} workload{', quick' if data['mode'] != 'reference' else ''}): "
+        f"Run {data['date']} (commit {data.get('commit') or '?'}, {data['mode']} workload): "
         f"{w['documents']:,} documents, {w['passages']:,} paragraphs, {w['sentences']:,} sentences, {w['codes']} codes, "
         f"{w['coders']} coders, {w['codings']:,} codings.",
         "",
         f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, SQLite {m['sqlite']}, {m['os']} "
         f"(load average {m['load_average_at_start']} at start; peak RSS via {m['peak_rss_via']}).",
         "",
-        f"Whole process, {data['warmup']} warm-up + {data['runs']} runs (median, min–max); limits from issue 8 (memory: {MEMORY_LIMIT_MB} MB each).",
+        f"Whole process, {data['warmup']} warm-up + {data['runs']} runs: wall time (median, min–max) and CPU time "
+        f"(user + system, median; it is what a busy shared machine inflates least); limits from issue 8 "
+        f"(wall-time median; memory: {MEMORY_LIMIT_MB} MB each).",
         "",
-        "| Command | Target | Median | Min – max | Peak RSS | Result | Peer (same workload) |",
-        "|---|---|---|---|---|---|---|",
+        "| Command | Target | Median | Min – max | CPU | Peak RSS | Result | Peer (same workload) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in data["results"]:
         target = f"< {_fmt(r['limit_s'])}" if r["limit_s"] else "—"
@@ -459,7 +485,7 @@ def markdown(data: dict) -> str:
             status += f": {r['note'][:120]}"
         cmd = r["command"].replace("|", "\\|")
         lines.append(
-            f"| `{cmd}` | {target} | {_fmt(r['median_s'])} | {rng} | {rss} | {status} | {r['peer'] or ''} |"
+            f"| `{cmd}` | {target} | {_fmt(r['median_s'])} | {rng} | {_fmt(r.get('cpu_median_s'))} | {rss} | {status} | {r['peer'] or ''} |"
         )
     notes = [
         f"- {r['name']}: {r['note']}"
@@ -508,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--only", help="Comma-separated parts of target names, e.g. status,freq.")
     ap.add_argument(
+        "--skip", help="Comma-separated parts of target names to leave out, e.g. import."
+    )
+    ap.add_argument(
         "--out", default="bench", help="Folder for results.json and results.md [bench]."
     )
     ap.add_argument(
@@ -531,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         keys = [k.strip() for k in args.only.split(",") if k.strip()]
         targets = [t for t in TARGETS if any(k in t.name for k in keys)]
+    if args.skip:
+        skip = [k.strip() for k in args.skip.split(",") if k.strip()]
+        targets = [t for t in targets if not any(k in t.name for k in skip)]
 
     qualcode = str(Path(sys.executable).with_name("qualcode"))
     if not os.path.exists(qualcode):
@@ -589,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     readme = (
         args.readme
         if args.readme is not None
-        else ("README.md" if mode == "reference" and not args.only else "")
+        else ("README.md" if mode == "reference" and not args.only and not args.skip else "")
     )
     if readme and update_readme(Path(readme), table):
         print(f"updated {readme}", file=sys.stderr)
