@@ -573,3 +573,29 @@ def test_dry_run_changes_nothing(demo_cli, demo_db, tmp_path):
     )
     assert dump(demo_db) == before
     assert not list(Path(demo_db).parent.glob("*.bak-*"))
+
+
+def test_codebook_round_trip_into_a_new_project(demo_cli, cli, tmp_path):
+    out = tmp_path / "codes.qdc"
+    demo_cli.ok("refi", "export", str(out))
+    res = cli.json("refi", "import", str(out))
+    assert (
+        res["codes"] == {"created": 28, "merged": 0, "updated": 0}
+        and res["documents"]["imported"] == []
+    )
+    assert codes_of(cli) == codes_of(demo_cli)
+    assert [c["path"] for c in cli.json("codes", "list")] == [
+        c["path"] for c in demo_cli.json("codes", "list")
+    ]
+
+
+def test_inline_export_round_trips(demo_cli, cli, tmp_path):
+    out = tmp_path / "inline.qdpx"
+    demo_cli.ok("refi", "export", str(out), "--inline")
+    cli.ok("refi", "import", str(out), "--no-sentences")
+    assert codings_of(cli) == codings_of(demo_cli)
+    for d in demo_cli.json("docs", "list"):
+        assert (
+            cli.json("docs", "show", d["name"])["text"]
+            == demo_cli.json("docs", "show", d["name"])["text"]
+        )

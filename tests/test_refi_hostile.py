@@ -119,13 +119,6 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         ),
         "points outside the archive",
     ),
-    "file outside the archive": (
-        lambda t: qdpx(
-            t / "rel.qdpx",
-            {"project.qde": project(source='plainTextPath="absolute:///etc/passwd"', content="")},
-        ),
-        "refers to a file outside the archive (absolute:///etc/passwd)",
-    ),
     "zip bomb": (
         lambda t: qdpx(
             t / "bomb.qdpx", {"project.qde": project(), "sources/pad.txt": b" " * (20 << 20)}
@@ -245,3 +238,17 @@ def test_safe_parser_refuses_entities_directly():
     with pytest.raises(InvalidInput, match="refused: zip member"):
         safety.check_member_name("a/../../b")
     assert safety.check_member_name("./sources//a.txt") == "sources/a.txt"
+
+
+def test_a_source_outside_the_archive_is_skipped_not_read(cli, tmp_path):
+    members = {
+        "project.qde": project().replace(
+            "</Sources>",
+            '<TextSource guid="00000000-0000-4000-8000-000000000052" name="extern.txt" plainTextPath="absolute:///etc/passwd"/></Sources>',
+        )
+    }
+    res = cli.json("refi", "import", str(qdpx(tmp_path / "ext.qdpx", members)), "--no-sentences")
+    assert res["documents"]["imported"] == ["neu.txt"]
+    assert res["warnings"] == [
+        "source 'extern.txt' skipped: its text is a file outside the archive (absolute:///etc/passwd); only texts inside the file are read"
+    ]

@@ -137,6 +137,7 @@ class _Errors:
     def __init__(self, what: str) -> None:
         self.what = what
         self.items: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, msg: str) -> None:
         self.items.append(msg)
@@ -355,8 +356,8 @@ def _source_text(el: Element, archive: Archive | None, what: str, errors: _Error
         if scheme.lower() != "internal":
             if inline is not None:
                 return _text(inline)
-            errors.add(
-                f"source {label!r} refers to a file outside the archive ({path}); only texts inside the .qdpx are read"
+            errors.warnings.append(
+                f"source {label!r} skipped: its text is a file outside the archive ({path}); only texts inside the file are read"
             )
             return None
         if archive is None:
@@ -632,6 +633,7 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
         if ref not in plan.notes:
             plan.warnings.append(f"a reference to the unknown note {ref} was ignored")
     errors.check()
+    plan.warnings.extend(errors.warnings)
     return plan
 
 
