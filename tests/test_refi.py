@@ -336,6 +336,9 @@ def test_undo_reverts_an_import(demo_cli, demo_db, tmp_path, cli):
     assert res["codes"]["created"] == 28 and res["backup"]
     assert cli.json("status")["codings"] == 143
     cli.ok("undo")
+    cli.ok("redo")
+    assert cli.json("status")["codings"] == 143 and len(cli.json("docs", "list")) == 14
+    cli.ok("undo")
     assert cli.json("status")["codings"] == 0 and [
         c["path"] for c in cli.json("codes", "list")
     ] == ["Extra", "Extra/Code"]

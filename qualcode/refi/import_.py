@@ -217,6 +217,16 @@ def _color(value: str | None) -> str | None:
     return "#" + v.upper()
 
 
+def _clean_name(value: str | None) -> str:
+    """A name as given, NFC, without surrounding space and without line breaks or tabs."""
+    import unicodedata
+
+    if not value:
+        return ""
+    value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return unicodedata.normalize("NFC", value).strip()
+
+
 def _note_refs(el: Element) -> list[str]:
     return [g for g in (norm_guid(r.get("targetGUID")) for r in _kids(el, "NoteRef")) if g]
 
@@ -252,7 +262,7 @@ def _read_codes(codes_el: Element | None, errors: _Errors, plan: Plan) -> dict[s
                 continue
             if tag != "Code":
                 continue
-            name = " ".join((c.get("name") or "").split())
+            name = _clean_name(c.get("name"))
             path_names = (*(parent.names if parent else ()), name or "?")
             g = norm_guid(c.get("guid"))
             if not name:
@@ -443,9 +453,7 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
         if g is None:
             plan.warnings.append(f"a user without a valid guid ({u.get('name')!r}) was ignored")
             continue
-        plan.users[g] = (
-            " ".join((u.get("name") or u.get("id") or f"user-{g[:8]}").split()) or f"user-{g[:8]}"
-        )
+        plan.users[g] = _clean_name(u.get("name") or u.get("id")) or f"user-{g[:8]}"
     cb = _kid(root, "CodeBook")
     codes = _read_codes(_kid(cb, "Codes") if cb is not None else None, errors, plan)
 
@@ -524,7 +532,7 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
         fallback = (
             Path((s.get("plainTextPath") or "").partition("://")[2] or "").name or f"source-{g[:8]}"
         )
-        name = _unique_name(" ".join((s.get("name") or fallback).split()) or fallback, taken)
+        name = _unique_name(_clean_name(s.get("name")) or fallback, taken)
         taken.add(name.casefold())
         attrs: dict[str, tuple[str, str]] = {}
         for vv in _kids(s, "VariableValue"):
