@@ -34,6 +34,7 @@ from sqlmodel import Session
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coder, Coding, Document
+from qualcode.reports.common import raw_rows
 from qualcode.reports.frequency import code_levels
 from qualcode.reports.units import load_passages, passage_unit
 
@@ -95,7 +96,7 @@ def krippendorff_alpha_nominal(
     if n <= 1:
         return None
     d_o = sum(v for (c, k), v in o.items() if c != k)
-    expected = sum(n_c[c] * n_c[k] for c in n_c for k in n_c if c != k)
+    expected = n * n - sum(v * v for v in n_c.values())  # Σ_{c≠k} n_c·n_k
     if expected <= 0:
         return None
     return 1 - (n - 1) * d_o / expected
@@ -215,7 +216,7 @@ def agreement(
 
     # Documents: those every coder has coded (any coding).
     coded_by: dict[int, set[int]] = {}
-    for cid, did in session.execute(
+    for cid, did in session.connection().execute(
         select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(coder_ids)).distinct()  # type: ignore[attr-defined]
     ):
         coded_by.setdefault(did, set()).add(cid)
@@ -254,7 +255,7 @@ def agreement(
         Coding.document_id.in_(common),  # type: ignore[attr-defined]
         Coding.orphaned.is_(False),  # type: ignore[attr-defined]
     )
-    for cid, did, code_id, s, e in session.execute(stmt):
+    for cid, did, code_id, s, e in raw_rows(session, stmt):
         if scope is not None and code_id not in scope:
             continue
         t = target.get(code_id)
@@ -280,25 +281,28 @@ def agreement(
     order = {c.id: k for k, c in enumerate(shown)}
     # Codes any compared coder used in these documents (even below the threshold everywhere).
     codes_used = sorted({t for (_c, _d, t) in spans}, key=lambda t: order.get(t, 0))
+    # One pass over the coded units: per code, a Counter of the coders' 0/1 values on the
+    # units where somebody coded it; all other units are (0, 0, …) — agreement on absence.
+    per_code_units: dict[int, Counter] = {t: Counter() for t in codes_used}
+    for per in sets.values():
+        for t in set().union(*per):
+            per_code_units[t][tuple(int(t in s) for s in per)] += 1
+    zeros, ones = tuple(0 for _ in coder_ids), tuple(1 for _ in coder_ids)
     per_code = []
     for t in codes_used:
-        units: Counter = Counter()
-        coded_units = [0] * len(coder_ids)
-        for per in sets.values():
-            vals = tuple(int(t in s) for s in per)
-            units[vals] += 1
-            for k, v in enumerate(vals):
-                coded_units[k] += v
+        units = per_code_units[t]
+        coded_units = [
+            sum(k for vals, k in units.items() if vals[j]) for j in range(len(coder_ids))
+        ]
         untouched = n_units - sum(units.values())
         if untouched:
-            units[tuple(0 for _ in coder_ids)] += untouched
-        fig = _figures(units, names)
+            units[zeros] += untouched
         fig = {
             "code": tree.path(t),
-            **fig,
+            **_figures(units, names),
             "coded_units": dict(zip(names, coded_units, strict=True)),
         }
-        fig["coded_by_all"] = units.get(tuple(1 for _ in coder_ids), 0)
+        fig["coded_by_all"] = units.get(ones, 0)
         per_code.append(fig)
 
     # Overall: the set of codes of each coder on a unit is one nominal value.

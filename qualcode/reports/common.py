@@ -39,10 +39,19 @@ def coder_ids(
 
 
 def coding_filter(session: Session, coder: str | None = None, include_auto: bool = False):
-    """A WHERE clause on ``Coding`` for the coder selection (or None)."""
+    """A WHERE clause on ``Coding`` for the coder selection (or None for all coders).
+
+    Excluding a few coders is written as ``NOT IN`` so that SQLite scans the table
+    instead of looking up most of its rows through the coder index (much slower)."""
     ids = coder_ids(session, coder, include_auto)
     if ids is None:
         return None
+    every = [i for (i,) in session.execute(select(Coder.id))]
+    excluded = sorted(set(every) - set(ids))
+    if not excluded:
+        return None
+    if len(excluded) < len(ids):
+        return Coding.coder_id.not_in(excluded)  # type: ignore[attr-defined]
     return Coding.coder_id.in_(ids)  # type: ignore[attr-defined]
 
 
@@ -88,7 +97,7 @@ def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dic
     key = resolve_attribute(session, by)
     values: dict[int, str] = {}
     order: dict[str, tuple] = {}
-    for did, value, type_ in session.execute(
+    for did, value, type_ in session.connection().execute(
         select(
             DocumentAttribute.document_id, DocumentAttribute.value, DocumentAttribute.type
         ).where(DocumentAttribute.key == key)
@@ -114,3 +123,23 @@ def document_count(session: Session) -> int:
 
 def ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
+
+
+def raw_rows(session: Session, stmt) -> list[tuple]:
+    """All rows of a Core ``select`` as plain tuples, fetched through the DB-API cursor.
+
+    For the large reads of the reports (every coding, every passage): SQLAlchemy's
+    Row objects cost more to build and to hash than the query itself. Only for
+    statements whose parameters are numbers (they are inlined as literals)."""
+    conn = session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return (
+            [tuple(r) for r in cursor.fetchall()]
+            if conn.dialect.name != "sqlite"
+            else cursor.fetchall()
+        )
+    finally:
+        cursor.close()

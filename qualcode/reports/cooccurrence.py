@@ -17,7 +17,7 @@ from sqlmodel import Session
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput
 from qualcode.models import Coding
-from qualcode.reports.common import coding_filter
+from qualcode.reports.common import coding_filter, raw_rows
 from qualcode.reports.frequency import code_levels
 from qualcode.reports.units import load_passages
 
@@ -36,12 +36,12 @@ def unit_code_sets(
     if unit == "document":
         from qualcode.reports.common import document_count
 
-        for did, _s, _e, cid, _o in session.execute(stmt):
+        for did, _s, _e, cid, _o in raw_rows(session, stmt):
             if cid in target:
                 sets.setdefault((did, -1), set()).add(target[cid])
         return sets, document_count(session)
     passages = load_passages(session, "paragraph")
-    for did, s, e, cid, orphaned in session.execute(stmt):
+    for did, s, e, cid, orphaned in raw_rows(session, stmt):
         if orphaned or cid not in target:
             continue
         p = passages.get(did)

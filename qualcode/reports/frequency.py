@@ -12,13 +12,15 @@ groups are computed in Python, so the cost does not grow with the tree depth.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput
 from qualcode.models import Code, Coding
-from qualcode.reports.common import coding_filter, document_count, document_groups, ratio
+from qualcode.reports.common import coding_filter, document_count, document_groups, ratio, raw_rows
 
 
 def code_levels(
@@ -46,14 +48,24 @@ def code_levels(
 def code_document_counts(
     session: Session, coder: str | None = None, include_auto: bool = False
 ) -> list[tuple[int, int, int]]:
-    """``(code_id, document_id, codings)`` for every code that occurs in a document."""
-    stmt = select(Coding.code_id, Coding.document_id, func.count(Coding.id)).group_by(
+    """``(code_id, document_id, codings)`` for every code that occurs in a document.
+
+    On SQLite a plain scan counted in Python beats ``GROUP BY`` (which walks the
+    code index and sorts in a temporary B-tree); other databases group themselves."""
+    where = coding_filter(session, coder, include_auto)
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        stmt = select(Coding.code_id, Coding.document_id)
+        if where is not None:
+            stmt = stmt.where(where)
+        counts = Counter(raw_rows(session, stmt))
+        return [(c, d, n) for (c, d), n in counts.items()]
+    gstmt = select(Coding.code_id, Coding.document_id, func.count(Coding.id)).group_by(
         Coding.code_id, Coding.document_id
     )
-    where = coding_filter(session, coder, include_auto)
     if where is not None:
-        stmt = stmt.where(where)
-    return [(c, d, n) for c, d, n in session.execute(stmt)]
+        gstmt = gstmt.where(where)
+    return raw_rows(session, gstmt)
 
 
 def _figures(

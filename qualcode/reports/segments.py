@@ -44,7 +44,7 @@ def coded_segments(
     where = coding_filter(session, coder, include_auto)
     if where is not None:
         stmt = stmt.where(where)
-    rows = list(session.execute(stmt))
+    rows = session.connection().execute(stmt).all()
     doc_ids = sorted({r[0] for r in rows})
     texts: dict[int, str] = {}
     if doc_ids:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from qualcode.errors import InvalidInput
 from qualcode.models import Passage
+from qualcode.reports.common import raw_rows
 
 UNIT_ALIASES = {"passage": "paragraph", "paragraph": "paragraph", "sentence": "sentence"}
 
@@ -41,7 +42,7 @@ def load_passages(
     if doc_ids is not None:
         stmt = stmt.where(Passage.document_id.in_(doc_ids))  # type: ignore[attr-defined]
     out: dict[int, DocPassages] = {}
-    for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
+    for did, s, e in raw_rows(session, stmt.order_by(Passage.document_id, Passage.start)):
         p = out.get(did)
         if p is None:
             p = out[did] = DocPassages([], [])
