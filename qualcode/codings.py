@@ -143,8 +143,20 @@ def list_codings(
     with_children: bool = False,
 ) -> list[dict]:
     tree = CodeTree.load(session)
+    # Plain columns, not ORM objects, and each document's text loaded once (not once per
+    # coding): 50,000 codings list in a fraction of the time (see `make bench`).
     stmt = (
-        select(Coding, Document.name, Document.text, Coder.name)
+        select(
+            Coding.id,
+            Coding.document_id,
+            Coding.start,
+            Coding.end,
+            Coding.code_id,
+            Coding.memo,
+            Coding.orphaned,
+            Document.name,
+            Coder.name,
+        )
         .join(Document, Document.id == Coding.document_id)
         .join(Coder, Coder.id == Coding.coder_id)
         .order_by(Document.name, Coding.start, Coding.end, Coding.id)
@@ -160,22 +172,28 @@ def list_codings(
     elif not include_auto:
         stmt = stmt.where(Coder.name != AUTO_CODER)
     paths = {cid: tree.path(cid) for cid in tree.by_id}
-    out = []
-    for coding, dname, text, cname in session.execute(stmt):
-        out.append(
-            {
-                "id": coding.id,
-                "document": dname,
-                "start": coding.start,
-                "end": coding.end,
-                "code": paths[coding.code_id],
-                "coder": cname,
-                "memo": coding.memo,
-                "text": text[coding.start : coding.end],
-                "orphaned": coding.orphaned,
-            }
-        )
-    return out
+    rows = session.execute(stmt).all()
+    doc_ids = sorted({r[1] for r in rows})
+    texts: dict[int, str] = {}
+    for i in range(0, len(doc_ids), 5000):
+        chunk = doc_ids[i : i + 5000]
+        stmt_texts = select(Document.id, Document.text).where(Document.id.in_(chunk))  # type: ignore[attr-defined]
+        for did, text in session.execute(stmt_texts):
+            texts[did] = text
+    return [
+        {
+            "id": cid,
+            "document": dname,
+            "start": start,
+            "end": end,
+            "code": paths[code_id],
+            "coder": cname,
+            "memo": memo,
+            "text": texts[did][start:end],
+            "orphaned": orphaned,
+        }
+        for cid, did, start, end, code_id, memo, orphaned, dname, cname in rows
+    ]
 
 
 def import_codings_csv(

@@ -213,6 +213,13 @@ def _quote(s: str) -> str:
 
 
 def emit_json(data: Any) -> None:
+    if isinstance(data, list) and len(data) > 100:
+        # Long lists (e.g. 50,000 codings): one compact element per line, one encoder.
+        # With `indent` the json module uses its pure-Python encoder, twice as slow.
+        encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        body = ",\n".join("  " + encode(item) for item in data)
+        typer.echo(f"[\n{body}\n]")
+        return
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
