@@ -602,3 +602,32 @@ def test_inline_export_round_trips(demo_cli, cli, tmp_path):
             cli.json("docs", "show", d["name"])["text"]
             == demo_cli.json("docs", "show", d["name"])["text"]
         )
+
+
+def test_import_and_undo_on_every_backend(any_cli, backend, demo_cli, tmp_path):
+    """The bulk inserts (explicit ids on SQLite, RETURNING elsewhere) and their undo."""
+    import json
+
+    out = tmp_path / "demo.qdpx"
+    demo_cli.ok("refi", "export", str(out))
+    any_cli.ok("codes", "add", "Vorher")
+    result = any_cli.ok("refi", "import", str(out), "--no-sentences", "--json")
+    res = json.loads(result.stdout)
+    if backend == "postgresql":
+        assert res["backup"] is None and "make one with pg_dump" in result.stderr
+    else:
+        assert Path(res["backup"]).exists()
+    assert len(res["documents"]["imported"]) == 14 and res["codings"]["imported"] == 143
+    assert codings_of(any_cli) == codings_of(demo_cli)
+    any_cli.ok(
+        "code", res["documents"]["imported"][0], "--start", "0", "--end", "3", "--code", "Vorher"
+    )
+    assert any_cli.json("status")["codings"] == 144  # ids after the bulk insert are free
+    any_cli.ok("undo", "-n", "2")
+    status = any_cli.json("status")
+    assert (status["documents"], status["codings"], status["codes"], status["passages"]) == (
+        0,
+        0,
+        1,
+        0,
+    )

@@ -140,10 +140,13 @@ def refi_import(
                 return None
             db_file = _db_file()
             if db_file is None:
-                typer.echo(
-                    "note: no automatic backup for this database backend — make one with pg_dump before big imports",
-                    err=True,
-                )
+                from qualcode.config import database_url
+
+                if database_url(st.db).startswith("postgresql"):
+                    typer.echo(
+                        "note: no automatic backup on PostgreSQL — make one with pg_dump before big imports",
+                        err=True,
+                    )
                 return None
             return str(backup_sqlite(db_file))
 

@@ -614,6 +614,11 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
             f"{k} {kind} element{'s' if k != 1 else ''} skipped (qualcode imports text sources only)"
         )
 
+    for tag, what_ in (("Sets", "sets"), ("Links", "links"), ("Graphs", "graphs")):
+        el = _kid(root, tag)
+        if el is not None and len(el):
+            plan.warnings.append(f"{len(el)} {what_} were not imported (qualcode has no {what_})")
+
     # Cases: their variable values apply to the sources they reference (unless set there).
     cases_el = _kid(root, "Cases")
     by_guid = {s.guid: s for s in plan.sources}
