@@ -89,24 +89,41 @@ def _dumps(row: dict[str, Any] | None) -> str | None:
 def _loads(table: Table, text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
-    data = json.loads(text)
-    for key, value in data.items():
-        if value is None or key not in table.c:
-            continue
-        col_type = table.c[key].type
-        col_type = getattr(
-            col_type, "impl_instance", col_type
-        )  # TypeDecorator (SQLModel's UTCDateTime)
-        try:
-            py = col_type.python_type
-        except NotImplementedError:
-            continue
-        if py is datetime:
-            data[key] = datetime.fromisoformat(value)
-        elif py is date:
-            data[key] = date.fromisoformat(value)
-        elif py is bool:
-            data[key] = bool(value)
+    return _load_row(table, json.loads(text))
+
+
+_CONVERTERS: dict[str, dict[str, Any]] = {}
+
+
+def _converters(table: Table) -> dict[str, Any]:
+    """Per column that JSON cannot carry: the function that restores the Python value."""
+    conv = _CONVERTERS.get(table.name)
+    if conv is None:
+        conv = {}
+        for col in table.columns:
+            col_type = getattr(
+                col.type, "impl_instance", col.type
+            )  # TypeDecorator (SQLModel's UTCDateTime)
+            try:
+                py = col_type.python_type
+            except NotImplementedError:
+                continue
+            if py is datetime:
+                conv[col.key] = datetime.fromisoformat
+            elif py is date:
+                conv[col.key] = date.fromisoformat
+            elif py is bool:
+                conv[col.key] = bool
+        _CONVERTERS[table.name] = conv
+    return conv
+
+
+def _load_row(table: Table, data: dict[str, Any]) -> dict[str, Any]:
+    """Python values for the JSON values of one row (dates, datetimes, booleans)."""
+    for key, fn in _converters(table).items():
+        value = data.get(key)
+        if value is not None:
+            data[key] = fn(value)
     return data
 
 
@@ -143,19 +160,42 @@ def _write(session: Session, ctx: AuditContext, changes: list[dict[str, Any]]) -
         ctx.seq += 1
         change["entry_id"] = entry_id
         change["seq"] = ctx.seq
+        # one executemany: every row needs the same keys (inserts have no before, deletes no after)
+        change.setdefault("before", None)
+        change.setdefault("after", None)
     session.connection().execute(insert(AuditChange.__table__), changes)
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in the audit log")
+
+
 def record_rows(session: Session, table: str, op: str, rows: Iterable[dict[str, Any]]) -> None:
-    """Record rows inserted (``op='insert'``) or deleted (``op='delete'``) by a bulk statement."""
+    """Record rows inserted (``op='insert'``) or deleted (``op='delete'``) by a bulk statement.
+
+    One row becomes one change; several rows become one compact ``insert_many`` /
+    ``delete_many`` change holding the list of rows (``row_id`` = how many), which
+    keeps bulk imports, autocoding and merges of a million codings fast.
+    """
     ctx = context(session)
     if ctx is None:
         return
+    rows = list(rows)
+    if not rows:
+        return
     key = "after" if op == "insert" else "before"
+    if len(rows) == 1:
+        _write(
+            session,
+            ctx,
+            [{"table_name": table, "op": op, "row_id": rows[0]["id"], key: _dumps(rows[0])}],
+        )
+        return
+    payload = json.dumps(rows, ensure_ascii=False, default=_json_default)
     _write(
-        session,
-        ctx,
-        [{"table_name": table, "op": op, "row_id": r["id"], key: _dumps(r)} for r in rows],
+        session, ctx, [{"table_name": table, "op": f"{op}_many", "row_id": len(rows), key: payload}]
     )
 
 
@@ -196,7 +236,7 @@ def record_update_many(
             {
                 "table_name": table,
                 "op": "update_many",
-                "row_id": None,
+                "row_id": len(ids),  # for *_many changes: the number of rows
                 "before": json.dumps(payload),
                 "after": json.dumps(payload_after),
             }
@@ -288,6 +328,12 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
         table = _TABLES[ch.table_name]
         if ch.op in ("update", "update_many"):
             updates.append((table, ch))
+        elif ch.op in ("insert_many", "delete_many"):
+            data = json.loads((ch.after if ch.op == "insert_many" else ch.before) or "[]")
+            if (ch.op == "insert_many") == forward:
+                to_insert.setdefault(ch.table_name, []).extend(_load_row(table, r) for r in data)
+            else:
+                to_delete.setdefault(ch.table_name, []).extend(int(r["id"]) for r in data)
         elif (ch.op == "insert") == forward:
             to_insert.setdefault(ch.table_name, []).append(
                 _loads(table, ch.after if forward else ch.before)
@@ -415,10 +461,17 @@ def redo(session: Session, steps: int = 1) -> list[AuditEntry]:
 
 def log(session: Session, limit: int | None = 50) -> list[dict[str, Any]]:
     """The newest entries with the number of rows each changed."""
-    from sqlalchemy import func
+    from sqlalchemy import case, func
 
+    # rows changed: one per change, the row count for bulk (*_many) changes
+    rows = func.sum(
+        case(
+            (AuditChange.op.like("%\\_many", escape="\\"), func.coalesce(AuditChange.row_id, 1)),
+            else_=1,
+        )  # type: ignore[attr-defined]
+    )
     stmt = (
-        select(AuditEntry, func.count(AuditChange.id))
+        select(AuditEntry, func.coalesce(rows, 0))
         .join(AuditChange, AuditChange.entry_id == AuditEntry.id, isouter=True)
         .group_by(AuditEntry.id)
         .order_by(AuditEntry.id.desc())  # type: ignore[attr-defined]

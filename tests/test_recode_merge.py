@@ -227,3 +227,19 @@ def test_merge_refuses_uncodable_target_and_changes_nothing(project, db_path):
     result = project("recode", "--from", f"{H}/Fachkräftemangel", "--to", H)
     assert result.exit_code == 2 and "only groups codes" in result.stderr
     assert dump(db_path) == before
+
+
+def test_memos_of_both_codes_are_joined_and_undo_restores_them(project, db_path):
+    project.ok(
+        "memo", "add", "Personal: landesweit", "--code", f"{H}/Personalmangel", "--title", "Stand"
+    )
+    before = dump(db_path)
+    out = project.json("recode", "--from", f"{H}/Fachkräftemangel", "--to", f"{H}/Personalmangel")
+    assert out["memos_moved"] == 1 and out["dry_run"] is False
+    memos = project.json("codes", "show", f"{H}/Personalmangel")["memos"]
+    assert [m["text"] for m in memos] == [
+        f"Personal: landesweit\n\n[Memo — aus {H}/Fachkräftemangel]\nFachkräfte: Sachsenweit"
+    ]
+    assert project.json("log")[0]["changes"] >= 8
+    project.ok("undo")
+    assert dump(db_path) == before

@@ -35,10 +35,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree, add_code
-from qualcode.codings import bulk_insert_codings, get_coder
+from qualcode.codings import get_coder
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput
 from qualcode.models import Coding, Document, Passage
+from qualcode.recode.bulk import insert_codings
 from qualcode.recode.scope import compile_pattern, make_scope
 
 UNITS = ("passage", "sentence", "match")
@@ -442,7 +443,7 @@ def autocode(
                 }
                 for r in rows[:sample]
             ]
-        bulk_insert_codings(session, rows)
+        insert_codings(session, rows)
         results.append(res)
         if progress:
             progress(k, len(rules))

@@ -259,7 +259,7 @@ def _merge(
             )
             .where(*sconds)
         )
-        for row in conn.execute(stmt):
+        for row in conn.execute(stmt).all():
             m = dict(row._mapping)
             t_id, t_memo = m.pop("_t_id"), m.pop("_t_memo")
             collapsed_rows.append(m)
@@ -293,7 +293,7 @@ def _merge(
 
     # 2. Move the rest with one UPDATE per selection (ids recorded in one audit row).
     for conds in selections:
-        ids = list(conn.execute(select(_C.c.id).where(*conds)).scalars())
+        ids = conn.execute(select(_C.c.id).where(*conds)).scalars().all()
         if not ids:
             continue
         if not dst.codable:
