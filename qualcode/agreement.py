@@ -371,3 +371,66 @@ def agreement(
             )
         ),
     }
+
+
+def agreement_sheets(data: dict) -> list:
+    """Per-code and overall figures, and the disagreements, as export sheets (German headers)."""
+    from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet
+
+    coders = data["coders"]
+    two = len(coders) == 2
+    headers = [
+        "Kategorie",
+        "Einheiten",
+        *[f"kodiert von {c}" for c in coders],
+        "von allen",
+        "Übereinstimmung",
+        *(["Cohens Kappa"] if two else []),
+        "Krippendorffs Alpha",
+        "Hinweis",
+    ]
+    kinds = [TEXT, INT, *[INT] * len(coders), INT, PCT, *([FLOAT] if two else []), FLOAT, TEXT]
+    rows = []
+    for c in data["codes"]:
+        rows.append(
+            [
+                c["code"],
+                c["units"],
+                *[c["coded_units"][n] for n in coders],
+                c["coded_by_all"],
+                c["percent_agreement"],
+                *([c["kappa"]] if two else []),
+                c["alpha"],
+                "; ".join(c["notes"]),
+            ]
+        )
+    o = data["overall"]
+    rows.append(
+        [
+            "Gesamt (Menge der Kategorien je Einheit)",
+            o["units"],
+            *[""] * len(coders),
+            "",
+            o["percent_agreement"],
+            *([o["kappa"]] if two else []),
+            o["alpha"],
+            "; ".join(o["notes"]),
+        ]
+    )
+    figures = Sheet("Übereinstimmung", headers, rows, kinds)
+    dis = Sheet(
+        "Abweichungen",
+        ["Dokument", "Anfang", "Ende", "Text", *coders],
+        [
+            [
+                d["document"],
+                d["start"],
+                d["end"],
+                d["text"],
+                *["; ".join(d["codes"][n]) or NO_CODE for n in coders],
+            ]
+            for d in data["disagreements"]
+        ],
+        [TEXT, INT, INT, TEXT, *[TEXT] * len(coders)],
+    )
+    return [figures, dis]

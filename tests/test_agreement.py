@@ -315,3 +315,30 @@ def test_coefficients_directly():
         [((1, 1), 4), ((1, 0), 1), ((0, 1), 1), ((0, 0), 4), ((1, None), 3)]
     ) == pytest.approx(0.62)
     assert krippendorff_alpha_nominal([((1, 1), 3)]) is None
+
+
+def test_agreement_exports(cli, ten_units, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "a.xlsx"
+    cli.ok("agreement", "--coders", "anna,ben", "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Übereinstimmung", "Abweichungen"]
+    ws = wb["Übereinstimmung"]
+    assert [c.value for c in ws[1]][:8] == [
+        "Kategorie",
+        "Einheiten",
+        "kodiert von anna",
+        "kodiert von ben",
+        "von allen",
+        "Übereinstimmung",
+        "Cohens Kappa",
+        "Krippendorffs Alpha",
+    ]
+    assert [c.value for c in ws[2]][:8] == [X, 10, 5, 5, 4, 0.8, 0.6, 0.62]
+    assert ws.cell(row=2, column=6).number_format == "0.0%"
+    assert ws.freeze_panes == "B2"
+    dis = wb["Abweichungen"]
+    assert [c.value for c in dis[2]][4:] == [X, "(kein Code)"]
+    text = cli.ok("agreement", "--coders", "anna,ben", "-f", "csv", "--excel").stdout
+    assert text.splitlines()[1] == "Kat/X;10;5;5;4;80,0;0,600;0,620;"

@@ -432,9 +432,22 @@ def agreement_cmd(
         help="Compare on categories of this depth (sub-codes count as their ancestor).",
     ),
     show: int = typer.Option(
-        20, "--show", min=0, help="How many disagreements to print (JSON lists all)."
+        20, "--show", min=0, help="How many disagreements to print (JSON and files list all)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmt: str = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="table, json, md, csv or xlsx (default: from the -o suffix, else table).",
+    ),
+    output: Path = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Write to this file (.xlsx: figures and disagreements sheets; .csv: the figures).",
+    ),
+    excel: bool = ExcelOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Intercoder agreement: percent agreement, Cohen's kappa (2 coders), Krippendorff's alpha (nominal).
 
@@ -447,9 +460,10 @@ def agreement_cmd(
     disagreements (passage, who coded what) for the consensus discussion.
     Kappa or alpha that is undefined (no variation) is shown as — / null.
     """
-    from qualcode.agreement import agreement
-    from qualcode.cli.app import emit_json
+    from qualcode.agreement import agreement, agreement_sheets
+    from qualcode.reports.export import choose_format
 
+    fmt = choose_format("json" if as_json else fmt, output, ("table", "json", "md", "csv", "xlsx"))
     with state().read() as session:
         data = agreement(
             session,
@@ -459,7 +473,13 @@ def agreement_cmd(
             code=code,
             level=level,
         )
-    if as_json:
-        emit_json(data)
-    else:
-        typer.echo(_agreement_text(data, show))
+    if fmt == "table":
+        text = _agreement_text(data, show)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+            typer.echo(f"wrote agreement to {output}", err=True)
+        else:
+            typer.echo(text)
+        return
+    title = f"Intercoder-Übereinstimmung: {', '.join(data['coders'])}"
+    _emit(fmt, agreement_sheets(data), data, output, excel=excel, title=title, what="agreement")

@@ -117,6 +117,20 @@ def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dic
     return key, group_of, {g: counts[g] for g in names}
 
 
+def document_attributes(session: Session) -> dict[int, dict[str, object]]:
+    """``doc_id → {key: typed value}`` for all documents in one plain query."""
+    out: dict[int, dict[str, object]] = {}
+    stmt = select(
+        DocumentAttribute.document_id,
+        DocumentAttribute.key,
+        DocumentAttribute.value,
+        DocumentAttribute.type,
+    ).order_by(DocumentAttribute.id)
+    for did, key, value, type_ in session.connection().execute(stmt).all():
+        out.setdefault(did, {})[key] = typed_value(value, type_)
+    return out
+
+
 def document_count(session: Session) -> int:
     return session.execute(select(func.count(Document.id))).scalar_one()
 

@@ -9,6 +9,7 @@ Orphaned codings (text gone after a re-import) are left out of the passage unit.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from itertools import combinations
 
 from sqlalchemy import select
@@ -36,25 +37,33 @@ def unit_code_sets(
     if unit == "document":
         from qualcode.reports.common import document_count
 
-        for did, _s, _e, cid, _o in raw_rows(session, stmt):
+        for did, cid in raw_rows(
+            session, stmt.with_only_columns(Coding.document_id, Coding.code_id).distinct()
+        ):
             if cid in target:
                 sets.setdefault((did, -1), set()).add(target[cid])
         return sets, document_count(session)
     passages = load_passages(session, "paragraph")
-    for did, s, e, cid, orphaned in raw_rows(session, stmt):
-        if orphaned or cid not in target:
+    rows = raw_rows(session, stmt.where(Coding.orphaned.is_(False)).order_by(Coding.document_id))  # type: ignore[attr-defined]
+    current, starts, ends, n_p = None, [], [], 0
+    for did, s, e, cid, _o in rows:
+        t = target.get(cid)
+        if t is None:
             continue
-        p = passages.get(did)
-        if p is None:
-            continue
-        t = target[cid]
-        for i in p.touched(s, e):
+        if did != current:
+            current = did
+            p = passages.get(did)
+            starts, ends = (p.starts, p.ends) if p is not None else ([], [])
+            n_p = len(starts)
+        i = bisect_right(ends, s)  # first paragraph ending after the coding starts
+        while i < n_p and starts[i] < e:
             key = (did, i)
             got = sets.get(key)
             if got is None:
                 sets[key] = {t}
             else:
                 got.add(t)
+            i += 1
     return sets, sum(len(p.starts) for p in passages.values())
 
 
