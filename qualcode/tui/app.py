@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -66,6 +67,12 @@ class QualcodeApp(App):
             if not quiet:
                 self.notify(str(exc), severity="error", timeout=6)
             return False, None
+        except SQLAlchemyError as exc:  # locked, read-only, disk full: nothing was changed
+            orig = getattr(exc, "orig", exc)
+            self.notify(
+                f"database error, nothing was changed: {orig}", severity="error", timeout=10
+            )
+            return False, None
         return True, result
 
     def read(self, fn: Callable[[Any], T]) -> T:
@@ -86,7 +93,10 @@ class QualcodeApp(App):
             ) as session:
                 commands = run(session)
         except QualcodeError as exc:
-            self.notify(exc.message if hasattr(exc, "message") else str(exc), severity="warning")
+            self.notify(str(exc), severity="warning")
+            return
+        except SQLAlchemyError as exc:
+            self.notify(f"database error: {getattr(exc, 'orig', exc)}", severity="error")
             return
         self.notify(("undone: " if undo else "redone: ") + ", ".join(commands))
         self.refresh_data()

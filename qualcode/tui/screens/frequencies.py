@@ -172,5 +172,9 @@ class FrequencyScreen(Screen[None]):
         self.notify("auto codings " + ("included" if self.include_auto else "excluded"))
         self.load()
 
+    def reload_all(self) -> None:
+        """After undo/redo."""
+        self.load()
+
     def action_close(self) -> None:
         self.dismiss(None)

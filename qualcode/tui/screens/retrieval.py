@@ -149,5 +149,9 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         self.with_children = not self.with_children
         self.load()
 
+    def reload_all(self) -> None:
+        """After undo/redo."""
+        self.load()
+
     def action_close(self) -> None:
         self.dismiss(None)

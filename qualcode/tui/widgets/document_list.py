@@ -31,6 +31,7 @@ class DocumentList(Vertical):
 
     DEFAULT_CSS = """
     DocumentList > DocumentOptions { height: 1fr; border: none; }
+    DocumentList > DocumentOptions:focus { border: none; background-tint: $foreground 4%; }
     DocumentList > #doc-attrs { height: auto; max-height: 8; color: $text-muted; padding: 0 1; border-top: solid $primary-background; }
     """
 
