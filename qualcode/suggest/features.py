@@ -173,9 +173,18 @@ def _analyse_lookup(nlp, texts: list[str]) -> list[list[str]]:
 
 
 def _l2(m: sp.csr_matrix) -> sp.csr_matrix:
-    from sklearn.preprocessing import normalize
-
-    return normalize(m, norm="l2", copy=False)
+    """Scale the rows to unit length in place (all-zero rows stay zero)."""
+    m = m.tocsr()
+    if m.nnz == 0:
+        return m
+    sq = np.zeros(m.shape[0], dtype=np.float64)
+    lengths = np.diff(m.indptr)
+    nz = lengths > 0
+    sq[nz] = np.add.reduceat(m.data.astype(np.float64) ** 2, m.indptr[:-1][nz])
+    norms = np.sqrt(sq)
+    norms[norms == 0] = 1.0
+    m.data = (m.data / np.repeat(norms, lengths)).astype(np.float32)
+    return m
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
@@ -224,8 +233,9 @@ class TextSpace:
             W, grams = self._word_ngram_matrix(words)
             c = (counts @ W).tocsr()
             dfc = np.bincount(c.indices, minlength=c.shape[1])
-            # n-grams in one passage only say nothing about similarity; those in most passages neither
-            keep = np.flatnonzero((dfc >= 2) & (dfc <= max(2, 0.5 * n)))
+            # n-grams in one passage say nothing about similarity, those in most passages (of
+            # more than 20) neither
+            keep = np.flatnonzero((dfc >= 2) & (dfc <= max(10, 0.5 * n)))
             c = c[:, keep]
             self.ngrams = {grams[k]: i for i, k in enumerate(keep)}
             self.idf_c = _idf(dfc[keep], n)

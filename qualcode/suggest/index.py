@@ -13,7 +13,6 @@ import bisect
 import hashlib
 import pickle
 import threading
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,7 +153,7 @@ def _load_db(session: Session, key: str, content_hash: str):
     if row is None or row[0] != content_hash:
         return None
     try:
-        return pickle.loads(zlib.decompress(row[1]))
+        return pickle.loads(row[1])
     except Exception:  # a cache written by another version: rebuild
         return None
 
@@ -169,7 +168,7 @@ def _store_db(session: Session, key: str, content_hash: str, obj) -> None:
         return  # the caller holds the write lock: a second writer would wait for it
     engine = getattr(bind, "engine", bind)
     try:
-        data = zlib.compress(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
         _ensure_table(session)
         with transaction(engine, "suggest cache", "auto", record=False) as w:
             row = w.get(SuggestCache, key)

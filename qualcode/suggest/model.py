@@ -232,9 +232,9 @@ def neighbour_matrix(
                 r.append(i)
                 c.append(j)
     m = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, len(cols)))
-    from sklearn.preprocessing import normalize
+    from qualcode.suggest.features import _l2
 
-    return normalize(m, copy=False)
+    return _l2(m)
 
 
 def features(

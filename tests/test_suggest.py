@@ -1,0 +1,484 @@
+"""Suggestions: similar passages, code suggestions, candidate categories (issue 4)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+PERSONAL = "Personalmangel"
+ZEIT = "Hindernisse/Zeitmangel"
+RAUM = "Hindernisse/Räume"
+PERS = "Hindernisse/Personal"
+NEXT = "Schritte/Termin"
+
+DOCS = {
+    "p1.md": """# Protokoll Verbund A
+
+## TOP 1 Begrüßung
+
+Frau Meier begrüßt die Anwesenden und stellt die Tagesordnung vor.
+
+## TOP 2 Perspektivendiskussion
+
+Es gebe viel zu wenig Personal an den Schulen, Stellen für Sonderpädagogen blieben unbesetzt.
+
+Für Absprachen zwischen Lehrkräften und Jugendhilfe fehle die Zeit, Termine lägen nach Unterrichtsschluss.
+
+Die Räume sind zu klein, es fehlen Differenzierungsräume und ein Ruheraum.
+
+## TOP 3 Festlegungen
+
+Das nächste Treffen findet am 12. März im Rathaus statt.
+""",
+    "p2.md": """# Protokoll Verbund B
+
+## TOP 1 Begrüßung
+
+Herr Schulze eröffnet die Sitzung.
+
+## TOP 2 Perspektivendiskussion
+
+Der Mangel an Personal verhindert Doppelbesetzungen; Fachkräfte fehlen überall.
+
+Zeit für Kooperation bleibt kaum, Lehrkräfte haben keine Zeitfenster für Absprachen.
+
+Es fehlen geeignete Räume für Kleingruppen, die Ausstattung der Räume ist schlecht.
+
+## TOP 3 Festlegungen
+
+Das nächste Treffen wird für den 4. Mai terminiert.
+""",
+    "p3.md": """# Protokoll Verbund C
+
+## TOP 1 Begrüßung
+
+Frau Wolf begrüßt alle Teilnehmenden.
+
+## TOP 2 Perspektivendiskussion
+
+Unbesetzte Stellen und zu wenig Personal prägen den Alltag der Schulen.
+
+Für Teamabsprachen fehlt im Stundenplan schlicht die Zeit.
+
+Differenzierungsräume fehlen, die Räume der Schule sind überfüllt.
+
+## TOP 3 Festlegungen
+
+Das nächste Treffen findet im Juni statt.
+""",
+    "p4.md": """# Protokoll Verbund D
+
+## TOP 2 Perspektivendiskussion
+
+Personalmangel: Sonderpädagogen und Schulbegleiter fehlen an allen Schulen.
+
+Personal
+
+und die
+""",
+}
+
+# (document, paragraph text, code) of the human codings
+CODED = [
+    ("p1.md", "Es gebe viel zu wenig Personal", PERS),
+    ("p1.md", "Für Absprachen zwischen", ZEIT),
+    ("p1.md", "Die Räume sind zu klein", RAUM),
+    ("p1.md", "Das nächste Treffen findet am", NEXT),
+    ("p2.md", "Der Mangel an Personal", PERS),
+    ("p2.md", "Zeit für Kooperation", ZEIT),
+    ("p2.md", "Es fehlen geeignete Räume", RAUM),
+    ("p2.md", "Das nächste Treffen wird", NEXT),
+]
+
+
+def _span(text: str, prefix: str) -> tuple[int, int]:
+    start = text.index(prefix)
+    end = text.find("\n\n", start)
+    return start, (end if end >= 0 else len(text.rstrip("\n")))
+
+
+@pytest.fixture
+def project(cli, write_file):
+    for name, text in DOCS.items():
+        write_file(name, text)
+    cli.ok("import", str(write_file("p1.md", DOCS["p1.md"]).parent))
+    for path in (PERS, ZEIT, RAUM, NEXT):
+        cli.ok("codes", "add", path)
+    return cli
+
+
+def _code_all(cli) -> None:
+    for doc, prefix, code in CODED:
+        s, e = _span(DOCS[doc], prefix)
+        cli.ok("code", doc, "--start", str(s), "--end", str(e), "--code", code, "--coder", "anna")
+
+
+# --- structure ---------------------------------------------------------------------------
+
+
+def test_heading_detection():
+    from qualcode.suggest.features import heading_of
+
+    assert heading_of("## TOP 3 Perspektivendiskussion") == (2, "TOP 3 Perspektivendiskussion")
+    assert heading_of("TOP 3: Perspektivendiskussion") == (2, "TOP 3: Perspektivendiskussion")
+    assert heading_of("3. Perspektivendiskussion") == (2, "3. Perspektivendiskussion")
+    assert heading_of("Vereinbarte Handlungsschritte:") == (5, "Vereinbarte Handlungsschritte")
+    assert heading_of("Ort: Aula der Oberschule") is None
+    assert (
+        heading_of("Es gebe viel zu wenig Personal an den Schulen, Stellen blieben unbesetzt.")
+        is None
+    )
+    assert heading_of("Tagesordnung:\n1. Begrüßung\n2. Vortrag") is None
+
+
+def test_context_and_position(project, engine):
+    from qualcode.database import reading
+    from qualcode.documents import resolve_document
+    from qualcode.suggest.index import get_index
+
+    with reading(engine) as s:
+        index = get_index(s)
+        d = resolve_document(s, "p1.md").id
+        st, en = _span(DOCS["p1.md"], "Die Räume sind zu klein")
+        ctx, pos = index.structure_of(d, st, en)
+    assert ctx == ("Protokoll Verbund A", "TOP 2 Perspektivendiskussion")
+    assert 0.5 < pos < 0.85
+
+
+def test_lemmas_drop_stop_words_and_numbers():
+    from qualcode import nlp
+    from qualcode.suggest.features import analyse
+
+    lem, vec = analyse(
+        nlp.load(), ["Die Schulen gingen 3 mal, und es fehlten Fehlzeiten.", "", "und die"]
+    )
+    assert lem == [["schule", "gehen", "mal", "fehlen", "fehlzeiten"], [], []]
+    assert vec is None
+
+
+# --- no codings, errors -------------------------------------------------------------------
+
+
+def test_suggest_without_codings_says_so(project):
+    r = project("suggest")
+    assert r.exit_code == 2
+    assert r.output.strip().count("\n") == 0
+    assert r.output.startswith("error: nothing to learn from yet")
+
+
+def test_similar_needs_span_or_code(project):
+    r = project("similar", "p1.md")
+    assert r.exit_code == 2
+    assert "--start" in r.output
+    r = project("similar", "--code", PERS)
+    assert r.exit_code == 2 and "no segments yet" in r.output
+
+
+def test_empty_and_one_word_passages(project, engine):
+    from qualcode.database import reading
+    from qualcode.documents import resolve_document
+    from qualcode.errors import InvalidInput
+    from qualcode.suggest import similar, suggest_for_span
+
+    _code_all(project)
+    with reading(engine) as s:
+        d = resolve_document(s, "p4.md").id
+        with pytest.raises(InvalidInput, match="empty"):
+            suggest_for_span(s, d, 5, 5)
+        with pytest.raises(InvalidInput, match="empty"):
+            similar(s, d, 5, 5)
+        st, en = _span(DOCS["p4.md"], "Personal\n")
+        one = suggest_for_span(s, d, st, en)
+        stop_only = suggest_for_span(s, d, *_span(DOCS["p4.md"], "und die"))
+        sim = similar(s, d, st, en, top=3)
+    assert one[0]["code"] == PERS
+    assert stop_only == []  # no content words, no evidence
+    assert "Personal" in sim[0]["text"]
+
+
+# --- similar ------------------------------------------------------------------------------
+
+
+def test_similar_json_shape_and_compounds(project):
+    _code_all(project)
+    s, e = _span(DOCS["p4.md"], "Personalmangel:")
+    rows = project.json("similar", "p4.md", "--start", str(s), "--end", str(e), "--top", "3")
+    assert len(rows) == 3
+    for r in rows:
+        assert set(r) == {"document", "start", "end", "score", "text", "codes"}
+        assert 0 < r["score"] <= 1
+        assert r["text"] == DOCS[r["document"]][r["start"] : r["end"]]
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    # "Personalmangel" meets "zu wenig Personal" and "Mangel an Personal"
+    assert rows[0]["text"].startswith("Es gebe viel zu wenig Personal") and rows[0]["codes"] == [
+        PERS
+    ]
+    assert any(
+        r["text"].startswith("Der Mangel an Personal") and r["codes"] == [PERS] for r in rows
+    )
+
+
+def test_compounds_meet_their_parts():
+    from qualcode.suggest.features import TextSpace
+
+    docs = [
+        ["personalmangel"],
+        ["mangel", "personal"],
+        ["raum", "klein"],
+        ["personal", "stelle"],
+        ["mangel", "raum"],
+    ]
+    X = TextSpace().fit_transform(docs)
+    cos = (X @ X.T).toarray()
+    assert cos[0, 1] > 0.3 and cos[0, 1] > cos[0, 3] > cos[0, 2] == 0.0
+    words_only = TextSpace().fit_transform(docs, use_chars=False)
+    assert (words_only @ words_only.T).toarray()[0, 1] == 0.0
+
+
+def test_similar_excludes_the_span_itself(project):
+    s, e = _span(DOCS["p1.md"], "Die Räume sind zu klein")
+    rows = project.json("similar", "p1.md", "--start", str(s), "--end", str(e))
+    assert all(not (r["document"] == "p1.md" and r["start"] == s) for r in rows)
+    assert rows[0]["text"].startswith(("Es fehlen geeignete Räume", "Differenzierungsräume fehlen"))
+
+
+def test_more_like_this_code(project):
+    _code_all(project)
+    rows = project.json("similar", "--code", RAUM, "--top", "2")
+    assert rows[0]["document"] == "p3.md"
+    assert rows[0]["text"].startswith("Differenzierungsräume fehlen")
+    assert all(r["codes"] == [] for r in rows)  # only uncoded passages
+
+
+# --- suggest ------------------------------------------------------------------------------
+
+
+def test_suggest_json_shape_and_determinism(project):
+    from qualcode.suggest.index import clear_memory
+
+    _code_all(project)
+    first = project.json("suggest", "--doc", "p3.md")
+    clear_memory()  # the second run reads the model from the database cache
+    second = project.json("suggest", "--doc", "p3.md")
+    assert first == second
+    by_text = {DOCS["p3.md"][r["start"] : r["end"]][:20]: r for r in first}
+    assert set(first[0]) == {"document", "start", "end", "suggestions"}
+    for r in first:
+        assert r["document"] == "p3.md"
+        assert 1 <= len(r["suggestions"]) <= 3
+        for sg in r["suggestions"]:
+            assert (
+                set(sg) == {"code", "score", "basis"}
+                and 0 < sg["score"] <= 1
+                and sg["basis"] == "model"
+            )
+    assert by_text["Unbesetzte Stellen u"]["suggestions"][0]["code"] == PERS
+    assert by_text["Für Teamabsprachen f"]["suggestions"][0]["code"] == ZEIT
+    assert by_text["Differenzierungsräum"]["suggestions"][0]["code"] == RAUM
+    assert by_text["Das nächste Treffen "]["suggestions"][0]["code"] == NEXT
+    # headings and coded passages get no suggestions
+    assert not any(DOCS["p3.md"][r["start"] :].startswith("## ") for r in first)
+
+
+def test_suggest_min_score_and_top(project):
+    _code_all(project)
+    rows = project.json("suggest", "--top", "1", "--min-score", "0.5")
+    assert rows
+    for r in rows:
+        assert len(r["suggestions"]) == 1 and r["suggestions"][0]["score"] >= 0.5
+
+
+def test_suggest_for_span_contract(project, engine):
+    from qualcode.database import reading
+    from qualcode.documents import resolve_document
+    from qualcode.suggest import suggest_for_span
+
+    _code_all(project)
+    with reading(engine) as s:
+        d = resolve_document(s, "p3.md").id
+        # any span, not only a paragraph: one sentence fragment
+        start = DOCS["p3.md"].index("zu wenig Personal")
+        out = suggest_for_span(s, d, start, start + len("zu wenig Personal"), top=2)
+    assert len(out) == 2
+    assert out[0]["code"] == PERS and out[0]["score"] >= out[1]["score"]
+
+
+def test_single_example_codes_fall_back_to_similarity(project, engine):
+    from qualcode.database import reading
+    from qualcode.documents import resolve_document
+    from qualcode.suggest import suggest_for_span
+
+    _code_all(project)
+    project.ok("codes", "add", "Hindernisse/Begrüßung")
+    s, e = _span(DOCS["p1.md"], "Frau Meier begrüßt")
+    project.ok(
+        "code",
+        "p1.md",
+        "--start",
+        str(s),
+        "--end",
+        str(e),
+        "--code",
+        "Hindernisse/Begrüßung",
+        "--coder",
+        "anna",
+    )
+    with reading(engine) as sess:
+        d = resolve_document(sess, "p3.md").id
+        out = suggest_for_span(sess, d, *_span(DOCS["p3.md"], "Frau Wolf begrüßt"), top=5)
+    entry = [o for o in out if o["code"] == "Hindernisse/Begrüßung"]
+    assert entry and entry[0]["basis"] == "similarity"
+
+
+def test_auto_and_orphaned_codings_are_not_learned(project, engine):
+    from qualcode.database import reading
+    from qualcode.suggest.model import human_codings
+
+    _code_all(project)
+    s, e = _span(DOCS["p3.md"], "Unbesetzte Stellen")
+    project.ok(
+        "code", "p3.md", "--start", str(s), "--end", str(e), "--code", ZEIT, "--coder", "auto"
+    )
+    with reading(engine) as sess:
+        assert len(human_codings(sess)) == len(CODED)
+
+
+def test_apply_writes_auto_codings_and_undo_reverts(project):
+    _code_all(project)
+    out = project.json("suggest", "--apply", "--min-score", "0.3")
+    assert out["coder"] == "auto" and out["applied"] > 0
+    auto = project.json("codings", "--coder", "auto")
+    assert len(auto) == out["applied"]
+    assert all(r["code"] in (PERS, ZEIT, RAUM, NEXT) for r in auto)
+    again = project.json("suggest", "--apply", "--min-score", "0.3")
+    assert again["applied"] == 0  # the passages are coded now
+    project.ok("undo")
+    project.ok("undo")
+    assert project.json("codings", "--coder", "auto") == []
+
+
+# --- cache --------------------------------------------------------------------------------
+
+
+def _cache_rows(db_path: str) -> dict[str, str]:
+    import sqlite3
+
+    con = sqlite3.connect(db_path)
+    try:
+        return dict(con.execute("select key, content_hash from suggest_cache").fetchall())
+    finally:
+        con.close()
+
+
+def test_cache_is_stored_and_invalidated_by_import_and_coding(project, db_path, write_file):
+    from qualcode.suggest.index import clear_memory
+
+    _code_all(project)
+    project.json("suggest")
+    before = _cache_rows(db_path)
+    assert "index" in before and any(k.startswith("model:") for k in before)
+    clear_memory()
+    project.json("suggest")
+    assert _cache_rows(db_path) == before  # reused, not rebuilt
+    s, e = _span(DOCS["p4.md"], "Personalmangel:")
+    assert all(
+        r["document"] != "p5.md"
+        for r in project.json("similar", "p4.md", "--start", str(s), "--end", str(e))
+    )
+    write_file("p5.md", "Akuter Personalmangel: Sonderpädagogen fehlen an allen Schulen.\n")
+    project.ok(
+        "import",
+        str(
+            write_file("p5.md", "Akuter Personalmangel: Sonderpädagogen fehlen an allen Schulen.\n")
+        ),
+    )
+    rows = project.json("similar", "p4.md", "--start", str(s), "--end", str(e))
+    assert rows[0]["document"] == "p5.md"
+    after = _cache_rows(db_path)
+    assert after["index"] != before["index"]
+    s3, e3 = _span(DOCS["p3.md"], "Unbesetzte Stellen")
+    project.ok(
+        "code", "p3.md", "--start", str(s3), "--end", str(e3), "--code", PERS, "--coder", "anna"
+    )
+    project.json("suggest")
+    model_key = next(k for k in after if k.startswith("model:"))
+    assert _cache_rows(db_path)[model_key] != after[model_key]
+
+
+# --- word vectors -------------------------------------------------------------------------
+
+
+def test_pipeline_with_vectors_is_used(tmp_path, monkeypatch, cli, write_file, engine):
+    import numpy as np
+    import spacy
+
+    from qualcode.database import reading
+    from qualcode.documents import resolve_document
+    from qualcode.suggest import similar
+    from qualcode.suggest.index import get_index
+
+    nlp = spacy.blank("de")
+    rng = np.random.default_rng(0)
+    staff, rooms = rng.normal(size=8), rng.normal(size=8)
+    for word, base in (
+        ("Lehrkräfte", staff),
+        ("Pädagogen", staff),
+        ("Räume", rooms),
+        ("Zimmer", rooms),
+    ):
+        nlp.vocab.set_vector(word, (base + 0.01 * rng.normal(size=8)).astype("float32"))
+    model_dir = tmp_path / "tiny_vectors"
+    nlp.to_disk(model_dir)
+    monkeypatch.setenv("QUALCODE_NLP_MODEL", str(model_dir))
+    write_file("a.txt", "Lehrkräfte fehlen.\n\nZimmer fehlen.\n")
+    cli.ok("import", str(write_file("b.txt", "Pädagogen fehlen.\n\nRäume fehlen.\n").parent))
+    with reading(engine) as s:
+        index = get_index(s)
+        assert str(model_dir) in index.nlp_name and "with word vectors" in index.nlp_name
+        assert index.space.vec_width == 8
+        a = resolve_document(s, "a.txt").id
+        rows = similar(s, a, 0, len("Lehrkräfte fehlen."), top=3)
+    # no shared lemma except "fehlen": the vectors decide
+    assert rows[0]["document"] == "b.txt" and rows[0]["text"] == "Pädagogen fehlen."
+
+
+# --- propose ------------------------------------------------------------------------------
+
+
+def test_propose_clusters_uncoded_passages(project):
+    _code_all(project)
+    first = project.json("propose", "--n", "3", "--seed", "1")
+    second = project.json("propose", "--n", "3", "--seed", "1")
+    assert first == second
+    assert len(first) == 3
+    for c in first:
+        assert set(c) == {"cluster", "size", "label", "lemmas", "examples", "members"}
+        assert c["size"] == len(c["members"]) and 1 <= len(c["examples"]) <= 3
+        assert c["label"]
+    assert [c["cluster"] for c in first] == [1, 2, 3]
+    members = {(m["document"], m["start"]) for c in first for m in c["members"]}
+    # every uncoded content paragraph with at least 3 lemmas, each in one cluster
+    assert sum(c["size"] for c in first) == len(members)
+    assert ("p3.md", DOCS["p3.md"].index("Unbesetzte Stellen")) in members
+    assert ("p1.md", DOCS["p1.md"].index("Es gebe viel")) not in members
+
+
+def test_propose_splits_a_code(project):
+    _code_all(project)
+    for doc, prefix in (("p3.md", "Unbesetzte Stellen"), ("p4.md", "Personalmangel:")):
+        s, e = _span(DOCS[doc], prefix)
+        project.ok(
+            "code", doc, "--start", str(s), "--end", str(e), "--code", PERS, "--coder", "anna"
+        )
+    out = project.json("propose", "--code", PERS, "--n", "2")
+    assert sum(c["size"] for c in out) == 4
+    r = project("propose", "--code", ZEIT)
+    assert r.exit_code == 2 and "at least 4 segments" in r.output
+
+
+def test_propose_text_output(project):
+    _code_all(project)
+    r = project.ok("propose", "--n", "2")
+    assert r.output.startswith("cluster 1 (")
+    assert json.loads(project.ok("propose", "--n", "2", "--json").stdout)[0]["cluster"] == 1
