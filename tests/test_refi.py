@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -619,6 +620,12 @@ def test_import_and_undo_on_every_backend(any_cli, backend, demo_cli, tmp_path):
         assert Path(res["backup"]).exists()
     assert len(res["documents"]["imported"]) == 14 and res["codings"]["imported"] == 143
     assert codings_of(any_cli) == codings_of(demo_cli)
+    again = tmp_path / "again.qdpx"
+    any_cli.ok("refi", "export", str(again), "--name", "demo")
+    validate(PROJECT_XSD, qde_of(again))
+    guids = lambda p: sorted(re.findall(r'guid="([^"]+)"', qde_of(p).decode()))  # noqa: E731
+    extra = set(guids(again)) - set(guids(out))
+    assert set(guids(out)) <= set(guids(again)) and len(extra) == 1  # + the code "Vorher"
     any_cli.ok(
         "code", res["documents"]["imported"][0], "--start", "0", "--end", "3", "--code", "Vorher"
     )
@@ -631,3 +638,48 @@ def test_import_and_undo_on_every_backend(any_cli, backend, demo_cli, tmp_path):
         1,
         0,
     )
+
+
+_TOKENS = [
+    "a",
+    "B",
+    " ",
+    "ß",
+    "\n",
+    "\r\n",
+    "\r",
+    "u\u0308",
+    "A\u030a",
+    "\u2029",
+    "\u2028",
+    "\x01",
+    "\t",
+    "é",
+]
+
+
+def test_offset_translation_property():
+    """Any span between token boundaries of a messy text covers the same normalised text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qualcode.textutil import normalize
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=30), st.data())
+    def check(tokens, data):
+        raw = "".join(tokens)
+        text, omap = normalize_with_map(raw)
+        assert text == normalize(raw)
+        bounds = [0]
+        for t in tokens:
+            bounds.append(bounds[-1] + len(t))
+        i = data.draw(st.integers(0, len(tokens) - 1))
+        j = data.draw(st.integers(i + 1, len(tokens)))
+        s, e = bounds[i], bounds[j]
+        ns = omap.map(s) if omap else s
+        ne = omap.map(e, end=True) if omap else e
+        want = normalize("".join(tokens[i:j]))
+        assert text[ns:ne] == want
+
+    check()
