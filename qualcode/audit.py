@@ -466,6 +466,7 @@ def log(session: Session, limit: int | None = 50) -> list[dict[str, Any]]:
     # rows changed: one per change, the row count for bulk (*_many) changes
     rows = func.sum(
         case(
+            (AuditChange.id.is_(None), 0),  # type: ignore[union-attr]
             (AuditChange.op.like("%\\_many", escape="\\"), func.coalesce(AuditChange.row_id, 1)),
             else_=1,
         )  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ from qualcode.codebook import CodeTree, add_code
 from qualcode.codings import get_coder
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput
-from qualcode.models import Coding, Document, Passage
+from qualcode.models import Coder, Coding, Document, Passage
 from qualcode.recode.bulk import insert_codings
 from qualcode.recode.scope import compile_pattern, make_scope
 
@@ -249,7 +249,11 @@ def query_lemmas(nlp_obj: Any, query: str) -> list[str]:
 
 
 def find_hits(
-    session: Session, rule: AutoRule, docs: list[_Doc], nlp_get: Callable[[], Any]
+    session: Session,
+    rule: AutoRule,
+    docs: list[_Doc],
+    nlp_get: Callable[[], Any],
+    tick: Callable[[], None] | None = None,
 ) -> list[tuple[_Doc, int, int]]:
     """``(document, start, end)`` of the units to code, in document order, without repeats."""
     hits: list[tuple[_Doc, int, int]] = []
@@ -260,6 +264,8 @@ def find_hits(
         if rule.unit == "sentence":
             _sentences(session, docs, nlp_get)
         for d in docs:
+            if tick:
+                tick()
             units = d.paragraphs if rule.unit == "passage" else d.sentences or []
             starts = [s for s, _ in units]
             seen: set[tuple[int, int]] = set()
@@ -279,6 +285,8 @@ def find_hits(
     # lemma and fuzzy phrase: sentence by sentence
     _sentences(session, docs, nlp_get)
     for d in docs:
+        if tick:
+            tick()
         para_starts = [s for s, _ in d.paragraphs]
         sents = d.sentences or d.paragraphs
         seen = set()
@@ -391,21 +399,36 @@ def autocode(
         return holder["nlp"]
 
     doc_cache: dict[tuple[int, ...] | None, list[_Doc]] = {}
-    results = []
-    for k, (rule, scope) in enumerate(zip(rules, scopes, strict=True), start=1):
+    rule_docs = []
+    for scope in scopes:
         key = tuple(scope.doc_ids) if scope.doc_ids is not None else None
         if key not in doc_cache:
             doc_cache[key] = _load_docs(session, scope.doc_ids)
-        docs = doc_cache[key]
+        rule_docs.append(doc_cache[key])
+    total = sum(len(d) for d in rule_docs)
+    done = 0
+
+    def tick() -> None:  # one document searched
+        nonlocal done
+        done += 1
+        if progress and (done % 50 == 0 or done == total):
+            progress(done, total)
+
+    results = []
+    for rule, docs in zip(rules, rule_docs, strict=True):
+        scope = scopes[len(results)]
         code = CodeTree.load(session).find(rule.code) or add_code(session, rule.code)
-        who = get_coder(session, rule.coder or coder or AUTO_CODER)
-        hits = find_hits(session, rule, docs, nlp_get)
+        coder_name = (rule.coder or coder or AUTO_CODER).strip()
+        who = session.execute(select(Coder).where(Coder.name == coder_name)).scalar_one_or_none()
+        hits = find_hits(session, rule, docs, nlp_get, tick)
         existing_stmt = select(Coding.document_id, Coding.start, Coding.end).where(
-            Coding.code_id == code.id, Coding.coder_id == who.id
+            Coding.code_id == code.id, Coding.coder_id == (who.id if who else -1)
         )
         if scope.doc_ids is not None:
             existing_stmt = existing_stmt.where(Coding.document_id.in_(scope.doc_ids))  # type: ignore[attr-defined]
         existing = set(session.execute(existing_stmt).all())
+        if who is None and hits:
+            who = get_coder(session, coder_name)  # created with the first coding
         rows = []
         for d, s, e in hits:
             if (d.id, s, e) not in existing:
@@ -416,7 +439,7 @@ def autocode(
                         "start": s,
                         "end": e,
                         "code_id": code.id,
-                        "coder_id": who.id,
+                        "coder_id": who.id,  # type: ignore[union-attr]
                     }
                 )
         res: dict[str, Any] = {
@@ -425,7 +448,7 @@ def autocode(
             "kind": rule.kind,
             "query": rule.query + (f" (fuzzy {rule.fuzzy})" if rule.fuzzy else ""),
             "unit": rule.unit,
-            "coder": who.name,
+            "coder": coder_name,
             "found": len(hits),
             "added": len(rows),
             "existing": len(hits) - len(rows),
@@ -445,8 +468,6 @@ def autocode(
             ]
         insert_codings(session, rows)
         results.append(res)
-        if progress:
-            progress(k, len(rules))
     totals = {
         "found": sum(r["found"] for r in results),
         "added": sum(r["added"] for r in results),
