@@ -127,11 +127,18 @@ def refi_import(
     st.engine()  # an import may create a new project
     nlp_obj = None
     if sentences and plan.sources:
+        from sqlalchemy import select
+
         from qualcode import nlp
         from qualcode.database import get_setting
+        from qualcode.models import Document
 
         with st.read() as session:
-            nlp_obj = nlp.load(get_setting(session, "nlp.model"))
+            names = set(session.execute(select(Document.name)).scalars())
+            if rename or any(
+                s.name not in names for s in plan.sources
+            ):  # new documents get sentences
+                nlp_obj = nlp.load(get_setting(session, "nlp.model"))
 
     with st.write() as session:
 
