@@ -342,3 +342,44 @@ def test_agreement_exports(cli, ten_units, tmp_path):
     assert [c.value for c in dis[2]][4:] == [X, "(kein Code)"]
     text = cli.ok("agreement", "--coders", "anna,ben", "-f", "csv", "--excel").stdout
     assert text.splitlines()[1] == "Kat/X;10;5;5;4;80,0;0,600;0,620;"
+
+
+def test_coefficients_match_reference_implementations_on_random_data():
+    """Random nominal data (with missing values for alpha): kappa against scikit-learn,
+    alpha against the krippendorff package."""
+    import random
+    from collections import Counter
+
+    import krippendorff
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    from qualcode.agreement import cohen_kappa, krippendorff_alpha_nominal
+
+    rng = random.Random(7)
+    for _ in range(25):
+        n = rng.randint(5, 40)
+        k = rng.randint(2, 4)
+        a = [rng.randrange(k) for _ in range(n)]
+        b = [x if rng.random() < 0.6 else rng.randrange(k) for x in a]
+        if len(set(a)) > 1 or len(set(b)) > 1:
+            kappa, _po, _pe = cohen_kappa(Counter(zip(a, b, strict=True)))
+            assert kappa == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+        m = rng.randint(2, 4)
+        data = [
+            [
+                x if rng.random() < 0.8 else None
+                for x in ([rng.randrange(k) for _ in range(n)] if c else a)
+            ]
+            for c in range(m)
+        ]
+        units = [(tuple(data[c][u] for c in range(m)), 1) for u in range(n)]
+        ours = krippendorff_alpha_nominal(units)
+        ref = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
+        try:
+            expected = krippendorff.alpha(reliability_data=ref, level_of_measurement="nominal")
+        except ValueError:  # the package refuses data with a single value
+            expected = None
+        if ours is None or expected is None or np.isnan(expected):
+            continue
+        assert ours == pytest.approx(expected, abs=1e-9)

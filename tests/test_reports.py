@@ -458,3 +458,14 @@ def test_demo_cooc_and_matrix_consistent_with_freq(demo_cli):
     matrix = demo_cli.json("report", "matrix")
     for i, code in enumerate(matrix["codes"]):
         assert matrix["totals"][i] == freq[code]["codings"]
+
+
+def test_demo_chart_many_groups_is_a_heat_map(demo_cli, tmp_path):
+    png = tmp_path / "region.png"
+    demo_cli.ok("report", "freq", "--by", "Region", "--chart", str(png))
+    import matplotlib.image
+
+    img = matplotlib.image.imread(str(png))
+    height, width = img.shape[:2]
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert width > height  # codes × 13 regions as a heat map, not 24 × 13 stacked bars

@@ -14,6 +14,7 @@ from pathlib import Path
 from qualcode.errors import InvalidInput
 
 CHART_SUFFIXES = (".png", ".svg", ".pdf")
+MAX_GROUPED_BARS = 6  # more groups: a heat map (codes × groups) instead of grouped bars
 GROUP_COLORS = (
     "#4C72B0",
     "#DD8452",
@@ -69,6 +70,8 @@ def frequency_chart(table: dict, path: str | Path, *, title: str | None = None) 
     n_docs = table["documents"]
     labels = ["\n".join(textwrap.wrap(r["name"], 38)) or r["name"] for r in rows]
     n = len(rows)
+    if len(groups) > MAX_GROUPED_BARS:
+        return _heatmap(table, rows, labels, groups, path, title)
     height = max(3.0, 0.32 * n * (1 + 0.35 * max(len(groups) - 1, 0)) + 1.6)
     fig, ax = plt.subplots(figsize=(9.0, height), dpi=150)
     try:
@@ -123,11 +126,59 @@ def frequency_chart(table: dict, path: str | Path, *, title: str | None = None) 
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
         ax.set_axisbelow(True)
-        if title is None:
-            title = "Kategorienhäufigkeiten" + (f" nach {table['by']}" if table.get("by") else "")
-            if table.get("coder"):
-                title += f" (Kodierer/in: {table['coder']})"
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(title or _default_title(table), fontsize=11, loc="left")
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _default_title(table: dict) -> str:
+    title = "Kategorienhäufigkeiten" + (f" nach {table['by']}" if table.get("by") else "")
+    if table.get("coder"):
+        title += f" (Kodierer/in: {table['coder']})"
+    return title
+
+
+def _heatmap(
+    table: dict,
+    rows: list[dict],
+    labels: list[str],
+    groups: list[str],
+    path: Path,
+    title: str | None,
+) -> Path:
+    """Codes × groups, cell colour and label = share of the group's documents with the code."""
+    import matplotlib.pyplot as plt
+
+    values = [[r["groups"][g]["total_share"] * 100 for g in groups] for r in rows]
+    col_labels = [
+        textwrap.shorten(f"{g} (n = {table['groups'][g]})", 44, placeholder="…") for g in groups
+    ]
+    width = min(max(7.0, 3.2 + 0.75 * len(groups)), 30.0)
+    height = max(3.0, 0.3 * len(rows) + 2.2)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
+    try:
+        im = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=100)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(labels, fontsize=8)
+        ax.set_xticks(range(len(groups)))
+        ax.set_xticklabels(col_labels, fontsize=7, rotation=45, ha="right", rotation_mode="anchor")
+        for i, row in enumerate(values):
+            for j, v in enumerate(row):
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if v > 60 else "#333333",
+                )
+        cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+        cbar.set_label("Anteil der Dokumente der Gruppe (%)", fontsize=8)
+        ax.set_title(title or _default_title(table), fontsize=11, loc="left")
         fig.tight_layout()
         fig.savefig(path)
     finally:
