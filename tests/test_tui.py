@@ -410,3 +410,28 @@ async def test_mouse_drag_selects_a_character_range(demo_db: str) -> None:
         assert (screen.doc.id, s0 + 3, s0 + 15, "Zeitmangel", CODER) in codings_of(
             demo_db, "Zeitmangel"
         )
+
+
+@sync
+async def test_extend_selection_and_code_with_enter_in_tree(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        paras = screen.doc.paragraphs
+        await pilot.press("j", "J", "J")  # paragraphs 2–4
+        assert screen.view.sel == (paras[1][0], paras[3][1])
+        await pilot.press("shift+left")  # end back by a word
+        s, e = screen.view.sel
+        assert s == paras[1][0] and paras[3][0] < e < paras[3][1]
+        sel = screen.view.sel
+        row = next(r for r in screen.code_rows if r["name"] == "Bestandsaufnahme")
+        screen.tree.focus()
+        screen.tree.select_id(row["id"])
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(demo_db, "Bestandsaufnahme")
+        # j from the extended selection goes to the passage after it
+        screen.view.focus()
+        await pilot.press("j")
+        assert screen.view.sel == paras[4]

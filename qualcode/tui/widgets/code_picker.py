@@ -117,6 +117,28 @@ class CodePicker(ModalScreen[dict | None]):
             t.append(f"  {score:.0f}", style="dim")
         return Option(t, id="c:" + path)
 
+    def near_duplicate(self, name: str) -> str | None:
+        """An existing code whose name differs only slightly (e.g. "Zeit-Mangel" ~ "Zeitmangel")."""
+        from rapidfuzz import fuzz, utils
+
+        def norm(x: str) -> str:
+            return utils.default_process(x).replace(" ", "")
+
+        me = norm(name)
+        best = max(
+            ((fuzz.ratio(me, norm(c["path"].rsplit("/", 1)[-1])), c["path"]) for c in self.codes),
+            default=(0, None),
+        )
+        return best[1] if best[0] >= 85 else None
+
+    def _create_option(
+        self, path: str, suffix: str, near: str | None, bold: bool = False
+    ) -> Option:
+        t = Text(f"+ new code {path!r}{suffix}", style="bold green" if bold else "green")
+        if near:
+            t.append(f"  ≈ {near} exists", style="yellow")
+        return Option(t, id="n:" + path)
+
     def refill(self, query: str) -> None:
         ol = self.query_one(OptionList)
         ol.clear_options()
@@ -138,32 +160,29 @@ class CodePicker(ModalScreen[dict | None]):
                 if p not in used:
                     options.append(self._option(p))
         else:
-            for p, s in rank(q, paths):
+            ranked = rank(q, paths)
+            for p, s in ranked:
                 options.append(self._option(p, score=s))
+            strong = bool(ranked) and (
+                q.casefold() in ranked[0][0].casefold() or ranked[0][1] >= 90
+            )
+            creates: list[Option] = []
             if self.allow_create:
                 try:
                     names = split_path(q)
                 except Exception:
                     names = []
                 if names:
+                    near = self.near_duplicate(names[-1])
                     new_top = join_path(names)
                     if self.parent_path and "/" not in q:
                         under = self.parent_path + "/" + join_path(names)
                         if under.casefold() not in self.known:
-                            options.insert(
-                                0 if not options else 1,
-                                Option(
-                                    Text(f"+ new code {under!r}", style="bold green"),
-                                    id="n:" + under,
-                                ),
-                            )
+                            creates.append(self._create_option(under, "", near, bold=True))
                     if new_top.casefold() not in self.known:
-                        options.append(
-                            Option(
-                                Text(f"+ new code {new_top!r} (top level)", style="green"),
-                                id="n:" + new_top,
-                            )
-                        )
+                        creates.append(self._create_option(new_top, " (top level)", near))
+            # a loose fuzzy match must not win Enter over creating the typed name
+            options = options[:1] + creates + options[1:] if strong else creates + options
             for key, label in self.extra:
                 options.append(Option(Text(label, style="italic"), id="x:" + key))
         ol.add_options(options)

@@ -286,13 +286,16 @@ class DocumentView(ScrollView, can_focus=True):
         units = self.units
         if not units:
             return
-        # from a free selection, move relative to where it is
-        cur = units[self.index] if self.index < len(units) else None
-        if cur != self.sel:
-            starts = [u[0] for u in units]
-            i = bisect.bisect_right(starts, self.sel[0]) - 1
-            self.index = max(i if step > 0 else i + 1, 0) if cur is not None else 0
-        self.index = max(0, min(self.index + step, len(units) - 1))
+        if 0 <= self.index < len(units) and units[self.index] == self.sel:
+            self.index = max(0, min(self.index + step, len(units) - 1))
+        else:  # from a free or extended selection: the passage after its end / before its start
+            s, e = self.sel
+            if step > 0:
+                nxt = next((i for i, u in enumerate(units) if u[0] >= e), None)
+                self.index = nxt if nxt is not None else len(units) - 1
+            else:
+                prev = [i for i, u in enumerate(units) if u[0] < s]
+                self.index = prev[-1] if prev else 0
         self._set_sel(units[self.index])
 
     def goto_passage(self, index: int) -> None:
