@@ -208,7 +208,10 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
                 first = 2
             for c, h in enumerate(sheet.headers):
                 ws.write_string(first, c, h, header)
-            widths = [min(max(len(h), 6), 40) for h in sheet.headers]
+            widths = [
+                min(max(len(h), 6), 40 if k == TEXT else 16)
+                for h, k in zip(sheet.headers, sheet.kinds, strict=True)
+            ]
             for r, row in enumerate(sheet.rows, start=first + 1):
                 for c, (value, kind) in enumerate(zip(row, sheet.kinds, strict=True)):
                     if value is None or value == "":
@@ -238,6 +241,12 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
                         widths[c] = max(widths[c], 8)
             for c, w in enumerate(widths):
                 ws.set_column(c, c, w + 2)
+            # wrapped header cells: make the row tall enough for the longest header
+            lines = max(
+                (-(-len(h) // max(widths[c], 1)) for c, h in enumerate(sheet.headers)), default=1
+            )
+            if lines > 1:
+                ws.set_row(first, 15 * min(lines, 6))
             ws.freeze_panes(first + 1, sheet.freeze_cols)
             if sheet.rows:
                 ws.autofilter(first, 0, first + len(sheet.rows), len(sheet.headers) - 1)
