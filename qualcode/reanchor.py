@@ -1,7 +1,8 @@
 """Re-anchor codings when a document's text changes (``import --update``).
 
-The old and the new text are aligned word by word (difflib on tokens — fast and
-robust for protocols of many pages); offsets inside unchanged stretches map exactly.
+The old and the new text are aligned line by line, and changed stretches word by word
+(difflib — fast and robust for protocols of many pages); offsets inside unchanged
+stretches map exactly.
 For each coding, in this order:
 
 1. both ends map and the text between them is the coded text → it moves there;
@@ -33,6 +34,7 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 SIMILAR = 0.85  # step 2
 FUZZY = 90.0  # step 4 (rapidfuzz score 0-100)
 FUZZY_MIN_LEN = 20
+FUZZY_WINDOW = 5000  # characters around the expected place
 
 
 def _tokens(text: str) -> tuple[list[str], list[int]]:
@@ -43,18 +45,40 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
     return toks, starts
 
 
-def char_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
-    """Matching stretches ``(old_start, new_start, length)`` in characters, by old offset."""
+def _word_blocks(old: str, new: str, a0: int, b0: int) -> list[tuple[int, int, int]]:
     a, a_starts = _tokens(old)
     b, b_starts = _tokens(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     blocks = []
-    for i, j, size in matcher.get_matching_blocks():
-        if not size:
-            continue
-        start_a, start_b = a_starts[i], b_starts[j]
-        end_a = a_starts[i + size - 1] + len(a[i + size - 1])
-        blocks.append((start_a, start_b, end_a - start_a))
+    for i, j, size in difflib.SequenceMatcher(None, a, b).get_matching_blocks():
+        if size:
+            end_a = a_starts[i + size - 1] + len(a[i + size - 1])
+            blocks.append((a0 + a_starts[i], b0 + b_starts[j], end_a - a_starts[i]))
+    return blocks
+
+
+def char_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
+    """Matching stretches ``(old_start, new_start, length)`` in characters, by old offset.
+
+    Lines are aligned first (cheap, and protocols are mostly unchanged lines); only the
+    changed stretches are aligned word by word, so long documents stay fast.
+    """
+    a_lines = old.splitlines(keepends=True)
+    b_lines = new.splitlines(keepends=True)
+    a_off = [0]
+    for line in a_lines:
+        a_off.append(a_off[-1] + len(line))
+    b_off = [0]
+    for line in b_lines:
+        b_off.append(b_off[-1] + len(line))
+    blocks: list[tuple[int, int, int]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_lines, b_lines).get_opcodes():
+        if tag == "equal":
+            blocks.append((a_off[i1], b_off[j1], a_off[i2] - a_off[i1]))
+        elif tag == "replace":
+            blocks += _word_blocks(
+                old[a_off[i1] : a_off[i2]], new[b_off[j1] : b_off[j2]], a_off[i1], b_off[j1]
+            )
+    blocks.sort()
     return blocks
 
 
@@ -161,10 +185,16 @@ def replace_text(session: Session, doc: Document, new_text: str, nlp_obj=None) -
         elif span != (coding.start, coding.end):
             coding.start, coding.end = span
             moved += 1
-    delete_rows(session, Passage, Passage.document_id == doc.id)
+    old_passages = [
+        p for (p,) in session.execute(select(Passage.id).where(Passage.document_id == doc.id))
+    ]
     doc.text = new_text
     session.flush()
+    # New passages first, then the old ones go: SQLite would otherwise hand the freed
+    # ids straight to the new rows, and undo could not restore the old ones by id.
     store_passages(session, doc.id, compute_passages(new_text, nlp_obj))  # type: ignore[arg-type]
+    if old_passages:
+        delete_rows(session, Passage, Passage.id.in_(old_passages))  # type: ignore[union-attr]
     return {"moved": moved, "orphaned": orphaned, "restored": restored}
 
 
