@@ -463,6 +463,9 @@ def test_codebook_merges_by_path_and_update_codes(demo_cli, tmp_path):
 
 
 def test_maxqda_style_project_with_crlf_source_file(cli, tmp_path):
+    validate(
+        PROJECT_XSD, (DATA / "maxqda_style" / "project.qde").read_bytes()
+    )  # a valid QDA-XML 1.0 file
     qdpx = zip_maxqda(tmp_path / "maxqda.qdpx")
     res = cli.json("refi", "import", str(qdpx))
     assert res["documents"]["imported"] == ["Protokoll Elbtal"]
@@ -495,7 +498,12 @@ def test_maxqda_style_project_with_crlf_source_file(cli, tmp_path):
     assert ("document", "Dokument-Memo", "Sehr kurzes Protokoll, Rückfrage beim Verbund.") in memos
     assert ("code", "Code-Memo", "Abgrenzung zu Personalmangel beachten.") in memos
     assert ("coding", "Kodier-Memo", "Wunsch, nicht Ist-Zustand? Mit Anna klären.") in memos
-    assert len(memos) == 3
+    assert (
+        "document",
+        "Beschreibung / Description",
+        "Protokoll der konstituierenden Sitzung (Kurzfassung).",
+    ) in memos
+    assert len(memos) == 4
     con = sqlite3.connect(cli.db)
     on_coding = con.execute(
         "SELECT coder.name, coding.guid FROM memo JOIN coding ON coding.id = memo.target_id"

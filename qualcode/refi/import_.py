@@ -546,6 +546,11 @@ def _read_project(root: Element, archive: Archive | None, what: str, crlf_as_one
             if value is not None:
                 attrs[key] = value
         src = PSource(g, name, text, attrs, [], _note_refs(s), _when(s.get("creationDateTime")))
+        description = _text(_kid(s, "Description")).replace("\r\n", "\n").strip()
+        if description:  # a document description becomes a memo on the document
+            dg = derived_guid("source-description", g)
+            plan.notes[dg] = PNote(dg, "Beschreibung / Description", description, None, None)
+            src.notes.append(dg)
         n = len(text)
 
         empty = 0
