@@ -195,7 +195,7 @@ def test_dry_run_changes_nothing_and_shows_a_sample(project, db_path):
     )
     assert dump(db_path) == before
     assert "dry run" in result.stdout and "4 sentences found" in result.stdout
-    assert "p1.md 0-38 [add] Die Lage des Personals ist angespannt." in result.stdout
+    assert "p1.md 0-38 [add, auto] Die Lage des Personals ist angespannt." in result.stdout
     out = project.json(
         "autocode",
         "--code",
@@ -223,3 +223,37 @@ def test_invalid_rules_are_refused(project):
     project.ok("codes", "edit", H, "--group")
     r = project("autocode", "--code", H, "--regex", "a")
     assert r.exit_code == 2 and "only groups codes" in r.stderr
+
+
+def test_sentences_are_computed_for_documents_without_stored_sentences(engine):
+    from sqlalchemy import func, select
+
+    from qualcode.codebook import add_code
+    from qualcode.database import transaction
+    from qualcode.documents import add_text_document
+    from qualcode.models import Passage
+    from qualcode.recode.autocode import AutoRule, autocode
+
+    with transaction(engine, "setup", "tester") as s:
+        add_text_document(
+            s, "ohne_saetze.txt", "Erster Satz ohne Treffer. Zweiter Satz mit Personal.\n\nDritter."
+        )
+        add_code(s, "Personal")
+        assert (
+            s.execute(
+                select(func.count()).select_from(Passage).where(Passage.unit == "sentence")
+            ).scalar_one()
+            == 0
+        )
+    with transaction(engine, "autocode", "tester") as s:
+        out = autocode(s, [AutoRule(code="Personal", regex="personal", unit="sentence")])
+        assert "sample" not in out["rules"][0] and out["totals"]["added"] == 1
+        out = autocode(s, [AutoRule(code="Personal", regex="personal", unit="sentence")], sample=3)
+        assert (
+            out["totals"] == {"found": 1, "added": 0, "existing": 1}
+            and out["rules"][0]["sample"] == []
+        )
+    from qualcode.codings import list_codings
+
+    with transaction(engine, "read", "tester", record=False) as s:
+        assert [c["text"] for c in list_codings(s)] == ["Zweiter Satz mit Personal."]

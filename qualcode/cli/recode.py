@@ -68,7 +68,7 @@ def _merge_line(r: dict) -> str:
 
 def _sample_lines(sample: list[dict]) -> list[str]:
     return [
-        f"    {s['document']} {s['start']}-{s['end']} [{s.get('change', 'add')}] {shorten(s['text'], 70)}"
+        f"    {s['document']} {s['start']}-{s['end']} [{s.get('change', 'add')}, {s['coder']}] {shorten(s['text'], 70)}"
         for s in sample
     ]
 

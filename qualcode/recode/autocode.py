@@ -463,6 +463,7 @@ def autocode(
                     "end": r["end"],
                     "text": names[r["document_id"]].text[r["start"] : r["end"]],
                     "code": res["code"],
+                    "coder": coder_name,
                 }
                 for r in rows[:sample]
             ]

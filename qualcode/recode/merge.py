@@ -34,7 +34,7 @@ from sqlmodel import Session
 from qualcode import audit
 from qualcode.codebook import TEXT_FIELDS, CodeTree, add_code, join_path, split_path
 from qualcode.errors import Conflict, InvalidInput
-from qualcode.models import Code, Coding, Document, Memo, utcnow
+from qualcode.models import Code, Coder, Coding, Document, Memo, utcnow
 from qualcode.recode.scope import Scope, chunks, make_scope
 from qualcode.textutil import name_key
 
@@ -168,8 +168,10 @@ def _sample(
             Coding.start,
             Coding.end,
             func.substr(Document.text, Coding.start + 1, Coding.end - Coding.start),
+            Coder.name,
         )
         .join(Document, Document.id == Coding.document_id)
+        .join(Coder, Coder.id == Coding.coder_id)
         .where(*conds)
         .order_by(Coding.id)
         .limit(n)
@@ -181,11 +183,12 @@ def _sample(
             "start": s,
             "end": e,
             "text": text,
+            "coder": coder,
             "from": source,
             "to": target,
             "change": "collapsed" if cid in collapsed else "moved",
         }
-        for cid, dname, s, e, text in session.execute(stmt)
+        for cid, dname, s, e, text, coder in session.execute(stmt)
     ]
 
 
