@@ -167,3 +167,11 @@ def recent_codes(session: Session, coder: str, limit: int = 9) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def memo_targets(session: Session, target_type: str) -> set[int]:
+    """Ids of the documents or codes that have a memo (for the ✎ marks)."""
+    from qualcode.models import Memo
+
+    stmt = select(Memo.target_id).where(Memo.target_type == target_type).distinct()
+    return {i for (i,) in session.execute(stmt) if i is not None}

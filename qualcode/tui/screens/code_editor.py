@@ -27,6 +27,7 @@ class CodeEditorScreen(ModalScreen[dict | None]):
     CodeEditorScreen TextArea { height: 5; }
     CodeEditorScreen Label.field { margin-top: 1; text-style: bold; }
     CodeEditorScreen #ce-title { text-style: bold; }
+    CodeEditorScreen .hint { color: $text-muted; }
     """
 
     def __init__(self, code: dict) -> None:
@@ -35,7 +36,8 @@ class CodeEditorScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Label(f"Code {self.code['path']}  —  Ctrl+S save · Esc cancel", id="ce-title")
+            yield Label(f"Code {self.code['path']}", id="ce-title")
+            yield Label("Ctrl+S save · Esc cancel", classes="hint")
             for key, label in FIELDS:
                 yield Label(label, classes="field")
                 yield TextArea(self.code.get(key) or "", id=f"ce-{key}", soft_wrap=True)

@@ -11,7 +11,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from qualcode.tui.data import DocData, Span, load_document, recent_codes
+from qualcode.tui.data import DocData, Span, load_document, memo_targets, recent_codes
 from qualcode.tui.widgets.code_tree import CodeTree, CodeTreePanel
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.document_view import DocumentView
@@ -121,13 +121,17 @@ class CodingScreen(Screen):
     def reload_codes(self) -> None:
         from qualcode.codebook import list_codes
 
-        self.code_rows = self.app.read(list_codes)  # type: ignore[attr-defined]
+        self.code_rows, memos = self.app.read(lambda s: (list_codes(s), memo_targets(s, "code")))  # type: ignore[attr-defined]
+        for r in self.code_rows:
+            r["memo"] = r["id"] in memos
         self.tree.load(self.code_rows)
 
     def reload_docs(self) -> list[dict]:
         from qualcode.documents import list_documents
 
-        docs = self.app.read(list_documents)  # type: ignore[attr-defined]
+        docs, memos = self.app.read(lambda s: (list_documents(s), memo_targets(s, "document")))  # type: ignore[attr-defined]
+        for d in docs:
+            d["memo"] = d["id"] in memos
         self.doclist.load(docs, self.doc.id if self.doc else None)
         return docs
 
@@ -775,6 +779,7 @@ class CodingScreen(Screen):
             )
             if ok:
                 self.notify(f"memo saved ({label})" if new.strip() else f"memo deleted ({label})")
+                self.reload_codes() if target_type == "code" else self.reload_docs()
 
         self.app.push_screen(MemoScreen(f"Memo on {target_type} {label}", text), done)
 

@@ -18,6 +18,8 @@ class MemoScreen(ModalScreen[str | None]):
     MemoScreen { align: center middle; }
     MemoScreen > Vertical { width: 90%; max-width: 110; height: 80%; border: thick $accent; background: $panel; padding: 0 1; }
     MemoScreen TextArea { height: 1fr; }
+    MemoScreen .title { text-style: bold; }
+    MemoScreen .hint { color: $text-muted; }
     """
 
     def __init__(self, title: str, text: str) -> None:
@@ -26,7 +28,8 @@ class MemoScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"{self.title_text}  —  Ctrl+S save · Esc cancel")
+            yield Label(self.title_text, classes="title")
+            yield Label("Ctrl+S save · Esc cancel (an empty memo is deleted)", classes="hint")
             yield TextArea(self.text, id="memo-text", soft_wrap=True)
 
     def on_mount(self) -> None:

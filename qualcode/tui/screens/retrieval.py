@@ -95,7 +95,9 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             style="dim",
         )
         if info.get("definition"):
-            t.append(f"\nDefinition: {info['definition']}", style="italic")
+            d = " ".join(str(info["definition"]).split())
+            limit = max(self.app.size.width * 2 - 20, 60)
+            t.append(f"\nDefinition: {d[:limit]}{'…' if len(d) > limit else ''}", style="italic")
         self.query_one("#ret-title", Static).update(t)
         ol = self.query_one(OptionList)
         ol.clear_options()

@@ -46,7 +46,7 @@ class CodeTree(Tree[int]):
         self._structure: list[tuple] = []
 
     def load(self, rows: list[dict]) -> None:
-        structure = [(r["id"], r["path"], r["color"], r["codable"]) for r in rows]
+        structure = [(r["id"], r["path"], r["color"], r["codable"], r.get("memo")) for r in rows]
         same = structure == self._structure
         self.rows = rows
         self.by_id = {r["id"]: r for r in rows}
@@ -74,6 +74,8 @@ class CodeTree(Tree[int]):
         t = Text()
         t.append("■ ", style=row["color"])
         t.append(row["name"], style="" if row["codable"] else "italic")
+        if row.get("memo"):
+            t.append(" ✎", style="yellow")
         if has_children and total != row["codings"]:
             t.append(f"  {row['codings']}·{row['documents']} (Σ{total})", style="dim")
         else:

@@ -64,6 +64,8 @@ class DocumentList(Vertical):
             t = Text()
             t.append("▸ " if d["id"] == self.current else "  ", style="bold")
             t.append(d["name"], style="bold" if d["id"] == self.current else "")
+            if d.get("memo"):
+                t.append(" ✎", style="yellow")
             t.append("\n  ")
             t.append_text(progress_text(d["progress"]))
             t.append(f"  {d['codings']} cod.", style="dim")
