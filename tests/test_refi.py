@@ -720,3 +720,22 @@ def test_offset_translation_property():
         assert text[ns:ne] == want
 
     check()
+
+
+def test_core_import_file_api(engine, db_path, demo_cli, tmp_path):
+    from qualcode.audit import log
+    from qualcode.database import reading
+    from qualcode.refi.import_ import import_file
+
+    out = tmp_path / "demo.qdpx"
+    demo_cli.ok("refi", "export", str(out))
+    res = import_file(engine, out, coder="anna")
+    assert res.codings_imported == 143 and res.backup is None
+    again = import_file(engine, out, coder="anna")
+    assert again.codings_imported == 0 and again.backup and Path(again.backup).exists()
+    with reading(engine) as session:
+        entries = log(session)
+    assert (
+        entries[0]["command"] == "qualcode refi import demo.qdpx" and entries[0]["coder"] == "anna"
+    )
+    assert entries[0]["summary"] == "REFI import demo.qdpx: 14 documents, 28 codes, 143 codings"

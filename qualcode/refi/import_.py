@@ -1127,3 +1127,43 @@ def backup_sqlite(db_file: str | Path) -> Path:
     finally:
         src.close()
     return target
+
+
+def import_file(
+    engine,
+    path: str | Path,
+    *,
+    coder: str,
+    command: str | None = None,
+    rename: bool = False,
+    update_codes: bool = False,
+    crlf_as_one: bool = False,
+    nlp_obj=None,
+    backup: bool = True,
+) -> ImportResult:
+    """Read, check and import ``path`` in one audited transaction (for the TUI, scripts, benchmarks).
+
+    The same two phases as ``qualcode refi import``: nothing is written unless the
+    whole file is fine; an SQLite project with data is backed up first.
+    """
+    from qualcode.database import transaction
+
+    p = Path(path)
+    plan = read_file(p, crlf_as_one=crlf_as_one)
+    db = engine.url.database if engine.dialect.name == "sqlite" else None
+    with transaction(engine, command or f"qualcode refi import {p.name}", coder) as session:
+
+        def before_write() -> str | None:
+            if backup and db and db != ":memory:" and project_has_data(session):
+                return str(backup_sqlite(db))
+            return None
+
+        res = apply_plan(
+            session, plan, rename=rename, update_codes=update_codes, nlp_obj=nlp_obj,
+            source_path=str(p.absolute()), before_write=before_write,
+        )  # fmt: skip
+        audit.set_summary(
+            session,
+            f"REFI import {p.name}: {len(res.documents_imported)} documents, {res.codes_created} codes, {res.codings_imported} codings",
+        )
+    return res
