@@ -430,8 +430,55 @@ async def test_extend_selection_and_code_with_enter_in_tree(demo_db: str) -> Non
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(demo_db, "Bestandsaufnahme")
+        assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(
+            demo_db, "Bestandsaufnahme"
+        )
         # j from the extended selection goes to the passage after it
         screen.view.focus()
         await pilot.press("j")
         assert screen.view.sel == paras[4]
+
+
+@sync
+async def test_change_coding_and_document_memo(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        doc_id = screen.doc.id
+        target = next(
+            i
+            for i, (s, e) in enumerate(screen.doc.paragraphs)
+            if len(screen.doc.spans_at(s, e)) == 1
+        )
+        screen.view.goto_passage(target)
+        await pilot.pause()
+        (span,) = screen.doc.spans_at(*screen.view.sel)
+        await pilot.press("C")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "Bestandsaufnahme"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        got = rows(
+            demo_db,
+            "SELECT k.name, r.name FROM coding c JOIN code k ON k.id = c.code_id "
+            'JOIN coder r ON r.id = c.coder_id WHERE c.document_id = ? AND c.start = ? AND c."end" = ?',
+            doc_id,
+            span.start,
+            span.end,
+        )
+        assert got == [("Bestandsaufnahme", CODER)]
+        # one action in the log
+        assert rows(demo_db, "SELECT command FROM audit_entry ORDER BY id DESC LIMIT 1")[0][
+            0
+        ].startswith("tui: recode ")
+        await pilot.press("O")
+        await pilot.pause()
+        app.screen.query_one("TextArea").text = "Sitzung online, schlechte Tonqualität."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert rows(
+            demo_db,
+            "SELECT text FROM memo WHERE target_type = 'document' AND target_id = ?",
+            doc_id,
+        ) == [("Sitzung online, schlechte Tonqualität.",)]
