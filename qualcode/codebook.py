@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from qualcode import audit
@@ -307,6 +307,36 @@ def delete_rows(session: Session, model: type, where) -> int:
     for i in range(0, len(ids), 5000):
         session.execute(delete(table).where(table.c.id.in_(ids[i : i + 5000])))
     return len(rows)
+
+
+def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
+    """Bulk INSERT; sets ``row["id"]`` on every row and returns the new ids in row order.
+
+    SQLAlchemy cannot batch ``INSERT … RETURNING`` in a guaranteed order on SQLite
+    and falls back to one statement per row (40 ms per 1,000 rows). On SQLite a
+    writing transaction holds the database lock (``BEGIN IMMEDIATE``), so the ids are
+    assigned here — ``max(id) + 1 …``, exactly what SQLite would choose — and the
+    rows go in one ``executemany``. Other backends batch ``RETURNING`` themselves.
+    Recording the rows in the audit log is the caller's job.
+    """
+    if not rows:
+        return []
+    table = model.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "sqlite":
+        first = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+        ids = list(range(first, first + len(rows)))
+        for row, i in zip(rows, ids, strict=True):
+            row["id"] = i
+        session.execute(insert(table), rows)
+        return ids
+    ids = list(
+        session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    for row, i in zip(rows, ids, strict=True):
+        row["id"] = i
+    return ids
 
 
 def code_counts(session: Session, coders: list[int] | None = None) -> dict[int, tuple[int, int]]:

@@ -6,11 +6,11 @@ import csv
 import io
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.codebook import CodeTree, add_code, delete_rows
+from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
 from qualcode.config import AUTO_CODER
 from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound
@@ -354,12 +354,6 @@ def bulk_insert_codings(session: Session, rows: list[dict]) -> list[int]:
         r.setdefault("orphaned", False)
         r.setdefault("guid", new_guid())
         r.setdefault("created_at", now)
-    ids = (
-        session.execute(insert(Coding).returning(Coding.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
-    )
-    for r, i in zip(rows, ids, strict=True):
-        r["id"] = i
+    ids = insert_rows(session, Coding, rows)  # batched; ids set on the rows
     audit.record_rows(session, "coding", "insert", rows)
-    return list(ids)
+    return ids

@@ -8,6 +8,7 @@ encoding, with „“ and umlauts); otherwise Latin-1. Binary content is refused
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from qualcode.errors import InvalidInput
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 SUFFIXES = TEXT_SUFFIXES | {".docx", ".odt", ".pdf"}
 MAX_FILE_MB = float(os.environ.get("QUALCODE_MAX_FILE_MB", "20"))
+# C0 controls other than tab, newline, form feed and carriage return: many of them mean binary data.
+_BINARY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def decode_text(data: bytes, name: str = "file") -> str:
@@ -41,7 +44,7 @@ def decode_text(data: bytes, name: str = "file") -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-    controls = sum(1 for ch in text[:100_000] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(_BINARY_CONTROLS.findall(text, 0, 100_000))
     if controls > max(8, len(text[:100_000]) // 50):
         raise InvalidInput(
             f"{name}: binary content, not a text file",
