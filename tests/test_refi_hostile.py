@@ -176,6 +176,20 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         ),
         "binary content",
     ),
+    "codes nested too deeply": (
+        lambda t: _write(
+            t,
+            "deep.qdc",
+            '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+            + "".join(
+                f'<Code guid="00000000-0000-4000-8000-{i:012d}" name="c{i}" isCodable="true">'
+                for i in range(60)
+            )
+            + "</Code>" * 60
+            + "</Codes></CodeBook>",
+        ),
+        "the code tree is nested more than 50 levels deep",
+    ),
     "empty file": (lambda t: _write(t, "empty.qdc", b""), "malformed XML"),
     "no such file": (lambda t: t / "nothing.qdpx", "no such file"),
 }

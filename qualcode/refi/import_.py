@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -167,9 +167,10 @@ def _kid(el: Element, name: str) -> Element | None:
 
 
 def _text(el: Element | None) -> str:
+    """The text of a leaf element (REFI text elements have no child elements)."""
     if el is None:
         return ""
-    return "".join(el.itertext())
+    return el.text or ""
 
 
 def _bool(value: str | None, default: bool = True) -> bool:
@@ -310,15 +311,17 @@ def _variable_value(el: Element, type_: str) -> tuple[str, str] | None:
             return None
         if tag == "BooleanValue":
             return ("true" if _bool(value, False) else "false"), "boolean"
-        if tag == "IntegerValue":
-            return value, "integer"
-        if tag == "FloatValue":
-            return value, "float"
-        if tag == "DateValue":
-            return value[:10], "date"
-        if tag == "DateTimeValue":
-            return value, "text"
-        return value, type_ if type_ == "text" else "text"
+        try:
+            if tag == "IntegerValue":
+                return str(int(value)), "integer"
+            if tag == "FloatValue":
+                float(value.replace(",", "."))
+                return value, "float"
+            if tag == "DateValue":
+                return date.fromisoformat(value[:10]).isoformat(), "date"
+        except ValueError:
+            return value, "text"  # not what the type says: keep the text
+        return value, "text"  # TextValue, DateTimeValue
     return None
 
 
@@ -660,6 +663,15 @@ def read_file(path: str | Path, *, crlf_as_one: bool = False) -> Plan:
     p = Path(path)
     if not p.is_file():
         raise InvalidInput(f"no such file: {p}", "check the path")
+    try:
+        return _read_file(p, crlf_as_one)
+    except RecursionError as exc:
+        raise InvalidInput(
+            f"{p.name}: the XML is nested too deeply", "the file is damaged or hostile"
+        ) from exc
+
+
+def _read_file(p: Path, crlf_as_one: bool) -> Plan:
     import zipfile
 
     if zipfile.is_zipfile(p):
