@@ -18,6 +18,7 @@ table) under a hash of documents and codings; see :mod:`qualcode.suggest.index`.
 from __future__ import annotations
 
 import bisect
+import functools
 
 import numpy as np
 from sqlalchemy import select
@@ -36,24 +37,75 @@ __all__ = [
 ]
 
 
-def _check_span(session: Session, document_id: int, start: int, end: int):
-    from qualcode.codings import check_span
-    from qualcode.models import Document
+@functools.cache
+def _stmt(name: str):
+    """Statements of the hot paths, built once (building a select costs more than running it)."""
+    from sqlalchemy import bindparam, func
 
-    doc = session.get(Document, int(document_id))
-    if doc is None:
+    from qualcode.models import Code, Coding, Document
+
+    ids = bindparam("ids", expanding=True)
+    return {
+        "doc_len": select(Document.name, func.length(Document.text)).where(
+            Document.id == bindparam("id")
+        ),
+        "codes": select(Code.id, Code.parent_id, Code.name),
+        "texts": select(Document.id, Document.text).where(Document.id.in_(ids)),  # type: ignore[attr-defined]
+        "codings_in": select(Coding.document_id, Coding.start, Coding.end, Coding.code_id)
+        .where(Coding.orphaned.is_(False), Coding.document_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(Coding.document_id, Coding.start),
+    }[name]
+
+
+def _check_span(session: Session, document_id: int, start: int, end: int) -> int:
+    """Validate the span; returns the document's length (a light query: no ORM, no text)."""
+    from qualcode.errors import InvalidInput
+
+    row = session.connection().execute(_stmt("doc_len"), {"id": int(document_id)}).first()
+    if row is None:
         raise NotFound(
             f"unknown document id {document_id}", "`qualcode docs list` shows all documents"
         )
-    check_span(doc, start, end)
-    return doc
+    name, n = row
+    if start < 0 or end < 0:
+        raise InvalidInput(
+            f"span {start}-{end} has a negative offset", "offsets count characters from 0"
+        )
+    if end < start:
+        raise InvalidInput(f"span {start}-{end}: end is before start", "give --start before --end")
+    if end == start:
+        raise InvalidInput(f"span {start}-{end} is empty", "a passage needs at least one character")
+    if end > n:
+        raise InvalidInput(
+            f"span {start}-{end} is outside {name!r} (it has {n} characters)",
+            f"use offsets up to {n}",
+        )
+    return int(n)
 
 
 def _paths(session: Session) -> dict[int, str]:
-    from qualcode.codebook import CodeTree
+    from qualcode.codebook import join_path
 
-    tree = CodeTree.load(session)
-    return {cid: tree.path(cid) for cid in tree.by_id}
+    rows = {
+        cid: (parent, name) for cid, parent, name in session.connection().execute(_stmt("codes"))
+    }
+    out: dict[int, str] = {}
+    for cid in rows:
+        names, cur, seen = [], cid, set()
+        while cur is not None and cur in rows and cur not in seen:
+            seen.add(cur)
+            parent, name = rows[cur]
+            names.append(name)
+            cur = parent
+        out[cid] = join_path(reversed(names))
+    return out
+
+
+def _doc_texts(session: Session, doc_ids) -> dict[int, str]:
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return {}
+    return dict(session.connection().execute(_stmt("texts"), {"ids": ids}).all())
 
 
 def _codings_by_doc(
@@ -62,6 +114,12 @@ def _codings_by_doc(
     from qualcode.config import AUTO_CODER
     from qualcode.models import Coder, Coding
 
+    if doc_ids is not None and not human_only:
+        rows = session.connection().execute(_stmt("codings_in"), {"ids": sorted(set(doc_ids))})
+        out0: dict[int, list[tuple[int, int, int]]] = {}
+        for d, s, e, c in rows:
+            out0.setdefault(d, []).append((s, e, c))
+        return out0
     stmt = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id).where(
         Coding.orphaned.is_(False)
     )  # type: ignore[attr-defined]
@@ -70,7 +128,7 @@ def _codings_by_doc(
     if doc_ids is not None:
         stmt = stmt.where(Coding.document_id.in_(list(doc_ids)))  # type: ignore[attr-defined]
     out: dict[int, list[tuple[int, int, int]]] = {}
-    for d, s, e, c in session.execute(stmt.order_by(Coding.document_id, Coding.start)):
+    for d, s, e, c in session.connection().execute(stmt.order_by(Coding.document_id, Coding.start)):
         out.setdefault(d, []).append((s, e, c))
     return out
 
@@ -98,44 +156,63 @@ def _coded_mask(index, cod: dict[int, list[tuple[int, int, int]]]) -> np.ndarray
     return mask
 
 
-def _query_vector(
-    session: Session, index, nlp_obj, document_id: int, start: int, end: int, text: str
-):
+def _query_vector(session: Session, index, nlp_obj, document_id: int, start: int, end: int):
     from qualcode.suggest.features import analyse
 
     row = index.row_of(document_id, start, end)
     if row is not None:
         return index.X[row]
+    text = _doc_texts(session, [document_id])[document_id]
     lem, vec = analyse(nlp_obj, [text[start:end]])
     return index.space.transform(lem, vec)
 
 
+# A query reads the posting lists (columns of the index) of its features. Up to this many
+# postings it reads all of them and the scores are exact cosines; beyond, it reads its
+# rarest features up to the budget, takes the best candidates and re-scores those exactly.
+POSTINGS_BUDGET = 1_000_000
+RERANK = 500
+
+
 def _rank(index, q, exclude: np.ndarray | None, top: int) -> list[tuple[int, float]]:
     q = q.tocsr()
+    q.sum_duplicates()
     if q.nnz == 0:
         return []
-    cols = index.Xc[:, q.indices]
-    scores = np.asarray(cols @ q.data.astype(np.float32)).ravel()
+    Xc = index.Xc
+    df = np.diff(Xc.indptr)[q.indices]
+    feats, weights = q.indices, q.data.astype(np.float32)
+    exact = int(df.sum()) <= POSTINGS_BUDGET
+    if not exact:
+        order = np.argsort(df, kind="stable")
+        keep = order[np.cumsum(df[order]) <= POSTINGS_BUDGET]
+        if len(keep) == 0:
+            keep = order[:1]
+        feats, weights = feats[keep], weights[keep]
+    scores = np.asarray(Xc[:, feats] @ weights).ravel()
     scores[index.is_heading] = 0.0
     if exclude is not None:
         scores[exclude] = 0.0
+    if not exact:
+        pool = min(len(scores), max(RERANK, 20 * top))
+        cand = np.argpartition(-scores, pool - 1)[:pool]
+        cand = cand[scores[cand] > 0]
+        scores = np.zeros_like(scores)
+        if len(cand):
+            scores[cand] = np.asarray((index.X[cand] @ q.T).todense()).ravel()
     k = min(top, int((scores > 0).sum()))
     if k <= 0:
         return []
     part = np.argpartition(-scores, k - 1)[:k]
-    order = sorted(part.tolist(), key=lambda i: (-scores[i], i))
-    return [(i, float(scores[i])) for i in order]
+    ranked = sorted(part.tolist(), key=lambda i: (-scores[i], i))
+    return [(i, float(scores[i])) for i in ranked]
 
 
 def _passage_items(session: Session, index, ranked: list[tuple[int, float]]) -> list[dict]:
-    from qualcode.models import Document
-
     if not ranked:
         return []
     doc_ids = sorted({int(index.doc_ids[i]) for i, _ in ranked})
-    texts = dict(
-        session.execute(select(Document.id, Document.text).where(Document.id.in_(doc_ids))).all()
-    )  # type: ignore[attr-defined]
+    texts = _doc_texts(session, doc_ids)
     cod = _codings_by_doc(session, doc_ids)
     paths = _paths(session)
     out = []
@@ -160,10 +237,12 @@ def similar(session: Session, document_id: int, start: int, end: int, top: int =
     Passages overlapping the span itself and headings are left out."""
     from qualcode.suggest.index import get_index, get_nlp
 
-    doc = _check_span(session, document_id, start, end)
-    index = get_index(session)
-    q = _query_vector(session, index, get_nlp(session), doc.id, start, end, doc.text)  # type: ignore[arg-type]
-    lo, hi = index.by_doc.get(doc.id, (0, 0))
+    _check_span(session, document_id, start, end)
+    nlp_obj = get_nlp(session)
+    index = get_index(session, nlp_obj)
+    d = int(document_id)
+    q = _query_vector(session, index, nlp_obj, d, start, end)
+    lo, hi = index.by_doc.get(d, (0, 0))
     exclude = np.zeros(len(index.starts), dtype=bool)
     if hi > lo:
         exclude[lo:hi] = (index.starts[lo:hi] < end) & (index.ends[lo:hi] > start)
@@ -209,8 +288,8 @@ def get_model(session: Session, signals=None):
     from qualcode.suggest.model import Signals, codings_hash, train
 
     signals = signals or Signals()
-    index = get_index(session)
     nlp_obj = get_nlp(session)
+    index = get_index(session, nlp_obj)
     h = codings_hash(session, index.content_hash, signals)
     model = cached(
         session, "model:" + signals.key(), h, lambda: train(session, index, nlp_obj, signals, h)
@@ -227,10 +306,11 @@ def suggest_for_span(
     from qualcode.suggest.index import get_nlp
     from qualcode.suggest.model import Neighbours, human_codings, score, span_units, top_k
 
-    doc = _check_span(session, document_id, start, end)
+    _check_span(session, document_id, start, end)
+    d = int(document_id)
     index, model = get_model(session)
-    units = span_units(session, index, get_nlp(session), [(doc.id, start, end)])  # type: ignore[list-item]
-    neigh = Neighbours(human_codings(session)) if model.signals.neighbours else None
+    units = span_units(session, index, get_nlp(session), [(d, start, end)])
+    neigh = Neighbours(human_codings(session, [d])) if model.signals.neighbours else None
     codes, M, basis = score(model, index, units, neigh)
     return top_k(codes, M, basis, _paths(session), top)[0]
 

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 FEATURE_VERSION = "1"
+CHAR_MAX_DF = 0.5
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _TOP = re.compile(r"^(?:top|tagesordnungspunkt|punkt)\s*\d+", re.IGNORECASE)
@@ -235,7 +236,7 @@ class TextSpace:
             dfc = np.bincount(c.indices, minlength=c.shape[1])
             # n-grams in one passage say nothing about similarity, those in most passages (of
             # more than 20) neither
-            keep = np.flatnonzero((dfc >= 2) & (dfc <= max(10, 0.5 * n)))
+            keep = np.flatnonzero((dfc >= 2) & (dfc <= max(10, CHAR_MAX_DF * n)))
             c = c[:, keep]
             self.ngrams = {grams[k]: i for i, k in enumerate(keep)}
             self.idf_c = _idf(dfc[keep], n)

@@ -10,6 +10,7 @@ next query rebuilds the index; nothing is ever served stale.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import pickle
 import threading
@@ -99,11 +100,34 @@ class PassageIndex:
         return ctx, min(1.0, max(0.0, (start + end) / 2 / n))
 
 
+@functools.cache
+def _docs_stmt():
+    return select(Document.id, Document.name, Document.sha256).order_by(Document.id)
+
+
+@functools.cache
+def _setting_stmt():
+    from qualcode.models import Meta
+
+    return select(Meta.value).where(Meta.key == "nlp.model")
+
+
 def documents_hash(session: Session, nlp_name: str) -> str:
+    """Hash of every document's id, name and content hash (one aggregated row on SQLite and
+    PostgreSQL: fetching thousands of rows would cost more than the query it protects)."""
+    from sqlalchemy import text
+
     h = hashlib.sha256(f"features={FEATURE_VERSION};nlp={nlp_name}".encode())
-    for did, name, sha in session.execute(
-        select(Document.id, Document.name, Document.sha256).order_by(Document.id)
-    ):
+    conn = session.connection()
+    dialect = conn.dialect.name
+    sql = {
+        "sqlite": "SELECT group_concat(id || ':' || name || ':' || sha256, '|') FROM (SELECT id, name, sha256 FROM document ORDER BY id)",
+        "postgresql": "SELECT string_agg(id::text || ':' || name || ':' || sha256, '|' ORDER BY id) FROM document",
+    }.get(dialect)
+    if sql is not None:
+        h.update((conn.execute(text(sql)).scalar() or "").encode())
+        return h.hexdigest()
+    for did, name, sha in conn.execute(_docs_stmt()):
         h.update(f"|{did}:{name}:{sha}".encode())
     return h.hexdigest()
 
@@ -114,10 +138,12 @@ def db_url(session: Session) -> str:
 
 
 def get_nlp(session: Session):
-    from qualcode.database import get_setting
+    from qualcode.models import Meta
 
     try:
-        setting = get_setting(session, "nlp.model")
+        setting = (
+            session.connection().execute(select(Meta.value).where(Meta.key == "nlp.model")).scalar()
+        )
     except Exception:  # settings table unreadable: the default pipeline
         setting = None
     return nlp.load(setting)
@@ -186,8 +212,8 @@ def clear_memory() -> None:
         _mem.clear()
 
 
-def get_index(session: Session) -> PassageIndex:
-    nlp_obj = get_nlp(session)
+def get_index(session: Session, nlp_obj=None) -> PassageIndex:
+    nlp_obj = nlp_obj or get_nlp(session)
     content_hash = documents_hash(session, nlp_obj.name)
     return cached(
         session, "index", content_hash, lambda: build_index(session, nlp_obj, content_hash)

@@ -101,21 +101,24 @@ class CodeModel:
 # --- data --------------------------------------------------------------------------------
 
 
-def human_codings(session: Session) -> list[tuple[int, int, int, int]]:
+def human_codings(session: Session, doc_ids=None) -> list[tuple[int, int, int, int]]:
     """``(document_id, start, end, code_id)`` of the human, non-orphaned codings (deduplicated)."""
-    rows = session.execute(
+    stmt = (
         select(Coding.document_id, Coding.start, Coding.end, Coding.code_id)
         .join(Coder, Coder.id == Coding.coder_id)
         .join(Code, Code.id == Coding.code_id)
         .where(Coder.name != AUTO_CODER, Coding.orphaned.is_(False), Code.codable.is_(True))  # type: ignore[attr-defined]
-        .order_by(Coding.document_id, Coding.start, Coding.end, Coding.code_id)
-    ).all()
+    )
+    if doc_ids is not None:
+        stmt = stmt.where(Coding.document_id.in_(list(doc_ids)))  # type: ignore[attr-defined]
+    rows = session.connection().execute(stmt).all()
     return sorted({tuple(r) for r in rows})  # type: ignore[misc]
 
 
 def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
     h = hashlib.sha256(f"{doc_hash};{signals.key()}".encode())
-    for r in session.execute(
+    conn = session.connection()
+    for r in conn.execute(
         select(
             Coding.id,
             Coding.document_id,
@@ -127,9 +130,9 @@ def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
         ).order_by(Coding.id)
     ):
         h.update(repr(tuple(r)).encode())
-    for r in session.execute(select(Code.id, Code.parent_id, Code.codable).order_by(Code.id)):
+    for r in conn.execute(select(Code.id, Code.parent_id, Code.codable).order_by(Code.id)):
         h.update(repr(tuple(r)).encode())
-    for r in session.execute(select(Coder.id, Coder.name).order_by(Coder.id)):
+    for r in conn.execute(select(Coder.id, Coder.name).order_by(Coder.id)):
         h.update(repr(tuple(r)).encode())
     return h.hexdigest()
 
