@@ -201,7 +201,9 @@ def agreement(
             f"--overlap must be between 0 and 1 (got {overlap})",
             "0.5 = a coding must cover half of a passage; 0 = any overlap",
         )
-    unit_kind = passage_unit(unit)
+    unit_kind = "document" if unit.strip().lower() == "document" else passage_unit(unit)
+    if unit_kind == "document":
+        overlap = 0.0  # a document is coded with X when it has any coding of X
     coder_rows = _resolve_coders(session, coders)
     coder_ids = [i for i, _ in coder_rows]
     names = [n for _, n in coder_rows]
@@ -237,7 +239,15 @@ def agreement(
             f"{', '.join(names)} have not all coded any common document",
             "agreement compares documents every listed coder has coded; let them code the same documents first",
         )
-    passages = load_passages(session, unit_kind, common)
+    if unit_kind == "document":
+        from sqlalchemy import func
+
+        from qualcode.reports.units import DocPassages
+
+        lengths = select(Document.id, func.length(Document.text)).where(Document.id.in_(common))  # type: ignore[attr-defined]
+        passages = {did: DocPassages([0], [max(n, 1)]) for did, n in raw_rows(session, lengths)}
+    else:
+        passages = load_passages(session, unit_kind, common)
     if not passages:
         hint = (
             "re-import the documents with an NLP pipeline to get sentences, or use --unit passage"
@@ -337,6 +347,10 @@ def agreement(
         p = passages[did]
         s, e = p.starts[i], p.ends[i]
         text = texts[did][s:e]
+        # a whole document: list only the codes the coders differ on
+        shared = set.intersection(*per) if unit_kind == "document" else set()
+        if unit_kind == "document":
+            s, e = 0, len(texts[did])
         out_dis.append(
             {
                 "document": dname,
@@ -344,7 +358,9 @@ def agreement(
                 "end": e,
                 "text": text if len(text) <= 240 else text[:239] + "…",
                 "codes": {
-                    names[k]: [paths[t] for t in sorted(per[k], key=lambda t: order.get(t, 0))]
+                    names[k]: [
+                        paths[t] for t in sorted(per[k] - shared, key=lambda t: order.get(t, 0))
+                    ]
                     for k in range(len(names))
                 },
             }
@@ -362,14 +378,7 @@ def agreement(
         "overall": overall,
         "disagreement_count": len(disagreements),
         "disagreements": out_dis,
-        "rule": (
-            f"units: the {unit_kind}s of the documents all of {', '.join(names)} coded; a coder codes a unit with X "
-            + (
-                "when a coding of X overlaps it"
-                if overlap == 0
-                else f"when their codings of X cover at least {overlap:.0%} of it"
-            )
-        ),
+        "rule": _rule(unit_kind, names, overlap),
     }
 
 
@@ -434,3 +443,18 @@ def agreement_sheets(data: dict) -> list:
         [TEXT, INT, INT, TEXT, *[TEXT] * len(coders)],
     )
     return [figures, dis]
+
+
+def _rule(unit_kind: str, names: list[str], overlap: float) -> str:
+    who = ", ".join(names)
+    if unit_kind == "document":
+        return (
+            f"units: the documents all of {who} coded; a coder codes a document with X when it has a coding of X "
+            "(disagreements list only the codes the coders differ on)"
+        )
+    how = (
+        "when a coding of X overlaps it"
+        if overlap == 0
+        else f"when their codings of X cover at least {overlap:.0%} of it"
+    )
+    return f"units: the {unit_kind}s of the documents all of {who} coded; a coder codes a unit with X {how}"

@@ -383,3 +383,31 @@ def test_coefficients_match_reference_implementations_on_random_data():
         if ours is None or expected is None or np.isnan(expected):
             continue
         assert ours == pytest.approx(expected, abs=1e-9)
+
+
+def test_document_unit(cli, write_file, tmp_path):
+    a = make_doc(cli, write_file, "a.txt", ["Eins.", "Zwei."])
+    b = make_doc(cli, write_file, "b.txt", ["Drei.", "Vier."])
+    c = make_doc(cli, write_file, "c.txt", ["Fünf."])
+    rows = [
+        ("a.txt", *a[0], X, "anna"),
+        ("a.txt", *a[1], X, "ben"),  # another paragraph, same document: agreement on the document
+        ("b.txt", *b[0], X, "anna"),
+        ("b.txt", *b[0], Y, "ben"),
+        ("c.txt", *c[0], Y, "anna"),
+        ("c.txt", *c[0], Y, "ben"),
+    ]
+    import_codings(cli, tmp_path, rows)
+    data = cli.json("agreement", "--coders", "anna,ben", "--unit", "document")
+    assert data["unit"] == "document" and data["units"] == 3
+    # X: anna {a, b}, ben {a} → agree on a and c, differ on b
+    x = code_row(data, X)
+    assert (x["agreements"], x["coded_units"]) == (2, {"anna": 2, "ben": 1})
+    # kappa: table 1/1/0/1 → po = 2/3, pe = 2/3·1/3 + 1/3·2/3 = 4/9 → κ = (2/3 − 4/9)/(5/9) = 0.4
+    assert x["kappa"] == pytest.approx(0.4)
+    assert [(d["document"], d["codes"]) for d in data["disagreements"]] == [
+        ("b.txt", {"anna": [X], "ben": [Y]})
+    ]
+    passage = cli.json("agreement", "--coders", "anna,ben")
+    # on the 5 paragraphs a0, a1 and b0 differ on X; b1 and c0 agree
+    assert (passage["units"], code_row(passage, X)["agreements"]) == (5, 2)

@@ -469,3 +469,14 @@ def test_demo_chart_many_groups_is_a_heat_map(demo_cli, tmp_path):
     height, width = img.shape[:2]
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert width > height  # codes × 13 regions as a heat map, not 24 × 13 stacked bars
+
+
+def test_freq_code_subtree(small):
+    data = small.json("report", "freq", "--code", "ziele", "--by", "Format")
+    assert data["code"] == Z
+    assert [r["code"] for r in data["rows"]] == [Z, VERN]
+    r = rows_by_code(data)
+    assert (r[Z]["total_codings"], r[Z]["total_documents"]) == (3, 3)
+    assert data["documents"] == 4  # shares stay relative to all documents
+    res = small("report", "freq", "--code", "Nix")
+    assert res.exit_code == 2 and "unknown code" in res.output

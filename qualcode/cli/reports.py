@@ -71,6 +71,9 @@ def report_freq(
         "--by",
         help="Group by this document attribute (e.g. Format): figures per value plus column %.",
     ),
+    code: str = typer.Option(
+        None, "--code", help="Only this code and its sub-codes (e.g. one main category)."
+    ),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
     include_auto: bool = AutoOpt,
@@ -108,6 +111,7 @@ def report_freq(
     with state().read() as session:
         data = frequency_table(
             session,
+            code=code,
             by=by,
             coder=coder,
             level=level,
@@ -338,8 +342,13 @@ def _agreement_text(d: dict, show: int) -> str:
     coders = d["coders"]
     two = len(coders) == 2
     head = (
-        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}s in {len(d['documents'])} document{'s' if len(d['documents']) != 1 else ''} "
-        f"({', '.join(d['documents'])})\n{d['rule']}."
+        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}{'s' if d['units'] != 1 else ''}"
+        + (
+            ""
+            if d["unit"] == "document"
+            else f" in {len(d['documents'])} document{'s' if len(d['documents']) != 1 else ''}"
+        )
+        + f" ({', '.join(d['documents'])})\n{d['rule']}."
     )
     if d["excluded_documents"]:
         head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coded_by']) + ')' for x in d['excluded_documents'])}"
@@ -401,11 +410,12 @@ def _agreement_text(d: dict, show: int) -> str:
     ]
     from qualcode.cli.app import shorten
 
+    none = "—" if d["unit"] == "document" else "(no code)"
     for x in d["disagreements"][:show]:
         lines.append(f"  {x['document']} {x['start']}-{x['end']}  {shorten(x['text'], 90)}")
         for name in coders:
             codes = x["codes"][name]
-            lines.append(f"      {name}: {'; '.join(codes) if codes else '(no code)'}")
+            lines.append(f"      {name}: {'; '.join(codes) if codes else none}")
     if d["disagreement_count"] > show:
         lines.append(f"  … {d['disagreement_count'] - show} more (--show N, or --json for all)")
     return "\n".join(lines)

@@ -135,7 +135,9 @@ def frequency_chart(table: dict, path: str | Path, *, title: str | None = None) 
 
 
 def _default_title(table: dict) -> str:
-    title = "Kategorienhäufigkeiten" + (f" nach {table['by']}" if table.get("by") else "")
+    title = (
+        f"{table['code']}: Häufigkeiten" if table.get("code") else "Kategorienhäufigkeiten"
+    ) + (f" nach {table['by']}" if table.get("by") else "")
     if table.get("coder"):
         title += f" (Kodierer/in: {table['coder']})"
     return title

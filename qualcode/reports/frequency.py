@@ -87,6 +87,7 @@ def frequency_table(
     coder: str | None = None,
     level: int | None = None,
     include_auto: bool = False,
+    code: str | None = None,
 ) -> dict:
     """The frequency table as a dict (the JSON of ``qualcode report freq --json``).
 
@@ -97,6 +98,10 @@ def frequency_table(
     """
     tree = CodeTree.load(session)
     shown, target, depth = code_levels(tree, level)
+    if code:  # only this code and its sub-tree
+        root = tree.resolve(code)
+        keep = {root.id} | {d.id for d in tree.descendants(root)}
+        shown = [c for c in shown if c.id in keep]
     n_docs = document_count(session)
     key: str | None = None
     group_of: dict[int, str] | None = None
@@ -160,6 +165,7 @@ def frequency_table(
         "by": key,
         "coder": coder,
         "level": level,
+        "code": tree.path(tree.resolve(code)) if code else None,
         "groups": group_sizes,
         "rows": rows,
     }
