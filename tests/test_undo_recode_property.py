@@ -77,6 +77,12 @@ ops = st.one_of(
     st.tuples(
         st.just("split"), st.sampled_from(PATHS), st.sampled_from(PATHS), st.sampled_from(REGEXES)
     ),
+    st.tuples(
+        st.just("where"),
+        st.sampled_from(PATHS),
+        st.sampled_from(PATHS),
+        st.sampled_from(["Web", "Präsenz"]),
+    ),
     st.tuples(st.just("recode_new"), st.sampled_from(PATHS), st.sampled_from(NEW), st.booleans()),
     st.tuples(st.just("rename"), st.sampled_from(PATHS), st.sampled_from(["X", "Y", "Q", "Z"])),
     st.tuples(st.just("move"), st.sampled_from(PATHS), st.sampled_from([*PATHS, ""])),
@@ -107,6 +113,8 @@ def apply(session, op: tuple) -> None:
         recode(session, op[1], op[2], keep=op[3])
     elif kind == "split":
         recode(session, op[1], op[2], match=op[3], coder="anna")
+    elif kind == "where":
+        recode(session, op[1], op[2], where={"format": op[3]}, create=True)
     elif kind == "recode_new":
         recode(session, op[1], op[2], create=True, keep=op[3])
     elif kind == "rename":
