@@ -33,6 +33,10 @@ def sqlite_path(url: str) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
     rest = url[len("sqlite:///") :].split("?", 1)[0]
+    if rest.startswith("file:"):  # an SQLite URI filename (…?mode=ro&uri=true)
+        rest = rest[len("file:") :]
+        if rest.startswith("///"):
+            rest = rest[2:]
     return Path(rest) if rest else None
 
 

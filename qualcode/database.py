@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from qualcode import audit
@@ -84,6 +84,37 @@ def _locked_error(exc: BaseException) -> QualcodeError:
     )
 
 
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def storage_error(exc: BaseException) -> QualcodeError | None:
+    """A clear message for a database failure the user can act on (busy, disk full, read-only).
+
+    Looks through the whole exception chain: SQLite rolls a transaction back by itself
+    when the disk is full, and the error surfacing later (e.g. "no such savepoint") hides it.
+    """
+    for e in _chain(exc):
+        msg = str(getattr(e, "orig", e)).lower()
+        if _is_lock_error(e):
+            return _locked_error(e)
+        if "disk is full" in msg or "no space left" in msg or "could not extend file" in msg:
+            return QualcodeError(
+                "the disk is full: the change could not be written",
+                "free disk space and try again; nothing was changed",
+            )
+        if "readonly database" in msg or "read-only transaction" in msg:
+            return QualcodeError(
+                "the project database is read-only: the change could not be written",
+                "check the file's (or the database role's) permissions, or work on a copy; nothing was changed",
+            )
+    return None
+
+
 def make_engine(
     db: str | None = None, *, create: bool = True, check_version: bool = True
 ) -> Engine:
@@ -136,9 +167,14 @@ def _table_names(engine: Engine) -> set[str]:
     try:
         with engine.connect() as conn:
             return set(inspect(conn).get_table_names())
-    except OperationalError as exc:
+    except DatabaseError as exc:
         if _is_lock_error(exc):
             raise _locked_error(exc) from exc
+        if "not a database" in _first_line(exc):
+            raise QualcodeError(
+                f"{engine.url.database} is not a qualcode project (not an SQLite database, or damaged)",
+                "check --db; restore a backup if it was a project",
+            ) from exc
         raise QualcodeError(
             f"cannot open database: {_first_line(exc)}",
             "check --db, the server and file permissions",
@@ -222,10 +258,11 @@ def transaction(
     try:
         yield session
         session.commit()
-    except OperationalError as exc:
+    except DatabaseError as exc:
         session.rollback()
-        if _is_lock_error(exc):
-            raise _locked_error(exc) from exc
+        known = storage_error(exc)
+        if known is not None:
+            raise known from exc
         raise
     except BaseException:
         session.rollback()

@@ -99,6 +99,22 @@ def _load(model: str | None, lang: str) -> NLP:
         )
 
 
+_MAX_PIECE = 100_000  # characters given to spaCy at once (a "paragraph" may be one 1 MB line)
+
+
+def _bounded(text: str, spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """Split spans longer than ``limit`` at whitespace (spaCy refuses over-long texts)."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        while e - s > limit:
+            cut = text.rfind(" ", s + limit // 2, s + limit)
+            cut = cut + 1 if cut > s else s + limit
+            out.append((s, cut))
+            s = cut
+        out.append((s, e))
+    return out
+
+
 def sentence_spans(
     nlp_obj: NLP, text: str, paragraphs: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
@@ -107,9 +123,10 @@ def sentence_spans(
     keep = {"sentencizer", "senter", "parser", "tok2vec", "transformer"}
     disable = [p for p in nlp.pipe_names if p not in keep]
     spans: list[tuple[int, int]] = []
-    texts = (text[s:e] for s, e in paragraphs)
+    pieces = _bounded(text, paragraphs, min(nlp.max_length, _MAX_PIECE))
+    texts = (text[s:e] for s, e in pieces)
     with nlp.select_pipes(disable=disable):
-        for (p_start, _), doc in zip(paragraphs, nlp.pipe(texts, batch_size=256), strict=True):
+        for (p_start, _), doc in zip(pieces, nlp.pipe(texts, batch_size=256), strict=True):
             for sent in doc.sents:
                 s = p_start + sent.start_char
                 e = p_start + sent.end_char
