@@ -1072,13 +1072,16 @@ def _sqlite_value(column) -> Callable[[object], object] | None:
 
     type_ = getattr(column.type, "impl_instance", column.type)
     if isinstance(type_, DateTime):
+        cache: dict[datetime, str] = {}
 
         def stamp(v: object) -> object:
-            if isinstance(v, datetime):
-                if v.tzinfo is not None:
-                    v = v.astimezone(UTC)
-                return f"{v:%Y-%m-%d %H:%M:%S.%f}"
-            return v
+            if not isinstance(v, datetime):
+                return v
+            hit = cache.get(v)
+            if hit is None:
+                u = v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo is not None else v
+                hit = cache[v] = u.isoformat(" ", "microseconds")
+            return hit
 
         return stamp
     if isinstance(type_, Boolean):
