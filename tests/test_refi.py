@@ -244,6 +244,11 @@ def test_project_export_validates_with_stable_guids(demo_cli, tmp_path):
         and counts["users"] == 2
     )
     demo_cli.ok("refi", "export", str(b))
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert a.stat().st_mode & 0o777 == 0o666 & ~umask  # not the 0600 of a temporary file
     qa, qb = qde_of(a), qde_of(b)
     validate(PROJECT_XSD, qa)
     strip = lambda x: etree.tostring(etree.fromstring(x), method="c14n").replace(  # noqa: E731
