@@ -243,3 +243,30 @@ def test_memos_of_both_codes_are_joined_and_undo_restores_them(project, db_path)
     assert project.json("log")[0]["changes"] >= 8
     project.ok("undo")
     assert dump(db_path) == before
+
+
+def test_recode_renames_moves_and_respells(project, db_path):
+    before = dump(db_path)
+    r = project.json("recode", "--from", f"{H}/Fachkräftemangel", "--to", f"{H}/fachkräftemangel")
+    assert r["action"] == "rename"
+    ids = {c["path"]: c["id"] for c in project.json("codes", "list")}
+    assert f"{H}/fachkräftemangel" in ids and f"{H}/fachkräftemangel/Lehrkräfte" in ids
+    refused = project(
+        "recode",
+        "--from",
+        f"{H}/fachkräftemangel",
+        "--to",
+        f"{H}/fachkräftemangel/Neu/X",
+        "--create",
+    )
+    assert refused.exit_code == 2 and "own new sub-code" in refused.stderr
+    unknown = project("recode", "--from", f"{H}/fachkräftemangel", "--to", "Ressourcen/Fachkräfte")
+    assert unknown.exit_code == 2 and "unknown code" in unknown.stderr
+    project.ok(
+        "recode", "--from", f"{H}/fachkräftemangel", "--to", "Ressourcen/Fachkräfte", "--create"
+    )
+    after = {c["path"]: c["id"] for c in project.json("codes", "list")}
+    assert after["Ressourcen/Fachkräfte"] == ids[f"{H}/fachkräftemangel"]  # same code, same id
+    assert after["Ressourcen/Fachkräfte/Lehrkräfte"] == ids[f"{H}/fachkräftemangel/Lehrkräfte"]
+    project.ok("undo", "--steps", "2")
+    assert dump(db_path) == before

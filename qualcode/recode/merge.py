@@ -107,6 +107,10 @@ def recode(
     src = tree.resolve(source_path)
     scope = make_scope(session, doc=doc, coder=coder, where=where, match=match)
     dst = tree.find(target_path)
+    if dst is not None and dst.id == src.id and split_path(target_path)[-1] != src.name:
+        return _relocate(
+            session, tree, src, target_path, sample=sample
+        )  # only the spelling changes
     if dst is None:
         if not create:
             tree.resolve(target_path)  # NotFound with a did-you-mean hint
@@ -136,6 +140,11 @@ def _relocate(
             )
         if parent is None:
             parent = add_code(session, parent_path)
+            if parent in CodeTree.load(session).descendants(src):
+                raise InvalidInput(
+                    f"cannot move {old_path!r} under its own new sub-code {parent_path!r}",
+                    "choose a target path outside the code",
+                )
     new_name = names[-1]
     result = _empty_result(old_path, target_path)
     result["action"] = "rename"
