@@ -48,17 +48,19 @@ CODINGS = [
 
 
 @pytest.fixture
-def small(cli, write_file):
+def small(cli, write_file, tmp_path):
+    """Two CLI calls: import the folder (front matter → Format), import the codings CSV."""
+    folder = None
     for name, text in TEXTS.items():
-        path = write_file(name, text)
-        args = ["import", str(path)]
-        if name in FORMAT:
-            args += ["--attr", f"Format={FORMAT[name]}"]
-        cli.ok(*args)
-    for path in (ZEIT, PERS, Z, VERN):
-        cli.ok("codes", "add", path)
-    for coder, doc, s, e, code in CODINGS:
-        cli.ok("code", doc, "--start", str(s), "--end", str(e), "--code", code, "--coder", coder)
+        front = f"---\nFormat: {FORMAT[name]}\n---\n" if name in FORMAT else ""
+        folder = write_file(name, front + text).parent
+    cli.ok("import", str(folder))
+    path = tmp_path / "codings.csv"
+    lines = ["document,start,end,code,coder"] + [
+        f"{doc},{s},{e},{code},{coder}" for coder, doc, s, e, code in CODINGS
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cli.ok("codings", "import", str(path), "--create-codes")  # codes created in this order
     return cli
 
 
