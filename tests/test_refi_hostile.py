@@ -232,6 +232,15 @@ def test_member_count_and_total_size_limits(demo_cli, tmp_path, monkeypatch):
     assert r.exit_code == 2 and "unpacks to more than" in r.output
 
 
+def test_percent_encoded_source_paths_are_found(cli, tmp_path):
+    members = {
+        "project.qde": project(source='plainTextPath="internal://Mein%20Text.txt"', content=""),
+        "Sources/Mein Text.txt": "Ein neuer Text.",
+    }
+    res = cli.json("refi", "import", str(qdpx(tmp_path / "enc.qdpx", members)), "--no-sentences")
+    assert res["codings"]["imported"] == 1 and [c["text"] for c in cli.json("codings")] == ["Ein"]
+
+
 def test_the_well_formed_variant_of_the_test_project_imports(cli, tmp_path):
     """The hostile cases above differ from this valid file only in the attack."""
     res = cli.json(

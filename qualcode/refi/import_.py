@@ -378,7 +378,17 @@ def _source_text(el: Element, archive: Archive | None, what: str, errors: _Error
                 return _text(inline)
             errors.add(f"source {label!r} needs {path}, but {what} is not a .qdpx archive")
             return None
-        member = archive.find("sources/" + rest) or archive.find(rest)
+        from urllib.parse import unquote
+
+        member = next(
+            (
+                m
+                for name in dict.fromkeys((rest, unquote(rest)))
+                for m in (archive.find("sources/" + name), archive.find(name))
+                if m
+            ),
+            None,
+        )
         if member is None:
             if inline is not None:
                 return _text(inline)
