@@ -187,3 +187,12 @@ def test_failure_mid_map_leaves_database_unchanged(project, write_file, db_path)
     result = project("recode", "--map", str(write_file("map.csv", content)))
     assert result.exit_code == 2 and "only groups codes" in result.stderr
     assert dump(db_path) == before
+
+
+def test_map_can_change_only_the_spelling(project, write_file):
+    path = write_file(
+        "map.csv", f"{H}/Zeitmangel,{H}/ZEITMANGEL\n{H}/Fachkräftemangel,{H}/Personalmangel\n"
+    )
+    out = project.json("recode", "--map", str(path))
+    assert [r["action"] for r in out["rules"]] == ["rename", "merge"]
+    assert codes_of(project)[f"{H}/ZEITMANGEL"] == [(78, 109)]

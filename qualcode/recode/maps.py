@@ -211,6 +211,21 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
     from qualcode.recode.scope import compile_pattern
 
     tree = CodeTree.load(session)
+    # "A" → "a": only the spelling of the name changes — a rename of the code itself.
+    respell = []
+    for r in rules:
+        try:
+            same = _key(r.source) == _key(r.target)
+        except InvalidInput:
+            continue
+        if (
+            same
+            and r.whole
+            and tree.find(r.source) is not None
+            and split_path(r.source)[-1] != split_path(r.target)[-1]
+        ):
+            respell.append(r)
+    rules = [r for r in rules if all(r is not x for x in respell)]
     errors: list[str] = []
     node: dict[int, Any] = {}  # rule index → source node, target node
     src_code: dict[int, Code | None] = {}
@@ -322,7 +337,9 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
         },
         key=_key,
     )
-    return Plan([rules[i] for i in order if id(rules[i]) not in reloc_ids], to_create, relocate)
+    return Plan(
+        [rules[i] for i in order if id(rules[i]) not in reloc_ids], to_create, respell + relocate
+    )
 
 
 def apply_map(
