@@ -227,7 +227,7 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
     out = tmp_path / "f.xlsx"
     small.ok("report", "freq", "--by", "Format", "-o", str(out))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Häufigkeiten", "Gruppen"]
+    assert wb.sheetnames == ["Häufigkeiten", "Gruppen", "Diagramm"]
     ws = wb["Häufigkeiten"]
     assert [c.value for c in ws[1]][:4] == ["Kategorie", "Kodierungen", "Dokumente", "% Dokumente"]
     assert all(c.font.bold for c in ws[1])
@@ -240,6 +240,25 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
     assert ws.cell(row=3, column=4).number_format == "0.0%"
     assert ws.cell(row=3, column=2).number_format == "0"
     assert ws.column_dimensions["A"].width >= len("Kategorie")
+    chart_data = wb["Diagramm"]  # the leaves with their column %, and a native bar chart
+    assert [c.value for c in chart_data[1]] == [
+        "Kategorie",
+        "Präsenz (n = 2)",
+        "Web (n = 1)",
+        "(none) (n = 1)",
+    ]
+    assert [c.value for c in chart_data[2]] == ["Zeit", 0.5, 0.0, 1.0]
+    assert [chart_data.cell(row=i, column=1).value for i in range(2, 6)] == [
+        "Zeit",
+        "Personal",
+        "Vernetzung",
+        None,
+    ]
+    import zipfile
+
+    with zipfile.ZipFile(out) as z:
+        chart_xml = z.read("xl/charts/chart1.xml").decode("utf-8")
+    assert "<c:barChart>" in chart_xml and "Diagramm!$B$2:$B$4" in chart_xml
     groups = wb["Gruppen"]
     assert [[c.value for c in row] for row in groups.iter_rows(min_row=2)] == [
         ["Präsenz", 2, 0.5],

@@ -47,6 +47,9 @@ class Sheet:
     indent: list[int] = field(default_factory=list)  # per row: indent level of the first column
     note: str = ""
     freeze_cols: int = 1
+    # XLSX only: a native Excel bar chart of the value columns (the sheet is left out
+    # of Markdown and terminal output). Keys: title, x_title, percent (bool).
+    chart: dict | None = None
 
     def __post_init__(self) -> None:
         if len(self.kinds) != len(self.headers):
@@ -123,6 +126,7 @@ def to_markdown(sheets: Sequence[Sheet], *, title: str | None = None) -> str:
     out: list[str] = []
     if title:
         out += [f"# {title}", ""]
+    sheets = [sh for sh in sheets if sh.chart is None]
     for sheet in sheets:
         if len(sheets) > 1 or not title:
             out += [f"## {sheet.title}", ""]
@@ -248,10 +252,59 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
             if lines > 1:
                 ws.set_row(first, 15 * min(lines, 6))
             ws.freeze_panes(first + 1, sheet.freeze_cols)
-            if sheet.rows:
+            if sheet.chart is not None and sheet.rows:
+                _add_chart(wb, ws, sheet, first)
+            elif sheet.rows:
                 ws.autofilter(first, 0, first + len(sheet.rows), len(sheet.headers) - 1)
     finally:
         wb.close()
+
+
+def _add_chart(wb, ws, sheet: Sheet, first: int) -> None:
+    """A horizontal bar chart of columns 1… over the categories in column 0, next to the data."""
+    spec = sheet.chart or {}
+    chart = wb.add_chart({"type": "bar"})
+    name = ws.get_name()
+    last = first + len(sheet.rows)
+    palette = (
+        "#4C72B0",
+        "#DD8452",
+        "#55A868",
+        "#C44E52",
+        "#8172B3",
+        "#937860",
+        "#DA8BC3",
+        "#8C8C8C",
+        "#CCB974",
+        "#64B5CD",
+    )
+    for c in range(1, len(sheet.headers)):
+        chart.add_series(
+            {
+                "name": [name, first, c],
+                "categories": [name, first + 1, 0, last, 0],
+                "values": [name, first + 1, c, last, c],
+                "fill": {"color": palette[(c - 1) % len(palette)]},
+                "gap": 60,
+            }
+        )
+    chart.set_title(
+        {"name": spec.get("title", sheet.title), "name_font": {"size": 12, "bold": True}}
+    )
+    chart.set_x_axis(
+        {
+            "name": spec.get("x_title", ""),
+            "num_format": "0%" if spec.get("percent") else "0",
+            "min": 0,
+            "max": 1 if spec.get("percent") else None,
+            "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}},
+        }
+    )
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 9}})  # tree order from top to bottom
+    chart.set_legend({"position": "bottom"} if len(sheet.headers) > 2 else {"none": True})
+    height = max(320, 22 * len(sheet.rows) * max(1, (len(sheet.headers) - 1) // 2 + 1) + 120)
+    chart.set_size({"width": 760, "height": min(height, 4000)})
+    ws.insert_chart(first, len(sheet.headers) + 1, chart)
 
 
 def write_json(data: Any) -> str:

@@ -266,4 +266,31 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
                 [TEXT, INT, PCT],
             )
         )
+    if lang == "de":
+        sheets.append(_chart_sheet(table))
     return sheets
+
+
+def _chart_sheet(table: dict):
+    """The data of the chart (the leaves of the shown tree) with a native Excel bar chart."""
+    from qualcode.reports.chart import _leaves
+    from qualcode.reports.export import PCT, TEXT, Sheet
+
+    leaves = _leaves(table["rows"])
+    groups = list(table["groups"])
+    if groups:
+        headers = ["Kategorie", *[f"{g} (n = {n})" for g, n in table["groups"].items()]]
+        rows = [[r["name"], *[r["groups"][g]["total_share"] for g in groups]] for r in leaves]
+        x_title = "Anteil der Dokumente der Gruppe"
+    else:
+        headers = ["Kategorie", "% Dokumente"]
+        rows = [[r["name"], r["total_share"]] for r in leaves]
+        x_title = f"Anteil der Dokumente (von {table['documents']})"
+    title = "Kategorienhäufigkeiten" + (f" nach {table['by']}" if table.get("by") else "")
+    return Sheet(
+        "Diagramm",
+        headers,
+        rows,
+        [TEXT, *[PCT] * (len(headers) - 1)],
+        chart={"title": title, "x_title": x_title, "percent": True},
+    )
