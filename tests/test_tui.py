@@ -50,7 +50,7 @@ def codings_of(db: str, path_name: str) -> list[tuple]:
 @sync
 async def test_open_select_code_undo_redo(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         assert screen.doc is not None and screen.doc.name == "protokoll_01.md"
         before = len(codings_of(demo_db, "Zeitmangel"))
@@ -94,7 +94,7 @@ async def test_open_select_code_undo_redo(demo_db: str) -> None:
 @sync
 async def test_create_code_inline_under_highlighted_category(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         cat = next(r for r in screen.code_rows if r["path"] == "Handlungsschritte")
         screen.tree.select_id(cat["id"])
@@ -131,7 +131,7 @@ async def test_create_code_inline_under_highlighted_category(demo_db: str) -> No
 @sync
 async def test_remove_coding_under_cursor(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         doc_id = screen.doc.id
         n0 = rows(demo_db, "SELECT count(*) FROM coding WHERE document_id = ?", doc_id)[0][0]
@@ -156,7 +156,7 @@ async def test_remove_coding_under_cursor(demo_db: str) -> None:
 @sync
 async def test_next_uncoded_passage(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         flags = screen.doc.coded("paragraph")
         await pilot.press("n")
@@ -177,7 +177,7 @@ async def test_merge_near_duplicate_codes(demo_db: str) -> None:
         )
     n_target = len(codings_of(demo_db, "Zeitmangel"))
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         src = next(r for r in screen.code_rows if r["name"] == "Zeit-Mangel")
         screen.tree.focus()
@@ -202,7 +202,7 @@ async def test_merge_near_duplicate_codes(demo_db: str) -> None:
 @sync
 async def test_rename_move_delete_and_memo(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         row = next(r for r in screen.code_rows if r["name"] == "Kontaktliste erstellen")
         screen.tree.focus()
@@ -262,7 +262,7 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
 @sync
 async def test_retrieval_opens_document_at_segment(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
         screen.tree.focus()
@@ -308,7 +308,7 @@ async def test_help_and_palette_list_the_bindings(demo_db: str) -> None:
     from qualcode.tui.screens.help import binding_sections
 
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
@@ -341,58 +341,10 @@ async def test_small_terminal_hides_the_document_list(demo_db: str) -> None:
         assert not screen.query_one("#codes").display
 
 
-# --- snapshots -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_snapshot_coding_screen(demo_db: str, snap_compare, size) -> None:
-    assert snap_compare(make(demo_db), terminal_size=size, press=["j", "j"])
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_snapshot_frequencies(demo_db: str, snap_compare, size) -> None:
-    async def run_before(pilot) -> None:
-        await pilot.press("f5")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.press("b")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(make(demo_db), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_snapshot_picker_and_help(demo_db: str, snap_compare, size) -> None:
-    async def run_before(pilot) -> None:
-        await pilot.press("j", "c", *"zeit")
-        await pilot.pause()
-
-    assert snap_compare(make(demo_db), terminal_size=size, run_before=run_before)
-
-
-def test_snapshot_help(demo_db: str, snap_compare) -> None:
-    assert snap_compare(make(demo_db), terminal_size=(80, 24), press=["f1"])
-
-
-def test_snapshot_retrieval(demo_db: str, snap_compare) -> None:
-    async def run_before(pilot) -> None:
-        await pilot.pause()
-        screen = pilot.app.screen
-        row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
-        screen.tree.focus()
-        screen.tree.select_id(row["id"])
-        await pilot.pause()
-        await pilot.press("v")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(make(demo_db), terminal_size=(160, 48), run_before=run_before)
-
-
 @sync
 async def test_mouse_drag_selects_a_character_range(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         view = screen.view
         s0, _ = view._lines[1]  # second visual line
@@ -415,7 +367,7 @@ async def test_mouse_drag_selects_a_character_range(demo_db: str) -> None:
 @sync
 async def test_extend_selection_and_code_with_enter_in_tree(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         paras = screen.doc.paragraphs
         await pilot.press("j", "J", "J")  # paragraphs 2–4
@@ -442,7 +394,7 @@ async def test_extend_selection_and_code_with_enter_in_tree(demo_db: str) -> Non
 @sync
 async def test_change_coding_and_document_memo(demo_db: str) -> None:
     app = make(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         doc_id = screen.doc.id
         target = next(
