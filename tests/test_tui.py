@@ -180,6 +180,8 @@ async def test_merge_near_duplicate_codes(demo_db: str) -> None:
     async with app.run_test(size=(110, 30)) as pilot:
         screen = app.screen
         src = next(r for r in screen.code_rows if r["name"] == "Zeit-Mangel")
+        zm = next(r for r in screen.code_rows if r["name"] == "Zeitmangel")
+        assert screen.tree.near == {src["id"], zm["id"]}  # marked ≈ in the tree
         screen.tree.focus()
         screen.tree.select_id(src["id"])
         await pilot.pause()

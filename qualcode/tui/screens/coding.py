@@ -528,7 +528,10 @@ class CodingScreen(Screen):
         cid = self.tree.highlighted_id
         row = self.tree.by_id.get(cid) if cid is not None else None
         if row is None:
-            self.notify("highlight a code in the code tree first", severity="warning")
+            self.notify(
+                "highlight a code in the code tree first (T focuses it)", severity="warning"
+            )
+            self.action_focus_tree()
         return row
 
     def action_apply_highlighted(self) -> None:

@@ -44,6 +44,7 @@ class CodeTree(Tree[int]):
         self.filter = ""
         self._collapsed: set[int] = set()
         self._structure: list[tuple] = []
+        self.near: set[int] = set()
 
     def load(self, rows: list[dict]) -> None:
         structure = [(r["id"], r["path"], r["color"], r["codable"], r.get("memo")) for r in rows]
@@ -51,6 +52,8 @@ class CodeTree(Tree[int]):
         self.rows = rows
         self.by_id = {r["id"]: r for r in rows}
         self._structure = structure
+        if not same:
+            self.near = self._near_duplicates()
         if same:  # only the counts changed: relabel in place (keeps cursor, scroll, expansion)
             totals = self._totals()
             parents = {r["parent"] for r in rows}
@@ -60,6 +63,25 @@ class CodeTree(Tree[int]):
                     node.set_label(self.label_for(r, totals[r["id"]][0], r["path"] in parents))
             return
         self.rebuild()
+
+    def _near_duplicates(self) -> set[int]:
+        """Codes whose name nearly equals another's ("Zeitmangel" ~ "Zeit-Mangel"): merge candidates."""
+        if len(self.rows) < 2:
+            return set()
+        from rapidfuzz import fuzz, process, utils
+
+        names = [utils.default_process(r["name"]).replace(" ", "") for r in self.rows]
+        scores = process.cdist(names, names, scorer=fuzz.ratio, score_cutoff=88)
+        out: set[int] = set()
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                if scores[i][j] and not self._related(self.rows[i], self.rows[j]):
+                    out.update((self.rows[i]["id"], self.rows[j]["id"]))
+        return out
+
+    @staticmethod
+    def _related(a: dict, b: dict) -> bool:
+        return a["path"].startswith(b["path"] + "/") or b["path"].startswith(a["path"] + "/")
 
     def _totals(self) -> dict[int, tuple[int, int]]:
         """Codings of the code and all its sub-codes (documents are not additive: own count shown)."""
@@ -76,6 +98,8 @@ class CodeTree(Tree[int]):
         t.append(row["name"], style="" if row["codable"] else "italic")
         if row.get("memo"):
             t.append(" ✎", style="yellow")
+        if row["id"] in self.near:
+            t.append(" ≈", style="bold yellow")
         if has_children and total != row["codings"]:
             t.append(f"  {row['codings']}·{row['documents']} (Σ{total})", style="dim")
         else:
