@@ -501,3 +501,20 @@ def test_freq_code_subtree(small):
     assert data["documents"] == 4  # shares stay relative to all documents
     res = small("report", "freq", "--code", "Nix")
     assert res.exit_code == 2 and "unknown code" in res.output
+
+
+def test_unwritable_output_is_a_one_line_error(small, tmp_path):
+    missing = tmp_path / "nope"
+    for args in (
+        ["report", "freq", "-o", str(missing / "f.xlsx")],
+        ["report", "freq", "-o", str(missing / "f.csv")],
+        ["report", "freq", "--chart", str(missing / "c.png")],
+        ["report", "segments", "--code", ZEIT, "-o", str(missing / "s.docx")],
+        ["agreement", "--coders", "anna,ben", "-o", str(missing / "a.md")],
+    ):
+        res = small(*args)
+        assert res.exit_code == 2, args
+        assert res.output.startswith("error: cannot write") and "Traceback" not in res.output, (
+            res.output
+        )
+        assert not missing.exists()

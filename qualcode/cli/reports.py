@@ -55,9 +55,10 @@ def _emit(
     title: str | None = None,
     what: str = "report",
 ) -> None:
-    from qualcode.reports.export import write_output
+    from qualcode.reports.export import write_output, writing
 
-    text = write_output(fmt, sheets, data, output, excel=excel, title=title)
+    with writing(output):
+        text = write_output(fmt, sheets, data, output, excel=excel, title=title)
     if text is not None:
         typer.echo(text)
     else:
@@ -108,6 +109,12 @@ def report_freq(
             raise InvalidInput(
                 f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
             )
+        if not chart.absolute().parent.is_dir():
+            from qualcode.errors import InvalidInput
+
+            raise InvalidInput(
+                f"cannot write {chart}: the folder does not exist", "create it or give another path"
+            )
     with state().read() as session:
         data = frequency_table(
             session,
@@ -135,8 +142,10 @@ def report_freq(
         )
     if chart is not None:
         from qualcode.reports.chart import frequency_chart
+        from qualcode.reports.export import writing
 
-        frequency_chart(data, chart)
+        with writing(chart):
+            frequency_chart(data, chart)
         typer.echo(f"wrote chart to {chart}", err=True)
 
 
@@ -233,13 +242,19 @@ def report_segments(
             from qualcode.errors import InvalidInput
 
             raise InvalidInput("DOCX needs a file", "give -o FILE.docx")
-        write_segments_docx(data, output)
+        from qualcode.reports.export import writing
+
+        with writing(output):
+            write_segments_docx(data, output)
         typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
         return
     if fmt == "md":
         text = segments_markdown(data)
         if output:
-            output.write_text(text, encoding="utf-8")
+            from qualcode.reports.export import writing
+
+            with writing(output):
+                output.write_text(text, encoding="utf-8")
             typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
         else:
             typer.echo(text.rstrip("\n"))
@@ -486,7 +501,10 @@ def agreement_cmd(
     if fmt == "table":
         text = _agreement_text(data, show)
         if output:
-            output.write_text(text + "\n", encoding="utf-8")
+            from qualcode.reports.export import writing
+
+            with writing(output):
+                output.write_text(text + "\n", encoding="utf-8")
             typer.echo(f"wrote agreement to {output}", err=True)
         else:
             typer.echo(text)

@@ -14,7 +14,8 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,24 @@ def choose_format(
             )
         return inferred
     return default
+
+
+@contextmanager
+def writing(path: str | Path | None) -> Iterator[None]:
+    """Turn a failed write (missing folder, no permission, disk full) into a one-line error."""
+    try:
+        yield
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write {path}: {exc.strerror or exc}",
+            "check that the folder exists and is writable",
+        ) from exc
+    except Exception as exc:  # xlsxwriter wraps the OSError in FileCreateError
+        if type(exc).__name__ == "FileCreateError":
+            raise InvalidInput(
+                f"cannot write {path}: {exc}", "check that the folder exists and is writable"
+            ) from exc
+        raise
 
 
 def _number(value: float, decimals: int, excel: bool) -> str:
