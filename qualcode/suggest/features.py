@@ -181,21 +181,15 @@ def _l2(m: sp.csr_matrix) -> sp.csr_matrix:
     sq = np.zeros(m.shape[0], dtype=np.float64)
     lengths = np.diff(m.indptr)
     nz = lengths > 0
-    sq[nz] = np.add.reduceat(m.data.astype(np.float64) ** 2, m.indptr[:-1][nz])
+    sq[nz] = np.add.reduceat(np.square(m.data, dtype=np.float64), m.indptr[:-1][nz])
     norms = np.sqrt(sq)
     norms[norms == 0] = 1.0
-    m.data = (m.data / np.repeat(norms, lengths)).astype(np.float32)
+    m.data /= np.repeat(norms, lengths).astype(m.data.dtype)
     return m
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
     return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-
-
-def _sublinear(m: sp.csr_matrix) -> sp.csr_matrix:
-    m = m.astype(np.float32)
-    m.data = 1.0 + np.log(m.data)
-    return m
 
 
 def _char_ngrams(word: str, lo: int = 3, hi: int = 5) -> list[str]:
@@ -232,15 +226,32 @@ class TextSpace:
         blocks = [self._weigh(counts, self.idf_w)]
         if use_chars:
             W, grams = self._word_ngram_matrix(words)
-            c = (counts @ W).tocsr()
-            dfc = np.bincount(c.indices, minlength=c.shape[1])
+            # Two passes over row chunks, so that the unpruned n-gram matrix never exists
+            # whole: first the document frequencies, then the kept columns only.
+            chunk = 10_000
+            dfc = np.zeros(W.shape[1], dtype=np.int64)
+            for lo in range(0, n, chunk):
+                part = (counts[lo : lo + chunk] @ W).tocsr()
+                dfc += np.bincount(part.indices, minlength=W.shape[1])
+                del part
             # n-grams in one passage say nothing about similarity, those in most passages (of
             # more than 20) neither
             keep = np.flatnonzero((dfc >= 2) & (dfc <= max(10, CHAR_MAX_DF * n)))
-            c = c[:, keep]
+            Wk = W[:, keep].tocsr()
+            del W
             self.ngrams = {grams[k]: i for i, k in enumerate(keep)}
+            del grams
             self.idf_c = _idf(dfc[keep], n)
-            blocks.append(self._weigh(c, self.idf_c))
+            parts = [
+                self._weigh((counts[lo : lo + chunk] @ Wk).tocsr(), self.idf_c)
+                for lo in range(0, n, chunk)
+            ]
+            blocks.append(
+                sp.vstack(parts, format="csr", dtype=np.float32)
+                if parts
+                else sp.csr_matrix((0, len(keep)), dtype=np.float32)
+            )
+            del parts
         if vectors is not None:
             self.vec_width = vectors.shape[1]
             blocks.append(sp.csr_matrix(vectors))
@@ -339,14 +350,20 @@ class TextSpace:
 
     @staticmethod
     def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-        m = _sublinear(counts)
-        m = m @ sp.diags(idf, format="csr")
-        return _l2(m.tocsr())
+        """Sublinear tf × idf, rows L2-normalised (in place on a float32 copy)."""
+        m = counts.tocsr().astype(np.float32)
+        m.sum_duplicates()
+        np.log(m.data, out=m.data)
+        m.data += 1.0
+        m.data *= idf[m.indices]
+        return _l2(m)
 
     def _combine(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
         ws = [w for w in self.weights if w > 0]
-        scaled = [b * np.float32(np.sqrt(w)) for b, w in zip(blocks, ws, strict=True)]
-        m = sp.hstack(scaled, format="csr", dtype=np.float32)
+        for b, w in zip(blocks, ws, strict=True):
+            b.data *= np.float32(np.sqrt(w))
+        m = sp.hstack(blocks, format="csr", dtype=np.float32)
+        blocks.clear()
         return _l2(m)
 
     @property

@@ -11,8 +11,9 @@ row per (span, code). Features per unit (each block L2-normalised, weighted):
   neighbour block, so the model works on documents with no codings yet.
 
 Uncoded paragraphs that a coder has evidently read — in a document with human codings,
-before the last of them — are added as a "no code" class, so that boilerplate
-("Frau X begrüßt die Anwesenden") gets low scores for every code.
+before the last of them, or anywhere in a document coded into its last third — are added
+as a "no code" class, so that boilerplate ("Frau X begrüßt die Anwesenden", "Die Sitzung
+endet um 16:30 Uhr") gets low scores for every code.
 
 The classifier is a multinomial logistic regression (class-balanced, fixed seed). Its
 probabilities are calibrated by Platt scaling fitted on cross-validated predictions
@@ -40,6 +41,7 @@ from qualcode.models import Code, Coder, Coding, Document
 from qualcode.suggest.features import analyse
 from qualcode.suggest.index import PassageIndex, position_matrix
 
+MODEL_VERSION = "2"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 SEED = 0
 
@@ -116,7 +118,7 @@ def human_codings(session: Session, doc_ids=None) -> list[tuple[int, int, int, i
 
 
 def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
-    h = hashlib.sha256(f"{doc_hash};{signals.key()}".encode())
+    h = hashlib.sha256(f"{doc_hash};{signals.key()};model={MODEL_VERSION}".encode())
     conn = session.connection()
     for r in conn.execute(
         select(
@@ -336,12 +338,19 @@ class _LR:
         self.proj = proj
 
     def fit_projected(self, Z: np.ndarray, y, sample_weight=None) -> _LR:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
+        # 300 L-BFGS iterations bound the training time on large projects; the optimum
+        # is flat there and the scores are calibrated afterwards anyway.
         self.m = LogisticRegression(
-            C=self.C, max_iter=2000, class_weight="balanced", random_state=SEED
+            C=self.C, max_iter=300, class_weight="balanced", random_state=SEED
         )
-        self.m.fit(Z, y, sample_weight=sample_weight)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.m.fit(Z, y, sample_weight=sample_weight)
         self.classes_ = self.m.classes_
         return self
 
@@ -372,6 +381,8 @@ def training_set(
             covered.setdefault(d, []).append((s, e))
         neg = []
         for d, end in last_end.items():
+            if end >= 2 / 3 * index.doc_len.get(d, end):
+                end = index.doc_len.get(d, end) + 1  # coded into its last third: read to the end
             lo, hi = index.by_doc[d]
             for i in range(lo, hi):
                 s, e = int(index.starts[i]), int(index.ends[i])
