@@ -170,7 +170,7 @@ def _query_vector(session: Session, index, nlp_obj, document_id: int, start: int
 # A query reads the posting lists (columns of the index) of its features. Up to this many
 # postings it reads all of them and the scores are exact cosines; beyond, it reads its
 # rarest features up to the budget, takes the best candidates and re-scores those exactly.
-POSTINGS_BUDGET = 1_000_000
+POSTINGS_BUDGET = 400_000
 RERANK = 500
 
 
