@@ -51,6 +51,7 @@ class DocData:
     active: list[tuple[int, ...]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.colors: dict[int, str] = {s.code_id: s.color for s in self.spans}
         self.build_intervals()
 
     def build_intervals(self) -> None:
@@ -175,3 +176,15 @@ def memo_targets(session: Session, target_type: str) -> set[int]:
 
     stmt = select(Memo.target_id).where(Memo.target_type == target_type).distinct()
     return {i for (i,) in session.execute(stmt) if i is not None}
+
+
+def quick_documents(session: Session) -> list[dict]:
+    """Documents with attributes but without the progress figures (cheap: no passages/codings)."""
+    from qualcode.documents import attributes_of
+
+    attrs = attributes_of(session)
+    memos = memo_targets(session, "document")
+    return [
+        {"id": i, "name": n, "attributes": attrs.get(i, {}), "memo": i in memos, "progress": None}
+        for i, n in session.execute(select(Document.id, Document.name).order_by(Document.name))
+    ]

@@ -17,6 +17,7 @@ from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.document_view import DocumentView
 from qualcode.tui.widgets.suggestions_panel import SuggestionsPanel
 
+SYNC_DOCS = 300  # up to this many documents the progress figures are counted before first paint
 NARROW = 110  # below this width the document list starts hidden
 SHORT = 30  # below this height the suggestions panel starts hidden
 
@@ -89,10 +90,10 @@ class CodingScreen(Screen):
     def on_mount(self) -> None:
         self._auto_panels(self.app.size.width, self.app.size.height)
         self.reload_codes()
-        docs = self.reload_docs()
+        docs = self.reload_docs(first=True)
         self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
         first = getattr(self.app, "open_document", None) or next(
-            (d["id"] for d in docs if d["progress"] < 1), None
+            (d["id"] for d in docs if d["progress"] is None or d["progress"] < 1), None
         )
         if first is None and docs:
             first = docs[0]["id"]
@@ -126,14 +127,63 @@ class CodingScreen(Screen):
             r["memo"] = r["id"] in memos
         self.tree.load(self.code_rows)
 
-    def reload_docs(self) -> list[dict]:
+    def reload_docs(self, *, first: bool = False) -> list[dict]:
+        """The document list; progress figures of big projects are counted in a worker."""
+        from qualcode.tui.data import quick_documents
+
+        docs = self.app.read(quick_documents)  # type: ignore[attr-defined]
+        if len(docs) <= SYNC_DOCS:
+            docs = self._with_progress(docs, self.app.read(self._progress))  # type: ignore[attr-defined]
+        elif not first:  # keep the figures we have until the new ones arrive
+            known = {d["id"]: d for d in self.doclist.docs}
+            docs = [
+                {**known.get(d["id"], {}), **d, "progress": known.get(d["id"], {}).get("progress")}
+                for d in docs
+            ]
+        self.doclist.load(docs, self.doc.id if self.doc else None)
+        if len(docs) > SYNC_DOCS:
+            self.count_progress()
+        return docs
+
+    @staticmethod
+    def _progress(session) -> dict[int, dict]:
         from qualcode.documents import list_documents
 
-        docs, memos = self.app.read(lambda s: (list_documents(s), memo_targets(s, "document")))  # type: ignore[attr-defined]
-        for d in docs:
-            d["memo"] = d["id"] in memos
-        self.doclist.load(docs, self.doc.id if self.doc else None)
-        return docs
+        return {d["id"]: d for d in list_documents(session)}
+
+    @staticmethod
+    def _with_progress(docs: list[dict], figures: dict[int, dict]) -> list[dict]:
+        keys = ("progress", "passages", "coded_passages", "codings")
+        return [
+            {**d, **{k: figures[d["id"]][k] for k in keys}} if d["id"] in figures else d
+            for d in docs
+        ]
+
+    @work(thread=True, exclusive=True, group="progress")
+    def count_progress(self) -> None:
+        from qualcode.database import reading
+
+        with reading(self.app.engine) as session:  # type: ignore[attr-defined]
+            figures = self._progress(session)
+        self.app.call_from_thread(self._progress_ready, figures)
+
+    def _progress_ready(self, figures: dict[int, dict]) -> None:
+        self.doclist.load(self._with_progress(self.doclist.docs, figures))
+        self.update_title()
+
+    def _update_current_progress(self) -> None:
+        """After a coding action: the open document's figures from what the view already holds."""
+        if self.doc is None:
+            return
+        flags = self.doc.coded("paragraph")
+        n = len(self.doc.paragraphs)
+        self.doclist.update_doc(
+            self.doc.id,
+            passages=n,
+            coded_passages=sum(flags),
+            progress=round(sum(flags) / n, 3) if n else 0.0,
+            codings=len(self.doc.spans),
+        )
 
     def reload_doc(self, select: tuple[int, int] | None = None) -> None:
         if self.doc is None:
@@ -156,8 +206,9 @@ class CodingScreen(Screen):
     def after_change(self) -> None:
         """Refresh after a coding action (document, counts, progress)."""
         self.reload_codes()
-        self.reload_docs()
         self.reload_doc()
+        self._update_current_progress()
+        self.update_title()
 
     def open_document(self, doc_id: int, select: tuple[int, int] | None = None) -> None:
         from qualcode.errors import QualcodeError
@@ -168,7 +219,7 @@ class CodingScreen(Screen):
             self.notify(str(exc), severity="error")
             return
         self.view.set_document(self.doc, select=select)
-        self.doclist.load(self.doclist.docs, doc_id)
+        self.doclist.set_current(doc_id)
         self.update_title()
         self.update_status()
         self.schedule_suggestions()
@@ -186,7 +237,7 @@ class CodingScreen(Screen):
         if attrs:
             t.append("  " + attrs, style="dim")
         info = next((d for d in self.doclist.docs if d["id"] == self.doc.id), None)
-        if info:
+        if info and info.get("progress") is not None:
             t.append(f"  {round(info['progress'] * 100)}% coded", style="green")
         title.update(t)
 
@@ -504,7 +555,7 @@ class CodingScreen(Screen):
         ids = [d["id"] for d in docs]
         pos = ids.index(self.doc.id) if self.doc.id in ids else -1
         for d in docs[pos + 1 :] + docs[: pos + 1]:
-            if d["progress"] < 1 and d["id"] != self.doc.id:
+            if (d["progress"] is None or d["progress"] < 1) and d["id"] != self.doc.id:
                 self.open_document(d["id"])
                 flags = self.doc.coded(self.view.unit) if self.doc else []
                 first = next((i for i, f in enumerate(flags) if not f), 0)

@@ -53,6 +53,20 @@ class DocumentList(Vertical):
     def options(self) -> DocumentOptions:
         return self.query_one(DocumentOptions)
 
+    def _prompt(self, d: dict) -> Text:
+        t = Text()
+        t.append("▸ " if d["id"] == self.current else "  ", style="bold")
+        t.append(d["name"], style="bold" if d["id"] == self.current else "")
+        if d.get("memo"):
+            t.append(" ✎", style="yellow")
+        t.append("\n  ")
+        if d.get("progress") is None:
+            t.append("counting…", style="dim italic")
+        else:
+            t.append_text(progress_text(d["progress"]))
+            t.append(f"  {d['codings']} cod.", style="dim")
+        return t
+
     def load(self, docs: list[dict], current: int | None = None) -> None:
         self.docs = docs
         if current is not None:
@@ -60,16 +74,7 @@ class DocumentList(Vertical):
         ol = self.options
         keep = ol.highlighted
         ol.clear_options()
-        for d in docs:
-            t = Text()
-            t.append("▸ " if d["id"] == self.current else "  ", style="bold")
-            t.append(d["name"], style="bold" if d["id"] == self.current else "")
-            if d.get("memo"):
-                t.append(" ✎", style="yellow")
-            t.append("\n  ")
-            t.append_text(progress_text(d["progress"]))
-            t.append(f"  {d['codings']} cod.", style="dim")
-            ol.add_option(Option(t, id=str(d["id"])))
+        ol.add_options([Option(self._prompt(d), id=str(d["id"])) for d in docs])
         if docs:
             idx = next((i for i, d in enumerate(docs) if d["id"] == self.current), None)
             ol.highlighted = (
@@ -78,6 +83,24 @@ class DocumentList(Vertical):
                 else (keep if keep is not None and keep < len(docs) else 0)
             )
         self.show_attributes()
+
+    def update_doc(self, doc_id: int, **fields: object) -> None:
+        """Change one entry (progress after a coding) without rebuilding the list."""
+        for i, d in enumerate(self.docs):
+            if d["id"] == doc_id:
+                d.update(fields)
+                self.options.replace_option_prompt_at_index(i, self._prompt(d))
+                if self.options.highlighted == i:
+                    self.show_attributes()
+                return
+
+    def set_current(self, doc_id: int) -> None:
+        old, self.current = self.current, doc_id
+        for i, d in enumerate(self.docs):
+            if d["id"] in (old, doc_id):
+                self.options.replace_option_prompt_at_index(i, self._prompt(d))
+            if d["id"] == doc_id:
+                self.options.highlighted = i
 
     def show_attributes(self) -> None:
         ol = self.options
@@ -90,7 +113,8 @@ class DocumentList(Vertical):
         for k, v in d["attributes"].items():
             t.append(f"{k}: ", style="bold")
             t.append(f"{v}\n")
-        t.append(f"{d['coded_passages']}/{d['passages']} passages coded", style="italic")
+        if d.get("progress") is not None:
+            t.append(f"{d['coded_passages']}/{d['passages']} passages coded", style="italic")
         attrs.update(t)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

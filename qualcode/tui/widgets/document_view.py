@@ -220,7 +220,7 @@ class DocumentView(ScrollView, can_focus=True):
                 if cid not in seen:
                     seen.append(cid)
         segs: list[Segment] = []
-        colors = {sp.code_id: sp.color for sp in doc.spans if sp.code_id in seen} if seen else {}
+        colors = doc.colors
         for k in range(3):
             if k < len(seen):
                 ch = "+" if k == 2 and len(seen) > 3 else "┃"
