@@ -84,6 +84,16 @@ def _locked_error(exc: BaseException) -> QualcodeError:
     )
 
 
+def _safe_url(url: str) -> str:
+    """The URL without its password (for messages)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1] if "@" in url else url
+
+
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
@@ -143,7 +153,8 @@ def make_engine(
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # bad URL, missing driver
         raise QualcodeError(
-            f"cannot use database {url!r}: {exc}", "give a file path or an SQLAlchemy URL"
+            f"cannot use database {_safe_url(url)!r}: {exc}",
+            "give a file path or a URL such as postgresql+psycopg://user@host/db",
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
