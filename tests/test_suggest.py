@@ -482,3 +482,12 @@ def test_propose_text_output(project):
     r = project.ok("propose", "--n", "2")
     assert r.output.startswith("cluster 1 (")
     assert json.loads(project.ok("propose", "--n", "2", "--json").stdout)[0]["cluster"] == 1
+
+
+def test_applying_suggestions_keeps_the_trained_model(project, db_path):
+    _code_all(project)
+    project.json("suggest")
+    before = _cache_rows(db_path)
+    assert project.json("suggest", "--apply", "--min-score", "0.3")["applied"] > 0
+    project.json("suggest")
+    assert _cache_rows(db_path) == before  # `auto` codings are not training data

@@ -118,6 +118,9 @@ def human_codings(session: Session, doc_ids=None) -> list[tuple[int, int, int, i
 
 
 def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
+    """What the model depends on: documents, the human codings, the code tree, the coders.
+
+    Codings by ``auto`` are left out, so applying suggestions does not retrain the model."""
     h = hashlib.sha256(f"{doc_hash};{signals.key()};model={MODEL_VERSION}".encode())
     conn = session.connection()
     for r in conn.execute(
@@ -129,12 +132,17 @@ def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
             Coding.code_id,
             Coding.coder_id,
             Coding.orphaned,
-        ).order_by(Coding.id)
+        )
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coder.name != AUTO_CODER)
+        .order_by(Coding.id)
     ):
         h.update(repr(tuple(r)).encode())
     for r in conn.execute(select(Code.id, Code.parent_id, Code.codable).order_by(Code.id)):
         h.update(repr(tuple(r)).encode())
-    for r in conn.execute(select(Coder.id, Coder.name).order_by(Coder.id)):
+    for r in conn.execute(
+        select(Coder.id, Coder.name).where(Coder.name != AUTO_CODER).order_by(Coder.id)
+    ):
         h.update(repr(tuple(r)).encode())
     return h.hexdigest()
 
