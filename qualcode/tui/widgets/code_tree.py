@@ -71,11 +71,21 @@ class CodeTree(Tree[int]):
         from rapidfuzz import fuzz, process, utils
 
         names = [utils.default_process(r["name"]).replace(" ", "") for r in self.rows]
-        scores = process.cdist(names, names, scorer=fuzz.ratio, score_cutoff=88)
+        n = len(names)
+        if n > 150:  # C++ matrix (imports numpy); small trees stay in plain calls
+            matrix = process.cdist(names, names, scorer=fuzz.ratio, score_cutoff=88)
+
+            def score(i: int, j: int) -> float:
+                return float(matrix[i][j])
+        else:
+
+            def score(i: int, j: int) -> float:
+                return fuzz.ratio(names[i], names[j], score_cutoff=88)
+
         out: set[int] = set()
-        for i in range(len(names)):
-            for j in range(i + 1, len(names)):
-                if scores[i][j] and not self._related(self.rows[i], self.rows[j]):
+        for i in range(n):
+            for j in range(i + 1, n):
+                if score(i, j) and not self._related(self.rows[i], self.rows[j]):
                     out.update((self.rows[i]["id"], self.rows[j]["id"]))
         return out
 
