@@ -436,3 +436,59 @@ async def test_change_coding_and_document_memo(demo_db: str) -> None:
             "SELECT text FROM memo WHERE target_type = 'document' AND target_id = ?",
             doc_id,
         ) == [("Sitzung online, schlechte Tonqualität.",)]
+
+
+@sync
+async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch) -> None:
+    import qualcode.suggest as suggest
+
+    calls = []
+
+    def fake_suggest(session, document_id, start, end, top=3):
+        calls.append((document_id, start, end))
+        return [{"code": "Handlungsschritte/Bestandsaufnahme", "score": 0.81}]
+
+    def fake_similar(session, document_id, start, end, top=10):
+        return [
+            {
+                "document": "protokoll_03.txt",
+                "start": 0,
+                "end": 40,
+                "score": 0.7,
+                "text": "x",
+                "codes": [],
+            }
+        ]
+
+    monkeypatch.setattr(suggest, "suggest_for_span", fake_suggest)
+    monkeypatch.setattr(suggest, "similar", fake_similar)
+    app = QualcodeApp(make_engine(demo_db), CODER, suggestions=True)
+    async with app.run_test(size=(110, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("j", "j")
+        sel = screen.view.sel
+        await pilot.pause(0.6)  # the debounce timer starts the worker
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = screen.query_one("SuggestionsPanel")
+        assert panel.codes == [{"code": "Handlungsschritte/Bestandsaufnahme", "score": 0.81}]
+        assert calls[-1] == (screen.doc.id, *sel)
+        await pilot.press("A")
+        await pilot.pause()
+        assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(
+            demo_db, "Bestandsaufnahme"
+        )
+        # a similar passage opens its document at the span
+        screen.query_one("#sugg-options").focus()
+        ol = screen.query_one("#sugg-options")
+        ol.highlighted = next(
+            i for i in range(ol.option_count) if ol.get_option_at_index(i).id == "similar:0"
+        )
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.doc.name == "protokoll_03.txt" and screen.view.sel == (0, 40)
+        # sentence mode: s switches the unit, j moves by sentence
+        screen.view.focus()
+        await pilot.press("s", "j")
+        assert screen.view.unit == "sentence"
+        assert screen.view.sel == screen.doc.sentences[screen.view.index]
