@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+COMPACT = 300  # more documents than this: one line per entry
+
 
 def progress_text(share: float, width: int = 5) -> Text:
     filled = round(share * width)
@@ -44,6 +46,7 @@ class DocumentList(Vertical):
         super().__init__(**kw)
         self.docs: list[dict] = []
         self.current: int | None = None
+        self.compact = False
 
     def compose(self) -> ComposeResult:
         yield DocumentOptions(id="doc-options")
@@ -59,6 +62,12 @@ class DocumentList(Vertical):
         t.append(d["name"], style="bold" if d["id"] == self.current else "")
         if d.get("memo"):
             t.append(" ✎", style="yellow")
+        if self.compact:  # thousands of documents: one line each (the list renders every entry)
+            if d.get("progress") is not None:
+                t.append(
+                    f"  {round(d['progress'] * 100)}%", style="green" if d["progress"] else "dim"
+                )
+            return t
         t.append("\n  ")
         if d.get("progress") is None:
             t.append("counting…", style="dim italic")
@@ -69,6 +78,7 @@ class DocumentList(Vertical):
 
     def load(self, docs: list[dict], current: int | None = None) -> None:
         self.docs = docs
+        self.compact = len(docs) > COMPACT
         if current is not None:
             self.current = current
         ol = self.options
