@@ -163,8 +163,14 @@ class CodingScreen(Screen):
     def count_progress(self) -> None:
         from qualcode.database import reading
 
-        with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-            figures = self._progress(session)
+        try:
+            with reading(self.app.engine) as session:  # type: ignore[attr-defined]
+                figures = self._progress(session)
+        except Exception as exc:  # the list still works without the figures
+            self.app.call_from_thread(
+                self.notify, f"cannot count progress: {exc}", severity="warning"
+            )
+            return
         self.app.call_from_thread(self._progress_ready, figures)
 
     def _progress_ready(self, figures: dict[int, dict]) -> None:

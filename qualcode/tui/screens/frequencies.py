@@ -90,6 +90,9 @@ class FrequencyScreen(Screen[None]):
         except QualcodeError as exc:
             self.app.call_from_thread(self.show_message, str(exc))
             return
+        except Exception as exc:  # a failing report must not take the workbench down
+            self.app.call_from_thread(self.show_message, f"the frequency table failed: {exc}")
+            return
         self.app.call_from_thread(self.show, table)
 
     def show_message(self, text: str) -> None:

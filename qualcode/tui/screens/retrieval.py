@@ -69,6 +69,9 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         except QualcodeError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
+        except Exception as exc:  # a failing query must not take the workbench down
+            self.app.call_from_thread(self.app.notify, f"retrieval failed: {exc}", severity="error")
+            return
         segs = []
         for r in rows:
             did, text = docs[r["document"]]

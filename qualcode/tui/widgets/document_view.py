@@ -68,6 +68,7 @@ class DocumentView(ScrollView, can_focus=True):
         Binding("L", "word_start(1)", "Selection start: next word", show=False),
         Binding("H", "word_start(-1)", "Selection start: previous word", show=False),
         Binding("s", "toggle_unit", "Paragraph/sentence", show=False),
+        Binding("enter", "screen.code", "Code the selection", show=False),
         Binding("home", "first", "First passage", show=False),
         Binding("end", "last", "Last passage", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
