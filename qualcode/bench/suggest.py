@@ -228,6 +228,11 @@ def quality(corpus: Path, codings_csv: Path, gold_coder: str | None = None) -> d
             t_index = time.perf_counter() - t0
             train_cod = [c for c in gold.codings if c[0] in set(gold.train_docs)]
             test_spans, test_gold = _units(gold.codings, set(gold.test_docs))
+            if not train_cod or not test_spans:
+                raise SystemExit(
+                    f"the gold coder {gold_coder!r} has {len(train_cod)} codings in the training documents and "
+                    f"{len(test_spans)} in the test documents (every second document); both must be coded"
+                )
             rows: list[dict] = []
 
             def run(name: str, index, signals: Signals, note: str) -> None:

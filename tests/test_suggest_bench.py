@@ -1,0 +1,76 @@
+"""The suggestions benchmark runs end to end on any folder + CSV (small corpus, seconds)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from test_suggest import CODED, DOCS, _span
+
+
+def _corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    extra = {  # a second pair, so that both halves have coded documents
+        "p5.md": DOCS["p3.md"].replace("Verbund C", "Verbund E"),
+        "p6.md": DOCS["p2.md"].replace("Verbund B", "Verbund F"),
+    }
+    docs = {**DOCS, **extra}
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    rows = [(d, code, "anna", DOCS[d][slice(*_span(DOCS[d], prefix))]) for d, prefix, code in CODED]
+    rows += [
+        ("p3.md", code, "anna", DOCS["p3.md"][slice(*_span(DOCS["p3.md"], p))])
+        for p, code in (
+            ("Unbesetzte Stellen", "Hindernisse/Personal"),
+            ("Für Teamabsprachen", "Hindernisse/Zeitmangel"),
+            ("Differenzierungsräume fehlen", "Hindernisse/Räume"),
+        )
+    ]
+    rows += [
+        (new, code, "anna", quote)
+        for new, old in (("p5.md", "p3.md"), ("p6.md", "p2.md"))
+        for d, code, _, quote in rows
+        if d == old
+    ]
+    path = tmp_path / "codings.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["document", "code", "coder", "quote"])
+        w.writerows(rows)
+    return folder, path
+
+
+def test_quality_benchmark_on_any_corpus(tmp_path):
+    from qualcode.bench.suggest import main
+
+    folder, codings = _corpus(tmp_path)
+    out = tmp_path / "out"
+    assert main(["--corpus", str(folder), "--codings", str(codings), "--out-dir", str(out)]) == 0
+    result = json.loads((out / "suggest_results.json").read_text())["quality"]
+    assert result["gold_coder"] == "anna"
+    assert result["train_documents"] == 3 and result["test_documents"] == 3
+    systems = [r["system"] for r in result["results"]]
+    assert systems[0] == "baseline" and "engine (all signals)" in systems
+    for r in result["results"]:
+        assert 0 <= r["top1"] <= r["top3"] <= 1 and 0 <= r["macro_f1"] <= 1
+        assert r["n"] == (
+            result["test_spans"] if r["scenario"] == "uncoded test documents" else r["n"]
+        )
+    engine = next(r for r in result["results"] if r["system"] == "engine (all signals)")
+    assert engine["top1"] >= 0.75
+    md = (out / "suggest_results.md").read_text()
+    assert "| uncoded test documents | baseline |" in md
+
+
+def test_synthetic_corpus_is_deterministic():
+    from qualcode.bench.suggest import synthetic
+
+    a_docs, a_cod = synthetic(300, seed=7)
+    b_docs, b_cod = synthetic(300, seed=7)
+    assert a_docs == b_docs and a_cod == b_cod
+    assert sum(len(spans) for _, _, spans in a_docs) == 300
+    for _name, text, spans in a_docs:
+        assert text.startswith("TOP 1 Begrüßung")
+        assert all(text[s:e].strip() == text[s:e] and e > s for s, e in spans)
+    assert synthetic(300, seed=8)[0] != a_docs
