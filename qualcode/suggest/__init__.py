@@ -261,11 +261,13 @@ def similar_to_code(
     from qualcode.suggest.index import get_index, get_nlp
     from qualcode.suggest.model import human_codings, span_units
 
-    code = CodeTree.load(session).resolve(code_path)
+    tree = CodeTree.load(session)
+    code = tree.resolve(code_path)
+    ids = {code.id} | {c.id for c in tree.descendants(code)}  # a category: its sub-codes' segments
     index = get_index(session)
-    spans = [
-        (d, s, e) for d, s, e, c in human_codings(session) if c == code.id and d in index.by_doc
-    ]
+    spans = sorted(
+        {(d, s, e) for d, s, e, c in human_codings(session) if c in ids and d in index.by_doc}
+    )
     if not spans:
         raise QualcodeError(
             f"the code {code_path!r} has no segments yet",
