@@ -181,3 +181,25 @@ def test_upgrade_on_postgresql() -> None:
             make_engine(url2).dispose()
             fresh_schema = _schema(url2)
         assert _schema(url) == fresh_schema
+
+
+def test_failed_upgrade_is_rolled_back(v1_db: str, monkeypatch) -> None:
+    """A migration that fails half-way leaves the old project exactly as it was."""
+    from alembic import command
+
+    def broken(cfg, revision) -> None:
+        conn = cfg.attributes["connection"]
+        conn.exec_driver_sql("ALTER TABLE coding ADD COLUMN orphan_text TEXT")
+        conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        raise RuntimeError("simulated failure in a migration")
+
+    monkeypatch.setattr(command, "upgrade", broken)
+    before, schema = db_snapshot(v1_db), _schema(v1_db)
+    r = Run(v1_db)("db", "upgrade")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr.startswith(
+        "error: the upgrade failed and was rolled back: simulated failure in a migration"
+    )
+    assert "the project is unchanged; a backup is at" in r.stderr
+    assert db_snapshot(v1_db) == before
+    assert _schema(v1_db) == schema
