@@ -47,8 +47,7 @@ CODINGS = [
 ]
 
 
-@pytest.fixture
-def small(cli, write_file, tmp_path):
+def build_small(cli, write_file, tmp_path):
     """Two CLI calls: import the folder (front matter → Format), import the codings CSV."""
     folder = None
     for name, text in TEXTS.items():
@@ -62,6 +61,11 @@ def small(cli, write_file, tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     cli.ok("codings", "import", str(path), "--create-codes")  # codes created in this order
     return cli
+
+
+@pytest.fixture
+def small(cli, write_file, tmp_path):
+    return build_small(cli, write_file, tmp_path)
 
 
 def rows_by_code(data):
@@ -518,3 +522,24 @@ def test_unwritable_output_is_a_one_line_error(small, tmp_path):
             res.output
         )
         assert not missing.exists()
+
+
+def test_reports_on_every_backend(any_cli, write_file, tmp_path):
+    """The same figures on SQLite and PostgreSQL (the bulk reads bypass the ORM)."""
+    cli = build_small(any_cli, write_file, tmp_path)
+    r = rows_by_code(cli.json("report", "freq", "--by", "Format"))
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[H]["total_documents"]) == (4, 2, 3)
+    assert r[ZEIT]["groups"]["Präsenz"]["codings"] == 3
+    assert rows_by_code(cli.json("report", "freq", "--include-auto"))[ZEIT]["codings"] == 5
+    cooc = cli.json("report", "cooc")
+    assert cooc["units"] == 8 and cooc["pairs"] == [
+        {"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}
+    ]
+    assert cli.json("report", "matrix")["totals"] == [0, 4, 2, 1, 2]
+    assert [s["coder"] for s in cli.json("report", "segments", "--code", ZEIT)["segments"]] == [
+        "anna, ben",
+        "anna",
+        "anna",
+    ]
+    agreement = cli.json("agreement", "--coders", "anna,ben")
+    assert agreement["documents"] == ["a.txt"] and agreement["units"] == 3
