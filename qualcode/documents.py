@@ -107,12 +107,18 @@ def add_attributes(session: Session, doc_id: int, attrs: dict[str, str]) -> None
 def attributes_of(
     session: Session, doc_ids: Sequence[int] | None = None
 ) -> dict[int, dict[str, object]]:
-    stmt = select(DocumentAttribute).order_by(DocumentAttribute.id)
+    # Columns, not ORM objects: reports ask for the attributes of thousands of documents.
+    stmt = select(
+        DocumentAttribute.document_id,
+        DocumentAttribute.key,
+        DocumentAttribute.value,
+        DocumentAttribute.type,
+    ).order_by(DocumentAttribute.id)
     if doc_ids is not None:
         stmt = stmt.where(DocumentAttribute.document_id.in_(doc_ids))  # type: ignore[attr-defined]
     out: dict[int, dict[str, object]] = {}
-    for a in session.execute(stmt).scalars():
-        out.setdefault(a.document_id, {})[a.key] = typed_value(a.value, a.type)
+    for did, key, value, type_ in session.execute(stmt):
+        out.setdefault(did, {})[key] = typed_value(value, type_)
     return out
 
 
