@@ -718,14 +718,19 @@ def tui_results(ctx: Ctx, runs: int, warmup: int) -> list[Result]:
                 Result(n, command, lim, "error", note=f"exit {sample.code}: {err[0][:200]}")
                 for n, lim in names
             ]
-        data = json.loads(out.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(out.read_text(encoding="utf-8"))
+            # From process start: interpreter start-up + imports + the first frame.
+            figures = {"first paint": startup + data["import"] + data["first paint"]}
+            figures |= {key: float(data[key]) for key in ("open big", "page down", "code")}
+        except (ValueError, KeyError, TypeError) as exc:
+            note = f"unexpected output of qualcode.bench.tui: {exc!r}"[:200]
+            return [Result(n, command, lim, "error", note=note) for n, lim in names]
         if i < warmup:
             continue
         peak = max(peak, sample.rss_mb)
-        # From process start: interpreter start-up + imports + the first frame.
-        samples.setdefault("first paint", []).append(startup + data["import"] + data["first paint"])
-        for key in ("open big", "page down", "code"):
-            samples.setdefault(key, []).append(data[key])
+        for key, value in figures.items():
+            samples.setdefault(key, []).append(value)
     results = []
     for name, key, lim in TUI_TARGETS:
         xs = samples[key]
