@@ -73,7 +73,10 @@ async def test_open_select_code_undo_redo(demo_db: str) -> None:
         assert rows(demo_db, "SELECT command, coder FROM audit_entry ORDER BY id DESC LIMIT 1") == [
             ("tui: code Herausforderungen und Hindernisse/Zeitmangel", CODER)
         ]
-        # the recent code sits on key 1: code the next passage with one key
+        # the recent code sits on key 1 (shown in the tree): code the next passage with one key
+        zm = next(r for r in screen.code_rows if r["name"] == "Zeitmangel")
+        label = next(n for n in screen.tree._tree_nodes.values() if n.data == zm["id"]).label
+        assert label.plain == f"■ Zeitmangel [1]  {before + 1}·6"
         await pilot.press("j", "1")
         await pilot.pause()
         assert len(codings_of(demo_db, "Zeitmangel")) == before + 2

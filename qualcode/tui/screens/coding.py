@@ -89,9 +89,9 @@ class CodingScreen(Screen):
 
     def on_mount(self) -> None:
         self._auto_panels(self.app.size.width, self.app.size.height)
+        self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
         self.reload_codes()
         docs = self.reload_docs(first=True)
-        self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
         first = getattr(self.app, "open_document", None) or next(
             (d["id"] for d in docs if d["progress"] is None or d["progress"] < 1), None
         )
@@ -125,6 +125,7 @@ class CodingScreen(Screen):
         self.code_rows, memos = self.app.read(lambda s: (list_codes(s), memo_targets(s, "code")))  # type: ignore[attr-defined]
         for r in self.code_rows:
             r["memo"] = r["id"] in memos
+        self.tree.recent = self.recent
         self.tree.load(self.code_rows)
 
     def reload_docs(self, *, first: bool = False) -> list[dict]:
@@ -640,9 +641,8 @@ class CodingScreen(Screen):
                 lambda s: rename_code(s, row["path"], name),
             )  # type: ignore[attr-defined]
             if ok:
-                self.recent = []
-                self.after_change()
                 self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+                self.after_change()
 
         self.app.push_screen(PromptScreen(f"Rename {row['path']}:", row["name"]), done)
 
@@ -667,8 +667,8 @@ class CodingScreen(Screen):
                 f"tui: move {own} -> {target or '/'}", lambda s: move_code(s, own, target)
             )  # type: ignore[attr-defined]
             if ok:
-                self.after_change()
                 self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+                self.after_change()
                 self.notify(f"moved {own} under {target or 'the top level'}")
 
         self.app.push_screen(

@@ -45,6 +45,7 @@ class CodeTree(Tree[int]):
         self._collapsed: set[int] = set()
         self._structure: list[tuple] = []
         self.near: set[int] = set()
+        self.recent: list[str] = []  # recently used code paths (keys 1–9)
 
     def load(self, rows: list[dict]) -> None:
         structure = [(r["id"], r["path"], r["color"], r["codable"], r.get("memo")) for r in rows]
@@ -110,6 +111,8 @@ class CodeTree(Tree[int]):
             t.append(" ✎", style="yellow")
         if row["id"] in self.near:
             t.append(" ≈", style="bold yellow")
+        if row["path"] in self.recent[:9]:
+            t.append(f" [{self.recent.index(row['path']) + 1}]", style="bold cyan")
         if has_children and total != row["codings"]:
             t.append(f"  {row['codings']}·{row['documents']} (Σ{total})", style="dim")
         else:
