@@ -543,3 +543,49 @@ def test_reports_on_every_backend(any_cli, write_file, tmp_path):
     ]
     agreement = cli.json("agreement", "--coders", "anna,ben")
     assert agreement["documents"] == ["a.txt"] and agreement["units"] == 3
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"by": "Format"},
+        {"by": "format"},
+        {"coder": "ben"},
+        {"coder": "auto"},
+        {"include_auto": True},
+        {"level": 1},
+        {"by": "Format", "level": 1, "coder": "anna,ben"},
+    ],
+)
+def test_sqlite_fast_path_equals_the_full_path(small, db_path, kw):
+    from qualcode.database import make_engine, reading
+    from qualcode.reports.freqcore import fast_frequency_table
+    from qualcode.reports.frequency import frequency_table
+
+    eng = make_engine(db_path)
+    with reading(eng) as session:
+        full = frequency_table(session, **kw)
+    eng.dispose()
+    fast = fast_frequency_table(db_path, **kw)
+    assert fast is not None and fast == full
+
+
+def test_fast_path_leaves_errors_to_the_full_path(small, db_path):
+    from qualcode.reports.freqcore import fast_frequency_table
+
+    assert fast_frequency_table(db_path, coder="nobody") is None
+    assert fast_frequency_table(db_path, by="Region") is None
+    assert fast_frequency_table(str(db_path) + ".missing") is None
+
+
+def test_demo_fast_path_equals_the_full_path(demo_db):
+    from qualcode.database import make_engine, reading
+    from qualcode.reports.freqcore import fast_frequency_table
+    from qualcode.reports.frequency import frequency_table
+
+    eng = make_engine(demo_db)
+    with reading(eng) as session:
+        full = frequency_table(session, by="Region")
+    eng.dispose()
+    assert fast_frequency_table(demo_db, by="Region") == full

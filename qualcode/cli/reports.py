@@ -97,7 +97,7 @@ def report_freq(
     --coder auto.
     """
     from qualcode.reports.export import choose_format
-    from qualcode.reports.frequency import frequency_sheets, frequency_table
+    from qualcode.reports.freqcore import fast_frequency_table, frequency_sheets
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
     if chart is not None:
@@ -115,15 +115,21 @@ def report_freq(
             raise InvalidInput(
                 f"cannot write {chart}: the folder does not exist", "create it or give another path"
             )
-    with state().read() as session:
-        data = frequency_table(
-            session,
-            code=code,
-            by=by,
-            coder=coder,
-            level=level,
-            include_auto=include_auto or (coder or "").strip() == "auto",
-        )
+    auto = include_auto or (coder or "").strip() == "auto"
+    # SQLite without SQLAlchemy when possible (start-up dominates); else the full path,
+    # which also reports unknown coders, attributes and codes.
+    data = (
+        None
+        if code
+        else fast_frequency_table(state().db, by=by, coder=coder, level=level, include_auto=auto)
+    )
+    if data is None:
+        from qualcode.reports.frequency import frequency_table
+
+        with state().read() as session:
+            data = frequency_table(
+                session, code=code, by=by, coder=coder, level=level, include_auto=auto
+            )
     if fmt == "table":
         sheets = frequency_sheets(data, lang="en", compact=True)
         sheets = sheets[:1]

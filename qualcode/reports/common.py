@@ -8,9 +8,10 @@ from sqlmodel import Session
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Coder, Coding, Document, DocumentAttribute
+from qualcode.reports.freqcore import NONE_GROUP, order_groups, ratio, sort_key
 from qualcode.textutil import name_key, typed_value
 
-NONE_GROUP = "(none)"
+__all__ = ["NONE_GROUP", "ratio"]
 
 
 def coder_ids(
@@ -80,15 +81,6 @@ def resolve_attribute(session: Session, by: str) -> str:
     raise NotFound(f"unknown attribute {by!r}", hint)
 
 
-def _sort_key(value: str, type_: str) -> tuple:
-    v = typed_value(value, type_)
-    if isinstance(v, bool):
-        return (1, int(v), "")
-    if isinstance(v, int | float):
-        return (0, v, "")
-    return (2, 0, name_key(str(v)))
-
-
 def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dict[str, int]]:
     """``(key, doc_id → group value, group value → number of documents)``.
 
@@ -103,18 +95,10 @@ def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dic
         ).where(DocumentAttribute.key == key)
     ):
         values[did] = value
-        order.setdefault(value, _sort_key(value, type_))
+        order.setdefault(value, sort_key(value, type_))
     doc_ids = [d for (d,) in session.execute(select(Document.id))]
-    counts: dict[str, int] = {}
-    group_of: dict[int, str] = {}
-    for did in doc_ids:
-        g = values.get(did, NONE_GROUP)
-        group_of[did] = g
-        counts[g] = counts.get(g, 0) + 1
-    names = sorted((g for g in counts if g != NONE_GROUP), key=lambda g: order[g])
-    if NONE_GROUP in counts:
-        names.append(NONE_GROUP)
-    return key, group_of, {g: counts[g] for g in names}
+    group_of, sizes = order_groups(values, order, doc_ids)
+    return key, group_of, sizes
 
 
 def document_attributes(session: Session) -> dict[int, dict[str, object]]:
@@ -133,10 +117,6 @@ def document_attributes(session: Session) -> dict[int, dict[str, object]]:
 
 def document_count(session: Session) -> int:
     return session.execute(select(func.count(Document.id))).scalar_one()
-
-
-def ratio(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
 
 
 def raw_rows(session: Session, stmt) -> list[tuple]:

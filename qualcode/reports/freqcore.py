@@ -1,0 +1,403 @@
+"""The frequency table without SQLAlchemy: assembling rows, export sheets, and a SQLite fast path.
+
+:func:`assemble` turns plain inputs (codes in tree order, ``(code, document, n)``
+counts, document groups) into the table of :func:`qualcode.reports.frequency.frequency_table`.
+:func:`fast_frequency_table` feeds it straight from a SQLite project file with
+:mod:`sqlite3` — like ``qualcode status`` — so that ``qualcode report freq`` does not
+pay for importing SQLAlchemy (most of its run time); it returns ``None`` whenever the
+full path is needed (another backend, a filter it does not handle, any error to report).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qualcode.errors import InvalidInput
+from qualcode.textutil import name_key, typed_value
+
+NONE_GROUP = "(none)"
+AUTO_CODER = "auto"  # qualcode.config.AUTO_CODER
+
+
+def ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def sort_key(value: str, type_: str) -> tuple:
+    """Group order: numbers numerically, then booleans, then text (case-insensitive)."""
+    v = typed_value(value, type_)
+    if isinstance(v, bool):
+        return (1, int(v), "")
+    if isinstance(v, int | float):
+        return (0, v, "")
+    return (2, 0, name_key(str(v)))
+
+
+def order_groups(
+    values: dict[int, str], order: dict[str, tuple], doc_ids: Sequence[int]
+) -> tuple[dict[int, str], dict[str, int]]:
+    """``(doc_id → group, group → size)``: documents without a value form ``(none)``, listed last."""
+    counts: dict[str, int] = {}
+    group_of: dict[int, str] = {}
+    for did in doc_ids:
+        g = values.get(did, NONE_GROUP)
+        group_of[did] = g
+        counts[g] = counts.get(g, 0) + 1
+    names = sorted((g for g in counts if g != NONE_GROUP), key=lambda g: order[g])
+    if NONE_GROUP in counts:
+        names.append(NONE_GROUP)
+    return group_of, {g: counts[g] for g in names}
+
+
+def levels(
+    ordered: Sequence[Any], level: int | None
+) -> tuple[list[Any], dict[int, int], dict[int, int]]:
+    """``(codes shown, code id → id it is counted under, code id → depth)`` for ``level``.
+
+    ``ordered``: codes (anything with ``id`` and ``parent_id``) depth-first in tree order."""
+    if level is not None and level < 1:
+        raise InvalidInput(
+            f"--level must be 1 or more (got {level})", "1 shows only the top categories"
+        )
+    depth: dict[int, int] = {}
+    target: dict[int, int] = {}
+    for c in ordered:  # parents come before their children
+        d = 1 if c.parent_id is None or c.parent_id not in depth else depth[c.parent_id] + 1
+        depth[c.id] = d
+        target[c.id] = target[c.parent_id] if level is not None and d > level else c.id
+    shown = [c for c in ordered if level is None or depth[c.id] <= level]
+    return shown, target, depth
+
+
+def _figures(
+    docs: dict[int, int], group_of: dict[int, str] | None
+) -> tuple[int, int, dict[str, list[int]]]:
+    codings = sum(docs.values())
+    groups: dict[str, list[int]] = {}
+    if group_of is not None:
+        for did, n in docs.items():
+            g = groups.setdefault(group_of[did], [0, 0])
+            g[0] += n
+            g[1] += 1
+    return codings, len(docs), groups
+
+
+def assemble(
+    shown: Sequence[Any],
+    target: dict[int, int],
+    depth: dict[int, int],
+    paths: dict[int, str],
+    counts: Sequence[tuple[int, int, int]],
+    n_docs: int,
+    *,
+    key: str | None = None,
+    group_of: dict[int, str] | None = None,
+    group_sizes: dict[str, int] | None = None,
+    coder: str | None = None,
+    level: int | None = None,
+    code_path: str | None = None,
+) -> dict:
+    """The frequency table from plain inputs (see ``frequency_table`` for the shape)."""
+    group_sizes = group_sizes or {}
+    own: dict[int, dict[int, int]] = {}
+    for cid, did, n in counts:
+        t = target.get(cid)
+        if t is None:
+            continue
+        docs = own.setdefault(t, {})
+        docs[did] = docs.get(did, 0) + n
+    # Roll up the sub-trees: children are merged into parents in reverse tree order.
+    total: dict[int, dict[int, int]] = {c.id: dict(own.get(c.id, {})) for c in shown}
+    for c in reversed(shown):
+        if c.parent_id is not None and c.parent_id in total:
+            parent = total[c.parent_id]
+            for did, n in total[c.id].items():
+                parent[did] = parent.get(did, 0) + n
+    rows = []
+    for c in shown:
+        cid: int = c.id
+        o_cod, o_docs, o_groups = _figures(own.get(cid, {}), group_of)
+        t_cod, t_docs, t_groups = _figures(total[cid], group_of)
+        row: dict = {
+            "code": paths[cid],
+            "name": c.name,
+            "depth": depth[cid],
+            "codable": bool(c.codable),
+            "color": c.color,
+            "codings": o_cod,
+            "documents": o_docs,
+            "share": ratio(o_docs, n_docs),
+            "total_codings": t_cod,
+            "total_documents": t_docs,
+            "total_share": ratio(t_docs, n_docs),
+            "groups": {},
+        }
+        if group_of is not None:
+            for g, size in group_sizes.items():
+                oc, od = o_groups.get(g, [0, 0])
+                tc, td = t_groups.get(g, [0, 0])
+                row["groups"][g] = {
+                    "codings": oc,
+                    "documents": od,
+                    "share": ratio(od, size),
+                    "total_codings": tc,
+                    "total_documents": td,
+                    "total_share": ratio(td, size),
+                }
+        rows.append(row)
+    return {
+        "documents": n_docs,
+        "by": key,
+        "coder": coder,
+        "level": level,
+        "code": code_path,
+        "groups": group_sizes,
+        "rows": rows,
+    }
+
+
+# --- SQLite fast path ---------------------------------------------------------------------
+
+
+@dataclass
+class _Code:
+    id: int
+    name: str
+    name_key: str
+    parent_id: int | None
+    position: int
+    codable: bool
+    color: str
+
+
+def _join_path(names: Sequence[str]) -> str:  # = qualcode.codebook.join_path
+    return "/".join(n.replace("\\", "\\\\").replace("/", "\\/") for n in names)
+
+
+def fast_frequency_table(
+    db: str | None,
+    by: str | None = None,
+    coder: str | None = None,
+    level: int | None = None,
+    include_auto: bool = False,
+) -> dict | None:
+    """:func:`frequency_table` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
+    import sqlite3
+
+    from qualcode.config import SCHEMA_VERSION, database_url, sqlite_path
+
+    url = database_url(db)
+    path = sqlite_path(url)
+    if path is None or "?" in url or not path.is_file():
+        return None
+    if level is not None and level < 1:
+        return None
+    try:
+        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version is None or version[0] != str(SCHEMA_VERSION):
+            return None
+        coders = dict(conn.execute("SELECT name, id FROM coder").fetchall())
+        if coder:
+            names = [n.strip() for n in coder.split(",") if n.strip()]
+            if not names or any(n not in coders for n in names):
+                return None  # the full path reports the error
+            where = f" WHERE coder_id IN ({','.join(str(coders[n]) for n in names)})"
+        elif not include_auto and AUTO_CODER in coders:
+            where = f" WHERE coder_id <> {int(coders[AUTO_CODER])}"
+        else:
+            where = ""
+        codes = [
+            _Code(*r)
+            for r in conn.execute(
+                "SELECT id, name, name_key, parent_id, position, codable, color FROM code"
+            )
+        ]
+        children: dict[int | None, list[_Code]] = {}
+        for c in sorted(codes, key=lambda c: (c.position, c.name_key, c.id)):
+            children.setdefault(c.parent_id, []).append(c)
+        ordered: list[_Code] = []
+        stack = list(reversed(children.get(None, [])))
+        while stack:
+            c = stack.pop()
+            ordered.append(c)
+            stack.extend(reversed(children.get(c.id, [])))
+        paths: dict[int, str] = {}
+        names_of: dict[int, list[str]] = {}
+        for c in ordered:
+            names_of[c.id] = (
+                [*names_of.get(c.parent_id, []), c.name] if c.parent_id is not None else [c.name]
+            )  # type: ignore[index]
+            paths[c.id] = _join_path(names_of[c.id])
+        shown, target, depth = levels(ordered, level)
+        doc_ids = [d for (d,) in conn.execute("SELECT id FROM document")]
+        key = group_of = None
+        group_sizes: dict[str, int] = {}
+        if by:
+            keys = [k for (k,) in conn.execute("SELECT DISTINCT key FROM document_attribute")]
+            matches = [k for k in keys if k == by] or [
+                k for k in keys if name_key(k) == name_key(by)
+            ]
+            if len(matches) != 1:
+                return None
+            key = matches[0]
+            values: dict[int, str] = {}
+            order: dict[str, tuple] = {}
+            for did, value, type_ in conn.execute(
+                "SELECT document_id, value, type FROM document_attribute WHERE key = ?", (key,)
+            ):
+                values[did] = value
+                order.setdefault(value, sort_key(value, type_))
+            group_of, group_sizes = order_groups(values, order, doc_ids)
+        counts = Counter(conn.execute("SELECT code_id, document_id FROM coding" + where).fetchall())
+        return assemble(
+            shown,
+            target,
+            depth,
+            paths,
+            [(c, d, n) for (c, d), n in counts.items()],
+            len(doc_ids),
+            key=key,
+            group_of=group_of,
+            group_sizes=group_sizes,
+            coder=coder,
+            level=level,
+        )
+    except (sqlite3.Error, TypeError, ValueError, KeyError):
+        return None
+    finally:
+        conn.close()
+
+
+# --- export sheets ------------------------------------------------------------------------------
+
+
+HEADERS = {
+    "de": {
+        "code": "Kategorie",
+        "path": "Kategorie (Pfad)",
+        "codings": "Kodierungen",
+        "documents": "Dokumente",
+        "share": "% Dokumente",
+        "total_codings": "Kodierungen inkl. Unterkategorien",
+        "total_documents": "Dokumente inkl. Unterkategorien",
+        "total_share": "% Dokumente inkl. Unterkategorien",
+        "group": "Gruppe",
+        "sheet": "Häufigkeiten",
+        "groups_sheet": "Gruppen",
+    },
+    "en": {
+        "code": "code",
+        "path": "code",
+        "codings": "codings",
+        "documents": "docs",
+        "share": "% docs",
+        "total_codings": "Σ codings",
+        "total_documents": "Σ docs",
+        "total_share": "Σ %",
+        "group": "group",
+        "sheet": "Frequencies",
+        "groups_sheet": "Groups",
+    },
+}
+
+
+def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, compact: bool = False):
+    """The frequency table as :class:`~qualcode.reports.export.Sheet` s.
+
+    ``paths``: the first column holds the full code path (CSV) instead of the
+    indented name. ``compact`` (terminal): per group only documents and column %.
+    Group columns count each category together with its sub-categories (the
+    rolled-up figures), so a grouping category shows its sub-tree's figures.
+    """
+    from qualcode.reports.export import INT, PCT, TEXT, Sheet
+
+    h = HEADERS[lang]
+    headers = [
+        h["path"] if paths else h["code"],
+        h["codings"],
+        h["documents"],
+        h["share"],
+        h["total_codings"],
+        h["total_documents"],
+        h["total_share"],
+    ]
+    kinds = [TEXT, INT, INT, PCT, INT, INT, PCT]
+    groups = table["groups"]
+    for g, size in groups.items():
+        label = f"{g} (n={size})"
+        if compact:
+            headers += [f"{label} {h['documents']}", f"{g} %"]
+            kinds += [INT, PCT]
+        else:
+            headers += [
+                f"{label}: {h['codings']}",
+                f"{label}: {h['documents']}",
+                f"{label}: {h['share']}",
+            ]
+            kinds += [INT, INT, PCT]
+    rows, indent = [], []
+    for r in table["rows"]:
+        row = [
+            r["code"] if paths else r["name"],
+            r["codings"],
+            r["documents"],
+            r["share"],
+            r["total_codings"],
+            r["total_documents"],
+            r["total_share"],
+        ]
+        for g in groups:
+            cell = r["groups"][g]
+            if compact:
+                row += [cell["total_documents"], cell["total_share"]]
+            else:
+                row += [cell["total_codings"], cell["total_documents"], cell["total_share"]]
+        rows.append(row)
+        indent.append(0 if paths else r["depth"] - 1)
+    title = h["sheet"]
+    sheets = [Sheet(title, headers, rows, kinds, indent)]
+    if groups:
+        n = table["documents"]
+        sheets.append(
+            Sheet(
+                h["groups_sheet"],
+                [f"{h['group']} ({table['by']})", h["documents"], h["share"]],
+                [[g, size, (size / n if n else 0.0)] for g, size in groups.items()],
+                [TEXT, INT, PCT],
+            )
+        )
+    if lang == "de":
+        sheets.append(_chart_sheet(table))
+    return sheets
+
+
+def _chart_sheet(table: dict):
+    """The data of the chart (the leaves of the shown tree) with a native Excel bar chart."""
+    from qualcode.reports.chart import _leaves
+    from qualcode.reports.export import PCT, TEXT, Sheet
+
+    leaves = _leaves(table["rows"])
+    groups = list(table["groups"])
+    if groups:
+        headers = ["Kategorie", *[f"{g} (n = {n})" for g, n in table["groups"].items()]]
+        rows = [[r["name"], *[r["groups"][g]["total_share"] for g in groups]] for r in leaves]
+        x_title = "Anteil der Dokumente der Gruppe"
+    else:
+        headers = ["Kategorie", "% Dokumente"]
+        rows = [[r["name"], r["total_share"]] for r in leaves]
+        x_title = f"Anteil der Dokumente (von {table['documents']})"
+    title = "Kategorienhäufigkeiten" + (f" nach {table['by']}" if table.get("by") else "")
+    return Sheet(
+        "Diagramm",
+        headers,
+        rows,
+        [TEXT, *[PCT] * (len(headers) - 1)],
+        chart={"title": title, "x_title": x_title, "percent": True},
+    )
