@@ -226,7 +226,11 @@ def import_paths(
 def _forget_rolled_back_entry(session: Session) -> None:
     """If the audit entry was created inside the rolled-back savepoint, start a new one."""
     ctx = audit.context(session)
-    if ctx is not None and ctx.entry_id is not None and session.get(AuditEntry, ctx.entry_id) is None:
+    if (
+        ctx is not None
+        and ctx.entry_id is not None
+        and session.get(AuditEntry, ctx.entry_id) is None
+    ):
         ctx.entry_id = None
         ctx.seq = 0
 
