@@ -124,15 +124,18 @@ def load_document(session: Session, doc_id: int, tree: CodeTree | None = None) -
         .where(Coding.document_id == doc_id)
         .order_by(Coding.start, Coding.end.desc(), Coding.id)  # type: ignore[attr-defined]
     )
+    paths: dict[int, str] = {}
     for cid, s, e, code_id, coder_id in session.execute(stmt):
         code = tree.by_id.get(code_id)
+        if code is not None and code_id not in paths:
+            paths[code_id] = tree.path(code)
         spans.append(
             Span(
                 id=cid,
                 start=s,
                 end=e,
                 code_id=code_id,
-                code=tree.path(code) if code else "?",
+                code=paths.get(code_id, "?"),
                 color=code.color if code else "#888888",
                 coder=coders.get(coder_id, "?"),
             )
