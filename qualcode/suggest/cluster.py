@@ -4,7 +4,7 @@ The passages (uncoded content paragraphs, or the segments of one code) are repre
 by their TF-IDF vectors (lemmas + character n-grams), reduced with a seeded truncated SVD
 (LSA, at most 100 dimensions) and L2-normalised, then clustered with k-means (10 seeded
 restarts). Without ``--n`` the number of clusters is the one with the best silhouette
-between 2 and min(12, n/3). Each cluster is labelled with the lemmas whose mean TF-IDF
+between 2 and min(12, n/3), chosen on a seeded sample of at most 4,000 passages. Each cluster is labelled with the lemmas whose mean TF-IDF
 in the cluster most exceeds their mean elsewhere, and shown with the three passages
 nearest its centre.
 """
@@ -133,20 +133,19 @@ def _cluster(X, n: int | None, seed: int):
     )
     Z = normalize(Z).astype(np.float64)
     if n is None:
+        # choose k on a seeded sample of at most 4,000 passages, then cluster all of them
+        rng = np.random.default_rng(seed)
+        S = Z[np.sort(rng.choice(m, 4000, replace=False))] if m > 4000 else Z
         best = None
-        hi = max(2, min(12, m // 3))
-        sample = min(m, 3000)
+        hi = max(2, min(12, S.shape[0] // 3))
         for k in range(2, hi + 1):
-            km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(Z)
+            km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(S)
             if len(set(km.labels_.tolist())) < 2:
                 continue
-            s = silhouette_score(
-                Z, km.labels_, sample_size=sample if sample < m else None, random_state=seed
-            )
+            s = silhouette_score(S, km.labels_)
             if best is None or s > best[0] + 1e-9:
-                best = (s, km)
-        km = best[1] if best else KMeans(n_clusters=2, n_init=10, random_state=seed).fit(Z)
-    else:
-        km = KMeans(n_clusters=n, n_init=10, random_state=seed).fit(Z)
+                best = (s, k)
+        n = best[1] if best else 2
+    km = KMeans(n_clusters=n, n_init=10, random_state=seed).fit(Z)
     centres = normalize(km.cluster_centers_)
     return km.labels_, Z, centres
