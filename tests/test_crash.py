@@ -59,7 +59,7 @@ def kill_in_the_middle(tmp_path: Path, args: list[str], pause_sql: str, after: i
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while not marker.exists():
         if proc.poll() is not None:
             out, err = proc.communicate()
