@@ -371,7 +371,10 @@ class CodingScreen(Screen):
             from qualcode.database import reading
 
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-                codes = suggest_for_span(session, doc_id, start, end, top=3)
+                try:  # no codings yet: no code suggestions, but similar passages still help
+                    codes, note = suggest_for_span(session, doc_id, start, end, top=3), None
+                except QualcodeError as exc:
+                    codes, note = [], str(exc)
                 sims = similar(session, doc_id, start, end, top=10)
         except QualcodeError as exc:
             self.app.call_from_thread(self._show_suggestions, None, None, str(exc))
@@ -381,10 +384,17 @@ class CodingScreen(Screen):
                 self._show_suggestions, None, None, f"suggestions failed: {exc}"
             )
             return
-        self.app.call_from_thread(self._show_suggestions, codes, sims, None)
+        if note and not sims:
+            self.app.call_from_thread(self._show_suggestions, None, None, note)
+            return
+        self.app.call_from_thread(self._show_suggestions, codes, sims, None, note)
 
     def _show_suggestions(
-        self, codes: list[dict] | None, sims: list[dict] | None, message: str | None
+        self,
+        codes: list[dict] | None,
+        sims: list[dict] | None,
+        message: str | None,
+        note: str | None = None,
     ) -> None:
         self._sugg_busy = False
         pending, self._sugg_pending = self._sugg_pending, None
@@ -396,7 +406,7 @@ class CodingScreen(Screen):
             panel.show_message(message)
             return
         colors = {r["path"]: r["color"] for r in self.code_rows}
-        panel.show(codes or [], sims or [], colors)
+        panel.show(codes or [], sims or [], colors, note)
 
     # --- coding actions ------------------------------------------------------------------------
 

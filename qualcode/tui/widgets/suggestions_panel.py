@@ -50,13 +50,21 @@ class SuggestionsPanel(Vertical):
     def show_loading(self) -> None:
         self._message("computing suggestions… (the first time builds the index)")
 
-    def show(self, codes: list[dict], similar: list[dict], colors: dict[str, str]) -> None:
+    def show(
+        self,
+        codes: list[dict],
+        similar: list[dict],
+        colors: dict[str, str],
+        note: str | None = None,
+    ) -> None:
         self.codes, self.similar = codes, similar
         ol = self.query_one(SuggestionOptions)
         ol.clear_options()
         if not codes and not similar:
-            self._message("no suggestions for this passage")
+            self._message(note or "no suggestions for this passage")
             return
+        if note:  # e.g. no codes to learn from yet: similar passages only
+            ol.add_option(Option(Text(note, style="dim italic"), disabled=True))
         for i, c in enumerate(codes):
             t = Text()
             t.append("A " if i == 0 else "  ", style="bold yellow")
