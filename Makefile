@@ -22,6 +22,7 @@ $(DEMO): $(STAMP)
 demo: $(DEMO)
 
 run: $(DEMO)
+	@$(BIN)/qualcode --db $(DEMO) db upgrade > /dev/null  # a demo built by an older version
 	$(BIN)/qualcode --db $(DEMO)
 
 test: $(STAMP)
