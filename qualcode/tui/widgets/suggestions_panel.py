@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+MIN_CODE_SCORE = 0.05
+
 
 class SuggestionOptions(OptionList):
     BINDINGS = [Binding("enter", "select", "Accept / open", show=False)]
@@ -57,6 +59,8 @@ class SuggestionsPanel(Vertical):
         colors: dict[str, str],
         note: str | None = None,
     ) -> None:
+        # A code scored near zero is no suggestion: don't offer it (nor let `A` apply it).
+        codes = [c for c in codes if c.get("score", 0) >= MIN_CODE_SCORE]
         self.codes, self.similar = codes, similar
         ol = self.query_one(SuggestionOptions)
         ol.clear_options()
