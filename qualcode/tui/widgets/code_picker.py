@@ -163,8 +163,11 @@ class CodePicker(ModalScreen[dict | None]):
             ranked = rank(q, paths)
             for p, s in ranked:
                 options.append(self._option(p, score=s))
+            top = ranked[0][0].casefold() if ranked else ""
             strong = bool(ranked) and (
-                q.casefold() in ranked[0][0].casefold() or ranked[0][1] >= 90
+                q.casefold() in top
+                or all(word in top for word in q.casefold().split())  # "zeit mang" → Zeitmangel
+                or ranked[0][1] >= 90
             )
             creates: list[Option] = []
             if self.allow_create:
