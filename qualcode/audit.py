@@ -137,10 +137,12 @@ def _row_of(obj: Any) -> dict[str, Any]:
 def _entry_id(session: Session, ctx: AuditContext) -> int:
     if ctx.entry_id is None:
         conn = session.connection()
-        # A new action makes the undone ones unreachable for redo.
+        # A new action makes this coder's undone ones unreachable for redo.
         conn.execute(
             update(AuditEntry.__table__)
-            .where(AuditEntry.__table__.c.state == "undone")
+            .where(
+                AuditEntry.__table__.c.state == "undone", AuditEntry.__table__.c.coder == ctx.coder
+            )
             .values(state="dropped")
         )
         result = conn.execute(
@@ -323,6 +325,8 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
     conn = session.connection()
     to_insert: dict[str, list[dict[str, Any]]] = {}
     to_delete: dict[str, list[int]] = {}
+    # the rows as they must still be before they are deleted (else later work would be lost)
+    expected: dict[str, dict[int, dict[str, Any]]] = {}
     updates: list[tuple[Table, AuditChange]] = []
     for ch in changes:
         table = _TABLES[ch.table_name]
@@ -334,12 +338,17 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
                 to_insert.setdefault(ch.table_name, []).extend(_load_row(table, r) for r in data)
             else:
                 to_delete.setdefault(ch.table_name, []).extend(int(r["id"]) for r in data)
+                rows = expected.setdefault(ch.table_name, {})
+                rows.update((int(r["id"]), _load_row(table, r)) for r in data)
         elif (ch.op == "insert") == forward:
             to_insert.setdefault(ch.table_name, []).append(
                 _loads(table, ch.after if forward else ch.before)
             )
         else:
             to_delete.setdefault(ch.table_name, []).append(int(ch.row_id))  # type: ignore[arg-type]
+            expected.setdefault(ch.table_name, {})[int(ch.row_id)] = _loads(  # type: ignore[arg-type]
+                table, ch.after if ch.op == "insert" else ch.before
+            )
     if not forward:
         updates.reverse()
 
@@ -389,6 +398,7 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
     for name in sorted(to_delete, key=_ORDER.__getitem__, reverse=True):
         table = _TABLES[name]
         ids = to_delete[name]
+        _verify_unchanged(conn, table, expected.get(name, {}))
         if name == "code":  # children before parents
             rows = [
                 dict(r._mapping)
@@ -404,6 +414,31 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
             conn.execute(delete(table).where(table.c.id.in_(chunk)))
 
 
+def _verify_unchanged(conn: Any, table: Table, rows: dict[int, dict[str, Any]]) -> None:
+    """Refuse to delete rows that someone changed (or deleted) after this action."""
+    if not rows:
+        return
+    cols = [c for c in table.columns if not _is_time(c)]
+    for chunk in _chunks(list(rows)):
+        found = {r.id: r._mapping for r in conn.execute(select(*cols).where(table.c.id.in_(chunk)))}
+        for row_id in chunk:
+            now = found.get(row_id)
+            want = rows[row_id]
+            if now is None or any(c.key in want and now[c.key] != want[c.key] for c in cols):
+                raise Conflict(
+                    f"{table.name} row {row_id} changed since this action",
+                    "undo/redo would overwrite later work; nothing was changed",
+                )
+
+
+def _is_time(column: Any) -> bool:
+    col_type = getattr(column.type, "impl_instance", column.type)
+    try:
+        return col_type.python_type in (datetime, date)
+    except NotImplementedError:
+        return False
+
+
 def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[Sequence[int]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
@@ -417,19 +452,23 @@ def _changes(session: Session, entry_id: int) -> list[AuditChange]:
     )  # type: ignore[call-overload]
 
 
-def undo(session: Session, steps: int = 1) -> list[AuditEntry]:
-    """Revert the last ``steps`` actions that are not undone yet, newest first."""
+def undo(session: Session, steps: int = 1, coder: str | None = None) -> list[AuditEntry]:
+    """Revert the last ``steps`` actions that are not undone yet, newest first.
+
+    With ``coder``, only that coder's actions: in a team, your undo never reverts a
+    colleague's work (and refuses if a colleague changed the same rows since).
+    """
+    stmt = select(AuditEntry).where(AuditEntry.state == "done")
+    if coder is not None:
+        stmt = stmt.where(AuditEntry.coder == coder)
     entries = list(
-        session.execute(
-            select(AuditEntry)
-            .where(AuditEntry.state == "done")
-            .order_by(AuditEntry.id.desc())
-            .limit(steps)
-        ).scalars()  # type: ignore[attr-defined,call-overload]
+        session.execute(stmt.order_by(AuditEntry.id.desc()).limit(steps)).scalars()  # type: ignore[attr-defined]
     )
     if not entries:
         raise QualcodeError(
-            "nothing to undo", "the audit log has no action left to revert (see `qualcode log`)"
+            "nothing to undo" + (f" for coder {coder!r}" if coder else ""),
+            "the audit log has no action left to revert (see `qualcode log`"
+            + ("; your own actions only)" if coder else ")"),
         )
     for entry in entries:
         _apply(session, _changes(session, entry.id), forward=False)  # type: ignore[arg-type]
@@ -438,16 +477,12 @@ def undo(session: Session, steps: int = 1) -> list[AuditEntry]:
     return entries
 
 
-def redo(session: Session, steps: int = 1) -> list[AuditEntry]:
-    """Re-apply the most recently undone actions, oldest first."""
-    entries = list(
-        session.execute(
-            select(AuditEntry)
-            .where(AuditEntry.state == "undone")
-            .order_by(AuditEntry.id)
-            .limit(steps)
-        ).scalars()  # type: ignore[call-overload]
-    )
+def redo(session: Session, steps: int = 1, coder: str | None = None) -> list[AuditEntry]:
+    """Re-apply the most recently undone actions (of ``coder``, if given), oldest first."""
+    stmt = select(AuditEntry).where(AuditEntry.state == "undone")
+    if coder is not None:
+        stmt = stmt.where(AuditEntry.coder == coder)
+    entries = list(session.execute(stmt.order_by(AuditEntry.id).limit(steps)).scalars())
     if not entries:
         raise QualcodeError(
             "nothing to redo", "redo works after `qualcode undo`, before any new change"

@@ -264,3 +264,45 @@ def test_memos(project):
         ("document", "protokoll_01.md", "Gute Sitzung"),
     ]
     assert project.json("codes", "show", "X")["memos"][0]["text"] == "Definition prüfen"
+
+
+def test_undo_mine_reverts_only_your_own_actions(project):
+    project.ok("codes", "add", "X")
+    project.ok("code", "protokoll_01.md", "--start", "0", "--end", "5", "--code", "X")  # tester
+    project.ok(
+        "--coder", "ben", "code", "protokoll_01.md", "--start", "6", "--end", "11", "--code", "X"
+    )
+    project.ok("undo", "--mine")  # tester's coding, not ben's later one
+    assert [(c["start"], c["coder"]) for c in project.json("codings")] == [(6, "ben")]
+    project.ok("redo", "--mine")
+    assert len(project.json("codings")) == 2
+    project.ok("undo")  # the newest action of anyone: ben's
+    assert [(c["start"], c["coder"]) for c in project.json("codings")] == [(0, "tester")]
+    result = project("--coder", "carl", "undo", "--mine")
+    assert result.exit_code == 2 and "nothing to undo for coder 'carl'" in result.stderr
+
+
+def test_attribution_coder_is_not_the_actor(project):
+    project.ok("codes", "add", "X")
+    project.ok(
+        "code", "protokoll_01.md", "--start", "0", "--end", "5", "--code", "X", "--coder", "auto"
+    )
+    assert project.json("log")[0]["coder"] == "tester"  # who ran it
+    assert project.json("codings")[0]["coder"] == "auto"  # whom the coding is attributed to
+    project.ok("undo", "--mine")
+    assert project.json("codings") == []
+
+
+def test_undo_refuses_to_overwrite_a_colleagues_change(project):
+    project.ok("codes", "add", "X")
+    project.ok("codes", "add", "Y")
+    project.ok("code", "protokoll_01.md", "--start", "0", "--end", "5", "--code", "X")
+    project.ok("--coder", "ben", "codes", "rename", "X", "X2")  # ben renames tester's code
+    project.ok("codes", "delete", "Y")  # tester again
+    project.ok("undo", "--mine", "-n", "2")  # tester's delete of Y, then tester's coding
+    assert [c["path"] for c in project.json("codes", "list")] == ["X2", "Y"]
+    assert project.json("codings") == []
+    project.ok("undo", "--mine")  # tester's `codes add Y`
+    refused = project("undo", "--mine")  # `codes add X`: but ben renamed X since
+    assert refused.exit_code == 2 and "changed since" in refused.stderr
+    assert [c["path"] for c in project.json("codes", "list")] == ["X2"]

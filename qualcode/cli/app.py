@@ -161,10 +161,13 @@ class State:
 
     @contextmanager
     def write(self, coder: str | None = None, *, record: bool = True) -> Iterator[Any]:
+        """One audited transaction. The log names the person running the command (global
+        ``--coder`` / ``$QUALCODE_CODER`` / login); a command's own ``--coder`` (e.g. ``auto``)
+        only attributes the codings it writes."""
         from qualcode.database import transaction
 
         with transaction(
-            self.engine(), command=command_line(), coder=self.coder_name(coder), record=record
+            self.engine(), command=command_line(), coder=self.coder_name(), record=record
         ) as session:
             yield session
 

@@ -163,13 +163,21 @@ def log(
 @app.command("undo")
 def undo(
     steps: int = typer.Option(1, "--steps", "-n", min=1, help="How many actions to revert."),
+    mine: bool = typer.Option(
+        False, "--mine", help="Only your own actions (in a team project: not a colleague's)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Revert the last actions exactly (codes, codings, memos, documents)."""
+    """Revert the last actions exactly (codes, codings, memos, documents).
+
+    An action that someone has built on since (changed the same rows) is refused
+    and nothing is changed. In a team project, --mine reverts only your own actions.
+    """
     from qualcode import audit
 
-    with state().write(record=False) as session:
-        entries = audit.undo(session, steps)
+    st = state()
+    with st.write(record=False) as session:
+        entries = audit.undo(session, steps, st.coder_name() if mine else None)
         done = [{"id": e.id, "command": e.command} for e in entries]
     output(done, as_json, lambda rs: "\n".join(f"undone #{r['id']}: {r['command']}" for r in rs))
 
@@ -179,13 +187,15 @@ def redo(
     steps: int = typer.Option(
         1, "--steps", "-n", min=1, help="How many undone actions to re-apply."
     ),
+    mine: bool = typer.Option(False, "--mine", help="Only actions you undid yourself."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Re-apply actions reverted by `qualcode undo`."""
     from qualcode import audit
 
-    with state().write(record=False) as session:
-        entries = audit.redo(session, steps)
+    st = state()
+    with st.write(record=False) as session:
+        entries = audit.redo(session, steps, st.coder_name() if mine else None)
         done = [{"id": e.id, "command": e.command} for e in entries]
     output(done, as_json, lambda rs: "\n".join(f"redone #{r['id']}: {r['command']}" for r in rs))
 

@@ -81,7 +81,9 @@ class QualcodeApp(App):
 
     def _step(self, undo: bool) -> None:
         def run(session):
-            entries = audit.undo(session, 1) if undo else audit.redo(session, 1)
+            entries = (
+                audit.undo(session, 1, self.coder) if undo else audit.redo(session, 1, self.coder)
+            )
             return [e.command for e in entries]
 
         try:
