@@ -175,18 +175,19 @@ def report_cooc(
     The diagonal holds the number of units with the code; XLSX adds a sheet of
     code pairs with counts and Jaccard index; the terminal table numbers the codes.
     """
-    from qualcode.reports.cooccurrence import cooccurrence, cooccurrence_sheets
+    from qualcode.reports.cooccore import cooccurrence_sheets, fast_cooccurrence
     from qualcode.reports.export import choose_format
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
-    with state().read() as session:
-        data = cooccurrence(
-            session,
-            unit=unit,
-            coder=coder,
-            level=level,
-            include_auto=include_auto or (coder or "").strip() == "auto",
-        )
+    auto = include_auto or (coder or "").strip() == "auto"
+    # SQLite without SQLAlchemy when possible (start-up dominates), as in `report freq`;
+    # else the full path, which also reports unknown coders and units.
+    data = fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+    if data is None:
+        from qualcode.reports.cooccurrence import cooccurrence
+
+        with state().read() as session:
+            data = cooccurrence(session, unit=unit, coder=coder, level=level, include_auto=auto)
     sheets = cooccurrence_sheets(
         data, lang="en" if fmt == "table" else "de", numbered=(fmt == "table")
     )
@@ -222,8 +223,8 @@ def report_segments(
 ) -> None:
     """Coded segments of a code with document, attributes and text — the quotations of a report."""
     from qualcode.reports.export import choose_format, to_text
-    from qualcode.reports.segments import (
-        coded_segments,
+    from qualcode.reports.segcore import (
+        fast_coded_segments,
         segments_markdown,
         segments_sheets,
         write_segments_docx,
@@ -235,14 +236,15 @@ def report_segments(
         ("md", "csv", "xlsx", "docx", "json", "table"),
         default="md",
     )
-    with state().read() as session:
-        data = coded_segments(
-            session,
-            code,
-            children=children,
-            coder=coder,
-            include_auto=include_auto or (coder or "").strip() == "auto",
-        )
+    auto = include_auto or (coder or "").strip() == "auto"
+    # SQLite without SQLAlchemy when possible, as in `report freq`; else the full path,
+    # which also reports unknown codes and coders.
+    data = fast_coded_segments(state().db, code, children=children, coder=coder, include_auto=auto)
+    if data is None:
+        from qualcode.reports.segments import coded_segments
+
+        with state().read() as session:
+            data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
     if fmt == "docx":
         if not output:
             from qualcode.errors import InvalidInput

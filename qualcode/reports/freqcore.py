@@ -177,6 +177,72 @@ def _join_path(names: Sequence[str]) -> str:  # = qualcode.codebook.join_path
     return "/".join(n.replace("\\", "\\\\").replace("/", "\\/") for n in names)
 
 
+def open_project(db: str | None):
+    """A read-only :mod:`sqlite3` connection to a current-schema SQLite project file, or None."""
+    import sqlite3
+
+    from qualcode.config import SCHEMA_VERSION, database_url, sqlite_path
+
+    url = database_url(db)
+    path = sqlite_path(url)
+    if path is None or "?" in url or not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    if version is None or version[0] != str(SCHEMA_VERSION):
+        conn.close()
+        return None
+    return conn
+
+
+def coder_where(conn, coder: str | None, include_auto: bool) -> str | None:
+    """The ``WHERE`` clause (with a leading space, or "") on ``coding`` for the coder
+    selection, or None when the full path must report an error (unknown coder)."""
+    coders = dict(conn.execute("SELECT name, id FROM coder").fetchall())
+    if coder:
+        names = [n.strip() for n in coder.split(",") if n.strip()]
+        if not names or any(n not in coders for n in names):
+            return None  # the full path reports the error
+        return f" WHERE coder_id IN ({','.join(str(int(coders[n])) for n in names)})"
+    if not include_auto and AUTO_CODER in coders:
+        return f" WHERE coder_id <> {int(coders[AUTO_CODER])}"
+    return ""
+
+
+def code_tree(conn) -> tuple[list[_Code], dict[int, str]]:
+    """``(codes depth-first in tree order, code id → path)`` like :class:`qualcode.codebook.CodeTree`."""
+    codes = [
+        _Code(*r)
+        for r in conn.execute(
+            "SELECT id, name, name_key, parent_id, position, codable, color FROM code"
+        )
+    ]
+    children: dict[int | None, list[_Code]] = {}
+    for c in sorted(codes, key=lambda c: (c.position, c.name_key, c.id)):
+        children.setdefault(c.parent_id, []).append(c)
+    ordered: list[_Code] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        c = stack.pop()
+        ordered.append(c)
+        stack.extend(reversed(children.get(c.id, [])))
+    paths: dict[int, str] = {}
+    names_of: dict[int, list[str]] = {}
+    for c in ordered:
+        names_of[c.id] = (
+            [*names_of.get(c.parent_id, []), c.name] if c.parent_id is not None else [c.name]
+        )  # type: ignore[index]
+        paths[c.id] = _join_path(names_of[c.id])
+    return ordered, paths
+
+
 def fast_frequency_table(
     db: str | None,
     by: str | None = None,
@@ -187,54 +253,16 @@ def fast_frequency_table(
     """:func:`frequency_table` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
     import sqlite3
 
-    from qualcode.config import SCHEMA_VERSION, database_url, sqlite_path
-
-    url = database_url(db)
-    path = sqlite_path(url)
-    if path is None or "?" in url or not path.is_file():
-        return None
     if level is not None and level < 1:
         return None
-    try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
+    conn = open_project(db)
+    if conn is None:
         return None
     try:
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or version[0] != str(SCHEMA_VERSION):
+        where = coder_where(conn, coder, include_auto)
+        if where is None:
             return None
-        coders = dict(conn.execute("SELECT name, id FROM coder").fetchall())
-        if coder:
-            names = [n.strip() for n in coder.split(",") if n.strip()]
-            if not names or any(n not in coders for n in names):
-                return None  # the full path reports the error
-            where = f" WHERE coder_id IN ({','.join(str(coders[n]) for n in names)})"
-        elif not include_auto and AUTO_CODER in coders:
-            where = f" WHERE coder_id <> {int(coders[AUTO_CODER])}"
-        else:
-            where = ""
-        codes = [
-            _Code(*r)
-            for r in conn.execute(
-                "SELECT id, name, name_key, parent_id, position, codable, color FROM code"
-            )
-        ]
-        children: dict[int | None, list[_Code]] = {}
-        for c in sorted(codes, key=lambda c: (c.position, c.name_key, c.id)):
-            children.setdefault(c.parent_id, []).append(c)
-        ordered: list[_Code] = []
-        stack = list(reversed(children.get(None, [])))
-        while stack:
-            c = stack.pop()
-            ordered.append(c)
-            stack.extend(reversed(children.get(c.id, [])))
-        paths: dict[int, str] = {}
-        names_of: dict[int, list[str]] = {}
-        for c in ordered:
-            names_of[c.id] = (
-                [*names_of.get(c.parent_id, []), c.name] if c.parent_id is not None else [c.name]
-            )  # type: ignore[index]
-            paths[c.id] = _join_path(names_of[c.id])
+        ordered, paths = code_tree(conn)
         shown, target, depth = levels(ordered, level)
         doc_ids = [d for (d,) in conn.execute("SELECT id FROM document")]
         key = group_of = None

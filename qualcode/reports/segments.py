@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -11,6 +9,14 @@ from qualcode.codebook import CodeTree
 from qualcode.documents import attributes_of
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import coding_filter
+from qualcode.reports.segcore import (
+    merge_segments,
+    segments_markdown,
+    segments_sheets,
+    write_segments_docx,
+)
+
+__all__ = ["coded_segments", "segments_markdown", "segments_sheets", "write_segments_docx"]
 
 
 def coded_segments(
@@ -56,30 +62,7 @@ def coded_segments(
         }  # type: ignore[attr-defined]
     attrs = attributes_of(session, doc_ids) if doc_ids else {}
     paths = {i: tree.path(i) for i in ids}
-    segments: list[dict] = []
-    by_span: dict[tuple[int, int, int, int], dict] = {}
-    for did, s, e, cid, memo, orphaned, cname, dname in rows:
-        same = by_span.get((did, s, e, cid))
-        if same is not None:  # the same quotation coded by several coders: list it once
-            same["coders"].append(cname)
-            same["coder"] = ", ".join(same["coders"])
-            if memo and memo not in same["memo"]:
-                same["memo"] = f"{same['memo']}\n{memo}".strip()
-            continue
-        seg = {
-            "document": dname,
-            "attributes": attrs.get(did, {}),
-            "code": paths[cid],
-            "coder": cname,
-            "coders": [cname],
-            "start": s,
-            "end": e,
-            "text": texts[did][s:e],
-            "memo": memo,
-            "orphaned": orphaned,
-        }
-        by_span[(did, s, e, cid)] = seg
-        segments.append(seg)
+    segments = merge_segments(rows, texts, attrs, paths)
     return {
         "code": tree.path(c),
         "children": children,
@@ -88,112 +71,3 @@ def coded_segments(
         "definition": c.definition,
         "segments": segments,
     }
-
-
-def _attr_keys(data: dict) -> list[str]:
-    keys: list[str] = []
-    for s in data["segments"]:
-        for k in s["attributes"]:
-            if k not in keys:
-                keys.append(k)
-    return keys
-
-
-def _attr_line(attrs: dict) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in attrs.items())
-
-
-def segments_sheets(data: dict):
-    from qualcode.reports.export import INT, TEXT, Sheet
-
-    keys = _attr_keys(data)
-    headers = ["Dokument", *keys, "Kategorie", "Kodierer/in", "Anfang", "Ende", "Text", "Memo"]
-    kinds = [TEXT] * (1 + len(keys)) + [TEXT, TEXT, INT, INT, TEXT, TEXT]
-    rows = [
-        [
-            s["document"],
-            *[s["attributes"].get(k, "") for k in keys],
-            s["code"],
-            s["coder"],
-            s["start"],
-            s["end"],
-            s["text"],
-            s["memo"],
-        ]
-        for s in data["segments"]
-    ]
-    return [Sheet("Segmente", headers, rows, kinds)]
-
-
-def segments_markdown(data: dict) -> str:
-    """Quotations grouped by document: heading with attributes, then block quotes."""
-    n = len(data["segments"])
-    out = [f"# {data['code']}", ""]
-    if data.get("definition"):
-        out += [f"*Definition:* {data['definition']}", ""]
-    out += [
-        f"{n} kodierte Segmente in {data['documents']} Dokumenten"
-        + (" (mit Unterkategorien)" if data["children"] else ""),
-        "",
-    ]
-    current = None
-    for s in data["segments"]:
-        if s["document"] != current:
-            current = s["document"]
-            out += [f"## {current}", ""]
-            if s["attributes"]:
-                out += [f"*{_attr_line(s['attributes'])}*", ""]
-        text = s["text"].strip()
-        out += ["> " + line if line else ">" for line in text.split("\n")]
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
-        if data["children"] or s["code"] != data["code"]:
-            src += f", {s['code']}"
-        out += ["", src + ")", ""]
-        if s["memo"]:
-            out += [f"Memo: {s['memo']}", ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def write_segments_docx(data: dict, path: str | Path) -> None:
-    """A Word document: title, definition, per document a heading with attributes, quotations."""
-    from docx import Document as Docx
-    from docx.shared import Pt, RGBColor
-
-    doc = Docx()
-    doc.add_heading(data["code"], level=1)
-    if data.get("definition"):
-        p = doc.add_paragraph()
-        p.add_run("Definition: ").bold = True
-        p.add_run(data["definition"])
-    n = len(data["segments"])
-    doc.add_paragraph(
-        f"{n} kodierte Segmente in {data['documents']} Dokumenten"
-        + (" (mit Unterkategorien)" if data["children"] else "")
-    )
-    current = None
-    for s in data["segments"]:
-        if s["document"] != current:
-            current = s["document"]
-            doc.add_heading(current, level=2)
-            if s["attributes"]:
-                p = doc.add_paragraph()
-                run = p.add_run(_attr_line(s["attributes"]))
-                run.italic = True
-                run.font.size = Pt(9)
-        try:
-            q = doc.add_paragraph(s["text"].strip(), style="Quote")
-        except KeyError:  # a template without the Quote style
-            q = doc.add_paragraph(s["text"].strip())
-        q.paragraph_format.space_after = Pt(2)
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
-        if data["children"] or s["code"] != data["code"]:
-            src += f", {s['code']}"
-        p = doc.add_paragraph()
-        run = p.add_run(src + ")")
-        run.font.size = Pt(8)
-        run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
-        if s["memo"]:
-            p = doc.add_paragraph()
-            p.add_run("Memo: ").bold = True
-            p.add_run(s["memo"])
-    doc.save(str(path))

@@ -1,0 +1,278 @@
+"""Coded segments without SQLAlchemy: merging, sheets, Markdown, DOCX, and a SQLite fast path.
+
+:func:`fast_coded_segments` reads a SQLite project file with :mod:`sqlite3` (like
+``report freq``, see :mod:`qualcode.reports.freqcore`) so that ``qualcode report
+segments`` does not pay for importing SQLAlchemy; it returns ``None`` whenever the
+full path in :mod:`qualcode.reports.segments` is needed (another backend, an unknown
+code or coder, any error to report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from qualcode.reports.freqcore import _join_path, code_tree, coder_where, open_project
+from qualcode.textutil import name_key, typed_value
+
+
+def merge_segments(
+    rows: Iterable[tuple],
+    texts: dict[int, str],
+    attrs: dict[int, dict[str, object]],
+    paths: dict[int, str],
+) -> list[dict]:
+    """The segments of ``(doc, start, end, code, memo, orphaned, coder name, doc name)`` rows;
+    the same quotation coded by several coders is listed once."""
+    segments: list[dict] = []
+    by_span: dict[tuple[int, int, int, int], dict] = {}
+    for did, s, e, cid, memo, orphaned, cname, dname in rows:
+        same = by_span.get((did, s, e, cid))
+        if same is not None:  # the same quotation coded by several coders: list it once
+            same["coders"].append(cname)
+            same["coder"] = ", ".join(same["coders"])
+            if memo and memo not in same["memo"]:
+                same["memo"] = f"{same['memo']}\n{memo}".strip()
+            continue
+        seg = {
+            "document": dname,
+            "attributes": attrs.get(did, {}),
+            "code": paths[cid],
+            "coder": cname,
+            "coders": [cname],
+            "start": s,
+            "end": e,
+            "text": texts[did][s:e],
+            "memo": memo,
+            "orphaned": orphaned,
+        }
+        by_span[(did, s, e, cid)] = seg
+        segments.append(seg)
+    return segments
+
+
+def _split_path(path: str) -> list[str] | None:  # = qualcode.codebook.split_path, None if invalid
+    parts, cur, i = [], [], 0
+    while i < len(path):
+        ch = path[i]
+        if ch == "\\" and i + 1 < len(path) and path[i + 1] in "/\\":
+            cur.append(path[i + 1])
+            i += 2
+            continue
+        if ch == "/":
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    parts = [p.strip() for p in parts]
+    if not path.strip() or any(not p for p in parts):
+        return None
+    return parts
+
+
+def fast_coded_segments(
+    db: str | None,
+    code: str,
+    children: bool = False,
+    coder: str | None = None,
+    include_auto: bool = False,
+) -> dict | None:
+    """:func:`coded_segments` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
+    import sqlite3
+
+    names = _split_path(code)
+    if names is None:
+        return None
+    conn = open_project(db)
+    if conn is None:
+        return None
+    try:
+        where = coder_where(conn, coder, include_auto)
+        if where is None:
+            return None
+        ordered, _paths = code_tree(conn)
+        kids: dict[int | None, list] = {}
+        for c in ordered:
+            kids.setdefault(c.parent_id, []).append(c)
+        parent: int | None = None
+        found = None
+        for name in names:
+            key = name_key(name)
+            found = next((c for c in kids.get(parent, []) if c.name_key == key), None)
+            if found is None:
+                return None  # the full path reports the unknown code
+            parent = found.id
+        assert found is not None
+        ids = [found.id]
+        if children:
+            stack = list(reversed(kids.get(found.id, [])))
+            while stack:
+                c = stack.pop()
+                ids.append(c.id)
+                stack.extend(reversed(kids.get(c.id, [])))
+        # Paths as CodeTree.path: the names up the parent chain.
+        info = {
+            i: (n, p) for i, n, p in conn.execute("SELECT id, name, parent_id FROM code").fetchall()
+        }
+
+        def path_of(cid: int) -> str:
+            out, cur, seen = [], cid, set()
+            while cur is not None and cur in info and cur not in seen:
+                seen.add(cur)
+                out.append(info[cur][0])
+                cur = info[cur][1]
+            return _join_path(out[::-1])
+
+        id_list = ",".join(str(int(i)) for i in ids)
+        cond = f"coding.code_id IN ({id_list})"
+        if where:
+            cond += " AND coding." + where.removeprefix(" WHERE ")
+        rows = [
+            (did, s, e, cid, memo, bool(orphaned), cname, dname)
+            for did, s, e, cid, memo, orphaned, cname, dname in conn.execute(
+                "SELECT coding.document_id, coding.start, coding.end, coding.code_id,"
+                " coding.memo, coding.orphaned, coder.name, document.name FROM coding"
+                " JOIN coder ON coder.id = coding.coder_id"
+                " JOIN document ON document.id = coding.document_id"
+                f" WHERE {cond}"
+                " ORDER BY document.name, coding.start, coding.end, coding.id"
+            )
+        ]
+        doc_ids = sorted({r[0] for r in rows})
+        texts: dict[int, str] = {}
+        attrs: dict[int, dict[str, object]] = {}
+        if doc_ids:
+            docs = ",".join(str(int(i)) for i in doc_ids)
+            texts = dict(conn.execute(f"SELECT id, text FROM document WHERE id IN ({docs})"))
+            for did, key, value, type_ in conn.execute(
+                "SELECT document_id, key, value, type FROM document_attribute"
+                f" WHERE document_id IN ({docs}) ORDER BY id"
+            ):
+                attrs.setdefault(did, {})[key] = typed_value(value, type_)
+        paths = {i: path_of(i) for i in ids}
+        (definition,) = conn.execute(
+            "SELECT definition FROM code WHERE id = ?", (found.id,)
+        ).fetchone()
+        return {
+            "code": paths[found.id],
+            "children": children,
+            "coder": coder,
+            "documents": len(doc_ids),
+            "definition": definition,
+            "segments": merge_segments(rows, texts, attrs, paths),
+        }
+    except (sqlite3.Error, TypeError, ValueError, KeyError):
+        return None
+    finally:
+        conn.close()
+
+
+def _attr_keys(data: dict) -> list[str]:
+    keys: list[str] = []
+    for s in data["segments"]:
+        for k in s["attributes"]:
+            if k not in keys:
+                keys.append(k)
+    return keys
+
+
+def _attr_line(attrs: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in attrs.items())
+
+
+def segments_sheets(data: dict):
+    from qualcode.reports.export import INT, TEXT, Sheet
+
+    keys = _attr_keys(data)
+    headers = ["Dokument", *keys, "Kategorie", "Kodierer/in", "Anfang", "Ende", "Text", "Memo"]
+    kinds = [TEXT] * (1 + len(keys)) + [TEXT, TEXT, INT, INT, TEXT, TEXT]
+    rows = [
+        [
+            s["document"],
+            *[s["attributes"].get(k, "") for k in keys],
+            s["code"],
+            s["coder"],
+            s["start"],
+            s["end"],
+            s["text"],
+            s["memo"],
+        ]
+        for s in data["segments"]
+    ]
+    return [Sheet("Segmente", headers, rows, kinds)]
+
+
+def segments_markdown(data: dict) -> str:
+    """Quotations grouped by document: heading with attributes, then block quotes."""
+    n = len(data["segments"])
+    out = [f"# {data['code']}", ""]
+    if data.get("definition"):
+        out += [f"*Definition:* {data['definition']}", ""]
+    out += [
+        f"{n} kodierte Segmente in {data['documents']} Dokumenten"
+        + (" (mit Unterkategorien)" if data["children"] else ""),
+        "",
+    ]
+    current = None
+    for s in data["segments"]:
+        if s["document"] != current:
+            current = s["document"]
+            out += [f"## {current}", ""]
+            if s["attributes"]:
+                out += [f"*{_attr_line(s['attributes'])}*", ""]
+        text = s["text"].strip()
+        out += ["> " + line if line else ">" for line in text.split("\n")]
+        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
+        if data["children"] or s["code"] != data["code"]:
+            src += f", {s['code']}"
+        out += ["", src + ")", ""]
+        if s["memo"]:
+            out += [f"Memo: {s['memo']}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_segments_docx(data: dict, path: str | Path) -> None:
+    """A Word document: title, definition, per document a heading with attributes, quotations."""
+    from docx import Document as Docx
+    from docx.shared import Pt, RGBColor
+
+    doc = Docx()
+    doc.add_heading(data["code"], level=1)
+    if data.get("definition"):
+        p = doc.add_paragraph()
+        p.add_run("Definition: ").bold = True
+        p.add_run(data["definition"])
+    n = len(data["segments"])
+    doc.add_paragraph(
+        f"{n} kodierte Segmente in {data['documents']} Dokumenten"
+        + (" (mit Unterkategorien)" if data["children"] else "")
+    )
+    current = None
+    for s in data["segments"]:
+        if s["document"] != current:
+            current = s["document"]
+            doc.add_heading(current, level=2)
+            if s["attributes"]:
+                p = doc.add_paragraph()
+                run = p.add_run(_attr_line(s["attributes"]))
+                run.italic = True
+                run.font.size = Pt(9)
+        try:
+            q = doc.add_paragraph(s["text"].strip(), style="Quote")
+        except KeyError:  # a template without the Quote style
+            q = doc.add_paragraph(s["text"].strip())
+        q.paragraph_format.space_after = Pt(2)
+        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
+        if data["children"] or s["code"] != data["code"]:
+            src += f", {s['code']}"
+        p = doc.add_paragraph()
+        run = p.add_run(src + ")")
+        run.font.size = Pt(8)
+        run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
+        if s["memo"]:
+            p = doc.add_paragraph()
+            p.add_run("Memo: ").bold = True
+            p.add_run(s["memo"])
+    doc.save(str(path))
