@@ -215,13 +215,19 @@ def report_segments(
         "-f",
         help="md, csv, xlsx, docx, json or table (default: from the -o suffix, else md).",
     ),
-    output: Path = typer.Option(
-        None, "--output", "-o", help="Write to this file (.md .csv .xlsx .docx .json)."
+    # str, not Path: a Path option makes Typer import pydantic (~0.2 s) to coerce it.
+    output_name: str = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="<path>",
+        help="Write to this file (.md .csv .xlsx .docx .json).",
     ),
     excel: bool = ExcelOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Coded segments of a code with document, attributes and text — the quotations of a report."""
+    output = Path(output_name) if output_name is not None else None
     from qualcode.reports.export import choose_format, to_text
     from qualcode.reports.segcore import (
         fast_coded_segments,
