@@ -7,7 +7,6 @@ are the same code; siblings must have distinct names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
@@ -16,42 +15,13 @@ from sqlmodel import Session
 from qualcode import audit
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.models import Code, Coding, Memo
-from qualcode.textutil import name_key
+from qualcode.textutil import join_path, name_key, split_path  # noqa: F401 (re-exported)
 
 PALETTE = (
     "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
     "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF", "#AEC7E8", "#FFBB78",
 )  # fmt: skip
 TEXT_FIELDS = ("description", "definition", "anchor", "rule")
-
-
-def split_path(path: str) -> list[str]:
-    """``"A/B\\/C"`` → ``["A", "B/C"]``; refuses empty segments."""
-    parts, cur, i = [], [], 0
-    while i < len(path):
-        ch = path[i]
-        if ch == "\\" and i + 1 < len(path) and path[i + 1] in "/\\":
-            cur.append(path[i + 1])
-            i += 2
-            continue
-        if ch == "/":
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    parts.append("".join(cur))
-    parts = [p.strip() for p in parts]
-    if not path.strip() or any(not p for p in parts):
-        raise InvalidInput(
-            f"invalid code path {path!r}: empty name",
-            "write paths as Parent/Child (a '/' inside a name as \\/)",
-        )
-    return parts
-
-
-def join_path(names: Iterable[str]) -> str:
-    return "/".join(n.replace("\\", "\\\\").replace("/", "\\/") for n in names)
 
 
 def validate_color(color: str) -> str:

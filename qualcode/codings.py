@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
-from qualcode import audit
+from qualcode import audit, textutil
 from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
 from qualcode.config import AUTO_CODER
 from qualcode.documents import resolve_document
@@ -33,20 +33,7 @@ def get_coder(session: Session, name: str, *, create: bool = True) -> Coder:
 
 
 def check_span(doc: Document, start: int, end: int) -> None:
-    n = len(doc.text)
-    if start < 0 or end < 0:
-        raise InvalidInput(
-            f"span {start}-{end} has a negative offset", "offsets count characters from 0"
-        )
-    if end < start:
-        raise InvalidInput(f"span {start}-{end}: end is before start", "give --start before --end")
-    if end == start:
-        raise InvalidInput(f"span {start}-{end} is empty", "a coding needs at least one character")
-    if end > n:
-        raise InvalidInput(
-            f"span {start}-{end} is outside {doc.name!r} (it has {n} characters)",
-            f"use offsets up to {n}",
-        )
+    textutil.check_span(doc.name, len(doc.text), start, end)
 
 
 def add_coding(

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date
 
+from qualcode.errors import InvalidInput
+
 _BLANK_LINES = re.compile(r"\n[ \t\f\v\u00a0]*\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -114,3 +116,49 @@ def typed_value(value: str, type_: str) -> object:
     except (ValueError, KeyError):
         pass
     return value
+
+
+def split_path(path: str) -> list[str]:
+    """``"A/B\\/C"`` → ``["A", "B/C"]`` (a code path; ``\\/`` is a literal slash); refuses empty names."""
+    parts, cur, i = [], [], 0
+    while i < len(path):
+        ch = path[i]
+        if ch == "\\" and i + 1 < len(path) and path[i + 1] in "/\\":
+            cur.append(path[i + 1])
+            i += 2
+            continue
+        if ch == "/":
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    parts = [p.strip() for p in parts]
+    if not path.strip() or any(not p for p in parts):
+        raise InvalidInput(
+            f"invalid code path {path!r}: empty name",
+            "write paths as Parent/Child (a '/' inside a name as \\/)",
+        )
+    return parts
+
+
+def join_path(names) -> str:
+    return "/".join(n.replace("\\", "\\\\").replace("/", "\\/") for n in names)
+
+
+def check_span(name: str, length: int, start: int, end: int, what: str = "coding") -> None:
+    """Refuse a span ``[start, end)`` that is empty, reversed or outside a text of ``length``."""
+    if start < 0 or end < 0:
+        raise InvalidInput(
+            f"span {start}-{end} has a negative offset", "offsets count characters from 0"
+        )
+    if end < start:
+        raise InvalidInput(f"span {start}-{end}: end is before start", "give --start before --end")
+    if end == start:
+        raise InvalidInput(f"span {start}-{end} is empty", f"a {what} needs at least one character")
+    if end > length:
+        raise InvalidInput(
+            f"span {start}-{end} is outside {name!r} (it has {length} characters)",
+            f"use offsets up to {length}",
+        )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qualcode.errors import InvalidInput
-from qualcode.textutil import name_key, typed_value
+from qualcode.textutil import join_path, name_key, typed_value
 
 NONE_GROUP = "(none)"
 AUTO_CODER = "auto"  # qualcode.config.AUTO_CODER
@@ -173,8 +173,8 @@ class _Code:
     color: str
 
 
-def _join_path(names: Sequence[str]) -> str:  # = qualcode.codebook.join_path
-    return "/".join(n.replace("\\", "\\\\").replace("/", "\\/") for n in names)
+def _join_path(names: Sequence[str]) -> str:
+    return join_path(names)
 
 
 def open_project(db: str | None):

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from qualcode.errors import InvalidInput
 from qualcode.reports.freqcore import _join_path, code_tree, coder_where, open_project
-from qualcode.textutil import name_key, typed_value
+from qualcode.textutil import name_key, split_path, typed_value
 
 
 def merge_segments(
@@ -51,25 +52,12 @@ def merge_segments(
     return segments
 
 
-def _split_path(path: str) -> list[str] | None:  # = qualcode.codebook.split_path, None if invalid
-    parts, cur, i = [], [], 0
-    while i < len(path):
-        ch = path[i]
-        if ch == "\\" and i + 1 < len(path) and path[i + 1] in "/\\":
-            cur.append(path[i + 1])
-            i += 2
-            continue
-        if ch == "/":
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    parts.append("".join(cur))
-    parts = [p.strip() for p in parts]
-    if not path.strip() or any(not p for p in parts):
+def _split_path(path: str) -> list[str] | None:
+    """The code path's names, or None when it is malformed (the ORM path then reports it)."""
+    try:
+        return split_path(path)
+    except InvalidInput:
         return None
-    return parts
 
 
 def fast_coded_segments(

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
+from qualcode.textutil import check_span
 
 __all__ = [
     "similar",
@@ -59,27 +60,13 @@ def _stmt(name: str):
 
 def _check_span(session: Session, document_id: int, start: int, end: int) -> int:
     """Validate the span; returns the document's length (a light query: no ORM, no text)."""
-    from qualcode.errors import InvalidInput
-
     row = session.connection().execute(_stmt("doc_len"), {"id": int(document_id)}).first()
     if row is None:
         raise NotFound(
             f"unknown document id {document_id}", "`qualcode docs list` shows all documents"
         )
     name, n = row
-    if start < 0 or end < 0:
-        raise InvalidInput(
-            f"span {start}-{end} has a negative offset", "offsets count characters from 0"
-        )
-    if end < start:
-        raise InvalidInput(f"span {start}-{end}: end is before start", "give --start before --end")
-    if end == start:
-        raise InvalidInput(f"span {start}-{end} is empty", "a passage needs at least one character")
-    if end > n:
-        raise InvalidInput(
-            f"span {start}-{end} is outside {name!r} (it has {n} characters)",
-            f"use offsets up to {n}",
-        )
+    check_span(name, int(n), start, end, what="passage")
     return int(n)
 
 
