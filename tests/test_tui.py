@@ -495,3 +495,23 @@ async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch)
         await pilot.press("s", "j")
         assert screen.view.unit == "sentence"
         assert screen.view.sel == screen.doc.sentences[screen.view.index]
+
+
+@sync
+async def test_orphaned_codings_are_listed_not_highlighted(cli, db_path, write_file) -> None:
+    path = write_file("p.md", "Es fehlt Personal.\n\nEs fehlt Zeit.")
+    cli.ok("import", str(path))
+    cli.ok("code", "p.md", "--start", "20", "--end", "34", "--code", "Zeitmangel", "--create")
+    path.write_text("Es fehlt Personal.\n\nAlles bestens.", encoding="utf-8")
+    cli.ok("import", str(path), "--update")
+    assert rows(db_path, "SELECT orphaned FROM coding") == [(1,)]
+    app = QualcodeApp(make_engine(db_path), CODER, suggestions=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        doc = app.screen.doc
+        assert doc.spans == []  # the stale span is not painted over new text
+        assert [(o["code"], o["coder"], o["text"]) for o in doc.orphaned] == [
+            ("Zeitmangel", "tester", "Es fehlt Zeit.")
+        ]
+        messages = [n.message for n in app._notifications]
+        assert any("Zeitmangel (tester): Es fehlt Zeit." in m for m in messages)

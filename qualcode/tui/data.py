@@ -47,6 +47,8 @@ class DocData:
     paragraphs: list[tuple[int, int]]
     sentences: list[tuple[int, int]]
     spans: list[Span]
+    # codings whose text was changed away by `import --update` (kept for review, not shown)
+    orphaned: list[dict] = field(default_factory=list)
     bounds: list[int] = field(default_factory=list)
     active: list[tuple[int, ...]] = field(default_factory=list)
 
@@ -119,16 +121,35 @@ def load_document(session: Session, doc_id: int, tree: CodeTree | None = None) -
         paragraphs = [(0, len(doc.text))]
     coders = dict(session.execute(select(Coder.id, Coder.name)).all())
     spans = []
+    orphaned: list[dict] = []
     stmt = (
-        select(Coding.id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)
+        select(
+            Coding.id,
+            Coding.start,
+            Coding.end,
+            Coding.code_id,
+            Coding.coder_id,
+            Coding.orphaned,
+            Coding.orphan_text,
+        )
         .where(Coding.document_id == doc_id)
         .order_by(Coding.start, Coding.end.desc(), Coding.id)  # type: ignore[attr-defined]
     )
     paths: dict[int, str] = {}
-    for cid, s, e, code_id, coder_id in session.execute(stmt):
+    for cid, s, e, code_id, coder_id, is_orphan, orphan_text in session.execute(stmt):
         code = tree.by_id.get(code_id)
         if code is not None and code_id not in paths:
             paths[code_id] = tree.path(code)
+        if is_orphan:  # its span no longer means anything: list it, don't highlight it
+            orphaned.append(
+                {
+                    "id": cid,
+                    "code": paths.get(code_id, "?"),
+                    "coder": coders.get(coder_id, "?"),
+                    "text": orphan_text or "",
+                }
+            )
+            continue
         spans.append(
             Span(
                 id=cid,
@@ -149,6 +170,7 @@ def load_document(session: Session, doc_id: int, tree: CodeTree | None = None) -
         paragraphs=paragraphs,
         sentences=sentences,
         spans=spans,
+        orphaned=orphaned,
     )
 
 

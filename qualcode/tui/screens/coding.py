@@ -230,6 +230,26 @@ class CodingScreen(Screen):
         self.update_title()
         self.update_status()
         self.schedule_suggestions()
+        if self.doc.orphaned:
+            self.notify_orphaned()
+
+    def notify_orphaned(self) -> None:
+        """Codings whose text was changed away (`import --update`) are listed for review."""
+        assert self.doc is not None
+        lines = [
+            f"■ {o['code'].rsplit('/', 1)[-1]} ({o['coder']}): "
+            + (" ".join(o["text"].split())[:60] or "(text unknown)")
+            for o in self.doc.orphaned[:5]
+        ]
+        more = len(self.doc.orphaned) - len(lines)
+        self.notify(
+            "\n".join(lines)
+            + (f"\n… and {more} more" if more > 0 else "")
+            + "\nRe-code them or remove them; `qualcode check` lists them all.",
+            title=f"{len(self.doc.orphaned)} orphaned coding(s): their text was changed",
+            severity="warning",
+            timeout=12,
+        )
 
     def update_title(self) -> None:
         title = self.query_one("#doc-title", Static)
