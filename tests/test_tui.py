@@ -515,3 +515,19 @@ async def test_orphaned_codings_are_listed_not_highlighted(cli, db_path, write_f
         ]
         messages = [n.message for n in app._notifications]
         assert any("Zeitmangel (tester): Es fehlt Zeit." in m for m in messages)
+
+
+@sync
+async def test_reload_shows_a_colleagues_new_coding(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        before = len(screen.doc.spans)
+        from qualcode.codings import add_coding
+
+        with transaction(app.engine, command="colleague", coder="ben") as session:
+            add_coding(session, screen.doc.name, 0, 5, "Handlungsschritte/Bestandsaufnahme", "ben")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert len(screen.doc.spans) == before + 1
+        assert any(s.coder == "ben" and (s.start, s.end) == (0, 5) for s in screen.doc.spans)

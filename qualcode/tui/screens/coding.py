@@ -29,6 +29,7 @@ class CodingScreen(Screen):
         Binding("x", "uncode", "Uncode"),
         Binding("C", "change_coding", "Change coding", show=False),
         Binding("n", "next_uncoded", "Next uncoded"),
+        Binding("ctrl+r", "reload", "Reload (colleagues' changes)", show=False),
         Binding("A", "accept_suggestion", "Accept suggestion", show=False),
         Binding("v", "retrieve", "Segments", show=False),
         Binding("plus", "add_code", "New code", show=False),
@@ -209,6 +210,11 @@ class CodingScreen(Screen):
         self.reload_docs()
         self.recent = [p for p in self.recent if any(r["path"] == p for r in self.code_rows)]
         self.reload_doc()
+
+    def action_reload(self) -> None:
+        """Re-read everything: codes, documents and the open document (team projects)."""
+        self.reload_all()
+        self.notify("reloaded from the database")
 
     def after_change(self) -> None:
         """Refresh after a coding action (document, counts, progress)."""
