@@ -23,15 +23,12 @@ def quick_status(db: str | None) -> dict | None:
     """:func:`status` of a SQLite project file via ``sqlite3``, or ``None`` if the full path is needed."""
     import sqlite3
 
-    from qualcode.config import SCHEMA_VERSION, database_url, sqlite_path
+    from qualcode.config import SCHEMA_VERSION, database_url
+    from qualcode.fastread import open_project
 
     url = database_url(db)
-    path = sqlite_path(url)
-    if path is None or "?" in url or not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
+    conn = open_project(db)
+    if conn is None:
         return None
     try:
 

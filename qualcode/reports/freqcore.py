@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qualcode.errors import InvalidInput
+from qualcode.fastread import open_project  # noqa: F401 (used by the other fast paths)
 from qualcode.textutil import join_path, name_key, typed_value
 
 NONE_GROUP = "(none)"
@@ -175,31 +176,6 @@ class _Code:
 
 def _join_path(names: Sequence[str]) -> str:
     return join_path(names)
-
-
-def open_project(db: str | None):
-    """A read-only :mod:`sqlite3` connection to a current-schema SQLite project file, or None."""
-    import sqlite3
-
-    from qualcode.config import SCHEMA_VERSION, database_url, sqlite_path
-
-    url = database_url(db)
-    path = sqlite_path(url)
-    if path is None or "?" in url or not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
-        return None
-    try:
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        return None
-    if version is None or version[0] != str(SCHEMA_VERSION):
-        conn.close()
-        return None
-    return conn
 
 
 def coder_where(conn, coder: str | None, include_auto: bool) -> str | None:
