@@ -285,18 +285,8 @@ def _add_chart(wb, ws, sheet: Sheet, first: int) -> None:
     chart = wb.add_chart({"type": "bar"})
     name = ws.get_name()
     last = first + len(sheet.rows)
-    palette = (
-        "#4C72B0",
-        "#DD8452",
-        "#55A868",
-        "#C44E52",
-        "#8172B3",
-        "#937860",
-        "#DA8BC3",
-        "#8C8C8C",
-        "#CCB974",
-        "#64B5CD",
-    )
+    from qualcode.reports.chart import GROUP_COLORS as palette
+
     for c in range(1, len(sheet.headers)):
         chart.add_series(
             {
