@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import Any
 
-from qualcode.reports.freqcore import code_tree, coder_where, levels, open_project
+from qualcode.reports.freqcore import code_tree, fast_reader, levels
 
 UNITS = ("passage", "document")
 
@@ -114,18 +114,14 @@ def fast_cooccurrence(
     level: int | None = None,
 ) -> dict | None:
     """:func:`cooccurrence` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
-    import sqlite3
 
     unit = normalize_unit(unit)
     if unit not in UNITS or (level is not None and level < 1):
         return None
-    conn = open_project(db)
-    if conn is None:
-        return None
-    try:
-        where = coder_where(conn, coder, include_auto)
-        if where is None:
+    with fast_reader(db, coder, include_auto) as ctx:
+        if ctx is None:
             return None
+        conn, where = ctx
         ordered, paths = code_tree(conn)
         shown, target, _depth = levels(ordered, level)
         if unit == "document":
@@ -155,10 +151,7 @@ def fast_cooccurrence(
             rows = conn.execute(sql + " ORDER BY document_id").fetchall()
             sets = passage_code_sets(rows, passages, target)  # type: ignore[arg-type]
         return assemble(unit, sets, n_units, shown, paths, coder, level)
-    except (sqlite3.Error, TypeError, ValueError, KeyError):
-        return None
-    finally:
-        conn.close()
+    return None  # the data could not be read this way: the full path answers
 
 
 def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False):

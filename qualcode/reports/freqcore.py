@@ -10,13 +10,15 @@ full path is needed (another backend, a filter it does not handle, any error to 
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from qualcode.errors import InvalidInput
-from qualcode.fastread import open_project  # noqa: F401 (used by the other fast paths)
+from qualcode.fastread import open_project
 from qualcode.textutil import join_path, name_key, typed_value
 
 NONE_GROUP = "(none)"
@@ -178,6 +180,33 @@ def _join_path(names: Sequence[str]) -> str:
     return join_path(names)
 
 
+_READ_ERRORS = (sqlite3.Error, TypeError, ValueError, KeyError)
+
+
+@contextmanager
+def fast_reader(db: str | None, coder: str | None, include_auto: bool):
+    """``(conn, coder WHERE clause)`` for a fast path, or None when the full path must answer.
+
+    A read error inside the ``with`` block ends it quietly (the caller then returns None);
+    the connection is always closed.
+    """
+    conn = open_project(db)
+    if conn is None:
+        yield None
+        return
+    try:
+        try:
+            where = coder_where(conn, coder, include_auto)
+        except _READ_ERRORS:
+            where = None
+        try:
+            yield None if where is None else (conn, where)
+        except _READ_ERRORS:
+            pass
+    finally:
+        conn.close()
+
+
 def coder_where(conn, coder: str | None, include_auto: bool) -> str | None:
     """The ``WHERE`` clause (with a leading space, or "") on ``coding`` for the coder
     selection, or None when the full path must report an error (unknown coder)."""
@@ -227,17 +256,13 @@ def fast_frequency_table(
     include_auto: bool = False,
 ) -> dict | None:
     """:func:`frequency_table` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
-    import sqlite3
 
     if level is not None and level < 1:
         return None
-    conn = open_project(db)
-    if conn is None:
-        return None
-    try:
-        where = coder_where(conn, coder, include_auto)
-        if where is None:
+    with fast_reader(db, coder, include_auto) as ctx:
+        if ctx is None:
             return None
+        conn, where = ctx
         ordered, paths = code_tree(conn)
         shown, target, depth = levels(ordered, level)
         doc_ids = [d for (d,) in conn.execute("SELECT id FROM document")]
@@ -273,10 +298,7 @@ def fast_frequency_table(
             coder=coder,
             level=level,
         )
-    except (sqlite3.Error, TypeError, ValueError, KeyError):
-        return None
-    finally:
-        conn.close()
+    return None  # the data could not be read this way: the full path answers
 
 
 # --- export sheets ------------------------------------------------------------------------------

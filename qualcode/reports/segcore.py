@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from qualcode.errors import InvalidInput
-from qualcode.reports.freqcore import _join_path, code_tree, coder_where, open_project
+from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
 from qualcode.textutil import name_key, split_path, typed_value
 
 
@@ -68,18 +68,14 @@ def fast_coded_segments(
     include_auto: bool = False,
 ) -> dict | None:
     """:func:`coded_segments` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
-    import sqlite3
 
     names = _split_path(code)
     if names is None:
         return None
-    conn = open_project(db)
-    if conn is None:
-        return None
-    try:
-        where = coder_where(conn, coder, include_auto)
-        if where is None:
+    with fast_reader(db, coder, include_auto) as ctx:
+        if ctx is None:
             return None
+        conn, where = ctx
         ordered, _paths = code_tree(conn)
         kids: dict[int | None, list] = {}
         for c in ordered:
@@ -151,10 +147,7 @@ def fast_coded_segments(
             "definition": definition,
             "segments": merge_segments(rows, texts, attrs, paths),
         }
-    except (sqlite3.Error, TypeError, ValueError, KeyError):
-        return None
-    finally:
-        conn.close()
+    return None  # the data could not be read this way: the full path answers
 
 
 def _attr_keys(data: dict) -> list[str]:
