@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -183,3 +183,12 @@ def db_snapshot(db: str) -> dict[str, list[tuple]]:
         return out
     finally:
         eng.dispose()
+
+
+def sqlite_dump(db: str, tables: Sequence[str]) -> dict[str, list[tuple]]:
+    """Every row of ``tables`` of a SQLite project, ids included, in id order."""
+    con = sqlite3.connect(db)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}  # noqa: S608
+    finally:
+        con.close()

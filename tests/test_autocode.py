@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import sqlite_dump
 
 H = "Herausforderungen und Hindernisse"
 P = f"{H}/Personalmangel"
@@ -31,11 +30,7 @@ TEXT = (
 
 
 def dump(db: str) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in DATA}  # noqa: S608
-    finally:
-        con.close()
+    return sqlite_dump(db, DATA)
 
 
 @pytest.fixture

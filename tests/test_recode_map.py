@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import sqlite_dump
 
 H = "Herausforderungen und Hindernisse"
 DATA = (
@@ -29,11 +28,7 @@ TEXT = (
 
 
 def dump(db: str, tables=DATA) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}  # noqa: S608
-    finally:
-        con.close()
+    return sqlite_dump(db, tables)
 
 
 @pytest.fixture

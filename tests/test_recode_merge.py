@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import sqlite_dump
 from sqlalchemy import select
 
 from qualcode.database import reading, transaction
@@ -16,12 +15,7 @@ DATA = ("coder", "document", "document_attribute", "code", "passage", "coding", 
 
 
 def dump(db: str) -> dict[str, list[tuple]]:
-    """Every row of every data table, ids included."""
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in DATA}  # noqa: S608
-    finally:
-        con.close()
+    return sqlite_dump(db, DATA)
 
 
 TEXT = "Es fehlt Personal an allen Schulen.\n\nEs fehlt Zeit für Fallberatung.\n\nZiel: mehr Vernetzung im Verbund."

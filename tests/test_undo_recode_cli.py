@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from conftest import sqlite_dump
 
 H = "Herausforderungen und Hindernisse"
 DATA = ("coder", "document", "document_attribute", "code", "passage", "coding", "memo", "meta")
 
 
 def dump(db: str) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in DATA}  # noqa: S608
-    finally:
-        con.close()
+    return sqlite_dump(db, DATA)
 
 
 def test_log_json_and_undo_steps_on_the_demo_project(demo_cli, demo_db):

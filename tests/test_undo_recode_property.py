@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import sqlite_dump
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +30,7 @@ TEXT2 = "Zeit ist knapp.\n\nDas Personal wechselt."
 
 
 def dump(db: str) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in DATA}  # noqa: S608
-    finally:
-        con.close()
+    return sqlite_dump(db, DATA)
 
 
 @pytest.fixture(scope="module")
