@@ -249,12 +249,10 @@ def agreement(
     else:
         passages = load_passages(session, unit_kind, common)
     if not passages:
-        hint = (
-            "re-import the documents with an NLP pipeline to get sentences, or use --unit passage"
-            if unit_kind == "sentence"
-            else "re-import the documents"
+        raise QualcodeError(
+            f"the compared documents have no {unit_kind} units (they are empty)",
+            "re-import the documents with their text",
         )
-        raise QualcodeError(f"the compared documents have no {unit_kind} units", hint)
 
     # Coverage of each passage by each coder's codings of each code (union of spans).
     spans: dict[tuple[int, int, int], list[tuple[int, int]]] = {}

@@ -75,7 +75,7 @@ def build_demo(
         )
     if codebook.exists():
         load_codebook_toml(session, codebook)
-    result = import_paths(session, [corpus], nlp_obj=nlp.load())
+    result = import_paths(session, [corpus], nlp_obj=nlp.load_sentences())
     if result.failed:
         raise QualcodeError("demo corpus: " + "; ".join(f["error"] for f in result.failed))
     gold = corpus / "codings.csv"

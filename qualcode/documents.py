@@ -133,6 +133,52 @@ def compute_passages(text: str, nlp_obj=None) -> list[tuple[str, int, int]]:
     return out
 
 
+def unsplit_sentences(
+    session: Session, doc_ids: Sequence[int] | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """Sentence spans of the documents that have no stored sentences, split now (not stored).
+
+    ``refi import`` stores paragraphs only: splitting 40,000 paragraphs with spaCy
+    would cost more than the rest of the import. Whoever needs sentences calls
+    this; it loads spaCy only when such documents exist (``doc_ids`` limits the
+    search). ``qualcode import`` stores sentences at once.
+    """
+    todo = _unsplit_ids(session, doc_ids)
+    if not todo:
+        return {}
+    paras: dict[int, list[tuple[int, int]]] = {}
+    pstmt = (
+        select(Passage.document_id, Passage.start, Passage.end)
+        .where(Passage.unit == "paragraph", Passage.document_id.in_(todo))  # type: ignore[attr-defined]
+        .order_by(Passage.document_id, Passage.start)
+    )
+    for did, s, e in session.execute(pstmt):
+        paras.setdefault(did, []).append((s, e))
+    from qualcode import nlp
+    from qualcode.database import get_setting
+
+    nlp_obj = nlp.load_sentences(get_setting(session, "nlp.model"))
+    texts = session.execute(select(Document.id, Document.text).where(Document.id.in_(todo)))  # type: ignore[union-attr]
+    return {did: nlp.sentence_spans(nlp_obj, text, paras[did]) for did, text in texts}
+
+
+def _unsplit_ids(session: Session, doc_ids: Sequence[int] | None = None) -> list[int]:
+    """Documents with paragraph passages but no sentence passages."""
+    has = select(Passage.id).where(Passage.document_id == Document.id)
+    stmt = select(Document.id).where(
+        has.where(Passage.unit == "paragraph").exists(),
+        ~has.where(Passage.unit == "sentence").exists(),
+    )
+    if doc_ids is not None:
+        stmt = stmt.where(Document.id.in_(list(doc_ids)))  # type: ignore[union-attr]
+    return list(session.execute(stmt).scalars())
+
+
+def count_unsplit(session: Session) -> int:
+    """How many documents are split into sentences only when needed (see :func:`unsplit_sentences`)."""
+    return len(_unsplit_ids(session))
+
+
 def store_passages(session: Session, doc_id: int, spans: list[tuple[str, int, int]]) -> None:
     rows = []
     ordinals = dict.fromkeys(UNITS, 0)
@@ -384,14 +430,18 @@ def list_passages(
     stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == unit)
     cstmt = select(Coding.document_id, Coding.start, Coding.end)
     dstmt = select(Document.id, Document.name, Document.text).order_by(Document.name)
+    only: list[int] | None = None
     if doc is not None:
         d = resolve_document(session, doc)
+        only = [d.id]  # type: ignore[list-item]
         stmt = stmt.where(Passage.document_id == d.id)
         cstmt = cstmt.where(Coding.document_id == d.id)
         dstmt = dstmt.where(Document.id == d.id)
     by_doc: dict[int, list[tuple[int, int]]] = {}
     for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
         by_doc.setdefault(did, []).append((s, e))
+    if unit == "sentence":
+        by_doc.update(unsplit_sentences(session, only))
     codings: dict[int, list[tuple[int, int]]] = {}
     if uncoded:
         for did, s, e in session.execute(cstmt):

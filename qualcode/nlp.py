@@ -52,30 +52,53 @@ def load(setting: str | None = None, lang: str | None = None, *, model: str | No
         return _cache[key]
 
 
+def load_sentences(setting: str | None = None, lang: str | None = None) -> NLP:
+    """What splitting sentences needs: the configured pipeline, else ``blank + sentencizer``.
+
+    Without a configured pipeline this skips the lemma tables (loading them is
+    most of a second), so an import only pays for the tokenizer.
+    """
+    model, lang = configured(setting, lang)
+    if model:
+        return load(setting, lang)
+    key = (_SENTENCES, lang)
+    with _lock:
+        if key not in _cache:
+            full = _cache.get((None, lang))
+            _cache[key] = full if full is not None else _load_blank(lang, lemmas=False)
+        return _cache[key]
+
+
+_SENTENCES = "<sentences>"  # cache key of the sentence-only default pipeline
+
+
 def _load(model: str | None, lang: str) -> NLP:
+    if model is None:
+        return _load_blank(lang, lemmas=True)
     import spacy
 
-    if model:
-        try:
-            nlp = spacy.load(model)
-        except OSError as exc:
-            raise QualcodeError(
-                f"spaCy pipeline {model!r} is not installed",
-                f"install it (pip install {model}) or unset {ENV_NLP_MODEL} / the nlp.model setting",
-            ) from exc
-        if (
-            not nlp.has_pipe("parser")
-            and not nlp.has_pipe("senter")
-            and not nlp.has_pipe("sentencizer")
-        ):
-            nlp.add_pipe("sentencizer", first=True)
-        has_vectors = bool(nlp.vocab.vectors.shape[0]) if nlp.vocab.vectors is not None else False
-        return NLP(
-            nlp,
-            f"{model} ({'with' if has_vectors else 'no'} word vectors)",
-            "pipeline",
-            has_vectors,
-        )
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:
+        raise QualcodeError(
+            f"spaCy pipeline {model!r} is not installed",
+            f"install it (pip install {model}) or unset {ENV_NLP_MODEL} / the nlp.model setting",
+        ) from exc
+    if (
+        not nlp.has_pipe("parser")
+        and not nlp.has_pipe("senter")
+        and not nlp.has_pipe("sentencizer")
+    ):
+        nlp.add_pipe("sentencizer", first=True)
+    has_vectors = bool(nlp.vocab.vectors.shape[0]) if nlp.vocab.vectors is not None else False
+    return NLP(
+        nlp, f"{model} ({'with' if has_vectors else 'no'} word vectors)", "pipeline", has_vectors
+    )
+
+
+def _load_blank(lang: str, *, lemmas: bool) -> NLP:
+    import spacy
+
     try:
         nlp = spacy.blank(lang)
     except Exception as exc:
@@ -84,6 +107,8 @@ def _load(model: str | None, lang: str) -> NLP:
             "set QUALCODE_LANG to a language code such as de or en",
         ) from exc
     nlp.add_pipe("sentencizer")
+    if not lemmas:
+        return NLP(nlp, f"spacy.blank('{lang}') + sentencizer", "blank", False)
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()

@@ -56,6 +56,11 @@ def quick_status(db: str | None) -> dict | None:
             "documents": one("SELECT count(*) FROM document"),
             "passages": one("SELECT count(*) FROM passage WHERE unit = 'paragraph'"),
             "sentences": one("SELECT count(*) FROM passage WHERE unit = 'sentence'"),
+            "unsplit_documents": one(
+                "SELECT count(*) FROM document d WHERE "
+                "EXISTS (SELECT 1 FROM passage p WHERE p.document_id = d.id AND p.unit = 'paragraph') "
+                "AND NOT EXISTS (SELECT 1 FROM passage p WHERE p.document_id = d.id AND p.unit = 'sentence')"
+            ),
             "codes": one("SELECT count(*) FROM code"),
             "codings": one("SELECT count(*) FROM coding"),
             "orphaned_codings": one("SELECT count(*) FROM coding WHERE orphaned = 1"),
@@ -74,6 +79,7 @@ def status(session: Session, engine: Engine) -> dict:
     from sqlalchemy import func, select
 
     from qualcode.database import get_setting
+    from qualcode.documents import count_unsplit
     from qualcode.models import (
         SCHEMA_VERSION,
         AuditEntry,
@@ -108,6 +114,7 @@ def status(session: Session, engine: Engine) -> dict:
         "documents": count(Document),
         "passages": count(Passage, Passage.unit == "paragraph"),
         "sentences": count(Passage, Passage.unit == "sentence"),
+        "unsplit_documents": count_unsplit(session),
         "codes": count(Code),
         "codings": count(Coding),
         "orphaned_codings": count(Coding, Coding.orphaned.is_(True)),  # type: ignore[attr-defined]

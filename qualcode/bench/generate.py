@@ -438,7 +438,7 @@ def generate(
                     leaf_ids.append(c.id)  # type: ignore[arg-type]
             coder_ids = [get_coder(session, n).id for n in names]
         say(f"{codes} codes, {coders} coders")
-        nlp_obj = nlp.load() if sentences else None
+        nlp_obj = nlp.load_sentences() if sentences else None
         gen_docs = [make_document(seed, i, paragraphs) for i in range(docs)]
         doc_ids: list[int] = []
         for batch in _batches(docs, 250):

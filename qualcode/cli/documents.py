@@ -40,7 +40,7 @@ def import_(
     st = state()
     attrs = parse_assignments(attr)
     with st.write() as session:
-        nlp_obj = nlp.load(get_setting(session, "nlp.model"))
+        nlp_obj = nlp.load_sentences(get_setting(session, "nlp.model"))
         result = import_paths(session, paths, attrs=attrs, update=update, nlp_obj=nlp_obj)
         from qualcode import audit
 

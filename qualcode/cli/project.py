@@ -45,7 +45,12 @@ def status(as_json: bool = JsonOpt) -> None:
         return "\n".join(
             [
                 f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
-                f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)",
+                f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)"
+                + (
+                    f"; {s['unsplit_documents']} split into sentences when first needed"
+                    if s["unsplit_documents"]
+                    else ""
+                ),
                 f"codes      {s['codes']}",
                 f"codings    {s['codings']}"
                 + (

@@ -84,9 +84,10 @@ def refi_import(
         help="The file's positions count a \\r\\n line break as one character.",
     ),
     sentences: bool = typer.Option(
-        True,
+        False,
         "--sentences/--no-sentences",
-        help="Split new documents into sentences too (slower for big projects).",
+        help="Split new documents into sentences now, with spaCy (slow for big projects). "
+        "By default they are split when a command first needs sentences.",
     ),
     backup: bool = typer.Option(
         True,
@@ -138,7 +139,7 @@ def refi_import(
             if rename or any(
                 s.name not in names for s in plan.sources
             ):  # new documents get sentences
-                nlp_obj = nlp.load(get_setting(session, "nlp.model"))
+                nlp_obj = nlp.load_sentences(get_setting(session, "nlp.model"))
 
     with st.write() as session:
 

@@ -185,23 +185,18 @@ def _load_docs(session: Session, doc_ids: list[int] | None) -> list[_Doc]:
     return [_Doc(did, name, text, paras.get(did, [])) for did, name, text in session.execute(stmt)]
 
 
-def _sentences(session: Session, docs: list[_Doc], nlp_get: Callable[[], Any]) -> None:
-    """Stored sentence passages; computed with spaCy for documents that have none."""
+def _sentences(session: Session, docs: list[_Doc]) -> None:
+    """Stored sentence passages; split now for documents imported without them."""
     todo = [d for d in docs if d.sentences is None]
     if not todo:
         return
-    by_doc: dict[int, list[tuple[int, int]]] = {}
-    stmt = select(Passage.document_id, Passage.start, Passage.end).where(
-        Passage.unit == "sentence", Passage.document_id.in_([d.id for d in todo])
-    )  # type: ignore[attr-defined]
-    for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
-        by_doc.setdefault(did, []).append((s, e))
-    for d in todo:
-        d.sentences = by_doc.get(d.id)
-        if d.sentences is None:
-            from qualcode.nlp import sentence_spans
+    from qualcode.reports.units import load_passages
 
-            d.sentences = sentence_spans(nlp_get(), d.text, d.paragraphs) if d.paragraphs else []
+    ids = [d.id for d in todo]
+    stored = load_passages(session, "sentence", ids)
+    for d in todo:
+        p = stored.get(d.id)
+        d.sentences = list(zip(p.starts, p.ends, strict=True)) if p else []
 
 
 def _containing(
@@ -262,7 +257,7 @@ def find_hits(
             rule.regex or _phrase_regex(rule.phrase or ""), case_sensitive=rule.case_sensitive
         )
         if rule.unit == "sentence":
-            _sentences(session, docs, nlp_get)
+            _sentences(session, docs)
         for d in docs:
             if tick:
                 tick()
@@ -283,7 +278,7 @@ def find_hits(
         return hits
 
     # lemma and fuzzy phrase: sentence by sentence
-    _sentences(session, docs, nlp_get)
+    _sentences(session, docs)
     for d in docs:
         if tick:
             tick()

@@ -48,4 +48,9 @@ def load_passages(
             p = out[did] = DocPassages([], [])
         p.starts.append(s)
         p.ends.append(e)
+    if unit == "sentence":  # documents imported without sentences are split now
+        from qualcode.documents import unsplit_sentences
+
+        for did, spans in unsplit_sentences(session, doc_ids).items():
+            out[did] = DocPassages([s for s, _ in spans], [e for _, e in spans])
     return out
