@@ -345,9 +345,11 @@ def test_round_trip_loses_nothing(demo_cli, cli, tmp_path):
     # sentences are not in REFI-QDA: they are split when first needed, to the same spans
     assert status_b["sentences"] == 0 and status_b["unsplit_documents"] == 14
     assert status_a["sentences"] == 600 and status_a["unsplit_documents"] == 0
-    assert "14 split into sentences when first needed" in cli.ok("status").stdout
+    assert "the sentences of 14 are split when first needed" in cli.ok("status").stdout
     sentences = lambda c: c.json("passages", "--unit", "sentence")  # noqa: E731
     assert sentences(cli) == sentences(demo_cli) and len(sentences(cli)) == 600
+    kappa = lambda c: c.json("agreement", "--coders", "anna,ben", "--unit", "sentence")  # noqa: E731
+    assert kappa(cli) == kappa(demo_cli) and kappa(cli)["units"] == 93
     cli.ok("refi", "import", str(out), "--sentences")  # same documents: nothing new to split
     assert cli.json("status")["unsplit_documents"] == 14
 

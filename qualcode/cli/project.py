@@ -47,7 +47,7 @@ def status(as_json: bool = JsonOpt) -> None:
                 f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
                 f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)"
                 + (
-                    f"; {s['unsplit_documents']} split into sentences when first needed"
+                    f"; the sentences of {s['unsplit_documents']} are split when first needed"
                     if s["unsplit_documents"]
                     else ""
                 ),
