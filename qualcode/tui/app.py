@@ -1,26 +1,45 @@
-"""The Textual application: one engine, one coder, every action one audited transaction."""
+"""The Textual application: one engine, one coder, every action one audited transaction.
+
+Start-up on a SQLite project (:func:`make_app`): the first screen is read with plain
+:mod:`sqlite3` and painted before SQLAlchemy/SQLModel are imported (about half a second);
+the engine is opened in a worker thread right after the first frame. Reads of the panels
+(:mod:`qualcode.tui.data`) run on that connection until the engine is open, then through
+sessions — the same SQL either way. Anything that needs the engine before it is open (a
+coding action in the first half second, say) waits for it, on the main thread: the
+screen pauses for at most that moment, and every key is still handled, in order.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from qualcode import audit
-from qualcode.database import reading, transaction
 from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.engine import Engine
 
 T = TypeVar("T")
 
+ENGINE_DELAY = 0.2  # seconds after the first frame before the engine is opened in a worker
+
 
 class QualcodeApp(App):
-    """The coding workbench. ``engine`` and ``coder`` come from outside (see :func:`make_app`)."""
+    """The coding workbench. ``engine`` and ``coder`` come from outside (see :func:`make_app`).
+
+    ``engine`` is an open engine, or None with ``opener`` (makes one; called once, in a
+    worker after the first frame) and ``fast`` (a read-only :mod:`sqlite3` connection to
+    the same project for the reads until then).
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "qualcode"
@@ -34,16 +53,24 @@ class QualcodeApp(App):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None,
         coder: str,
         *,
         db_label: str = "",
         open_document: int | None = None,
         suggestions: bool = True,
+        opener: Callable[[], Engine] | None = None,
+        fast: sqlite3.Connection | None = None,
     ) -> None:
         super().__init__()
+        if engine is None and opener is None:
+            raise ValueError("QualcodeApp needs an engine or an opener")
         self.suggestions = suggestions
-        self.engine = engine
+        self._engine = engine
+        self._opener = opener
+        self._engine_lock = threading.Lock()
+        self._fast = fast if engine is None else None
+        self.startup_error: QualcodeError | None = None
         self.coder = coder
         self.db_label = db_label
         self.open_document = open_document
@@ -56,10 +83,69 @@ class QualcodeApp(App):
 
     # --- database -------------------------------------------------------------------------------
 
+    @property
+    def engine(self) -> Engine:
+        """The engine; opened here (any thread) if the start-up worker has not finished yet."""
+        engine = self._engine
+        return engine if engine is not None else self._open_engine()
+
+    @property
+    def engine_ready(self) -> bool:
+        return self._engine is not None
+
+    def _open_engine(self) -> Engine:
+        with self._engine_lock:  # the worker and a waiting caller never open it twice
+            if self._engine is None:
+                assert self._opener is not None
+                self._engine = self._opener()
+            return self._engine
+
+    def on_ready(self) -> None:
+        if self._engine is None:
+            # The first frame is on screen; let it settle (text wrapped, footer built) before
+            # the import competes for the interpreter, then open the engine in a worker.
+            self.set_timer(ENGINE_DELAY, self.open_engine)
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def open_engine(self) -> None:
+        try:
+            self._open_engine()
+        except Exception as exc:
+            self.call_from_thread(self._engine_failed, exc)
+            return
+        self.call_from_thread(self._engine_opened)
+
+    def _engine_opened(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
+            self._fast = None
+
+    def _engine_failed(self, exc: Exception) -> None:
+        """The project opened read-only for the first frame, but not for work: leave with the
+        reason (the CLI prints it as one line)."""
+        if not isinstance(exc, QualcodeError):
+            exc = QualcodeError(
+                f"cannot open the project: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                "check --db and the file's permissions; `qualcode check` tells more",
+            )
+        self.startup_error = exc
+        self.exit(return_code=exc.exit_code)
+
+    def query_data(self, fn: Callable[[Any], T]) -> T:
+        """``fn(source)`` with one of the read functions of :mod:`qualcode.tui.data`: on the
+        read-only sqlite3 connection until the engine is open, then in a session."""
+        if self._engine is None and self._fast is not None:
+            return fn(self._fast)
+        return self.read(fn)
+
     def act(
         self, command: str, fn: Callable[[Any], T], *, quiet: bool = False
     ) -> tuple[bool, T | None]:
         """Run ``fn(session)`` as one audited transaction; expected errors become a notification."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from qualcode.database import transaction
+
         try:
             with transaction(self.engine, command=command, coder=self.coder) as session:
                 result = fn(session)
@@ -76,10 +162,17 @@ class QualcodeApp(App):
         return True, result
 
     def read(self, fn: Callable[[Any], T]) -> T:
+        from qualcode.database import reading
+
         with reading(self.engine) as session:
             return fn(session)
 
     def _step(self, undo: bool) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from qualcode import audit
+        from qualcode.database import transaction
+
         def run(session):
             entries = (
                 audit.undo(session, 1, self.coder) if undo else audit.redo(session, 1, self.coder)
@@ -159,12 +252,30 @@ class QualcodeApp(App):
 
 
 def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
-    """The real app: opens (does not create) the project database."""
+    """The real app on the project ``db`` (opened, not created).
+
+    A current-schema SQLite file is painted from a read-only :mod:`sqlite3` connection and
+    the engine opened after the first frame; anything else (PostgreSQL, an older schema, a
+    missing or unreadable file) opens the engine here, with its checks and error messages.
+    """
     from qualcode.config import database_url
+    from qualcode.fastread import open_project
+
+    label = _label(database_url(db))
+    fast = open_project(db)
+    if fast is None:
+        from qualcode.database import make_engine
+
+        return QualcodeApp(make_engine(db), coder, db_label=label, **kw)
+    return QualcodeApp(
+        None, coder, db_label=label, opener=partial(_engine_for, db), fast=fast, **kw
+    )
+
+
+def _engine_for(db: str | None) -> Engine:
     from qualcode.database import make_engine
 
-    engine = make_engine(db)
-    return QualcodeApp(engine, coder, db_label=_label(database_url(db)), **kw)
+    return make_engine(db)
 
 
 def _label(url: str) -> str:

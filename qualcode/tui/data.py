@@ -1,21 +1,58 @@
-"""Read-side helpers of the workbench: what one document view needs, loaded once.
+"""Read-side helpers of the workbench: what its panels show, in one query per table.
 
 Writes always go through the core services (codebook, codings, memos, …) inside
-``database.transaction``; these functions only read, in one query per table, so
-that opening a document with thousands of codings stays fast.
+``database.transaction``. The reads here are plain SQL text with ``:named``
+parameters, written once and run on either source:
+
+* a read-only :mod:`sqlite3` connection (:func:`qualcode.fastread.open_project`) — the
+  first screen is drawn this way, before SQLAlchemy is even imported;
+* a SQLAlchemy session (``text()``) — everything after the engine is open, and every
+  other backend (PostgreSQL).
+
+So the first frame and every later refresh show the same data by construction;
+``tests/test_tui_startup.py`` also checks them against the core's ``list_codes`` /
+``list_documents`` on the demo project.
 """
 
 from __future__ import annotations
 
 import bisect
+import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from qualcode.textutil import join_path, typed_value
 
-from qualcode.codebook import CodeTree
-from qualcode.documents import attributes_of, coded_flags
-from qualcode.models import Coder, Coding, Document, Passage
+
+def rows(src: Any, sql: str, **params: object) -> list[tuple]:
+    """The rows of ``sql`` from a :mod:`sqlite3` connection or a SQLAlchemy session."""
+    if isinstance(src, sqlite3.Connection):
+        return src.execute(sql, params).fetchall()
+    from sqlalchemy import text
+
+    return [tuple(r) for r in src.execute(text(sql), params)]
+
+
+def coded_flags(spans: list[tuple[int, int]], codings: list[tuple[int, int]]) -> list[bool]:
+    """For each passage span, whether any coding overlaps it.
+
+    The same rule as :func:`qualcode.documents.coded_flags` (tested to agree), here so
+    that the first screen does not import the ORM modules.
+    """
+    if not codings:
+        return [False] * len(spans)
+    codings = sorted(codings)
+    starts = [s for s, _ in codings]
+    max_end: list[int] = []
+    m = -1
+    for _, e in codings:
+        m = max(m, e)
+        max_end.append(m)
+    flags = []
+    for s, e in spans:
+        i = bisect.bisect_left(starts, e) - 1  # codings starting before the passage end
+        flags.append(i >= 0 and max_end[i] > s)
+    return flags
 
 
 @dataclass
@@ -101,50 +138,169 @@ class DocData:
         return coded_flags(self.units(unit), sorted((s.start, s.end) for s in self.spans))
 
 
-def load_document(session: Session, doc_id: int, tree: CodeTree | None = None) -> DocData:
-    doc = session.get(Document, doc_id)
-    if doc is None:
+@dataclass
+class Codes:
+    """The code tree as the panels need it: rows in tree order, and id → (path, colour)."""
+
+    rows: list[dict]
+    by_id: dict[int, tuple[str, str]]
+
+    def path(self, code_id: int) -> str | None:
+        hit = self.by_id.get(code_id)
+        return hit[0] if hit else None
+
+
+def load_codes(src: Any, *, counts: bool = False) -> Codes:
+    """Codes depth-first in tree order (siblings by position, name, id), like
+    :meth:`qualcode.codebook.CodeTree.ordered`; with ``counts`` each row also has its own
+    ``codings`` and ``documents`` (as :func:`qualcode.codebook.list_codes`)."""
+    codes = rows(src, "SELECT id, name, name_key, parent_id, position, codable, color FROM code")
+    children: dict[int | None, list[tuple]] = {}
+    for c in sorted(codes, key=lambda c: (c[4], c[2], c[0])):
+        children.setdefault(c[3], []).append(c)
+    n_by_code: dict[int, tuple[int, int]] = {}
+    if counts:
+        n_by_code = {
+            cid: (int(n), int(d))
+            for cid, n, d in rows(
+                src,
+                "SELECT code_id, count(id), count(DISTINCT document_id) FROM coding GROUP BY code_id",
+            )
+        }
+    out: list[dict] = []
+    by_id: dict[int, tuple[str, str]] = {}
+    # depth-first; each entry carries its parent's names and path
+    stack: list[tuple[tuple, list[str], str | None]] = [
+        (c, [], None) for c in reversed(children.get(None, []))
+    ]
+    while stack:
+        (cid, name, _key, _parent, _pos, codable, color), parent_names, parent = stack.pop()
+        names = [*parent_names, name]
+        path = join_path(names)
+        by_id[cid] = (path, color)
+        row = {
+            "id": cid,
+            "path": path,
+            "name": name,
+            "parent": parent,
+            "depth": len(names),
+            "color": color,
+            "codable": bool(codable),
+        }
+        if counts:
+            row["codings"], row["documents"] = n_by_code.get(cid, (0, 0))
+        out.append(row)
+        stack.extend((child, names, path) for child in reversed(children.get(cid, [])))
+    return Codes(out, by_id)
+
+
+def code_rows(src: Any) -> list[dict]:
+    """The code tree panel: rows of :func:`load_codes` with counts and a ``memo`` flag."""
+    codes = load_codes(src, counts=True).rows
+    memos = memo_targets(src, "code")
+    for r in codes:
+        r["memo"] = r["id"] in memos
+    return codes
+
+
+def memo_targets(src: Any, target_type: str) -> set[int]:
+    """Ids of the documents or codes that have a memo (for the ✎ marks)."""
+    return {
+        i
+        for (i,) in rows(
+            src, "SELECT DISTINCT target_id FROM memo WHERE target_type = :t", t=target_type
+        )
+        if i is not None
+    }
+
+
+def attributes(src: Any, doc_id: int | None = None) -> dict[int, dict[str, object]]:
+    """Typed attributes of one document (or of all), in the order they were set."""
+    sql = "SELECT document_id, key, value, type FROM document_attribute"
+    params: dict[str, object] = {}
+    if doc_id is not None:
+        sql += " WHERE document_id = :doc"
+        params["doc"] = doc_id
+    out: dict[int, dict[str, object]] = {}
+    for did, key, value, type_ in rows(src, sql + " ORDER BY id", **params):
+        out.setdefault(did, {})[key] = typed_value(value, type_)
+    return out
+
+
+def documents(src: Any, *, progress: bool = True) -> list[dict]:
+    """The document list: name, attributes, memo flag and (with ``progress``) the share of
+    paragraphs coded, as :func:`qualcode.documents.list_documents` counts it; without it
+    ``progress`` is None (big projects count it in a worker)."""
+    attrs = attributes(src)
+    memos = memo_targets(src, "document")
+    docs = [
+        {"id": i, "name": n, "attributes": attrs.get(i, {}), "memo": i in memos, "progress": None}
+        for i, n in rows(src, "SELECT id, name FROM document ORDER BY name")
+    ]
+    if progress:
+        figures = progress_figures(src)
+        for d in docs:
+            d.update(figures.get(d["id"], {}))
+    return docs
+
+
+def progress_figures(src: Any) -> dict[int, dict]:
+    """Per document: paragraphs, coded paragraphs, their share and the number of codings."""
+    paras: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in rows(
+        src, "SELECT document_id, start, \"end\" FROM passage WHERE unit = 'paragraph'"
+    ):
+        paras.setdefault(did, []).append((s, e))
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for did, s, e in rows(src, 'SELECT document_id, start, "end" FROM coding'):
+        spans.setdefault(did, []).append((s, e))
+    out: dict[int, dict] = {}
+    for (did,) in rows(src, "SELECT id FROM document"):
+        p = paras.get(did, [])
+        coded = sum(coded_flags(p, spans.get(did, [])))
+        out[did] = {
+            "passages": len(p),
+            "coded_passages": coded,
+            "progress": round(coded / len(p), 3) if p else 0.0,
+            "codings": len(spans.get(did, [])),
+        }
+    return out
+
+
+def load_document(src: Any, doc_id: int) -> DocData:
+    """One document with its passages, codings (code path, colour, coder) and attributes."""
+    found = rows(src, "SELECT name, text FROM document WHERE id = :doc", doc=doc_id)
+    if not found:
         from qualcode.errors import NotFound
 
         raise NotFound(f"document {doc_id} no longer exists", "pick another document")
-    tree = tree or CodeTree.load(session)
+    name, text = found[0]
+    codes = load_codes(src)
     paragraphs: list[tuple[int, int]] = []
     sentences: list[tuple[int, int]] = []
-    rows = session.execute(
-        select(Passage.unit, Passage.start, Passage.end)
-        .where(Passage.document_id == doc_id)
-        .order_by(Passage.start, Passage.end)
-    )
-    for unit, s, e in rows:
+    for unit, s, e in rows(
+        src,
+        'SELECT unit, start, "end" FROM passage WHERE document_id = :doc ORDER BY start, "end"',
+        doc=doc_id,
+    ):
         (sentences if unit == "sentence" else paragraphs).append((s, e))
-    if not paragraphs and doc.text:
-        paragraphs = [(0, len(doc.text))]
-    coders = dict(session.execute(select(Coder.id, Coder.name)).all())
-    spans = []
+    if not paragraphs and text:
+        paragraphs = [(0, len(text))]
+    coders = dict(rows(src, "SELECT id, name FROM coder"))
+    spans: list[Span] = []
     orphaned: list[dict] = []
-    stmt = (
-        select(
-            Coding.id,
-            Coding.start,
-            Coding.end,
-            Coding.code_id,
-            Coding.coder_id,
-            Coding.orphaned,
-            Coding.orphan_text,
-        )
-        .where(Coding.document_id == doc_id)
-        .order_by(Coding.start, Coding.end.desc(), Coding.id)  # type: ignore[attr-defined]
-    )
-    paths: dict[int, str] = {}
-    for cid, s, e, code_id, coder_id, is_orphan, orphan_text in session.execute(stmt):
-        code = tree.by_id.get(code_id)
-        if code is not None and code_id not in paths:
-            paths[code_id] = tree.path(code)
+    for cid, s, e, code_id, coder_id, is_orphan, orphan_text in rows(
+        src,
+        'SELECT id, start, "end", code_id, coder_id, orphaned, orphan_text FROM coding '
+        'WHERE document_id = :doc ORDER BY start, "end" DESC, id',
+        doc=doc_id,
+    ):
+        path, color = codes.by_id.get(code_id, ("?", "#888888"))
         if is_orphan:  # its span no longer means anything: list it, don't highlight it
             orphaned.append(
                 {
                     "id": cid,
-                    "code": paths.get(code_id, "?"),
+                    "code": path,
                     "coder": coders.get(coder_id, "?"),
                     "text": orphan_text or "",
                 }
@@ -156,17 +312,16 @@ def load_document(session: Session, doc_id: int, tree: CodeTree | None = None) -
                 start=s,
                 end=e,
                 code_id=code_id,
-                code=paths.get(code_id, "?"),
-                color=code.color if code else "#888888",
+                code=path,
+                color=color,
                 coder=coders.get(coder_id, "?"),
             )
         )
-    attrs = attributes_of(session, [doc_id]).get(doc_id, {})
     return DocData(
         id=doc_id,
-        name=doc.name,
-        text=doc.text,
-        attributes=attrs,
+        name=name,
+        text=text,
+        attributes=attributes(src, doc_id).get(doc_id, {}),
         paragraphs=paragraphs,
         sentences=sentences,
         spans=spans,
@@ -174,42 +329,19 @@ def load_document(session: Session, doc_id: int, tree: CodeTree | None = None) -
     )
 
 
-def recent_codes(session: Session, coder: str, limit: int = 9) -> list[str]:
+def recent_codes(src: Any, coder: str, limit: int = 9) -> list[str]:
     """The coder's most recently used code paths, newest first."""
-    tree = CodeTree.load(session)
-    stmt = (
-        select(Coding.code_id)
-        .join(Coder, Coder.id == Coding.coder_id)
-        .where(Coder.name == coder)
-        .order_by(Coding.id.desc())  # type: ignore[union-attr]
-        .limit(500)
-    )
+    codes = load_codes(src)
     out: list[str] = []
-    for (code_id,) in session.execute(stmt):
-        if code_id in tree.by_id:
-            path = tree.path(code_id)
-            if path not in out:
-                out.append(path)
+    for (code_id,) in rows(
+        src,
+        "SELECT coding.code_id FROM coding JOIN coder ON coder.id = coding.coder_id "
+        "WHERE coder.name = :coder ORDER BY coding.id DESC LIMIT 500",
+        coder=coder,
+    ):
+        path = codes.path(code_id)
+        if path is not None and path not in out:
+            out.append(path)
         if len(out) >= limit:
             break
     return out
-
-
-def memo_targets(session: Session, target_type: str) -> set[int]:
-    """Ids of the documents or codes that have a memo (for the ✎ marks)."""
-    from qualcode.models import Memo
-
-    stmt = select(Memo.target_id).where(Memo.target_type == target_type).distinct()
-    return {i for (i,) in session.execute(stmt) if i is not None}
-
-
-def quick_documents(session: Session) -> list[dict]:
-    """Documents with attributes but without the progress figures (cheap: no passages/codings)."""
-    from qualcode.documents import attributes_of
-
-    attrs = attributes_of(session)
-    memos = memo_targets(session, "document")
-    return [
-        {"id": i, "name": n, "attributes": attrs.get(i, {}), "memo": i in memos, "progress": None}
-        for i, n in session.execute(select(Document.id, Document.name).order_by(Document.name))
-    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -9,12 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-from qualcode.tui.data import DocData, Span, load_document, memo_targets, recent_codes
+from qualcode.tui import data
+from qualcode.tui.data import DocData, Span
 from qualcode.tui.widgets.code_tree import CodeTree, CodeTreePanel
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.document_view import DocumentView
+from qualcode.tui.widgets.footer import KeyFooter
 from qualcode.tui.widgets.suggestions_panel import SuggestionsPanel
 
 SYNC_DOCS = 300  # up to this many documents the progress figures are counted before first paint
@@ -23,6 +27,9 @@ SHORT = 30  # below this height the suggestions panel starts hidden
 
 
 class CodingScreen(Screen):
+    # The text has the focus from the start: focusing it in on_mount instead (after Textual
+    # focused the first widget) changed the focus twice and rebuilt the footer once more.
+    AUTO_FOCUS = "#doc-view"
     BINDINGS = [
         Binding("c", "code", "Code…"),
         *[Binding(str(i), f"recent({i})", f"Recent code {i}", show=False) for i in range(1, 10)],
@@ -66,7 +73,7 @@ class CodingScreen(Screen):
             with Vertical(id="right"):
                 yield CodeTreePanel(id="codes")
                 yield SuggestionsPanel(id="sugg")
-        yield Footer()
+        yield KeyFooter()
 
     # --- widgets -------------------------------------------------------------------------------
 
@@ -90,7 +97,7 @@ class CodingScreen(Screen):
 
     def on_mount(self) -> None:
         self._auto_panels(self.app.size.width, self.app.size.height)
-        self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+        self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
         self.reload_codes()
         docs = self.reload_docs(first=True)
         first = getattr(self.app, "open_document", None) or next(
@@ -121,21 +128,15 @@ class CodingScreen(Screen):
         self._auto_panels(event.size.width, event.size.height)
 
     def reload_codes(self) -> None:
-        from qualcode.codebook import list_codes
-
-        self.code_rows, memos = self.app.read(lambda s: (list_codes(s), memo_targets(s, "code")))  # type: ignore[attr-defined]
-        for r in self.code_rows:
-            r["memo"] = r["id"] in memos
+        self.code_rows = self.app.query_data(data.code_rows)  # type: ignore[attr-defined]
         self.tree.recent = self.recent
         self.tree.load(self.code_rows)
 
     def reload_docs(self, *, first: bool = False) -> list[dict]:
         """The document list; progress figures of big projects are counted in a worker."""
-        from qualcode.tui.data import quick_documents
-
-        docs = self.app.read(quick_documents)  # type: ignore[attr-defined]
+        docs = self.app.query_data(partial(data.documents, progress=False))  # type: ignore[attr-defined]
         if len(docs) <= SYNC_DOCS:
-            docs = self._with_progress(docs, self.app.read(self._progress))  # type: ignore[attr-defined]
+            docs = self._with_progress(docs, self.app.query_data(data.progress_figures))  # type: ignore[attr-defined]
         elif not first:  # keep the figures we have until the new ones arrive
             known = {d["id"]: d for d in self.doclist.docs}
             docs = [
@@ -143,15 +144,9 @@ class CodingScreen(Screen):
                 for d in docs
             ]
         self.doclist.load(docs, self.doc.id if self.doc else None)
-        if len(docs) > SYNC_DOCS:
-            self.count_progress()
+        if len(docs) > SYNC_DOCS:  # after the next frame: the first one is not held up
+            self.call_after_refresh(self.count_progress)
         return docs
-
-    @staticmethod
-    def _progress(session) -> dict[int, dict]:
-        from qualcode.documents import list_documents
-
-        return {d["id"]: d for d in list_documents(session)}
 
     @staticmethod
     def _with_progress(docs: list[dict], figures: dict[int, dict]) -> list[dict]:
@@ -167,7 +162,7 @@ class CodingScreen(Screen):
 
         try:
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-                figures = self._progress(session)
+                figures = data.progress_figures(session)
         except Exception as exc:  # the list still works without the figures
             self.app.call_from_thread(
                 self.notify, f"cannot count progress: {exc}", severity="warning"
@@ -198,7 +193,7 @@ class CodingScreen(Screen):
             return
         doc_id = self.doc.id
         try:
-            self.doc = self.app.read(lambda s: load_document(s, doc_id))  # type: ignore[attr-defined]
+            self.doc = self.app.query_data(lambda s: data.load_document(s, doc_id))  # type: ignore[attr-defined]
         except Exception:
             self.doc = None
         self.view.set_document(self.doc, keep=True, select=select)
@@ -227,7 +222,7 @@ class CodingScreen(Screen):
         from qualcode.errors import QualcodeError
 
         try:
-            self.doc = self.app.read(lambda s: load_document(s, doc_id))  # type: ignore[attr-defined]
+            self.doc = self.app.query_data(lambda s: data.load_document(s, doc_id))  # type: ignore[attr-defined]
         except QualcodeError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -677,7 +672,7 @@ class CodingScreen(Screen):
                 lambda s: rename_code(s, row["path"], name),
             )  # type: ignore[attr-defined]
             if ok:
-                self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+                self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
                 self.after_change()
 
         self.app.push_screen(PromptScreen(f"Rename {row['path']}:", row["name"]), done)
@@ -703,7 +698,7 @@ class CodingScreen(Screen):
                 f"tui: move {own} -> {target or '/'}", lambda s: move_code(s, own, target)
             )  # type: ignore[attr-defined]
             if ok:
-                self.recent = self.app.read(lambda s: recent_codes(s, self.coder))  # type: ignore[attr-defined]
+                self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
                 self.after_change()
                 self.notify(f"moved {own} under {target or 'the top level'}")
 

@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from qualcode.tui.widgets.footer import KeyFooter
 
 BAR = 20
 GROUP_BAR = 8
@@ -47,7 +49,7 @@ class FrequencyScreen(Screen[None]):
         yield Static("", id="freq-title")
         with VerticalScroll(id="freq-scroll"):
             yield Static("", id="freq-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from sqlalchemy import select

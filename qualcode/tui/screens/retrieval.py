@@ -7,8 +7,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from qualcode.tui.widgets.footer import KeyFooter
 
 CONTEXT = 80
 
@@ -29,7 +31,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="ret-title")
         yield OptionList(id="ret-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

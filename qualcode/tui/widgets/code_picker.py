@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from qualcode.codebook import join_path, split_path
+from qualcode.textutil import join_path, split_path
 
 
 def rank(query: str, paths: list[str], limit: int = 30) -> list[tuple[str, float]]:

@@ -140,11 +140,25 @@ class DocumentView(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.width - GUTTER - 1, 10)
 
     def _rewrap(self) -> None:
-        width = self._text_width() if self.is_mounted else 80
+        if self.doc is not None and not self.size.width:
+            # No size yet (e.g. the screen's on_mount): a wrap now would be at a guessed width
+            # and thrown away; on_resize wraps once the layout has given the widget its width.
+            self._lines, self._line_starts, self._wrap_width = [], [], 0
+            return
+        width = self._text_width()
         if self.doc is None:
             self._lines, self._line_starts = [], []
         elif width != self._wrap_width or not self._lines:
             self._lines = wrap_lines(self.doc.text, width)
+            bar = self.styles.scrollbar_size_vertical
+            if (
+                not self.show_vertical_scrollbar
+                and len(self._lines) > self.scrollable_content_region.height
+                and bar
+                and width - bar >= 10
+            ):  # the text will need the scrollbar: wrap at the width it leaves, once
+                width -= bar
+                self._lines = wrap_lines(self.doc.text, width)
             self._line_starts = [s for s, _ in self._lines]
         self._wrap_width = width
         self.virtual_size = Size(width + GUTTER, len(self._lines))
@@ -154,6 +168,13 @@ class DocumentView(ScrollView, can_focus=True):
             self._rewrap()
             self.scroll_to_selection()
         self.refresh()
+
+    def watch_show_vertical_scrollbar(self, _show: bool) -> None:
+        # The scrollbar appears once the wrapped text is taller than the view: the text
+        # width shrinks without a Resize event, so wrap again at the new width.
+        if self.doc is not None and self._wrap_width and self._text_width() != self._wrap_width:
+            self._rewrap()
+            self.scroll_to_selection()
 
     def line_of(self, offset: int) -> int:
         return max(bisect.bisect_right(self._line_starts, offset) - 1, 0)
@@ -198,6 +219,11 @@ class DocumentView(ScrollView, can_focus=True):
             st = Style(color=base.color, bgcolor=base.bgcolor)
         self._styles[key] = st
         return st
+
+    def notify_style_update(self) -> None:
+        # The base colours change with :focus (background tint) and the theme: derive again.
+        self._styles.clear()
+        super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
