@@ -32,6 +32,7 @@ from qualcode.refi.common import (
     PROJECT_NS,
     derived_guid,
     format_description,
+    gc_paused,
     norm_guid,
 )
 from qualcode.textutil import typed_value
@@ -369,6 +370,7 @@ def export_project(
     return counts
 
 
+@gc_paused()
 def export_file(
     session: Session, path: str | Path, *, name: str = "qualcode", inline: bool = False
 ) -> dict[str, int]:

@@ -52,6 +52,7 @@ from qualcode.refi.common import (
     REFI_TO_ATTR,
     VALUE_ELEMENTS,
     derived_guid,
+    gc_paused,
     local,
     namespace,
     norm_guid,
@@ -674,7 +675,8 @@ def read_file(path: str | Path, *, crlf_as_one: bool = False) -> Plan:
     if not p.is_file():
         raise InvalidInput(f"no such file: {p}", "check the path")
     try:
-        return _read_file(p, crlf_as_one)
+        with gc_paused():
+            return _read_file(p, crlf_as_one)
     except RecursionError as exc:
         raise InvalidInput(
             f"{p.name}: the XML is nested too deeply", "the file is damaged or hostile"
@@ -781,6 +783,7 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@gc_paused()
 def apply_plan(
     session: Session,
     plan: Plan,
