@@ -106,7 +106,7 @@ class QualcodeApp(App):
             # the import competes for the interpreter, then open the engine in a worker.
             self.set_timer(ENGINE_DELAY, self.open_engine)
 
-    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    @work(thread=True, group="engine", exit_on_error=False)
     def open_engine(self) -> None:
         try:
             self._open_engine()

@@ -1,0 +1,259 @@
+"""Workbench start-up: the first screen is painted before SQLAlchemy is imported.
+
+On a SQLite project the first screen is read with plain ``sqlite3``; the engine is opened
+in a worker after the first frame. These tests check that nothing ORM-related is loaded
+before that frame (in fresh interpreters), that both read paths show the same data, that
+an action taken before the engine is open lands in the database, and that anything
+unusual takes the present path. Timings are measured by `make bench`, not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("textual")
+
+from qualcode.database import make_engine, reading  # noqa: E402
+from qualcode.errors import QualcodeError  # noqa: E402
+from qualcode.tui import data  # noqa: E402
+from qualcode.tui.app import QualcodeApp, make_app  # noqa: E402
+
+ORM = ("sqlalchemy", "sqlmodel", "pydantic")
+
+
+def sync(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def _probe(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON line prefixed ``PROBE ``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_DB", "QUALCODE_NLP_MODEL")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("PROBE ")), None)
+    assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return json.loads(line[len("PROBE ") :])
+
+
+def test_importing_the_workbench_loads_no_orm():
+    got = _probe(
+        "import sys, json\n"
+        "import qualcode.tui, qualcode.tui.app, qualcode.tui.data\n"
+        "import qualcode.tui.screens.coding, qualcode.tui.widgets.code_picker\n"
+        "print('PROBE ' + json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    assert not set(got) & set(ORM), sorted(set(got) & set(ORM))
+
+
+def test_cli_paints_the_first_frame_before_importing_the_orm(demo_db: str):
+    """`qualcode --db DEMO` (no subcommand), headless: at the first frame no ORM is loaded,
+    yet the screen shows the documents, the text and the code tree."""
+    got = _probe(
+        "import sys, json\n"
+        "from textual.app import App\n"
+        "from qualcode.tui.app import QualcodeApp\n"
+        "seen = {}\n"
+        "def on_ready(self):\n"
+        "    s = self.screen\n"
+        "    seen['orm'] = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel', 'pydantic'})\n"
+        "    seen['doc'] = s.doc.name if s.doc else None\n"
+        "    seen['docs'] = len(s.doclist.docs)\n"
+        "    seen['codes'] = len(s.code_rows)\n"
+        "    self.exit()\n"
+        "QualcodeApp.on_ready = on_ready\n"
+        "run = App.run\n"
+        "App.run = lambda self, **kw: run(self, headless=True, size=(120, 40))\n"
+        f"sys.argv = ['qualcode', '--db', {demo_db!r}, '--coder', 'tester']\n"
+        "from qualcode.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('PROBE ' + json.dumps(seen))\n"
+    )
+    assert got["orm"] == []
+    assert got["doc"] == "protokoll_01.md" and got["docs"] == 14 and got["codes"] > 20
+
+
+def test_read_functions_give_the_same_data_on_both_paths_and_agree_with_the_core(demo_db: str):
+    from qualcode.codebook import list_codes
+    from qualcode.documents import list_documents
+    from qualcode.fastread import open_project
+
+    conn = open_project(demo_db)
+    assert conn is not None
+    engine = make_engine(demo_db)
+    try:
+        with reading(engine) as s:
+            orm = {
+                "codes": data.code_rows(s),
+                "docs": data.documents(s),
+                "quick": data.documents(s, progress=False),
+                "recent": data.recent_codes(s, "anna"),
+                "doc": [data.load_document(s, d["id"]) for d in data.documents(s)],
+            }
+            core_codes, core_docs = list_codes(s), list_documents(s)
+        fast = {
+            "codes": data.code_rows(conn),
+            "docs": data.documents(conn),
+            "quick": data.documents(conn, progress=False),
+            "recent": data.recent_codes(conn, "anna"),
+            "doc": [data.load_document(conn, d["id"]) for d in data.documents(conn)],
+        }
+    finally:
+        conn.close()
+        engine.dispose()
+    assert fast == orm
+    assert orm["recent"] and sum(len(d.spans) for d in orm["doc"]) == 143
+    # … and the same as the core's listings (which the CLI prints)
+    assert [{k: v for k, v in r.items() if k != "memo"} for r in orm["codes"]] == core_codes
+    keys = ("id", "name", "attributes", "passages", "coded_passages", "progress", "codings")
+    assert [{k: d[k] for k in keys} for d in orm["docs"]] == [
+        {k: d[k] for k in keys} for d in core_docs
+    ]
+
+
+def test_coded_flags_agree_with_the_core():
+    from qualcode.documents import coded_flags
+
+    rng = random.Random(3)
+    for _ in range(200):
+        spans = sorted((s, s + rng.randint(1, 30)) for s in rng.sample(range(300), 12))
+        codings = [(s, s + rng.randint(1, 40)) for s in (rng.randrange(300) for _ in range(8))]
+        codings = codings[: rng.randint(0, 8)]
+        assert data.coded_flags(spans, codings) == coded_flags(spans, codings)
+
+
+def _codings(db: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(
+            'SELECT c.document_id, c.start, c."end", k.name, r.name FROM coding c '
+            "JOIN code k ON k.id = c.code_id JOIN coder r ON r.id = c.coder_id "
+            "WHERE r.name = 'tester' ORDER BY c.id"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+@sync
+async def test_actions_right_after_the_first_frame_land_in_order(demo_db: str):
+    """Coding before the engine worker has run: the action waits for the engine, nothing is
+    lost or reordered, and the screen then works on the ORM path."""
+    app = make_app(demo_db, "tester", suggestions=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        assert not app.engine_ready and app._fast is not None  # painted from sqlite3
+        await pilot.press("j")
+        first = screen.view.sel
+        await pilot.press("c", *"Zeitmangel", "enter")
+        await pilot.press("j")
+        second = screen.view.sel
+        await pilot.press("1")  # the code just used, on the recent key
+        await pilot.pause()
+        doc = screen.doc.id
+        assert _codings(demo_db) == [
+            (doc, *first, "Zeitmangel", "tester"),
+            (doc, *second, "Zeitmangel", "tester"),
+        ]
+        await pilot.press("u")
+        await pilot.pause()
+        assert _codings(demo_db) == [(doc, *first, "Zeitmangel", "tester")]
+        await pilot.pause(0.4)  # the start-up worker finds the engine open and closes sqlite3
+        await app.workers.wait_for_complete()
+        assert app.engine_ready and app._fast is None
+
+
+@sync
+async def test_the_engine_opens_in_a_worker_after_the_first_frame(demo_db: str):
+    app = make_app(demo_db, "tester", suggestions=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        assert not app.engine_ready
+        await pilot.pause(0.4)
+        await app.workers.wait_for_complete()
+        assert app.engine_ready and app._fast is None
+        await pilot.press("j", "c", *"Zeitmangel", "enter")
+        await pilot.pause()
+    assert len(_codings(demo_db)) == 1
+
+
+async def _screen_text(app: QualcodeApp) -> list[str]:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("j", "j")
+        await pilot.pause()
+        return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def test_first_screen_from_sqlite_looks_like_the_orm_one(demo_db: str):
+    fast = asyncio.run(_screen_text(make_app(demo_db, "tester", suggestions=False)))
+    orm = asyncio.run(_screen_text(QualcodeApp(make_engine(demo_db), "tester", suggestions=False)))
+    assert fast == orm
+    assert any("protokoll_01.md" in line for line in fast)
+
+
+@sync
+async def test_an_engine_that_fails_after_the_first_frame_ends_the_app_with_one_line(demo_db):
+    def opener():
+        raise QualcodeError("the project database is locked by another process", "try again")
+
+    from qualcode.fastread import open_project
+
+    app = QualcodeApp(None, "tester", opener=opener, fast=open_project(demo_db), suggestions=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause(0.4)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+    assert str(app.startup_error) == "the project database is locked by another process — try again"
+
+
+def test_an_older_schema_takes_the_present_path_with_its_message(demo_db: str):
+    con = sqlite3.connect(demo_db)
+    with con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(QualcodeError, match="db upgrade"):
+        make_app(demo_db, "tester")
+
+
+@sync
+async def test_an_action_while_the_worker_opens_the_engine_waits_for_it(demo_db: str):
+    """The worker is still importing/connecting (a slow opener) when a key codes a passage:
+    the action waits for that same engine (opened once) and lands."""
+    import threading
+    import time
+
+    from qualcode.fastread import open_project
+
+    opened: list[str] = []
+
+    def slow_opener():
+        opened.append(threading.current_thread().name)
+        time.sleep(0.5)
+        return make_engine(demo_db)
+
+    app = QualcodeApp(
+        None, "tester", opener=slow_opener, fast=open_project(demo_db), suggestions=False
+    )
+    async with app.run_test(size=(110, 30)) as pilot:
+        app.open_engine()  # what the start-up timer does
+        await asyncio.sleep(0.05)  # the worker is inside the opener now
+        await pilot.press("j", "c", *"Zeitmangel", "enter")
+        await pilot.pause()
+        assert len(_codings(demo_db)) == 1
+        await app.workers.wait_for_complete()
+    assert len(opened) == 1 and opened[0] != threading.main_thread().name
