@@ -3,11 +3,16 @@
     python -m qualcode.bench.tui              # demo project + a 50-page protocol with 1,000 codings
     python -m qualcode.bench.tui --runs 5
 
-Measures, each as the median of ``--runs``:
+Each run is a fresh process (:func:`probe`) on a fresh copy of the project, which
+opens it the way ``qualcode`` does (:func:`qualcode.tui.app.make_app`). Measured, each
+as the median of ``--runs``:
 
-* ``import``      — importing the TUI package in a fresh process (``python -c "import …"``);
-* ``first paint`` — from constructing the app on the demo project until the coding
-  screen is mounted and the first frame is drawn (documents, text and code tree);
+* ``first paint`` — from the moment the process is started (interpreter start-up,
+  imports and opening the project included) until the first frame that shows the
+  documents, the text of the first document, the code tree and the footer;
+* ``engine``      — until SQLAlchemy and the engine are ready (a worker opens them after
+  the first frame; informative);
+* ``import``      — importing Textual and the workbench inside that process;
 * ``open big``    — opening a 50-page protocol with 1,000 codings (load + wrap + paint);
 * ``page down``   — one page of scrolling through that protocol;
 * ``code``        — one coding action on it (audited transaction + refresh of all panels).
@@ -83,12 +88,6 @@ def add_big_document(path: Path, seed: int = 7) -> int:
     return doc_id
 
 
-def import_time() -> float:
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import qualcode.tui.app, textual.app"], check=True)
-    return time.perf_counter() - t
-
-
 def load_average() -> str:
     try:
         return f"load average {os.getloadavg()[0]:.1f}"
@@ -96,18 +95,50 @@ def load_average() -> str:
         return ""
 
 
-async def measure(db: Path, big: int) -> dict[str, float]:
-    from qualcode.database import make_engine
-    from qualcode.tui.app import QualcodeApp
+def _painted(app) -> bool:
+    """Whether the coding screen shows what its first frame must: documents, the wrapped
+    text of a document, the code tree and the footer keys."""
+    screen = app.screen
+    if type(screen).__name__ != "CodingScreen" or getattr(screen, "doc", None) is None:
+        return False
+    footer = screen.query("KeyFooter")
+    return bool(
+        screen.view._lines
+        and screen.doclist.docs
+        and screen.code_rows
+        and footer
+        and footer.first().children
+    )
 
-    out: dict[str, float] = {}
-    engine = make_engine(str(db))
-    t, c = time.perf_counter(), time.process_time()
-    app = QualcodeApp(engine, "bench", suggestions=False)
+
+async def measure(db: Path, big: int) -> dict[str, float]:
+    """In the probe process: first frame, engine, then the big document (timestamps are
+    ``time.monotonic()``, comparable with the parent's; durations in seconds)."""
+    t = time.perf_counter()
+    import textual.app  # noqa: F401
+
+    from qualcode.tui.app import make_app
+
+    out: dict[str, float] = {"import": time.perf_counter() - t}
+    app = make_app(str(db), "bench", suggestions=False)
+    display = app._display
+
+    def spy(screen, renderable) -> None:
+        display(screen, renderable)
+        if "paint_at" not in out and _painted(app):
+            out["paint_at"] = time.monotonic()
+            out["first paint (CPU)"] = time.process_time()
+
+    app._display = spy  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)) as pilot:
+        deadline = time.monotonic() + 60
+        while "paint_at" not in out or not app.engine_ready:
+            if time.monotonic() > deadline:
+                raise RuntimeError("no complete first frame / engine within 60 s")
+            await asyncio.sleep(0.005)
+        out["engine_at"] = time.monotonic()
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        out["first paint"] = time.perf_counter() - t
-        out["first paint (CPU)"] = time.process_time() - c
         screen = app.screen
         t, c = time.perf_counter(), time.process_time()
         screen.open_document(big)  # type: ignore[attr-defined]
@@ -125,8 +156,40 @@ async def measure(db: Path, big: int) -> dict[str, float]:
         await pilot.press("1" if screen.recent else "x")  # type: ignore[attr-defined]
         await pilot.pause()
         out["code"] = time.perf_counter() - t
-    engine.dispose()
     return out
+
+
+def probe() -> None:
+    """``python -c "from qualcode.bench.tui import probe; probe()" DB BIG``: one run, JSON out."""
+    import json
+
+    out = asyncio.run(measure(Path(sys.argv[1]), int(sys.argv[2])))
+    print(json.dumps(out))
+
+
+PROBE = "from qualcode.bench.tui import probe; probe()"
+
+
+def figures(data: dict[str, float], started: float) -> dict[str, float]:
+    """The probe's output as durations; ``started`` is ``time.monotonic()`` at the spawn."""
+    out = {"first paint": data["paint_at"] - started, "engine": data["engine_at"] - started}
+    return out | {k: float(v) for k, v in data.items() if not k.endswith("_at")}
+
+
+def run_probe(db: Path, big: int) -> dict[str, float]:
+    import json
+
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # users have byte-code caches
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(db), str(big)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return figures(json.loads(proc.stdout.strip().splitlines()[-1]), started)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
         big = add_big_document(db)
         results: dict[str, list[float]] = {}
         for _ in range(args.runs):
-            results.setdefault("import", []).append(import_time())
             run_db = Path(tmp) / "run.sqlite"  # a fresh copy: the coding step changes it
             for f in Path(tmp).glob("run.sqlite*"):
                 f.unlink()
@@ -150,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 src.backup(dst)
             src.close()
             dst.close()
-            for k, v in asyncio.run(measure(run_db, big)).items():
+            for k, v in run_probe(run_db, big).items():
                 results.setdefault(k, []).append(v)
     print(
         f"TUI benchmark ({args.runs} runs, 160×48, headless; big = {PAGES} pages, "
