@@ -103,6 +103,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._line_starts: list[int] = []
         self._wrap_width = 0
         self._drag_anchor: int | None = None
+        self._scroll_pending = False
         self._styles: dict[tuple, Style] = {}
 
     # --- data -----------------------------------------------------------------------------
@@ -163,9 +164,23 @@ class DocumentView(ScrollView, can_focus=True):
         self._wrap_width = width
         self.virtual_size = Size(width + GUTTER, len(self._lines))
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Called in the layout pass, before the frame is rendered (the Resize event comes
+        # after it): wrapping here puts the text into the first frame instead of the next.
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if self.doc is not None and size.width and self._text_width() != self._wrap_width:
+            self._rewrap()
+            self._scroll_pending = True  # scrolling waits for the Resize event
+        return changed
+
     def on_resize(self, _event: Resize) -> None:
         if self._text_width() != self._wrap_width:
             self._rewrap()
+            self._scroll_pending = True
+        if self._scroll_pending:
+            self._scroll_pending = False
             self.scroll_to_selection()
         self.refresh()
 
