@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ENGINE_DELAY = 0.2  # seconds after the first frame before the engine is opened in a worker
+ENGINE_DELAY = 0.1  # seconds after the first frame before the engine is opened in a worker
 
 
 class QualcodeApp(App):
