@@ -252,11 +252,12 @@ class QualcodeApp(App):
 
 
 def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
-    """The real app on the project ``db`` (opened, not created).
+    """The real app on the project ``db``.
 
     A current-schema SQLite file is painted from a read-only :mod:`sqlite3` connection and
-    the engine opened after the first frame; anything else (PostgreSQL, an older schema, a
-    missing or unreadable file) opens the engine here, with its checks and error messages.
+    the engine opened after the first frame; anything else (PostgreSQL, another schema
+    version, a missing or unreadable file) opens the engine here, as before, with its
+    checks and error messages.
     """
     from qualcode.config import database_url
     from qualcode.fastread import open_project
