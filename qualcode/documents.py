@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.readers import SUFFIXES, read_document
 from qualcode.textutil import (
+    coded_flags,
     infer_type,
     name_key,
     normalize,
@@ -349,25 +349,6 @@ def remove_document(session: Session, ref: str) -> dict[str, int]:
     session.delete(doc)
     session.flush()
     return {"codings": n_codings}
-
-
-def coded_flags(starts_ends: list[tuple[int, int]], codings: list[tuple[int, int]]) -> list[bool]:
-    """For each passage span, whether any coding overlaps it (codings sorted by start)."""
-    if not codings:
-        return [False] * len(starts_ends)
-    codings = sorted(codings)
-    starts = [s for s, _ in codings]
-    # prefix max of ends lets us test overlap in O(log n)
-    max_end: list[int] = []
-    m = -1
-    for _, e in codings:
-        m = max(m, e)
-        max_end.append(m)
-    flags = []
-    for s, e in starts_ends:
-        i = bisect.bisect_left(starts, e) - 1  # codings starting before the passage end
-        flags.append(i >= 0 and max_end[i] > s)
-    return flags
 
 
 def list_documents(session: Session) -> list[dict]:

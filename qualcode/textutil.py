@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from datetime import date
@@ -162,3 +163,22 @@ def check_span(name: str, length: int, start: int, end: int, what: str = "coding
             f"span {start}-{end} is outside {name!r} (it has {length} characters)",
             f"use offsets up to {length}",
         )
+
+
+def coded_flags(starts_ends: list[tuple[int, int]], codings: list[tuple[int, int]]) -> list[bool]:
+    """For each passage span, whether any coding overlaps it (codings sorted by start)."""
+    if not codings:
+        return [False] * len(starts_ends)
+    codings = sorted(codings)
+    starts = [s for s, _ in codings]
+    # prefix max of ends lets us test overlap in O(log n)
+    max_end: list[int] = []
+    m = -1
+    for _, e in codings:
+        m = max(m, e)
+        max_end.append(m)
+    flags = []
+    for s, e in starts_ends:
+        i = bisect.bisect_left(starts, e) - 1  # codings starting before the passage end
+        flags.append(i >= 0 and max_end[i] > s)
+    return flags

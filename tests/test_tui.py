@@ -531,3 +531,60 @@ async def test_reload_shows_a_colleagues_new_coding(demo_db: str) -> None:
         await pilot.pause()
         assert len(screen.doc.spans) == before + 1
         assert any(s.coder == "ben" and (s.start, s.end) == (0, 5) for s in screen.doc.spans)
+
+
+@sync
+async def test_sentences_of_a_document_imported_without_them_are_split_on_s(demo_db: str) -> None:
+    """`refi import` stores paragraphs only: `s` splits the document in a worker, with the
+    project's pipeline, to the spans `qualcode import` would have stored."""
+    doc_id, stored = rows(
+        demo_db,
+        "SELECT document_id, count(*) FROM passage WHERE unit = 'sentence' "
+        "GROUP BY document_id ORDER BY document_id LIMIT 1",
+    )[0]
+    expected = rows(
+        demo_db,
+        "SELECT start, \"end\" FROM passage WHERE unit = 'sentence' AND document_id = ? "
+        "ORDER BY start",
+        doc_id,
+    )
+    con = sqlite3.connect(demo_db)
+    with con:
+        con.execute("DELETE FROM passage WHERE unit = 'sentence' AND document_id = ?", (doc_id,))
+    con.close()
+    app = make(demo_db, open_document=doc_id)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        assert screen.doc.id == doc_id and screen.doc.sentences == []
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.view.unit == "sentence"
+        assert screen.doc.sentences == expected and len(expected) == stored > 1
+        await pilot.press("j")
+        assert screen.view.sel == expected[1]
+
+
+@sync
+async def test_a_code_name_typed_in_one_burst_with_c_reaches_the_picker(demo_db: str) -> None:
+    """`c`, the name and Enter typed faster than the picker opens (or pasted): the keys are
+    not lost to the text view, so Enter codes what was typed, not the first code listed."""
+    from textual import events
+
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("j", "j")
+        sel = screen.view.sel
+        before = codings_of(demo_db, "Zeitmangel")
+        for key in ["c", *"Zeitmangel", "enter"]:
+            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        await pilot.pause(0.5)
+        assert app.screen is screen  # the picker closed
+        assert codings_of(demo_db, "Zeitmangel") == [
+            *before,
+            (screen.doc.id, *sel, "Zeitmangel", CODER),
+        ]
+        assert codings_of(demo_db, "Personalmangel") == [
+            c for c in codings_of(demo_db, "Personalmangel") if c[4] != CODER
+        ]

@@ -12,11 +12,12 @@ screen pauses for at most that moment, and every key is still handled, in order.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -75,6 +76,28 @@ class QualcodeApp(App):
         self.db_label = db_label
         self.open_document = open_document
         self.sub_title = f"{db_label} · coder {coder}" if db_label else f"coder {coder}"
+        # the screen each typed key was sent to (see on_event)
+        self._key_screens: weakref.WeakKeyDictionary[events.Key, Screen] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def on_event(self, event: events.Event) -> None:
+        """Type-ahead: keys typed faster than a screen opens belong to the new screen.
+
+        Textual sends each key to the widget focused when it arrives; `c` followed at once
+        by a code name (a fast typist, a paste) would send the name to the text view,
+        where it comes back unused after the picker opened — and Enter would pick the
+        first code of the unfiltered list. Such a key is sent again, to the screen on top.
+        """
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._key_screens[event] = self.screen
+            else:
+                sent_to = self._key_screens.pop(event, None)
+                if sent_to is not None and sent_to is not self.screen:
+                    self.post_message(events.Key(event.key, event.character))
+                    return
+        await super().on_event(event)
 
     def get_default_screen(self) -> Screen:
         from qualcode.tui.screens.coding import CodingScreen

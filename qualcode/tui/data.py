@@ -21,7 +21,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from qualcode.textutil import join_path, typed_value
+from qualcode.textutil import coded_flags, join_path, typed_value
 
 
 def rows(src: Any, sql: str, **params: object) -> list[tuple]:
@@ -31,28 +31,6 @@ def rows(src: Any, sql: str, **params: object) -> list[tuple]:
     from sqlalchemy import text
 
     return [tuple(r) for r in src.execute(text(sql), params)]
-
-
-def coded_flags(spans: list[tuple[int, int]], codings: list[tuple[int, int]]) -> list[bool]:
-    """For each passage span, whether any coding overlaps it.
-
-    The same rule as :func:`qualcode.documents.coded_flags` (tested to agree), here so
-    that the first screen does not import the ORM modules.
-    """
-    if not codings:
-        return [False] * len(spans)
-    codings = sorted(codings)
-    starts = [s for s, _ in codings]
-    max_end: list[int] = []
-    m = -1
-    for _, e in codings:
-        m = max(m, e)
-        max_end.append(m)
-    flags = []
-    for s, e in spans:
-        i = bisect.bisect_left(starts, e) - 1  # codings starting before the passage end
-        flags.append(i >= 0 and max_end[i] > s)
-    return flags
 
 
 @dataclass

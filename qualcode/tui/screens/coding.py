@@ -305,16 +305,15 @@ class CodingScreen(Screen):
         if self.doc is None:
             return
         self.notify("splitting the document into sentences…")
-        self.split_sentences(self.doc.id, self.doc.text, list(self.doc.paragraphs))
+        self.split_sentences(self.doc.id)
 
     @work(thread=True, exclusive=True, group="nlp")
-    def split_sentences(self, doc_id: int, text: str, paragraphs: list[tuple[int, int]]) -> None:
+    def split_sentences(self, doc_id: int) -> None:
         """spaCy in a worker thread: the UI keeps responding while the pipeline loads."""
-        from qualcode import nlp
-        from qualcode.nlp import sentence_spans
+        from qualcode.documents import unsplit_sentences
 
-        try:
-            spans = list(sentence_spans(nlp.load(), text, paragraphs))
+        try:  # the project's configured pipeline, as `passages --unit sentence` uses
+            spans = self.app.read(lambda s: unsplit_sentences(s, [doc_id]).get(doc_id, []))  # type: ignore[attr-defined]
         except Exception as exc:  # no pipeline: stay with paragraphs
             self.app.call_from_thread(
                 self.notify, f"cannot split sentences: {exc}", severity="error"
