@@ -259,3 +259,48 @@ async def test_an_action_while_the_worker_opens_the_engine_waits_for_it(demo_db:
         assert len(_codings(demo_db)) == 1
         await app.workers.wait_for_complete()
     assert len(opened) == 1 and opened[0] != threading.main_thread().name
+
+
+@pytest.mark.postgres
+def test_the_workbench_on_postgresql_reads_the_same_and_codes() -> None:
+    """PostgreSQL takes the engine path from the start: the panels' SQL runs through
+    sessions there, and must give what the core lists."""
+    from conftest import PG_SKIP, Run, fresh_pg_database, pg_url
+
+    if not pg_url():
+        pytest.skip(PG_SKIP)
+    with fresh_pg_database() as url:
+        _workbench_reads_and_codes(Run(url))
+
+
+def _workbench_reads_and_codes(any_cli) -> None:
+    from qualcode.codebook import list_codes
+    from qualcode.documents import list_documents
+
+    any_cli.ok("demo", "build")
+    engine = make_engine(any_cli.db)
+    try:
+        with reading(engine) as s:
+            codes, docs = data.code_rows(s), data.documents(s)
+            assert [{k: v for k, v in r.items() if k != "memo"} for r in codes] == list_codes(s)
+            keys = ("id", "name", "attributes", "passages", "coded_passages", "progress")
+            assert [{k: d[k] for k in keys} for d in docs] == [
+                {k: d[k] for k in keys} for d in list_documents(s)
+            ]
+            doc = data.load_document(s, docs[0]["id"])
+            assert doc.paragraphs and doc.sentences and len(doc.spans) == docs[0]["codings"]
+    finally:
+        engine.dispose()
+
+    async def code_one() -> tuple[int, int, int]:
+        app = make_app(any_cli.db, "tester", suggestions=False)
+        async with app.run_test(size=(110, 30)) as pilot:
+            await pilot.press("j", "c", *"Zeitmangel", "enter")
+            await pilot.pause()
+            return app.screen.doc.id, *app.screen.view.sel
+
+    doc_id, start, end = asyncio.run(code_one())
+    got = any_cli.json("codings", "--coder", "tester")
+    assert [(c["start"], c["end"], c["code"].rsplit("/", 1)[-1]) for c in got] == [
+        (start, end, "Zeitmangel")
+    ]
