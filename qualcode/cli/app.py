@@ -26,8 +26,9 @@ def _lazy_coercion() -> None:
     Typer coerces every parameter value through a pydantic ``TypeAdapter`` that it
     builds on first use — even for an option that was not given. Importing pydantic
     and building the adapters costs about 0.2 s of CPU per start, which alone would
-    break the 0.3 s budget of `qualcode status`. Here a missing value, and a string
-    for a plain ``str`` parameter, pass through unchanged (exactly what Typer's
+    break the 0.3 s budget of `qualcode status`. Here a missing value, and a value that
+    already has its parameter's plain type (``str``, ``bool``, ``int``, ``float``,
+    ``list[str]``: a flag Click parsed, say), pass through unchanged (exactly what Typer's
     adapter returns for them); every other value gets Typer's own coercion, built on
     first use, so behaviour and error messages stay Typer's. If Typer's internals
     change, nothing is patched.
@@ -50,13 +51,15 @@ def _lazy_coercion() -> None:
                 if value is None:
                     return () if (param.multiple or param.nargs == -1) else None
                 d = self.descriptor
-                if (
-                    isinstance(value, str)
-                    and d.annotation is str
-                    and d.file_annotation is None
-                    and getattr(d.parameter_info, "parser", None) is None
-                ):
-                    return value
+                if d.file_annotation is None and getattr(d.parameter_info, "parser", None) is None:
+                    if type(value) is d.annotation and d.annotation in (str, bool, int, float):
+                        return value
+                    if (
+                        d.annotation == list[str]
+                        and isinstance(value, list | tuple)
+                        and all(type(v) is str for v in value)
+                    ):
+                        return list(value)
                 self.real = original(d)
             return self.real.coerce(value, param=param, ctx=ctx)
 
