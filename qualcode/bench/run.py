@@ -427,6 +427,27 @@ def machine() -> dict:
     }
 
 
+_REFERENCE = {
+    # a fixed pure-Python loop, and the import every database command pays
+    "python loop": "s = 0\nfor i in range(3_000_000):\n    s += i % 7",
+    "SQLAlchemy + SQLModel import": "import sqlalchemy.orm, sqlmodel",
+}
+
+
+def speed_reference(runs: int = 5) -> dict[str, float]:
+    """Wall time (median, seconds) of fixed work that does not depend on qualcode's code.
+
+    The machine is shared: comparing these first tells whether a slower run of the table
+    is the machine or the code.
+    """
+    return {
+        name: round(
+            statistics.median(measure([sys.executable, "-c", code]).wall for _ in range(runs)), 3
+        )
+        for name, code in _REFERENCE.items()
+    }
+
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(
@@ -471,6 +492,11 @@ def markdown(data: dict) -> str:
         "",
         f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, SQLite {m['sqlite']}, {m['os']} "
         f"(load average {m['load_average_at_start']} at start; peak RSS via {m['peak_rss_via']}).",
+        "",
+        "Speed reference (fixed work, independent of qualcode — compare these first when two "
+        "runs differ): "
+        + "; ".join(f"{k} {_fmt(v)}" for k, v in data.get("reference", {}).items())
+        + ".",
         "",
         f"Whole process, {data['warmup']} warm-up + {data['runs']} runs: wall time (median, min–max) and CPU time "
         f"(user + system, median; it is what a busy shared machine inflates least); limits from issue 8 "
@@ -616,6 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": args.runs,
         "warmup": args.warmup,
         "machine": machine(),
+        "reference": speed_reference(),
         "workload": {
             k: summary[k]
             for k in (
