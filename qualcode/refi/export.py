@@ -282,7 +282,7 @@ def project_xml(
         ).order_by(c.document_id, c.start, c.end, c.id)
     )
     by_doc: dict[int, list] = defaultdict(list)
-    for r in rows:
+    for r in rows.all():  # one fetchall: iterating fetches row by row
         by_doc[r[1]].append(r)
     coding_notes = {key[1]: refs for key, refs in notes_on.items() if key[0] == "coding"}
 
