@@ -275,3 +275,28 @@ def test_a_source_outside_the_archive_is_skipped_not_read(cli, tmp_path):
     assert res["warnings"] == [
         "source 'extern.txt' skipped: its text is a file outside the archive (absolute:///etc/passwd); only texts inside the file are read"
     ]
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b'<!-- a comment --><?pi x?><!DOCTYPE a SYSTEM "http://evil.example/x.dtd"><a/>',
+        '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>'.encode(
+            "utf-16"
+        ),
+        b'<?xml version="1.0"?>\n\n<!DOCTYPE a [<!ENTITY l "ll"><!ENTITY l2 "&l;&l;">]>\n<a>&l2;</a>',
+    ],
+    ids=["after comment and PI", "UTF-16", "internal subset"],
+)
+def test_a_dtd_anywhere_in_the_prolog_is_refused(xml):
+    """The fast parse checks only the prolog with defusedxml: any DTD sits there."""
+    from qualcode.errors import InvalidInput
+    from qualcode.refi.safety import parse_xml
+
+    with pytest.raises(InvalidInput, match="refused — the XML has a DTD"):
+        parse_xml(xml, "project.qde")
+    # without the DTD the same document parses (UTF-16 included)
+    plain = xml.decode("utf-16") if xml.startswith(b"\xff\xfe") else xml.decode()
+    root = plain[: plain.index("<!DOCTYPE")] + plain[plain.index("<a") :]
+    root = root.replace("&x;", "").replace("&l2;", "")
+    assert parse_xml(root.encode("utf-16" if "UTF-16" in root else "utf-8"), "p").tag == "a"
