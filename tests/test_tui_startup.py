@@ -97,23 +97,21 @@ def test_read_functions_give_the_same_data_on_both_paths_and_agree_with_the_core
     conn = open_project(demo_db)
     assert conn is not None
     engine = make_engine(demo_db)
+
+    def panels(source) -> dict:
+        return {
+            "codes": data.code_rows(source),
+            "docs": data.documents(source),
+            "quick": data.documents(source, progress=False),
+            "recent": data.recent_codes(source, "anna"),
+            "doc": [data.load_document(source, d["id"]) for d in data.documents(source)],
+        }
+
     try:
         with reading(engine) as s:
-            orm = {
-                "codes": data.code_rows(s),
-                "docs": data.documents(s),
-                "quick": data.documents(s, progress=False),
-                "recent": data.recent_codes(s, "anna"),
-                "doc": [data.load_document(s, d["id"]) for d in data.documents(s)],
-            }
+            orm = panels(s)
             core_codes, core_docs = list_codes(s), list_documents(s)
-        fast = {
-            "codes": data.code_rows(conn),
-            "docs": data.documents(conn),
-            "quick": data.documents(conn, progress=False),
-            "recent": data.recent_codes(conn, "anna"),
-            "doc": [data.load_document(conn, d["id"]) for d in data.documents(conn)],
-        }
+        fast = panels(conn)
     finally:
         conn.close()
         engine.dispose()
