@@ -17,6 +17,7 @@ an older project is refused with a pointer to ``qualcode db upgrade``
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -166,7 +167,18 @@ def make_engine(
     except BaseException:
         engine.dispose()
         raise
+    _ENGINES.add(engine)
     return engine
+
+
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def dispose_all() -> None:
+    """Close the connections of every engine this process opened (SQLite then folds its
+    write-ahead log back into the project file)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -181,8 +181,8 @@ def _modules(*args: str) -> set[str]:
     probe = (
         "import sys, json\n"
         f"sys.argv = ['qualcode', *{list(args)!r}]\n"
-        "from qualcode.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from qualcode.cli import app\n"  # main() would leave through os._exit
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write('\\nMODULES ' + json.dumps(sorted({m.split('.')[0] for m in sys.modules})) + '\\n')\n"
     )
     proc = subprocess.run(

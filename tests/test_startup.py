@@ -67,7 +67,7 @@ def _loaded(code: str, *args: str) -> set[str]:
 
 
 def test_help_loads_no_heavy_library():
-    mods = _loaded("from qualcode.cli import main\nmain()", "--help")
+    mods = _loaded("from qualcode.cli import app\napp()", "--help")
     assert "typer" in mods and "qualcode" in mods  # the probe really ran the CLI
     assert not mods & set(HEAVY), sorted(mods & set(HEAVY))
     # SQLAlchemy/SQLModel/pydantic alone take longer to import than the whole 0.3 s budget.
@@ -89,12 +89,12 @@ def test_subcommand_help_loads_no_heavy_library():
         ["recode"],
         ["suggest"],
     ):
-        mods = _loaded("from qualcode.cli import main\nmain()", *cmd, "--help")
+        mods = _loaded("from qualcode.cli import app\napp()", *cmd, "--help")
         assert not mods & set(HEAVY), (cmd, sorted(mods & set(HEAVY)))
 
 
 def test_status_of_a_sqlite_project_loads_neither_orm_nor_nlp(tmp_path: Path, demo_db: str):
-    mods = _loaded("from qualcode.cli import main\nmain()", "--db", demo_db, "status", "--json")
+    mods = _loaded("from qualcode.cli import app\napp()", "--db", demo_db, "status", "--json")
     assert "sqlite3" in mods
     assert not mods & set(HEAVY + ORM), sorted(mods & set(HEAVY + ORM))
 
@@ -153,3 +153,31 @@ def test_core_modules_do_not_import_ui_libraries():
         culprits = [m for m in present if _loaded(f"import {m}") & {"typer", "textual"}]
         pytest.fail(f"core modules import {sorted(bad)}: {culprits}")
     assert "qualcode" in mods and len(present) >= 8
+
+
+def _qualcode(*args: str, db: Path | None = None) -> subprocess.CompletedProcess:
+    """The installed console script, as a user runs it (``main``, with its fast exit)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_DB", "QUALCODE_NLP_MODEL")}
+    env["QUALCODE_CODER"] = "tester"
+    cmd = [sys.executable, "-m", "qualcode", *(["--db", str(db)] if db else []), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_the_fast_exit_keeps_output_exit_codes_and_data(tmp_path: Path):
+    """`main` leaves through os._exit: the write is committed, SQLite's log folded back into
+    the file, the output complete, errors still exit 2 with their one line."""
+    db = tmp_path / "p.sqlite"
+    ok = _qualcode("codes", "add", "Herausforderungen/Zeitmangel", db=db)
+    assert ok.returncode == 0, ok.stderr
+    assert not Path(str(db) + "-wal").exists()  # engine disposed: WAL checkpointed
+    listed = _qualcode("codes", "list", "--json", db=db)
+    assert listed.returncode == 0
+    assert [c["path"] for c in json.loads(listed.stdout)] == [
+        "Herausforderungen",
+        "Herausforderungen/Zeitmangel",
+    ]
+    bad = _qualcode("codes", "add", "Herausforderungen/Zeitmangel", db=db)
+    assert (
+        bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    )
+    assert _qualcode("--version").stdout.strip().startswith("qualcode ")

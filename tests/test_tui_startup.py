@@ -78,9 +78,9 @@ def test_cli_paints_the_first_frame_before_importing_the_orm(demo_db: str):
         "run = App.run\n"
         "App.run = lambda self, **kw: run(self, headless=True, size=(120, 40))\n"
         f"sys.argv = ['qualcode', '--db', {demo_db!r}, '--coder', 'tester']\n"
-        "from qualcode.cli import main\n"
+        "from qualcode.cli import app\n"  # main() would leave through os._exit
         "try:\n"
-        "    main()\n"
+        "    app()\n"
         "except SystemExit:\n"
         "    pass\n"
         "print('PROBE ' + json.dumps(seen))\n"
