@@ -162,6 +162,14 @@ def unsplit_sentences(
     return {did: nlp.sentence_spans(nlp_obj, text, paras[did]) for did, text in texts}
 
 
+def store_sentences(session: Session, doc_ids: Sequence[int] | None = None) -> dict[str, int]:
+    """Split and store the sentences of the documents that have none (one audited change)."""
+    spans = unsplit_sentences(session, doc_ids)
+    for did, sents in spans.items():
+        store_passages(session, did, [("sentence", s, e) for s, e in sents])
+    return {"documents": len(spans), "sentences": sum(map(len, spans.values()))}
+
+
 def _unsplit_ids(session: Session, doc_ids: Sequence[int] | None = None) -> list[int]:
     """Documents with paragraph passages but no sentence passages."""
     has = select(Passage.id).where(Passage.document_id == Document.id)

@@ -352,6 +352,13 @@ def test_round_trip_loses_nothing(demo_cli, cli, tmp_path):
     assert kappa(cli) == kappa(demo_cli) and kappa(cli)["units"] == 93
     cli.ok("refi", "import", str(out), "--sentences")  # same documents: nothing new to split
     assert cli.json("status")["unsplit_documents"] == 14
+    # `docs split` stores them once: the same spans, numbered, one undoable step
+    assert cli.json("docs", "split") == {"documents": 14, "sentences": 600}
+    assert cli.json("status")["sentences"] == 600 and sentences(cli) == sentences(demo_cli)
+    assert cli.json("check")["problems"] == []
+    assert cli.ok("docs", "split").stdout.strip() == "every document has its sentences already"
+    cli.ok("undo")
+    assert cli.json("status")["sentences"] == 0
 
     # the re-export has the same GUIDs and the same content
     again = tmp_path / "again.qdpx"

@@ -142,6 +142,32 @@ def docs_remove(doc: str = typer.Argument(..., help="Document name or id.")) -> 
     typer.echo(f"removed {doc} and its {n['codings']} codings")
 
 
+@docs_app.command("split")
+def docs_split(
+    doc: str = typer.Option(None, "--doc", help="Only this document (name or id)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Store the sentences of documents imported without them (`refi import`).
+
+    Commands split such documents when they need sentences, each time; storing them
+    once makes that instant. `qualcode undo` removes them again.
+    """
+    from qualcode.documents import resolve_document, store_sentences
+
+    with state().write() as session:
+        ids = [resolve_document(session, doc).id] if doc else None
+        res = store_sentences(session, ids)  # type: ignore[arg-type]
+    output(
+        res,
+        as_json,
+        lambda r: (
+            f"split {r['documents']} document{'s' if r['documents'] != 1 else ''} into {r['sentences']} sentences"
+            if r["documents"]
+            else "every document has its sentences already"
+        ),
+    )
+
+
 @app.command("passages")
 def passages(
     doc: str = typer.Option(None, "--doc", help="Only this document (name or id)."),

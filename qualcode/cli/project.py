@@ -47,7 +47,7 @@ def status(as_json: bool = JsonOpt) -> None:
                 f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
                 f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)"
                 + (
-                    f"; the sentences of {s['unsplit_documents']} are split when first needed"
+                    f"; the sentences of {s['unsplit_documents']} are split when first needed (`qualcode docs split` stores them)"
                     if s["unsplit_documents"]
                     else ""
                 ),
