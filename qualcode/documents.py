@@ -117,7 +117,7 @@ def attributes_of(
     if doc_ids is not None:
         stmt = stmt.where(DocumentAttribute.document_id.in_(doc_ids))  # type: ignore[attr-defined]
     out: dict[int, dict[str, object]] = {}
-    for did, key, value, type_ in session.execute(stmt):
+    for did, key, value, type_ in session.connection().execute(stmt).all():
         out.setdefault(did, {})[key] = typed_value(value, type_)
     return out
 

@@ -35,11 +35,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree, add_code
-from qualcode.codings import get_coder
+from qualcode.codings import bulk_insert_codings, get_coder
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput
 from qualcode.models import Coder, Coding, Document, Passage
-from qualcode.recode.bulk import insert_codings
 from qualcode.recode.scope import compile_pattern, make_scope
 
 UNITS = ("passage", "sentence", "match")
@@ -462,7 +461,8 @@ def autocode(
                 }
                 for r in rows[:sample]
             ]
-        insert_codings(session, rows)
+        session.flush()  # a code created for the rule
+        bulk_insert_codings(session, rows)
         results.append(res)
     totals = {
         "found": sum(r["found"] for r in results),

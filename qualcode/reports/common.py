@@ -9,7 +9,7 @@ from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Coder, Coding, Document, DocumentAttribute
 from qualcode.reports.freqcore import NONE_GROUP, order_groups, ratio, sort_key
-from qualcode.textutil import name_key, typed_value
+from qualcode.textutil import name_key
 
 __all__ = ["NONE_GROUP", "ratio"]
 
@@ -99,20 +99,6 @@ def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dic
     doc_ids = [d for (d,) in session.execute(select(Document.id))]
     group_of, sizes = order_groups(values, order, doc_ids)
     return key, group_of, sizes
-
-
-def document_attributes(session: Session) -> dict[int, dict[str, object]]:
-    """``doc_id → {key: typed value}`` for all documents in one plain query."""
-    out: dict[int, dict[str, object]] = {}
-    stmt = select(
-        DocumentAttribute.document_id,
-        DocumentAttribute.key,
-        DocumentAttribute.value,
-        DocumentAttribute.type,
-    ).order_by(DocumentAttribute.id)
-    for did, key, value, type_ in session.connection().execute(stmt).all():
-        out.setdefault(did, {})[key] = typed_value(value, type_)
-    return out
 
 
 def document_count(session: Session) -> int:

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.documents import attributes_of
 from qualcode.models import Document
-from qualcode.reports.common import attribute_keys, document_attributes
+from qualcode.reports.common import attribute_keys
 from qualcode.reports.frequency import code_document_counts, code_levels
 
 
@@ -38,7 +39,7 @@ def code_matrix(
             select(Document.id, Document.name).order_by(func.lower(Document.name), Document.name)
         )
     )
-    attrs = document_attributes(session)
+    attrs = attributes_of(session)
     keys = attribute_keys(session)
     rows = []
     totals = [0] * len(cols)
