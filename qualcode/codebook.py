@@ -7,7 +7,9 @@ are the same code; siblings must have distinct names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
@@ -286,7 +288,8 @@ def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
     and falls back to one statement per row (40 ms per 1,000 rows). On SQLite a
     writing transaction holds the database lock (``BEGIN IMMEDIATE``), so the ids are
     assigned here — ``max(id) + 1 …``, exactly what SQLite would choose — and the
-    rows go in one ``executemany``. Other backends batch ``RETURNING`` themselves.
+    rows go in one DB-API ``executemany`` (SQLAlchemy's per-row parameter processing
+    is the slow part; scalar column defaults are filled in). Other backends batch ``RETURNING`` themselves.
     Recording the rows in the audit log is the caller's job.
     """
     if not rows:
@@ -297,7 +300,11 @@ def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
         ids = list(range(first, first + len(rows)))
         for row, i in zip(rows, ids, strict=True):
             row["id"] = i
-        session.execute(insert(table), rows)
+        keys = rows[0].keys()
+        if all(r.keys() == keys for r in rows):
+            _sqlite_executemany(session, table, rows)
+        else:  # rows with different columns: let SQLAlchemy sort them out
+            session.execute(insert(table), rows)
         return ids
     ids = list(
         session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
@@ -307,6 +314,58 @@ def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
     for row, i in zip(rows, ids, strict=True):
         row["id"] = i
     return ids
+
+
+def _sqlite_value(column) -> Callable[[object], object] | None:
+    """How SQLAlchemy would store a Python value of this column on SQLite (None: as is)."""
+    from sqlalchemy import Boolean, DateTime
+
+    type_ = getattr(column.type, "impl_instance", column.type)
+    if isinstance(type_, DateTime):
+        cache: dict[datetime, str] = {}
+
+        def stamp(v: object) -> object:
+            if not isinstance(v, datetime):
+                return v
+            hit = cache.get(v)
+            if hit is None:
+                u = v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo is not None else v
+                hit = cache[v] = u.isoformat(" ", "microseconds")
+            return hit
+
+        return stamp
+    if isinstance(type_, Boolean):
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+def _sqlite_executemany(session: Session, table, rows: list[dict]) -> None:
+    """One DB-API ``executemany`` (SQLAlchemy's per-row parameter processing is the slow part)."""
+    cols = list(rows[0])
+    extra = {}
+    for col in table.columns:  # scalar Python-side defaults of columns the rows leave out
+        if (
+            col.name not in rows[0]
+            and col.default is not None
+            and getattr(col.default, "is_scalar", False)
+        ):
+            extra[col.name] = col.default.arg
+    for row in rows:
+        for k, v in extra.items():
+            row.setdefault(k, v)
+    cols += list(extra)
+    convert = [(i, f) for i, c in enumerate(cols) if (f := _sqlite_value(table.c[c])) is not None]
+    params = []
+    for row in rows:
+        values = [row[c] for c in cols]
+        for i, f in convert:
+            values[i] = f(values[i])
+        params.append(tuple(values))
+    names = ", ".join(f'"{c}"' for c in cols)
+    marks = ", ".join("?" * len(cols))
+    session.connection().exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', params
+    )
 
 
 def code_counts(session: Session, coders: list[int] | None = None) -> dict[int, tuple[int, int]]:

@@ -31,11 +31,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.codebook import PALETTE, CodeTree
+from qualcode.codebook import PALETTE, CodeTree, insert_rows
 from qualcode.errors import Conflict, InvalidInput
 from qualcode.models import (
     Code,
@@ -1054,81 +1054,10 @@ def _store_passages(session: Session, docs: list[tuple[int, str]], nlp_obj) -> N
 
 
 def _insert_rows(session: Session, model: type, rows: list[dict]) -> None:
-    """Insert many rows at once and record them in the audit log (ids are set on ``rows``).
-
-    On SQLite the ids are assigned here (the writing transaction holds the database
-    lock, so ``max(id) + 1`` is safe): one ``executemany`` instead of one
-    ``INSERT … RETURNING`` per row. Other backends use ``RETURNING``.
-    """
-    if not rows:
-        return
-    table = model.__table__  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == "sqlite":
-        first = (session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-        for i, row in enumerate(rows):
-            row["id"] = first + i
-        _sqlite_executemany(session, table, rows)
-    else:
-        ids = (
-            session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-            .scalars()
-            .all()
-        )
-        for row, i in zip(rows, ids, strict=True):
-            row["id"] = i
-    audit.record_rows(session, table.name, "insert", rows)
-
-
-def _sqlite_value(column) -> Callable[[object], object] | None:
-    """How SQLAlchemy would store a Python value of this column on SQLite (None: as is)."""
-    from sqlalchemy import Boolean, DateTime
-
-    type_ = getattr(column.type, "impl_instance", column.type)
-    if isinstance(type_, DateTime):
-        cache: dict[datetime, str] = {}
-
-        def stamp(v: object) -> object:
-            if not isinstance(v, datetime):
-                return v
-            hit = cache.get(v)
-            if hit is None:
-                u = v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo is not None else v
-                hit = cache[v] = u.isoformat(" ", "microseconds")
-            return hit
-
-        return stamp
-    if isinstance(type_, Boolean):
-        return lambda v: None if v is None else int(bool(v))
-    return None
-
-
-def _sqlite_executemany(session: Session, table, rows: list[dict]) -> None:
-    """One DB-API ``executemany`` (SQLAlchemy's per-row parameter processing is the slow part)."""
-    cols = list(rows[0])
-    extra = {}
-    for col in table.columns:  # scalar Python-side defaults of columns the rows leave out
-        if (
-            col.name not in rows[0]
-            and col.default is not None
-            and getattr(col.default, "is_scalar", False)
-        ):
-            extra[col.name] = col.default.arg
-    for row in rows:
-        for k, v in extra.items():
-            row.setdefault(k, v)
-    cols += list(extra)
-    convert = [(i, f) for i, c in enumerate(cols) if (f := _sqlite_value(table.c[c])) is not None]
-    params = []
-    for row in rows:
-        values = [row[c] for c in cols]
-        for i, f in convert:
-            values[i] = f(values[i])
-        params.append(tuple(values))
-    names = ", ".join(f'"{c}"' for c in cols)
-    marks = ", ".join("?" * len(cols))
-    session.connection().exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', params
-    )
+    """Insert many rows at once (ids set on ``rows``) and record them in the audit log."""
+    if rows:
+        insert_rows(session, model, rows)
+        audit.record_rows(session, model.__table__.name, "insert", rows)  # type: ignore[attr-defined]
 
 
 # --- backup -------------------------------------------------------------------------------------------
