@@ -300,11 +300,8 @@ def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
         ids = list(range(first, first + len(rows)))
         for row, i in zip(rows, ids, strict=True):
             row["id"] = i
-        keys = rows[0].keys()
-        if all(r.keys() == keys for r in rows):
-            _sqlite_executemany(session, table, rows)
-        else:  # rows with different columns: let SQLAlchemy sort them out
-            session.execute(insert(table), rows)
+        if not _sqlite_executemany(session, table, rows):
+            session.execute(insert(table), rows)  # rows with different columns
         return ids
     ids = list(
         session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
@@ -339,9 +336,13 @@ def _sqlite_value(column) -> Callable[[object], object] | None:
     return None
 
 
-def _sqlite_executemany(session: Session, table, rows: list[dict]) -> None:
-    """One DB-API ``executemany`` (SQLAlchemy's per-row parameter processing is the slow part)."""
+def _sqlite_executemany(session: Session, table, rows: list[dict]) -> bool:
+    """One DB-API ``executemany`` (SQLAlchemy's per-row parameter processing is the slow part).
+
+    False (nothing sent) when the rows do not all have the same columns."""
     cols = list(rows[0])
+    if any(len(row) != len(cols) for row in rows):
+        return False
     extra = {}
     for col in table.columns:  # scalar Python-side defaults of columns the rows leave out
         if (
@@ -356,16 +357,20 @@ def _sqlite_executemany(session: Session, table, rows: list[dict]) -> None:
     cols += list(extra)
     convert = [(i, f) for i, c in enumerate(cols) if (f := _sqlite_value(table.c[c])) is not None]
     params = []
-    for row in rows:
-        values = [row[c] for c in cols]
-        for i, f in convert:
-            values[i] = f(values[i])
-        params.append(tuple(values))
+    try:
+        for row in rows:
+            values = [row[c] for c in cols]
+            for i, f in convert:
+                values[i] = f(values[i])
+            params.append(tuple(values))
+    except KeyError:  # as many columns, other names
+        return False
     names = ", ".join(f'"{c}"' for c in cols)
     marks = ", ".join("?" * len(cols))
     session.connection().exec_driver_sql(
         f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', params
     )
+    return True
 
 
 def code_counts(session: Session, coders: list[int] | None = None) -> dict[int, tuple[int, int]]:
