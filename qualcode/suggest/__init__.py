@@ -6,13 +6,16 @@ call these functions with their own session:
 * :func:`similar` — passages most like a span, ``[{"document", "start", "end", "score", "text", "codes"}]``;
 * :func:`similar_to_code` — uncoded passages most like a code's segments ("more like this");
 * :func:`suggest_for_span` — the likeliest codes of a span, ``[{"code", "score", "basis"}]``;
+* :func:`explain` — the configuration the engine chose for the project, and why;
 * :func:`suggest` — suggestions for every uncoded paragraph; :func:`apply_suggestions`
   writes them as codings of the coder ``auto``;
 * :func:`propose` — clusters of uncoded passages (or of one code's segments) as candidate
   categories, labelled by their top lemmas with three representative passages.
 
-The passage index and the trained model are cached (memory and the ``suggest_cache``
-table) under a hash of documents and codings; see :mod:`qualcode.suggest.index`.
+The passage index (for similar passages) and the trained code model are cached (memory
+and the ``suggest_cache`` table) under a hash of documents and codings; see
+:mod:`qualcode.suggest.index`. The model does not need the index: it reads only the
+documents it trains on or scores (:mod:`qualcode.suggest.model`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = [
     "apply_suggestions",
     "propose",
     "get_model",
+    "explain",
 ]
 
 
@@ -245,8 +249,8 @@ def similar_to_code(
     from sklearn.preprocessing import normalize
 
     from qualcode.codebook import CodeTree
-    from qualcode.suggest.index import get_index, get_nlp
-    from qualcode.suggest.model import human_codings, span_units
+    from qualcode.suggest.index import get_index, get_nlp, span_units
+    from qualcode.suggest.model import human_codings
 
     tree = CodeTree.load(session)
     code = tree.resolve(code_path)
@@ -271,37 +275,53 @@ def similar_to_code(
     return _passage_items(session, index, _rank(index, centroid, exclude, top))
 
 
-def get_model(session: Session, signals=None):
-    """The passage index and the code model for the current documents and codings (cached)."""
-    from qualcode.suggest.index import cached, get_index, get_nlp
-    from qualcode.suggest.model import Signals, codings_hash, train
+def get_model(session: Session):
+    """The code model for the current documents and codings (cached; trained when stale)."""
+    from qualcode.suggest.index import cached, documents_hash
+    from qualcode.suggest.model import codings_hash, train
 
-    signals = signals or Signals()
-    nlp_obj = get_nlp(session)
-    index = get_index(session, nlp_obj)
-    h = codings_hash(session, index.content_hash, signals)
-    model = cached(
-        session, "model:" + signals.key(), h, lambda: train(session, index, nlp_obj, signals, h)
-    )
-    return index, model
+    h = codings_hash(session, documents_hash(session, "model"))
+    return cached(session, "model", h, lambda: train(session, h))
 
 
 def suggest_for_span(
     session: Session, document_id: int, start: int, end: int, top: int = 3
 ) -> list[dict]:
-    """The ``top`` likeliest codes of a span: ``[{"code": path, "score": p, "basis": "model"|"similarity"}]``.
+    """The ``top`` likeliest codes of a span: ``[{"code": path, "score": p, "basis": "model"}]``.
 
     Raises :class:`QualcodeError` when there are no human codings to learn from."""
-    from qualcode.suggest.index import get_nlp
-    from qualcode.suggest.model import Neighbours, human_codings, score, span_units, top_k
+    from qualcode.suggest.model import Coded, human_codings, score_spans, top_k
 
     _check_span(session, document_id, start, end)
     d = int(document_id)
-    index, model = get_model(session)
-    units = span_units(session, index, get_nlp(session), [(d, start, end)])
-    neigh = Neighbours(human_codings(session, [d])) if model.signals.neighbours else None
-    codes, M, basis = score(model, index, units, neigh)
-    return top_k(codes, M, basis, _paths(session), top)[0]
+    model = get_model(session)
+    codes, M = score_spans(session, model, [(d, start, end)], Coded(human_codings(session, [d])))
+    return top_k(codes, M, _paths(session), top)[0]
+
+
+def _has_words(text: str) -> bool:
+    return any(len(w) > 1 and any(ch.isalpha() for ch in w) for w in text.split())
+
+
+def uncoded_paragraphs(session: Session, doc_ids, *, include_headings: bool = False):
+    """``(document_id, start, end)`` of the content paragraphs no coding (by anyone) overlaps,
+    and the layouts they come from."""
+    from qualcode.suggest.layout import load_layouts
+
+    layouts = load_layouts(session, doc_ids)
+    cod = _codings_by_doc(session, list(layouts))
+    out = []
+    for d in sorted(layouts):
+        lay = layouts[d]
+        spans = cod.get(d, [])
+        rows = range(len(lay.starts)) if include_headings else lay.content
+        for i in rows:
+            s, e = lay.starts[i], lay.ends[i]
+            if any(cs < e and ce > s for cs, ce, _ in spans):
+                continue
+            if _has_words(lay.text[s:e]):
+                out.append((d, s, e))
+    return out, layouts
 
 
 def suggest(
@@ -313,63 +333,53 @@ def suggest(
     include_headings: bool = False,
 ) -> list[dict]:
     """Suggestions for every uncoded paragraph (no coding by anyone overlaps it; headings
-    and passages without content words are skipped):
+    and passages without words are skipped):
     ``[{"document", "start", "end", "text", "suggestions": [{"code", "score", "basis"}]}]``.
     With ``min_score``, only suggestions at least that likely, and only passages with one."""
     from qualcode.documents import resolve_document
     from qualcode.models import Document
-    from qualcode.suggest.model import Neighbours, Units, human_codings, score, top_k
+    from qualcode.suggest.model import Coded, human_codings, score_spans, top_k
 
-    index, model = get_model(session)
-    rows_mask = ~_coded_mask(index, _codings_by_doc(session)) & (index.n_lemmas > 0)
-    if not include_headings:
-        rows_mask &= ~index.is_heading
+    model = get_model(session)
     if doc is not None:
-        d = resolve_document(session, doc)
-        only = np.zeros(len(index.starts), dtype=bool)
-        lo, hi = index.by_doc.get(d.id, (0, 0))  # type: ignore[arg-type]
-        only[lo:hi] = True
-        rows_mask &= only
-    rows = np.flatnonzero(rows_mask)
-    neigh = Neighbours(human_codings(session)) if model.signals.neighbours else None
+        doc_ids = [resolve_document(session, doc).id]
+    else:
+        doc_ids = [d for (d,) in session.execute(select(Document.id)).all()]
+    names = dict(session.execute(select(Document.id, Document.name)).all())
     paths = _paths(session)
     results: list[dict] = []
-    doc_ids = sorted({int(index.doc_ids[i]) for i in rows})
-    texts = (
-        dict(
-            session.execute(
-                select(Document.id, Document.text).where(Document.id.in_(doc_ids))
-            ).all()
-        )
-        if doc_ids
-        else {}
-    )  # type: ignore[attr-defined]
-    batch = 20000
-    for b in range(0, len(rows), batch):
-        rr = rows[b : b + batch]
-        units = Units(
-            doc_ids=index.doc_ids[rr],
-            starts=index.starts[rr],
-            ends=index.ends[rr],
-            T=index.X[rr],
-            contexts=[index.context[i] for i in rr],
-            relpos=index.relpos[rr],
-        )
-        codes, M, basis = score(model, index, units, neigh)
-        for i, sugg in zip(rr, top_k(codes, M, basis, paths, top, min_score), strict=True):
+    batch = 200  # documents per batch: bounded memory on big projects
+    for b in range(0, len(doc_ids), batch):
+        part = doc_ids[b : b + batch]
+        keys, layouts = uncoded_paragraphs(session, part, include_headings=include_headings)
+        coded = Coded(human_codings(session, part))
+        codes, M = score_spans(session, model, keys, coded, layouts)
+        for (d, s, e), sugg in zip(keys, top_k(codes, M, paths, top, min_score), strict=True):
             if min_score > 0 and not sugg:
                 continue
-            d, s, e = int(index.doc_ids[i]), int(index.starts[i]), int(index.ends[i])
             results.append(
                 {
-                    "document": index.doc_names[d],
+                    "document": names[d],
                     "start": s,
                     "end": e,
-                    "text": texts[d][s:e],
+                    "text": layouts[d].text[s:e],
                     "suggestions": sugg,
                 }
             )
     return results
+
+
+def explain(session: Session) -> dict:
+    """What the engine chose for this project and the cross-validated figures it chose on."""
+    model = get_model(session)
+    paths = _paths(session)
+    out = dict(model.explain)
+    out["codes"] = [
+        {"code": paths[c], "examples": model.n_examples.get(c, 0)}
+        for c in model.code_ids
+        if c in paths
+    ]
+    return out
 
 
 def apply_suggestions(session: Session, items: list[dict], min_score: float) -> int:

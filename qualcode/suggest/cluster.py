@@ -27,8 +27,8 @@ def propose(
 ) -> list[dict]:
     from qualcode.models import Document
     from qualcode.suggest import _coded_mask, _codings_by_doc
-    from qualcode.suggest.index import get_index, get_nlp
-    from qualcode.suggest.model import human_codings, single_thread, span_units
+    from qualcode.suggest.index import get_index, get_nlp, span_units
+    from qualcode.suggest.model import human_codings, single_thread
 
     index = get_index(session)
     if code:

@@ -304,3 +304,64 @@ def build_index(
 
 def position_matrix(relpos: np.ndarray) -> sp.csr_matrix:
     return position_features(np.asarray(relpos, dtype=np.float32))
+
+
+@dataclass
+class Units:
+    """Spans with their text vectors and structure."""
+
+    doc_ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    T: sp.csr_matrix
+    contexts: list[tuple[str, ...]]
+    relpos: np.ndarray
+
+
+def span_units(
+    session: Session, index: PassageIndex, nlp_obj, spans: list[tuple[int, int, int]]
+) -> Units:
+    """Text vectors and structure of arbitrary spans ``(document_id, start, end)``."""
+    rows: list[int | None] = [index.row_of(d, s, e) for d, s, e in spans]
+    need = [k for k, r in enumerate(rows) if r is None]
+    parts: dict[int, sp.csr_matrix] = {}
+    if need:
+        doc_ids = sorted({spans[k][0] for k in need})
+        texts = dict(
+            session.execute(
+                select(Document.id, Document.text).where(Document.id.in_(doc_ids))
+            ).all()
+        )  # type: ignore[attr-defined]
+        lem, vec = analyse(nlp_obj, [texts[spans[k][0]][spans[k][1] : spans[k][2]] for k in need])
+        M = index.space.transform(lem, vec)
+        for j, k in enumerate(need):
+            parts[k] = M[j]
+    have = [k for k, r in enumerate(rows) if r is not None]
+    blocks = []
+    order = []
+    if have:
+        blocks.append(index.X[[rows[k] for k in have]])
+        order.extend(have)
+    if need:
+        blocks.append(sp.vstack([parts[k] for k in need], format="csr"))
+        order.extend(need)
+    if blocks:
+        stacked = sp.vstack(blocks, format="csr")
+        inv = np.empty(len(order), dtype=np.int64)
+        inv[np.asarray(order)] = np.arange(len(order))
+        T = stacked[inv]
+    else:
+        T = sp.csr_matrix((0, index.X.shape[1]), dtype=np.float32)
+    contexts, relpos = [], []
+    for d, s, e in spans:
+        c, p = index.structure_of(d, s, e)
+        contexts.append(c)
+        relpos.append(p)
+    return Units(
+        doc_ids=np.asarray([d for d, _, _ in spans], dtype=np.int64),
+        starts=np.asarray([s for _, s, _ in spans], dtype=np.int64),
+        ends=np.asarray([e for _, _, e in spans], dtype=np.int64),
+        T=T.astype(np.float32),
+        contexts=contexts,
+        relpos=np.asarray(relpos, dtype=np.float32),
+    )

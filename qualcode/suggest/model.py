@@ -1,33 +1,27 @@
-"""The code classifier: learns from the human codings, scores any span, calibrated.
+"""The code classifier: learns from the human codings, tunes itself, scores any span.
 
-Training units are the coded spans (coder ``auto`` and orphaned codings excluded), one
-row per (span, code). Features per unit (each block L2-normalised, weighted):
+Training units are the coded spans (coder ``auto``, orphaned codings and codes that are
+not codable left out), one row per span with all its codes. Uncoded paragraphs that a
+coder has evidently read — in a document with human codings, before the last of them,
+or anywhere in a document coded into its last third — are added as a "no code" class, so
+that boilerplate ("Frau X begrüßt die Anwesenden") scores low for every code.
 
-* text: lemma TF-IDF + character n-grams (+ word vectors) — :class:`TextSpace`;
-* heading: TF-IDF of the lemmas of the headings / agenda items above the unit;
-* position: soft bins of the relative position in the document;
-* neighbours: the codes (and their parent categories) of the nearest coded span before
-  and after it in the same document. Every training row is also added without its
-  neighbour block, so the model works on documents with no codings yet.
+The classifier is a kernel ridge classifier over weighted feature blocks
+(:mod:`qualcode.suggest.blocks`), configured per project by grouped cross-validation
+(:mod:`qualcode.suggest.tune`); with too few codings it uses the plain text
+configuration. A second, optional **sequence stage** reads the first stage's scores of the
+paragraphs just before and after a passage (or their codes, where a coder coded them):
+consecutive passages of a protocol tend to belong to one category. It is kept only when
+cross-validation says it helps. Scores are calibrated (:mod:`qualcode.suggest.calibrate`).
 
-Uncoded paragraphs that a coder has evidently read — in a document with human codings,
-before the last of them, or anywhere in a document coded into its last third — are added
-as a "no code" class, so that boilerplate ("Frau X begrüßt die Anwesenden", "Die Sitzung
-endet um 16:30 Uhr") gets low scores for every code.
-
-The classifier is a multinomial logistic regression (class-balanced, fixed seed). Its
-probabilities are calibrated by Platt scaling fitted on cross-validated predictions
-(folds by document): a score of 0.8 means the code was right about 8 times in 10 in
-held-out documents. With too little data for cross-validation (fewer than 30 held-out
-units or fewer than 5 right and 5 wrong first suggestions) the raw probabilities are
-used and ``calibrated`` is false. Codes with fewer than two examples are scored by
-similarity: the cosine to their example, mapped to a probability by a Platt fit of
-"nearest other example has the same code" on the training units.
+For big projects the training units are a deterministic sample: every code keeps its
+examples up to an equal share of ``MAX_UNITS``; the search runs on at most ``MAX_TUNE``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,67 +31,16 @@ from sqlmodel import Session
 
 from qualcode.config import AUTO_CODER
 from qualcode.errors import QualcodeError
-from qualcode.models import Code, Coder, Coding, Document
-from qualcode.suggest.features import analyse
-from qualcode.suggest.index import PassageIndex, position_matrix
+from qualcode.models import Code, Coder, Coding
+from qualcode.suggest import calibrate, tune
+from qualcode.suggest.blocks import Featurizer
+from qualcode.suggest.layout import DocLayout, load_layouts
 
-MODEL_VERSION = "2"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "3"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 SEED = 0
-
-
-@dataclass
-class Signals:
-    """Which signals the classifier uses (the benchmark switches them off one by one)."""
-
-    heading: bool = True
-    position: bool = True
-    neighbours: bool = True
-    none_class: bool = True
-    weights: tuple[float, float, float, float] = (
-        1.0,
-        0.6,
-        0.3,
-        0.6,
-    )  # text, heading, position, neighbours
-    C: float = 10.0
-
-    def key(self) -> str:
-        return f"h{int(self.heading)}p{int(self.position)}n{int(self.neighbours)}z{int(self.none_class)}w{self.weights}C{self.C}"
-
-
-@dataclass
-class Units:
-    """Spans with their text vectors and structure."""
-
-    doc_ids: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-    T: sp.csr_matrix
-    contexts: list[tuple[str, ...]]
-    relpos: np.ndarray
-
-
-@dataclass
-class CodeModel:
-    content_hash: str
-    signals: Signals
-    classes: list[int]  # code ids (and NONE) of the logistic regression
-    lr: object | None
-    platt: tuple[float, ...] | None  # on logit(p) and "ranked first"
-    sim_platt: tuple[float, ...]  # on cosine, for codes with one example
-    few_codes: list[int]  # code ids scored by similarity
-    few_T: sp.csr_matrix | None  # their examples (rows)
-    few_labels: np.ndarray | None
-    n_examples: dict[int, int]
-    code_parent: dict[int, int | None]
-    neigh_cols: dict[str, int] = field(default_factory=dict)
-    n_train_units: int = 0
-    cv_units: int = 0
-
-    @property
-    def calibrated(self) -> bool:
-        return self.platt is not None
+MAX_UNITS = 4000
+MAX_TUNE = 1200
 
 
 # --- data --------------------------------------------------------------------------------
@@ -117,11 +60,11 @@ def human_codings(session: Session, doc_ids=None) -> list[tuple[int, int, int, i
     return sorted({tuple(r) for r in rows})  # type: ignore[misc]
 
 
-def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
+def codings_hash(session: Session, doc_hash: str) -> str:
     """What the model depends on: documents, the human codings, the code tree, the coders.
 
     Codings by ``auto`` are left out, so applying suggestions does not retrain the model."""
-    h = hashlib.sha256(f"{doc_hash};{signals.key()};model={MODEL_VERSION}".encode())
+    h = hashlib.sha256(f"{doc_hash};model={MODEL_VERSION}".encode())
     conn = session.connection()
     for r in conn.execute(
         select(
@@ -140,304 +83,7 @@ def codings_hash(session: Session, doc_hash: str, signals: Signals) -> str:
         h.update(repr(tuple(r)).encode())
     for r in conn.execute(select(Code.id, Code.parent_id, Code.codable).order_by(Code.id)):
         h.update(repr(tuple(r)).encode())
-    for r in conn.execute(
-        select(Coder.id, Coder.name).where(Coder.name != AUTO_CODER).order_by(Coder.id)
-    ):
-        h.update(repr(tuple(r)).encode())
     return h.hexdigest()
-
-
-def span_units(
-    session: Session, index: PassageIndex, nlp_obj, spans: list[tuple[int, int, int]]
-) -> Units:
-    """Text vectors and structure of arbitrary spans ``(document_id, start, end)``."""
-    rows: list[int | None] = [index.row_of(d, s, e) for d, s, e in spans]
-    need = [k for k, r in enumerate(rows) if r is None]
-    parts: dict[int, sp.csr_matrix] = {}
-    if need:
-        doc_ids = sorted({spans[k][0] for k in need})
-        texts = dict(
-            session.execute(
-                select(Document.id, Document.text).where(Document.id.in_(doc_ids))
-            ).all()
-        )  # type: ignore[attr-defined]
-        lem, vec = analyse(nlp_obj, [texts[spans[k][0]][spans[k][1] : spans[k][2]] for k in need])
-        M = index.space.transform(lem, vec)
-        for j, k in enumerate(need):
-            parts[k] = M[j]
-    have = [k for k, r in enumerate(rows) if r is not None]
-    blocks = []
-    order = []
-    if have:
-        blocks.append(index.X[[rows[k] for k in have]])
-        order.extend(have)
-    if need:
-        blocks.append(sp.vstack([parts[k] for k in need], format="csr"))
-        order.extend(need)
-    if blocks:
-        stacked = sp.vstack(blocks, format="csr")
-        inv = np.empty(len(order), dtype=np.int64)
-        inv[np.asarray(order)] = np.arange(len(order))
-        T = stacked[inv]
-    else:
-        T = sp.csr_matrix((0, index.X.shape[1]), dtype=np.float32)
-    contexts, relpos = [], []
-    for d, s, e in spans:
-        c, p = index.structure_of(d, s, e)
-        contexts.append(c)
-        relpos.append(p)
-    return Units(
-        doc_ids=np.asarray([d for d, _, _ in spans], dtype=np.int64),
-        starts=np.asarray([s for _, s, _ in spans], dtype=np.int64),
-        ends=np.asarray([e for _, _, e in spans], dtype=np.int64),
-        T=T.astype(np.float32),
-        contexts=contexts,
-        relpos=np.asarray(relpos, dtype=np.float32),
-    )
-
-
-class Neighbours:
-    """The coded spans of each document, to find the codes next to any span."""
-
-    def __init__(self, codings: list[tuple[int, int, int, int]]) -> None:
-        by_span: dict[tuple[int, int, int], set[int]] = {}
-        for d, s, e, c in codings:
-            by_span.setdefault((d, s, e), set()).add(c)
-        self.docs: dict[int, list[tuple[int, int, frozenset[int]]]] = {}
-        for (d, s, e), cs in sorted(by_span.items()):
-            self.docs.setdefault(d, []).append((s, e, frozenset(cs)))
-        self.ends_sorted = {d: sorted(lst, key=lambda t: t[1]) for d, lst in self.docs.items()}
-
-    def around(self, d: int, s: int, e: int) -> tuple[frozenset[int], frozenset[int]]:
-        prev: frozenset[int] = frozenset()
-        nxt: frozenset[int] = frozenset()
-        best_end = -1
-        for ps, pe, cs in self.ends_sorted.get(d, []):
-            if pe <= s and pe > best_end and (ps, pe) != (s, e):
-                prev, best_end = cs, pe
-        best_start = None
-        for ns, ne, cs in self.docs.get(d, []):
-            if ns >= e and (ns, ne) != (s, e):
-                nxt, best_start = cs, ns
-                break
-        del best_start
-        return prev, nxt
-
-
-def neighbour_matrix(
-    units: Units, neigh: Neighbours | None, cols: dict[str, int], parent: dict[int, int | None]
-) -> sp.csr_matrix:
-    n = len(units.starts)
-    if neigh is None or not cols:
-        return sp.csr_matrix((n, max(1, len(cols))), dtype=np.float32)
-    r, c = [], []
-    for i in range(n):
-        prev, nxt = neigh.around(int(units.doc_ids[i]), int(units.starts[i]), int(units.ends[i]))
-        feats = set()
-        for tag, cs in (("p", prev), ("n", nxt)):
-            for code in cs:
-                feats.add(f"{tag}{code}")
-                if parent.get(code) is not None:
-                    feats.add(f"{tag}P{parent[code]}")
-        for f in feats:
-            j = cols.get(f)
-            if j is not None:
-                r.append(i)
-                c.append(j)
-    m = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, len(cols)))
-    from qualcode.suggest.features import _l2
-
-    return _l2(m)
-
-
-def features(
-    index: PassageIndex,
-    units: Units,
-    signals: Signals,
-    neigh: Neighbours | None,
-    model_cols: dict[str, int],
-    parent,
-) -> sp.csr_matrix:
-    wt, wh, wp, wn = (np.float32(np.sqrt(w)) for w in signals.weights)
-    blocks = [units.T * wt]
-    if signals.heading:
-        blocks.append(index.hspace.transform([index.heading_bag(c) for c in units.contexts]) * wh)
-    if signals.position:
-        blocks.append(position_matrix(units.relpos) * wp)
-    if signals.neighbours:
-        blocks.append(neighbour_matrix(units, neigh, model_cols, parent) * wn)
-    return sp.hstack(blocks, format="csr", dtype=np.float32)
-
-
-# --- training ----------------------------------------------------------------------------
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def _platt(x: np.ndarray, y: np.ndarray) -> tuple[float, ...] | None:
-    """Logistic calibration map: coefficients of ``x`` (one column per feature) and intercept."""
-    if len(y) < 30 or y.sum() < 5 or (len(y) - y.sum()) < 5:
-        return None
-    from sklearn.linear_model import LogisticRegression
-
-    x = x.reshape(len(y), -1)
-    m = LogisticRegression(C=1.0, random_state=SEED).fit(x, y)
-    return (*(float(v) for v in m.coef_[0]), float(m.intercept_[0]))
-
-
-def _apply_platt(ab: tuple[float, ...], *x: np.ndarray) -> np.ndarray:
-    z = np.full(np.shape(x[0]), ab[-1], dtype=np.float64)
-    for coef, col in zip(ab[:-1], x, strict=True):
-        z = z + coef * col
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _first_mask(P: np.ndarray, is_code: np.ndarray) -> np.ndarray:
-    """1.0 where a column is the first-ranked code of its row (the "no code" class left out)."""
-    Q = np.where(is_code[None, :], P, -np.inf)
-    first = np.zeros_like(P)
-    if P.shape[0] and is_code.any():
-        first[np.arange(P.shape[0]), Q.argmax(axis=1)] = 1.0
-    return first
-
-
-class Projection:
-    """An orthonormal basis of the span of the training rows (dense ``r × d_used``).
-
-    The optimal weights of an L2-regularised linear model lie in the span of its training
-    rows (representer theorem), so fitting the logistic regression on the coordinates in
-    this basis gives the same model with ``r`` parameters per class instead of one per
-    n-gram — L-BFGS then takes milliseconds, not minutes. Exact (eigenvectors of the Gram
-    matrix) for up to 1,000 training rows; beyond that the top 256 directions of a seeded
-    randomized SVD. The basis uses no labels, so it is computed once and shared by the
-    cross-validation folds.
-    """
-
-    def fit(self, X) -> Projection:
-        X = sp.csr_matrix(X, dtype=np.float32)
-        self.used = np.flatnonzero(X.getnnz(axis=0) > 0)
-        Xu = X[:, self.used]
-        if Xu.shape[0] <= 1000 and Xu.shape[0] * Xu.shape[1] <= 20_000_000:
-            G = (Xu @ Xu.T).toarray().astype(np.float64)
-            vals, vecs = np.linalg.eigh(G)
-            keep = vals > max(vals.max(), 1e-12) * 1e-6
-            U, sv = vecs[:, keep], np.sqrt(vals[keep])
-            self.V = np.asarray((Xu.T @ (U / sv)).T, dtype=np.float32)
-        else:
-            from sklearn.utils.extmath import randomized_svd
-
-            _, _, VT = randomized_svd(Xu, min(256, Xu.shape[0] - 1), n_iter=4, random_state=SEED)
-            self.V = VT.astype(np.float32)
-        return self
-
-    def __call__(self, X) -> np.ndarray:
-        X = sp.csr_matrix(X, dtype=np.float32)
-        return np.asarray(X[:, self.used] @ self.V.T)
-
-
-class _LR:
-    """Multinomial logistic regression (L2, class-balanced, fixed seed) on projected features."""
-
-    def __init__(self, C: float, proj: Projection) -> None:
-        self.C = C
-        self.proj = proj
-
-    def fit_projected(self, Z: np.ndarray, y, sample_weight=None) -> _LR:
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LogisticRegression
-
-        # 300 L-BFGS iterations bound the training time on large projects; the optimum
-        # is flat there and the scores are calibrated afterwards anyway.
-        self.m = LogisticRegression(
-            C=self.C, max_iter=300, class_weight="balanced", random_state=SEED
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            self.m.fit(Z, y, sample_weight=sample_weight)
-        self.classes_ = self.m.classes_
-        return self
-
-    def predict_proba(self, X) -> np.ndarray:
-        return self.m.predict_proba(self.proj(X))
-
-
-@dataclass
-class TrainSet:
-    units: Units
-    labels: list[frozenset[int]]  # codes per unit; empty = "no code"
-
-
-def training_set(
-    session: Session, index: PassageIndex, nlp_obj, codings, signals: Signals
-) -> TrainSet:
-    spans: dict[tuple[int, int, int], set[int]] = {}
-    for d, s, e, c in codings:
-        if d in index.by_doc:
-            spans.setdefault((d, s, e), set()).add(c)
-    keys = sorted(spans)
-    labels = [frozenset(spans[k]) for k in keys]
-    if signals.none_class:
-        last_end: dict[int, int] = {}
-        covered: dict[int, list[tuple[int, int]]] = {}
-        for d, s, e in keys:
-            last_end[d] = max(last_end.get(d, 0), e)
-            covered.setdefault(d, []).append((s, e))
-        neg = []
-        for d, end in last_end.items():
-            if end >= 2 / 3 * index.doc_len.get(d, end):
-                end = index.doc_len.get(d, end) + 1  # coded into its last third: read to the end
-            lo, hi = index.by_doc[d]
-            for i in range(lo, hi):
-                s, e = int(index.starts[i]), int(index.ends[i])
-                if s >= end or index.is_heading[i] or index.n_lemmas[i] < 2:
-                    continue
-                if any(cs < e and ce > s for cs, ce in covered[d]):
-                    continue
-                neg.append((d, s, e))
-        cap = max(10, 2 * len(keys))
-        if len(neg) > cap:
-            rng = np.random.default_rng(SEED)
-            neg = [neg[i] for i in sorted(rng.choice(len(neg), cap, replace=False))]
-        keys += neg
-        labels += [frozenset()] * len(neg)
-    return TrainSet(span_units(session, index, nlp_obj, keys), labels)
-
-
-def _expand(
-    F: sp.csr_matrix,
-    F0: sp.csr_matrix | None,
-    labels: list[frozenset[int]],
-    idx: np.ndarray,
-    allowed: set[int],
-):
-    """Rows per (unit, code) — with and without the neighbour block — and their weights."""
-    rows, ys, ws = [], [], []
-    for i in idx:
-        codes = [c for c in labels[i] if c in allowed] or (
-            [NONE] if not labels[i] and NONE in allowed else []
-        )
-        for c in codes:
-            rows.append(i)
-            ys.append(c)
-            ws.append(1.0 / len(codes))
-    rows_a = np.asarray(rows, dtype=np.int64)
-    X = F[rows_a]
-    y = np.asarray(ys)
-    w = np.asarray(ws, dtype=np.float64)
-    if F0 is not None:
-        X = (
-            sp.vstack([X, F0[rows_a]], format="csr")
-            if sp.issparse(X)
-            else np.vstack([X, F0[rows_a]])
-        )
-        y = np.concatenate([y, y])
-        w = np.concatenate([w, w]) * 0.5
-    return X, y, w
 
 
 def single_thread(fn):
@@ -455,194 +101,387 @@ def single_thread(fn):
     return wrapper
 
 
+class Coded:
+    """The human codings of each document, to tell which paragraphs a coder coded."""
+
+    def __init__(self, codings) -> None:
+        self.by_doc: dict[int, list[tuple[int, int, int]]] = {}
+        for d, s, e, c in codings:
+            self.by_doc.setdefault(d, []).append((s, e, c))
+
+    def codes_in(self, d: int, s: int, e: int) -> set[int]:
+        return {c for cs, ce, c in self.by_doc.get(d, ()) if cs < e and ce > s}
+
+
+# --- the model ---------------------------------------------------------------------------
+
+
+@dataclass
+class CodeModel:
+    content_hash: str
+    classes: list[int]  # code ids and NONE
+    featurizer: Featurizer
+    weights: dict[str, float]  # block → kernel weight
+    W: dict[str, np.ndarray]  # block → primal weights (features × classes)
+    seq_B: np.ndarray | None  # sequence stage: a correction from (self, before, after) scores
+    temperature: float
+    platt: tuple[float, ...] | None
+    n_examples: dict[int, int]
+    explain: dict = field(default_factory=dict)
+    version: str = MODEL_VERSION
+
+    @property
+    def calibrated(self) -> bool:
+        return self.platt is not None
+
+    @property
+    def code_ids(self) -> list[int]:
+        return [c for c in self.classes if c != NONE]
+
+
+@dataclass
+class Spans:
+    """Passages with what the blocks read: text, heading context, position, neighbours."""
+
+    keys: list[tuple[int, int, int]]
+    texts: list[str]
+    contexts: list[str]
+    relpos: np.ndarray
+
+    @classmethod
+    def of(cls, layouts: dict[int, DocLayout], keys: list[tuple[int, int, int]]) -> Spans:
+        texts, ctx, pos = [], [], []
+        for d, s, e in keys:
+            lay = layouts[d]
+            texts.append(lay.text[s:e])
+            ctx.append(lay.context_of(s))
+            pos.append(lay.relpos(s, e))
+        return cls(keys, texts, ctx, np.asarray(pos, dtype=np.float32))
+
+
+def _none_paragraphs(layouts, spans_by_doc: dict[int, list[tuple[int, int]]]):
+    """Uncoded content paragraphs a coder has evidently read (see the module docstring)."""
+    out = []
+    for d, covered in spans_by_doc.items():
+        lay = layouts.get(d)
+        if lay is None:
+            continue
+        end = max(e for _, e in covered)
+        if end >= 2 / 3 * len(lay.text):
+            end = len(lay.text) + 1
+        for i in lay.content:
+            s, e = lay.starts[i], lay.ends[i]
+            if s >= end or len(lay.text[s:e].split()) < 2:
+                continue
+            if any(cs < e and ce > s for cs, ce in covered):
+                continue
+            out.append((d, s, e))
+    return out
+
+
+def _sample(keys, labels, limit: int) -> list[int]:
+    """Indices to keep: every code keeps its examples up to an equal share (deterministic)."""
+    if len(keys) <= limit:
+        return list(range(len(keys)))
+    rng = np.random.default_rng(SEED)
+    rank = np.full(len(keys), np.inf)
+    by_code: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        for c in lab or (NONE,):
+            by_code.setdefault(c, []).append(i)
+    for members in by_code.values():
+        order = rng.permutation(len(members))
+        for r, k in enumerate(order):
+            rank[members[k]] = min(rank[members[k]], r)
+    keep = np.lexsort((np.arange(len(keys)), rank))[:limit]
+    return sorted(keep.tolist())
+
+
+def _targets(labels: list[frozenset[int]], classes: list[int]) -> np.ndarray:
+    pos = {c: j for j, c in enumerate(classes)}
+    Y = np.zeros((len(labels), len(classes)))
+    for i, lab in enumerate(labels):
+        cols = [pos[c] for c in lab if c in pos] or [pos[NONE]]
+        Y[i, cols] = 1.0 / len(cols)
+    return Y
+
+
+def _gram(X: dict[str, sp.csr_matrix], rows=None, cols=None) -> dict[str, np.ndarray]:
+    out = {}
+    for b, m in X.items():
+        a = m if rows is None else m[rows]
+        c = m if cols is None else m[cols]
+        out[b] = np.asarray((a @ c.T).toarray(), dtype=np.float64)
+    return out
+
+
+def _cross(A: dict[str, sp.csr_matrix], B: dict[str, sp.csr_matrix], weights) -> np.ndarray:
+    out = None
+    for b, wt in weights.items():
+        if wt > 0 and b in A:
+            k = np.asarray((A[b] @ B[b].T).toarray(), dtype=np.float64) * wt
+            out = k if out is None else out + k
+    assert out is not None
+    return out
+
+
+def _seq_features(S_self, S_prev, S_next) -> np.ndarray:
+    return np.hstack([S_self, S_prev, S_next])
+
+
 @single_thread
-def train(
-    session: Session,
-    index: PassageIndex,
-    nlp_obj,
-    signals: Signals | None = None,
-    content_hash: str = "",
-    codings=None,
-) -> CodeModel:
-    signals = signals or Signals()
+def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
+    t0 = time.perf_counter()
     codings = human_codings(session) if codings is None else codings
     if not codings:
         raise QualcodeError(
             "nothing to learn from yet: the project has no codings by a human coder",
             "code a few passages per code first (`qualcode code …` or the workbench), then ask again",
         )
-    parent = dict(session.execute(select(Code.id, Code.parent_id)).all())
-    ts = training_set(session, index, nlp_obj, codings, signals)
-    counts: dict[int, int] = {}
-    for lab in ts.labels:
+    spans: dict[tuple[int, int, int], set[int]] = {}
+    for d, s, e, c in codings:
+        spans.setdefault((d, s, e), set()).add(c)
+    keys = sorted(spans)
+    labels = [frozenset(spans[k]) for k in keys]
+    n_examples: dict[int, int] = {}
+    for lab in labels:
         for c in lab:
-            counts[c] = counts.get(c, 0) + 1
-    many = sorted(c for c, n in counts.items() if n >= 2)
-    few = sorted(c for c, n in counts.items() if n < 2)
-    n_neg = sum(1 for lab in ts.labels if not lab)
-    classes = many + ([NONE] if signals.none_class and n_neg >= 2 and many else [])
-    neigh = Neighbours(codings) if signals.neighbours else None
-    cols: dict[str, int] = {}
-    if signals.neighbours:
-        for c in sorted(counts):
-            for tag in ("p", "n"):
-                cols.setdefault(f"{tag}{c}", len(cols))
-                if parent.get(c) is not None:
-                    cols.setdefault(f"{tag}P{parent[c]}", len(cols))
-    F = features(index, ts.units, signals, neigh, cols, parent)
-    F0 = features(index, ts.units, signals, None, cols, parent) if signals.neighbours else None
-    lr = None
-    platt = None
-    cv_units = 0
-    if len(classes) >= 2:
-        allowed = set(classes)
-        idx = np.arange(len(ts.labels))
-        proj = Projection().fit(sp.vstack([F, F0]) if F0 is not None else F)
-        ZF = proj(F)
-        ZF0 = proj(F0) if F0 is not None else None
-        X, y, w = _expand(ZF, ZF0, ts.labels, idx, allowed)
-        lr = _LR(signals.C, proj).fit_projected(X, y, sample_weight=w)
-        platt, cv_units = _calibrate(ZF, ZF0, ts, allowed, signals, proj)
+            n_examples[c] = n_examples.get(c, 0) + 1
+    keep = _sample(keys, labels, MAX_UNITS)
+    keys, labels = [keys[i] for i in keep], [labels[i] for i in keep]
+    layouts = load_layouts(session, {d for d, _, _ in keys})
+    keys_ok = [i for i, k in enumerate(keys) if k[0] in layouts]
+    keys, labels = [keys[i] for i in keys_ok], [labels[i] for i in keys_ok]
+    covered: dict[int, list[tuple[int, int]]] = {}
+    for d, s, e in keys:
+        covered.setdefault(d, []).append((s, e))
+    neg_all = _none_paragraphs(layouts, covered)
+    cap = max(10, len(keys))
+    neg = neg_all
+    if len(neg) > cap:
+        rng = np.random.default_rng(SEED)
+        neg = [neg[i] for i in sorted(rng.choice(len(neg), cap, replace=False))]
+    none_weight = len(neg_all) / max(1, len(neg))
+    codes = sorted(n_examples)
+    classes = codes + ([NONE] if len(neg) >= 2 else [])
+    all_keys = keys + neg
+    all_labels = labels + [frozenset()] * len(neg)
+    units = Spans.of(layouts, all_keys)
+    feat = Featurizer()
+    X = feat.fit_transform(units.texts, units.contexts, units.relpos)
+    Y = _targets(all_labels, classes)
+    is_code = np.asarray([c != NONE for c in classes])
+    lab_idx = tune.label_index(all_labels, classes)
+    doc_ids = np.asarray([d for d, _, _ in all_keys])
+    # the search runs on a sample of at most MAX_TUNE units
+    tune_rows = np.asarray(_sample(all_keys, all_labels, MAX_TUNE))
+    Xt = {b: m[tune_rows] for b, m in X.items()}
+    Ks = _gram(Xt)
+    res = tune.search(
+        Ks, Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code, doc_ids[tune_rows]
+    )
+    weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
+    # the sequence stage, judged on the same folds
+    seq_B = None
+    oof = res.oof
+    sequence_cv = None
+    if res.tuned and oof is not None:
+        seq = _sequence_stage(
+            session, layouts, feat, Xt, Ks, weights, res, [all_keys[i] for i in tune_rows],
+            Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code,
+        )
+        if seq is not None:
+            seq_B, oof, sequence_cv = seq
+    # final first stage on every training unit
+    K = tune.combine(_gram(X), weights)
+    w_all = tune.sample_weights(Y)
+    alpha = tune.ridge_dual(K, Y, w_all, res.lam)
+    W = {
+        b: np.asarray(X[b].T @ alpha, dtype=np.float32) * np.float32(wt)
+        for b, wt in weights.items()
+    }
+    # calibration on the held-out scores of the chosen configuration
+    T, platt = 1.0, None
+    if oof is not None:
+        yt = Y[tune_rows]
+        row_w = np.where(np.asarray([bool(lab) for lab in (all_labels[i] for i in tune_rows)]), 1.0, none_weight)
+        T = calibrate.fit_temperature(oof, yt, row_w)
+        log_n = np.asarray([np.log1p(_n_in(c, tune_rows, all_labels)) for c in classes])
+        platt = calibrate.fit_platt(
+            calibrate.softmax(oof, T), [lab_idx[i] for i in tune_rows], is_code, log_n, row_w
+        )
     model = CodeModel(
         content_hash=content_hash,
-        signals=signals,
-        classes=list(lr.classes_) if lr is not None else [],  # type: ignore[attr-defined]
-        lr=lr,
+        classes=classes,
+        featurizer=feat,
+        weights=weights,
+        W=W,
+        seq_B=seq_B,
+        temperature=T,
         platt=platt,
-        sim_platt=_similarity_platt(ts),
-        few_codes=few if lr is not None else sorted(counts),
-        few_T=None,
-        few_labels=None,
-        n_examples=counts,
-        code_parent=parent,
-        neigh_cols=cols,
-        n_train_units=sum(1 for lab in ts.labels if lab),
-        cv_units=cv_units,
+        n_examples=n_examples,
     )
-    fc = set(model.few_codes)
-    ex_rows, ex_lab = [], []
-    for i, lab in enumerate(ts.labels):
-        for c in lab:
-            if c in fc:
-                ex_rows.append(i)
-                ex_lab.append(c)
-    if ex_rows:
-        model.few_T = ts.units.T[ex_rows]
-        model.few_labels = np.asarray(ex_lab)
+    model.explain = {
+        "tuned": res.tuned,
+        "reason": res.reason,
+        "blocks": weights,
+        "lambda": res.lam,
+        "sequence": seq_B is not None,
+        "calibrated": platt is not None,
+        "cross_validation": {
+            "folds": len(res.folds),
+            "units": int(len(tune_rows)),
+            "chosen": (res.chosen.as_dict() if res.chosen else None),
+            "plain_text": (res.baseline.as_dict() if res.baseline else None),
+            "sequence_stage": sequence_cv,
+            "configurations_tried": len(res.trials),
+        },
+        "training": {
+            "coded_passages": len(keys),
+            "no_code_passages": len(neg),
+            "codes": len(codes),
+            "sampled": len(spans) > len(keys),
+            "seconds": round(time.perf_counter() - t0, 2),
+        },
+    }
     return model
 
 
-def _folds(ts: TrainSet, k: int = 5) -> list[np.ndarray]:
-    docs = np.asarray(ts.units.doc_ids)
-    uniq = np.unique(docs)
-    rng = np.random.default_rng(SEED)
-    if len(uniq) >= 3:
-        perm = rng.permutation(uniq)
-        groups = [perm[i::k] for i in range(min(k, len(uniq)))]
-        return [np.flatnonzero(np.isin(docs, g)) for g in groups]
-    perm = rng.permutation(len(docs))
-    return [np.sort(perm[i::k]) for i in range(k)]
+def _n_in(c: int, rows, labels) -> int:
+    return sum(1 for i in rows if c in labels[i]) if c != NONE else 0
 
 
-def _calibrate(
-    F, F0, ts: TrainSet, allowed: set[int], signals: Signals, proj: Projection, limit: int = 4000
-) -> tuple[tuple[float, ...] | None, int]:
-    """Platt scaling on held-out (by document) predictions of the top three codes."""
-    n = len(ts.labels)
-    xs, ys = [], []
-    held = 0
-    for test in _folds(ts):
+def _sequence_stage(session, layouts, feat, Xt, Ks, weights, res, keys, Y, labels, is_code):
+    """Held-out first-stage scores of each unit's neighbour paragraphs, the sequence stage
+    fitted on them, kept when cross-validation says so: ``(B, held-out scores, figures)``."""
+    nb_keys: list[tuple[int, int, int]] = []
+    nb_index: dict[tuple[int, int, int], int] = {}
+    pairs = []
+    for d, s, e in keys:
+        lay = layouts[d]
+        before, after = lay.neighbours(s, e)
+        ids = []
+        for p in (before, after):
+            if p is None:
+                ids.append(-1)
+                continue
+            k = (d, lay.starts[p], lay.ends[p])
+            if k not in nb_index:
+                nb_index[k] = len(nb_keys)
+                nb_keys.append(k)
+            ids.append(nb_index[k])
+        pairs.append(ids)
+    if not nb_keys:
+        return None
+    nb = Spans.of(layouts, nb_keys)
+    Xn = feat.transform(nb.texts, nb.contexts, nb.relpos, only=set(weights))
+    Kn = _cross(Xn, Xt, weights)
+    Kt = tune.combine(Ks, weights)
+    w = tune.sample_weights(Y)
+    nb_doc = np.asarray([d for d, _, _ in nb_keys])
+    unit_doc = np.asarray([d for d, _, _ in keys])
+    S_nb = np.zeros((len(nb_keys), Y.shape[1]))
+    n = len(Y)
+    for test in res.folds:
         train_idx = np.setdiff1d(np.arange(n), test)
-        if len(train_idx) > limit:
-            train_idx = np.sort(np.random.default_rng(SEED).choice(train_idx, limit, replace=False))
-        X, y, w = _expand(F, F0, ts.labels, train_idx, allowed)
-        if len(set(y.tolist())) < 2:
-            continue
-        m = _LR(signals.C, proj).fit_projected(X, y, sample_weight=w)
-        # coded units and the "no code" paragraphs: every suggestion for the latter is wrong
-        test_units = list(test)
-        held += sum(1 for i in test if ts.labels[i])
-        cls = list(m.classes_)
-        is_code = np.asarray([c != NONE for c in cls])
-        for FF in (F, F0) if F0 is not None else (F,):
-            P = m.m.predict_proba(FF[test_units])
-            first = _first_mask(P, is_code)
-            for r, i in enumerate(test_units):
-                order = [j for j in np.argsort(-P[r], kind="stable") if is_code[j]][:3]
-                for j in order:
-                    xs.append((P[r, j], first[r, j]))
-                    ys.append(1 if cls[j] in ts.labels[i] else 0)
-    if not xs:
-        return None, held
-    x = np.asarray(xs)
-    return _platt(np.column_stack([_logit(x[:, 0]), x[:, 1]]), np.asarray(ys)), held
-
-
-def _similarity_platt(ts: TrainSet) -> tuple[float, ...]:
-    """Cosine to the nearest other example → probability that it has the same code."""
-    pos = [i for i, lab in enumerate(ts.labels) if lab]
-    if len(pos) > 3000:
-        pos = sorted(np.random.default_rng(SEED).choice(pos, 3000, replace=False).tolist())
-    if len(pos) >= 3:
-        T = ts.units.T[pos]
-        S = (T @ T.T).toarray()
-        np.fill_diagonal(S, -1.0)
-        nn = S.argmax(axis=1)
-        x = S[np.arange(len(pos)), nn]
-        y = np.asarray(
-            [1 if ts.labels[pos[i]] & ts.labels[pos[j]] else 0 for i, j in enumerate(nn)]
-        )
-        ab = _platt(x, y) if len(pos) >= 30 else None
-        if ab is not None and ab[0] > 0:
-            return ab
-    return (4.0, -3.0)  # prior: cosine 0.75 → 0.5, 0.5 → 0.27, 1.0 → 0.73
+        alpha = tune.ridge_dual(Kt[np.ix_(train_idx, train_idx)], Y[train_idx], w[train_idx], res.lam)
+        rows = np.flatnonzero(np.isin(nb_doc, np.unique(unit_doc[test])))
+        S_nb[rows] = Kn[np.ix_(rows, train_idx)] @ alpha
+    zero = np.zeros(Y.shape[1])
+    prev = np.vstack([S_nb[a] if a >= 0 else zero for a, _ in pairs])
+    nxt = np.vstack([S_nb[b] if b >= 0 else zero for _, b in pairs])
+    Z = _seq_features(res.oof, prev, nxt)
+    got = tune.sequence_cv(Z, res.oof, Y, w, res.folds)
+    if got is None:
+        return None
+    S2, lam2 = got
+    f1, top1, top3 = tune.evaluate(S2, labels, is_code)
+    figures = {"macro_f1": round(f1, 4), "top1": round(top1, 4), "top3": round(top3, 4), "lambda": lam2}
+    if res.chosen is None or f1 <= res.chosen.macro_f1 + tune.MIN_GAIN:
+        figures["kept"] = False
+        return None, res.oof, figures
+    figures["kept"] = True
+    return tune.ridge_primal(Z, Y - res.oof, w, lam2), S2, figures
 
 
 # --- scoring -----------------------------------------------------------------------------
 
 
+def _first_stage(model: CodeModel, units: Spans) -> np.ndarray:
+    X = model.featurizer.transform(units.texts, units.contexts, units.relpos, only=set(model.W))
+    S = np.zeros((len(units.keys), len(model.classes)))
+    for b, Wb in model.W.items():
+        S += np.asarray(X[b] @ Wb, dtype=np.float64)
+    return S
+
+
 @single_thread
-def score(
-    model: CodeModel, index: PassageIndex, units: Units, neigh: Neighbours | None
-) -> tuple[list[int], np.ndarray, list[str]]:
-    """Scores (units × codes) and for each code whether it comes from the model or similarity."""
-    codes: list[int] = []
-    cols: list[np.ndarray] = []
-    basis: list[str] = []
-    n = len(units.starts)
-    if model.lr is not None:
-        F = features(index, units, model.signals, neigh, model.neigh_cols, model.code_parent)
-        P = model.lr.predict_proba(F)  # type: ignore[attr-defined]
-        if model.platt is not None:
-            is_code = np.asarray([c != NONE for c in model.classes])
-            P = _apply_platt(model.platt, _logit(P), _first_mask(P, is_code))
-        for j, c in enumerate(model.classes):
-            if c != NONE:
-                codes.append(int(c))
-                cols.append(P[:, j])
-                basis.append("model")
-    if model.few_T is not None and len(model.few_codes):
-        S = (units.T @ model.few_T.T).toarray() if n else np.zeros((0, model.few_T.shape[0]))
-        for c in model.few_codes:
-            mask = model.few_labels == c
-            best = S[:, mask].max(axis=1) if n else np.zeros(0)
-            prob = _apply_platt(model.sim_platt, best)
-            prob[best <= 0] = 0.0
-            codes.append(int(c))
-            cols.append(prob)
-            basis.append("similarity")
-    M = np.vstack(cols).T if cols else np.zeros((n, 0))
-    # a text without any content words carries no evidence
-    empty = np.asarray(units.T.getnnz(axis=1) == 0)
+def score_spans(
+    session: Session, model: CodeModel, keys: list[tuple[int, int, int]], coded: Coded | None = None,
+    layouts: dict[int, DocLayout] | None = None,
+) -> tuple[list[int], np.ndarray]:
+    """Calibrated scores (spans × codes) and the code ids of the columns."""
+    codes = model.code_ids
+    if not keys:
+        return codes, np.zeros((0, len(codes)))
+    layouts = layouts if layouts is not None else load_layouts(session, {d for d, _, _ in keys})
+    want = list(keys)
+    pairs = []
+    if model.seq_B is not None:
+        index = {k: i for i, k in enumerate(want)}
+        for d, s, e in keys:
+            lay = layouts[d]
+            ids = []
+            for p in lay.neighbours(s, e):
+                if p is None:
+                    ids.append(("none", None))
+                    continue
+                k = (d, lay.starts[p], lay.ends[p])
+                got = coded.codes_in(*k) if coded is not None else set()
+                if got:
+                    ids.append(("coded", got))
+                    continue
+                if k not in index:
+                    index[k] = len(want)
+                    want.append(k)
+                ids.append(("row", index[k]))
+            pairs.append(ids)
+    S1 = _first_stage(model, Spans.of(layouts, want))
+    S = S1[: len(keys)]
+    if model.seq_B is not None:
+        pos = {c: j for j, c in enumerate(model.classes)}
+        ncls = len(model.classes)
+
+        def vec(item):
+            kind, v = item
+            if kind == "row":
+                return S1[v]
+            out = np.zeros(ncls)
+            if kind == "coded":
+                cols = [pos[c] for c in v if c in pos]
+                if cols:
+                    out[cols] = 1.0 / len(cols)
+            return out
+
+        prev = np.vstack([vec(a) for a, _ in pairs])
+        nxt = np.vstack([vec(b) for _, b in pairs])
+        S = S + tune.apply_primal(_seq_features(S, prev, nxt), model.seq_B)
+    P = calibrate.softmax(S, model.temperature)
+    is_code = np.asarray([c != NONE for c in model.classes])
+    if model.platt is not None:
+        log_n = np.asarray([np.log1p(model.n_examples.get(c, 0)) for c in model.classes])
+        P = calibrate.apply_platt(model.platt, P, is_code, log_n)
+    M = P[:, is_code]
+    # a passage without any word carries no evidence
+    empty = np.asarray([not any(ch.isalnum() for ch in t) for t in (layouts[d].text[s:e] for d, s, e in keys)])
     if M.size:
         M[empty] = 0.0
-    return codes, M, basis
+    return codes, M
 
 
 def top_k(
     codes: list[int],
     M: np.ndarray,
-    basis: list[str],
     paths: dict[int, str],
     k: int,
     min_score: float = 0.0,
@@ -652,7 +491,7 @@ def top_k(
         order = np.argsort(-M[r], kind="stable")[:k]
         out.append(
             [
-                {"code": paths[codes[j]], "score": round(float(M[r, j]), 4), "basis": basis[j]}
+                {"code": paths[codes[j]], "score": round(float(M[r, j]), 4), "basis": "model"}
                 for j in order
                 if M[r, j] > 0 and M[r, j] >= min_score and codes[j] in paths
             ]

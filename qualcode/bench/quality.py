@@ -1,0 +1,367 @@
+"""Quality of the code suggestions on a labelled corpus, beside the strong baseline.
+
+One corpus = a folder of documents and a CSV of gold codings. The documents are imported
+into a scratch project with the gold codings. Every second document (name order: 1st,
+3rd, …) is the training set; the systems score the others, which are uncoded for them.
+
+* **strong baseline** — what a practitioner writes in two lines: ``make_union(
+  TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)), TfidfVectorizer(sublinear_tf=True,
+  analyzer="char_wb", ngram_range=(2, 5)))`` + ``LogisticRegression(C=10,
+  class_weight="balanced", max_iter=3000)`` on the raw text of the coded spans;
+* **engine** — :func:`qualcode.suggest.model.train` on the training documents' codings
+  (it tunes itself on them), scored with :func:`~qualcode.suggest.model.score_spans`.
+
+Reported per system: top-1 and top-3 accuracy and macro-F1 of the first suggestion on the
+gold-coded spans of the test documents; ECE of the first suggestion's score over **all**
+content paragraphs of the test documents (a paragraph the gold coder left uncoded counts
+as wrong — what ``qualcode suggest`` shows) with its reliability table; precision and
+coverage of ``suggest --apply --min-score 0.9`` on those paragraphs; and a learning curve:
+whole training documents are coded in a seeded order until every code has at least
+2, 5, 10, 20 examples (or the documents run out), then both systems are scored again.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0000001)
+APPLY_AT = 0.9
+CURVE = (2, 5, 10, 20)
+
+
+def make_project(corpus: Path, codings_csv: Path, workdir: Path):
+    from qualcode import nlp
+    from qualcode.codings import import_codings_csv
+    from qualcode.database import make_engine, transaction
+    from qualcode.documents import import_paths
+
+    engine = make_engine(str(workdir / "bench-suggest.sqlite"))
+    with transaction(engine, "bench import", "bench") as s:
+        res = import_paths(s, [corpus], nlp_obj=nlp.load_sentences())
+        if res.failed:
+            raise SystemExit(f"import failed: {res.failed}")
+        import_codings_csv(s, codings_csv, "gold", create_codes=True)
+    return engine
+
+
+def gold_codings(session, gold_coder: str | None):
+    from sqlalchemy import select
+
+    from qualcode.models import Coder, Coding, Document
+
+    rows = session.execute(
+        select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coder.name).join(
+            Coder, Coder.id == Coding.coder_id
+        )
+    ).all()
+    coders = Counter(r[4] for r in rows)
+    if gold_coder is None:
+        gold_coder = "anna" if "anna" in coders else coders.most_common(1)[0][0]
+    cod = sorted({(d, s, e, c) for d, s, e, c, who in rows if who == gold_coder})
+    names = sorted(session.execute(select(Document.name, Document.id)).all())
+    train = [d for i, (_, d) in enumerate(names) if i % 2 == 0]
+    test = [d for i, (_, d) in enumerate(names) if i % 2 == 1]
+    return cod, train, test, gold_coder
+
+
+def spans_of(codings, docs) -> tuple[list[tuple[int, int, int]], list[frozenset[int]]]:
+    spans: dict[tuple[int, int, int], set[int]] = {}
+    for d, s, e, c in codings:
+        if d in docs:
+            spans.setdefault((d, s, e), set()).add(c)
+    keys = sorted(spans)
+    return keys, [frozenset(spans[k]) for k in keys]
+
+
+def reliability(scores, ok) -> dict:
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(ok, dtype=float)
+    bins, ece = [], 0.0
+    for lo, hi in zip(BINS[:-1], BINS[1:], strict=True):
+        m = (s >= lo) & (s < hi)
+        if m.sum():
+            bins.append(
+                {
+                    "bin": f"{lo:.1f}–{min(hi, 1.0):.1f}",
+                    "n": int(m.sum()),
+                    "mean_score": float(s[m].mean()),
+                    "accuracy": float(y[m].mean()),
+                }
+            )
+            ece += m.sum() / len(s) * abs(s[m].mean() - y[m].mean())
+    return {"ece": float(ece), "reliability": bins}
+
+
+def ranking_metrics(codes, M, gold: list[frozenset[int]]) -> dict:
+    from sklearn.metrics import f1_score
+
+    order = np.argsort(-M, axis=1, kind="stable")[:, :3]
+    ranked = [[codes[j] for j in row] for row in order]
+    top1 = [r[0] if r else -99 for r in ranked]
+    n = len(gold)
+    acc1 = sum(t in g for t, g in zip(top1, gold, strict=True)) / n
+    acc3 = sum(bool(set(r) & g) for r, g in zip(ranked, gold, strict=True)) / n
+    y_true = [t if t in g else min(g) for t, g in zip(top1, gold, strict=True)]
+    labels = sorted(set(y_true) | set(top1))
+    f1 = f1_score(y_true, top1, labels=labels, average="macro", zero_division=0)
+    return {"n": n, "top1": acc1, "top3": acc3, "macro_f1": float(f1)}
+
+
+def paragraph_metrics(codes, M, gold: list[set[int]]) -> dict:
+    """Calibration and `--apply --min-score 0.9` over all content paragraphs."""
+    first = M.argmax(axis=1) if M.shape[1] else np.zeros(len(M), dtype=int)
+    sc = M[np.arange(len(M)), first] if M.shape[1] else np.zeros(len(M))
+    ok = [codes[j] in g for j, g in zip(first.tolist(), gold, strict=True)] if M.shape[1] else []
+    rel = reliability(sc.tolist(), ok)
+    applied = np.argwhere(M >= APPLY_AT)
+    right = sum(1 for r, j in applied if codes[j] in gold[r])
+    coded = sum(1 for g in gold if g)
+    return {
+        "paragraphs": len(gold),
+        "ece_all": rel["ece"],
+        "reliability_all": rel["reliability"],
+        "apply_n": int(len(applied)),
+        "apply_precision": (right / len(applied)) if len(applied) else None,
+        "apply_coverage": right / coded if coded else 0.0,
+    }
+
+
+class Baseline:
+    """The strong baseline, scoring every span by its raw text."""
+
+    def __init__(self, texts: list[str], labels: list[int]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        self.pipe = make_pipeline(
+            make_union(
+                TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)),
+                TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5)),
+            ),
+            LogisticRegression(C=10, class_weight="balanced", max_iter=3000),
+        ).fit(texts, labels)
+        self.codes = [int(c) for c in self.pipe.classes_]
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        return self.pipe.predict_proba(texts)
+
+
+def _baseline_train(layout_text, codings):
+    keys, labels = spans_of(codings, {d for d, *_ in codings})
+    texts, ys = [], []
+    for (d, s, e), lab in zip(keys, labels, strict=True):
+        for c in sorted(lab):
+            texts.append(layout_text[d][s:e])
+            ys.append(c)
+    return Baseline(texts, ys)
+
+
+def content_paragraphs(layouts, docs, codings):
+    """Content paragraphs of the test documents (with words) and their gold codes."""
+    from qualcode.suggest import _has_words
+
+    by_doc: dict[int, list[tuple[int, int, int]]] = {}
+    for d, s, e, c in codings:
+        by_doc.setdefault(d, []).append((s, e, c))
+    keys, gold = [], []
+    for d in sorted(docs):
+        lay = layouts[d]
+        for i in lay.content:
+            s, e = lay.starts[i], lay.ends[i]
+            if not _has_words(lay.text[s:e]):
+                continue
+            keys.append((d, s, e))
+            gold.append({c for gs, ge, c in by_doc.get(d, []) if gs < e and ge > s})
+    return keys, gold
+
+
+def evaluate_systems(session, layouts, train_cod, test_spans, test_gold, para_keys, para_gold):
+    from qualcode.suggest.model import Coded, score_spans, train
+
+    texts = {d: lay.text for d, lay in layouts.items()}
+    out = {}
+    t = time.perf_counter()
+    base = _baseline_train(texts, train_cod)
+    t_base = time.perf_counter() - t
+    Mb = base.score([texts[d][s:e] for d, s, e in test_spans])
+    Pb = base.score([texts[d][s:e] for d, s, e in para_keys])
+    out["baseline"] = {
+        **ranking_metrics(base.codes, Mb, test_gold),
+        **paragraph_metrics(base.codes, Pb, para_gold),
+        "train_seconds": t_base,
+    }
+    t = time.perf_counter()
+    model = train(session, "bench", codings=train_cod)
+    t_engine = time.perf_counter() - t
+    coded = Coded(train_cod)
+    codes, M = score_spans(session, model, test_spans, coded, layouts)
+    codes_p, P = score_spans(session, model, para_keys, coded, layouts)
+    out["engine"] = {
+        **ranking_metrics(codes, M, test_gold),
+        **paragraph_metrics(codes_p, P, para_gold),
+        "train_seconds": t_engine,
+        "explain": model.explain,
+    }
+    return out
+
+
+def curve_codings(train_cod, train_docs, k: int, seed: int = 0):
+    """Whole training documents in a seeded order until every code has ``k`` examples."""
+    rng = np.random.default_rng(seed)
+    order = [train_docs[i] for i in rng.permutation(len(train_docs))]
+    all_codes = {c for *_, c in train_cod}
+    by_doc: dict[int, list] = {}
+    for row in train_cod:
+        by_doc.setdefault(row[0], []).append(row)
+    chosen, counts = [], Counter()
+    for d in order:
+        if all(counts[c] >= k for c in all_codes):
+            break
+        rows = by_doc.get(d, [])
+        chosen.extend(rows)
+        counts.update(c for *_, c in rows)
+    return chosen
+
+
+def quality(corpus: Path, codings_csv: Path, gold_coder: str | None = None, *, curve=CURVE) -> dict:
+    from qualcode.database import reading
+    from qualcode.suggest.layout import load_layouts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_project(corpus, codings_csv, Path(tmp))
+        with reading(engine) as session:
+            cod, train_docs, test_docs, gold_coder = gold_codings(session, gold_coder)
+            layouts = load_layouts(session, train_docs + test_docs)
+            train_cod = [c for c in cod if c[0] in set(train_docs)]
+            test_spans, test_gold = spans_of(cod, set(test_docs))
+            if not train_cod or not test_spans:
+                raise SystemExit(
+                    f"the gold coder {gold_coder!r} has {len(train_cod)} codings in the training "
+                    f"documents and {len(test_spans)} in the test documents (every second document); both must be coded"
+                )
+            para_keys, para_gold = content_paragraphs(layouts, test_docs, cod)
+            main = evaluate_systems(
+                session, layouts, train_cod, test_spans, test_gold, para_keys, para_gold
+            )
+            learning = []
+            for k in curve:
+                sub = curve_codings(train_cod, train_docs, k)
+                if not sub:
+                    continue
+                codes_seen = {c for *_, c in sub}
+                res = evaluate_systems(
+                    session, layouts, sub, test_spans, test_gold, para_keys, para_gold
+                ) if len(codes_seen) >= 2 else None
+                if res is None:
+                    continue
+                learning.append(
+                    {
+                        "per_code": k,
+                        "codings": len(sub),
+                        "documents": len({d for d, *_ in sub}),
+                        "baseline_macro_f1": res["baseline"]["macro_f1"],
+                        "engine_macro_f1": res["engine"]["macro_f1"],
+                        "baseline_top3": res["baseline"]["top3"],
+                        "engine_top3": res["engine"]["top3"],
+                        "engine_ece_all": res["engine"]["ece_all"],
+                    }
+                )
+        engine.dispose()
+    return {
+        "corpus": Path(corpus).name,
+        "gold_coder": gold_coder,
+        "train_documents": len(train_docs),
+        "test_documents": len(test_docs),
+        "train_spans": len(spans_of(train_cod, set(train_docs))[0]),
+        "test_spans": len(test_spans),
+        "test_paragraphs": len(para_keys),
+        "codes": len({c for *_, c in cod}),
+        "systems": main,
+        "learning_curve": learning,
+    }
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def _f(v, fmt=".3f") -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def summary_table(results: list[dict]) -> str:
+    lines = [
+        "| corpus | system | top-1 | top-3 | macro-F1 | ECE all paragraphs | `--apply` ≥ 0.9: precision / coverage (n) | train s |",
+        "|---|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for q in results:
+        for name in ("baseline", "engine"):
+            r = q["systems"][name]
+            label = "strong baseline" if name == "baseline" else "**engine**"
+            lines.append(
+                f"| {q['corpus']} | {label} | {r['top1']:.3f} | {r['top3']:.3f} | {r['macro_f1']:.3f} | "
+                f"{r['ece_all']:.3f} | {_f(r['apply_precision'], '.2f')} / {r['apply_coverage']:.2f} ({r['apply_n']}) | {r['train_seconds']:.1f} |"
+            )
+    return "\n".join(lines)
+
+
+def targets_table(results: list[dict]) -> str:
+    lines = [
+        "| corpus | macro-F1 − baseline (≥ +0.05) | top-3 − baseline (≥ 0) | ECE (≤ 0.05) | precision at 0.9 (≥ 0.9) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for q in results:
+        b, e = q["systems"]["baseline"], q["systems"]["engine"]
+        d1 = e["macro_f1"] - b["macro_f1"]
+        d3 = e["top3"] - b["top3"]
+        p = e["apply_precision"]
+
+        def mark(ok: bool) -> str:
+            return "" if ok else " ✗"
+
+        lines.append(
+            f"| {q['corpus']} | {d1:+.3f}{mark(d1 >= 0.05)} | {d3:+.3f}{mark(d3 >= 0)} | "
+            f"{e['ece_all']:.3f}{mark(e['ece_all'] <= 0.05)} | {_f(p, '.2f')}{mark(p is None or p >= 0.9)} |"
+        )
+    return "\n".join(lines)
+
+
+def corpus_markdown(q: dict) -> str:
+    e = q["systems"]["engine"]
+    ex = e["explain"]
+    lines = [
+        f"### `{q['corpus']}`",
+        "",
+        f"Gold coder **{q['gold_coder']}**: {q['train_documents']} training documents "
+        f"({q['train_spans']} coded spans), {q['test_documents']} test documents ({q['test_spans']} coded spans, "
+        f"{q['test_paragraphs']} content paragraphs), {q['codes']} codes.",
+        "",
+        f"Chosen by the engine: blocks {ex['blocks']}, λ = {ex['lambda']}, sequence stage "
+        f"{'on' if ex['sequence'] else 'off'} ({ex['reason']}).",
+        "",
+        "Reliability of the engine's first suggestion over all content paragraphs of the test documents:",
+        "",
+        "| score | n | mean score | right |",
+        "|---|---:|---:|---:|",
+    ]
+    for b in e["reliability_all"]:
+        lines.append(f"| {b['bin']} | {b['n']} | {b['mean_score']:.2f} | {b['accuracy']:.2f} |")
+    if q["learning_curve"]:
+        lines += [
+            "",
+            "Learning curve (whole training documents coded until every code has ≥ k examples):",
+            "",
+            "| k | codings | documents | baseline macro-F1 | engine macro-F1 | baseline top-3 | engine top-3 | engine ECE |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in q["learning_curve"]:
+            lines.append(
+                f"| {r['per_code']} | {r['codings']} | {r['documents']} | {r['baseline_macro_f1']:.3f} | "
+                f"{r['engine_macro_f1']:.3f} | {r['baseline_top3']:.3f} | {r['engine_top3']:.3f} | {r['engine_ece_all']:.3f} |"
+            )
+    return "\n".join(lines)
