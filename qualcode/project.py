@@ -68,11 +68,24 @@ def quick_status(db: str | None) -> dict | None:
             "coders": coders,
             "audit_entries": one("SELECT count(*) FROM audit_entry"),
             "nlp": nlp.describe(meta.get("nlp.model")),
+            "suggestions": _explain_sqlite(conn),
         }
     except (sqlite3.Error, TypeError, ValueError):
         return None
     finally:
         conn.close()
+
+
+def _explain_sqlite(conn) -> dict | None:
+    """What the suggestions engine chose when it last trained (a small cache entry)."""
+    import pickle
+    import sqlite3
+
+    try:
+        row = conn.execute("SELECT data FROM suggest_cache WHERE key = 'model-explain'").fetchone()
+        return pickle.loads(row[0]) if row else None
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
 
 
 def status(session: Session, engine: Engine) -> dict:
@@ -122,4 +135,29 @@ def status(session: Session, engine: Engine) -> dict:
         "coders": coders,
         "audit_entries": count(AuditEntry),
         "nlp": nlp.describe(model),
+        "suggestions": _last_explain(session),
     }
+
+
+def _last_explain(session) -> dict | None:
+    from qualcode.suggest import last_explain
+
+    return last_explain(session)
+
+
+def explain_line(ex: dict | None) -> str:
+    """One line for `qualcode status`: what the engine chose and on what figures."""
+    if not ex:
+        return "not trained yet (`qualcode suggest` trains on the codings)"
+    blocks = "+".join(f"{b}" if w == 1 else f"{b}×{w:g}" for b, w in ex["blocks"].items())
+    seq = ", sequence stage" if ex.get("sequence") else ""
+    cv = ex["cross_validation"]
+    tr = ex["training"]
+    head = f"{tr['coded_passages']} coded passages, {tr['codes']} codes: {blocks}, λ {ex['lambda']:g}{seq}"
+    if not ex.get("tuned"):
+        return head + " (too few codings to tune: the plain text configuration)"
+    ch, pt = cv.get("chosen") or {}, cv.get("plain_text") or {}
+    return (
+        head + f"; cross-validated macro-F1 {ch.get('macro_f1', 0):.2f}"
+        f" (plain text {pt.get('macro_f1', 0):.2f}) over {cv['folds']} folds by document"
+    )

@@ -255,9 +255,13 @@ def quality(corpus: Path, codings_csv: Path, gold_coder: str | None = None, *, c
                 if not sub:
                     continue
                 codes_seen = {c for *_, c in sub}
-                res = evaluate_systems(
-                    session, layouts, sub, test_spans, test_gold, para_keys, para_gold
-                ) if len(codes_seen) >= 2 else None
+                res = (
+                    evaluate_systems(
+                        session, layouts, sub, test_spans, test_gold, para_keys, para_gold
+                    )
+                    if len(codes_seen) >= 2
+                    else None
+                )
                 if res is None:
                     continue
                 learning.append(

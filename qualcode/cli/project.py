@@ -27,6 +27,12 @@ def tui() -> None:
     open_workbench()
 
 
+def _explain_line(ex: dict | None) -> str:
+    from qualcode.project import explain_line
+
+    return explain_line(ex)
+
+
 @app.command("status")
 def status(as_json: bool = JsonOpt) -> None:
     """Counts, database, and the NLP pipeline in use."""
@@ -61,6 +67,7 @@ def status(as_json: bool = JsonOpt) -> None:
                 f"memos      {s['memos']}",
                 f"coders     {coders}",
                 f"NLP        {s['nlp']}",
+                f"suggestions {_explain_line(s.get('suggestions'))}",
             ]
         )
 

@@ -84,6 +84,11 @@ def suggest_cmd(
     with_text: bool = typer.Option(
         False, "--text", help="With --json: include each passage's text."
     ),
+    explain: bool = typer.Option(
+        False,
+        "--explain",
+        help="Say what the engine chose for this project (blocks, weights, regularisation) and the cross-validated figures it chose on.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Likely codes for every uncoded passage, learned from the codings so far.
@@ -94,6 +99,12 @@ def suggest_cmd(
     from qualcode.config import AUTO_CODER
 
     st = state()
+    if explain:
+        if apply:
+            raise UserError("give either --explain or --apply, not both")
+        with st.read() as session:
+            output(suggest.explain(session), as_json, _explain_text)
+        return
     threshold = min_score if min_score is not None else (0.9 if apply else 0.0)
     with st.read() as session:
         rows = suggest.suggest(session, doc, top, threshold)
@@ -113,6 +124,68 @@ def suggest_cmd(
         for r in rows:
             r.pop("text", None)
     output(rows, as_json, _suggest_table)
+
+
+def _explain_text(ex: dict) -> str:
+    from qualcode.project import explain_line
+
+    cv = ex["cross_validation"]
+    lines = [f"model      {explain_line(ex)}", f"why        {ex['reason']}"]
+    rows = []
+    for name, r in (("chosen", cv.get("chosen")), ("plain text", cv.get("plain_text"))):
+        if r:
+            blocks = ", ".join(f"{b} {w:g}" for b, w in r["blocks"].items())
+            rows.append(
+                [
+                    name,
+                    blocks,
+                    f"{r['lambda']:g}",
+                    f"{r['macro_f1']:.3f}",
+                    f"{r['top1']:.3f}",
+                    f"{r['top3']:.3f}",
+                ]
+            )
+    seq = cv.get("sequence_stage")
+    if seq:
+        rows.append(
+            [
+                "+ sequence stage" + ("" if seq.get("kept") else " (not kept)"),
+                "scores before/after",
+                f"{seq['lambda']:g}",
+                f"{seq['macro_f1']:.3f}",
+                f"{seq['top1']:.3f}",
+                f"{seq['top3']:.3f}",
+            ]
+        )
+    if rows:
+        lines += [
+            "",
+            f"cross-validation: {cv['folds']} folds by document, {cv['units']} passages, {cv['configurations_tried']} configurations tried",
+            "",
+        ]
+        lines.append(
+            table(
+                rows,
+                ["configuration", "blocks (weight)", "λ", "macro-F1", "top-1", "top-3"],
+                align="lllrrr",
+            )
+        )
+    tr = ex["training"]
+    lines += [
+        "",
+        f"trained on {tr['coded_passages']} coded passages"
+        + (" (a sample)" if tr["sampled"] else "")
+        + f" and {tr['no_code_passages']} uncoded paragraphs as 'no code', {tr['codes']} codes, in {tr['seconds']:.1f} s; "
+        + (
+            "scores calibrated on held-out documents"
+            if ex["calibrated"]
+            else "scores not calibrated (too few codings)"
+        ),
+    ]
+    few = [c["code"] for c in ex.get("codes", []) if c["examples"] < 3]
+    if few:
+        lines.append(f"codes with fewer than 3 examples (scored cautiously): {', '.join(few)}")
+    return "\n".join(lines)
 
 
 def _propose_text(clusters: list[dict]) -> str:

@@ -277,11 +277,35 @@ def similar_to_code(
 
 def get_model(session: Session):
     """The code model for the current documents and codings (cached; trained when stale)."""
-    from qualcode.suggest.index import cached, documents_hash
+    from qualcode.suggest.index import cached, documents_hash, store
     from qualcode.suggest.model import codings_hash, train
 
     h = codings_hash(session, documents_hash(session, "model"))
-    return cached(session, "model", h, lambda: train(session, h))
+
+    def build():
+        model = train(session, h)
+        store(session, EXPLAIN_KEY, h, model.explain)  # small, for `qualcode status`
+        return model
+
+    from qualcode.suggest.model import MODEL_VERSION, CodeModel
+
+    return cached(
+        session,
+        "model",
+        h,
+        build,
+        valid=lambda m: isinstance(m, CodeModel) and getattr(m, "version", None) == MODEL_VERSION,
+    )
+
+
+EXPLAIN_KEY = "model-explain"
+
+
+def last_explain(session: Session) -> dict | None:
+    """What the last trained model chose (without training), or None."""
+    from qualcode.suggest.index import load_any
+
+    return load_any(session, EXPLAIN_KEY)
 
 
 def suggest_for_span(
@@ -371,7 +395,11 @@ def suggest(
 
 def explain(session: Session) -> dict:
     """What the engine chose for this project and the cross-validated figures it chose on."""
+    from qualcode.suggest.index import store
+
     model = get_model(session)
+    if last_explain(session) != model.explain:  # a model cached before explanations were stored
+        store(session, EXPLAIN_KEY, model.content_hash, model.explain)
     paths = _paths(session)
     out = dict(model.explain)
     out["codes"] = [

@@ -149,14 +149,19 @@ def get_nlp(session: Session):
     return nlp.load(setting)
 
 
-def cached(session: Session, key: str, content_hash: str, build):
-    """The object stored under ``key`` for ``content_hash``: memory, else database, else ``build()``."""
+def cached(session: Session, key: str, content_hash: str, build, valid=None):
+    """The object stored under ``key`` for ``content_hash``: memory, else database, else ``build()``.
+
+    ``valid(obj)`` rejects a stored object of another format (written by an older version
+    under the same key and hash): it is rebuilt, never misread."""
     url = db_url(session)
     with _mem_lock:
         hit = _mem.get((url, key))
     if hit is not None and hit[0] == content_hash:
         return hit[1]
     obj = _load_db(session, key, content_hash)
+    if obj is not None and valid is not None and not valid(obj):
+        obj = None
     if obj is None:
         obj = build()
         _store_db(session, key, content_hash, obj)
@@ -181,6 +186,19 @@ def _load_db(session: Session, key: str, content_hash: str):
     try:
         return pickle.loads(row[1])
     except Exception:  # a cache written by another version: rebuild
+        return None
+
+
+def store(session: Session, key: str, content_hash: str, obj) -> None:
+    _store_db(session, key, content_hash, obj)
+
+
+def load_any(session: Session, key: str):
+    """The object stored under ``key``, whatever content hash it was made for (or None)."""
+    try:
+        row = session.execute(select(SuggestCache.data).where(SuggestCache.key == key)).first()
+        return pickle.loads(row[0]) if row is not None else None
+    except Exception:  # no cache table, or written by another version
         return None
 
 

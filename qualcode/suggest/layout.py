@@ -79,9 +79,7 @@ def load_layouts(session: Session, doc_ids) -> dict[int, DocLayout]:
         sp = spans.get(d) or paragraphs(text)
         st = doc_structure(text, sp)
         heads = [h is not None for h in st.headings]
-        ctx = [
-            " ".join(c[:-1] if heads[i] else c) for i, c in enumerate(st.context)
-        ]
+        ctx = [" ".join(c[:-1] if heads[i] else c) for i, c in enumerate(st.context)]
         out[d] = DocLayout(
             doc_id=d,
             text=text,

@@ -40,7 +40,7 @@ MODEL_VERSION = "3"  # bump when training changes: cached models of older versio
 NONE = -1  # the "no code" class
 SEED = 0
 MAX_UNITS = 4000
-MAX_TUNE = 1200
+MAX_TUNE = 1000
 
 
 # --- data --------------------------------------------------------------------------------
@@ -261,9 +261,11 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
     if len(neg) > cap:
         rng = np.random.default_rng(SEED)
         neg = [neg[i] for i in sorted(rng.choice(len(neg), cap, replace=False))]
+    if len(neg) < 2:  # too few to learn a "no code" class from
+        neg = []
     none_weight = len(neg_all) / max(1, len(neg))
     codes = sorted(n_examples)
-    classes = codes + ([NONE] if len(neg) >= 2 else [])
+    classes = codes + ([NONE] if neg else [])
     all_keys = keys + neg
     all_labels = labels + [frozenset()] * len(neg)
     units = Spans.of(layouts, all_keys)
@@ -281,35 +283,35 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
         Ks, Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code, doc_ids[tune_rows]
     )
     weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
-    # the sequence stage, judged on the same folds
-    seq_B = None
-    oof = res.oof
-    sequence_cv = None
-    if res.tuned and oof is not None:
-        seq = _sequence_stage(
-            session, layouts, feat, Xt, Ks, weights, res, [all_keys[i] for i in tune_rows],
-            Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code,
-        )
-        if seq is not None:
-            seq_B, oof, sequence_cv = seq
-    # final first stage on every training unit
+    # held-out scores of the chosen configuration on every unit: for the sequence stage and
+    # the calibration (a sample's scores would be less confident than the final model's)
     K = tune.combine(_gram(X), weights)
     w_all = tune.sample_weights(Y)
+    folds = tune.folds_by_document(doc_ids)
+    n_docs = len(np.unique(doc_ids))
+    oof = tune.oof_scores(K, Y, w_all, folds, [res.lam])[res.lam] if n_docs >= 2 else None
+    seq_B, sequence_cv = None, None
+    if res.tuned and oof is not None:
+        seq = _sequence_stage(
+            layouts, feat, X, K, weights, res.lam, folds, oof, all_keys, Y, lab_idx, is_code
+        )
+        if seq is not None:
+            seq_B, S2, sequence_cv = seq
+            if seq_B is not None:
+                oof = S2
+    # final first stage on every training unit
     alpha = tune.ridge_dual(K, Y, w_all, res.lam)
     W = {
         b: np.asarray(X[b].T @ alpha, dtype=np.float32) * np.float32(wt)
         for b, wt in weights.items()
     }
-    # calibration on the held-out scores of the chosen configuration
+    # calibration on the held-out scores
     T, platt = 1.0, None
     if oof is not None:
-        yt = Y[tune_rows]
-        row_w = np.where(np.asarray([bool(lab) for lab in (all_labels[i] for i in tune_rows)]), 1.0, none_weight)
-        T = calibrate.fit_temperature(oof, yt, row_w)
-        log_n = np.asarray([np.log1p(_n_in(c, tune_rows, all_labels)) for c in classes])
-        platt = calibrate.fit_platt(
-            calibrate.softmax(oof, T), [lab_idx[i] for i in tune_rows], is_code, log_n, row_w
-        )
+        row_w = np.where(np.asarray([bool(lab) for lab in all_labels]), 1.0, none_weight)
+        T = calibrate.fit_temperature(oof, Y, row_w)
+        log_n = np.asarray([np.log1p(n_examples.get(c, 0)) for c in classes])
+        platt = calibrate.fit_platt(calibrate.softmax(oof, T), lab_idx, is_code, log_n, row_w)
     model = CodeModel(
         content_hash=content_hash,
         classes=classes,
@@ -321,39 +323,45 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
         platt=platt,
         n_examples=n_examples,
     )
-    model.explain = {
-        "tuned": res.tuned,
-        "reason": res.reason,
-        "blocks": weights,
-        "lambda": res.lam,
-        "sequence": seq_B is not None,
-        "calibrated": platt is not None,
-        "cross_validation": {
-            "folds": len(res.folds),
-            "units": int(len(tune_rows)),
-            "chosen": (res.chosen.as_dict() if res.chosen else None),
-            "plain_text": (res.baseline.as_dict() if res.baseline else None),
-            "sequence_stage": sequence_cv,
-            "configurations_tried": len(res.trials),
-        },
-        "training": {
-            "coded_passages": len(keys),
-            "no_code_passages": len(neg),
-            "codes": len(codes),
-            "sampled": len(spans) > len(keys),
-            "seconds": round(time.perf_counter() - t0, 2),
-        },
-    }
+    model.explain = _plain(
+        {
+            "tuned": res.tuned,
+            "reason": res.reason,
+            "blocks": weights,
+            "lambda": res.lam,
+            "sequence": seq_B is not None,
+            "calibrated": platt is not None,
+            "cross_validation": {
+                "folds": len(res.folds),
+                "units": int(len(tune_rows)),
+                "held_out_units": int(len(all_keys)) if oof is not None else 0,
+                "chosen": (res.chosen.as_dict() if res.chosen else None),
+                "plain_text": (res.baseline.as_dict() if res.baseline else None),
+                "sequence_stage": sequence_cv,
+                "configurations_tried": len(res.trials),
+            },
+            "training": {
+                "coded_passages": len(keys),
+                "no_code_passages": len(neg),
+                "codes": len(codes),
+                "sampled": len(spans) > len(keys),
+                "seconds": round(time.perf_counter() - t0, 2),
+            },
+        }
+    )
     return model
 
 
-def _n_in(c: int, rows, labels) -> int:
-    return sum(1 for i in rows if c in labels[i]) if c != NONE else 0
+def _plain(d: dict) -> dict:
+    """Plain Python values (no numpy scalars), so that anyone can read it back."""
+    import json
+
+    return json.loads(json.dumps(d, default=float))
 
 
-def _sequence_stage(session, layouts, feat, Xt, Ks, weights, res, keys, Y, labels, is_code):
+def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labels, is_code):
     """Held-out first-stage scores of each unit's neighbour paragraphs, the sequence stage
-    fitted on them, kept when cross-validation says so: ``(B, held-out scores, figures)``."""
+    fitted on them, kept when cross-validation says so: ``(B or None, held-out scores, figures)``."""
     nb_keys: list[tuple[int, int, int]] = []
     nb_index: dict[tuple[int, int, int], int] = {}
     pairs = []
@@ -375,33 +383,39 @@ def _sequence_stage(session, layouts, feat, Xt, Ks, weights, res, keys, Y, label
         return None
     nb = Spans.of(layouts, nb_keys)
     Xn = feat.transform(nb.texts, nb.contexts, nb.relpos, only=set(weights))
-    Kn = _cross(Xn, Xt, weights)
-    Kt = tune.combine(Ks, weights)
+    Kn = _cross(Xn, X, weights)
     w = tune.sample_weights(Y)
     nb_doc = np.asarray([d for d, _, _ in nb_keys])
     unit_doc = np.asarray([d for d, _, _ in keys])
     S_nb = np.zeros((len(nb_keys), Y.shape[1]))
     n = len(Y)
-    for test in res.folds:
+    for test in folds:
         train_idx = np.setdiff1d(np.arange(n), test)
-        alpha = tune.ridge_dual(Kt[np.ix_(train_idx, train_idx)], Y[train_idx], w[train_idx], res.lam)
+        alpha = tune.ridge_dual(K[np.ix_(train_idx, train_idx)], Y[train_idx], w[train_idx], lam)
         rows = np.flatnonzero(np.isin(nb_doc, np.unique(unit_doc[test])))
         S_nb[rows] = Kn[np.ix_(rows, train_idx)] @ alpha
     zero = np.zeros(Y.shape[1])
     prev = np.vstack([S_nb[a] if a >= 0 else zero for a, _ in pairs])
     nxt = np.vstack([S_nb[b] if b >= 0 else zero for _, b in pairs])
-    Z = _seq_features(res.oof, prev, nxt)
-    got = tune.sequence_cv(Z, res.oof, Y, w, res.folds)
+    Z = _seq_features(oof, prev, nxt)
+    got = tune.sequence_cv(Z, oof, Y, w, folds, labels, is_code)
     if got is None:
         return None
     S2, lam2 = got
     f1, top1, top3 = tune.evaluate(S2, labels, is_code)
-    figures = {"macro_f1": round(f1, 4), "top1": round(top1, 4), "top3": round(top3, 4), "lambda": lam2}
-    if res.chosen is None or f1 <= res.chosen.macro_f1 + tune.MIN_GAIN:
+    figures = {
+        "macro_f1": round(f1, 4),
+        "top1": round(top1, 4),
+        "top3": round(top3, 4),
+        "lambda": lam2,
+    }
+    base = tune.evaluate(oof, labels, is_code)[0]
+    figures["without"] = round(base, 4)
+    if f1 <= base + tune.MIN_GAIN:
         figures["kept"] = False
-        return None, res.oof, figures
+        return None, oof, figures
     figures["kept"] = True
-    return tune.ridge_primal(Z, Y - res.oof, w, lam2), S2, figures
+    return tune.ridge_primal(Z, Y - oof, w, lam2), S2, figures
 
 
 # --- scoring -----------------------------------------------------------------------------
@@ -417,7 +431,10 @@ def _first_stage(model: CodeModel, units: Spans) -> np.ndarray:
 
 @single_thread
 def score_spans(
-    session: Session, model: CodeModel, keys: list[tuple[int, int, int]], coded: Coded | None = None,
+    session: Session,
+    model: CodeModel,
+    keys: list[tuple[int, int, int]],
+    coded: Coded | None = None,
     layouts: dict[int, DocLayout] | None = None,
 ) -> tuple[list[int], np.ndarray]:
     """Calibrated scores (spans × codes) and the code ids of the columns."""
@@ -473,7 +490,9 @@ def score_spans(
         P = calibrate.apply_platt(model.platt, P, is_code, log_n)
     M = P[:, is_code]
     # a passage without any word carries no evidence
-    empty = np.asarray([not any(ch.isalnum() for ch in t) for t in (layouts[d].text[s:e] for d, s, e in keys)])
+    empty = np.asarray(
+        [not any(ch.isalnum() for ch in t) for t in (layouts[d].text[s:e] for d, s, e in keys)]
+    )
     if M.size:
         M[empty] = 0.0
     return codes, M
@@ -493,7 +512,7 @@ def top_k(
             [
                 {"code": paths[codes[j]], "score": round(float(M[r, j]), 4), "basis": "model"}
                 for j in order
-                if M[r, j] > 0 and M[r, j] >= min_score and codes[j] in paths
+                if M[r, j] >= max(min_score, 0.005) and codes[j] in paths
             ]
         )
     return out

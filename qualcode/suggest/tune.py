@@ -113,7 +113,9 @@ def combine(Ks: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
     return out
 
 
-def evaluate(S: np.ndarray, labels: list[frozenset[int]], is_code: np.ndarray) -> tuple[float, float, float]:
+def evaluate(
+    S: np.ndarray, labels: list[frozenset[int]], is_code: np.ndarray
+) -> tuple[float, float, float]:
     """Macro-F1, top-1 and top-3 of the first code suggestion (rows with codes only)."""
     rows = [i for i, lab in enumerate(labels) if lab]
     if not rows:
@@ -124,7 +126,9 @@ def evaluate(S: np.ndarray, labels: list[frozenset[int]], is_code: np.ndarray) -
     gold = [labels[i] for i in rows]
     hit = np.asarray([f in g for f, g in zip(first.tolist(), gold, strict=True)])
     top3 = np.mean([bool(set(o.tolist()) & g) for o, g in zip(order, gold, strict=True)])
-    y_true = np.asarray([f if f in g else min(g) for f, g in zip(first.tolist(), gold, strict=True)])
+    y_true = np.asarray(
+        [f if f in g else min(g) for f, g in zip(first.tolist(), gold, strict=True)]
+    )
     f1s = []
     for c in np.union1d(y_true, first):
         tp = np.sum((first == c) & (y_true == c))
@@ -233,7 +237,7 @@ def search(
     return result
 
 
-SEQ_LAMBDAS = (1.0, 10.0, 100.0)
+SEQ_LAMBDAS = (0.3, 3.0, 30.0)
 
 
 def ridge_primal(Z: np.ndarray, Y: np.ndarray, w: np.ndarray, lam: float) -> np.ndarray:
@@ -249,7 +253,9 @@ def apply_primal(Z: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.hstack([Z, np.ones((len(Z), 1))]) @ B
 
 
-def sequence_cv(Z: np.ndarray, S1: np.ndarray, Y, w, folds) -> tuple[np.ndarray, float] | None:
+def sequence_cv(
+    Z: np.ndarray, S1: np.ndarray, Y, w, folds, labels, is_code
+) -> tuple[np.ndarray, float] | None:
     """Held-out scores of the sequence stage (a correction of the first stage's held-out
     scores ``S1`` from the features ``Z``) and its best ``λ``."""
     n = len(Y)
@@ -262,8 +268,8 @@ def sequence_cv(Z: np.ndarray, S1: np.ndarray, Y, w, folds) -> tuple[np.ndarray,
                 return None
             B = ridge_primal(Z[train], Y[train] - S1[train], w[train], lam)
             S[test] = S1[test] + apply_primal(Z[test], B)
-        loss = float(np.sum(w[:, None] * (S - Y) ** 2))
-        if best is None or loss < best[0]:
-            best = (loss, S, lam)
+        f1 = evaluate(S, labels, is_code)[0]
+        if best is None or f1 > best[0]:
+            best = (f1, S, lam)
     assert best is not None
     return best[1], best[2]

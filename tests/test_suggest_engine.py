@@ -1,0 +1,170 @@
+"""The self-tuning code model (issue 12): new codes, determinism, --explain, the tuner's
+choices on fixtures built so that different signals win, caches of older versions."""
+
+from __future__ import annotations
+
+import csv
+import pickle
+import sqlite3
+
+import numpy as np
+import pytest
+
+NEW = "Herausforderungen und Hindernisse/Langwierige Verfahren"
+
+
+def test_one_new_code_does_not_take_over(demo_cli, demo_db):
+    """The moment of inductive category formation: one example must not make the new code
+    the first suggestion everywhere (issue 12: 168 of 215 passages at ≈ 0.61 before)."""
+    demo_cli.ok("codes", "add", NEW)
+    demo_cli.ok(
+        "code", "protokoll_02.md", "--start", "1884", "--end", "2115", "--code", NEW,
+        "--coder", "anna",
+    )  # fmt: skip
+    rows = demo_cli.json("suggest", "--top", "3", "--text")
+    n_passages = (
+        sqlite3.connect(demo_db)
+        .execute("select count(*) from passage where unit = 'paragraph'")
+        .fetchone()[0]
+    )
+    strong = [r for r in rows for s in r["suggestions"] if s["code"] == NEW and s["score"] >= 0.5]
+    assert len(strong) <= 0.05 * n_passages
+    firsts = [r for r in rows if r["suggestions"] and r["suggestions"][0]["code"] == NEW]
+    assert len(firsts) <= 0.05 * n_passages
+    boilerplate = ("Ort:", "Zeit:", "Datum:", "Teilnehmende:", "Protokoll")
+    for r in rows:
+        if r["text"].lstrip("*# ").startswith(boilerplate) or "begrüßt" in r["text"]:
+            assert all(s["code"] != NEW or s["score"] < 0.2 for s in r["suggestions"]), r
+    # the engine says that the code has one example and is scored cautiously
+    ex = demo_cli.json("suggest", "--explain")
+    assert {"code": NEW, "examples": 1} in ex["codes"]
+
+
+def test_model_is_deterministic(demo_cli, demo_db):
+    from qualcode.suggest.index import clear_memory
+
+    first = demo_cli.json("suggest", "--doc", "protokoll_03.txt")
+    ex1 = demo_cli.json("suggest", "--explain")
+    clear_memory()
+    con = sqlite3.connect(demo_db)
+    con.execute("delete from suggest_cache")
+    con.commit()
+    con.close()
+    second = demo_cli.json("suggest", "--doc", "protokoll_03.txt")
+    ex2 = demo_cli.json("suggest", "--explain")
+    assert first == second and first
+    ex1["training"].pop("seconds")
+    ex2["training"].pop("seconds")
+    assert ex1 == ex2
+
+
+def test_explain_output(demo_cli):
+    ex = demo_cli.json("suggest", "--explain")
+    assert set(ex) >= {
+        "tuned", "reason", "blocks", "lambda", "sequence", "calibrated", "cross_validation",
+        "training", "codes",
+    }  # fmt: skip
+    assert ex["tuned"] is True and ex["calibrated"] is True
+    assert ex["blocks"]["words"] > 0 or ex["blocks"]["chars"] > 0
+    cv = ex["cross_validation"]
+    assert cv["folds"] >= 2 and cv["configurations_tried"] > 3
+    for key in ("chosen", "plain_text"):
+        assert set(cv[key]) == {"blocks", "lambda", "sequence", "macro_f1", "top1", "top3"}
+        assert 0 <= cv[key]["macro_f1"] <= 1
+    assert cv["chosen"]["macro_f1"] >= cv["plain_text"]["macro_f1"]
+    text = demo_cli.ok("suggest", "--explain").stdout
+    assert text.startswith("model ") and "cross-validation: " in text and "plain text" in text
+    status = demo_cli.ok("status").stdout
+    assert "suggestions " in status and "cross-validated macro-F1" in status
+
+
+# --- the tuner picks what the data rewards --------------------------------------------------
+
+_WORDS = (
+    "Schule Verbund Treffen Jugendamt Elternabend Konzept Förderplan Kooperation Netzwerk "
+    "Beratung Austausch Abstimmung Planung Landkreis Kommune Träger Angebot Projekt Zeitplan "
+    "Fachtag Arbeitskreis Hospitation Einladung Sprechstunde Leitbild Vereinbarung Fortbildung"
+).split()
+
+
+def _fixture(cli, write_file, tmp_path, label_of) -> None:
+    """8 documents of 12 paragraphs of filler text; ``label_of(doc, k, rng)`` gives
+    (label, text) for paragraph k."""
+    rng = np.random.default_rng(3)
+    rows = []
+    folder = None
+    for d in range(8):
+        paras = []
+        for k in range(12):
+            label, text = label_of(d, k, rng)
+            paras.append((label, text))
+        text = "\n\n".join(t for _, t in paras) + "\n"
+        name = f"doc{d}.txt"
+        folder = write_file(name, text).parent
+        pos = 0
+        for label, t in paras:
+            rows.append((name, pos, pos + len(t), label, "anna"))
+            pos += len(t) + 2
+    cli.ok("import", str(folder))
+    path = tmp_path / "codings.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["document", "start", "end", "code", "coder"])
+        w.writerows(rows)
+    cli.ok("codings", "import", str(path), "--create-codes")
+
+
+def _filler(rng, extra: str = "") -> str:
+    words = list(rng.choice(_WORDS, 12))
+    if extra:
+        words.insert(int(rng.integers(0, 12)), extra)
+    return " ".join(words) + "."
+
+
+def test_tuner_picks_position_when_only_position_tells(cli, write_file, tmp_path):
+    _fixture(
+        cli, write_file, tmp_path,
+        lambda d, k, rng: ("Anfang" if k < 6 else "Ende", _filler(rng)),
+    )  # fmt: skip
+    ex = cli.json("suggest", "--explain")
+    assert ex["tuned"] and ex["blocks"].get("position", 0) > 0
+
+
+def test_tuner_leaves_position_out_when_words_tell(cli, write_file, tmp_path):
+    def label_of(d, k, rng):
+        topic = ["Personal", "Räume"][int(rng.integers(0, 2))]
+        return topic, _filler(rng, extra=f"{topic}mangel")
+
+    _fixture(cli, write_file, tmp_path, label_of)
+    ex = cli.json("suggest", "--explain")
+    assert ex["tuned"] and "position" not in ex["blocks"]
+    assert ex["cross_validation"]["chosen"]["macro_f1"] >= 0.9
+
+
+def test_too_few_codings_use_the_plain_text_configuration(cli, write_file):
+    write_file("a.txt", "Personal fehlt überall.\n\nDie Räume sind zu klein.\n")
+    cli.ok("import", str(write_file("b.txt", "Es fehlt Personal.\n\nKeine Räume frei.\n").parent))
+    cli.ok("codes", "add", "Personal")
+    cli.ok("codes", "add", "Räume")
+    cli.ok("code", "a.txt", "--start", "0", "--end", "23", "--code", "Personal", "--coder", "anna")
+    cli.ok("code", "b.txt", "--start", "20", "--end", "37", "--code", "Räume", "--coder", "anna")
+    ex = cli.json("suggest", "--explain")
+    assert ex["tuned"] is False and ex["blocks"] == {"words": 1.0, "chars": 1.0}
+    assert "too few codings" in ex["reason"]
+
+
+# --- caches --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stale", [b"not a pickle", pickle.dumps({"format": "model v2"})])
+def test_cache_of_an_older_version_is_rebuilt(demo_cli, demo_db, stale):
+    from qualcode.suggest.index import clear_memory
+
+    before = demo_cli.json("suggest", "--doc", "protokoll_03.txt")
+    clear_memory()
+    con = sqlite3.connect(demo_db)
+    # the same key and content hash, but data an older version wrote
+    con.execute("update suggest_cache set data = ? where key = 'model'", (stale,))
+    con.commit()
+    con.close()
+    assert demo_cli.json("suggest", "--doc", "protokoll_03.txt") == before
