@@ -266,7 +266,9 @@ def test_suggest_json_shape_and_determinism(project):
     assert set(first[0]) == {"document", "start", "end", "suggestions"}
     for r in first:
         assert r["document"] == "p3.md"
-        assert 1 <= len(r["suggestions"]) <= 3
+        assert len(r["suggestions"]) <= 3
+        text = DOCS["p3.md"][r["start"] : r["end"]]
+        assert r["suggestions"] or "begrüßt" in text  # boilerplate may get none at all
         for sg in r["suggestions"]:
             assert (
                 set(sg) == {"code", "score", "basis"}
@@ -300,11 +302,11 @@ def test_suggest_for_span_contract(project, engine):
         # any span, not only a paragraph: one sentence fragment
         start = DOCS["p3.md"].index("zu wenig Personal")
         out = suggest_for_span(s, d, start, start + len("zu wenig Personal"), top=2)
-    assert len(out) == 2
-    assert out[0]["code"] == PERS and out[0]["score"] >= out[1]["score"]
+    assert 1 <= len(out) <= 2
+    assert out[0]["code"] == PERS and out[0]["score"] == max(o["score"] for o in out)
 
 
-def test_single_example_codes_fall_back_to_similarity(project, engine):
+def test_single_example_codes_are_scored_by_the_model_cautiously(project, engine):
     from qualcode.database import reading
     from qualcode.documents import resolve_document
     from qualcode.suggest import suggest_for_span
@@ -327,8 +329,11 @@ def test_single_example_codes_fall_back_to_similarity(project, engine):
     with reading(engine) as sess:
         d = resolve_document(sess, "p3.md").id
         out = suggest_for_span(sess, d, *_span(DOCS["p3.md"], "Frau Wolf begrüßt"), top=5)
-    entry = [o for o in out if o["code"] == "Hindernisse/Begrüßung"]
-    assert entry and entry[0]["basis"] == "similarity"
+        staff = suggest_for_span(sess, d, *_span(DOCS["p3.md"], "Unbesetzte Stellen"), top=5)
+    assert out[0]["code"] == "Hindernisse/Begrüßung" and out[0]["basis"] == "model"
+    # one example does not make the code a likely suggestion for unrelated passages
+    assert staff[0]["code"] == PERS
+    assert all(o["score"] < 0.2 for o in staff if o["code"] == "Hindernisse/Begrüßung")
 
 
 def test_auto_and_orphaned_codings_are_not_learned(project, engine):
@@ -377,7 +382,7 @@ def test_cache_is_stored_and_invalidated_by_import_and_coding(project, db_path, 
     _code_all(project)
     project.json("suggest")
     before = _cache_rows(db_path)
-    assert "index" in before and any(k.startswith("model:") for k in before)
+    assert "model" in before and "model-explain" in before
     clear_memory()
     project.json("suggest")
     assert _cache_rows(db_path) == before  # reused, not rebuilt
@@ -386,6 +391,7 @@ def test_cache_is_stored_and_invalidated_by_import_and_coding(project, db_path, 
         r["document"] != "p5.md"
         for r in project.json("similar", "p4.md", "--start", str(s), "--end", str(e))
     )
+    before = _cache_rows(db_path)  # `similar` built the passage index
     write_file("p5.md", "Akuter Personalmangel: Sonderpädagogen fehlen an allen Schulen.\n")
     project.ok(
         "import",
@@ -402,8 +408,7 @@ def test_cache_is_stored_and_invalidated_by_import_and_coding(project, db_path, 
         "code", "p3.md", "--start", str(s3), "--end", str(e3), "--code", PERS, "--coder", "anna"
     )
     project.json("suggest")
-    model_key = next(k for k in after if k.startswith("model:"))
-    assert _cache_rows(db_path)[model_key] != after[model_key]
+    assert _cache_rows(db_path)["model"] != after["model"]
 
 
 # --- word vectors -------------------------------------------------------------------------

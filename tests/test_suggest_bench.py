@@ -46,21 +46,30 @@ def test_quality_benchmark_on_any_corpus(tmp_path):
 
     folder, codings = _corpus(tmp_path)
     out = tmp_path / "out"
-    assert main(["--corpus", str(folder), "--codings", str(codings), "--out-dir", str(out)]) == 0
-    result = json.loads((out / "suggest_results.json").read_text())["quality"]
-    assert result["gold_coder"] == "anna"
+    args = ["--corpus", str(folder), "--codings", str(codings), "--out-dir", str(out)]
+    assert main([*args, "--curve", "2"]) == 0
+    (result,) = json.loads((out / "suggest_results.json").read_text())["quality"]
+    assert result["gold_coder"] == "anna" and result["corpus"] == "corpus"
     assert result["train_documents"] == 3 and result["test_documents"] == 3
-    systems = [r["system"] for r in result["results"]]
-    assert systems[0] == "baseline" and "engine (all signals)" in systems
-    for r in result["results"]:
+    assert set(result["systems"]) == {"baseline", "engine"}
+    for r in result["systems"].values():
         assert 0 <= r["top1"] <= r["top3"] <= 1 and 0 <= r["macro_f1"] <= 1
-        assert r["n"] == (
-            result["test_spans"] if r["scenario"] == "uncoded test documents" else r["n"]
-        )
-    engine = next(r for r in result["results"] if r["system"] == "engine (all signals)")
-    assert engine["top1"] >= 0.75
+        assert r["n"] == result["test_spans"] and 0 <= r["ece_all"] <= 1
+        assert sum(b["n"] for b in r["reliability_all"]) == result["test_paragraphs"]
+        assert r["apply_n"] >= 0 and 0 <= r["apply_coverage"] <= 1
+    assert result["systems"]["engine"]["top1"] >= 0.75
+    assert [c["per_code"] for c in result["learning_curve"]] == [2]
+    assert result["peak_rss_mb"] is None or result["peak_rss_mb"] > 10
     md = (out / "suggest_results.md").read_text()
-    assert "| uncoded test documents | baseline |" in md
+    assert "| corpus | strong baseline |" in md and "| corpus | **engine** |" in md
+    assert "Targets (engine − strong baseline, same run)" in md
+
+
+def test_quality_benchmark_refuses_a_folder_without_codings(tmp_path, capsys):
+    from qualcode.bench.suggest import main
+
+    assert main(["--corpus", str(tmp_path), "--out-dir", str(tmp_path / "out")]) == 2
+    assert "codings.csv" in capsys.readouterr().err
 
 
 def test_synthetic_corpus_is_deterministic():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+UNCALIBRATED_MIN_T = 0.3  # without a calibration map, no softmax sharper than this
 TEMPERATURES = tuple(float(t) for t in np.geomspace(0.01, 2.0, 40))
 
 

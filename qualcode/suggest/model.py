@@ -312,6 +312,8 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
         T = calibrate.fit_temperature(oof, Y, row_w)
         log_n = np.asarray([np.log1p(n_examples.get(c, 0)) for c in classes])
         platt = calibrate.fit_platt(calibrate.softmax(oof, T), lab_idx, is_code, log_n, row_w)
+        if platt is None:  # too little held-out evidence to trust a sharp softmax
+            T = max(T, calibrate.UNCALIBRATED_MIN_T)
     model = CodeModel(
         content_hash=content_hash,
         classes=classes,
@@ -381,8 +383,25 @@ def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labe
         pairs.append(ids)
     if not nb_keys:
         return None
-    nb = Spans.of(layouts, nb_keys)
-    Xn = feat.transform(nb.texts, nb.contexts, nb.relpos, only=set(weights))
+    # most neighbours are training units themselves: reuse their rows
+    unit_row = {k: i for i, k in enumerate(keys)}
+    fresh = [k for k in nb_keys if k not in unit_row]
+    nb = Spans.of(layouts, fresh)
+    Xf = feat.transform(nb.texts, nb.contexts, nb.relpos, only=set(weights)) if fresh else {}
+    fresh_row = {k: i for i, k in enumerate(fresh)}
+    Xn = {}
+    for b in weights:
+        if b not in X:
+            continue
+        parts = [X[b][[unit_row[k] for k in nb_keys if k in unit_row]]]
+        if fresh:
+            parts.append(Xf[b][[fresh_row[k] for k in nb_keys if k in fresh_row]])
+        stacked = sp.vstack(parts, format="csr")
+        order = [k for k in nb_keys if k in unit_row] + [k for k in nb_keys if k in fresh_row]
+        inv = np.empty(len(order), dtype=np.int64)
+        pos = {k: i for i, k in enumerate(nb_keys)}
+        inv[[pos[k] for k in order]] = np.arange(len(order))
+        Xn[b] = stacked[inv]
     Kn = _cross(Xn, X, weights)
     w = tune.sample_weights(Y)
     nb_doc = np.asarray([d for d, _, _ in nb_keys])
