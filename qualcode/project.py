@@ -68,7 +68,7 @@ def quick_status(db: str | None) -> dict | None:
             "coders": coders,
             "audit_entries": one("SELECT count(*) FROM audit_entry"),
             "nlp": nlp.describe(meta.get("nlp.model")),
-            "suggestions": _explain_sqlite(conn),
+            "suggestions": _explain_file(url),
         }
     except (sqlite3.Error, TypeError, ValueError):
         return None
@@ -76,16 +76,12 @@ def quick_status(db: str | None) -> dict | None:
         conn.close()
 
 
-def _explain_sqlite(conn) -> dict | None:
+def _explain_file(url: str) -> dict | None:
     """What the suggestions engine chose when it last trained (a small cache entry)."""
-    import pickle
-    import sqlite3
+    from qualcode import cache
 
-    try:
-        row = conn.execute("SELECT data FROM suggest_cache WHERE key = 'model-explain'").fetchone()
-        return pickle.loads(row[0]) if row else None
-    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
+    ex = cache.load_latest(url, "model-explain")
+    return ex if isinstance(ex, dict) else None
 
 
 def status(session: Session, engine: Engine) -> dict:

@@ -367,13 +367,15 @@ def test_apply_writes_auto_codings_and_undo_reverts(project):
 
 
 def _cache_rows(db_path: str) -> dict[str, str]:
-    import sqlite3
+    """Key → content hash of the entries in the cache folder beside the project."""
+    from pathlib import Path
 
-    con = sqlite3.connect(db_path)
-    try:
-        return dict(con.execute("select key, content_hash from suggest_cache").fetchall())
-    finally:
-        con.close()
+    folder = Path(db_path + ".cache")
+    out = {}
+    for f in folder.glob("*.pkl"):
+        key, h, _ = f.name.rsplit(".", 2)
+        out[key] = h
+    return out
 
 
 def test_cache_is_stored_and_invalidated_by_import_and_coding(project, db_path, write_file):

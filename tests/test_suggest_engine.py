@@ -168,3 +168,32 @@ def test_cache_of_an_older_version_is_rebuilt(demo_cli, demo_db, stale):
     con.commit()
     con.close()
     assert demo_cli.json("suggest", "--doc", "protokoll_03.txt") == before
+
+
+def test_cache_lives_beside_the_project_not_in_it(demo_cli, demo_db, tmp_path):
+    """The index and model stay out of the project file and its backups; caches an older
+    version kept in the table ``suggest_cache`` are removed from the file."""
+    import os
+    from pathlib import Path
+
+    con = sqlite3.connect(demo_db)
+    con.execute(
+        "insert into suggest_cache (key, content_hash, data, created_at) values "
+        "('model:old', 'x', zeroblob(100000), '2026-01-01')"
+    )
+    con.commit()
+    con.close()
+    demo_cli.json("suggest", "--doc", "protokoll_03.txt")
+    demo_cli.json("similar", "protokoll_03.txt", "--start", "0", "--end", "40")
+    folder = Path(demo_db + ".cache")
+    names = sorted(f.name.split(".")[0] for f in folder.glob("*.pkl"))
+    assert names == ["index", "model", "model-explain"]
+    con = sqlite3.connect(demo_db)
+    assert con.execute("select count(*) from suggest_cache").fetchone()[0] == 0
+    con.close()
+    cache_bytes = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    assert cache_bytes > 0
+    backup = tmp_path / "backup.sqlite"
+    demo_cli.ok("backup", str(backup))
+    assert not Path(str(backup) + ".cache").exists()
+    assert os.path.getsize(backup) < os.path.getsize(demo_db) + 4096 * 4

@@ -1,8 +1,8 @@
 """The passage index: every paragraph of the corpus as a vector, plus its structure.
 
 Built once per state of the documents and cached twice: in memory (per process, for
-the warm queries of the TUI) and in the table ``suggest_cache`` of the project (for the
-next process), keyed by a hash of the documents' ids, names and content hashes and of
+the warm queries of the TUI) and in the cache folder beside the project (for the next
+process; :mod:`qualcode.suggest.store`), keyed by a hash of the documents' ids, names and content hashes and of
 the NLP pipeline. Importing, updating or removing a document changes the hash, so the
 next query rebuilds the index; nothing is ever served stale.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import pickle
 import threading
 from dataclasses import dataclass, field
 
@@ -134,7 +133,8 @@ def documents_hash(session: Session, nlp_name: str) -> str:
 
 def db_url(session: Session) -> str:
     bind = session.get_bind()
-    return str(getattr(bind, "url", id(bind)))
+    url = getattr(bind, "url", None)
+    return url.render_as_string(hide_password=True) if url is not None else str(id(bind))
 
 
 def get_nlp(session: Session):
@@ -170,23 +170,10 @@ def cached(session: Session, key: str, content_hash: str, build, valid=None):
     return obj
 
 
-def _ensure_table(session: Session) -> None:
-    SuggestCache.__table__.create(session.get_bind(), checkfirst=True)  # type: ignore[attr-defined]
-
-
 def _load_db(session: Session, key: str, content_hash: str):
-    try:
-        row = session.execute(
-            select(SuggestCache.content_hash, SuggestCache.data).where(SuggestCache.key == key)
-        ).first()
-    except Exception:  # an older project without the cache table
-        return None
-    if row is None or row[0] != content_hash:
-        return None
-    try:
-        return pickle.loads(row[1])
-    except Exception:  # a cache written by another version: rebuild
-        return None
+    from qualcode import cache as files
+
+    return files.load(db_url(session), key, content_hash)
 
 
 def store(session: Session, key: str, content_hash: str, obj) -> None:
@@ -195,33 +182,37 @@ def store(session: Session, key: str, content_hash: str, obj) -> None:
 
 def load_any(session: Session, key: str):
     """The object stored under ``key``, whatever content hash it was made for (or None)."""
-    try:
-        row = session.execute(select(SuggestCache.data).where(SuggestCache.key == key)).first()
-        return pickle.loads(row[0]) if row is not None else None
-    except Exception:  # no cache table, or written by another version
-        return None
+    from qualcode import cache as files
+
+    return files.load_latest(db_url(session), key)
 
 
 def _store_db(session: Session, key: str, content_hash: str, obj) -> None:
-    """Store in a separate, unaudited transaction; skipped when impossible (read-only, busy)."""
+    """Store in the cache folder beside the project (see :mod:`qualcode.suggest.store`);
+    a cache that cannot be written is only slower. Caches an older version kept inside the
+    project file are removed from it on the way."""
+    from qualcode import cache as files
+
+    if files.save(db_url(session), key, content_hash, obj):
+        _drop_cache_rows(session)
+
+
+def _drop_cache_rows(session: Session) -> None:
+    from sqlalchemy import text
+
     from qualcode.database import transaction
 
     bind = session.get_bind()
     opts = bind.get_execution_options() if hasattr(bind, "get_execution_options") else {}
     if opts.get("qualcode_write"):
         return  # the caller holds the write lock: a second writer would wait for it
-    engine = getattr(bind, "engine", bind)
     try:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        _ensure_table(session)
+        if session.execute(select(SuggestCache.key).limit(1)).first() is None:
+            return
+        engine = getattr(bind, "engine", bind)
         with transaction(engine, "suggest cache", "auto", record=False) as w:
-            row = w.get(SuggestCache, key)
-            if row is None:
-                w.add(SuggestCache(key=key, content_hash=content_hash, data=data))
-            else:
-                row.content_hash = content_hash
-                row.data = data
-    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+            w.execute(text("DELETE FROM suggest_cache"))
+    except Exception:  # noqa: BLE001 - no table (older project) or busy: try next time
         pass
 
 
