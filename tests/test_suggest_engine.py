@@ -197,3 +197,40 @@ def test_cache_lives_beside_the_project_not_in_it(demo_cli, demo_db, tmp_path):
     demo_cli.ok("backup", str(backup))
     assert not Path(str(backup) + ".cache").exists()
     assert os.path.getsize(backup) < os.path.getsize(demo_db) + 4096 * 4
+
+
+# --- what to code next ---------------------------------------------------------------------
+
+
+def test_next_mixes_uncertain_passages_with_reading_order(demo_cli, demo_db):
+    rows = demo_cli.json("next", "--n", "8")
+    assert len(rows) == 8
+    assert [r["reason"] for r in rows].count("reading order") == 2
+    con = sqlite3.connect(demo_db)
+    coded = con.execute(
+        "select d.name, c.start, c.end from coding c join document d on d.id = c.document_id"
+    ).fetchall()
+    con.close()
+    for r in rows:
+        assert not any(d == r["document"] and s < r["end"] and e > r["start"] for d, s, e in coded)
+    uncertain = [r["uncertainty"] for r in rows if r["reason"] == "uncertain"]
+    assert uncertain == sorted(uncertain, reverse=True)
+    reading = [r for r in rows if r["reason"] == "reading order"]
+    assert reading[0]["document"] <= reading[1]["document"]
+    assert demo_cli.json("next", "--n", "8") == rows  # deterministic
+    one = demo_cli.json("next", "--doc", "protokoll_05.txt")
+    assert len(one) == 1 and one[0]["document"] == "protokoll_05.txt"
+
+
+def test_next_without_codings_is_reading_order(cli, write_file):
+    write_file("b.txt", "Zweites Dokument, erster Absatz.\n")
+    cli.ok(
+        "import", str(write_file("a.txt", "Erster Absatz hier.\n\nZweiter Absatz dort.\n").parent)
+    )
+    rows = cli.json("next", "--n", "3")
+    assert [(r["document"], r["start"], r["reason"]) for r in rows] == [
+        ("a.txt", 0, "reading order"),
+        ("a.txt", 21, "reading order"),
+        ("b.txt", 0, "reading order"),
+    ]
+    assert "every passage is coded" not in cli.ok("next").stdout

@@ -126,6 +126,33 @@ def suggest_cmd(
     output(rows, as_json, _suggest_table)
 
 
+def _next_table(rows: list[dict]) -> str:
+    if not rows:
+        return "every passage is coded"
+    lines = []
+    for r in rows:
+        sugg = ", ".join(f"{s['code']} ({s['score']:.2f})" for s in r["suggestions"]) or "-"
+        lines.append(
+            [r["document"], r["start"], r["end"], r["reason"], sugg, shorten(r["text"], 50)]
+        )
+    return table(lines, ["document", "start", "end", "why", "suggestions", "text"], align="lrrlll")
+
+
+@app.command("next")
+def next_cmd(
+    doc: str = typer.Option(None, "--doc", help="Only this document."),
+    n: int = typer.Option(1, "--n", min=1, help="How many passages."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The uncoded passage to code next: the one the engine is least sure about (every
+    fourth pick the next one in reading order, so that you still read the material)."""
+    from qualcode.suggest.next import next_passages
+
+    with state().read() as session:
+        rows = next_passages(session, doc, n)
+    output(rows, as_json, _next_table)
+
+
 def _explain_text(ex: dict) -> str:
     from qualcode.project import explain_line
 
