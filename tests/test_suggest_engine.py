@@ -234,3 +234,18 @@ def test_next_without_codings_is_reading_order(cli, write_file):
         ("b.txt", 0, "reading order"),
     ]
     assert "every passage is coded" not in cli.ok("next").stdout
+
+
+def test_a_new_coding_refits_with_the_tuned_configuration(demo_cli):
+    """After each coding the model follows at once (no new search) until the coded
+    passages have grown by a quarter since the last tuning."""
+    first = demo_cli.json("suggest", "--explain")
+    assert first["reason"].startswith("chosen by cross-validation")
+    demo_cli.ok(
+        "code", "protokoll_02.md", "--start", "1884", "--end", "2115",
+        "--code", "Herausforderungen und Hindernisse/Zeitmangel", "--coder", "anna",
+    )  # fmt: skip
+    after = demo_cli.json("suggest", "--explain")
+    assert after["reason"].startswith(f"configuration tuned on {first['tuned_on']} coded passages")
+    assert after["blocks"] == first["blocks"] and after["lambda"] == first["lambda"]
+    assert after["training"]["coded_passages"] == first["training"]["coded_passages"] + 1

@@ -283,7 +283,7 @@ def get_model(session: Session):
     h = codings_hash(session, documents_hash(session, "model"))
 
     def build():
-        model = train(session, h)
+        model = train(session, h, prior=last_explain(session))
         store(session, EXPLAIN_KEY, h, model.explain)  # small, for `qualcode status`
         return model
 

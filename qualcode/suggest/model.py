@@ -230,7 +230,13 @@ def _seq_features(S_self, S_prev, S_next) -> np.ndarray:
 
 
 @single_thread
-def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
+def train(
+    session: Session, content_hash: str = "", codings=None, prior: dict | None = None
+) -> CodeModel:
+    """Train on the human codings (or ``codings``). ``prior`` is the explanation of the
+    last model: its tuned configuration is reused (no search) while the coded passages have
+    grown by less than a quarter since it was tuned — so the model follows each new coding
+    in a fraction of a second, and is re-tuned as the material grows."""
     t0 = time.perf_counter()
     codings = human_codings(session) if codings is None else codings
     if not codings:
@@ -277,11 +283,15 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
     doc_ids = np.asarray([d for d, _, _ in all_keys])
     # the search runs on a sample of at most MAX_TUNE units
     tune_rows = np.asarray(_sample(all_keys, all_labels, MAX_TUNE))
-    Xt = {b: m[tune_rows] for b, m in X.items()}
-    Ks = _gram(Xt)
-    res = tune.search(
-        Ks, Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code, doc_ids[tune_rows]
-    )
+    reuse = _reusable(prior, len(keys), set(X))
+    if reuse is not None:
+        res = reuse
+    else:
+        Xt = {b: m[tune_rows] for b, m in X.items()}
+        res = tune.search(
+            _gram(Xt), Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code, doc_ids[tune_rows]
+        )
+        res.tuned_on = len(keys)  # type: ignore[attr-defined]
     weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
     # held-out scores of the chosen configuration on every unit: for the sequence stage and
     # the calibration (a sample's scores would be less confident than the final model's)
@@ -291,7 +301,7 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
     n_docs = len(np.unique(doc_ids))
     oof = tune.oof_scores(K, Y, w_all, folds, [res.lam])[res.lam] if n_docs >= 2 else None
     seq_B, sequence_cv = None, None
-    if res.tuned and oof is not None:
+    if res.tuned and oof is not None and (reuse is None or reuse.sequence):
         seq = _sequence_stage(
             layouts, feat, X, K, weights, res.lam, folds, oof, all_keys, Y, lab_idx, is_code
         )
@@ -327,20 +337,22 @@ def train(session: Session, content_hash: str = "", codings=None) -> CodeModel:
     )
     model.explain = _plain(
         {
+            "version": MODEL_VERSION,
             "tuned": res.tuned,
             "reason": res.reason,
             "blocks": weights,
             "lambda": res.lam,
+            "tuned_on": getattr(res, "tuned_on", len(keys)),
             "sequence": seq_B is not None,
             "calibrated": platt is not None,
             "cross_validation": {
-                "folds": len(res.folds),
+                "folds": len(folds),
                 "units": int(len(tune_rows)),
                 "held_out_units": int(len(all_keys)) if oof is not None else 0,
                 "chosen": (res.chosen.as_dict() if res.chosen else None),
                 "plain_text": (res.baseline.as_dict() if res.baseline else None),
                 "sequence_stage": sequence_cv,
-                "configurations_tried": len(res.trials),
+                "configurations_tried": len(res.trials) or getattr(res, "trials_count", 0),
             },
             "training": {
                 "coded_passages": len(keys),
@@ -359,6 +371,43 @@ def _plain(d: dict) -> dict:
     import json
 
     return json.loads(json.dumps(d, default=float))
+
+
+RETUNE_GROWTH = 1.25  # re-tune when the coded passages grew by a quarter since the last tuning
+
+
+def _reusable(prior: dict | None, n_coded: int, blocks: set[str]) -> tune.TuneResult | None:
+    """The last tuning's result, when it still stands for the codings (see :func:`train`)."""
+    if not prior or not prior.get("tuned") or prior.get("version") != MODEL_VERSION:
+        return None
+    tuned_on = int(prior.get("tuned_on") or 0)
+    if not (tuned_on <= n_coded <= tuned_on * RETUNE_GROWTH + 5):
+        return None
+    weights = {b: float(w) for b, w in prior["blocks"].items()}
+    if not set(weights) <= blocks:
+        return None
+    cv = prior.get("cross_validation") or {}
+    res = tune.TuneResult(
+        weights,
+        float(prior["lambda"]),
+        bool(prior.get("sequence")),
+        tuned=True,
+        reason=f"configuration tuned on {tuned_on} coded passages, reused until they grow by a quarter",
+        chosen=_trial(cv.get("chosen")),
+        baseline=_trial(cv.get("plain_text")),
+        folds=[],
+    )
+    res.tuned_on = tuned_on  # type: ignore[attr-defined]
+    res.trials_count = cv.get("configurations_tried", 0)  # type: ignore[attr-defined]
+    return res
+
+
+def _trial(d: dict | None) -> tune.Trial | None:
+    if not d:
+        return None
+    return tune.Trial(
+        dict(d["blocks"]), d["lambda"], d["sequence"], d["macro_f1"], d["top1"], d["top3"]
+    )
 
 
 def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labels, is_code):
