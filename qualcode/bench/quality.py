@@ -229,7 +229,14 @@ def curve_codings(train_cod, train_docs, k: int, seed: int = 0):
     return chosen
 
 
-def quality(corpus: Path, codings_csv: Path, gold_coder: str | None = None, *, curve=CURVE) -> dict:
+def quality(
+    corpus: Path,
+    codings_csv: Path,
+    gold_coder: str | None = None,
+    *,
+    curve=CURVE,
+    next_sim: bool = False,
+) -> dict:
     from qualcode.database import reading
     from qualcode.suggest.layout import load_layouts
 
@@ -276,8 +283,22 @@ def quality(corpus: Path, codings_csv: Path, gold_coder: str | None = None, *, c
                         "engine_ece_all": res["engine"]["ece_all"],
                     }
                 )
+            sim = (
+                simulate_next(
+                    session,
+                    layouts,
+                    cod,
+                    train_docs,
+                    test_spans,
+                    test_gold,
+                    main["baseline"]["macro_f1"],
+                )
+                if next_sim
+                else None
+            )
         engine.dispose()
     return {
+        "next_simulation": sim,
         "corpus": Path(corpus).name,
         "gold_coder": gold_coder,
         "train_documents": len(train_docs),
@@ -355,6 +376,21 @@ def corpus_markdown(q: dict) -> str:
     ]
     for b in e["reliability_all"]:
         lines.append(f"| {b['bin']} | {b['n']} | {b['mean_score']:.2f} | {b['accuracy']:.2f} |")
+    sim = q.get("next_simulation")
+    if sim:
+
+        def reach(v):
+            return (
+                "not reached"
+                if v["codings_to_target"] is None
+                else f"{v['codings_to_target']} codings"
+            )
+
+        lines += [
+            "",
+            f"What to code next (simulated researcher, target = strong baseline's macro-F1 {sim['target_macro_f1']:.3f}): "
+            f"document order {reach(sim['document order'])}, `qualcode next` order {reach(sim['next'])}.",
+        ]
     if q["learning_curve"]:
         lines += [
             "",
@@ -369,3 +405,76 @@ def corpus_markdown(q: dict) -> str:
                 f"{r['engine_macro_f1']:.3f} | {r['baseline_top3']:.3f} | {r['engine_top3']:.3f} | {r['engine_ece_all']:.3f} |"
             )
     return "\n".join(lines)
+
+
+# --- what to code next: a simulated researcher ----------------------------------------------
+
+
+def simulate_next(
+    session, layouts, cod, train_docs, test_spans, test_gold, target: float, steps: int = 10
+):
+    """Codings a simulated researcher needs to reach ``target`` macro-F1 on the test
+    documents, coding the training documents' paragraphs in document order versus in the
+    order of :mod:`qualcode.suggest.next` (margin, every fourth in reading order). Each step
+    reveals an equal batch of paragraphs with their gold codes (none for paragraphs the gold
+    coder left uncoded), retrains (reusing the tuned configuration) and scores."""
+    from qualcode.suggest.model import Coded, score_spans, train
+
+    pool = []
+    for d in train_docs:  # name order
+        lay = layouts[d]
+        pool += [(d, lay.starts[i], lay.ends[i]) for i in lay.content]
+    by_para: dict[tuple[int, int, int], list] = {}
+    for row in cod:
+        d, s, e, c = row
+        for k in pool:
+            if k[0] == d and k[1] < e and k[2] > s:
+                by_para.setdefault(k, []).append(row)
+                break
+    batch = max(1, len(pool) // steps)
+    out = {}
+    for order_name in ("document order", "next"):
+        revealed: list[tuple[int, int, int]] = []
+        left = list(pool)
+        prior = None
+        reached = None
+        curve = []
+        while left:
+            if order_name == "document order" or not revealed:
+                pick, left = left[:batch], left[batch:]
+            else:
+                codings = [r for k in revealed for r in by_para.get(k, [])]
+                model = train(session, "sim", codings=codings, prior=prior)
+                codes, M = score_spans(session, model, left, Coded(codings), layouts)
+                top2 = -np.sort(-M, axis=1)[:, :2] if M.shape[1] >= 2 else np.zeros((len(M), 2))
+                unc = 1.0 - (top2[:, 0] - top2[:, 1])
+                unc[top2[:, 0] < 0.05] = -1.0
+                ranked = sorted(range(len(left)), key=lambda i: (-unc[i], i))
+                chosen: list[int] = []
+                g = r = 0
+                while len(chosen) < min(batch, len(left)):
+                    if len(chosen) % 4 == 3:
+                        while r in chosen:
+                            r += 1
+                        chosen.append(r)
+                    else:
+                        while ranked[g] in chosen:
+                            g += 1
+                        chosen.append(ranked[g])
+                pick = [left[i] for i in chosen]
+                keep = set(chosen)
+                left = [k for i, k in enumerate(left) if i not in keep]
+            revealed += pick
+            codings = [r for k in revealed for r in by_para.get(k, [])]
+            if len({c for *_, c in codings}) < 2:
+                continue
+            model = train(session, "sim", codings=codings, prior=prior)
+            prior = model.explain
+            codes, M = score_spans(session, model, test_spans, Coded(codings), layouts)
+            f1 = ranking_metrics(codes, M, test_gold)["macro_f1"]
+            curve.append({"paragraphs": len(revealed), "codings": len(codings), "macro_f1": f1})
+            if reached is None and f1 >= target:
+                reached = len(codings)
+                break
+        out[order_name] = {"codings_to_target": reached, "curve": curve}
+    return {"target_macro_f1": target, **out}

@@ -311,13 +311,17 @@ def _time_v(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float | None]:
     return proc, rss
 
 
-def quality_all(corpora: list[Path], codings: Path | None, gold_coder, curve) -> list[dict]:
+def quality_all(
+    corpora: list[Path], codings: Path | None, gold_coder, curve, next_sim: bool = False
+) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for k, corpus in enumerate(corpora):
             out_file = Path(tmp) / f"q{k}.json"
             cmd = [sys.executable, "-m", "qualcode.bench.suggest", "--quality-one", str(corpus)]
             cmd += ["--out", str(out_file), "--curve", ",".join(map(str, curve))]
+            if next_sim:
+                cmd.append("--next-sim")
             if codings is not None:
                 cmd += ["--codings", str(codings)]
             if gold_coder:
@@ -384,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated passage counts for the synthetic speed benchmark, e.g. 10000,100000",
     )
     p.add_argument("--no-quality", action="store_true", help="only the speed benchmark")
+    p.add_argument(
+        "--next-sim",
+        action="store_true",
+        help="simulate a researcher coding in `qualcode next` order vs document order",
+    )
     p.add_argument("--out-dir", type=Path, default=OUT_DIR)
     p.add_argument("--quality-one", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--speed-one", type=int, help=argparse.SUPPRESS)
@@ -398,7 +407,11 @@ def main(argv: list[str] | None = None) -> int:
         from qualcode.bench.quality import quality
 
         q = quality(
-            a.quality_one, a.codings or a.quality_one / "codings.csv", a.gold_coder, curve=curve
+            a.quality_one,
+            a.codings or a.quality_one / "codings.csv",
+            a.gold_coder,
+            curve=curve,
+            next_sim=a.next_sim,
         )
         a.out.write_text(json.dumps(q, default=str))
         return 0
@@ -420,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        q = quality_all(corpora, a.codings, a.gold_coder, curve)
+        q = quality_all(corpora, a.codings, a.gold_coder, curve, a.next_sim)
         result["quality"] = q
         md += ["## Quality", "", quality_markdown(q), ""]
         print(quality_markdown(q))
