@@ -39,7 +39,8 @@ from qualcode.suggest.layout import DocLayout, load_layouts
 MODEL_VERSION = "3"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 SEED = 0
-MAX_UNITS = 4000
+MAX_UNITS = 1500  # coded passages; with the 'no code' paragraphs at most 2,000 units
+MAX_NONE = 500
 MAX_TUNE = 1000
 
 
@@ -219,8 +220,12 @@ def _cross(A: dict[str, sp.csr_matrix], B: dict[str, sp.csr_matrix], weights) ->
     out = None
     for b, wt in weights.items():
         if wt > 0 and b in A:
-            k = np.asarray((A[b] @ B[b].T).toarray(), dtype=np.float64) * wt
-            out = k if out is None else out + k
+            k = np.asarray((A[b] @ B[b].T).toarray(), dtype=np.float64)
+            k *= wt
+            if out is None:
+                out = k
+            else:
+                out += k
     assert out is not None
     return out
 
@@ -262,7 +267,7 @@ def train(
     for d, s, e in keys:
         covered.setdefault(d, []).append((s, e))
     neg_all = _none_paragraphs(layouts, covered)
-    cap = max(10, len(keys))
+    cap = max(10, min(len(keys), MAX_NONE))
     neg = neg_all
     if len(neg) > cap:
         rng = np.random.default_rng(SEED)
@@ -295,7 +300,7 @@ def train(
     weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
     # held-out scores of the chosen configuration on every unit: for the sequence stage and
     # the calibration (a sample's scores would be less confident than the final model's)
-    K = tune.combine(_gram(X), weights)
+    K = _cross(X, X, weights)
     w_all = tune.sample_weights(Y)
     folds = tune.folds_by_document(doc_ids)
     n_docs = len(np.unique(doc_ids))
