@@ -135,6 +135,15 @@ def _export_once(ctx: Ctx) -> None:
         _run([ctx.qualcode, *_db(ctx), "refi", "export", str(_qdpx(ctx))], check=True)
 
 
+SUGGEST_DOC = "protokoll_0002.txt"
+
+
+def _cold_copy(ctx: Ctx) -> None:
+    """A copy of the workload without the suggestions cache beside it: a cold start."""
+    _copy_workload(ctx)
+    shutil.rmtree(str(ctx.scratch) + ".cache", ignore_errors=True)
+
+
 TARGETS: list[Target] = [
     Target("qualcode --help", lambda c: ["--help"], 0.3, group="start-up"),
     Target("status", lambda c: [*_db(c), "status"], 0.3, ("status",), group="start-up"),
@@ -203,6 +212,30 @@ TARGETS: list[Target] = [
         runs=3,
         warmup=0,
         group="import",
+    ),
+    Target(
+        "suggest --doc (cold: trains)",
+        lambda c: [*_scratch(c), "suggest", "--doc", SUGGEST_DOC],
+        20.0,
+        ("suggest",),
+        setup=_cold_copy,
+        runs=2,
+        warmup=0,
+        group="suggestions",
+    ),
+    Target(
+        "suggest --doc (warm)",
+        lambda c: [*_db(c), "suggest", "--doc", SUGGEST_DOC],
+        1.0,
+        ("suggest",),
+        group="suggestions",
+    ),
+    Target(
+        "similar (warm)",
+        lambda c: [*_db(c), "similar", SUGGEST_DOC, "--start", "0", "--end", "50"],
+        0.5,
+        ("similar",),
+        group="suggestions",
     ),
     # Informative: no target in the issue.
     Target("codes list", lambda c: [*_db(c), "codes", "list"], None, ("codes list",), group="more"),

@@ -14,6 +14,8 @@ sum of the blocks' kernels, so the blocks are fitted once and every configuratio
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -24,11 +26,71 @@ BLOCKS = ("words", "chars", "heading", "position")
 
 
 def _vectorizer(kind: str):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    return CharNgrams() if kind == "chars" else WordNgrams()
 
-    if kind == "chars":
-        return CharNgrams()
-    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+class WordNgrams:
+    """TF-IDF (sublinear, smooth idf, rows L2-normalised) of word uni- and bigrams, as
+    scikit-learn's ``TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))`` computes it
+    (lower-cased tokens of two or more word characters), without scikit-learn — so that
+    scoring with a stored model does not pay for importing it."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.idf: np.ndarray | None = None
+
+    @staticmethod
+    def _terms(text: str) -> list[str]:
+        toks = _TOKEN.findall(text.lower())
+        return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+    def _counts(self, texts, grow: bool) -> sp.csr_matrix:
+        vocab = self.vocab
+        indptr, indices = [0], []
+        for t in texts:
+            for term in self._terms(t):
+                j = vocab.get(term)
+                if j is None:
+                    if not grow:
+                        continue
+                    j = vocab[term] = len(vocab)
+                indices.append(j)
+            indptr.append(len(indices))
+        m = sp.csr_matrix(
+            (
+                np.ones(len(indices), dtype=np.float32),
+                np.asarray(indices, dtype=np.int64),
+                np.asarray(indptr),
+            ),
+            shape=(len(texts), len(vocab)),
+        )
+        m.sum_duplicates()
+        return m
+
+    def fit_transform(self, texts) -> sp.csr_matrix:
+        self.vocab = {}
+        C = self._counts(texts, grow=True)
+        if C.shape[1] == 0:
+            raise ValueError("empty vocabulary")
+        df = np.bincount(C.indices, minlength=C.shape[1])
+        self.idf = (np.log((1.0 + C.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
+        return _sublinear_tfidf(C, self.idf)
+
+    def transform(self, texts) -> sp.csr_matrix:
+        return _sublinear_tfidf(self._counts(texts, grow=False), self.idf)
+
+
+def _sublinear_tfidf(counts: sp.csr_matrix, idf) -> sp.csr_matrix:
+    from qualcode.suggest.features import _l2
+
+    m = counts.tocsr().astype(np.float32)
+    np.log(m.data, out=m.data)
+    m.data += 1.0
+    m.data *= idf[m.indices]
+    return _l2(m)
 
 
 class CharNgrams:
@@ -105,13 +167,7 @@ class CharNgrams:
         return m
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        from qualcode.suggest.features import _l2
-
-        m = counts.tocsr().astype(np.float32)
-        np.log(m.data, out=m.data)
-        m.data += 1.0
-        m.data *= self.idf[m.indices]  # type: ignore[index]
-        return _l2(m)
+        return _sublinear_tfidf(counts, self.idf)
 
     def fit_transform(self, texts) -> sp.csr_matrix:
         vocab: dict[str, int] = {}
@@ -176,7 +232,6 @@ class Featurizer:
                 out[name] = v.fit_transform(source).tocsr()
             except ValueError:  # no token at all (e.g. no headings anywhere)
                 continue
-            v.stop_words_ = None  # type: ignore[attr-defined]  # only for introspection; large
             self.vec[name] = v
         out["position"] = position_features(np.asarray(relpos, dtype=np.float32))
         return out

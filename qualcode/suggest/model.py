@@ -36,7 +36,7 @@ from qualcode.suggest import calibrate, tune
 from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout, load_layouts
 
-MODEL_VERSION = "3"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "4"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 SEED = 0
 MAX_UNITS = 1500  # coded passages; with the 'no code' paragraphs at most 2,000 units
@@ -64,9 +64,42 @@ def human_codings(session: Session, doc_ids=None) -> list[tuple[int, int, int, i
 def codings_hash(session: Session, doc_hash: str) -> str:
     """What the model depends on: documents, the human codings, the code tree, the coders.
 
-    Codings by ``auto`` are left out, so applying suggestions does not retrain the model."""
+    Codings by ``auto`` are left out, so applying suggestions does not retrain the model.
+    On SQLite and PostgreSQL the rows are folded into one aggregated value by the database
+    (fetching 50,000 rows to hash them would cost more than the warm query it protects)."""
+    from sqlalchemy import text
+
     h = hashlib.sha256(f"{doc_hash};model={MODEL_VERSION}".encode())
     conn = session.connection()
+    dialect = conn.dialect.name
+    rows = (
+        'SELECT c.id, c.document_id, c.start, c."end", c.code_id, c.coder_id, c.orphaned '
+        "FROM coding c JOIN coder k ON k.id = c.coder_id WHERE k.name != :auto"
+    )
+    codes = "SELECT id, parent_id, codable FROM code"
+    agg = {
+        "sqlite": "SELECT group_concat(v, '|') FROM (SELECT {cols} AS v FROM ({q}) ORDER BY 1)",
+        "postgresql": "SELECT string_agg(v, '|' ORDER BY v) FROM (SELECT {cols} AS v FROM ({q}) t) u",
+    }.get(dialect)
+    if agg is not None:
+        sep = " || ',' || "
+        cast = "CAST({} AS TEXT)" if dialect == "postgresql" else "{}"
+        cols_c = sep.join(
+            cast.format(f"COALESCE(CAST({c} AS TEXT), '')")
+            for c in ("id", "document_id", "start", '"end"', "code_id", "coder_id", "orphaned")
+        )
+        cols_k = sep.join(
+            cast.format(f"COALESCE(CAST({c} AS TEXT), '')") for c in ("id", "parent_id", "codable")
+        )
+        for q, cols in ((rows, cols_c), (codes, cols_k)):
+            sub = q.replace('c."end"', 'c."end"')
+            h.update(
+                (
+                    conn.execute(text(agg.format(cols=cols, q=sub)), {"auto": AUTO_CODER}).scalar()
+                    or ""
+                ).encode()
+            )
+        return h.hexdigest()
     for r in conn.execute(
         select(
             Coding.id,
