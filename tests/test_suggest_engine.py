@@ -87,7 +87,7 @@ _WORDS = (
 ).split()
 
 
-def _fixture(cli, write_file, tmp_path, label_of) -> None:
+def _fixture(cli, write_file, tmp_path, label_of, uncoded=()) -> None:
     """8 documents of 12 paragraphs of filler text; ``label_of(doc, k, rng)`` gives
     (label, text) for paragraph k."""
     rng = np.random.default_rng(3)
@@ -103,7 +103,8 @@ def _fixture(cli, write_file, tmp_path, label_of) -> None:
         folder = write_file(name, text).parent
         pos = 0
         for label, t in paras:
-            rows.append((name, pos, pos + len(t), label, "anna"))
+            if name not in uncoded:
+                rows.append((name, pos, pos + len(t), label, "anna"))
             pos += len(t) + 2
     cli.ok("import", str(folder))
     path = tmp_path / "codings.csv"
@@ -249,3 +250,23 @@ def test_a_new_coding_refits_with_the_tuned_configuration(demo_cli):
     assert after["reason"].startswith(f"configuration tuned on {first['tuned_on']} coded passages")
     assert after["blocks"] == first["blocks"] and after["lambda"] == first["lambda"]
     assert after["training"]["coded_passages"] == first["training"]["coded_passages"] + 1
+
+
+def test_suggestions_on_both_backends(any_cli, write_file, tmp_path, monkeypatch):
+    """The model, its hash and its cache work the same on SQLite and PostgreSQL (whose
+    cache folder lies under $XDG_CACHE_HOME/qualcode)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+    def label_of(d, k, rng):
+        topic = ["Personal", "Räume"][k % 2]
+        return topic, _filler(rng, extra=f"{topic}mangel")
+
+    _fixture(any_cli, write_file, tmp_path, label_of, uncoded=("doc7.txt",))
+    first = any_cli.json("suggest", "--explain")
+    assert first["tuned"] and first["cross_validation"]["chosen"]["macro_f1"] >= 0.9
+    rows = any_cli.json("suggest", "--doc", "doc7.txt", "--top", "1", "--text")
+    assert len(rows) == 12
+    for r in rows:
+        want = "Personal" if "Personalmangel" in r["text"] else "Räume"
+        assert r["suggestions"][0]["code"] == want
+    assert any_cli.json("suggest", "--explain")["training"]["coded_passages"] == 84

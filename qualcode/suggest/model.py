@@ -92,7 +92,7 @@ def codings_hash(session: Session, doc_hash: str) -> str:
             cast.format(f"COALESCE(CAST({c} AS TEXT), '')") for c in ("id", "parent_id", "codable")
         )
         for q, cols in ((rows, cols_c), (codes, cols_k)):
-            sub = q.replace('c."end"', 'c."end"')
+            sub = q
             h.update(
                 (
                     conn.execute(text(agg.format(cols=cols, q=sub)), {"auto": AUTO_CODER}).scalar()
