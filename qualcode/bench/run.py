@@ -232,7 +232,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "similar (warm)",
-        lambda c: [*_db(c), "similar", SUGGEST_DOC, "--start", "0", "--end", "50"],
+        lambda c: [*_db(c), "similar", SUGGEST_DOC, "--start", "419", "--end", "642"],
         0.5,
         ("similar",),
         group="suggestions",

@@ -147,12 +147,14 @@ def _coded_mask(index, cod: dict[int, list[tuple[int, int, int]]]) -> np.ndarray
     return mask
 
 
-def _query_vector(session: Session, index, nlp_obj, document_id: int, start: int, end: int):
+def _query_vector(session: Session, index, document_id: int, start: int, end: int):
     from qualcode.suggest.features import analyse
+    from qualcode.suggest.index import get_nlp
 
     row = index.row_of(document_id, start, end)
     if row is not None:
         return index.X[row]
+    nlp_obj = get_nlp(session)  # only for a span that is not a paragraph
     text = _doc_texts(session, [document_id])[document_id]
     lem, vec = analyse(nlp_obj, [text[start:end]])
     return index.space.transform(lem, vec)
@@ -170,6 +172,11 @@ def _rank(index, q, exclude: np.ndarray | None, top: int) -> list[tuple[int, flo
     q.sum_duplicates()
     if q.nnz == 0:
         return []
+    index.queries = getattr(index, "queries", 0) + 1
+    if index._Xc is None and index.queries < COLUMN_COPY_AFTER:
+        # the first queries of a process: one pass over the (memory-mapped) rows is cheaper
+        # than the column-major copy, which pays off only for a process that keeps asking
+        return _top(index, np.asarray((index.X @ q.T).todense()).ravel(), exclude, top)
     Xc = index.Xc
     df = np.diff(Xc.indptr)[q.indices]
     feats, weights = q.indices, q.data.astype(np.float32)
@@ -191,6 +198,16 @@ def _rank(index, q, exclude: np.ndarray | None, top: int) -> list[tuple[int, flo
         scores = np.zeros_like(scores)
         if len(cand):
             scores[cand] = np.asarray((index.X[cand] @ q.T).todense()).ravel()
+    return _top(index, scores, None, top)
+
+
+COLUMN_COPY_AFTER = 3  # queries in one process before the column-major copy is made
+
+
+def _top(index, scores: np.ndarray, exclude, top: int) -> list[tuple[int, float]]:
+    scores[index.is_heading] = 0.0
+    if exclude is not None:
+        scores[exclude] = 0.0
     k = min(top, int((scores > 0).sum()))
     if k <= 0:
         return []
@@ -226,13 +243,12 @@ def similar(session: Session, document_id: int, start: int, end: int, top: int =
     """The passages most similar to the span ``[start, end)`` of a document (cosine of
     lemma + character n-gram TF-IDF, plus word vectors when the pipeline has them).
     Passages overlapping the span itself and headings are left out."""
-    from qualcode.suggest.index import get_index, get_nlp
+    from qualcode.suggest.index import get_index
 
     _check_span(session, document_id, start, end)
-    nlp_obj = get_nlp(session)
-    index = get_index(session, nlp_obj)
+    index = get_index(session)
     d = int(document_id)
-    q = _query_vector(session, index, nlp_obj, d, start, end)
+    q = _query_vector(session, index, d, start, end)
     lo, hi = index.by_doc.get(d, (0, 0))
     exclude = np.zeros(len(index.starts), dtype=bool)
     if hi > lo:

@@ -138,15 +138,7 @@ def db_url(session: Session) -> str:
 
 
 def get_nlp(session: Session):
-    from qualcode.models import Meta
-
-    try:
-        setting = (
-            session.connection().execute(select(Meta.value).where(Meta.key == "nlp.model")).scalar()
-        )
-    except Exception:  # settings table unreadable: the default pipeline
-        setting = None
-    return nlp.load(setting)
+    return nlp.load(_nlp_setting(session))
 
 
 def cached(session: Session, key: str, content_hash: str, build, valid=None):
@@ -222,11 +214,27 @@ def clear_memory() -> None:
 
 
 def get_index(session: Session, nlp_obj=None) -> PassageIndex:
-    nlp_obj = nlp_obj or get_nlp(session)
-    content_hash = documents_hash(session, nlp_obj.name)
+    """The passage index of the current documents (cached). spaCy is loaded only to build it:
+    the cache key names the configured pipeline, so a warm query never loads it."""
+    setting = _nlp_setting(session)
+    content_hash = documents_hash(session, repr(nlp.configured(setting)))
     return cached(
-        session, "index", content_hash, lambda: build_index(session, nlp_obj, content_hash)
+        session,
+        "index",
+        content_hash,
+        lambda: build_index(session, nlp_obj or nlp.load(setting), content_hash),
     )
+
+
+def _nlp_setting(session: Session) -> str | None:
+    from qualcode.models import Meta
+
+    try:
+        return (
+            session.connection().execute(select(Meta.value).where(Meta.key == "nlp.model")).scalar()
+        )
+    except Exception:  # settings table unreadable: the default pipeline
+        return None
 
 
 def build_index(
