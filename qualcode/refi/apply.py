@@ -51,6 +51,20 @@ class ImportResult:
     coders: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     backup: str | None = None
+    summary: dict[str, list[str]] = field(default_factory=dict)
+    offsets: str = "codepoints"
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.documents_imported
+            or self.codes_created
+            or self.codes_updated
+            or self.codings_imported
+            or self.attributes
+            or self.memos
+            or self.coders
+        )
 
     def as_json(self) -> dict:
         return {
@@ -69,6 +83,10 @@ class ImportResult:
             "attributes": self.attributes,
             "memos": self.memos,
             "coders": self.coders,
+            "offsets": self.offsets,
+            "converted": self.summary.get("converted", []),
+            "renamed": self.summary.get("renamed", []),
+            "skipped": self.summary.get("skipped", []),
             "warnings": self.warnings,
             "backup": self.backup,
         }
@@ -94,10 +112,18 @@ def apply_plan(
     update_codes: bool = False,
     nlp_obj=None,
     source_path: str | None = None,
-    before_write: Callable[[], str | None] | None = None,
+    make_backup: Callable[[], str | None] | None = None,
 ) -> ImportResult:
-    """Write a checked plan into the project (call inside one ``transaction``)."""
-    res = ImportResult(plan.source, warnings=list(plan.warnings))
+    """Write a checked plan into the project (call inside one ``transaction``).
+
+    ``make_backup`` is called after writing, before the commit, and only when the
+    import changed a project that had data: a backup made then (SQLite's online
+    backup from another connection) still sees the project as it was.
+    """
+    res = ImportResult(
+        plan.source, warnings=list(plan.warnings), summary=plan.summary(), offsets=plan.offsets
+    )
+    had_data = project_has_data(session)
 
     # 1. Decide everything that can fail, before writing anything.
     existing_docs = {
@@ -129,8 +155,6 @@ def apply_plan(
             f"{plan.source}: nothing imported; {len(conflicts)} document(s) with the same name but a different text are already in the project: {shown}",
             "import again with --rename to add them under new names, or remove/rename the existing documents",
         )
-    if before_write is not None:
-        res.backup = before_write()
 
     # 2. Coders.
     coders = {c.name: c for c in session.execute(select(Coder)).scalars()}
@@ -151,6 +175,14 @@ def apply_plan(
             res.coders.append(name)
         coder_id[user] = c.id  # type: ignore[assignment]
         return c.id  # type: ignore[return-value]
+
+    for user in plan.users:  # every user is a coder, also one who authored nothing
+        coder_for(user)
+    for name in plan.extra_users:
+        if name not in coders:
+            coders[name] = Coder(name=name, guid=new_guid())
+            session.add(coders[name])
+            res.coders.append(name)
 
     # 3. Codes: merge by path.
     tree = CodeTree.load(session)
@@ -336,6 +368,8 @@ def apply_plan(
             )
             res.memos += 1
     session.flush()
+    if make_backup is not None and had_data and res.changed:
+        res.backup = make_backup()
     return res
 
 

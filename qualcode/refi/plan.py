@@ -66,11 +66,26 @@ class Plan:
     kind: str  # codebook | project
     source: str
     codes: list[PCode] = field(default_factory=list)  # parents before children
-    users: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # guid → name
+    extra_users: list[str] = field(default_factory=list)  # names whose guid another user has
     sources: list[PSource] = field(default_factory=list)
     notes: dict[str, PNote] = field(default_factory=dict)
     project_notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What the import changes on the way in, for its summary: (kind, what and why);
+    # kind is converted | renamed | skipped. Each is also one of the ``warnings``.
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    offsets: str = "codepoints"  # the unit the file's positions were read in
+
+    def note(self, kind: str, message: str) -> None:
+        self.changes.append((kind, message))
+        self.warnings.append(message)
+
+    def summary(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {"converted": [], "renamed": [], "skipped": []}
+        for kind, message in self.changes:
+            out[kind].append(message)
+        return out
 
     def counts(self) -> dict[str, int]:
         return {

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
-from qualcode.refi.common import local, norm_guid
+from qualcode.refi.common import derived_guid, local, norm_guid
 
 
 def kids(el: Element, name: str) -> list[Element]:
@@ -71,15 +75,58 @@ def color(value: str | None) -> str | None:
     return "#" + v.upper()
 
 
+# Bidirectional controls reorder what a name shows ("\u202eexe.txt" reads "txt.exe").
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_name(value: str | None) -> str:
-    """A name as given, NFC, without surrounding space and without line breaks or tabs."""
+    """A name as given, NFC, without surrounding space, line breaks, tabs or bidi controls."""
     import unicodedata
 
     if not value:
         return ""
     value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    value = BIDI_CONTROLS.sub("", value)
     return unicodedata.normalize("NFC", value).strip()
 
 
+def bidi_controls(value: str | None) -> list[str]:
+    """The bidi control characters in ``value`` as ``U+202E`` (for a warning)."""
+    return sorted({f"U+{ord(ch):04X}" for ch in BIDI_CONTROLS.findall(value or "")})
+
+
 def note_refs(el: Element) -> list[str]:
-    return [g for g in (norm_guid(r.get("targetGUID")) for r in kids(el, "NoteRef")) if g]
+    return [g for g in (ident(r.get("targetGUID")) for r in kids(el, "NoteRef")) if g]
+
+
+_ODD_IDS: ContextVar[set[str] | None] = ContextVar("odd_ids", default=None)
+
+
+@contextmanager
+def collecting_odd_ids() -> Iterator[set[str]]:
+    """Collect the ids that :func:`ident` read which are not GUIDs (for one warning)."""
+    odd: set[str] = set()
+    token = _ODD_IDS.set(odd)
+    try:
+        yield odd
+    finally:
+        _ODD_IDS.reset(token)
+
+
+def ident(value: str | None) -> str | None:
+    """A ``guid`` or ``targetGUID`` as a normalised GUID.
+
+    Some tools write ids that are not GUIDs (``guid="code-1"``); such an id becomes
+    a GUID derived from it, the same for the element and every reference to it, so
+    references still resolve. None only when the attribute is missing or blank.
+    """
+    g = norm_guid(value)
+    if g is not None or value is None:
+        return g
+    raw = value.strip()
+    if not raw:
+        return None
+    odd = _ODD_IDS.get()
+    if odd is not None:
+        odd.add(raw)
+    return derived_guid("refi-id", raw)
