@@ -149,15 +149,12 @@ def decide(origin: str | None, ev: Evidence, forced: str | None = None) -> Decis
             f"{ev.split_utf16} selections would split a character as UTF-16 units",
             ev.shifted,
         )
+    origin_note = f"written by {origin!r}, which counts UTF-16 units; " if nvivo else ""
     if ev.beyond_codepoints and not ev.split_utf16:
-        return Decision(
-            UTF16,
-            f"{ev.beyond_codepoints} selections end past the text as code points; {counts}",
-            ev.shifted,
-        )
+        beyond = f"{ev.beyond_codepoints} selections end past the text as code points"
+        return Decision(UTF16, f"{origin_note}{beyond}; {counts}", ev.shifted)
     if ev.bounds_utf16 > ev.bounds_codepoints or (
         ev.bounds_utf16 == ev.bounds_codepoints and nvivo
     ):
-        origin_note = f"written by {origin!r}, which counts UTF-16 units; " if nvivo else ""
         return Decision(UTF16, origin_note + counts, ev.shifted)
     return Decision(CODEPOINTS, counts, ev.shifted)
