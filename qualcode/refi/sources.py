@@ -208,6 +208,13 @@ def read_source(
         plan.note("renamed", f"a source without a name was named {name!r} after {after}")
     elif name != given:
         plan.note("renamed", f"source {given!r} renamed to {name!r}: another source has that name")
+    bidi = xr.bidi_controls(s.get("name"))
+    if bidi:
+        plan.note(
+            "renamed",
+            f"source {name!r}: bidirectional control characters ({', '.join(bidi)}) removed"
+            " from its name",
+        )
     attrs: dict[str, tuple[str, str]] = {}
     for vv in xr.kids(s, "VariableValue"):
         ref = xr.kid(vv, "VariableRef")
