@@ -184,9 +184,6 @@ def coded_flags(starts_ends: list[tuple[int, int]], codings: list[tuple[int, int
     return flags
 
 
-_ASCII_INT = re.compile(r"-?[0-9]+")
-
-
 def ascii_int(value: str | None) -> int | None:
     """A whole number written in ASCII digits (``" 12 "``, ``"-3"``), else None.
 
@@ -196,4 +193,5 @@ def ascii_int(value: str | None) -> int | None:
     if value is None:
         return None
     v = value.strip()
-    return int(v) if _ASCII_INT.fullmatch(v) else None
+    digits = v[1:] if v[:1] == "-" else v
+    return int(v) if digits.isdigit() and digits.isascii() else None
