@@ -59,13 +59,18 @@ def uncode(
         "--overlapping",
         help="Remove codings that overlap the span, not only identical ones.",
     ),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Remove codings on a span (undo with `qualcode undo`)."""
     from qualcode.codings import remove_codings
 
     with state().write() as session:
         n = remove_codings(session, doc, start, end, code_path, coder, overlapping=overlapping)
-    typer.echo(f"removed {n} coding{'s' if n != 1 else ''}")
+    output(
+        {"document": doc, "start": start, "end": end, "removed": n},
+        as_json,
+        lambda _: f"removed {n} coding{'s' if n != 1 else ''}",
+    )
 
 
 @codings_app.callback()
@@ -85,8 +90,7 @@ def codings_list(
     with state().read() as session:
         rows = list_codings(session, doc, code_path, coder, with_children=children)
     if as_json:
-        for r in rows:
-            r.pop("id", None)
+        for r in rows:  # `id` stays: `memo add --coding ID` needs it
             r.pop("orphaned", None)
         emit_json(rows)
         return
