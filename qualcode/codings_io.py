@@ -75,7 +75,7 @@ def parse_csv(text: str, name: str) -> tuple[list[str], Records]:
                 fields = [f.strip().lower().lstrip("\ufeff") for f in row]
                 continue
             rec = dict(zip(fields, row, strict=False))
-            if len(row) > len(fields):
+            if any(cell.strip() for cell in row[len(fields) :]):  # not Excel's empty cells
                 rec[None] = row[len(fields) :]  # type: ignore[index]
             records.append((line, rec))
     except csv.Error as exc:

@@ -72,8 +72,9 @@ def test_positions_must_be_ascii_whole_numbers(project, write_file, start):
             "cp1252"
         ),
         "document\tstart\tend\tcode\tmemo\nsitzung.txt\t4\t15\tziele\tGröße\n".encode("utf-16"),
+        "document;start;end;code;memo;;\r\nsitzung.txt;4;15;ziele;Größe;;\r\n".encode("cp1252"),
     ],
-    ids=["cp1252", "bom-then-cp1252", "utf8-bom", "sep-line", "tab-utf16"],
+    ids=["cp1252", "bom-then-cp1252", "utf8-bom", "sep-line", "tab-utf16", "empty-cells"],
 )
 def test_excel_csv_is_read(project, write_file, data):
     project.ok("codings", "import", str(write_file("excel.csv", data)))

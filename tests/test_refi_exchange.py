@@ -169,6 +169,20 @@ def test_export_for_nvivo_writes_utf16_positions_and_round_trips(cli, tmp_path):
     assert r.exit_code == 2 and "--for nvivo" in r.output
 
 
+def test_a_file_qualcode_wrote_counts_code_points_even_off_word_boundaries(cli, tmp_path):
+    """A coding "allo " would look like "Hallo" read as UTF-16 — but qualcode wrote the file."""
+    cli.ok("refi", "import", str(emoji_qdpx(tmp_path, "MAXQDA 24", [])), "--no-sentences")
+    cli.ok("code", "Kommentare", "--start", "3", "--end", "8", "--code", "Gruß")
+    before = codings(cli)
+    assert [c[4] for c in before] == ["allo "]
+    out = tmp_path / "ours.qdpx"
+    cli.ok("refi", "export", str(out))
+    again = type(cli)(str(tmp_path / "again.sqlite"))
+    res = again.json("refi", "import", str(out), "--no-sentences")
+    assert res["offsets"] == "codepoints" and codings(again) == before
+    assert any("which counts code points" in w for w in res["warnings"])
+
+
 def test_decision_without_astral_characters_changes_nothing():
     assert decide("NVivo 12", Evidence()).unit == "codepoints"
     assert decide("NVivo 12", Evidence()).reason == ""

@@ -158,7 +158,7 @@ def _read_project(
     for u in xr.kids(users_el, "User") if users_el is not None else []:
         g = xr.ident(u.get("guid"))
         if g is None:
-            plan.warnings.append(f"a user without a valid guid ({u.get('name')!r}) was ignored")
+            plan.note("skipped", f"a user without a valid guid ({u.get('name')!r}) was ignored")
             continue
         uname = xr.clean_name(u.get("name") or u.get("id")) or f"user-{g[:8]}"
         first = plan.users.setdefault(g, uname)
@@ -178,7 +178,7 @@ def _read_project(
         g = xr.ident(v.get("guid"))
         name = (v.get("name") or "").strip()
         if g is None or not name:
-            plan.warnings.append(f"a variable without guid or name ({name!r}) was ignored")
+            plan.note("skipped", f"a variable without guid or name ({name!r}) was ignored")
             continue
         variables[g] = (
             name,
@@ -190,7 +190,7 @@ def _read_project(
     for n in xr.kids(notes_el, "Note") if notes_el is not None else []:
         g = xr.ident(n.get("guid"))
         if g is None:
-            plan.warnings.append("a note without a valid guid was ignored")
+            plan.note("skipped", "a note without a valid guid was ignored")
             continue
         text = (
             source_text(n, archive, what, errors)
@@ -263,14 +263,15 @@ def _read_project(
         map_selections(p, decision.unit, codes, plan, errors)
         plan.sources.append(p.src)
     for kind, k in sorted(skipped_kinds.items()):
-        plan.warnings.append(
-            f"{k} {kind} element{'s' if k != 1 else ''} skipped (qualcode imports text sources only)"
+        plan.note(
+            "skipped",
+            f"{k} {kind} element{'s' if k != 1 else ''} skipped (qualcode imports text sources only)",
         )
 
     for tag, what_ in (("Sets", "sets"), ("Links", "links"), ("Graphs", "graphs")):
         el = xr.kid(root, tag)
         if el is not None and len(el):
-            plan.warnings.append(f"{len(el)} {what_} were not imported (qualcode has no {what_})")
+            plan.note("skipped", f"{len(el)} {what_} were not imported (qualcode has no {what_})")
 
     # Cases: their variable values apply to the sources they reference (unless set there).
     cases_el = xr.kid(root, "Cases")
@@ -297,9 +298,10 @@ def _read_project(
         *(g for c in plan.codes for g in c.notes),
     ]:
         if ref not in plan.notes:
-            plan.warnings.append(f"a reference to the unknown note {ref} was ignored")
+            plan.note("skipped", f"a reference to the unknown note {ref} was ignored")
     errors.check()
-    plan.warnings.extend(errors.warnings)
+    for w in errors.warnings:  # sources skipped
+        plan.note("skipped", w)
     return plan
 
 
@@ -371,7 +373,7 @@ def _read_file(p: Path, crlf_as_one: bool, offsets: str | None) -> Plan:
     _read_codes(codes_el, errors, plan)
     errors.check()
     if xr.kid(root, "Sets") is not None:
-        plan.warnings.append("code sets were not imported (qualcode has no sets)")
+        plan.note("skipped", "code sets were not imported (qualcode has no sets)")
     return plan
 
 

@@ -13,7 +13,8 @@ the same either way; in texts with them, every selection after one is shifted.
   cannot be a code point position;
 * otherwise, the reading under which more of the shifted selections start and end on
   line and word boundaries wins (people select words, sentences and lines); a tie
-  goes to the origin (NVivo → UTF-16), else to the standard (code points).
+  goes to the origin (NVivo → UTF-16), else to the standard (code points);
+* a file qualcode wrote (without "for NVivo" in its origin) counts code points.
 
 :class:`Utf16Map` converts positions; :func:`to_utf16` converts back (export for NVivo).
 """
@@ -139,6 +140,7 @@ def decide(origin: str | None, ev: Evidence, forced: str | None = None) -> Decis
     if not ev.shifted:
         return Decision(CODEPOINTS)
     nvivo = is_nvivo(origin)
+    ours = (origin or "").casefold().startswith("qualcode") and not nvivo
     counts = (
         f"{ev.bounds_utf16} of {ev.shifted} selections after such characters start and end"
         f" on a line or word boundary as UTF-16 units, {ev.bounds_codepoints} as code points"
@@ -149,6 +151,8 @@ def decide(origin: str | None, ev: Evidence, forced: str | None = None) -> Decis
             f"{ev.split_utf16} selections would split a character as UTF-16 units",
             ev.shifted,
         )
+    if ours and not (ev.beyond_codepoints and not ev.split_utf16):
+        return Decision(CODEPOINTS, f"written by {origin!r}, which counts code points", ev.shifted)
     origin_note = f"written by {origin!r}, which counts UTF-16 units; " if nvivo else ""
     if ev.beyond_codepoints and not ev.split_utf16:
         beyond = f"{ev.beyond_codepoints} selections end past the text as code points"

@@ -220,7 +220,7 @@ def read_source(
         ref = xr.kid(vv, "VariableRef")
         vg = xr.ident(ref.get("targetGUID")) if ref is not None else None
         if vg not in variables:
-            plan.warnings.append(f"source {name!r}: a value of an unknown variable was ignored")
+            plan.note("skipped", f"source {name!r}: a value of an unknown variable was ignored")
             continue
         key, type_ = variables[vg]  # type: ignore[index]
         value = variable_value(vv, type_)
