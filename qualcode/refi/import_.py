@@ -251,13 +251,13 @@ def _read_project(
     if decision.reason and decision.unit == UTF16:
         plan.note(
             "converted",
-            f"positions read as UTF-16 code units and converted to characters ({decision.reason});"
-            " `--offsets codepoints` reads them as written",
+            f"positions read as UTF-16 code units and converted to characters ({decision.reason})"
+            + ("" if offsets else "; `--offsets codepoints` reads them as written"),
         )
     elif decision.reason:
         plan.warnings.append(
-            f"positions read as characters (code points), as REFI-QDA says ({decision.reason});"
-            " `--offsets utf16` reads them as UTF-16 code units (NVivo)"
+            f"positions read as characters (code points), as REFI-QDA says ({decision.reason})"
+            + ("" if offsets else "; `--offsets utf16` reads them as UTF-16 code units (NVivo)")
         )
     for p in pending:
         map_selections(p, decision.unit, codes, plan, errors)

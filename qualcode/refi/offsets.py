@@ -135,7 +135,7 @@ def decide(origin: str | None, ev: Evidence, forced: str | None = None) -> Decis
     if forced:
         if forced not in UNITS:
             raise ValueError(forced)
-        why = f"as --offsets {forced} says" if ev.shifted else ""
+        why = f"--offsets {forced}; {ev.shifted} selections are affected" if ev.shifted else ""
         return Decision(forced, why, ev.shifted)
     if not ev.shifted:
         return Decision(CODEPOINTS)
