@@ -126,6 +126,10 @@ class Decision:
     shifted: int = 0
 
 
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
 def is_nvivo(origin: str | None) -> bool:
     return "nvivo" in (origin or "").casefold()
 
@@ -135,27 +139,27 @@ def decide(origin: str | None, ev: Evidence, forced: str | None = None) -> Decis
     if forced:
         if forced not in UNITS:
             raise ValueError(forced)
-        why = f"--offsets {forced}; {ev.shifted} selections are affected" if ev.shifted else ""
+        why = f"--offsets {forced}; {_n(ev.shifted, 'selection')} affected" if ev.shifted else ""
         return Decision(forced, why, ev.shifted)
     if not ev.shifted:
         return Decision(CODEPOINTS)
     nvivo = is_nvivo(origin)
     ours = (origin or "").casefold().startswith("qualcode") and not nvivo
     counts = (
-        f"{ev.bounds_utf16} of {ev.shifted} selections after such characters start and end"
+        f"{ev.bounds_utf16} of {_n(ev.shifted, 'selection')} after such characters start and end"
         f" on a line or word boundary as UTF-16 units, {ev.bounds_codepoints} as code points"
     )
     if ev.split_utf16 and not ev.beyond_codepoints:
         return Decision(
             CODEPOINTS,
-            f"{ev.split_utf16} selections would split a character as UTF-16 units",
+            f"{_n(ev.split_utf16, 'selection')} would split a character as UTF-16 units",
             ev.shifted,
         )
     if ours and not (ev.beyond_codepoints and not ev.split_utf16):
         return Decision(CODEPOINTS, f"written by {origin!r}, which counts code points", ev.shifted)
     origin_note = f"written by {origin!r}, which counts UTF-16 units; " if nvivo else ""
     if ev.beyond_codepoints and not ev.split_utf16:
-        beyond = f"{ev.beyond_codepoints} selections end past the text as code points"
+        beyond = f"{_n(ev.beyond_codepoints, 'selection')} would end past the text as code points"
         return Decision(UTF16, f"{origin_note}{beyond}; {counts}", ev.shifted)
     if ev.bounds_utf16 > ev.bounds_codepoints or (
         ev.bounds_utf16 == ev.bounds_codepoints and nvivo
