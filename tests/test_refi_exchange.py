@@ -183,6 +183,17 @@ def test_a_file_qualcode_wrote_counts_code_points_even_off_word_boundaries(cli, 
     assert any("which counts code points" in w for w in res["warnings"])
 
 
+def test_a_position_inside_an_emoji_sequence_is_evidence():
+    text = "😀 x ❤\ufe0f y"  # ❤️ is a heart and a variation selector
+    ev = Evidence()
+    ev.add(text, 5, 7)  # "❤️" in UTF-16 units; as code points it would start at the selector
+    d = decide(None, ev)
+    assert d.unit == "utf16" and "emoji sequence as code points" in d.reason
+    ev = Evidence()
+    ev.add(text, 4, 6)  # "❤️" in code points; as UTF-16 units it would end before the selector
+    assert decide("NVivo 12", ev).unit == "codepoints"
+
+
 def test_decision_without_astral_characters_changes_nothing():
     assert decide("NVivo 12", Evidence()).unit == "codepoints"
     assert decide("NVivo 12", Evidence()).reason == ""

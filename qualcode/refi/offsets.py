@@ -11,6 +11,8 @@ the same either way; in texts with them, every selection after one is shifted.
   UTF-16 position (it would split a character);
 * a position past the end of the text in code points, but within it in UTF-16 units,
   cannot be a code point position;
+* a position inside an emoji sequence (before a skin-tone modifier, after a zero-width
+  joiner) is unlikely: the reading with fewer of them wins;
 * otherwise, the reading under which more of the shifted selections start and end on
   line and word boundaries wins (people select words, sentences and lines); a tie
   goes to the origin (NVivo → UTF-16), else to the standard (code points);
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass
 
 CODEPOINTS = "codepoints"
 UTF16 = "utf16"
@@ -89,6 +92,18 @@ def _ends_well(text: str, pos: int) -> bool:
     return not before.isspace() and not (_WORD.match(before) and _WORD.match(at))
 
 
+_JOINERS = re.compile("[\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+
+
+def _splits_cluster(text: str, pos: int) -> bool:
+    """True when ``pos`` falls inside what a reader sees as one character: before a skin-tone
+    modifier, variation selector, tag or combining mark, or after a zero-width joiner."""
+    if pos <= 0 or pos >= len(text):
+        return False
+    at = text[pos]
+    return bool(_JOINERS.match(at) or unicodedata.combining(at) or text[pos - 1] == "\u200d")
+
+
 @dataclass
 class Evidence:
     """What the selections of texts with astral characters say about the unit."""
@@ -98,7 +113,8 @@ class Evidence:
     beyond_codepoints: int = 0  # … that end past the text as code points, not as UTF-16
     bounds_utf16: int = 0  # … that start and end on line/word boundaries as UTF-16 units
     bounds_codepoints: int = 0  # … as code points
-    examples: list[str] = field(default_factory=list)
+    cluster_utf16: int = 0  # … that would cut an emoji sequence (👍🏽) as UTF-16 units
+    cluster_codepoints: int = 0  # … as code points
 
     def add(self, text: str, start: int, end: int, umap: Utf16Map | None = None) -> None:
         umap = umap or Utf16Map(text)
@@ -111,10 +127,14 @@ class Evidence:
         n = len(text)
         if s16 is None or e16 is None:
             self.split_utf16 += 1
+        elif _splits_cluster(text, s16) or _splits_cluster(text, e16):
+            self.cluster_utf16 += 1
         elif _starts_well(text, s16) and _ends_well(text, e16) and e16 <= n:
             self.bounds_utf16 += 1
         if end > n and end <= umap.n_units:
             self.beyond_codepoints += 1
+        elif _splits_cluster(text, start) or _splits_cluster(text, end):
+            self.cluster_codepoints += 1
         elif end <= n and _starts_well(text, start) and _ends_well(text, end):
             self.bounds_codepoints += 1
 
@@ -161,6 +181,12 @@ def decide(origin: str | None, ev: Evidence, forced: str | None = None) -> Decis
     if ev.beyond_codepoints and not ev.split_utf16:
         beyond = f"{_n(ev.beyond_codepoints, 'selection')} would end past the text as code points"
         return Decision(UTF16, f"{origin_note}{beyond}; {counts}", ev.shifted)
+    if ev.cluster_codepoints != ev.cluster_utf16:
+        unit = UTF16 if ev.cluster_codepoints > ev.cluster_utf16 else CODEPOINTS
+        cut = max(ev.cluster_codepoints, ev.cluster_utf16)
+        as_ = "code points" if unit == UTF16 else "UTF-16 units"
+        why = f"{_n(cut, 'selection')} would cut an emoji sequence as {as_}; {counts}"
+        return Decision(unit, (origin_note if unit == UTF16 else "") + why, ev.shifted)
     if ev.bounds_utf16 > ev.bounds_codepoints or (
         ev.bounds_utf16 == ev.bounds_codepoints and nvivo
     ):
