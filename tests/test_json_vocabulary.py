@@ -100,6 +100,10 @@ def test_every_command_speaks_one_vocabulary(demo_cli, tmp_path, write_file):
         ["codes", "delete", "Kind2"],
         ["config", "set", "language", "de"],
         ["backup", str(tmp_path / "b.sqlite")],
+        ["docs", "split"],
+        ["db", "upgrade"],
+        ["autocode", "--code", code, "--regex", "Zeit", "--dry-run"],
+        ["recode", "--from", code, "--to", "Herausforderungen und Hindernisse/Zeitnot", "--create"],
     ]
     problems = []
     for args in commands:
