@@ -97,7 +97,13 @@ def read_table(path: str | Path) -> tuple[list[str], Records]:
         raise InvalidInput(f"cannot read {p}: {exc.strerror}", "check the path") from exc
     if p.suffix.lower() == ".xlsx" or raw.startswith(b"PK\x03\x04"):
         return _read_xlsx(p, raw)
-    return parse_csv(decode_text(raw, p.name), p.name)
+    try:
+        text = decode_text(raw, p.name)
+    except InvalidInput as exc:  # binary: an .xls, a .ods, …
+        raise InvalidInput(
+            exc.message, "save it as CSV (UTF-8 or Windows-1252, any separator) or as .xlsx"
+        ) from exc
+    return parse_csv(text, p.name)
 
 
 def _cell(value: object) -> str:

@@ -176,3 +176,14 @@ def test_export_to_the_terminal_and_errors(project, tmp_path):
     assert r.exit_code == 2 and "FILE.xlsx" in r.stderr
     r = project("codings", "export", str(tmp_path / "nope" / "c.csv"))
     assert r.exit_code == 2 and "does not exist" in r.stderr
+
+
+def test_a_binary_or_broken_spreadsheet_is_one_line_error(project, write_file):
+    refused(
+        project,
+        write_file("alt.xls", b"\xd0\xcf\x11\xe0" + bytes(range(256)) * 8),
+        "save it as CSV",
+    )
+    refused(
+        project, write_file("kaputt.xlsx", b"PK\x03\x04 not really a zip"), "not a readable .xlsx"
+    )
