@@ -158,6 +158,11 @@ def test_export_for_nvivo_writes_utf16_positions_and_round_trips(cli, tmp_path):
         sels = root.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")
         return sorted((int(s.get("startPosition")), int(s.get("endPosition"))) for s in sels)
 
+    from qualcode.refi import PROJECT_XSD
+
+    schema = etree.XMLSchema(etree.parse(str(PROJECT_XSD)))
+    with zipfile.ZipFile(for_nvivo) as zf:
+        schema.assertValid(etree.fromstring(zf.read("project.qde")))
     # stored text: no BOM, "\n" line breaks: "Hallo" at 2–7 (3–8 in UTF-16 units)
     assert spans(for_nvivo) == [(3, 8), (32, 41), (42, 54)]
     assert spans(standard) == [(2, 7), (29, 38), (39, 51)]
