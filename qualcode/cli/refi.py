@@ -222,10 +222,7 @@ def refi_import(
         if d["coders"]:
             lines.append(f"new coders {', '.join(d['coders'])}")
         lines.extend(_summary_lines(d))
-        if not d["backup"] and not any(
-            (docs["imported"], d["codes"]["created"], d["codes"]["updated"], d["codings"]["imported"],
-             d["attributes"], d["memos"], d["coders"])
-        ):  # fmt: skip
+        if not d["changed"]:
             lines.append("nothing changed (no backup needed)")
         else:
             lines.append("(`qualcode undo` reverts this import)")

@@ -69,6 +69,7 @@ class ImportResult:
     def as_json(self) -> dict:
         return {
             "file": self.source,
+            "changed": self.changed,
             "documents": {
                 "imported": self.documents_imported,
                 "reused": self.documents_reused,
