@@ -369,7 +369,8 @@ def agreement(
         "overlap": overlap,
         "code": tree.path(tree.resolve(code)) if code else None,
         "level": level,
-        "documents": [doc_names[d] for d in common],
+        "compared_documents": [doc_names[d] for d in common],
+        "documents": [doc_names[d] for d in common],  # alias of compared_documents (one version)
         "excluded_documents": excluded,
         "units": n_units,
         "codes": per_code,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from sqlalchemy import select
@@ -202,30 +200,17 @@ def _fetch_tuples(session: Session, stmt) -> list[tuple]:
 def import_codings_csv(
     session: Session, path: str | Path, default_coder: str, *, create_codes: bool = False
 ) -> dict[str, int]:
-    """All-or-nothing import of codings from CSV.
+    """All-or-nothing import of codings from CSV (any separator, Excel's encodings) or XLSX.
 
-    Columns: ``document,start,end,code[,coder][,memo]`` — or ``document,code,quote``
+    Columns: ``document,start,end,code[,coder][,memo][,quote]`` — or ``document,code,quote``
     (the exact text of the span, located in the document) instead of start/end.
     Any error anywhere aborts the whole import; the message lists the line numbers.
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {p}: {exc.strerror}", "check the path") from exc
-    from qualcode.readers import decode_text
+    from qualcode.codings_io import read_table
 
-    text = decode_text(raw, p.name)
-    reader = csv.DictReader(io.StringIO(text.replace("\r\n", "\n")))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    reader.fieldnames = fields
+    fields, records = read_table(path)
     return import_codings_records(
-        session,
-        enumerate(reader, start=2),
-        fields,
-        p.name,
-        default_coder,
-        create_codes=create_codes,
+        session, records, fields, Path(path).name, default_coder, create_codes=create_codes
     )
 
 
@@ -244,8 +229,8 @@ def import_codings_records(
     has_quote = "quote" in fields or "text" in fields
     if "document" not in fields or "code" not in fields or not (has_span or has_quote):
         raise InvalidInput(
-            f"{p_name}: the header must be document,start,end,code[,coder][,memo] (found {','.join(fields) or 'nothing'})",
-            "or use a quote column with the coded text instead of start,end",
+            f"{p_name}: the header must be document,start,end,code[,coder][,memo][,quote] (found {','.join(fields) or 'nothing'})",
+            "or use a quote column with the coded text instead of start,end; separators ; , and tab are recognised",
         )
     docs = {
         name: (did, t)
@@ -254,6 +239,7 @@ def import_codings_records(
     tree = CodeTree.load(session)
     coders = {c.name: c.id for c in session.execute(select(Coder)).scalars()}
     errors: list[str] = []
+    unknown_codes = 0
     rows: list[dict] = []
     new_codes: dict[str, Code] = {}
     seen: set[tuple] = set()
@@ -269,23 +255,36 @@ def import_codings_records(
             errors.append(f"line {lineno}: unknown document {dname!r}")
             continue
         did, dtext = docs[dname]
+        quote = normalize(rec.get("quote") or rec.get("text") or "").strip()
         if has_span and (rec.get("start") or "").strip() != "":
-            try:
-                start, end = int(rec["start"]), int(rec["end"])
-            except (TypeError, ValueError):
+            start, end = textutil.ascii_int(rec["start"]), textutil.ascii_int(rec.get("end"))
+            if start is None or end is None:
                 errors.append(
-                    f"line {lineno}: start/end must be whole numbers (got {rec.get('start')!r}, {rec.get('end')!r})"
+                    f"line {lineno}: start/end must be whole numbers in ASCII digits (got {rec.get('start')!r}, {rec.get('end')!r})"
+                )
+                continue
+            if 0 <= start < end <= len(dtext) and quote and not _same_text(dtext[start:end], quote):
+                errors.append(
+                    f"line {lineno}: {start}-{end} of {dname!r} is {_short(dtext[start:end])!r},"
+                    f" not the quote {_short(quote)!r} (fix start,end, or leave them empty to locate the quote)"
                 )
                 continue
         else:
-            quote = normalize(rec.get("quote") or rec.get("text") or "").strip()
             if not quote:
                 errors.append(f"line {lineno}: neither start/end nor a quote")
                 continue
-            start = dtext.find(quote)
-            if start < 0:
+            found = _occurrences(dtext, quote)
+            if not found:
                 errors.append(f"line {lineno}: quote not found in {dname!r}: {quote[:40]!r}")
                 continue
+            if len(found) > 1:
+                at = ", ".join(f"{s}-{s + len(quote)}" for s in found[:5])
+                errors.append(
+                    f"line {lineno}: the quote {_short(quote)!r} occurs {len(found)} times in {dname!r}"
+                    f" (at {at}{' …' if len(found) > 5 else ''}); give start,end to choose one"
+                )
+                continue
+            start = found[0]
             end = start + len(quote)
         if start < 0 or end > len(dtext) or end <= start:
             errors.append(
@@ -303,6 +302,7 @@ def import_codings_records(
                 continue
             if not create_codes:
                 errors.append(f"line {lineno}: unknown code {cpath!r}")
+                unknown_codes += 1
                 continue
             code = new_codes.get(cpath)
             if code is None:
@@ -329,7 +329,9 @@ def import_codings_records(
         more = " (stopped after 20 errors)" if len(errors) >= 20 else ""
         raise InvalidInput(
             f"{p_name}: nothing imported; " + "; ".join(errors) + more,
-            "fix these lines and import again",
+            "create the codes first, or import again with --create-codes"
+            if unknown_codes == len(errors)
+            else "fix these lines and import again",
         )
     existing = set(
         session.execute(
@@ -360,3 +362,22 @@ def bulk_insert_codings(session: Session, rows: list[dict]) -> list[int]:
     ids = insert_rows(session, Coding, rows)  # batched; ids set on the rows
     audit.record_rows(session, "coding", "insert", rows)
     return ids
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _same_text(span: str, quote: str) -> bool:
+    """A quote matches its span as written, or with its whitespace as a spreadsheet left it."""
+    return span.strip() == quote or " ".join(span.split()) == " ".join(quote.split())
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    """Where ``quote`` occurs in ``text`` (also overlapping occurrences)."""
+    out, i = [], text.find(quote)
+    while i >= 0:
+        out.append(i)
+        i = text.find(quote, i + 1)
+    return out

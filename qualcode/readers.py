@@ -24,7 +24,10 @@ _BINARY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 def decode_text(data: bytes, name: str = "file") -> str:
     """Decode the bytes of a text file; raise :class:`InvalidInput` for binary data."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+        try:
+            return data[3:].decode("utf-8", errors="strict")
+        except UnicodeDecodeError:  # a BOM, then Windows-1252 (some Excel exports)
+            data = data[3:]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

@@ -182,3 +182,16 @@ def coded_flags(starts_ends: list[tuple[int, int]], codings: list[tuple[int, int
         i = bisect.bisect_left(starts, e) - 1  # codings starting before the passage end
         flags.append(i >= 0 and max_end[i] > s)
     return flags
+
+
+def ascii_int(value: str | None) -> int | None:
+    """A whole number written in ASCII digits (``" 12 "``, ``"-3"``), else None.
+
+    Python's ``int()`` also takes ``"١٢"`` (Arabic-Indic digits), ``"1_2"`` and
+    ``"+12"``; a position written like that is a damaged file, not a number.
+    """
+    if value is None:
+        return None
+    v = value.strip()
+    digits = v[1:] if v[:1] == "-" else v
+    return int(v) if digits.isdigit() and digits.isascii() else None

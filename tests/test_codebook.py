@@ -98,6 +98,7 @@ def test_code_counts_and_codings_json(project):
         "ben",
     )
     codings = project.json("codings")
+    assert all(isinstance(c.pop("id"), int) for c in codings)  # for `memo add --coding ID`
     assert codings == [
         {
             "document": "protokoll_01.md",

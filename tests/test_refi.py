@@ -251,9 +251,12 @@ def test_project_export_validates_with_stable_guids(demo_cli, tmp_path):
     assert a.stat().st_mode & 0o777 == 0o666 & ~umask  # not the 0600 of a temporary file
     qa, qb = qde_of(a), qde_of(b)
     validate(PROJECT_XSD, qa)
-    strip = lambda x: etree.tostring(etree.fromstring(x), method="c14n").replace(  # noqa: E731
-        etree.fromstring(x).get("creationDateTime").encode(), b""
-    )
+
+    def strip(x: bytes) -> bytes:  # without the export time (only the root's: a coding
+        root = etree.fromstring(x)  # made in the same second keeps its own)
+        del root.attrib["creationDateTime"]
+        return etree.tostring(root, method="c14n")
+
     assert strip(qa) == strip(qb)  # the same GUIDs, the same document, except the export time
     root = etree.fromstring(qa)
     ns = {"p": "urn:QDA-XML:project:1.0"}
@@ -367,7 +370,7 @@ def test_round_trip_loses_nothing(demo_cli, cli, tmp_path):
     assert canon(again) == canon(out)
 
 
-def test_import_twice_changes_nothing_and_backs_up(demo_cli, demo_db, tmp_path):
+def test_import_twice_changes_nothing_and_makes_no_backup(demo_cli, demo_db, tmp_path):
     out = tmp_path / "demo.qdpx"
     demo_cli.ok("refi", "export", str(out))
     before = dump(demo_db)
@@ -377,9 +380,19 @@ def test_import_twice_changes_nothing_and_backs_up(demo_cli, demo_db, tmp_path):
     assert res["codings"] == {"imported": 0, "skipped": 143}
     assert res["memos"] == 0 and res["attributes"] == 0
     assert dump(demo_db) == before
+    assert res["backup"] is None  # issue 13, item 9: nothing changed, so no backup
+    assert not list(Path(demo_db).parent.glob("demo.sqlite.bak-*"))
+    assert "nothing changed" in demo_cli.ok("refi", "import", str(out)).stdout
+
+
+def test_a_changing_import_backs_up_the_project_as_it_was(demo_cli, demo_db, tmp_path):
+    before = dump(demo_db)
+    res = demo_cli.json("refi", "import", str(DATA / "atlas_style.qde"), "--no-sentences")
+    assert res["documents"]["imported"]
     backup = Path(res["backup"])
     assert backup.name.startswith("demo.sqlite.bak-") and backup.parent == Path(demo_db).parent
-    assert dump(str(backup)) == before
+    assert dump(str(backup)) == before  # made inside the import's transaction, before its commit
+    assert dump(demo_db) != before
 
 
 def test_undo_reverts_an_import(demo_cli, demo_db, tmp_path, cli):
@@ -585,7 +598,10 @@ def test_atlas_style_inline_texts(cli, tmp_path, variant):
     res = cli.json("refi", "import", str(path), "--no-sentences")
     assert sorted(res["documents"]["imported"]) == ["Elbtal.txt", "source-3f2504e0"]
     assert res["coders"] == ["Carla", "import"]
-    assert res["warnings"] == ["source 'Elbtal.txt': 1 empty or uncoded selections were skipped"]
+    assert res["warnings"] == [
+        "a source without a name was named 'source-3f2504e0' after its guid",
+        "source 'Elbtal.txt': 1 empty or uncoded selections were skipped",
+    ]
     doc = cli.json("docs", "show", "Elbtal.txt")
     assert doc["text"].startswith("Sitzung Verbund Elbtal\n\nHerr M.") and "\r" not in doc["text"]
     assert doc["attributes"] == {"Region": "Elbtal"}  # from the case
@@ -754,10 +770,12 @@ def test_core_import_file_api(engine, db_path, demo_cli, tmp_path):
     res = import_file(engine, out, coder="anna")
     assert res.codings_imported == 143 and res.backup is None
     again = import_file(engine, out, coder="anna")
-    assert again.codings_imported == 0 and again.backup and Path(again.backup).exists()
+    assert again.codings_imported == 0 and again.backup is None  # nothing changed: no backup
     with reading(engine) as session:
         entries = log(session)
     assert (
         entries[0]["command"] == "qualcode refi import demo.qdpx" and entries[0]["coder"] == "anna"
     )
     assert entries[0]["summary"] == "REFI import demo.qdpx: 14 documents, 28 codes, 143 codings"
+    third = import_file(engine, DATA / "atlas_style.qde", coder="anna")
+    assert third.codings_imported and third.backup and Path(third.backup).exists()

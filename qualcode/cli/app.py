@@ -71,9 +71,36 @@ _lazy_coercion()
 
 class UserError(click.ClickException):
     exit_code = 2
+    as_json = False  # under --json: {"error": …, "hint": …} on stdout
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(f"{message} — {hint}" if hint else message)
+        self.error, self.hint = message, hint
 
     def show(self, file: Any = None) -> None:
+        if self.as_json or _JSON_MODE[0]:
+            error, hint = self.error, self.hint
+            if hint is None and " — " in error:
+                error, hint = error.split(" — ", 1)
+            click.echo(json.dumps({"error": error, "hint": hint or ""}, ensure_ascii=False))
+            return
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+# True while a command runs with --json (or --format json), so that its expected errors
+# are printed as JSON too; set at the start of every invocation.
+_JSON_MODE = [False]
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    args = list(args)
+    if "--" in args:
+        args = args[: args.index("--")]
+    return (
+        "--json" in args
+        or "--format=json" in args
+        or any(a == "--format" and b == "json" for a, b in zip(args, args[1:], strict=False))
+    )
 
 
 def _translate(exc: BaseException) -> UserError | None:
@@ -81,7 +108,7 @@ def _translate(exc: BaseException) -> UserError | None:
     from qualcode.errors import QualcodeError
 
     if isinstance(exc, QualcodeError):
-        return UserError(str(exc))
+        return UserError(exc.message, exc.hint)
     mod = type(exc).__module__
     if mod.startswith("sqlalchemy"):
         orig = getattr(exc, "orig", exc)
@@ -122,6 +149,10 @@ def _translate(exc: BaseException) -> UserError | None:
 
 class QualcodeGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
+        if ctx.parent is None:
+            _JSON_MODE[0] = _wants_json(
+                [*getattr(ctx, "_protected_args", ()), *getattr(ctx, "args", ())]
+            )
         try:
             return super().invoke(ctx)
         except (click.ClickException, typer.Exit, typer.Abort):
@@ -263,7 +294,9 @@ def shorten(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+JsonOpt = typer.Option(
+    False, "--json", help='Print JSON instead of a table (errors too: {"error": …, "hint": …}).'
+)
 CoderOpt = typer.Option(
     None, "--coder", help="Coder name (default: $QUALCODE_CODER, else your login name)."
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from qualcode.cli.app import JsonOpt, app, output, state, table
+from qualcode.cli.vocab import canonical
 
 codes_app = typer.Typer(
     help="Create, list, edit, rename, move and delete codes.",
@@ -52,7 +53,11 @@ def codes_add(
             codable=not group,
         )
         p = CodeTree.load(session).path(code)
-    output({"id": code.id, "path": p}, as_json, lambda d: f"created {d['path']} (id {d['id']})")
+    output(
+        {"id": code.id, "code": p, "path": p},
+        as_json,
+        lambda d: f"created {d['path']} (id {d['id']})",
+    )
 
 
 @codes_app.command("list")
@@ -63,7 +68,7 @@ def codes_list(as_json: bool = JsonOpt) -> None:
     with state().read() as session:
         rows = list_codes(session)
     output(
-        rows,
+        canonical(rows, "code"),
         as_json,
         lambda rs: table(
             [
@@ -82,7 +87,7 @@ def codes_show(path: str = typer.Argument(..., help="Code path."), as_json: bool
     from qualcode.codebook import show_code
 
     with state().read() as session:
-        d = show_code(session, path)
+        d = canonical(show_code(session, path), "code")
 
     def human(d: dict) -> str:
         lines = [
@@ -115,6 +120,7 @@ def codes_edit(
     codable: bool = typer.Option(
         None, "--codable/--group", help="Whether passages can be coded with it."
     ),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Change the definition, anchor example, coding rule, description or colour."""
     from qualcode.codebook import edit_code
@@ -130,13 +136,14 @@ def codes_edit(
             color=color,
             codable=codable,
         )
-    typer.echo(f"updated {path}")
+    output({"code": path, "updated": True}, as_json, lambda d: f"updated {path}")
 
 
 @codes_app.command("rename")
 def codes_rename(
     path: str = typer.Argument(..., help="Code path."),
     new: str = typer.Argument(..., help="The new name (not a path)."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Rename a code (its codings stay)."""
     from qualcode.codebook import CodeTree, rename_code
@@ -144,13 +151,15 @@ def codes_rename(
     with state().write() as session:
         code = rename_code(session, path, new)
         p = CodeTree.load(session).path(code)
-    typer.echo(f"renamed {path} → {p}")
+        cid = code.id
+    output({"id": cid, "code": p, "from": path}, as_json, lambda d: f"renamed {path} → {p}")
 
 
 @codes_app.command("move")
 def codes_move(
     path: str = typer.Argument(..., help="Code path."),
     new_parent: str = typer.Argument(..., help="The new parent's path, or '/' for the top level."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Move a code (with its sub-codes) under another category."""
     from qualcode.codebook import CodeTree, move_code
@@ -158,19 +167,25 @@ def codes_move(
     with state().write() as session:
         code = move_code(session, path, new_parent)
         p = CodeTree.load(session).path(code)
-    typer.echo(f"moved {path} → {p}")
+        cid = code.id
+    output({"id": cid, "code": p, "from": path}, as_json, lambda d: f"moved {path} → {p}")
 
 
 @codes_app.command("delete")
 def codes_delete(
     path: str = typer.Argument(..., help="Code path."),
     force: bool = typer.Option(False, "--force", help="Also delete its codings and sub-codes."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Delete a code. Refused while it has codings or sub-codes, unless --force."""
     from qualcode.codebook import delete_code
 
     with state().write() as session:
         n = delete_code(session, path, force=force)
-    typer.echo(
-        f"deleted {path} ({n['codes']} codes, {n['codings']} codings) — `qualcode undo` brings it back"
+    output(
+        {"code": path, "deleted": {"codes": n["codes"], "codings": n["codings"]}},
+        as_json,
+        lambda d: (
+            f"deleted {path} ({n['codes']} codes, {n['codings']} codings) — `qualcode undo` brings it back"
+        ),
     )

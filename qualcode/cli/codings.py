@@ -59,13 +59,18 @@ def uncode(
         "--overlapping",
         help="Remove codings that overlap the span, not only identical ones.",
     ),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Remove codings on a span (undo with `qualcode undo`)."""
     from qualcode.codings import remove_codings
 
     with state().write() as session:
         n = remove_codings(session, doc, start, end, code_path, coder, overlapping=overlapping)
-    typer.echo(f"removed {n} coding{'s' if n != 1 else ''}")
+    output(
+        {"document": doc, "start": start, "end": end, "removed": n},
+        as_json,
+        lambda _: f"removed {n} coding{'s' if n != 1 else ''}",
+    )
 
 
 @codings_app.callback()
@@ -85,8 +90,7 @@ def codings_list(
     with state().read() as session:
         rows = list_codings(session, doc, code_path, coder, with_children=children)
     if as_json:
-        for r in rows:
-            r.pop("id", None)
+        for r in rows:  # `id` stays: `memo add --coding ID` needs it
             r.pop("orphaned", None)
         emit_json(rows)
         return
@@ -106,7 +110,8 @@ def codings_list(
 def codings_import(
     file: Path = typer.Argument(
         ...,
-        help="CSV: document,start,end,code[,coder][,memo] (or a quote column instead of start,end).",
+        help="CSV (separator , ; or tab; UTF-8 or Windows-1252) or XLSX: "
+        "document,start,end,code[,coder][,memo][,quote] (a quote alone instead of start,end).",
     ),
     coder: str = CoderOpt,
     create_codes: bool = typer.Option(
@@ -114,7 +119,11 @@ def codings_import(
     ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Import codings from CSV — all or nothing: any bad line aborts the import."""
+    """Import codings from CSV or XLSX — all or nothing: any bad line aborts the import.
+
+    A quote next to start,end must be the text of that span; a quote alone must occur
+    exactly once in its document. Errors name the file's physical line numbers.
+    """
     from qualcode import audit
     from qualcode.codings import import_codings_csv
 
@@ -123,3 +132,43 @@ def codings_import(
         n = import_codings_csv(session, file, st.coder_name(coder), create_codes=create_codes)
         audit.set_summary(session, f"imported {n['imported']} codings from {file.name}")
     output(n, as_json, lambda d: f"imported {d['imported']} codings ({d['skipped']} already there)")
+
+
+@codings_app.command("export")
+def codings_export(
+    file: Path = typer.Argument(
+        None,
+        help="FILE.csv or FILE.xlsx [default: CSV to the terminal]; `codings import` reads it.",
+    ),
+    fmt: str = typer.Option(
+        None, "--format", help="csv or xlsx [default: from the file suffix, else csv]."
+    ),
+    excel: bool = typer.Option(
+        False, "--excel", help="CSV for German Excel: a BOM, ';' as separator, CRLF line breaks."
+    ),
+    doc: str = typer.Option(None, "--doc", help="Only this document."),
+    code_path: str = typer.Option(None, "--code", help="Only this code."),
+    coder: str = typer.Option(None, "--coder", help="Only this coder."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write codings as CSV or XLSX: document,start,end,code,coder,memo,quote.
+
+    `qualcode codings import` reads the file back to the same codings (also after
+    --excel); the quote column holds the coded text and is checked against start,end.
+    """
+    from qualcode.codings_io import export_codings
+
+    to_stdout = file is None or str(file) == "-"
+    with state().read() as session:
+        n, data = export_codings(
+            session, None if to_stdout else file, fmt=fmt, excel=excel,
+            doc=doc, code=code_path, coder=coder,
+        )  # fmt: skip
+    if to_stdout:
+        typer.echo(data or b"", nl=False)  # bytes: exactly what a file would hold
+        return
+    output(
+        {"file": str(file), "codings": n},
+        as_json,
+        lambda d: f"exported {d['codings']} codings to {d['file']}",
+    )

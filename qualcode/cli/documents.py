@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
+from qualcode.cli.vocab import canonical
 
 docs_app = typer.Typer(
     help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None
@@ -71,7 +72,7 @@ def docs_list(as_json: bool = JsonOpt) -> None:
     from qualcode.documents import list_documents
 
     with state().read() as session:
-        docs = list_documents(session)
+        docs = canonical(list_documents(session), "document")
 
     def human(rows: list[dict]) -> str:
         keys: list[str] = []
@@ -105,7 +106,7 @@ def docs_show(
     from qualcode.documents import show_document
 
     with state().read() as session:
-        d = show_document(session, doc)
+        d = canonical(show_document(session, doc), "document")
 
     def human(d: dict) -> str:
         head = [f"{d['name']} (id {d['id']}, {d['length']} characters, {d['codings']} codings)"]
@@ -121,6 +122,7 @@ def docs_set(
     assignments: list[str] = typer.Argument(
         ..., help="KEY=VALUE pairs; an empty VALUE removes the attribute."
     ),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Set document attributes (typed: integer, float, date, boolean or text)."""
     from qualcode.documents import parse_assignments, resolve_document, set_attributes
@@ -129,17 +131,27 @@ def docs_set(
     with state().write() as session:
         d = resolve_document(session, doc)
         set_attributes(session, d, attrs)
-    typer.echo(f"{d.name}: " + ", ".join(f"{k}={v}" for k, v in attrs.items()))
+    output(
+        {"id": d.id, "document": d.name, "attributes": attrs},
+        as_json,
+        lambda _: f"{d.name}: " + ", ".join(f"{k}={v}" for k, v in attrs.items()),
+    )
 
 
 @docs_app.command("remove")
-def docs_remove(doc: str = typer.Argument(..., help="Document name or id.")) -> None:
+def docs_remove(
+    doc: str = typer.Argument(..., help="Document name or id."), as_json: bool = JsonOpt
+) -> None:
     """Remove a document with its passages and codings (undo with `qualcode undo`)."""
     from qualcode.documents import remove_document
 
     with state().write() as session:
         n = remove_document(session, doc)
-    typer.echo(f"removed {doc} and its {n['codings']} codings")
+    output(
+        {"document": doc, "removed": {"documents": 1, "codings": n["codings"]}},
+        as_json,
+        lambda _: f"removed {doc} and its {n['codings']} codings",
+    )
 
 
 @docs_app.command("split")

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
+from qualcode.cli.vocab import canonical
 
 
 def open_workbench() -> None:
@@ -89,6 +90,7 @@ def memo_add(
     code: str = typer.Option(None, "--code", help="On this code."),
     coding: int = typer.Option(None, "--coding", help="On this coding (id)."),
     title: str = typer.Option("", "--title", help="A title."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Write a memo (on the project when no target is given)."""
     from qualcode.codings import get_coder
@@ -110,7 +112,11 @@ def memo_add(
             title,
             get_coder(session, st.coder_name()).id,
         )
-    typer.echo(f"memo {memo.id} on {target_type}" + (f" {ref}" if ref is not None else ""))
+    output(
+        {"id": memo.id, "on": target_type, "target": ref, "title": title},
+        as_json,
+        lambda d: f"memo {d['id']} on {target_type}" + (f" {ref}" if ref is not None else ""),
+    )
 
 
 @memo_app.command("list")
@@ -124,7 +130,7 @@ def memo_list(
     with state().read() as session:
         rows = list_memos(session, on)
     output(
-        rows,
+        canonical(rows, "memo"),
         as_json,
         lambda rs: table(
             [[m["id"], m["on"], m["target"], shorten(m["text"], 60)] for m in rs],
@@ -135,13 +141,15 @@ def memo_list(
 
 
 @memo_app.command("delete")
-def memo_delete(memo_id: int = typer.Argument(..., help="Memo id.")) -> None:
+def memo_delete(
+    memo_id: int = typer.Argument(..., help="Memo id."), as_json: bool = JsonOpt
+) -> None:
     """Delete a memo."""
     from qualcode.memos import delete_memo
 
     with state().write() as session:
         delete_memo(session, memo_id)
-    typer.echo(f"deleted memo {memo_id}")
+    output({"id": memo_id, "deleted": True}, as_json, lambda _: f"deleted memo {memo_id}")
 
 
 @app.command("log")
@@ -159,7 +167,7 @@ def log(
             return
         rows = audit.log(session, limit or None)
     output(
-        rows,
+        canonical(rows, "log"),
         as_json,
         lambda rs: table(
             [
@@ -227,6 +235,7 @@ def demo_build(
     force: bool = typer.Option(
         False, "--force", help="Build even if the project already has documents."
     ),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Build the demo project: protocols, starter codebook, codings for about half of them."""
     from qualcode.demo import build_demo
@@ -234,8 +243,12 @@ def demo_build(
     st = state()
     with st.write("demo") as session:
         summary = build_demo(session, corpus, codebook, force=force)
-    typer.echo(
-        f"demo project: {summary['documents']} documents, {summary['codes']} codes, {summary['codings']} codings in {summary['coded_documents']} documents"
+    output(
+        summary,
+        as_json,
+        lambda s: (
+            f"demo project: {s['documents']} documents, {s['codes']} codes, {s['codings']} codings in {s['coded_documents']} documents"
+        ),
     )
 
 
@@ -249,6 +262,7 @@ app.add_typer(config_app, name="config")
 def config_set(
     key: str = typer.Argument(..., help="nlp.model (an installed spaCy pipeline) or language."),
     value: str = typer.Argument(..., help="The value; empty to reset."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
@@ -261,7 +275,7 @@ def config_set(
         nlp.load(model=value)  # refuses a pipeline that is not installed
     with state().write() as session:
         set_setting(session, key, value)
-    typer.echo(f"{key} = {value}")
+    output({"key": key, "value": value}, as_json, lambda _: f"{key} = {value}")
 
 
 @config_app.command("show")
@@ -270,5 +284,7 @@ def config_show(as_json: bool = JsonOpt) -> None:
     from qualcode.database import settings
 
     with state().read() as session:
-        s = settings(session)
+        s: dict = settings(session)
+    if str(s.get("schema_version", "")).isdigit():  # a number, as in `status`
+        s["schema_version"] = int(s["schema_version"])
     output(s, as_json, lambda d: "\n".join(f"{k} = {v}" for k, v in d.items()))

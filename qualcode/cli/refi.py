@@ -35,6 +35,12 @@ def refi_export(
         "--inline",
         help="Put the texts into project.qde (PlainTextContent) instead of sources/*.txt.",
     ),
+    for_tool: str = typer.Option(
+        "refi",
+        "--for",
+        help="refi: positions in characters, as REFI-QDA says; nvivo: in UTF-16 code units, "
+        "as NVivo counts them (differs only after emoji and other characters outside the BMP).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Export the codebook (.qdc) or the project (.qdpx) as REFI-QDA.
@@ -49,7 +55,7 @@ def refi_export(
     db_file = _db_file()
     project_name = name or (db_file.stem if db_file else "qualcode")
     with state().read() as session:
-        counts = export_file(session, file, name=project_name, inline=inline)
+        counts = export_file(session, file, name=project_name, inline=inline, for_tool=for_tool)
     counts = {"file": str(file), **counts}
 
     def human(d: dict) -> str:
@@ -83,6 +89,12 @@ def refi_import(
         "--crlf-as-one",
         help="The file's positions count a \\r\\n line break as one character.",
     ),
+    offsets: str = typer.Option(
+        None,
+        "--offsets",
+        help="What the file's positions count: codepoints (REFI-QDA) or utf16 (NVivo) "
+        "[default: detected from the file's origin and its selections].",
+    ),
     sentences: bool = typer.Option(
         False,
         "--sentences/--no-sentences",
@@ -108,19 +120,32 @@ def refi_import(
     the file is checked completely before anything is written; `qualcode undo`
     reverts the import.
     """
-    from qualcode.refi.import_ import apply_plan, backup_sqlite, project_has_data, read_file
+    from qualcode.errors import InvalidInput
+    from qualcode.refi.import_ import apply_plan, backup_sqlite, read_file
 
-    plan = read_file(file, crlf_as_one=crlf_as_one)
+    if offsets is not None and offsets not in ("codepoints", "utf16"):
+        raise InvalidInput(
+            f"--offsets {offsets!r} is not a unit of positions",
+            "use --offsets codepoints (REFI-QDA) or --offsets utf16 (NVivo)",
+        )
+    plan = read_file(file, crlf_as_one=crlf_as_one, offsets=offsets)
     st = state()
     if dry_run:
-        data = {"file": str(file), "kind": plan.kind, **plan.counts(), "warnings": plan.warnings}
+        data = {
+            "file": str(file),
+            "kind": plan.kind,
+            **plan.counts(),
+            "offsets": plan.offsets,
+            **plan.summary(),
+            "warnings": plan.warnings,
+        }
         output(
             data,
             as_json,
             lambda d: "\n".join(
                 [
                     f"{file.name}: {d['kind']} with {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['notes']} notes, {d['users']} users (nothing imported)",
-                    *(f"warning: {w}" for w in d["warnings"]),
+                    *_summary_lines(d),
                 ]
             ),
         )
@@ -143,8 +168,8 @@ def refi_import(
 
     with st.write() as session:
 
-        def before_write() -> str | None:
-            if not backup or not project_has_data(session):
+        def make_backup() -> str | None:
+            if not backup:
                 return None
             db_file = _db_file()
             if db_file is None:
@@ -165,7 +190,7 @@ def refi_import(
             update_codes=update_codes,
             nlp_obj=nlp_obj,
             source_path=str(file.absolute()),
-            before_write=before_write,
+            make_backup=make_backup,
         )
         from qualcode import audit
 
@@ -196,8 +221,22 @@ def refi_import(
         lines.append(f"memos      {d['memos']}")
         if d["coders"]:
             lines.append(f"new coders {', '.join(d['coders'])}")
-        lines.extend(f"warning: {w}" for w in d["warnings"])
-        lines.append("(`qualcode undo` reverts this import)")
+        lines.extend(_summary_lines(d))
+        if not d["changed"]:
+            lines.append("nothing changed (no backup needed)")
+        else:
+            lines.append("(`qualcode undo` reverts this import)")
         return "\n".join(lines)
 
     output(res.as_json(), as_json, human)
+
+
+def _summary_lines(d: dict) -> list[str]:
+    """What the import converted, renamed or skipped and why; then the other warnings."""
+    lines, listed = [], set()
+    for kind in ("converted", "renamed", "skipped"):
+        for message in d.get(kind, []):
+            lines.append(f"{kind:<10} {message}")
+            listed.add(message)
+    lines.extend(f"warning: {w}" for w in d["warnings"] if w not in listed)
+    return lines

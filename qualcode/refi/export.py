@@ -35,9 +35,14 @@ from qualcode.refi.common import (
     gc_paused,
     norm_guid,
 )
+from qualcode.refi.offsets import Utf16Map, has_astral
 from qualcode.textutil import typed_value
 
+FOR_TOOLS = ("refi", "nvivo")
+
 ORIGIN = f"qualcode {__version__}"
+# Read back by qualcode's import as UTF-16 positions ("NVivo" in the origin).
+ORIGIN_NVIVO = f"qualcode {__version__} for NVivo (positions in UTF-16 code units)"
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -209,9 +214,12 @@ _VALUE_TAG = {
 
 
 def project_xml(
-    session: Session, name: str, *, inline: bool = False
+    session: Session, name: str, *, inline: bool = False, utf16: bool = False
 ) -> tuple[str, dict[str, str], dict[str, int]]:
-    """``(project.qde, {member path: text}, counts)`` of the whole project."""
+    """``(project.qde, {member path: text}, counts)`` of the whole project.
+
+    ``utf16``: positions in UTF-16 code units, as NVivo reads them (see :mod:`.offsets`).
+    """
     tree = CodeTree.load(session)
     coders = list(session.execute(select(Coder).order_by(Coder.name)).scalars())
     coder_guid = {c.id: _guid(c.guid, "coder", c.name) for c in coders}
@@ -253,7 +261,7 @@ def project_xml(
 
     out: list[str] = ['<?xml version="1.0" encoding="utf-8"?>\n']
     out.append(
-        f"<Project{_a(xmlns=PROJECT_NS, name=name, origin=ORIGIN, creationDateTime=_stamp(datetime.now(UTC)))}>\n"
+        f"<Project{_a(xmlns=PROJECT_NS, name=name, origin=ORIGIN_NVIVO if utf16 else ORIGIN, creationDateTime=_stamp(datetime.now(UTC)))}>\n"
     )
     if coders:
         out.append("  <Users>\n")
@@ -300,6 +308,7 @@ def project_xml(
         if inline:
             out.append(f"      <PlainTextContent>{_t(d.text)}</PlainTextContent>\n")
         n = len(d.text)
+        umap = Utf16Map(d.text) if utf16 and has_astral(d.text) else None
         # The hot loop (50,000 codings): GUIDs and numbers need no escaping.
         for cid, _did, start, end, code_id, coder_id, memo, guid, created in by_doc.get(d.id, []):
             code_g = codes_guid.get(code_id)
@@ -307,6 +316,8 @@ def project_xml(
                 skipped += 1
                 continue
             cg = _guid(guid, "coding", cid)
+            if umap is not None:
+                start, end = umap.to_unit(start), umap.to_unit(end)
             user = coder_guid.get(coder_id)
             by = f' creatingUser="{user}"' if user else ""
             if created is not None:
@@ -355,10 +366,15 @@ def project_xml(
 
 
 def export_project(
-    session: Session, path: str | Path, *, name: str = "qualcode", inline: bool = False
+    session: Session,
+    path: str | Path,
+    *,
+    name: str = "qualcode",
+    inline: bool = False,
+    utf16: bool = False,
 ) -> dict[str, int]:
     """Write ``path`` (.qdpx): ``project.qde`` plus one ``sources/<guid>.txt`` per document."""
-    xml, files, counts = project_xml(session, name, inline=inline)
+    xml, files, counts = project_xml(session, name, inline=inline, utf16=utf16)
 
     def write(fh) -> None:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -372,14 +388,27 @@ def export_project(
 
 @gc_paused()
 def export_file(
-    session: Session, path: str | Path, *, name: str = "qualcode", inline: bool = False
+    session: Session,
+    path: str | Path,
+    *,
+    name: str = "qualcode",
+    inline: bool = False,
+    for_tool: str = "refi",
 ) -> dict[str, int]:
-    """Export by file suffix: ``.qdc`` codebook or ``.qdpx`` project."""
+    """Export by file suffix: ``.qdc`` codebook or ``.qdpx`` project.
+
+    ``for_tool``: ``refi`` (positions in code points, as the standard says) or
+    ``nvivo`` (positions in UTF-16 code units, as NVivo counts them).
+    """
+    if for_tool not in FOR_TOOLS:
+        raise InvalidInput(
+            f"--for {for_tool!r} is not a known reader", "use --for refi (default) or --for nvivo"
+        )
     suffix = Path(path).suffix.lower()
     if suffix == ".qdc":
         return export_codebook(session, path)
     if suffix == ".qdpx":
-        return export_project(session, path, name=name, inline=inline)
+        return export_project(session, path, name=name, inline=inline, utf16=for_tool == "nvivo")
     raise InvalidInput(
         f"unknown REFI-QDA file type {suffix or '(none)'!r}",
         "write FILE.qdc (codebook) or FILE.qdpx (project)",

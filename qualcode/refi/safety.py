@@ -15,8 +15,11 @@ Every problem becomes one :class:`~qualcode.errors.InvalidInput` line.
 
 from __future__ import annotations
 
+import lzma
 import re
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element, ParseError
@@ -133,6 +136,10 @@ def _protect_carriage_returns(data: bytes) -> bytes:
     return _PLAIN.sub(fix, data)
 
 
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def check_member_name(name: str) -> str:
     """The normalised member path, or an error for traversal / absolute paths."""
     if "\x00" in name:
@@ -166,10 +173,12 @@ class Archive:
     read_total: int = 0
 
     def find(self, name: str) -> str | None:
+        """The member called ``name``, compared without case and Unicode normal form
+        (a Mac writes member names decomposed, NFD; the XML names them composed)."""
         norm = check_member_name(name)
         if norm in self.members:
             return norm
-        return self.lower.get(norm.casefold())
+        return self.lower.get(_fold(norm))
 
     def read(self, name: str) -> bytes:
         key = self.find(name)
@@ -194,7 +203,16 @@ class Archive:
                             "the archive is damaged or a zip bomb",
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+            zlib.error,
+            lzma.LZMAError,
+        ) as exc:  # a corrupt deflate / LZMA / bzip2 stream, a bad CRC, a truncated file
             raise InvalidInput(
                 f"{self.path.name}: cannot read {key!r} from the archive ({exc})",
                 "the .qdpx is damaged or encrypted",
@@ -259,7 +277,7 @@ def open_archive(path: Path) -> Archive:
                     "the archive is too large or a zip bomb",
                 )
             members[name] = info
-        lower = {n.casefold(): n for n in members}
+        lower = {_fold(n): n for n in members}
         return Archive(path, zf, members, lower)
     except BaseException:
         zf.close()
