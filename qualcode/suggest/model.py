@@ -339,14 +339,37 @@ def train(
     n_docs = len(np.unique(doc_ids))
     oof = tune.oof_scores(K, Y, w_all, folds, [res.lam])[res.lam] if n_docs >= 2 else None
     seq_B, sequence_cv = None, None
+    cal_rows = np.arange(len(all_keys))  # the units the calibration is fitted on
     if res.tuned and oof is not None and (reuse is None or reuse.sequence):
+        # judged on the search's sample: the neighbours' kernel is the costly part
+        sub = tune_rows
+        if len(sub) < len(all_keys):
+            Ys = Y[sub]
+            sub_folds = tune.folds_by_document(doc_ids[sub])
+            Ks = K[np.ix_(sub, sub)]
+            sub_oof = tune.oof_scores(Ks, Ys, tune.sample_weights(Ys), sub_folds, [res.lam])[
+                res.lam
+            ]
+        else:
+            Ys, sub_folds, Ks, sub_oof = Y, folds, K, oof
         seq = _sequence_stage(
-            layouts, feat, X, K, weights, res.lam, folds, oof, all_keys, Y, lab_idx, is_code
+            layouts,
+            feat,
+            {b: m[sub] for b, m in X.items()},
+            Ks,
+            weights,
+            res.lam,
+            sub_folds,
+            sub_oof,
+            [all_keys[i] for i in sub],
+            Ys,
+            [lab_idx[i] for i in sub],
+            is_code,
         )
         if seq is not None:
             seq_B, S2, sequence_cv = seq
             if seq_B is not None:
-                oof = S2
+                oof, cal_rows = S2, sub
     # final first stage on every training unit
     alpha = tune.ridge_dual(K, Y, w_all, res.lam)
     W = {
@@ -356,10 +379,12 @@ def train(
     # calibration on the held-out scores
     T, platt = 1.0, None
     if oof is not None:
-        row_w = np.where(np.asarray([bool(lab) for lab in all_labels]), 1.0, none_weight)
-        T = calibrate.fit_temperature(oof, Y, row_w)
+        row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
+        T = calibrate.fit_temperature(oof, Y[cal_rows], row_w)
         log_n = np.asarray([np.log1p(n_examples.get(c, 0)) for c in classes])
-        platt = calibrate.fit_platt(calibrate.softmax(oof, T), lab_idx, is_code, log_n, row_w)
+        platt = calibrate.fit_platt(
+            calibrate.softmax(oof, T), [lab_idx[i] for i in cal_rows], is_code, log_n, row_w
+        )
         if platt is None:  # too little held-out evidence to trust a sharp softmax
             T = max(T, calibrate.UNCALIBRATED_MIN_T)
     model = CodeModel(
