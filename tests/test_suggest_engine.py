@@ -270,3 +270,15 @@ def test_suggestions_on_both_backends(any_cli, write_file, tmp_path, monkeypatch
         want = "Personal" if "Personalmangel" in r["text"] else "Räume"
         assert r["suggestions"][0]["code"] == want
     assert any_cli.json("suggest", "--explain")["training"]["coded_passages"] == 84
+
+
+def test_the_first_code_is_not_certain_everywhere(cli, write_file):
+    """With one code and nothing to contrast it with, no passage may look like a sure
+    case of it (a softmax over one class would say 1.0 everywhere)."""
+    write_file("a.txt", "Personal fehlt an allen Schulen.\n\nDie Räume sind zu klein.\n")
+    cli.ok("import", str(write_file("b.txt", "Keine Zeit für Absprachen.\n").parent))
+    cli.ok("codes", "add", "Personal")
+    cli.ok("code", "a.txt", "--start", "0", "--end", "32", "--code", "Personal", "--coder", "anna")
+    rows = cli.json("suggest")
+    assert len(rows) == 2
+    assert all(s["score"] < 0.5 for r in rows for s in r["suggestions"])

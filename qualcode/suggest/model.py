@@ -36,7 +36,7 @@ from qualcode.suggest import calibrate, tune
 from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout, load_layouts
 
-MODEL_VERSION = "4"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "5"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 SEED = 0
 MAX_UNITS = 1500  # coded passages; with the 'no code' paragraphs at most 2,000 units
@@ -380,10 +380,12 @@ def train(
     T, platt = 1.0, None
     if oof is not None:
         row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
-        T = calibrate.fit_temperature(oof, Y[cal_rows], row_w)
-        log_n = np.asarray([np.log1p(n_examples.get(c, 0)) for c in classes])
+        S_cal, is_code_cal = _with_rest(oof, classes)
+        Y_cal = np.hstack([Y[cal_rows], np.zeros((len(cal_rows), S_cal.shape[1] - Y.shape[1]))])
+        T = calibrate.fit_temperature(S_cal, Y_cal, row_w)
+        log_n = _log_examples(classes, n_examples, S_cal.shape[1])
         platt = calibrate.fit_platt(
-            calibrate.softmax(oof, T), [lab_idx[i] for i in cal_rows], is_code, log_n, row_w
+            calibrate.softmax(S_cal, T), [lab_idx[i] for i in cal_rows], is_code_cal, log_n, row_w
         )
         if platt is None:  # too little held-out evidence to trust a sharp softmax
             T = max(T, calibrate.UNCALIBRATED_MIN_T)
@@ -552,6 +554,25 @@ def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labe
 # --- scoring -----------------------------------------------------------------------------
 
 
+REST = 0.5  # the score of "none of these codes" where no "no code" class was learned
+
+
+def _with_rest(S: np.ndarray, classes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Scores with a column for "none of these codes" (the "no code" class, or a constant
+    where none could be learned — else a project's first code would be certain everywhere),
+    and which columns are codes."""
+    is_code = np.asarray([c != NONE for c in classes])
+    if NONE in classes:
+        return S, is_code
+    return np.hstack([S, np.full((len(S), 1), REST)]), np.append(is_code, False)
+
+
+def _log_examples(classes: list[int], n_examples: dict[int, int], width: int) -> np.ndarray:
+    out = np.zeros(width)
+    out[: len(classes)] = [np.log1p(n_examples.get(c, 0)) for c in classes]
+    return out
+
+
 def _first_stage(model: CodeModel, units: Spans) -> np.ndarray:
     X = model.featurizer.transform(units.texts, units.contexts, units.relpos, only=set(model.W))
     S = np.zeros((len(units.keys), len(model.classes)))
@@ -614,10 +635,10 @@ def score_spans(
         prev = np.vstack([vec(a) for a, _ in pairs])
         nxt = np.vstack([vec(b) for _, b in pairs])
         S = S + tune.apply_primal(_seq_features(S, prev, nxt), model.seq_B)
+    S, is_code = _with_rest(S, model.classes)
     P = calibrate.softmax(S, model.temperature)
-    is_code = np.asarray([c != NONE for c in model.classes])
     if model.platt is not None:
-        log_n = np.asarray([np.log1p(model.n_examples.get(c, 0)) for c in model.classes])
+        log_n = _log_examples(model.classes, model.n_examples, S.shape[1])
         P = calibrate.apply_platt(model.platt, P, is_code, log_n)
     M = P[:, is_code]
     # a passage without any word carries no evidence
