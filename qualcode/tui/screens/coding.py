@@ -212,11 +212,15 @@ class CodingScreen(Screen):
         self.notify("reloaded from the database")
 
     def after_change(self) -> None:
-        """Refresh after a coding action (document, counts, progress)."""
+        """Refresh after a coding action (document, counts, progress); the suggestions on
+        screen are marked outdated until the model has followed the change."""
         self.reload_codes()
         self.reload_doc()
         self._update_current_progress()
         self.update_title()
+        self._changes = getattr(self, "_changes", 0) + 1
+        self.query_one(SuggestionsPanel).mark_stale()
+        self.schedule_suggestions()
 
     def open_document(self, doc_id: int, select: tuple[int, int] | None = None) -> None:
         from qualcode.errors import QualcodeError
@@ -334,6 +338,11 @@ class CodingScreen(Screen):
 
     def on_suggestions_panel_accept(self, event: SuggestionsPanel.Accept) -> None:
         if event.kind == "code":
+            if self.query_one(SuggestionsPanel).stale:
+                self.notify(
+                    "the suggestions are updating after your coding — a moment", severity="warning"
+                )
+                return
             self.apply_code(event.payload["code"], create=False)
         else:
             p = event.payload
@@ -368,9 +377,12 @@ class CodingScreen(Screen):
         if self._sugg_busy:  # one computation at a time; the latest request waits
             self._sugg_pending = request
             return
-        self.query_one(SuggestionsPanel).show_loading()
+        panel = self.query_one(SuggestionsPanel)
+        if not panel.stale:  # outdated ones stay visible (marked) until the new ones arrive
+            panel.show_loading()
         self._sugg_busy = True
         self._sugg_request = request
+        self._sugg_changes = getattr(self, "_changes", 0)
         self.compute_suggestions(*request)
 
     @work(thread=True, group="suggestions")
@@ -420,6 +432,9 @@ class CodingScreen(Screen):
         pending, self._sugg_pending = self._sugg_pending, None
         if pending is not None and pending != self._sugg_request:
             self._start_suggestions()  # the selection moved on meanwhile
+            return
+        if getattr(self, "_sugg_changes", 0) != getattr(self, "_changes", 0):
+            self._start_suggestions()  # computed before the last coding: never shown as fresh
             return
         panel = self.query_one(SuggestionsPanel)
         if message is not None:
@@ -605,6 +620,11 @@ class CodingScreen(Screen):
 
     def action_accept_suggestion(self) -> None:
         panel = self.query_one(SuggestionsPanel)
+        if panel.stale:
+            self.notify(
+                "the suggestions are updating after your coding — a moment", severity="warning"
+            )
+            return
         if not panel.codes:
             self.notify("no suggested code for this passage", severity="warning")
             return

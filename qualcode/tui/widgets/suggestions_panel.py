@@ -21,6 +21,7 @@ class SuggestionsPanel(Vertical):
     DEFAULT_CSS = """
     SuggestionsPanel > #sugg-title { text-style: bold; padding: 0 1; background: $primary-background; width: 100%; }
     SuggestionsPanel > SuggestionOptions { height: 1fr; border: none; }
+    SuggestionsPanel > SuggestionOptions.-stale { opacity: 50%; }
     """
 
     class Accept(Message):
@@ -35,6 +36,7 @@ class SuggestionsPanel(Vertical):
         super().__init__(**kw)
         self.codes: list[dict] = []
         self.similar: list[dict] = []
+        self.stale = False  # the codings changed since these suggestions were computed
 
     def compose(self) -> ComposeResult:
         yield Label("Suggestions", id="sugg-title")
@@ -45,8 +47,20 @@ class SuggestionsPanel(Vertical):
         ol.clear_options()
         ol.add_option(Option(Text(text, style=style), disabled=True))
 
+    def _title(self, stale: bool) -> None:
+        self.stale = stale
+        self.query_one("#sugg-title", Label).update(
+            "Suggestions — outdated, updating after your coding…" if stale else "Suggestions"
+        )
+        self.query_one(SuggestionOptions).set_class(stale, "-stale")
+
+    def mark_stale(self) -> None:
+        """The codings changed: what is shown no longer reflects them (until :meth:`show`)."""
+        self._title(True)
+
     def show_message(self, text: str) -> None:
         self.codes, self.similar = [], []
+        self._title(False)
         self._message(text)
 
     def show_loading(self) -> None:
@@ -62,6 +76,7 @@ class SuggestionsPanel(Vertical):
         # A code scored near zero is no suggestion: don't offer it (nor let `A` apply it).
         codes = [c for c in codes if c.get("score", 0) >= MIN_CODE_SCORE]
         self.codes, self.similar = codes, similar
+        self._title(False)
         ol = self.query_one(SuggestionOptions)
         ol.clear_options()
         if not codes and not similar:
