@@ -1,0 +1,76 @@
+"""The workbench's suggestions after a coding: outdated ones are marked, never shown as fresh."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("textual")
+
+from qualcode.database import make_engine  # noqa: E402
+from qualcode.tui.app import QualcodeApp  # noqa: E402
+
+CODER = "tester"
+LIMIT = 60.0  # generous: CI runs two workers on a loaded 2-core machine
+
+
+async def _until(pilot, predicate, what: str) -> None:
+    deadline = time.monotonic() + LIMIT
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {LIMIT:.0f} s in vain for: {what}")
+        await pilot.pause()
+
+
+def _codings(db: str) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("select count(*) from coding").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_suggestions_after_a_coding_are_marked_outdated_until_refreshed(demo_db, monkeypatch):
+    import qualcode.suggest as suggest
+
+    release = threading.Event()
+    calls: list[int] = []
+
+    def fake_suggest(session, document_id, start, end, top=3):
+        calls.append(_codings(demo_db))
+        if len(calls) > 1:
+            release.wait(LIMIT)  # the refresh after the coding takes its time
+        code = "Handlungsschritte/Bestandsaufnahme" if len(calls) == 1 else "Zeitmangel"
+        return [{"code": code, "score": 0.8}]
+
+    monkeypatch.setattr(suggest, "suggest_for_span", fake_suggest)
+    monkeypatch.setattr(suggest, "similar", lambda *a, **k: [])
+
+    async def run() -> None:
+        app = QualcodeApp(make_engine(demo_db), CODER, suggestions=True)
+        async with app.run_test(size=(110, 40)) as pilot:
+            screen = app.screen
+            panel = screen.query_one("SuggestionsPanel")
+            await pilot.press("j", "j")
+            await _until(pilot, lambda: bool(panel.codes), "the first suggestions")
+            assert not panel.stale and calls
+            before = _codings(demo_db)
+            await pilot.press("A")  # accept: codes the passage
+            await _until(pilot, lambda: _codings(demo_db) == before + 1, "the coding")
+            await _until(pilot, lambda: panel.stale, "the panel marked outdated")
+            title = str(screen.query_one("#sugg-title").render())
+            assert "outdated" in title
+            await pilot.press("A")  # an outdated suggestion is not applied
+            await pilot.pause()
+            assert _codings(demo_db) == before + 1
+            release.set()
+            await _until(pilot, lambda: not panel.stale, "the refreshed suggestions")
+            assert panel.codes[0]["code"] == "Zeitmangel"
+            assert calls[-1] == before + 1  # computed after the coding
+            assert "outdated" not in str(screen.query_one("#sugg-title").render())
+
+    asyncio.run(run())
