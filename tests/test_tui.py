@@ -7,6 +7,7 @@ import functools
 import sqlite3
 
 import pytest
+from conftest import wait_until
 
 pytest.importorskip("textual")
 
@@ -470,11 +471,10 @@ async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch)
         screen = app.screen
         await pilot.press("j", "j")
         sel = screen.view.sel
-        await pilot.pause(0.6)  # the debounce timer starts the worker
-        await app.workers.wait_for_complete()
-        await pilot.pause()
         panel = screen.query_one("SuggestionsPanel")
-        assert panel.codes == [{"code": "Handlungsschritte/Bestandsaufnahme", "score": 0.81}]
+        expected = [{"code": "Handlungsschritte/Bestandsaufnahme", "score": 0.81}]
+        # the debounce timer starts the worker, which fills the panel
+        await wait_until(pilot, lambda: panel.codes == expected, "the suggested codes")
         assert calls[-1] == (screen.doc.id, *sel)
         await pilot.press("A")
         await pilot.pause()
@@ -579,12 +579,12 @@ async def test_a_code_name_typed_in_one_burst_with_c_reaches_the_picker(demo_db:
         before = codings_of(demo_db, "Zeitmangel")
         for key in ["c", *"Zeitmangel", "enter"]:
             app.post_message(events.Key(key, "\r" if key == "enter" else key))
-        await pilot.pause(0.5)
-        assert app.screen is screen  # the picker closed
-        assert codings_of(demo_db, "Zeitmangel") == [
-            *before,
-            (screen.doc.id, *sel, "Zeitmangel", CODER),
-        ]
+        expected = [*before, (screen.doc.id, *sel, "Zeitmangel", CODER)]
+        await wait_until(
+            pilot,
+            lambda: app.screen is screen and codings_of(demo_db, "Zeitmangel") == expected,
+            "the picker to close after coding Zeitmangel",
+        )
         assert codings_of(demo_db, "Personalmangel") == [
             c for c in codings_of(demo_db, "Personalmangel") if c[4] != CODER
         ]
