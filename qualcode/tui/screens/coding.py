@@ -868,6 +868,8 @@ class CodingScreen(Screen):
             if ok:
                 self.after_change()
                 self.notify(f"saved {path}: " + ", ".join(changed))
+            else:  # the error was shown; what was typed comes back to be fixed
+                self.app.push_screen(CodeEditorScreen({**info, **changed}), done)
 
         self.app.push_screen(CodeEditorScreen(info), done)
 
