@@ -115,7 +115,7 @@ async def test_create_code_inline_under_highlighted_category(demo_db: str) -> No
         assert "n:Handlungsschritte/Elternabend planen" in ids
         assert "n:Elternabend planen" in ids
         ol.highlighted = ids.index("n:Handlungsschritte/Elternabend planen")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # the second Enter confirms the new code
         await pilot.pause()
         assert rows(
             demo_db,

@@ -90,3 +90,56 @@ async def test_definition_dialog_starts_in_description_and_keeps_text_on_a_bad_c
             "Regel",
             "#1F77B4",
         )
+
+
+@sync
+async def test_a_typo_codes_with_the_existing_code_not_a_near_duplicate(demo_db: str) -> None:
+    """`c` + "Zeitmangle" + Enter codes with Zeitmangel; no new code appears, whatever
+    category the tree cursor is on."""
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        cat = next(r for r in screen.code_rows if r["path"] == "Handlungsschritte")
+        screen.tree.select_id(cat["id"])
+        await pilot.press("j", "j")
+        sel = screen.view.sel
+        codes_before = rows(demo_db, "SELECT count(*) FROM code")
+        await pilot.press("c", *"Zeitmangle", "enter")
+        await wait_until(pilot, lambda: app.screen is screen, "the picker to close")
+        assert rows(demo_db, "SELECT count(*) FROM code") == codes_before
+        assert rows(
+            demo_db,
+            "SELECT k.name FROM coding c JOIN code k ON k.id = c.code_id JOIN coder r "
+            'ON r.id = c.coder_id WHERE r.name = ? AND c.start = ? AND c."end" = ?',
+            CODER,
+            *sel,
+        ) == [("Zeitmangel",)]
+
+
+@sync
+async def test_a_new_code_takes_a_second_enter_that_names_its_place(demo_db: str) -> None:
+    """Stray keys ("gczeit" + Enter) create nothing: the first Enter on a new name says where
+    the code would go; only a second Enter creates it (and codes the selection)."""
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("j")
+        codes_before = rows(demo_db, "SELECT count(*) FROM code")
+        await pilot.press("c", *"gczeit", "enter")
+        await pilot.pause()
+        picker = app.screen
+        assert picker is not screen
+        assert "create the new code 'gczeit' at the top level" in str(
+            picker.query_one("#picker-hint").render()
+        )
+        assert rows(demo_db, "SELECT count(*) FROM code") == codes_before
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, "the picker to close")
+        assert rows(demo_db, "SELECT count(*) FROM code") == codes_before
+        await pilot.press("c", *"Elternabend", "enter", "enter")
+        await wait_until(pilot, lambda: app.screen is screen, "the picker to close")
+        assert rows(
+            demo_db,
+            "SELECT c.parent_id, count(g.id) FROM code c JOIN coding g ON g.code_id = c.id "
+            "WHERE c.name = 'Elternabend' GROUP BY c.id",
+        ) == [(None, 1)]
