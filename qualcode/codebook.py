@@ -89,21 +89,64 @@ class CodeTree:
             parent = found.id
         return found
 
+    def matches(self, path: str) -> list[Code]:
+        """Codes whose path ends with ``path`` (whole names, compared like paths), in tree
+        order: ``Zeitmangel`` or ``Hindernisse/Zeitmangel`` for ``…/Hindernisse/Zeitmangel``."""
+        keys = [name_key(n) for n in split_path(path)]
+        found = []
+        for c in self.ordered():
+            if c.name_key != keys[-1]:
+                continue
+            chain: list[str] = []
+            cur: Code | None = c
+            while cur is not None and len(chain) < len(keys):
+                chain.append(cur.name_key)
+                cur = self.by_id.get(cur.parent_id) if cur.parent_id is not None else None
+            if chain[::-1] == keys:
+                found.append(c)
+        return found
+
     def resolve(self, path: str) -> Code:
+        """The code at ``path``, else the one code whose path ends with it (its leaf name or
+        any longer suffix); several → an error listing them, none → a did-you-mean."""
         code = self.find(path)
-        if code is None:
-            raise NotFound(f"unknown code {path!r}", self._hint(path))
-        return code
+        if code is not None:
+            return code
+        found = self.matches(path)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            listed = ", ".join(repr(self.path(c)) for c in found[:8])
+            raise InvalidInput(
+                f"code {path!r} is ambiguous: {len(found)} codes end with it ({listed}"
+                + (", …" if len(found) > 8 else "")
+                + ")",
+                "give more of the path, e.g. " + repr(self.path(found[0])),
+            )
+        raise NotFound(f"unknown code {path!r}", self._hint(path))
 
     def _hint(self, path: str) -> str:
-        from rapidfuzz import fuzz, process
+        """Did you mean …: the closest full paths, compared by path and by leaf name."""
+        from rapidfuzz import fuzz, utils
 
-        paths = [self.path(c) for c in self.by_id.values()]
-        best = (
-            process.extractOne(path, paths, scorer=fuzz.ratio, score_cutoff=60) if paths else None
-        )
+        leaf = utils.default_process(path.rsplit("/", 1)[-1])
+        whole = utils.default_process(path)
+        scored = []
+        for c in self.by_id.values():
+            p = self.path(c)
+            score = max(
+                fuzz.ratio(whole, utils.default_process(p)),
+                fuzz.ratio(leaf, utils.default_process(c.name)),
+            )
+            if score >= 70:
+                scored.append((-score, p))
+        best = [p for _, p in sorted(scored)[:3]]
         if best:
-            return f"did you mean {best[0]!r}? (`qualcode codes list` shows all)"
+            return (
+                "did you mean "
+                + " or ".join(repr(p) for p in best)
+                + "? (`qualcode codes list` shows all)"
+            )
         return "`qualcode codes list` shows all codes; `qualcode codes add PATH` creates one"
 
 

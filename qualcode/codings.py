@@ -50,10 +50,11 @@ def add_coding(
     check_span(doc, start, end)
     tree = CodeTree.load(session)
     code = tree.find(code_path)
-    if code is None:
-        if not create_code:
-            tree.resolve(code_path)  # raises NotFound with a hint
-        code = add_code(session, code_path)
+    if code is None:  # a leaf name or path suffix names an existing code; else create it
+        if create_code and not tree.matches(code_path):
+            code = add_code(session, code_path)
+        else:
+            code = tree.resolve(code_path)  # the one match, or an error naming candidates
     if not code.codable:
         raise InvalidInput(
             f"{tree.path(code)!r} is a category that only groups codes",

@@ -21,7 +21,9 @@ def code(
     doc: str = typer.Argument(..., help="Document name or id."),
     start: int = typer.Option(..., "--start", help="First character (0-based)."),
     end: int = typer.Option(..., "--end", help="One past the last character."),
-    code_path: str = typer.Option(..., "--code", help="Code path."),
+    code_path: str = typer.Option(
+        ..., "--code", help="The code: its path, or its name / end of its path when unique."
+    ),
     coder: str = CoderOpt,
     memo: str = typer.Option("", "--memo", help="A memo on this coding."),
     create: bool = typer.Option(
@@ -30,6 +32,7 @@ def code(
     as_json: bool = JsonOpt,
 ) -> None:
     """Code the span [start, end) of a document."""
+    from qualcode.codebook import CodeTree
     from qualcode.codings import add_coding
 
     st = state()
@@ -37,12 +40,12 @@ def code(
         coding, created = add_coding(
             session, doc, start, end, code_path, st.coder_name(coder), memo, create_code=create
         )
-        cid = coding.id
+        cid, path = coding.id, CodeTree.load(session).path(coding.code_id)
     output(
-        {"id": cid, "created": created},
+        {"id": cid, "created": created, "code": path},
         as_json,
         lambda d: (
-            f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {code_path} (coding {cid})"
+            f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {path} (coding {cid})"
         ),
     )
 

@@ -1,0 +1,100 @@
+"""Issue 14: the CLI does what the researcher means (exit code, message and database)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import db_snapshot
+
+H = "Herausforderungen und Hindernisse"
+
+
+def rows(db: str, sql: str, *args) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+# --- item 4: codes by their leaf name or a unique suffix of their path ----------------------
+
+
+def test_a_code_is_found_by_its_leaf_name_or_a_path_suffix(demo_cli) -> None:
+    db = demo_cli.db
+    out = demo_cli.ok(
+        "code", "protokoll_04.md", "--start", "1235", "--end", "1421", "--code", "Zeitmangel"
+    ).output
+    assert f"with {H}/Zeitmangel" in out
+    assert rows(
+        db,
+        "SELECT k.name FROM coding c JOIN code k ON k.id = c.code_id JOIN document d "
+        "ON d.id = c.document_id WHERE d.name = 'protokoll_04.md' AND c.start = 1235 "
+        "AND c.\"end\" = 1421 AND k.name = 'Zeitmangel'",
+    ) == [("Zeitmangel",)]
+    assert rows(db, "SELECT count(*) FROM code WHERE name = 'Zeitmangel'") == [(1,)]
+    mine = demo_cli.json("codings", "--code", "zeitmangel", "--coder", "tester")
+    assert [(c["document"], c["start"], c["code"]) for c in mine] == [
+        ("protokoll_04.md", 1235, f"{H}/Zeitmangel")
+    ]
+    freq = demo_cli.json("report", "freq", "--code", "Zeitmangel")
+    assert [r["code"] for r in freq["rows"]] == [f"{H}/Zeitmangel"]
+    removed = demo_cli.ok(
+        "uncode", "protokoll_04.md", "--start", "1235", "--end", "1421", "--code", "Zeitmangel"
+    )
+    assert removed.exit_code == 0
+    assert demo_cli.json("codings", "--code", "Zeitmangel", "--coder", "tester") == []
+
+
+def test_an_ambiguous_name_lists_the_candidates_and_changes_nothing(demo_cli) -> None:
+    demo_cli.ok("codes", "add", "Zielformulierungen/Zeitmangel")
+    before = db_snapshot(demo_cli.db)
+    result = demo_cli(
+        "code", "protokoll_04.md", "--start", "1235", "--end", "1421", "--code", "Zeitmangel"
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: code 'Zeitmangel' is ambiguous: 2 codes end with it "
+        f"('{H}/Zeitmangel', 'Zielformulierungen/Zeitmangel') — give more of the path, "
+        f"e.g. '{H}/Zeitmangel'"
+    ]
+    assert db_snapshot(demo_cli.db) == before
+    ok = demo_cli(
+        "code",
+        "protokoll_04.md",
+        "--start",
+        "1235",
+        "--end",
+        "1421",
+        "--code",
+        "Hindernisse/Zeitmangel",
+    )
+    assert ok.exit_code == 2  # a suffix is made of whole names
+    assert "unknown code 'Hindernisse/Zeitmangel'" in ok.output
+
+
+def test_an_unknown_code_gets_a_did_you_mean_with_the_full_path(demo_cli) -> None:
+    before = db_snapshot(demo_cli.db)
+    result = demo_cli(
+        "code", "protokoll_04.md", "--start", "1235", "--end", "1421", "--code", "Zeitmangle"
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: unknown code 'Zeitmangle' — did you mean '{H}/Zeitmangel'? "
+        "(`qualcode codes list` shows all)"
+    )
+    assert db_snapshot(demo_cli.db) == before
+    assert "did you mean" in demo_cli("report", "freq", "--code", "Zeitmangle").output
+
+
+def test_a_longer_path_suffix_names_a_deeper_code(cli, write_file) -> None:
+    cli.ok("import", str(write_file("p.md", "Es fehlt Zeit.\n\nEs fehlt Geld.")))
+    cli.ok("codes", "add", "Ressourcen/Zeit/knapp")
+    cli.ok("codes", "add", "Ressourcen/Geld/knapp")
+    out = cli.ok("code", "p.md", "--start", "0", "--end", "14", "--code", "zeit/KNAPP").output
+    assert "with Ressourcen/Zeit/knapp" in out
+    assert rows(
+        cli.db,
+        "SELECT p.name FROM coding c JOIN code k ON k.id = c.code_id JOIN code p ON p.id = k.parent_id",
+    ) == [("Zeit",)]
+    assert cli("codings", "--code", "knapp").exit_code == 2
