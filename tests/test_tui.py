@@ -148,7 +148,8 @@ async def test_remove_coding_under_cursor(demo_db: str) -> None:
         screen.view.goto_passage(target)
         await pilot.pause()
         (span,) = screen.doc.spans_at(*screen.view.sel)
-        await pilot.press("x")
+        assert span.coder != CODER  # a colleague's coding: x asks first
+        await pilot.press("x", "y")
         await pilot.pause()
         assert (
             rows(demo_db, "SELECT count(*) FROM coding WHERE document_id = ?", doc_id)[0][0]
@@ -473,9 +474,17 @@ async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch)
         sel = screen.view.sel
         panel = screen.query_one("SuggestionsPanel")
         expected = [{"code": "Handlungsschritte/Bestandsaufnahme", "score": 0.81}]
-        # the debounce timer starts the worker, which fills the panel
-        await wait_until(pilot, lambda: panel.codes == expected, "the suggested codes")
-        assert calls[-1] == (screen.doc.id, *sel)
+        # the debounce timer starts the worker for this selection, which fills the panel
+        await wait_until(
+            pilot,
+            lambda: (
+                calls
+                and calls[-1] == (screen.doc.id, *sel)
+                and not screen._sugg_busy
+                and panel.codes == expected
+            ),
+            "the suggested codes for the selection",
+        )
         await pilot.press("A")
         await pilot.pause()
         assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(
