@@ -92,8 +92,16 @@ def remove_codings(
     coder: str | None = None,
     *,
     overlapping: bool = False,
+    guard_for: str | None = None,
 ) -> int:
-    """Remove the codings on exactly this span (or, with ``overlapping``, touching it)."""
+    """Remove the codings on exactly this span (or, with ``overlapping``, touching it).
+
+    With ``guard_for`` (the acting coder), codings of other coders or more than
+    :data:`qualcode.safety.MANY_CODINGS` are refused (:class:`NeedsForce`) — the CLI
+    without ``--force``.
+    """
+    from qualcode.safety import check_coding_removal
+
     doc = resolve_document(session, doc_ref)
     check_span(doc, start, end)
     cond = [Coding.document_id == doc.id]
@@ -108,6 +116,20 @@ def remove_codings(
     where = cond[0]
     for c in cond[1:]:
         where = where & c
+    if guard_for is not None:
+        coders = list(
+            session.execute(
+                select(Coder.name).join(Coding, Coding.coder_id == Coder.id).where(where)
+            ).scalars()
+        )
+        check_coding_removal(
+            f"uncode {doc.name} {start}-{end}",
+            coders,
+            guard_for,
+            f"add --force to remove them, or --coder {guard_for} to remove only yours"
+            if any(c != guard_for for c in coders)
+            else "add --force to remove them (`qualcode undo` restores them)",
+        )
     n = delete_rows(session, Coding, where)
     if n == 0:
         raise NotFound(

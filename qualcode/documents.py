@@ -348,8 +348,28 @@ def add_text_document(
     return doc
 
 
-def remove_document(session: Session, ref: str) -> dict[str, int]:
+def remove_document(session: Session, ref: str, *, force: bool = False) -> dict[str, int]:
+    """Remove a document with its passages, attributes, memos and codings; a document
+    with codings only with ``force`` (see :mod:`qualcode.safety`)."""
     doc = resolve_document(session, ref)
+    if not force:
+        from qualcode.errors import NeedsForce
+        from qualcode.models import Coder
+        from qualcode.safety import by_coder, plural
+
+        coders = list(
+            session.execute(
+                select(Coder.name)
+                .join(Coding, Coding.coder_id == Coder.id)
+                .where(Coding.document_id == doc.id)
+            ).scalars()
+        )
+        if coders:
+            raise NeedsForce(
+                f"document {doc.name!r} has {plural(len(coders), 'coding')} "
+                f"({by_coder(coders)}); removing it removes them too",
+                "add --force to remove it with them (`qualcode undo` restores them)",
+            )
     n_codings = delete_rows(session, Coding, Coding.document_id == doc.id)
     delete_rows(session, Passage, Passage.document_id == doc.id)
     delete_rows(session, DocumentAttribute, DocumentAttribute.document_id == doc.id)

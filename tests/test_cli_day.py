@@ -98,3 +98,76 @@ def test_a_longer_path_suffix_names_a_deeper_code(cli, write_file) -> None:
         "SELECT p.name FROM coding c JOIN code k ON k.id = c.code_id JOIN code p ON p.id = k.parent_id",
     ) == [("Zeit",)]
     assert cli("codings", "--code", "knapp").exit_code == 2
+
+
+# --- item 5: deletions that reach others' work or many rows ask for --force -----------------
+
+SPAN = ("protokoll_01.md", "--start", "2169", "--end", "2366")
+
+
+def test_uncode_of_a_colleagues_coding_needs_force_and_says_what_it_would_remove(
+    demo_cli,
+) -> None:
+    env = {"QUALCODE_CODER": "anna"}
+    before = db_snapshot(demo_cli.db)
+    result = demo_cli("uncode", *SPAN, env=env)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: uncode protokoll_01.md 2169-2366 would remove 2 codings (anna 1, ben 1), "
+        "1 of them by other coders — add --force to remove them, or --coder anna to remove "
+        "only yours"
+    )
+    assert db_snapshot(demo_cli.db) == before
+    assert demo_cli.ok("uncode", *SPAN, "--coder", "anna", env=env).output == "removed 1 coding\n"
+    assert [
+        c["coder"]
+        for c in demo_cli.json("codings", "--doc", "protokoll_01.md")
+        if c["start"] == 2169
+    ] == ["ben"]
+    assert demo_cli.ok("uncode", *SPAN, "--force", env=env).output == "removed 1 coding\n"
+
+
+def test_uncode_of_many_own_codings_needs_force(cli, write_file) -> None:
+    cli.ok("import", str(write_file("p.md", "x" * 100)))
+    for i in range(21):
+        cli.ok("code", "p.md", "--start", str(i), "--end", str(i + 1), "--code", "K", "--create")
+    result = cli("uncode", "p.md", "--start", "0", "--end", "100", "--overlapping")
+    assert result.exit_code == 2
+    assert "would remove 21 codings (tester 21), more than 20 at once" in result.output
+    assert rows(cli.db, "SELECT count(*) FROM coding") == [(21,)]
+    cli.ok("uncode", "p.md", "--start", "0", "--end", "100", "--overlapping", "--force")
+    assert rows(cli.db, "SELECT count(*) FROM coding") == [(0,)]
+
+
+def test_docs_remove_with_codings_needs_force(demo_cli) -> None:
+    before = db_snapshot(demo_cli.db)
+    result = demo_cli("docs", "remove", "protokoll_01.md")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: document 'protokoll_01.md' has 31 codings (anna 16, ben 15); removing it "
+        "removes them too — add --force to remove it with them (`qualcode undo` restores them)"
+    )
+    assert db_snapshot(demo_cli.db) == before
+    out = demo_cli.ok("docs", "remove", "protokoll_01.md", "--force").output
+    assert out == "removed protokoll_01.md and its 31 codings\n"
+    assert rows(demo_cli.db, "SELECT count(*) FROM document WHERE name = 'protokoll_01.md'") == [
+        (0,)
+    ]
+
+
+def test_undo_of_the_initial_import_needs_force(demo_cli) -> None:
+    before = db_snapshot(demo_cli.db)
+    result = demo_cli("undo")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: undo would revert #1 'qualcode demo build ")
+    assert "rows changed, more than 100 rows) — add --force" in result.output
+    assert db_snapshot(demo_cli.db) == before
+    # a small own action undoes without asking; a colleague's needs --force
+    demo_cli.ok("code", *SPAN, "--code", "Personalmangel")
+    demo_cli.ok("undo")
+    demo_cli.ok("code", *SPAN, "--code", "Personalmangel", env={"QUALCODE_CODER": "ben"})
+    refused = demo_cli("undo")
+    assert refused.exit_code == 2 and "by ben" in refused.output
+    demo_cli.ok("undo", "--force")
+    demo_cli.ok("undo", "--force")
+    assert rows(demo_cli.db, "SELECT count(*) FROM document") == [(0,)]

@@ -143,3 +143,55 @@ async def test_a_new_code_takes_a_second_enter_that_names_its_place(demo_db: str
             "SELECT c.parent_id, count(g.id) FROM code c JOIN coding g ON g.code_id = c.id "
             "WHERE c.name = 'Elternabend' GROUP BY c.id",
         ) == [(None, 1)]
+
+
+@sync
+async def test_x_on_a_colleagues_coding_asks_and_no_keeps_it(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        target = next(
+            i
+            for i, (s, e) in enumerate(screen.doc.paragraphs)
+            if len(screen.doc.spans_at(s, e)) == 1
+        )
+        screen.view.goto_passage(target)
+        await pilot.pause()
+        (span,) = screen.doc.spans_at(*screen.view.sel)
+        assert span.coder != CODER
+        await pilot.press("x")
+        await pilot.pause()
+        assert f"Remove {span.coder}'s coding" in str(app.screen.query_one("Static").render())
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is screen, "the question to close")
+        assert rows(demo_db, "SELECT count(*) FROM coding WHERE id = ?", span.id) == [(1,)]
+        await pilot.press("x", "y")
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT count(*) FROM coding WHERE id = ?", span.id) == [(0,)],
+            "the coding to go",
+        )
+
+
+@sync
+async def test_u_on_the_initial_import_asks_first(demo_db: str) -> None:
+    """The demo build (1,300 rows, by this coder) is the only action: `u` asks, `n` keeps
+    the project, `y` reverts it."""
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        n_docs = rows(demo_db, "SELECT count(*) FROM document")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: app.screen is not screen, "the question")
+        question = str(app.screen.query_one("Static").render())
+        assert "qualcode demo build" in question and "more than 100 rows" in question
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is screen, "the question to close")
+        assert rows(demo_db, "SELECT count(*) FROM document") == n_docs
+        assert rows(demo_db, "SELECT state FROM audit_entry") == [("done",)]
+        await pilot.press("u", "y")
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT count(*) FROM document") == [(0,)],
+            "the import to be undone",
+        )

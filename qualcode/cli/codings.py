@@ -62,13 +62,30 @@ def uncode(
         "--overlapping",
         help="Remove codings that overlap the span, not only identical ones.",
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Also other coders' codings, or more than 20 at once."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Remove codings on a span (undo with `qualcode undo`)."""
+    """Remove codings on a span (undo with `qualcode undo`).
+
+    Codings of other coders, or more than 20 at once, need --force; without it nothing
+    is removed and the message says what would be.
+    """
     from qualcode.codings import remove_codings
 
-    with state().write() as session:
-        n = remove_codings(session, doc, start, end, code_path, coder, overlapping=overlapping)
+    st = state()
+    with st.write() as session:
+        n = remove_codings(
+            session,
+            doc,
+            start,
+            end,
+            code_path,
+            coder,
+            overlapping=overlapping,
+            guard_for=None if force else st.coder_name(),
+        )
     output(
         {"document": doc, "start": start, "end": end, "removed": n},
         as_json,

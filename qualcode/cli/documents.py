@@ -140,17 +140,22 @@ def docs_set(
 
 @docs_app.command("remove")
 def docs_remove(
-    doc: str = typer.Argument(..., help="Document name or id."), as_json: bool = JsonOpt
+    doc: str = typer.Argument(..., help="Document name or id."),
+    force: bool = typer.Option(False, "--force", help="Remove it although it has codings."),
+    as_json: bool = JsonOpt,
 ) -> None:
-    """Remove a document with its passages and codings (undo with `qualcode undo`)."""
+    """Remove a document with its passages and codings (undo with `qualcode undo`).
+
+    A document with codings needs --force.
+    """
     from qualcode.documents import remove_document
 
     with state().write() as session:
-        n = remove_document(session, doc)
+        n = remove_document(session, doc, force=force)
     output(
         {"document": doc, "removed": {"documents": 1, "codings": n["codings"]}},
         as_json,
-        lambda _: f"removed {doc} and its {n['codings']} codings",
+        lambda _: f"removed {doc} and its {n['codings']} coding{'s' if n['codings'] != 1 else ''}",
     )
 
 

@@ -190,13 +190,16 @@ class QualcodeApp(App):
         with reading(self.engine) as session:
             return fn(session)
 
-    def _step(self, undo: bool) -> None:
+    def _step(self, undo: bool, force: bool = False) -> None:
         from sqlalchemy.exc import SQLAlchemyError
 
         from qualcode import audit
         from qualcode.database import transaction
+        from qualcode.errors import NeedsForce
 
         def run(session):
+            if undo and not force:  # a big action (an import, a recode) asks first
+                audit.check_undo(session, 1, self.coder, self.coder)
             entries = (
                 audit.undo(session, 1, self.coder) if undo else audit.redo(session, 1, self.coder)
             )
@@ -210,6 +213,14 @@ class QualcodeApp(App):
                 record=False,
             ) as session:
                 commands = run(session)
+        except NeedsForce as exc:
+            from qualcode.tui.screens.confirm import ConfirmScreen
+
+            question = exc.message.replace("undo would revert", "Undo") + "?"
+            self.push_screen(
+                ConfirmScreen(question), lambda yes: self._step(undo, force=True) if yes else None
+            )
+            return
         except QualcodeError as exc:
             self.notify(str(exc), severity="warning")
             return

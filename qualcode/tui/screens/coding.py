@@ -543,11 +543,19 @@ class CodingScreen(Screen):
     def action_uncode(self) -> None:
         self._choose_span("Remove which coding?", self._remove_span)
 
-    def _remove_span(self, sp: Span) -> None:
+    def _remove_span(self, sp: Span, confirmed: bool = False) -> None:
         from qualcode.codings import remove_codings
 
         assert self.doc is not None
         doc_id = self.doc.id
+        if sp.coder != self.coder and not confirmed:  # a colleague's work: ask first
+            from qualcode.tui.screens.confirm import ConfirmScreen
+
+            self.app.push_screen(
+                ConfirmScreen(f"Remove {sp.coder}'s coding {sp.code!r}?"),
+                lambda yes: self._remove_span(sp, True) if yes else None,
+            )
+            return
         ok, _ = self.app.act(
             f"tui: uncode {sp.code}",
             lambda s: remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder),
