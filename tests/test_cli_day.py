@@ -171,3 +171,37 @@ def test_undo_of_the_initial_import_needs_force(demo_cli) -> None:
     demo_cli.ok("undo", "--force")
     demo_cli.ok("undo", "--force")
     assert rows(demo_cli.db, "SELECT count(*) FROM document") == [(0,)]
+
+
+# --- item 3: frequencies count segments, and say so ------------------------------------------
+
+
+def test_freq_counts_a_passage_coded_by_two_coders_once_and_says_so(demo_cli) -> None:
+    zeit = f"{H}/Zeitmangel"
+
+    def figures(*args):
+        rows_ = demo_cli.json("report", "freq", *args)["rows"]
+        return next((r["codings"], r["documents"]) for r in rows_ if r["code"] == zeit)
+
+    segments = demo_cli.json("report", "segments", "--code", "Zeitmangel")["segments"]
+    assert figures() == (6, 6) == (len(segments), 6)  # anna 6 + ben 2 on the same spans
+    assert figures("--coder", "anna") == (6, 6)
+    assert figures("--coder", "ben") == (2, 2)
+    data = demo_cli.json("report", "freq", "--by-coder")
+    assert data["by"] == "coder" and data["counts"] == "segments"
+    assert data["groups"] == {"anna": 14, "ben": 14}
+    row = next(r for r in data["rows"] if r["code"] == zeit)
+    assert (row["groups"]["anna"]["codings"], row["groups"]["ben"]["codings"]) == (6, 2)
+    table = demo_cli.ok("report", "freq").stdout.splitlines()
+    assert table[0] == (
+        "counting segments: a passage coded with the same code by several coders (anna, ben) "
+        "counts once; --by-coder splits them by coder"
+    )
+    split = demo_cli.ok("report", "freq", "--by-coder").stdout.splitlines()
+    assert split[0] == "counting each coder's coded segments, one column per coder"
+    assert "anna codings" in split[2] and "ben codings" in split[2]
+    both = demo_cli("report", "freq", "--by", "Format", "--by-coder")
+    assert both.exit_code == 2
+    assert both.output.strip() == (
+        "error: --by and --by-coder cannot be combined — group by an attribute or by coder"
+    )

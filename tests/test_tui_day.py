@@ -195,3 +195,25 @@ async def test_u_on_the_initial_import_asks_first(demo_db: str) -> None:
             lambda: rows(demo_db, "SELECT count(*) FROM document") == [(0,)],
             "the import to be undone",
         )
+
+
+@sync
+async def test_f5_counts_segments_says_so_and_c_splits_by_coder(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f5")
+        freq = app.screen
+
+        def zeit(data):
+            return next(r for r in data["rows"] if r["name"] == "Zeitmangel")
+
+        await wait_until(pilot, lambda: getattr(freq, "data", None), "the frequency table")
+        assert zeit(freq.data)["codings"] == 6
+        title = str(freq.query_one("#freq-title").render())
+        assert (
+            "a passage coded with the same code by several coders (anna, ben) counts once" in title
+        )
+        await pilot.press("c")
+        await wait_until(pilot, lambda: freq.data["by"] == "coder", "the table by coder")
+        groups = zeit(freq.data)["groups"]
+        assert (groups["anna"]["codings"], groups["ben"]["codings"]) == (6, 2)

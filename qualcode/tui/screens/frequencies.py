@@ -34,6 +34,7 @@ class FrequencyScreen(Screen[None]):
         Binding("escape,q", "close", "Back"),
         Binding("b", "cycle_by", "By attribute"),
         Binding("l", "cycle_level", "Levels"),
+        Binding("c", "toggle_by_coder", "By coder"),
         Binding("a", "toggle_auto", "Auto codings", show=False),
     ]
 
@@ -42,6 +43,7 @@ class FrequencyScreen(Screen[None]):
         self.by: str | None = None
         self.level: int | None = None
         self.include_auto = False
+        self.by_coder = False
         self.keys: list[str] = []
         self.data: dict | None = None
 
@@ -72,10 +74,12 @@ class FrequencyScreen(Screen[None]):
 
     def load(self) -> None:
         self.query_one("#freq-title", Static).update(Text("Frequencies — computing…", style="bold"))
-        self.compute(self.by, self.level, self.include_auto)
+        self.compute(self.by, self.level, self.include_auto, self.by_coder)
 
     @work(thread=True, exclusive=True)
-    def compute(self, by: str | None, level: int | None, include_auto: bool) -> None:
+    def compute(
+        self, by: str | None, level: int | None, include_auto: bool, by_coder: bool = False
+    ) -> None:
         from qualcode.database import reading
         from qualcode.errors import QualcodeError
 
@@ -88,7 +92,9 @@ class FrequencyScreen(Screen[None]):
             return
         try:
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-                table = frequency_table(session, by=by, level=level, include_auto=include_auto)
+                table = frequency_table(
+                    session, by=by, level=level, include_auto=include_auto, by_coder=by_coder
+                )
         except QualcodeError as exc:
             self.app.call_from_thread(self.show_message, str(exc))
             return
@@ -111,6 +117,9 @@ class FrequencyScreen(Screen[None]):
         title.append(f"  {data['documents']} documents", style="dim")
         title.append(f"  · by: {data['by'] or '—'} (b)", style="cyan")
         title.append(f"  · levels: {self.level or 'all'} (l)", style="cyan")
+        from qualcode.reports.freqcore import counted
+
+        title.append(f"\n{counted(data, split='c')}", style="dim")
         if data["by"]:
             title.append(
                 "\n" + "  ".join(f"{g}: {n} docs" for g, n in data["groups"].items()), style="dim"
@@ -165,6 +174,13 @@ class FrequencyScreen(Screen[None]):
         self.by = (
             options[(options.index(self.by) + 1) % len(options)] if self.by in options else None
         )
+        self.by_coder = False
+        self.load()
+
+    def action_toggle_by_coder(self) -> None:
+        self.by_coder = not self.by_coder
+        if self.by_coder:
+            self.by = None
         self.load()
 
     def action_cycle_level(self) -> None:
