@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from conftest import db_snapshot
 
 H = "Herausforderungen und Hindernisse"
@@ -205,3 +206,37 @@ def test_freq_counts_a_passage_coded_by_two_coders_once_and_says_so(demo_cli) ->
     assert both.output.strip() == (
         "error: --by and --by-coder cannot be combined — group by an attribute or by coder"
     )
+
+
+# --- item 6: paths are taken strictly ------------------------------------------------------
+
+
+def test_backup_to_a_missing_folder_is_an_error_not_a_file(demo_cli, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = demo_cli("backup", "sicherung/")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: the folder sicherung/ does not exist — create it first (mkdir sicherung) "
+        "or give a file name"
+    )
+    assert not (tmp_path / "sicherung").exists()
+    (tmp_path / "sicherung").mkdir()
+    demo_cli.ok("backup", "sicherung/")
+    (copy,) = (tmp_path / "sicherung").iterdir()
+    assert rows(str(copy), "SELECT count(*) FROM document") == [(14,)]
+
+
+@pytest.mark.parametrize("args", [["tui"], []])
+def test_the_workbench_on_a_missing_project_file_is_an_error_like_status(tmp_path, args) -> None:
+    from conftest import Run
+
+    typo = tmp_path / "typo.sqlite"
+    run = Run(str(typo))
+    status = run("status")
+    result = run(*args)
+    assert result.exit_code == status.exit_code == 2
+    assert result.output.strip() == (
+        f"error: no project database at {typo} — check --db / QUALCODE_DB, or import "
+        "documents to create one"
+    )
+    assert list(tmp_path.iterdir()) == []

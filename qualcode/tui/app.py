@@ -290,18 +290,18 @@ def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
 
     A current-schema SQLite file is painted from a read-only :mod:`sqlite3` connection and
     the engine opened after the first frame; anything else (PostgreSQL, another schema
-    version, a missing or unreadable file) opens the engine here, as before, with its
-    checks and error messages.
+    version, an unreadable file) opens the engine here, as before, with its checks and
+    error messages; a missing file is an error, not a new empty project.
     """
     from qualcode.config import database_url
     from qualcode.fastread import open_project
 
     label = _label(database_url(db))
     fast = open_project(db)
-    if fast is None:
+    if fast is None:  # a missing SQLite file is an error (a typo in --db), as in `status`
         from qualcode.database import make_engine
 
-        return QualcodeApp(make_engine(db), coder, db_label=label, **kw)
+        return QualcodeApp(make_engine(db, create=False), coder, db_label=label, **kw)
     return QualcodeApp(
         None, coder, db_label=label, opener=partial(_engine_for, db), fast=fast, **kw
     )
