@@ -217,3 +217,26 @@ async def test_f5_counts_segments_says_so_and_c_splits_by_coder(demo_db: str) ->
         await wait_until(pilot, lambda: freq.data["by"] == "coder", "the table by coder")
         groups = zeit(freq.data)["groups"]
         assert (groups["anna"]["codings"], groups["ben"]["codings"]) == (6, 2)
+
+
+@sync
+async def test_shift_arrows_move_the_selection_end_by_whole_words(demo_db: str) -> None:
+    import re
+
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("j", "j", "j")
+        text = screen.doc.text
+        s, e = screen.view.sel
+        words = [m.end() for m in re.finditer(r"\w+", text[s:e])]
+        ends = []
+        for _ in range(4):
+            await pilot.press("shift+left")
+            ends.append(screen.view.sel[1])
+        expected = [s + w for w in words if s + w < e][-4:][::-1]
+        assert ends == expected  # each press: the end of the previous whole word
+        for _ in range(2):
+            await pilot.press("shift+right")
+        assert screen.view.sel[1] == expected[1]
+        assert screen.view.sel[0] == s

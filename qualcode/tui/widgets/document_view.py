@@ -378,9 +378,10 @@ class DocumentView(ScrollView, can_focus=True):
             if m is None:
                 return len(text)
             return m.end()
-        # previous word end before pos
-        ends = [m.end() for m in _WORD.finditer(text, max(0, pos - 200), max(pos - 1, 0))]
-        return ends[-1] if ends else max(pos - 1, 0)
+        # the end of the last whole word before pos: a search window cut at pos (or pos-1)
+        # would end a word in its middle ("geschic|kt")
+        ends = [m.end() for m in _WORD.finditer(text, max(0, pos - 200), pos) if m.end() < pos]
+        return ends[-1] if ends else 0
 
     def action_word_end(self, step: int) -> None:
         if self.doc is None:
