@@ -240,3 +240,59 @@ def test_the_workbench_on_a_missing_project_file_is_an_error_like_status(tmp_pat
         "documents to create one"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+# --- item 8: reading order, "not relevant" ---------------------------------------------------
+
+
+def test_marking_the_rest_not_relevant_brings_a_document_to_100_percent(demo_cli, tmp_path) -> None:
+    def progress(name: str) -> float:
+        return next(d["progress"] for d in demo_cli.json("docs", "list") if d["name"] == name)
+
+    todo = demo_cli.json("passages", "--doc", "protokoll_01.md", "--uncoded")
+    assert todo and not any(
+        p["text"].startswith(("#", "Ort:")) for p in todo
+    )  # headings and metadata are no work
+    assert progress("protokoll_01.md") < 1
+    for p in todo:
+        out = demo_cli.ok(
+            "mark",
+            "protokoll_01.md",
+            "--start",
+            str(p["start"]),
+            "--end",
+            str(p["end"]),
+            "--not-relevant",
+        ).output
+        assert out == f"marked protokoll_01.md {p['start']}-{p['end']} as 'Nicht relevant'\n"
+    assert progress("protokoll_01.md") == 1.0
+    assert demo_cli.json("passages", "--doc", "protokoll_01.md", "--uncoded") == []
+    assert rows(
+        demo_cli.db,
+        "SELECT count(*), min(r.name) FROM coding c JOIN code k ON k.id = c.code_id "
+        "JOIN coder r ON r.id = c.coder_id WHERE k.name = 'Nicht relevant' AND k.parent_id IS NULL",
+    ) == [(len(todo), "tester")]
+    # no category: frequencies and the matrix leave it out; REFI exports it as a code
+    assert "Nicht relevant" not in [r["code"] for r in demo_cli.json("report", "freq")["rows"]]
+    assert "Nicht relevant" not in demo_cli.json("report", "matrix")["codes"]
+    demo_cli.ok("refi", "export", str(tmp_path / "book.qdc"))
+    assert 'name="Nicht relevant"' in (tmp_path / "book.qdc").read_text(encoding="utf-8")
+    # undoable; --relevant takes a mark away
+    demo_cli.ok("undo")
+    assert progress("protokoll_01.md") < 1
+    last = todo[-2]
+    out = demo_cli.ok(
+        "mark",
+        "protokoll_01.md",
+        "--start",
+        str(last["start"]),
+        "--end",
+        str(last["end"]),
+        "--relevant",
+    ).output
+    assert out == f"removed 1 not-relevant mark on protokoll_01.md {last['start']}-{last['end']}\n"
+    bad = demo_cli("mark", "protokoll_01.md", "--start", "0", "--end", "5")
+    assert bad.exit_code == 2
+    assert bad.output.strip() == (
+        "error: say what to mark — give --not-relevant (or --relevant to take your mark away)"
+    )

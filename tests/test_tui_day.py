@@ -240,3 +240,46 @@ async def test_shift_arrows_move_the_selection_end_by_whole_words(demo_db: str) 
             await pilot.press("shift+right")
         assert screen.view.sel[1] == expected[1]
         assert screen.view.sel[0] == s
+
+
+@sync
+async def test_n_skips_headings_and_i_marks_not_relevant_up_to_100_percent(demo_db: str) -> None:
+    from qualcode.structure import is_structural
+
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        doc = screen.doc
+        assert doc.name == "protokoll_01.md" and screen.view.index == 0
+        first_todo = next(
+            i
+            for i, (s, e) in enumerate(doc.paragraphs)
+            if not is_structural(doc.text[s:e]) and not doc.spans_at(s, e)
+        )
+        assert first_todo > 1  # the heading and the metadata lines come first
+        await pilot.press("n")
+        assert screen.view.index == first_todo
+        span = screen.view.sel
+
+        def marks() -> list[tuple]:
+            return rows(
+                demo_db,
+                'SELECT c.start, c."end", r.name FROM coding c JOIN code k ON k.id = c.code_id '
+                "JOIN coder r ON r.id = c.coder_id WHERE k.name = 'Nicht relevant' ORDER BY c.id",
+            )
+
+        await pilot.press("i")
+        assert marks() == [(*span, CODER)]
+        await pilot.press("u")
+        assert marks() == []
+        # mark every passage still to read: the document reaches 100 %, `n` goes on
+        to_read = sum(screen.doc.todo("paragraph"))
+        screen.view.goto_passage(0)
+        for _ in range(len(doc.paragraphs)):
+            await pilot.press("n")
+            if screen.doc.id != doc.id:
+                break
+            await pilot.press("i")
+        progress = next(d for d in screen.doclist.docs if d["id"] == doc.id)["progress"]
+        assert progress == 1.0 and len(marks()) == to_read
+        assert screen.doc.name == "protokoll_02.md"

@@ -93,6 +93,43 @@ def uncode(
     )
 
 
+@app.command("mark")
+def mark(
+    doc: str = typer.Argument(..., help="Document name or id."),
+    start: int = typer.Option(..., "--start", help="First character (0-based)."),
+    end: int = typer.Option(..., "--end", help="One past the last character."),
+    not_relevant: bool = typer.Option(
+        False, "--not-relevant", help="Outside the selection criterion: read, not coded."
+    ),
+    relevant: bool = typer.Option(False, "--relevant", help="Take your mark away again."),
+) -> None:
+    """Mark a passage not relevant (Mayring: outside the selection criterion).
+
+    The mark is a coding with the reserved code "Nicht relevant": it counts as read in
+    the progress, the workbench dims it, `n` skips it, reports of categories leave it
+    out, REFI-QDA exports it as a code. `qualcode undo` reverts it.
+    """
+    from qualcode.errors import InvalidInput
+    from qualcode.structure import NOT_RELEVANT, mark_not_relevant, unmark
+
+    if not_relevant == relevant:
+        raise InvalidInput(
+            "say what to mark", "give --not-relevant (or --relevant to take your mark away)"
+        )
+    st = state()
+    with st.write() as session:
+        if relevant:
+            n = unmark(session, doc, start, end, st.coder_name())
+        else:
+            _coding, created = mark_not_relevant(session, doc, start, end, st.coder_name())
+    if relevant:
+        typer.echo(f"removed {n} not-relevant mark{'s' if n != 1 else ''} on {doc} {start}-{end}")
+    else:
+        typer.echo(
+            f"{'marked' if created else 'already marked'} {doc} {start}-{end} as {NOT_RELEVANT!r}"
+        )
+
+
 @codings_app.callback()
 def codings_list(
     ctx: typer.Context,

@@ -189,7 +189,11 @@ def docs_split(
 def passages(
     doc: str = typer.Option(None, "--doc", help="Only this document (name or id)."),
     unit: str = typer.Option("paragraph", "--unit", help="paragraph or sentence."),
-    uncoded: bool = typer.Option(False, "--uncoded", help="Only passages no coding touches."),
+    uncoded: bool = typer.Option(
+        False,
+        "--uncoded",
+        help="Only passages still to read: content (no heading or metadata) that no coding or not-relevant mark touches.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """List passages (paragraphs or sentences) with their offsets."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from qualcode.errors import InvalidInput
 from qualcode.fastread import open_project
+from qualcode.structure import NOT_RELEVANT
 from qualcode.textutil import join_path, name_key, typed_value
 
 NONE_GROUP = "(none)"
@@ -60,18 +61,25 @@ def levels(
 ) -> tuple[list[Any], dict[int, int], dict[int, int]]:
     """``(codes shown, code id → id it is counted under, code id → depth)`` for ``level``.
 
-    ``ordered``: codes (anything with ``id`` and ``parent_id``) depth-first in tree order."""
+    ``ordered``: codes (anything with ``id``, ``parent_id`` and ``name_key``) depth-first in
+    tree order. The reserved code :data:`~qualcode.structure.NOT_RELEVANT` (passages
+    outside the selection criterion) is left out: it is no category."""
     if level is not None and level < 1:
         raise InvalidInput(
             f"--level must be 1 or more (got {level})", "1 shows only the top categories"
         )
     depth: dict[int, int] = {}
     target: dict[int, int] = {}
+    marks = name_key(NOT_RELEVANT)
+    left_out: set[int] = set()  # "not relevant" marks are no category
     for c in ordered:  # parents come before their children
+        if (c.parent_id is None and c.name_key == marks) or c.parent_id in left_out:
+            left_out.add(c.id)
+            continue
         d = 1 if c.parent_id is None or c.parent_id not in depth else depth[c.parent_id] + 1
         depth[c.id] = d
         target[c.id] = target[c.parent_id] if level is not None and d > level else c.id
-    shown = [c for c in ordered if level is None or depth[c.id] <= level]
+    shown = [c for c in ordered if c.id in depth and (level is None or depth[c.id] <= level)]
     return shown, target, depth
 
 

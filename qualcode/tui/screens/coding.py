@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from qualcode.tui import data
 from qualcode.tui.data import DocData, Span
+from qualcode.tui.screens.reading import ReadingActions
 from qualcode.tui.widgets.code_tree import CodeTree, CodeTreePanel
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.document_view import DocumentView
@@ -26,7 +27,7 @@ NARROW = 110  # below this width the document list starts hidden
 SHORT = 30  # below this height the suggestions panel starts hidden
 
 
-class CodingScreen(Screen):
+class CodingScreen(ReadingActions, Screen):
     # The text has the focus from the start: focusing it in on_mount instead (after Textual
     # focused the first widget) changed the focus twice and rebuilt the footer once more.
     AUTO_FOCUS = "#doc-view"
@@ -36,6 +37,7 @@ class CodingScreen(Screen):
         Binding("x", "uncode", "Uncode"),
         Binding("C", "change_coding", "Change coding", show=False),
         Binding("n", "next_uncoded", "Next uncoded"),
+        Binding("i", "mark_not_relevant", "Not relevant", show=False),
         Binding("ctrl+r", "reload", "Reload (colleagues' changes)", show=False),
         Binding("A", "accept_suggestion", "Accept suggestion", show=False),
         Binding("v", "retrieve", "Segments", show=False),
@@ -173,20 +175,6 @@ class CodingScreen(Screen):
     def _progress_ready(self, figures: dict[int, dict]) -> None:
         self.doclist.load(self._with_progress(self.doclist.docs, figures))
         self.update_title()
-
-    def _update_current_progress(self) -> None:
-        """After a coding action: the open document's figures from what the view already holds."""
-        if self.doc is None:
-            return
-        flags = self.doc.coded("paragraph")
-        n = len(self.doc.paragraphs)
-        self.doclist.update_doc(
-            self.doc.id,
-            passages=n,
-            coded_passages=sum(flags),
-            progress=round(sum(flags) / n, 3) if n else 0.0,
-            codings=len(self.doc.spans),
-        )
 
     def reload_doc(self, select: tuple[int, int] | None = None) -> None:
         if self.doc is None:
@@ -599,31 +587,6 @@ class CodingScreen(Screen):
                 exclude={sp.code},
             ),
             done,
-        )
-
-    def action_next_uncoded(self) -> None:
-        if self.doc is None:
-            return
-        flags = self.doc.coded(self.view.unit)
-        start = self.view.index + 1
-        for i in range(start, len(flags)):
-            if not flags[i]:
-                self.view.goto_passage(i)
-                return
-        # continue with the next document that still has uncoded passages
-        docs = self.doclist.docs
-        ids = [d["id"] for d in docs]
-        pos = ids.index(self.doc.id) if self.doc.id in ids else -1
-        for d in docs[pos + 1 :] + docs[: pos + 1]:
-            if (d["progress"] is None or d["progress"] < 1) and d["id"] != self.doc.id:
-                self.open_document(d["id"])
-                flags = self.doc.coded(self.view.unit) if self.doc else []
-                first = next((i for i, f in enumerate(flags) if not f), 0)
-                self.view.goto_passage(first)
-                self.notify(f"{d['name']}: next uncoded passage")
-                return
-        self.notify(
-            "every passage is coded 🎉" if all(flags) else "no uncoded passage after this one"
         )
 
     def action_accept_suggestion(self) -> None:
