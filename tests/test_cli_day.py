@@ -296,3 +296,27 @@ def test_marking_the_rest_not_relevant_brings_a_document_to_100_percent(demo_cli
     assert bad.output.strip() == (
         "error: say what to mark — give --not-relevant (or --relevant to take your mark away)"
     )
+
+
+# --- item 9: memos on coded segments ---------------------------------------------------------
+
+
+def test_codings_json_shows_both_kinds_of_memo_with_the_coding_id(cli, write_file) -> None:
+    cli.ok("import", str(write_file("p.md", "Es fehlt Zeit.\n\nEs fehlt Geld.")))
+    cli.ok(
+        "code",
+        "p.md",
+        "--start",
+        "0",
+        "--end",
+        "14",
+        "--code",
+        "Zeit",
+        "--create",
+        "--memo",
+        "klar",
+    )
+    (coding,) = cli.json("codings")
+    cli.ok("memo", "add", "--coding", str(coding["id"]), "Mit Ben besprechen.")
+    (coding,) = cli.json("codings")
+    assert (coding["memo"], coding["memos"]) == ("klar", ["Mit Ben besprechen."])

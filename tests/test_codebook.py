@@ -108,6 +108,7 @@ def test_code_counts_and_codings_json(project):
             "coder": "tester",
             "memo": "klar",
             "text": "Es fehlt Personal.",
+            "memos": [],
         },
         {
             "document": "protokoll_01.md",
@@ -117,6 +118,7 @@ def test_code_counts_and_codings_json(project):
             "coder": "ben",
             "memo": "",
             "text": "Es fehlt Zeit für Fallberatung.",
+            "memos": [],
         },
     ]
     assert [c["text"] for c in project.json("codings", "--coder", "ben")] == [

@@ -283,3 +283,29 @@ async def test_n_skips_headings_and_i_marks_not_relevant_up_to_100_percent(demo_
         progress = next(d for d in screen.doclist.docs if d["id"] == doc.id)["progress"]
         assert progress == 1.0 and len(marks()) == to_read
         assert screen.doc.name == "protokoll_02.md"
+
+
+@sync
+async def test_o_on_a_coded_passage_edits_the_memo_of_that_coding(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        target = next(
+            i
+            for i, (s, e) in enumerate(screen.doc.paragraphs)
+            if len(screen.doc.spans_at(s, e)) == 1
+        )
+        screen.view.goto_passage(target)
+        await pilot.pause()
+        (span,) = screen.doc.spans_at(*screen.view.sel)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: app.screen is not screen, "the memo editor")
+        assert f"Memo on the coding {span.code}" in str(app.screen.query_one(".title").render())
+        app.screen.query_one("TextArea").text = "Beleg für Zeitdruck."
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen, "the editor to close")
+        assert rows(demo_db, "SELECT memo FROM coding WHERE id = ?", span.id) == [
+            ("Beleg für Zeitdruck.",)
+        ]
+        await pilot.press("u")
+        assert rows(demo_db, "SELECT memo FROM coding WHERE id = ?", span.id) == [("",)]

@@ -143,11 +143,14 @@ def codings_list(
     if ctx.invoked_subcommand is not None:
         return
     from qualcode.codings import list_codings
+    from qualcode.memos import coding_notes
 
     with state().read() as session:
         rows = list_codings(session, doc, code_path, coder, with_children=children)
+        notes = coding_notes(session) if as_json else {}
     if as_json:
         for r in rows:  # `id` stays: `memo add --coding ID` needs it
+            r["memos"] = notes.get(r["id"], [])  # the memos on it (`memo add --coding`)
             r.pop("orphaned", None)
         emit_json(rows)
         return

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from qualcode.tui import data
 from qualcode.tui.data import DocData, Span
+from qualcode.tui.screens.coding_memo import CodingMemoActions
 from qualcode.tui.screens.reading import ReadingActions
 from qualcode.tui.widgets.code_tree import CodeTree, CodeTreePanel
 from qualcode.tui.widgets.document_list import DocumentList
@@ -27,7 +28,7 @@ NARROW = 110  # below this width the document list starts hidden
 SHORT = 30  # below this height the suggestions panel starts hidden
 
 
-class CodingScreen(ReadingActions, Screen):
+class CodingScreen(ReadingActions, CodingMemoActions, Screen):
     # The text has the focus from the start: focusing it in on_mount instead (after Textual
     # focused the first widget) changed the focus twice and rebuilt the footer once more.
     AUTO_FOCUS = "#doc-view"
@@ -43,6 +44,7 @@ class CodingScreen(ReadingActions, Screen):
         Binding("v", "retrieve", "Segments", show=False),
         Binding("plus", "add_code", "New code", show=False),
         Binding("O", "document_memo", "Document memo", show=False),
+        Binding("o", "coding_memo", "Memo on the coding", show=False),
         Binding("slash", "filter_codes", "Filter codes", show=False),
         Binding("f2", "toggle_panel('docs')", "Documents panel", key_display="F2"),
         Binding("f3", "toggle_panel('codes')", "Codes panel", key_display="F3", show=False),
