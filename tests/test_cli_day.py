@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import db_snapshot
@@ -320,3 +321,85 @@ def test_codings_json_shows_both_kinds_of_memo_with_the_coding_id(cli, write_fil
     cli.ok("memo", "add", "--coding", str(coding["id"]), "Mit Ben besprechen.")
     (coding,) = cli.json("codings")
     assert (coding["memo"], coding["memos"]) == ("klar", ["Mit Ben besprechen."])
+
+
+# --- codebook import FILE --------------------------------------------------------------------
+
+STARTER = str(Path(__file__).resolve().parent.parent / "codebooks" / "starter.toml")
+
+
+def test_codebook_import_merges_by_path_fills_gaps_and_undoes_in_one_step(cli) -> None:
+    cli.ok("codes", "add", f"{H}/Zeitmangel", "--definition", "eigene Definition")
+    before = db_snapshot(cli.db)
+    dry = cli.ok("codebook", "import", STARTER, "--dry-run").stdout.splitlines()
+    assert dry[0] == "dry run — nothing was changed; this would happen:"
+    assert db_snapshot(cli.db) == before
+    out = cli.ok("codebook", "import", STARTER).stdout.splitlines()
+    assert f"updated  {H}/Zeitmangel (anchor, description, rule)" in out
+    assert out[-1] == (
+        "26 added, 2 updated, 0 unchanged (existing fields kept; --update overwrites them)"
+    )
+    assert len(cli.json("codes", "list")) == 28
+    zeit = rows(cli.db, "SELECT definition, description FROM code WHERE name = 'Zeitmangel'")
+    assert zeit[0][0] == "eigene Definition" and zeit[0][1].startswith("Fehlende zeitliche")
+    again = cli.json("codebook", "import", STARTER)
+    assert (again["added"], again["updated"], again["unchanged"]) == ([], [], 28)
+    updated = cli.json("codebook", "import", STARTER, "--update")["updated"]
+    assert {"code": f"{H}/Zeitmangel", "fields": ["color", "definition"]} in updated
+    cli.ok("undo")  # the --update
+    cli.ok("undo")  # the import (the second import changed nothing: no step)
+    assert db_snapshot(cli.db)["code"] == before["code"]
+
+
+def test_codebook_import_from_csv_xlsx_and_qdc(cli, write_file, tmp_path) -> None:
+    path = write_file(
+        "buch.csv",
+        "Kategorie;Definition;Ankerbeispiel;Farbe;kodierbar\n"
+        "Ziele;;;#112233;nein\n"
+        "Ziele/Vernetzung;Austausch im Verbund;„Wir wollen uns vernetzen.“;;ja\n",
+    )
+    assert cli.json("codebook", "import", str(path))["added"] == ["Ziele", "Ziele/Vernetzung"]
+    assert rows(
+        cli.db, "SELECT name, definition, anchor, color, codable FROM code ORDER BY id"
+    ) == [
+        ("Ziele", "", "", "#112233", 0),
+        (
+            "Vernetzung",
+            "Austausch im Verbund",
+            "„Wir wollen uns vernetzen.“",
+            rows(cli.db, "SELECT color FROM code WHERE name = 'Vernetzung'")[0][0],
+            1,
+        ),
+    ]
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["path", "rule"])
+    wb.active.append(["Ziele/Vernetzung/Digital", "Nur digitale Formate."])
+    wb.save(tmp_path / "buch.xlsx")
+    assert cli.json("codebook", "import", str(tmp_path / "buch.xlsx"))["added"] == [
+        "Ziele/Vernetzung/Digital"
+    ]
+    cli.ok("refi", "export", str(tmp_path / "buch.qdc"))
+    from conftest import Run
+
+    other = Run(str(tmp_path / "other.sqlite"))
+    assert len(other.json("codebook", "import", str(tmp_path / "buch.qdc"))["added"]) == 3
+    assert rows(other.db, "SELECT rule FROM code WHERE name = 'Digital'") == [
+        ("Nur digitale Formate.",)
+    ]
+
+
+def test_codebook_import_errors_name_the_line_and_change_nothing(cli, write_file) -> None:
+    cli.ok("codes", "add", "A")
+    before = db_snapshot(cli.db)
+    bad = write_file("bad.csv", "path,color\nB,#123456\nC,rot\n")
+    result = cli("codebook", "import", str(bad))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: bad.csv, line 3: invalid colour 'rot' — use #RRGGBB, e.g. #D62728"
+    )
+    nohead = write_file("nohead.csv", "name,rule\nB,x\n")
+    assert "no column 'path'" in cli("codebook", "import", str(nohead)).output
+    assert cli("codebook", "import", "buch.txt").exit_code == 2
+    assert db_snapshot(cli.db) == before
