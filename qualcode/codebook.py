@@ -17,7 +17,7 @@ from sqlmodel import Session
 from qualcode import audit
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.models import Code, Coding, Memo
-from qualcode.textutil import join_path, name_key, split_path  # noqa: F401 (re-exported)
+from qualcode.textutil import join_path, name_key, plural, split_path  # noqa: F401
 
 PALETTE = (
     "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
@@ -300,7 +300,8 @@ def delete_code(session: Session, path: str, *, force: bool = False) -> dict[str
     ).scalar_one()  # type: ignore[union-attr]
     if (n_codings or len(victims) > 1) and not force:
         raise Conflict(
-            f"code {path!r} has {n_codings} codings and {len(victims) - 1} sub-codes",
+            f"code {path!r} has {plural(n_codings, 'coding')} and "
+            f"{plural(len(victims) - 1, 'sub-code')}",
             "use --force to delete them too, or merge it into another code with `qualcode recode`",
         )
     delete_rows(session, Coding, Coding.code_id.in_(ids))  # type: ignore[union-attr]

@@ -60,7 +60,9 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         if "=" not in item:
             raise InvalidInput(
-                f"attribute {item!r} is not KEY=VALUE", "write e.g. --attr Format=Präsenz"
+                f"attribute {item!r} is not KEY=VALUE",
+                f"write {item.strip() or 'KEY'}=VALUE, e.g. Format=Präsenz"
+                f" ({item.strip() or 'KEY'}= with nothing after it removes the attribute)",
             )
         key, value = item.split("=", 1)
         key = key.strip()

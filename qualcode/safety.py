@@ -19,6 +19,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 from qualcode.errors import NeedsForce
+from qualcode.textutil import plural
+
+__all__ = ["MANY_CODINGS", "MANY_ROWS", "by_coder", "check_coding_removal", "plural"]
 
 MANY_CODINGS = 20
 MANY_ROWS = 100
@@ -27,10 +30,6 @@ MANY_ROWS = 100
 def by_coder(coders: Iterable[str]) -> str:
     """``"anna 20, ben 9"``: how many rows of each coder, most first."""
     return ", ".join(f"{name} {n}" for name, n in Counter(coders).most_common())
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def check_coding_removal(what: str, coders: list[str], me: str, hint: str) -> None:

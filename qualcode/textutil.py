@@ -195,3 +195,8 @@ def ascii_int(value: str | None) -> int | None:
     v = value.strip()
     digits = v[1:] if v[:1] == "-" else v
     return int(v) if digits.isdigit() and digits.isascii() else None
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``"1 coding"``, ``"2 codings"`` (``words``: an irregular plural)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"

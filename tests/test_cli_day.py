@@ -403,3 +403,38 @@ def test_codebook_import_errors_name_the_line_and_change_nothing(cli, write_file
     assert "no column 'path'" in cli("codebook", "import", str(nohead)).output
     assert cli("codebook", "import", "buch.txt").exit_code == 2
     assert db_snapshot(cli.db) == before
+
+
+# --- item 10: smaller things -----------------------------------------------------------------
+
+
+def test_a_value_that_does_not_parse_gets_one_plain_line(demo_cli) -> None:
+    result = demo_cli(
+        "code", "protokoll_01.md", "--start", "abc", "--end", "5", "--code", "Zeitmangel"
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: --start must be a whole number — e.g. --start 120"
+    assert demo_cli("report", "freq", "--level", "0").output.strip() == (
+        "error: --level must be at least 1 — see --help"
+    )
+
+
+def test_docs_set_without_a_value_suggests_key_value_not_attr(demo_cli) -> None:
+    result = demo_cli("docs", "set", "protokoll_01.md", "Region")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: attribute 'Region' is not KEY=VALUE — write Region=VALUE, e.g. Format=Präsenz "
+        "(Region= with nothing after it removes the attribute)"
+    )
+    assert "--attr" not in result.output
+
+
+def test_counts_in_messages_are_singular_for_one(cli, write_file) -> None:
+    cli.ok("import", str(write_file("p.md", "Es fehlt Zeit.")))
+    cli.ok("code", "p.md", "--start", "0", "--end", "14", "--code", "K", "--create")
+    assert (
+        cli("codes", "delete", "K")
+        .output.strip()
+        .startswith("error: code 'K' has 1 coding and 0 sub-codes")
+    )
+    assert "(id 1, 14 characters, 1 coding)" in cli.ok("docs", "show", "p.md").output

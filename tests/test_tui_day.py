@@ -309,3 +309,19 @@ async def test_o_on_a_coded_passage_edits_the_memo_of_that_coding(demo_db: str) 
         ]
         await pilot.press("u")
         assert rows(demo_db, "SELECT memo FROM coding WHERE id = ?", span.id) == [("",)]
+
+
+@sync
+async def test_f2_in_the_code_tree_toggles_the_documents_panel_not_rename(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = app.screen
+        names = rows(demo_db, "SELECT name FROM code ORDER BY id")
+        screen.tree.focus()
+        await pilot.pause()
+        docs = screen.query_one("#docs")
+        assert docs.display
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen is screen and not docs.display  # no rename prompt opened
+        assert rows(demo_db, "SELECT name FROM code ORDER BY id") == names

@@ -8,6 +8,7 @@ import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
 from qualcode.cli.vocab import canonical
+from qualcode.textutil import plural
 
 docs_app = typer.Typer(
     help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None
@@ -109,7 +110,9 @@ def docs_show(
         d = canonical(show_document(session, doc), "document")
 
     def human(d: dict) -> str:
-        head = [f"{d['name']} (id {d['id']}, {d['length']} characters, {d['codings']} codings)"]
+        head = [
+            f"{d['name']} (id {d['id']}, {d['length']} characters, {plural(d['codings'], 'coding')})"
+        ]
         head += [f"  {k}: {v}" for k, v in d["attributes"].items()]
         return "\n".join(head) + "\n\n" + d["text"]
 

@@ -13,6 +13,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from qualcode.textutil import plural
 from qualcode.tui import data
 from qualcode.tui.data import DocData, Span
 from qualcode.tui.screens.coding_memo import CodingMemoActions
@@ -760,7 +761,8 @@ class CodingScreen(ReadingActions, CodingMemoActions, Screen):
                     else ""
                 )
                 self.notify(
-                    f"merged {src} into {target}" + (f" ({moved} codings)" if moved != "" else "")
+                    f"merged {src} into {target}"
+                    + (f" ({plural(moved, 'coding')})" if isinstance(moved, int) else "")
                 )
 
         def picked(result: dict | None) -> None:
@@ -770,7 +772,7 @@ class CodingScreen(ReadingActions, CodingMemoActions, Screen):
             n = row["codings"]
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Merge {src!r} ({n} codings) into {target!r}?\n{src!r} is removed; its codings, memos and sub-codes go to {target!r}."
+                    f"Merge {src!r} ({plural(n, 'coding')}) into {target!r}?\n{src!r} is removed; its codings, memos and sub-codes go to {target!r}."
                 ),
                 lambda yes: confirmed(yes, target),
             )
@@ -799,8 +801,8 @@ class CodingScreen(ReadingActions, CodingMemoActions, Screen):
         question = f"Delete code {path!r}?"
         if n or subs:
             question += (
-                f"\nThis also deletes {n} codings"
-                + (f" and {len(subs)} sub-codes" if subs else "")
+                f"\nThis also deletes {plural(n, 'coding')}"
+                + (f" and {plural(len(subs), 'sub-code')}" if subs else "")
                 + ". (u undoes it.)"
             )
 

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from qualcode.textutil import plural
 from qualcode.tui.widgets.footer import KeyFooter
 
 BAR = 20
@@ -122,7 +123,8 @@ class FrequencyScreen(Screen[None]):
         title.append(f"\n{counted(data, split='c')}", style="dim")
         if data["by"]:
             title.append(
-                "\n" + "  ".join(f"{g}: {n} docs" for g, n in data["groups"].items()), style="dim"
+                "\n" + "  ".join(f"{g}: {plural(n, 'doc')}" for g, n in data["groups"].items()),
+                style="dim",
             )
         self.query_one("#freq-title", Static).update(title)
         groups = list(data["groups"]) if data["by"] else []

@@ -20,7 +20,7 @@ class CodeTree(Tree[int]):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("a", "screen.add_code", "Add code", show=False),
-        Binding("r,f2", "screen.rename_code", "Rename", show=False),
+        Binding("r", "screen.rename_code", "Rename", show=False),  # F2: the documents panel
         Binding("m", "screen.move_code", "Move", show=False),
         Binding("M", "screen.merge_code", "Merge into…", show=False),
         Binding("delete,d", "screen.delete_code", "Delete", show=False),
