@@ -154,6 +154,23 @@ def resolve_code(session: Session, path: str) -> Code:
     return CodeTree.load(session).resolve(path)
 
 
+def shade(color: str, n: int) -> str:
+    """The ``n``-th sub-code's colour: its parent's hue, lighter and darker in turn, so
+    siblings are told apart while the family stays recognisable."""
+    import colorsys
+
+    try:
+        r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return color
+    h, lum, sat = colorsys.rgb_to_hls(r, g, b)
+    step = (n // 2 + 1) * 0.1 * (1 if n % 2 == 0 else -1)
+    lum = min(0.85, max(0.2, lum + step))
+    if abs(lum - colorsys.rgb_to_hls(r, g, b)[1]) < 0.05:  # clamped: go the other way
+        lum = min(0.85, max(0.2, lum - 2 * step))
+    return "#" + "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(h, lum, sat))
+
+
 def _next_color(session: Session) -> str:
     n = session.execute(select(func.count(Code.id))).scalar_one()
     return PALETTE[n % len(PALETTE)]
@@ -197,7 +214,7 @@ def add_code(
             parent_id=parent.id if parent else None,
             color=validate_color(color)
             if (color and last)
-            else (parent.color if parent else _next_color(session)),
+            else (shade(parent.color, len(siblings)) if parent else _next_color(session)),
             codable=codable if last else True,
             position=(max((s.position for s in siblings), default=-1) + 1),
         )

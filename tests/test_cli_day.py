@@ -438,3 +438,18 @@ def test_counts_in_messages_are_singular_for_one(cli, write_file) -> None:
         .startswith("error: code 'K' has 1 coding and 0 sub-codes")
     )
     assert "(id 1, 14 characters, 1 coding)" in cli.ok("docs", "show", "p.md").output
+
+
+def test_a_new_sub_code_gets_a_shade_of_its_parents_colour(cli) -> None:
+    import colorsys
+
+    cli.ok("codes", "add", "Hindernisse", "--color", "#D62728")
+    cli.ok("codes", "add", "Hindernisse/Zeit")
+    cli.ok("codes", "add", "Hindernisse/Geld")
+    colors = dict(rows(cli.db, "SELECT name, color FROM code"))
+    assert len(set(colors.values())) == 3  # told apart …
+
+    def hue(c: str) -> float:
+        return colorsys.rgb_to_hls(*(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)))[0]
+
+    assert all(abs(hue(c) - hue("#D62728")) < 0.01 for c in colors.values())  # … one family
