@@ -453,3 +453,24 @@ def test_a_new_sub_code_gets_a_shade_of_its_parents_colour(cli) -> None:
         return colorsys.rgb_to_hls(*(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)))[0]
 
     assert all(abs(hue(c) - hue("#D62728")) < 0.01 for c in colors.values())  # … one family
+
+
+def test_a_damaged_pdf_is_one_line_without_pypdf_warnings(db_path, write_file) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    bad = write_file("kaputt.pdf", b"%PDF-1.4\ngarbage\n")
+    proc = subprocess.run(  # a real process: pypdf logs to stderr there
+        [sys.executable, "-m", "qualcode", "--db", db_path, "import", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: kaputt.pdf: not a readable pdf file (PdfStreamError) — open and re-save it, "
+        "or export it as .txt"
+    ]
