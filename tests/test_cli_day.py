@@ -474,3 +474,15 @@ def test_a_damaged_pdf_is_one_line_without_pypdf_warnings(db_path, write_file) -
         "error: kaputt.pdf: not a readable pdf file (PdfStreamError) — open and re-save it, "
         "or export it as .txt"
     ]
+
+
+def test_xlsx_keeps_a_numeric_attribute_a_number(demo_cli, tmp_path) -> None:
+    import openpyxl
+
+    out = tmp_path / "m.xlsx"
+    demo_cli.ok("report", "matrix", "-o", str(out))
+    ws = openpyxl.load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    col = header.index("Teilnehmende")
+    assert ws.cell(row=2, column=col + 1).value == 23  # a number, not the text '23'
+    assert ws.cell(row=2, column=header.index("Format") + 1).value == "Präsenz"
