@@ -486,3 +486,19 @@ def test_xlsx_keeps_a_numeric_attribute_a_number(demo_cli, tmp_path) -> None:
     col = header.index("Teilnehmende")
     assert ws.cell(row=2, column=col + 1).value == 23  # a number, not the text '23'
     assert ws.cell(row=2, column=header.index("Format") + 1).value == "Präsenz"
+
+
+def test_agreement_files_keep_the_whole_disagreement_text(demo_cli, tmp_path) -> None:
+    import openpyxl
+
+    data = demo_cli.json("agreement", "--coders", "anna,ben")
+    texts = {(p["document"], p["start"], p["end"]): p["text"] for p in demo_cli.json("passages")}
+    long = [d for d in data["disagreements"] if d["end"] - d["start"] > 240]
+    assert long  # the demo has some
+    assert all(d["text"] == texts[(d["document"], d["start"], d["end"])] for d in long)
+    out = tmp_path / "a.xlsx"
+    demo_cli.ok("agreement", "--coders", "anna,ben", "-o", str(out))
+    cells = [
+        c.value for row in openpyxl.load_workbook(out)["Abweichungen"].iter_rows() for c in row
+    ]
+    assert all(d["text"] in cells for d in long)
