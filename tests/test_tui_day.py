@@ -325,3 +325,25 @@ async def test_f2_in_the_code_tree_toggles_the_documents_panel_not_rename(demo_d
         await pilot.pause()
         assert app.screen is screen and not docs.display  # no rename prompt opened
         assert rows(demo_db, "SELECT name FROM code ORDER BY id") == names
+
+
+@sync
+async def test_f5_groups_only_by_attributes_that_group_and_many_groups_fit(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f5")
+        freq = app.screen
+        await wait_until(pilot, lambda: getattr(freq, "data", None), "the frequency table")
+        # Datum, Kooperationsverbund: one value per document — no grouping
+        assert freq.keys[:2] == ["Format", "Region"]
+        assert "Datum" not in freq.keys and "Kooperationsverbund" not in freq.keys
+        freq.by = "Region"
+        freq.load()
+        await wait_until(pilot, lambda: freq.data["by"] == "Region", "the table by Region")
+        await pilot.pause()
+        lines = [strip.text for strip in freq._compositor.render_strips()]
+        row = next(line for line in lines if "Zeitmangel" in line)
+        zeit = next(r for r in freq.data["rows"] if r["name"] == "Zeitmangel")
+        shares = [f"{g['total_share'] * 100:.0f}%" for g in zeit["groups"].values()]
+        assert len(shares) == 13
+        assert row.split()[-13:] == shares  # every group's figure, none cut off

@@ -55,16 +55,21 @@ class FrequencyScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         from qualcode.models import DocumentAttribute
 
         def keys(s):
+            # attributes that group documents: not one of its own per document (Datum)
+            value = DocumentAttribute.value
             return [
                 k
-                for (k,) in s.execute(
-                    select(DocumentAttribute.key).distinct().order_by(DocumentAttribute.key)
+                for k, values, docs in s.execute(
+                    select(DocumentAttribute.key, func.count(value.distinct()), func.count())
+                    .group_by(DocumentAttribute.key)
+                    .order_by(DocumentAttribute.key)
                 )
+                if values < docs or docs < 2
             ]
 
         self.keys = self.app.read(keys)  # type: ignore[attr-defined]
@@ -133,8 +138,12 @@ class FrequencyScreen(Screen[None]):
         cat_w = min(longest, max(int(width * 0.38), 18))
         ncols = 4 + max(len(groups), 1)
         rest = width - cat_w - (5 + 5 + 6) - 2 * ncols - 4
+        numbers_only = False
         if groups:
             group_bar = max(2, min(GROUP_BAR * 2, rest // len(groups) - 5))
+            if rest // len(groups) < 8:  # many groups (Region): the column % without bars
+                numbers_only = True
+                cat_w = max(18, min(cat_w, width - 16 - 2 * ncols - 4 - 5 * len(groups)))
         else:
             main_bar = max(5, min(BAR * 2, rest))
         table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
@@ -145,7 +154,11 @@ class FrequencyScreen(Screen[None]):
         if groups:
             for g in groups:
                 table.add_column(
-                    f"{g} ({data['groups'][g]})", no_wrap=True, width=group_bar + 5, overflow="crop"
+                    f"{g} ({data['groups'][g]})",
+                    no_wrap=True,
+                    width=5 if numbers_only else group_bar + 5,
+                    overflow="ellipsis" if numbers_only else "crop",
+                    justify="right" if numbers_only else "left",
                 )
         else:
             table.add_column("share of documents", no_wrap=True, width=main_bar, overflow="crop")
@@ -163,7 +176,11 @@ class FrequencyScreen(Screen[None]):
             if groups:
                 for g in groups:
                     c = r["groups"].get(g, {})
-                    t = bar(c.get("total_share", 0.0), group_bar, r["color"])
+                    t = (
+                        Text()
+                        if numbers_only
+                        else bar(c.get("total_share", 0.0), group_bar, r["color"])
+                    )
                     t.append(f"{c.get('total_share', 0.0) * 100:>4.0f}%", style="dim")
                     cells.append(t)
             else:
