@@ -347,3 +347,23 @@ async def test_f5_groups_only_by_attributes_that_group_and_many_groups_fit(demo_
         shares = [f"{g['total_share'] * 100:.0f}%" for g in zeit["groups"].values()]
         assert len(shares) == 13
         assert row.split()[-13:] == shares  # every group's figure, none cut off
+
+
+@sync
+async def test_the_code_tree_shortens_names_not_counts(demo_db: str) -> None:
+    app = make(demo_db)
+    async with app.run_test(size=(160, 60)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        width = screen.tree.scrollable_content_region.width
+        labels = {
+            n.data: n.label.plain for n in screen.tree._tree_nodes.values() if n.data is not None
+        }
+        for r in screen.code_rows:
+            label = labels[r["id"]]
+            assert f"  {r['codings']}·{r['documents']}" in label
+            depth = r["path"].count("/") + 1
+            assert len(label) + 2 * depth < width, label  # fits: nothing cut at the edge
+        assert labels[
+            next(r["id"] for r in screen.code_rows if r["name"].startswith("Nutzung"))
+        ] == ("■ Nutzung sonderpädagogischer Expe…  3·2")
