@@ -502,3 +502,18 @@ def test_agreement_files_keep_the_whole_disagreement_text(demo_cli, tmp_path) ->
         c.value for row in openpyxl.load_workbook(out)["Abweichungen"].iter_rows() for c in row
     ]
     assert all(d["text"] in cells for d in long)
+
+
+def test_quotations_of_markdown_documents_lose_the_markup(cli, write_file, tmp_path) -> None:
+    text = "# Protokoll\n\n**Ort:** Aula, *wichtig*\n\n## TOP 1 Begrüßung"
+    cli.ok("import", str(write_file("p.md", text)))
+    cli.ok("import", str(write_file("q.txt", "**Ort:** bleibt")))
+    for doc, s, e in (("p.md", 0, 37), ("q.txt", 0, 15)):
+        cli.ok("code", doc, "--start", str(s), "--end", str(e), "--code", "K", "--create")
+    segs = cli.json("report", "segments", "--code", "K")["segments"]
+    assert [x["text"] for x in segs] == [
+        "Protokoll\n\nOrt: Aula, wichtig",
+        "**Ort:** bleibt",  # not Markdown: as it stands
+    ]
+    cli.ok("report", "segments", "--code", "K", "-o", str(tmp_path / "z.md"))
+    assert "**Ort:**" not in (tmp_path / "z.md").read_text(encoding="utf-8").split("q.txt")[0]
