@@ -102,6 +102,7 @@ def mark(
         False, "--not-relevant", help="Outside the selection criterion: read, not coded."
     ),
     relevant: bool = typer.Option(False, "--relevant", help="Take your mark away again."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Mark a passage not relevant (Mayring: outside the selection criterion).
 
@@ -122,11 +123,22 @@ def mark(
             n = unmark(session, doc, start, end, st.coder_name())
         else:
             _coding, created = mark_not_relevant(session, doc, start, end, st.coder_name())
+    span = {"document": doc, "start": start, "end": end, "code": NOT_RELEVANT}
     if relevant:
-        typer.echo(f"removed {n} not-relevant mark{'s' if n != 1 else ''} on {doc} {start}-{end}")
+        output(
+            {**span, "removed": n},
+            as_json,
+            lambda _: (
+                f"removed {n} not-relevant mark{'s' if n != 1 else ''} on {doc} {start}-{end}"
+            ),
+        )
     else:
-        typer.echo(
-            f"{'marked' if created else 'already marked'} {doc} {start}-{end} as {NOT_RELEVANT!r}"
+        output(
+            {**span, "created": created},
+            as_json,
+            lambda _: (
+                f"{'marked' if created else 'already marked'} {doc} {start}-{end} as {NOT_RELEVANT!r}"
+            ),
         )
 
 
