@@ -354,7 +354,9 @@ def agreement(
                 "document": dname,
                 "start": s,
                 "end": e,
-                "text": text if len(text) <= 240 else text[:239] + "…",
+                # the whole passage: files are for the consensus discussion (a whole
+                # document as the unit is only named by its beginning)
+                "text": text if unit_kind != "document" or len(text) <= 240 else text[:239] + "…",
                 "codes": {
                     names[k]: [
                         paths[t] for t in sorted(per[k] - shared, key=lambda t: order.get(t, 0))

@@ -474,6 +474,44 @@ def undo(session: Session, steps: int = 1, coder: str | None = None) -> list[Aud
     return entries
 
 
+def check_undo(session: Session, steps: int, coder: str | None, me: str) -> None:
+    """Refuse (:class:`NeedsForce`) an undo that would revert another coder's action or one
+    that changed more than :data:`qualcode.safety.MANY_ROWS` rows; see :mod:`qualcode.safety`."""
+    from sqlalchemy import case, func
+
+    from qualcode.errors import NeedsForce
+    from qualcode.safety import MANY_ROWS, plural
+
+    stmt = select(AuditEntry).where(AuditEntry.state == "done")
+    if coder is not None:
+        stmt = stmt.where(AuditEntry.coder == coder)
+    entries = list(session.execute(stmt.order_by(AuditEntry.id.desc()).limit(steps)).scalars())  # type: ignore[attr-defined]
+    if not entries:
+        return
+    rows = func.sum(
+        case(
+            (AuditChange.op.like("%\\_many", escape="\\"), func.coalesce(AuditChange.row_id, 1)),
+            else_=1,
+        )
+    )
+    counts = dict(
+        session.execute(
+            select(AuditChange.entry_id, rows)
+            .where(AuditChange.entry_id.in_([e.id for e in entries]))  # type: ignore[attr-defined]
+            .group_by(AuditChange.entry_id)
+        ).all()
+    )
+    for e in entries:
+        n = int(counts.get(e.id, 0) or 0)
+        if e.coder != me or n > MANY_ROWS:
+            why = f"by {e.coder}" if e.coder != me else f"more than {MANY_ROWS} rows"
+            raise NeedsForce(
+                f"undo would revert #{e.id} {e.command!r} ({plural(n, 'row')} changed, {why})",
+                "add --force to revert it (`qualcode log` lists the actions; "
+                "`qualcode redo` re-applies it)",
+            )
+
+
 def redo(session: Session, steps: int = 1, coder: str | None = None) -> list[AuditEntry]:
     """Re-apply the most recently undone actions (of ``coder``, if given), oldest first."""
     stmt = select(AuditEntry).where(AuditEntry.state == "undone")

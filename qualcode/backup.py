@@ -112,6 +112,15 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> dic
 
 
 def backup(engine: Engine, target: str | Path, *, overwrite: bool = False) -> dict:
+    """Back the project up to ``target``: a file, or a folder (a name ending in ``/``,
+    which must exist — it is never taken for a file name)."""
+    if isinstance(target, str) and target.endswith(("/", os.sep)):
+        folder = Path(target).expanduser()
+        if not folder.is_dir():
+            raise InvalidInput(
+                f"the folder {target} does not exist",
+                f"create it first (mkdir {target.rstrip('/' + os.sep)}) or give a file name",
+            )
     return backup_sqlite(sqlite_source(engine), Path(target), overwrite=overwrite)
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from qualcode import audit
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.models import Code, Coding, Memo
-from qualcode.textutil import join_path, name_key, split_path  # noqa: F401 (re-exported)
+from qualcode.textutil import join_path, name_key, plural, split_path  # noqa: F401
 
 PALETTE = (
     "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
@@ -89,26 +89,86 @@ class CodeTree:
             parent = found.id
         return found
 
+    def matches(self, path: str) -> list[Code]:
+        """Codes whose path ends with ``path`` (whole names, compared like paths), in tree
+        order: ``Zeitmangel`` or ``Hindernisse/Zeitmangel`` for ``…/Hindernisse/Zeitmangel``."""
+        keys = [name_key(n) for n in split_path(path)]
+        found = []
+        for c in self.ordered():
+            if c.name_key != keys[-1]:
+                continue
+            chain: list[str] = []
+            cur: Code | None = c
+            while cur is not None and len(chain) < len(keys):
+                chain.append(cur.name_key)
+                cur = self.by_id.get(cur.parent_id) if cur.parent_id is not None else None
+            if chain[::-1] == keys:
+                found.append(c)
+        return found
+
     def resolve(self, path: str) -> Code:
+        """The code at ``path``, else the one code whose path ends with it (its leaf name or
+        any longer suffix); several → an error listing them, none → a did-you-mean."""
         code = self.find(path)
-        if code is None:
-            raise NotFound(f"unknown code {path!r}", self._hint(path))
-        return code
+        if code is not None:
+            return code
+        found = self.matches(path)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            listed = ", ".join(repr(self.path(c)) for c in found[:8])
+            raise InvalidInput(
+                f"code {path!r} is ambiguous: {len(found)} codes end with it ({listed}"
+                + (", …" if len(found) > 8 else "")
+                + ")",
+                "give more of the path, e.g. " + repr(self.path(found[0])),
+            )
+        raise NotFound(f"unknown code {path!r}", self._hint(path))
 
     def _hint(self, path: str) -> str:
-        from rapidfuzz import fuzz, process
+        """Did you mean …: the closest full paths, compared by path and by leaf name."""
+        from rapidfuzz import fuzz, utils
 
-        paths = [self.path(c) for c in self.by_id.values()]
-        best = (
-            process.extractOne(path, paths, scorer=fuzz.ratio, score_cutoff=60) if paths else None
-        )
+        leaf = utils.default_process(path.rsplit("/", 1)[-1])
+        whole = utils.default_process(path)
+        scored = []
+        for c in self.by_id.values():
+            p = self.path(c)
+            score = max(
+                fuzz.ratio(whole, utils.default_process(p)),
+                fuzz.ratio(leaf, utils.default_process(c.name)),
+            )
+            if score >= 70:
+                scored.append((-score, p))
+        best = [p for _, p in sorted(scored)[:3]]
         if best:
-            return f"did you mean {best[0]!r}? (`qualcode codes list` shows all)"
+            return (
+                "did you mean "
+                + " or ".join(repr(p) for p in best)
+                + "? (`qualcode codes list` shows all)"
+            )
         return "`qualcode codes list` shows all codes; `qualcode codes add PATH` creates one"
 
 
 def resolve_code(session: Session, path: str) -> Code:
     return CodeTree.load(session).resolve(path)
+
+
+def shade(color: str, n: int) -> str:
+    """The ``n``-th sub-code's colour: its parent's hue, lighter and darker in turn, so
+    siblings are told apart while the family stays recognisable."""
+    import colorsys
+
+    try:
+        r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return color
+    h, lum, sat = colorsys.rgb_to_hls(r, g, b)
+    step = (n // 2 + 1) * 0.1 * (1 if n % 2 == 0 else -1)
+    lum = min(0.85, max(0.2, lum + step))
+    if abs(lum - colorsys.rgb_to_hls(r, g, b)[1]) < 0.05:  # clamped: go the other way
+        lum = min(0.85, max(0.2, lum - 2 * step))
+    return "#" + "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(h, lum, sat))
 
 
 def _next_color(session: Session) -> str:
@@ -154,7 +214,7 @@ def add_code(
             parent_id=parent.id if parent else None,
             color=validate_color(color)
             if (color and last)
-            else (parent.color if parent else _next_color(session)),
+            else (shade(parent.color, len(siblings)) if parent else _next_color(session)),
             codable=codable if last else True,
             position=(max((s.position for s in siblings), default=-1) + 1),
         )
@@ -257,7 +317,8 @@ def delete_code(session: Session, path: str, *, force: bool = False) -> dict[str
     ).scalar_one()  # type: ignore[union-attr]
     if (n_codings or len(victims) > 1) and not force:
         raise Conflict(
-            f"code {path!r} has {n_codings} codings and {len(victims) - 1} sub-codes",
+            f"code {path!r} has {plural(n_codings, 'coding')} and "
+            f"{plural(len(victims) - 1, 'sub-code')}",
             "use --force to delete them too, or merge it into another code with `qualcode recode`",
         )
     delete_rows(session, Coding, Coding.code_id.in_(ids))  # type: ignore[union-attr]

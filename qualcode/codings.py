@@ -50,10 +50,11 @@ def add_coding(
     check_span(doc, start, end)
     tree = CodeTree.load(session)
     code = tree.find(code_path)
-    if code is None:
-        if not create_code:
-            tree.resolve(code_path)  # raises NotFound with a hint
-        code = add_code(session, code_path)
+    if code is None:  # a leaf name or path suffix names an existing code; else create it
+        if create_code and not tree.matches(code_path):
+            code = add_code(session, code_path)
+        else:
+            code = tree.resolve(code_path)  # the one match, or an error naming candidates
     if not code.codable:
         raise InvalidInput(
             f"{tree.path(code)!r} is a category that only groups codes",
@@ -91,8 +92,16 @@ def remove_codings(
     coder: str | None = None,
     *,
     overlapping: bool = False,
+    guard_for: str | None = None,
 ) -> int:
-    """Remove the codings on exactly this span (or, with ``overlapping``, touching it)."""
+    """Remove the codings on exactly this span (or, with ``overlapping``, touching it).
+
+    With ``guard_for`` (the acting coder), codings of other coders or more than
+    :data:`qualcode.safety.MANY_CODINGS` are refused (:class:`NeedsForce`) — the CLI
+    without ``--force``.
+    """
+    from qualcode.safety import check_coding_removal
+
     doc = resolve_document(session, doc_ref)
     check_span(doc, start, end)
     cond = [Coding.document_id == doc.id]
@@ -107,6 +116,20 @@ def remove_codings(
     where = cond[0]
     for c in cond[1:]:
         where = where & c
+    if guard_for is not None:
+        coders = list(
+            session.execute(
+                select(Coder.name).join(Coding, Coding.coder_id == Coder.id).where(where)
+            ).scalars()
+        )
+        check_coding_removal(
+            f"uncode {doc.name} {start}-{end}",
+            coders,
+            guard_for,
+            f"add --force to remove them, or --coder {guard_for} to remove only yours"
+            if any(c != guard_for for c in coders)
+            else "add --force to remove them (`qualcode undo` restores them)",
+        )
     n = delete_rows(session, Coding, where)
     if n == 0:
         raise NotFound(

@@ -15,6 +15,7 @@ from qualcode.codebook import delete_rows, insert_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.readers import SUFFIXES, read_document
+from qualcode.structure import is_structural, progress
 from qualcode.textutil import (
     coded_flags,
     infer_type,
@@ -59,7 +60,9 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         if "=" not in item:
             raise InvalidInput(
-                f"attribute {item!r} is not KEY=VALUE", "write e.g. --attr Format=Präsenz"
+                f"attribute {item!r} is not KEY=VALUE",
+                f"write {item.strip() or 'KEY'}=VALUE, e.g. Format=Präsenz"
+                f" ({item.strip() or 'KEY'}= with nothing after it removes the attribute)",
             )
         key, value = item.split("=", 1)
         key = key.strip()
@@ -348,8 +351,28 @@ def add_text_document(
     return doc
 
 
-def remove_document(session: Session, ref: str) -> dict[str, int]:
+def remove_document(session: Session, ref: str, *, force: bool = False) -> dict[str, int]:
+    """Remove a document with its passages, attributes, memos and codings; a document
+    with codings only with ``force`` (see :mod:`qualcode.safety`)."""
     doc = resolve_document(session, ref)
+    if not force:
+        from qualcode.errors import NeedsForce
+        from qualcode.models import Coder
+        from qualcode.safety import by_coder, plural
+
+        coders = list(
+            session.execute(
+                select(Coder.name)
+                .join(Coding, Coding.coder_id == Coder.id)
+                .where(Coding.document_id == doc.id)
+            ).scalars()
+        )
+        if coders:
+            raise NeedsForce(
+                f"document {doc.name!r} has {plural(len(coders), 'coding')} "
+                f"({by_coder(coders)}); removing it removes them too",
+                "add --force to remove it with them (`qualcode undo` restores them)",
+            )
     n_codings = delete_rows(session, Coding, Coding.document_id == doc.id)
     delete_rows(session, Passage, Passage.document_id == doc.id)
     delete_rows(session, DocumentAttribute, DocumentAttribute.document_id == doc.id)
@@ -362,7 +385,9 @@ def remove_document(session: Session, ref: str) -> dict[str, int]:
 def list_documents(session: Session) -> list[dict]:
     docs = list(
         session.execute(
-            select(Document.id, Document.name, Document.imported_at).order_by(Document.name)
+            select(Document.id, Document.name, Document.imported_at, Document.text).order_by(
+                Document.name
+            )
         )
     )
     attrs = attributes_of(session)
@@ -375,17 +400,18 @@ def list_documents(session: Session) -> list[dict]:
     for did, s, e in session.execute(select(Coding.document_id, Coding.start, Coding.end)):
         spans.setdefault(did, []).append((s, e))
     out = []
-    for did, name, at in docs:
+    for did, name, at, text in docs:
         p = paras.get(did, [])
-        coded = sum(coded_flags(p, spans.get(did, [])))
+        # headings and metadata are no work: progress counts content (and coded) paragraphs
+        n, coded = progress(text, p, coded_flags(p, spans.get(did, [])))
         out.append(
             {
                 "id": did,
                 "name": name,
                 "attributes": attrs.get(did, {}),
-                "passages": len(p),
+                "passages": n,
                 "coded_passages": coded,
-                "progress": round(coded / len(p), 3) if p else 0.0,
+                "progress": round(coded / n, 3) if n else 1.0,
                 "codings": len(spans.get(did, [])),
                 "imported": at.isoformat(timespec="seconds"),
             }
@@ -440,7 +466,7 @@ def list_passages(
         spans = by_doc.get(did, [])
         flags = coded_flags(spans, codings.get(did, [])) if uncoded else [False] * len(spans)
         for (s, e), coded in zip(spans, flags, strict=True):
-            if uncoded and coded:
+            if uncoded and (coded or is_structural(text[s:e])):  # still to read: content
                 continue
             out.append({"document": name, "start": s, "end": e, "text": text[s:e]})
     return out

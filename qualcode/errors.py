@@ -34,3 +34,8 @@ class InvalidInput(QualcodeError):
 
 class Conflict(QualcodeError):
     """The change would clash with what is already stored."""
+
+
+class NeedsForce(Conflict):
+    """A destructive change that reaches others' work or many rows: it needs ``--force``
+    (or a confirmation in the workbench). The message says what it would remove."""

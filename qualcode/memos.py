@@ -117,3 +117,27 @@ def delete_memo(session: Session, memo_id: int) -> None:
         raise NotFound(f"unknown memo {memo_id}", "`qualcode memo list` shows memo ids")
     session.delete(memo)
     session.flush()
+
+
+def coding_notes(session: Session, coding_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """Memos of the memo table on codings (`memo add --coding`, REFI notes), by coding id.
+
+    A coded segment has its own memo too (``Coding.memo``: `code --memo`, the workbench's
+    `o`); `codings --json` shows both, as ``memo`` and ``memos``."""
+    stmt = select(Memo.target_id, Memo.text).where(Memo.target_type == "coding").order_by(Memo.id)
+    if coding_ids is not None:
+        stmt = stmt.where(Memo.target_id.in_(coding_ids))  # type: ignore[union-attr]
+    out: dict[int, list[str]] = {}
+    for cid, text in session.execute(stmt):
+        out.setdefault(cid, []).append(text)
+    return out
+
+
+def set_coding_memo(session: Session, coding_id: int, text: str) -> Coding:
+    """The memo of a coded segment (``Coding.memo``); an empty text clears it."""
+    coding = session.get(Coding, coding_id)
+    if coding is None:
+        raise NotFound(f"unknown coding {coding_id}", "`qualcode codings --json` lists coding ids")
+    coding.memo = text.strip()
+    session.flush()
+    return coding

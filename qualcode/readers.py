@@ -164,6 +164,18 @@ def _walk(node):
 
 
 def _read_pdf(path: Path) -> str:
+    """The text of a PDF; pypdf's own warnings ("EOF marker not found", …) stay quiet —
+    a damaged file is reported once, as one line, by the caller."""
+    import logging
+    import warnings
+
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _pdf_text(path)
+
+
+def _pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))

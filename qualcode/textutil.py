@@ -195,3 +195,25 @@ def ascii_int(value: str | None) -> int | None:
     v = value.strip()
     digits = v[1:] if v[:1] == "-" else v
     return int(v) if digits.isdigit() and digits.isascii() else None
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``"1 coding"``, ``"2 codings"`` (``words``: an irregular plural)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_MD_CODE = re.compile(r"`([^`\n]*)`")
+
+
+def quotation(text: str, document: str) -> str:
+    """A span as a quotation: the Markdown markup of a ``.md`` document (``# `` headings,
+    ``**bold**``, ``*emphasis*``, ```code```) taken out, the words kept."""
+    if not document.lower().endswith((".md", ".markdown")):
+        return text
+    text = _MD_HEADING.sub("", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EM.sub(r"\1", text)
+    return _MD_CODE.sub(r"\1", text)

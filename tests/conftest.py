@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,6 +19,34 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("QUALCODE_CODER", "tester")
 os.environ.pop("QUALCODE_DB", None)
 os.environ.pop("QUALCODE_NLP_MODEL", None)
+
+
+WAIT_LIMIT = 30.0  # seconds: generous, for a loaded 2-core machine; only reached on failure
+
+
+async def wait_until(
+    pilot, predicate: Callable[[], object], what: str = "", *, limit: float = WAIT_LIMIT
+) -> None:
+    """Let the app run (``pilot.pause()``) until ``predicate()`` holds.
+
+    Tests wait for the condition they need, never a fixed time: a fixed pause is a coin
+    toss on a loaded machine. Fails after ``limit`` seconds, naming ``what`` it waited for.
+    """
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {limit:.0f} s in vain for: {what or predicate}")
+        await pilot.pause()
+        await asyncio.sleep(0.01)  # give worker threads the interpreter between checks
+
+
+def wait_for(predicate: Callable[[], object], what: str = "", *, limit: float = WAIT_LIMIT):
+    """The same for plain threads and processes: poll ``predicate()`` until it holds."""
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {limit:.0f} s in vain for: {what or predicate}")
+        time.sleep(0.01)
 
 
 @pytest.fixture

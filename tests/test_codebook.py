@@ -108,6 +108,7 @@ def test_code_counts_and_codings_json(project):
             "coder": "tester",
             "memo": "klar",
             "text": "Es fehlt Personal.",
+            "memos": [],
         },
         {
             "document": "protokoll_01.md",
@@ -117,6 +118,7 @@ def test_code_counts_and_codings_json(project):
             "coder": "ben",
             "memo": "",
             "text": "Es fehlt Zeit für Fallberatung.",
+            "memos": [],
         },
     ]
     assert [c["text"] for c in project.json("codings", "--coder", "ben")] == [
@@ -180,7 +182,7 @@ def test_docs_set_and_remove(project):
     assert "Region" not in project.json("docs", "show", "protokoll_01.md")["attributes"]
     project.ok("codes", "add", "X")
     project.ok("code", "protokoll_01.md", "--start", "0", "--end", "5", "--code", "X")
-    project.ok("docs", "remove", "protokoll_01.md")
+    project.ok("docs", "remove", "protokoll_01.md", "--force")
     assert project.json("docs", "list") == [] and project.json("codings") == []
     project.ok("undo")
     assert len(project.json("codings")) == 1
@@ -277,7 +279,7 @@ def test_undo_mine_reverts_only_your_own_actions(project):
     assert [(c["start"], c["coder"]) for c in project.json("codings")] == [(6, "ben")]
     project.ok("redo", "--mine")
     assert len(project.json("codings")) == 2
-    project.ok("undo")  # the newest action of anyone: ben's
+    project.ok("undo", "--force")  # the newest action of anyone: ben's
     assert [(c["start"], c["coder"]) for c in project.json("codings")] == [(0, "tester")]
     result = project("--coder", "carl", "undo", "--mine")
     assert result.exit_code == 2 and "nothing to undo for coder 'carl'" in result.stderr

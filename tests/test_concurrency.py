@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Run
+from conftest import ROOT, Run, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +26,7 @@ from qualcode.errors import NotFound, QualcodeError
 
 url, coder, n, paths, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split("|"), sys.argv[5]
 engine = make_engine(url)
+open(go + "." + coder + ".ready", "w").close()
 while not os.path.exists(go):
     time.sleep(0.01)
 t0 = time.time()
@@ -111,7 +112,8 @@ def test_eight_writers_lose_nothing(any_cli: Run, tmp_path: Path, backend: str) 
     entries_before = _count(any_cli.db)["entries"]
     go = tmp_path / "go"
     procs = [_start(any_cli.db, f"coder{w}", per_writer, ["Kat/A"], go) for w in range(writers)]
-    time.sleep(0.5)
+    ready = [tmp_path / f"go.coder{w}.ready" for w in range(writers)]
+    wait_for(lambda: all(p.exists() for p in ready), "every writer to start", limit=300)
     go.touch()
     results = _finish(procs)
     assert [r["done"] for r in results] == [per_writer] * writers
@@ -138,15 +140,15 @@ def test_merge_and_rename_while_others_code(any_cli: Run, tmp_path: Path) -> Non
     procs = [_start(any_cli.db, f"coder{w}", per_writer, paths, go) for w in range(writers)]
     go.touch()
 
-    def wait_for(n: int) -> None:
+    def wait_for_codings(n: int) -> None:
         deadline = time.time() + 300
         while _count(any_cli.db)["codings"] < n and time.time() < deadline:
             time.sleep(0.05)
 
-    wait_for(writers * per_writer // 4)
+    wait_for_codings(writers * per_writer // 4)
     merge = any_cli("recode", "--from", "Kat/A", "--to", "Kat/B")
     assert merge.exit_code == 0, merge.output
-    wait_for(writers * per_writer // 2)
+    wait_for_codings(writers * per_writer // 2)
     rename = any_cli("codes", "rename", "Kat/B", "C")
     assert rename.exit_code == 0, rename.output
     results = _finish(procs)

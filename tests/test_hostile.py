@@ -227,7 +227,9 @@ def test_ten_thousand_codes(project: Run) -> None:
     assert [c["code"] for c in project.json("codings", "--code", last)] == [last]
     project.ok("codes", "add", "Kategorie 99/Neu")
     assert project.json("check")["ok"] is True
-    project.ok("undo", "-n", "3")  # coding, `codes add` and the bulk creation (one action)
+    project.ok(
+        "undo", "-n", "3", "--force"
+    )  # coding, `codes add` and the bulk creation (one action)
     assert [c["path"] for c in project.json("codes", "list")] == ["Kat", "Kat/A"]
 
 

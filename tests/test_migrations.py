@@ -107,7 +107,7 @@ def test_upgrade_v1_fixture(v1_db: str, tmp_path: Path) -> None:
     make_engine(fresh).dispose()
     assert _schema(v1_db) == _schema(fresh)
     # undo still works across the upgrade (the audit log of version 1 is read)
-    cli.ok("undo")
+    cli.ok("undo", "--force")
     assert len(cli.json("codings")) == 2
     # a second upgrade has nothing to do
     again = cli.json("db", "upgrade")

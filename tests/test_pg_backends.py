@@ -84,6 +84,7 @@ def test_import_code_undo_redo(any_cli: Run, corpus3: Path, gold_csv, backend: s
         str(p["end"]),
         "--code",
         "Neu/Unterkategorie",
+        "--force",  # carla's coding
     )
     assert cli.json("codings", "--code", "Neu/Unterkategorie") == []
     cli.ok("undo")
@@ -97,9 +98,9 @@ def test_import_code_undo_redo(any_cli: Run, corpus3: Path, gold_csv, backend: s
 
     # removing a document and undoing it restores rows with their ids (explicit-id inserts)
     docs_before = db_snapshot(cli.db)
-    cli.ok("docs", "remove", "protokoll_02.md")
+    cli.ok("docs", "remove", "protokoll_02.md", "--force")
     assert [d["name"] for d in cli.json("docs", "list")] == ["protokoll_01.md", "protokoll_03.txt"]
-    cli.ok("undo")
+    cli.ok("undo", "--force")
     restored = db_snapshot(cli.db)
     for table in ("document", "passage", "coding", "document_attribute"):
         assert restored[table] == docs_before[table], table

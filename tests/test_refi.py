@@ -360,7 +360,7 @@ def test_round_trip_loses_nothing(demo_cli, cli, tmp_path):
     assert cli.json("status")["sentences"] == 600 and sentences(cli) == sentences(demo_cli)
     assert cli.json("check")["problems"] == []
     assert cli.ok("docs", "split").stdout.strip() == "every document has its sentences already"
-    cli.ok("undo")
+    cli.ok("undo", "--force")
     assert cli.json("status")["sentences"] == 0
 
     # the re-export has the same GUIDs and the same content
@@ -404,10 +404,10 @@ def test_undo_reverts_an_import(demo_cli, demo_db, tmp_path, cli):
     res = cli.json("refi", "import", str(out), "--no-sentences")
     assert res["codes"]["created"] == 28 and res["backup"]
     assert cli.json("status")["codings"] == 143
-    cli.ok("undo")
+    cli.ok("undo", "--force")
     cli.ok("redo")
     assert cli.json("status")["codings"] == 143 and len(cli.json("docs", "list")) == 14
-    cli.ok("undo")
+    cli.ok("undo", "--force")
     assert cli.json("status")["codings"] == 0 and [
         c["path"] for c in cli.json("codes", "list")
     ] == ["Extra", "Extra/Code"]
@@ -705,7 +705,7 @@ def test_import_and_undo_on_every_backend(any_cli, backend, demo_cli, tmp_path):
         "code", res["documents"]["imported"][0], "--start", "0", "--end", "3", "--code", "Vorher"
     )
     assert any_cli.json("status")["codings"] == 144  # ids after the bulk insert are free
-    any_cli.ok("undo", "-n", "2")
+    any_cli.ok("undo", "-n", "2", "--force")
     status = any_cli.json("status")
     assert (status["documents"], status["codings"], status["codes"], status["passages"]) == (
         0,

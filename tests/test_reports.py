@@ -80,12 +80,13 @@ def test_freq_json_exact(small):
     assert data["documents"] == 4 and data["by"] is None and data["groups"] == {}
     assert [r["code"] for r in data["rows"]] == [H, ZEIT, PERS, Z, VERN]  # code-tree order
     r = rows_by_code(data)
-    # Zeit: anna a×2 + ben a×1 + anna d×1 = 4 codings in {a, d}; auto's b coding left out
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[ZEIT]["share"]) == (4, 2, 0.5)
+    # Zeit: anna a×2 + ben a×1 (the same span as anna's: one segment) + anna d×1
+    # = 3 segments in {a, d}; auto's b coding left out
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[ZEIT]["share"]) == (3, 2, 0.5)
     assert (r[PERS]["codings"], r[PERS]["documents"], r[PERS]["share"]) == (2, 2, 0.5)
-    # a parent: no own codings; total = 6 codings in {a, b, d} (a counted once)
+    # a parent: no own codings; total = 5 segments in {a, b, d} (a counted once)
     assert (r[H]["codings"], r[H]["documents"], r[H]["share"]) == (0, 0, 0.0)
-    assert (r[H]["total_codings"], r[H]["total_documents"], r[H]["total_share"]) == (6, 3, 0.75)
+    assert (r[H]["total_codings"], r[H]["total_documents"], r[H]["total_share"]) == (5, 3, 0.75)
     # Ziele has an own coding (a) and its child's (b, c): 3 distinct documents
     assert (r[Z]["codings"], r[Z]["documents"], r[Z]["total_codings"], r[Z]["total_documents"]) == (
         1,
@@ -108,7 +109,7 @@ def test_freq_by_format_groups_and_column_percentages(small):
     r = rows_by_code(data)
     z = r[ZEIT]["groups"]
     assert (z["Präsenz"]["codings"], z["Präsenz"]["documents"], z["Präsenz"]["share"]) == (
-        3,
+        2,
         1,
         0.5,
     )
@@ -119,7 +120,7 @@ def test_freq_by_format_groups_and_column_percentages(small):
         h["Präsenz"]["total_codings"],
         h["Präsenz"]["total_documents"],
         h["Präsenz"]["total_share"],
-    ) == (4, 1, 0.5)
+    ) == (3, 1, 0.5)
     assert (h["Web"]["total_codings"], h["Web"]["total_documents"], h["Web"]["total_share"]) == (
         1,
         1,
@@ -136,7 +137,7 @@ def test_freq_by_format_groups_and_column_percentages(small):
 
 def test_freq_coder_filter_auto_and_level(small):
     r = rows_by_code(small.json("report", "freq", "--include-auto"))
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"]) == (5, 3)
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"]) == (4, 3)
     r = rows_by_code(small.json("report", "freq", "--coder", "auto"))
     assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[PERS]["codings"]) == (1, 1, 0)
     r = rows_by_code(small.json("report", "freq", "--coder", "ben"))
@@ -145,7 +146,7 @@ def test_freq_coder_filter_auto_and_level(small):
     assert [x["code"] for x in data["rows"]] == [H, Z]
     r = rows_by_code(data)
     # deeper codes are counted under their level-1 ancestor
-    assert (r[H]["codings"], r[H]["documents"], r[Z]["codings"], r[Z]["documents"]) == (6, 3, 3, 3)
+    assert (r[H]["codings"], r[H]["documents"], r[Z]["codings"], r[Z]["documents"]) == (5, 3, 3, 3)
 
 
 def test_freq_errors_are_one_line(small):
@@ -173,13 +174,17 @@ def test_freq_core_function_matches_cli(small, db_path):
 def test_freq_table_output(small):
     out = small.ok("report", "freq", "--by", "Format").stdout
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["code", "codings", "docs"]
+    assert lines[0] == (
+        "counting segments: a passage coded with the same code by several coders (anna, ben) "
+        "counts once; --by-coder splits them by coder"
+    )
+    assert lines[2].split()[:3] == ["code", "codings", "docs"]
     zeit = next(line for line in lines if line.strip().startswith("Zeit"))
     assert line_numbers(zeit) == [
-        "4",
+        "3",
         "2",
         "50.0",
-        "4",
+        "3",
         "2",
         "50.0",
         "1",
@@ -212,8 +217,8 @@ def test_freq_csv_plain_and_excel(small, tmp_path):
         "Präsenz (n=2): % Dokumente",
     ]
     zeit = next(r for r in rows if r[0] == ZEIT)
-    assert zeit[:7] == ["Hindernisse/Zeit", "4", "2", "50.0", "4", "2", "50.0"]
-    assert zeit[7:] == ["3", "1", "50.0", "0", "0", "0.0", "1", "1", "100.0"]
+    assert zeit[:7] == ["Hindernisse/Zeit", "3", "2", "50.0", "3", "2", "50.0"]
+    assert zeit[7:] == ["2", "1", "50.0", "0", "0", "0.0", "1", "1", "100.0"]
 
     xl = tmp_path / "g.csv"
     small.ok("report", "freq", "--by", "Format", "-o", str(xl), "--excel")
@@ -222,7 +227,7 @@ def test_freq_csv_plain_and_excel(small, tmp_path):
     text = raw[3:].decode("utf-8")
     first = text.split("\r\n")[0]
     assert first.startswith("Kategorie (Pfad);Kodierungen;Dokumente;% Dokumente;")
-    assert "Hindernisse/Zeit;4;2;50,0;4;2;50,0;3;1;50,0;0;0;0,0;1;1;100,0" in text  # decimal comma
+    assert "Hindernisse/Zeit;3;2;50,0;3;2;50,0;2;1;50,0;0;0;0,0;1;1;100,0" in text  # decimal comma
 
 
 def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
@@ -240,7 +245,7 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
     assert names == ["Hindernisse", "Zeit", "Personal", "Ziele", "Vernetzung"]
     assert ws.cell(row=3, column=1).alignment.indent == 1  # sub-codes indented
     zeit = [c.value for c in ws[3]]
-    assert zeit[1:7] == [4, 2, 0.5, 4, 2, 0.5]
+    assert zeit[1:7] == [3, 2, 0.5, 3, 2, 0.5]
     assert ws.cell(row=3, column=4).number_format == "0.0%"
     assert ws.cell(row=3, column=2).number_format == "0"
     assert ws.column_dimensions["A"].width >= len("Kategorie")
@@ -277,7 +282,7 @@ def test_freq_markdown_and_json_files(small, tmp_path):
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# Kategorienhäufigkeiten")
     assert "| Kategorie | Kodierungen | Dokumente | % Dokumente |" in text
-    assert "| &nbsp;&nbsp;&nbsp;&nbsp;Zeit | 4 | 2 | 50.0 % | 4 | 2 | 50.0 % |" in text
+    assert "| &nbsp;&nbsp;&nbsp;&nbsp;Zeit | 3 | 2 | 50.0 % | 3 | 2 | 50.0 % |" in text
     js = tmp_path / "f.json"
     small.ok("report", "freq", "-o", str(js))
     assert json.loads(js.read_text(encoding="utf-8"))["rows"][1]["code"] == ZEIT
@@ -415,12 +420,12 @@ def test_matrix_counts_and_presence(small, tmp_path):
     assert data["attributes"] == ["Format"]
     got = {r["document"]: (r["attributes"]["Format"], r["values"]) for r in data["rows"]}
     assert got == {
-        "a.txt": ("Präsenz", [0, 3, 1, 1, 0]),
+        "a.txt": ("Präsenz", [0, 2, 1, 1, 0]),  # anna's and ben's a [0,11): one segment
         "b.txt": ("Web", [0, 0, 1, 0, 1]),
         "c.txt": ("Präsenz", [0, 0, 0, 0, 1]),
         "d.txt": (None, [0, 1, 0, 0, 0]),
     }
-    assert data["totals"] == [0, 4, 2, 1, 2]
+    assert data["totals"] == [0, 3, 2, 1, 2]
     pres = small.json("report", "matrix", "--presence")
     assert [r["values"] for r in pres["rows"]] == [
         [0, 1, 1, 1, 0],
@@ -431,7 +436,7 @@ def test_matrix_counts_and_presence(small, tmp_path):
     assert pres["totals"] == [0, 2, 2, 1, 2]  # documents with the code
     lvl = small.json("report", "matrix", "--level", "1")
     assert lvl["codes"] == [H, Z] and [r["values"] for r in lvl["rows"]] == [
-        [4, 1],
+        [3, 1],
         [1, 1],
         [0, 1],
         [1, 0],
@@ -443,11 +448,11 @@ def test_matrix_counts_and_presence(small, tmp_path):
     small.ok("report", "matrix", "-o", str(out), "--excel")
     ws = openpyxl.load_workbook(out).active
     assert [c.value for c in ws[1]] == ["Dokument", "Format", H, ZEIT, PERS, Z, VERN, "Kodierungen"]
-    assert [c.value for c in ws[2]] == ["a.txt", "Präsenz", 0, 3, 1, 1, 0, 5]
-    assert [c.value for c in ws[6]] == ["Summe", None, 0, 4, 2, 1, 2, 9]
+    assert [c.value for c in ws[2]] == ["a.txt", "Präsenz", 0, 2, 1, 1, 0, 4]
+    assert [c.value for c in ws[6]] == ["Summe", None, 0, 3, 2, 1, 2, 8]
     assert ws.freeze_panes == "C2"  # document and attribute columns stay visible
     csv_text = small.ok("report", "matrix", "-f", "csv", "--excel").stdout
-    assert csv_text.splitlines()[1] == "a.txt;Präsenz;0;3;1;1;0;5"
+    assert csv_text.splitlines()[1] == "a.txt;Präsenz;0;2;1;1;0;4"
 
 
 # --- the demo project -----------------------------------------------------------------
@@ -469,8 +474,8 @@ def test_demo_frequencies_by_format(demo_cli):
         assert r["total_documents"] >= r["documents"]
         assert sum(g["total_documents"] for g in r["groups"].values()) == r["total_documents"]
         assert sum(g["total_codings"] for g in r["groups"].values()) == r["total_codings"]
-    status = demo_cli.json("status")
-    assert sum(r["codings"] for r in data["rows"]) == status["codings"]
+    segments = {(c["document"], c["start"], c["end"], c["code"]) for c in demo_cli.json("codings")}
+    assert sum(r["codings"] for r in data["rows"]) == len(segments)
     # every coded demo protocol has challenges coded: 7 of 14
     assert tops[0]["total_documents"] == 7 and tops[0]["total_share"] == 0.5
 
@@ -528,14 +533,14 @@ def test_reports_on_every_backend(any_cli, write_file, tmp_path):
     """The same figures on SQLite and PostgreSQL (the bulk reads bypass the ORM)."""
     cli = build_small(any_cli, write_file, tmp_path)
     r = rows_by_code(cli.json("report", "freq", "--by", "Format"))
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[H]["total_documents"]) == (4, 2, 3)
-    assert r[ZEIT]["groups"]["Präsenz"]["codings"] == 3
-    assert rows_by_code(cli.json("report", "freq", "--include-auto"))[ZEIT]["codings"] == 5
+    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[H]["total_documents"]) == (3, 2, 3)
+    assert r[ZEIT]["groups"]["Präsenz"]["codings"] == 2
+    assert rows_by_code(cli.json("report", "freq", "--include-auto"))[ZEIT]["codings"] == 4
     cooc = cli.json("report", "cooc")
     assert cooc["units"] == 8 and cooc["pairs"] == [
         {"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}
     ]
-    assert cli.json("report", "matrix")["totals"] == [0, 4, 2, 1, 2]
+    assert cli.json("report", "matrix")["totals"] == [0, 3, 2, 1, 2]
     assert [s["coder"] for s in cli.json("report", "segments", "--code", ZEIT)["segments"]] == [
         "anna, ben",
         "anna",

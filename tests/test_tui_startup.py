@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import wait_for, wait_until
 
 pytest.importorskip("textual")
 
@@ -173,9 +174,8 @@ async def test_actions_right_after_the_first_frame_land_in_order(demo_db: str):
         await pilot.press("u")
         await pilot.pause()
         assert _codings(demo_db) == [(doc, *first, "Zeitmangel", "tester")]
-        await pilot.pause(0.4)  # the start-up worker finds the engine open and closes sqlite3
-        await app.workers.wait_for_complete()
-        assert app.engine_ready and app._fast is None
+        # the start-up worker finds the engine open and closes sqlite3
+        await wait_until(pilot, lambda: app.engine_ready and app._fast is None, "the engine")
 
 
 @sync
@@ -183,9 +183,7 @@ async def test_the_engine_opens_in_a_worker_after_the_first_frame(demo_db: str):
     app = make_app(demo_db, "tester", suggestions=False)
     async with app.run_test(size=(110, 30)) as pilot:
         assert not app.engine_ready
-        await pilot.pause(0.4)
-        await app.workers.wait_for_complete()
-        assert app.engine_ready and app._fast is None
+        await wait_until(pilot, lambda: app.engine_ready and app._fast is None, "the engine")
         await pilot.press("j", "c", *"Zeitmangel", "enter")
         await pilot.pause()
     assert len(_codings(demo_db)) == 1
@@ -214,9 +212,7 @@ async def test_an_engine_that_fails_after_the_first_frame_ends_the_app_with_one_
 
     app = QualcodeApp(None, "tester", opener=opener, fast=open_project(demo_db), suggestions=False)
     async with app.run_test(size=(110, 30)) as pilot:
-        await pilot.pause(0.4)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.return_code is not None, "the app to exit")
     assert app.return_code == 2
     assert str(app.startup_error) == "the project database is locked by another process — try again"
 
@@ -235,23 +231,39 @@ async def test_an_action_while_the_worker_opens_the_engine_waits_for_it(demo_db:
     """The worker is still importing/connecting (a slow opener) when a key codes a passage:
     the action waits for that same engine (opened once) and lands."""
     import threading
-    import time
 
     from qualcode.fastread import open_project
 
     opened: list[str] = []
+    waiting: list[str] = []  # threads that wait for the engine lock
+
+    class Lock:
+        """The app's engine lock, telling who waits for it."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+        def __enter__(self):
+            if self.lock.locked():
+                waiting.append(threading.current_thread().name)
+            return self.lock.__enter__()
+
+        def __exit__(self, *exc):
+            return self.lock.__exit__(*exc)
 
     def slow_opener():
         opened.append(threading.current_thread().name)
-        time.sleep(0.5)
+        # still "importing" until the coding action waits for this very engine
+        wait_for(lambda: threading.main_thread().name in waiting, "the action to wait")
         return make_engine(demo_db)
 
     app = QualcodeApp(
         None, "tester", opener=slow_opener, fast=open_project(demo_db), suggestions=False
     )
+    app._engine_lock = Lock()  # type: ignore[assignment]
     async with app.run_test(size=(110, 30)) as pilot:
         app.open_engine()  # what the start-up timer does
-        await asyncio.sleep(0.05)  # the worker is inside the opener now
+        await wait_until(pilot, lambda: opened, "the worker inside the opener")
         await pilot.press("j", "c", *"Zeitmangel", "enter")
         await pilot.pause()
         assert len(_codings(demo_db)) == 1

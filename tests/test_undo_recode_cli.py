@@ -49,7 +49,7 @@ def test_log_json_and_undo_steps_on_the_demo_project(demo_cli, demo_db):
     )
     assert set(newest[0]) >= {"id", "at", "coder", "command", "summary", "state", "changes"}
     after = dump(demo_db)
-    undone = demo_cli.json("undo", "--steps", "3")
+    undone = demo_cli.json("undo", "--steps", "3", "--force")
     assert [u["id"] for u in undone] == [e["id"] for e in newest]
     assert dump(demo_db) == before
     assert [e["state"] for e in demo_cli.json("log", "--limit", "3")] == ["undone"] * 3

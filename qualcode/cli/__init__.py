@@ -21,6 +21,7 @@ _MODULES = (
     "recode",
     "refi",
     "admin",
+    "codebook",
 )
 for _name in _MODULES:
     if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:

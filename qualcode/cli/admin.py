@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from qualcode.cli.app import JsonOpt, app, output, shorten, state
@@ -86,8 +84,9 @@ def check(as_json: bool = JsonOpt) -> None:
 
 @app.command("backup")
 def backup(
-    file: Path = typer.Argument(
-        ..., help="The backup file (or a folder: a time-stamped file is made in it)."
+    file: str = typer.Argument(
+        ...,
+        help="The backup file, or an existing folder (FOLDER/): a time-stamped file is made in it.",
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
     as_json: bool = JsonOpt,

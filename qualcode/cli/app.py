@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 from typer import _click as click  # Typer vendors Click; its context is the one commands run in
+from typer._click.exceptions import BadParameter
 from typer._click.globals import get_current_context
 from typer.core import TyperGroup
 
@@ -147,6 +148,28 @@ def _translate(exc: BaseException) -> UserError | None:
     return None
 
 
+def _bad_parameter(exc: BadParameter) -> UserError:
+    """A value that does not parse (``--start abc``): one line in plain words, not the
+    wording of the validation library."""
+    import re
+
+    param = exc.param
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+    name = opts[0] if opts else (getattr(param, "name", None) or "the value")
+    msg = exc.message
+    if "valid integer" in msg:
+        return UserError(f"{name} must be a whole number — e.g. {name} 120")
+    if "valid number" in msg:
+        return UserError(f"{name} must be a number — e.g. {name} 0.5")
+    bound = re.search(r"(greater|less) than( or equal to)? (\S+)", msg)
+    if bound:
+        word = {"greater": "at least", "less": "at most"}[bound.group(1)]
+        if not bound.group(2):
+            word = {"greater": "more than", "less": "less than"}[bound.group(1)]
+        return UserError(f"{name} must be {word} {bound.group(3)} — see --help")
+    return UserError(f"invalid value for {name}: {msg} — see --help")
+
+
 class QualcodeGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         if ctx.parent is None:
@@ -155,6 +178,8 @@ class QualcodeGroup(TyperGroup):
             )
         try:
             return super().invoke(ctx)
+        except BadParameter as exc:
+            raise _bad_parameter(exc) from exc
         except (click.ClickException, typer.Exit, typer.Abort):
             raise
         except BaseException as exc:

@@ -21,7 +21,9 @@ def code(
     doc: str = typer.Argument(..., help="Document name or id."),
     start: int = typer.Option(..., "--start", help="First character (0-based)."),
     end: int = typer.Option(..., "--end", help="One past the last character."),
-    code_path: str = typer.Option(..., "--code", help="Code path."),
+    code_path: str = typer.Option(
+        ..., "--code", help="The code: its path, or its name / end of its path when unique."
+    ),
     coder: str = CoderOpt,
     memo: str = typer.Option("", "--memo", help="A memo on this coding."),
     create: bool = typer.Option(
@@ -30,6 +32,7 @@ def code(
     as_json: bool = JsonOpt,
 ) -> None:
     """Code the span [start, end) of a document."""
+    from qualcode.codebook import CodeTree
     from qualcode.codings import add_coding
 
     st = state()
@@ -37,12 +40,12 @@ def code(
         coding, created = add_coding(
             session, doc, start, end, code_path, st.coder_name(coder), memo, create_code=create
         )
-        cid = coding.id
+        cid, path = coding.id, CodeTree.load(session).path(coding.code_id)
     output(
-        {"id": cid, "created": created},
+        {"id": cid, "created": created, "code": path},
         as_json,
         lambda d: (
-            f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {code_path} (coding {cid})"
+            f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {path} (coding {cid})"
         ),
     )
 
@@ -59,18 +62,84 @@ def uncode(
         "--overlapping",
         help="Remove codings that overlap the span, not only identical ones.",
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Also other coders' codings, or more than 20 at once."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Remove codings on a span (undo with `qualcode undo`)."""
+    """Remove codings on a span (undo with `qualcode undo`).
+
+    Codings of other coders, or more than 20 at once, need --force; without it nothing
+    is removed and the message says what would be.
+    """
     from qualcode.codings import remove_codings
 
-    with state().write() as session:
-        n = remove_codings(session, doc, start, end, code_path, coder, overlapping=overlapping)
+    st = state()
+    with st.write() as session:
+        n = remove_codings(
+            session,
+            doc,
+            start,
+            end,
+            code_path,
+            coder,
+            overlapping=overlapping,
+            guard_for=None if force else st.coder_name(),
+        )
     output(
         {"document": doc, "start": start, "end": end, "removed": n},
         as_json,
         lambda _: f"removed {n} coding{'s' if n != 1 else ''}",
     )
+
+
+@app.command("mark")
+def mark(
+    doc: str = typer.Argument(..., help="Document name or id."),
+    start: int = typer.Option(..., "--start", help="First character (0-based)."),
+    end: int = typer.Option(..., "--end", help="One past the last character."),
+    not_relevant: bool = typer.Option(
+        False, "--not-relevant", help="Outside the selection criterion: read, not coded."
+    ),
+    relevant: bool = typer.Option(False, "--relevant", help="Take your mark away again."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Mark a passage not relevant (Mayring: outside the selection criterion).
+
+    The mark is a coding with the reserved code "Nicht relevant": it counts as read in
+    the progress, the workbench dims it, `n` skips it, reports of categories leave it
+    out, REFI-QDA exports it as a code. `qualcode undo` reverts it.
+    """
+    from qualcode.errors import InvalidInput
+    from qualcode.structure import NOT_RELEVANT, mark_not_relevant, unmark
+
+    if not_relevant == relevant:
+        raise InvalidInput(
+            "say what to mark", "give --not-relevant (or --relevant to take your mark away)"
+        )
+    st = state()
+    with st.write() as session:
+        if relevant:
+            n = unmark(session, doc, start, end, st.coder_name())
+        else:
+            _coding, created = mark_not_relevant(session, doc, start, end, st.coder_name())
+    span = {"document": doc, "start": start, "end": end, "code": NOT_RELEVANT}
+    if relevant:
+        output(
+            {**span, "removed": n},
+            as_json,
+            lambda _: (
+                f"removed {n} not-relevant mark{'s' if n != 1 else ''} on {doc} {start}-{end}"
+            ),
+        )
+    else:
+        output(
+            {**span, "created": created},
+            as_json,
+            lambda _: (
+                f"{'marked' if created else 'already marked'} {doc} {start}-{end} as {NOT_RELEVANT!r}"
+            ),
+        )
 
 
 @codings_app.callback()
@@ -86,11 +155,14 @@ def codings_list(
     if ctx.invoked_subcommand is not None:
         return
     from qualcode.codings import list_codings
+    from qualcode.memos import coding_notes
 
     with state().read() as session:
         rows = list_codings(session, doc, code_path, coder, with_children=children)
+        notes = coding_notes(session) if as_json else {}
     if as_json:
         for r in rows:  # `id` stays: `memo add --coding ID` needs it
+            r["memos"] = notes.get(r["id"], [])  # the memos on it (`memo add --coding`)
             r.pop("orphaned", None)
         emit_json(rows)
         return

@@ -8,6 +8,7 @@ import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
 from qualcode.cli.vocab import canonical
+from qualcode.textutil import plural
 
 docs_app = typer.Typer(
     help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None
@@ -109,7 +110,9 @@ def docs_show(
         d = canonical(show_document(session, doc), "document")
 
     def human(d: dict) -> str:
-        head = [f"{d['name']} (id {d['id']}, {d['length']} characters, {d['codings']} codings)"]
+        head = [
+            f"{d['name']} (id {d['id']}, {d['length']} characters, {plural(d['codings'], 'coding')})"
+        ]
         head += [f"  {k}: {v}" for k, v in d["attributes"].items()]
         return "\n".join(head) + "\n\n" + d["text"]
 
@@ -140,17 +143,22 @@ def docs_set(
 
 @docs_app.command("remove")
 def docs_remove(
-    doc: str = typer.Argument(..., help="Document name or id."), as_json: bool = JsonOpt
+    doc: str = typer.Argument(..., help="Document name or id."),
+    force: bool = typer.Option(False, "--force", help="Remove it although it has codings."),
+    as_json: bool = JsonOpt,
 ) -> None:
-    """Remove a document with its passages and codings (undo with `qualcode undo`)."""
+    """Remove a document with its passages and codings (undo with `qualcode undo`).
+
+    A document with codings needs --force.
+    """
     from qualcode.documents import remove_document
 
     with state().write() as session:
-        n = remove_document(session, doc)
+        n = remove_document(session, doc, force=force)
     output(
         {"document": doc, "removed": {"documents": 1, "codings": n["codings"]}},
         as_json,
-        lambda _: f"removed {doc} and its {n['codings']} codings",
+        lambda _: f"removed {doc} and its {n['codings']} coding{'s' if n['codings'] != 1 else ''}",
     )
 
 
@@ -184,7 +192,11 @@ def docs_split(
 def passages(
     doc: str = typer.Option(None, "--doc", help="Only this document (name or id)."),
     unit: str = typer.Option("paragraph", "--unit", help="paragraph or sentence."),
-    uncoded: bool = typer.Option(False, "--uncoded", help="Only passages no coding touches."),
+    uncoded: bool = typer.Option(
+        False,
+        "--uncoded",
+        help="Only passages still to read: content (no heading or metadata) that no coding or not-relevant mark touches.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """List passages (paragraphs or sentences) with their offsets."""

@@ -186,18 +186,26 @@ def undo(
     mine: bool = typer.Option(
         False, "--mine", help="Only your own actions (in a team project: not a colleague's)."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Also a colleague's action, or one that changed over 100 rows."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Revert the last actions exactly (codes, codings, memos, documents).
 
     An action that someone has built on since (changed the same rows) is refused
     and nothing is changed. In a team project, --mine reverts only your own actions.
+    Reverting another coder's action, or one that changed more than 100 rows (an
+    import, a big recode), needs --force.
     """
     from qualcode import audit
 
     st = state()
     with st.write(record=False) as session:
-        entries = audit.undo(session, steps, st.coder_name() if mine else None)
+        who = st.coder_name() if mine else None
+        if not force:
+            audit.check_undo(session, steps, who, st.coder_name())
+        entries = audit.undo(session, steps, who)
         done = [{"id": e.id, "command": e.command} for e in entries]
     output(done, as_json, lambda rs: "\n".join(f"undone #{r['id']}: {r['command']}" for r in rs))
 

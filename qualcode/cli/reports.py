@@ -75,6 +75,9 @@ def report_freq(
     code: str = typer.Option(
         None, "--code", help="Only this code and its sub-codes (e.g. one main category)."
     ),
+    by_coder: bool = typer.Option(
+        False, "--by-coder", help="One column group per coder: each coder's own segments."
+    ),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
     include_auto: bool = AutoOpt,
@@ -88,9 +91,10 @@ def report_freq(
     ),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
-    """Category frequencies: codings, documents coded and share of documents per code.
+    """Category frequencies: coded segments, documents coded and share of documents per code.
 
-    One row per code in code-tree order; parents show their own and their total
+    Segments: a passage coded with the same code by several coders counts once
+    (--by-coder gives each coder's own figures). One row per code in code-tree order; parents show their own and their total
     (rolled-up, documents counted once) figures. With --by, the same per
     attribute value (documents without it: "(none)") plus column percentages.
     Codings of the automatic coder 'auto' are left out unless --include-auto or
@@ -121,15 +125,27 @@ def report_freq(
     data = (
         None
         if code
-        else fast_frequency_table(state().db, by=by, coder=coder, level=level, include_auto=auto)
+        else fast_frequency_table(
+            state().db, by=by, coder=coder, level=level, include_auto=auto, by_coder=by_coder
+        )
     )
     if data is None:
         from qualcode.reports.frequency import frequency_table
 
         with state().read() as session:
             data = frequency_table(
-                session, code=code, by=by, coder=coder, level=level, include_auto=auto
+                session,
+                code=code,
+                by=by,
+                coder=coder,
+                level=level,
+                include_auto=auto,
+                by_coder=by_coder,
             )
+    if fmt == "table" and output is None:
+        from qualcode.reports.freqcore import counted
+
+        typer.echo(counted(data) + "\n")
     if fmt == "table":
         sheets = frequency_sheets(data, lang="en", compact=True)
         sheets = sheets[:1]

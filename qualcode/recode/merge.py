@@ -107,6 +107,8 @@ def recode(
     src = tree.resolve(source_path)
     scope = make_scope(session, doc=doc, coder=coder, where=where, match=match)
     dst = tree.find(target_path)
+    if dst is None and not create:  # an existing code by its leaf name or path suffix
+        dst = tree.resolve(target_path)
     if dst is not None and dst.id == src.id and split_path(target_path)[-1] != src.name:
         return _relocate(
             session, tree, src, target_path, sample=sample

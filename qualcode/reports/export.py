@@ -240,6 +240,14 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
                     if value is None or value == "":
                         ws.write_blank(r, c, None, formats[kind])
                         continue
+                    if (
+                        kind == TEXT
+                        and isinstance(value, int | float)
+                        and not isinstance(value, bool)
+                    ):  # a typed attribute (Teilnehmende: 23) stays a number in Excel
+                        ws.write_number(r, c, value)
+                        widths[c] = max(widths[c], 8)
+                        continue
                     if kind == TEXT:
                         text = str(value)
                         long = len(text) > 60

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from qualcode.errors import InvalidInput
 from qualcode.fastread import open_project
+from qualcode.structure import NOT_RELEVANT
 from qualcode.textutil import join_path, name_key, typed_value
 
 NONE_GROUP = "(none)"
@@ -60,18 +61,25 @@ def levels(
 ) -> tuple[list[Any], dict[int, int], dict[int, int]]:
     """``(codes shown, code id → id it is counted under, code id → depth)`` for ``level``.
 
-    ``ordered``: codes (anything with ``id`` and ``parent_id``) depth-first in tree order."""
+    ``ordered``: codes (anything with ``id``, ``parent_id`` and ``name_key``) depth-first in
+    tree order. The reserved code :data:`~qualcode.structure.NOT_RELEVANT` (passages
+    outside the selection criterion) is left out: it is no category."""
     if level is not None and level < 1:
         raise InvalidInput(
             f"--level must be 1 or more (got {level})", "1 shows only the top categories"
         )
     depth: dict[int, int] = {}
     target: dict[int, int] = {}
+    marks = name_key(NOT_RELEVANT)
+    left_out: set[int] = set()  # "not relevant" marks are no category
     for c in ordered:  # parents come before their children
+        if (c.parent_id is None and c.name_key == marks) or c.parent_id in left_out:
+            left_out.add(c.id)
+            continue
         d = 1 if c.parent_id is None or c.parent_id not in depth else depth[c.parent_id] + 1
         depth[c.id] = d
         target[c.id] = target[c.parent_id] if level is not None and d > level else c.id
-    shown = [c for c in ordered if level is None or depth[c.id] <= level]
+    shown = [c for c in ordered if c.id in depth and (level is None or depth[c.id] <= level)]
     return shown, target, depth
 
 
@@ -160,6 +168,67 @@ def assemble(
         "groups": group_sizes,
         "rows": rows,
     }
+
+
+# --- what is counted: segments ---------------------------------------------------------------
+
+
+def segment_counts(
+    rows: Iterable[tuple[int, int, int, int, str]],
+) -> tuple[list[tuple[int, int, int]], dict[str, list[tuple[int, int, int]]]]:
+    """From ``(code_id, document_id, start, end, coder)`` rows: ``(code_id, document_id,
+    segments)`` over everybody — a span coded with the same code by several coders is one
+    segment — and the same per coder (for ``--by-coder``)."""
+    every: set[tuple[int, int, int, int]] = set()
+    mine: dict[str, set[tuple[int, int, int, int]]] = {}
+    for cid, did, start, end, coder in rows:
+        every.add((cid, did, start, end))
+        mine.setdefault(coder, set()).add((cid, did, start, end))
+
+    def count(spans: set[tuple[int, int, int, int]]) -> list[tuple[int, int, int]]:
+        return [(c, d, n) for (c, d), n in Counter((c, d) for c, d, _, _ in spans).items()]
+
+    return count(every), {name: count(spans) for name, spans in sorted(mine.items())}
+
+
+def split_by_coder(
+    data: dict,
+    per_coder: dict[str, list[tuple[int, int, int]]],
+    table: Callable[[list[tuple[int, int, int]]], dict],
+) -> dict:
+    """``data`` with one group per coder: each coder's segments (``table(counts)`` makes the
+    table of a coder's counts); the column % is the share of all documents."""
+    groups: dict[str, int] = {}
+    for name, counts in per_coder.items():
+        own = table(counts)
+        groups[name] = data["documents"]
+        for row, mine in zip(data["rows"], own["rows"], strict=True):
+            row["groups"][name] = {
+                k: mine[k]
+                for k in (
+                    "codings",
+                    "documents",
+                    "share",
+                    "total_codings",
+                    "total_documents",
+                    "total_share",
+                )
+            }
+    return {**data, "by": "coder", "groups": groups}
+
+
+def counted(data: dict, split: str = "--by-coder") -> str:
+    """The header line that says what the figures count (``split``: how to split by coder)."""
+    coders = data.get("coders") or []
+    if data.get("by") == "coder":
+        return "counting each coder's coded segments, one column per coder"
+    if len(coders) > 1:
+        return (
+            "counting segments: a passage coded with the same code by several coders ("
+            + ", ".join(coders)
+            + f") counts once; {split} splits them by coder"
+        )
+    return "counting coded segments" + (f" of {coders[0]}" if coders else "")
 
 
 # --- SQLite fast path ---------------------------------------------------------------------
@@ -254,10 +323,11 @@ def fast_frequency_table(
     coder: str | None = None,
     level: int | None = None,
     include_auto: bool = False,
+    by_coder: bool = False,
 ) -> dict | None:
     """:func:`frequency_table` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
 
-    if level is not None and level < 1:
+    if (level is not None and level < 1) or (by and by_coder):
         return None
     with fast_reader(db, coder, include_auto) as ctx:
         if ctx is None:
@@ -284,20 +354,22 @@ def fast_frequency_table(
                 values[did] = value
                 order.setdefault(value, sort_key(value, type_))
             group_of, group_sizes = order_groups(values, order, doc_ids)
-        counts = Counter(conn.execute("SELECT code_id, document_id FROM coding" + where).fetchall())
-        return assemble(
-            shown,
-            target,
-            depth,
-            paths,
-            [(c, d, n) for (c, d), n in counts.items()],
-            len(doc_ids),
-            key=key,
-            group_of=group_of,
-            group_sizes=group_sizes,
-            coder=coder,
-            level=level,
+        every, per_coder = segment_counts(
+            conn.execute(
+                'SELECT code_id, document_id, start, "end", (SELECT name FROM coder '
+                "WHERE coder.id = coding.coder_id) FROM coding" + where
+            ).fetchall()
         )
+
+        def table(counts, **kw):
+            return assemble(
+                shown, target, depth, paths, counts, len(doc_ids), coder=coder, level=level, **kw
+            )
+
+        data = table(every, key=key, group_of=group_of, group_sizes=group_sizes)
+        if by_coder:
+            data = split_by_coder(data, per_coder, table)
+        return {**data, "counts": "segments", "coders": list(per_coder)}
     return None  # the data could not be read this way: the full path answers
 
 
@@ -356,9 +428,13 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     ]
     kinds = [TEXT, INT, INT, PCT, INT, INT, PCT]
     groups = table["groups"]
+    coders = table.get("by") == "coder"  # per coder: the segments first
     for g, size in groups.items():
         label = f"{g} (n={size})"
-        if compact:
+        if compact and coders:
+            headers += [f"{g} {h['codings']}", f"{g} {h['documents']}"]
+            kinds += [INT, INT]
+        elif compact:
             headers += [f"{label} {h['documents']}", f"{g} %"]
             kinds += [INT, PCT]
         else:
@@ -381,7 +457,9 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
         ]
         for g in groups:
             cell = r["groups"][g]
-            if compact:
+            if compact and coders:
+                row += [cell["codings"], cell["documents"]]
+            elif compact:
                 row += [cell["total_documents"], cell["total_share"]]
             else:
                 row += [cell["total_codings"], cell["total_documents"], cell["total_share"]]

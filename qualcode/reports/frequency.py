@@ -1,26 +1,35 @@
-"""Category frequency tables: codings, documents coded and share of documents per code.
+"""Category frequency tables: coded segments, documents coded and share of documents per code.
 
-One row per code in code-tree order. ``codings``/``documents`` count the code's
-own codings; ``total_codings``/``total_documents`` roll up the whole sub-tree
+One row per code in code-tree order. ``codings`` counts the code's own coded
+*segments* — a span coded with the same code by several coders counts once —
+and ``documents`` the documents it occurs in; ``total_codings``/``total_documents`` roll up the whole sub-tree
 (documents counted once even when several sub-codes occur in them). With
 ``by`` the same figures per value of a document attribute, plus the column
 percentage (share of that group's documents).
 
-All figures come from one ``GROUP BY code, document`` query; the roll-ups and
-groups are computed in Python, so the cost does not grow with the tree depth.
+All figures come from one scan of the codings; the roll-ups and groups are
+computed in Python, so the cost does not grow with the tree depth.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
-from qualcode.models import Code, Coding
+from qualcode.errors import InvalidInput
+from qualcode.models import Code, Coder, Coding
 from qualcode.reports.common import coding_filter, document_count, document_groups, raw_rows
-from qualcode.reports.freqcore import HEADERS, assemble, frequency_sheets, levels
+from qualcode.reports.freqcore import (
+    HEADERS,
+    assemble,
+    frequency_sheets,
+    levels,
+    segment_counts,
+    split_by_coder,
+)
 
 __all__ = ["HEADERS", "code_document_counts", "code_levels", "frequency_sheets", "frequency_table"]
 
@@ -35,24 +44,14 @@ def code_levels(
 def code_document_counts(
     session: Session, coder: str | None = None, include_auto: bool = False
 ) -> list[tuple[int, int, int]]:
-    """``(code_id, document_id, codings)`` for every code that occurs in a document.
-
-    On SQLite a plain scan counted in Python beats ``GROUP BY`` (which walks the
-    code index and sorts in a temporary B-tree); other databases group themselves."""
+    """``(code_id, document_id, segments)`` for every code that occurs in a document; a span
+    coded with the same code by several coders is one segment (see :func:`segment_counts`)."""
     where = coding_filter(session, coder, include_auto)
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        stmt = select(Coding.code_id, Coding.document_id)
-        if where is not None:
-            stmt = stmt.where(where)
-        counts = Counter(raw_rows(session, stmt))
-        return [(c, d, n) for (c, d), n in counts.items()]
-    gstmt = select(Coding.code_id, Coding.document_id, func.count(Coding.id)).group_by(
-        Coding.code_id, Coding.document_id
-    )
+    stmt = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end).distinct()
     if where is not None:
-        gstmt = gstmt.where(where)
-    return raw_rows(session, gstmt)
+        stmt = stmt.where(where)
+    counts = Counter((c, d) for c, d, _s, _e in raw_rows(session, stmt))
+    return [(c, d, n) for (c, d), n in counts.items()]
 
 
 def frequency_table(
@@ -62,6 +61,7 @@ def frequency_table(
     level: int | None = None,
     include_auto: bool = False,
     code: str | None = None,
+    by_coder: bool = False,
 ) -> dict:
     """The frequency table as a dict (the JSON of ``qualcode report freq --json``).
 
@@ -70,7 +70,15 @@ def frequency_table(
     {value: {"codings", "documents", …}}}]}``. Rows also carry ``name``, ``depth``,
     ``codable``, ``color``, ``total_share``; group cells also ``share``, ``total_*``.
     ``code`` limits the rows to that code and its sub-tree.
+
+    ``codings`` counts coded *segments*: a span coded with the same code by several
+    coders counts once (``counts``: ``"segments"``, ``coders``: who was counted). With
+    ``by_coder`` the groups are the coders, each with their own segments.
     """
+    if by and by_coder:
+        raise InvalidInput(
+            "--by and --by-coder cannot be combined", "group by an attribute or by coder"
+        )
     tree = CodeTree.load(session)
     shown, target, depth = code_levels(tree, level)
     code_path = None
@@ -84,18 +92,31 @@ def frequency_table(
     group_sizes: dict[str, int] = {}
     if by:
         key, group_of, group_sizes = document_groups(session, by)
-    counts = code_document_counts(session, coder, include_auto)
-    return assemble(
-        shown,
-        target,  # type: ignore[arg-type]
-        depth,  # type: ignore[arg-type]
-        {c.id: tree.path(c) for c in shown},  # type: ignore[misc]
-        counts,
-        document_count(session),
-        key=key,
-        group_of=group_of,
-        group_sizes=group_sizes,
-        coder=coder,
-        level=level,
-        code_path=code_path,
+    stmt = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end, Coder.name).join(
+        Coder, Coder.id == Coding.coder_id
     )
+    where = coding_filter(session, coder, include_auto)
+    if where is not None:
+        stmt = stmt.where(where)
+    every, per_coder = segment_counts(raw_rows(session, stmt))
+    paths = {c.id: tree.path(c) for c in shown}  # type: ignore[misc]
+    n_docs = document_count(session)
+
+    def table(counts, **kw):
+        return assemble(
+            shown,  # type: ignore[arg-type]
+            target,  # type: ignore[arg-type]
+            depth,  # type: ignore[arg-type]
+            paths,
+            counts,
+            n_docs,
+            coder=coder,
+            level=level,
+            code_path=code_path,
+            **kw,
+        )
+
+    data = table(every, key=key, group_of=group_of, group_sizes=group_sizes)
+    if by_coder:
+        data = split_by_coder(data, per_coder, table)
+    return {**data, "counts": "segments", "coders": list(per_coder)}

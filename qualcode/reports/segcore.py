@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qualcode.errors import InvalidInput
 from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
-from qualcode.textutil import name_key, split_path, typed_value
+from qualcode.textutil import name_key, quotation, split_path, typed_value
 
 
 def merge_segments(
@@ -43,7 +43,7 @@ def merge_segments(
             "coders": [cname],
             "start": s,
             "end": e,
-            "text": texts[did][s:e],
+            "text": quotation(texts[did][s:e], dname),  # without Markdown markup
             "memo": memo,
             "orphaned": orphaned,
         }

@@ -190,13 +190,16 @@ class QualcodeApp(App):
         with reading(self.engine) as session:
             return fn(session)
 
-    def _step(self, undo: bool) -> None:
+    def _step(self, undo: bool, force: bool = False) -> None:
         from sqlalchemy.exc import SQLAlchemyError
 
         from qualcode import audit
         from qualcode.database import transaction
+        from qualcode.errors import NeedsForce
 
         def run(session):
+            if undo and not force:  # a big action (an import, a recode) asks first
+                audit.check_undo(session, 1, self.coder, self.coder)
             entries = (
                 audit.undo(session, 1, self.coder) if undo else audit.redo(session, 1, self.coder)
             )
@@ -210,6 +213,14 @@ class QualcodeApp(App):
                 record=False,
             ) as session:
                 commands = run(session)
+        except NeedsForce as exc:
+            from qualcode.tui.screens.confirm import ConfirmScreen
+
+            question = exc.message.replace("undo would revert", "Undo") + "?"
+            self.push_screen(
+                ConfirmScreen(question), lambda yes: self._step(undo, force=True) if yes else None
+            )
+            return
         except QualcodeError as exc:
             self.notify(str(exc), severity="warning")
             return
@@ -279,18 +290,18 @@ def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
 
     A current-schema SQLite file is painted from a read-only :mod:`sqlite3` connection and
     the engine opened after the first frame; anything else (PostgreSQL, another schema
-    version, a missing or unreadable file) opens the engine here, as before, with its
-    checks and error messages.
+    version, an unreadable file) opens the engine here, as before, with its checks and
+    error messages; a missing file is an error, not a new empty project.
     """
     from qualcode.config import database_url
     from qualcode.fastread import open_project
 
     label = _label(database_url(db))
     fast = open_project(db)
-    if fast is None:
+    if fast is None:  # a missing SQLite file is an error (a typo in --db), as in `status`
         from qualcode.database import make_engine
 
-        return QualcodeApp(make_engine(db), coder, db_label=label, **kw)
+        return QualcodeApp(make_engine(db, create=False), coder, db_label=label, **kw)
     return QualcodeApp(
         None, coder, db_label=label, opener=partial(_engine_for, db), fast=fast, **kw
     )

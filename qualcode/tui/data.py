@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.structure import content_flags, progress
 from qualcode.textutil import coded_flags, join_path, typed_value
 
 
@@ -114,6 +115,18 @@ class DocData:
 
     def coded(self, unit: str) -> list[bool]:
         return coded_flags(self.units(unit), sorted((s.start, s.end) for s in self.spans))
+
+    def todo(self, unit: str) -> list[bool]:
+        """Passages still to read: content (no heading or metadata) not coded or marked."""
+        units = self.units(unit)
+        return [
+            c and not k
+            for c, k in zip(content_flags(self.text, units), self.coded(unit), strict=True)
+        ]
+
+    def progress(self) -> tuple[int, int]:
+        """``(paragraphs to read, paragraphs done)``, as in the document list."""
+        return progress(self.text, self.paragraphs, self.coded("paragraph"))
 
 
 @dataclass
@@ -233,13 +246,14 @@ def progress_figures(src: Any) -> dict[int, dict]:
     for did, s, e in rows(src, 'SELECT document_id, start, "end" FROM coding'):
         spans.setdefault(did, []).append((s, e))
     out: dict[int, dict] = {}
-    for (did,) in rows(src, "SELECT id FROM document"):
-        p = paras.get(did, [])
-        coded = sum(coded_flags(p, spans.get(did, [])))
+    for did, text in rows(src, "SELECT id, text FROM document"):
+        p = sorted(paras.get(did, []))
+        # headings and metadata are no work: content (and coded) paragraphs count
+        n, coded = progress(text, p, coded_flags(p, spans.get(did, [])))
         out[did] = {
-            "passages": len(p),
+            "passages": n,
             "coded_passages": coded,
-            "progress": round(coded / len(p), 3) if p else 0.0,
+            "progress": round(coded / n, 3) if n else 1.0,
             "codings": len(spans.get(did, [])),
         }
     return out

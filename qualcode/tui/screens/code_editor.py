@@ -28,6 +28,7 @@ class CodeEditorScreen(ModalScreen[dict | None]):
     CodeEditorScreen Label.field { margin-top: 1; text-style: bold; }
     CodeEditorScreen #ce-title { text-style: bold; }
     CodeEditorScreen .hint { color: $text-muted; }
+    CodeEditorScreen #ce-error { color: $error; }
     """
 
     def __init__(self, code: dict) -> None:
@@ -43,6 +44,7 @@ class CodeEditorScreen(ModalScreen[dict | None]):
                 yield TextArea(self.code.get(key) or "", id=f"ce-{key}", soft_wrap=True)
             yield Label("Colour (#RRGGBB)", classes="field")
             yield Input(self.code.get("color") or "", id="ce-color")
+            yield Label("", id="ce-error")
             yield Checkbox(
                 "codable (uncheck for a category that only groups codes)",
                 self.code.get("codable", True),
@@ -50,11 +52,22 @@ class CodeEditorScreen(ModalScreen[dict | None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#ce-definition", TextArea).focus()
+        # the fields in reading order, the first one focused: Tab walks them top to bottom
+        self.query_one(f"#ce-{FIELDS[0][0]}", TextArea).focus()
 
     def action_save(self) -> None:
+        """Save, unless the colour is invalid: then say so and keep everything typed."""
+        from qualcode.codebook import validate_color
+        from qualcode.errors import QualcodeError
+
         out: dict = {key: self.query_one(f"#ce-{key}", TextArea).text for key, _ in FIELDS}
-        out["color"] = self.query_one("#ce-color", Input).value.strip() or None
+        color = self.query_one("#ce-color", Input)
+        try:
+            out["color"] = validate_color(color.value) if color.value.strip() else None
+        except QualcodeError as exc:
+            self.query_one("#ce-error", Label).update(f"{exc} — nothing is lost, fix it and save")
+            color.focus()
+            return
         out["codable"] = self.query_one("#ce-codable", Checkbox).value
         self.dismiss(out)
 

@@ -13,8 +13,11 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from qualcode.textutil import plural
 from qualcode.tui import data
 from qualcode.tui.data import DocData, Span
+from qualcode.tui.screens.coding_memo import CodingMemoActions
+from qualcode.tui.screens.reading import ReadingActions
 from qualcode.tui.screens.suggestions import SuggestionsMixin
 from qualcode.tui.widgets.code_tree import CodeTree, CodeTreePanel
 from qualcode.tui.widgets.document_list import DocumentList
@@ -27,7 +30,7 @@ NARROW = 110  # below this width the document list starts hidden
 SHORT = 30  # below this height the suggestions panel starts hidden
 
 
-class CodingScreen(SuggestionsMixin, Screen):
+class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
     # The text has the focus from the start: focusing it in on_mount instead (after Textual
     # focused the first widget) changed the focus twice and rebuilt the footer once more.
     AUTO_FOCUS = "#doc-view"
@@ -37,11 +40,13 @@ class CodingScreen(SuggestionsMixin, Screen):
         Binding("x", "uncode", "Uncode"),
         Binding("C", "change_coding", "Change coding", show=False),
         Binding("n", "next_uncoded", "Next uncoded"),
+        Binding("i", "mark_not_relevant", "Not relevant", show=False),
         Binding("ctrl+r", "reload", "Reload (colleagues' changes)", show=False),
         Binding("A", "accept_suggestion", "Accept suggestion", show=False),
         Binding("v", "retrieve", "Segments", show=False),
         Binding("plus", "add_code", "New code", show=False),
         Binding("O", "document_memo", "Document memo", show=False),
+        Binding("o", "coding_memo", "Memo on the coding", show=False),
         Binding("slash", "filter_codes", "Filter codes", show=False),
         Binding("f2", "toggle_panel('docs')", "Documents panel", key_display="F2"),
         Binding("f3", "toggle_panel('codes')", "Codes panel", key_display="F3", show=False),
@@ -174,20 +179,6 @@ class CodingScreen(SuggestionsMixin, Screen):
     def _progress_ready(self, figures: dict[int, dict]) -> None:
         self.doclist.load(self._with_progress(self.doclist.docs, figures))
         self.update_title()
-
-    def _update_current_progress(self) -> None:
-        """After a coding action: the open document's figures from what the view already holds."""
-        if self.doc is None:
-            return
-        flags = self.doc.coded("paragraph")
-        n = len(self.doc.paragraphs)
-        self.doclist.update_doc(
-            self.doc.id,
-            passages=n,
-            coded_passages=sum(flags),
-            progress=round(sum(flags) / n, 3) if n else 0.0,
-            codings=len(self.doc.spans),
-        )
 
     def reload_doc(self, select: tuple[int, int] | None = None) -> None:
         if self.doc is None:
@@ -437,11 +428,19 @@ class CodingScreen(SuggestionsMixin, Screen):
     def action_uncode(self) -> None:
         self._choose_span("Remove which coding?", self._remove_span)
 
-    def _remove_span(self, sp: Span) -> None:
+    def _remove_span(self, sp: Span, confirmed: bool = False) -> None:
         from qualcode.codings import remove_codings
 
         assert self.doc is not None
         doc_id = self.doc.id
+        if sp.coder != self.coder and not confirmed:  # a colleague's work: ask first
+            from qualcode.tui.screens.confirm import ConfirmScreen
+
+            self.app.push_screen(
+                ConfirmScreen(f"Remove {sp.coder}'s coding {sp.code!r}?"),
+                lambda yes: self._remove_span(sp, True) if yes else None,
+            )
+            return
         ok, _ = self.app.act(
             f"tui: uncode {sp.code}",
             lambda s: remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder),
@@ -485,31 +484,6 @@ class CodingScreen(SuggestionsMixin, Screen):
                 exclude={sp.code},
             ),
             done,
-        )
-
-    def action_next_uncoded(self) -> None:
-        if self.doc is None:
-            return
-        flags = self.doc.coded(self.view.unit)
-        start = self.view.index + 1
-        for i in range(start, len(flags)):
-            if not flags[i]:
-                self.view.goto_passage(i)
-                return
-        # continue with the next document that still has uncoded passages
-        docs = self.doclist.docs
-        ids = [d["id"] for d in docs]
-        pos = ids.index(self.doc.id) if self.doc.id in ids else -1
-        for d in docs[pos + 1 :] + docs[: pos + 1]:
-            if (d["progress"] is None or d["progress"] < 1) and d["id"] != self.doc.id:
-                self.open_document(d["id"])
-                flags = self.doc.coded(self.view.unit) if self.doc else []
-                first = next((i for i, f in enumerate(flags) if not f), 0)
-                self.view.goto_passage(first)
-                self.notify(f"{d['name']}: next uncoded passage")
-                return
-        self.notify(
-            "every passage is coded 🎉" if all(flags) else "no uncoded passage after this one"
         )
 
     # --- code tree actions ---------------------------------------------------------------------
@@ -669,7 +643,8 @@ class CodingScreen(SuggestionsMixin, Screen):
                     else ""
                 )
                 self.notify(
-                    f"merged {src} into {target}" + (f" ({moved} codings)" if moved != "" else "")
+                    f"merged {src} into {target}"
+                    + (f" ({plural(moved, 'coding')})" if isinstance(moved, int) else "")
                 )
 
         def picked(result: dict | None) -> None:
@@ -679,7 +654,7 @@ class CodingScreen(SuggestionsMixin, Screen):
             n = row["codings"]
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Merge {src!r} ({n} codings) into {target!r}?\n{src!r} is removed; its codings, memos and sub-codes go to {target!r}."
+                    f"Merge {src!r} ({plural(n, 'coding')}) into {target!r}?\n{src!r} is removed; its codings, memos and sub-codes go to {target!r}."
                 ),
                 lambda yes: confirmed(yes, target),
             )
@@ -708,8 +683,8 @@ class CodingScreen(SuggestionsMixin, Screen):
         question = f"Delete code {path!r}?"
         if n or subs:
             question += (
-                f"\nThis also deletes {n} codings"
-                + (f" and {len(subs)} sub-codes" if subs else "")
+                f"\nThis also deletes {plural(n, 'coding')}"
+                + (f" and {plural(len(subs), 'sub-code')}" if subs else "")
                 + ". (u undoes it.)"
             )
 
@@ -750,6 +725,8 @@ class CodingScreen(SuggestionsMixin, Screen):
             if ok:
                 self.after_change()
                 self.notify(f"saved {path}: " + ", ".join(changed))
+            else:  # the error was shown; what was typed comes back to be fixed
+                self.app.push_screen(CodeEditorScreen({**info, **changed}), done)
 
         self.app.push_screen(CodeEditorScreen(info), done)
 

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from qualcode.textutil import plural
 from qualcode.tui.widgets.footer import KeyFooter
 
 BAR = 20
@@ -34,6 +35,7 @@ class FrequencyScreen(Screen[None]):
         Binding("escape,q", "close", "Back"),
         Binding("b", "cycle_by", "By attribute"),
         Binding("l", "cycle_level", "Levels"),
+        Binding("c", "toggle_by_coder", "By coder"),
         Binding("a", "toggle_auto", "Auto codings", show=False),
     ]
 
@@ -42,6 +44,7 @@ class FrequencyScreen(Screen[None]):
         self.by: str | None = None
         self.level: int | None = None
         self.include_auto = False
+        self.by_coder = False
         self.keys: list[str] = []
         self.data: dict | None = None
 
@@ -52,16 +55,21 @@ class FrequencyScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         from qualcode.models import DocumentAttribute
 
         def keys(s):
+            # attributes that group documents: not one of its own per document (Datum)
+            value = DocumentAttribute.value
             return [
                 k
-                for (k,) in s.execute(
-                    select(DocumentAttribute.key).distinct().order_by(DocumentAttribute.key)
+                for k, values, docs in s.execute(
+                    select(DocumentAttribute.key, func.count(value.distinct()), func.count())
+                    .group_by(DocumentAttribute.key)
+                    .order_by(DocumentAttribute.key)
                 )
+                if values < docs or docs < 2
             ]
 
         self.keys = self.app.read(keys)  # type: ignore[attr-defined]
@@ -72,10 +80,12 @@ class FrequencyScreen(Screen[None]):
 
     def load(self) -> None:
         self.query_one("#freq-title", Static).update(Text("Frequencies — computing…", style="bold"))
-        self.compute(self.by, self.level, self.include_auto)
+        self.compute(self.by, self.level, self.include_auto, self.by_coder)
 
     @work(thread=True, exclusive=True)
-    def compute(self, by: str | None, level: int | None, include_auto: bool) -> None:
+    def compute(
+        self, by: str | None, level: int | None, include_auto: bool, by_coder: bool = False
+    ) -> None:
         from qualcode.database import reading
         from qualcode.errors import QualcodeError
 
@@ -88,7 +98,9 @@ class FrequencyScreen(Screen[None]):
             return
         try:
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-                table = frequency_table(session, by=by, level=level, include_auto=include_auto)
+                table = frequency_table(
+                    session, by=by, level=level, include_auto=include_auto, by_coder=by_coder
+                )
         except QualcodeError as exc:
             self.app.call_from_thread(self.show_message, str(exc))
             return
@@ -111,9 +123,13 @@ class FrequencyScreen(Screen[None]):
         title.append(f"  {data['documents']} documents", style="dim")
         title.append(f"  · by: {data['by'] or '—'} (b)", style="cyan")
         title.append(f"  · levels: {self.level or 'all'} (l)", style="cyan")
+        from qualcode.reports.freqcore import counted
+
+        title.append(f"\n{counted(data, split='c')}", style="dim")
         if data["by"]:
             title.append(
-                "\n" + "  ".join(f"{g}: {n} docs" for g, n in data["groups"].items()), style="dim"
+                "\n" + "  ".join(f"{g}: {plural(n, 'doc')}" for g, n in data["groups"].items()),
+                style="dim",
             )
         self.query_one("#freq-title", Static).update(title)
         groups = list(data["groups"]) if data["by"] else []
@@ -122,8 +138,12 @@ class FrequencyScreen(Screen[None]):
         cat_w = min(longest, max(int(width * 0.38), 18))
         ncols = 4 + max(len(groups), 1)
         rest = width - cat_w - (5 + 5 + 6) - 2 * ncols - 4
+        numbers_only = False
         if groups:
             group_bar = max(2, min(GROUP_BAR * 2, rest // len(groups) - 5))
+            if rest // len(groups) < 8:  # many groups (Region): the column % without bars
+                numbers_only = True
+                cat_w = max(18, min(cat_w, width - 16 - 2 * ncols - 4 - 5 * len(groups)))
         else:
             main_bar = max(5, min(BAR * 2, rest))
         table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
@@ -134,7 +154,11 @@ class FrequencyScreen(Screen[None]):
         if groups:
             for g in groups:
                 table.add_column(
-                    f"{g} ({data['groups'][g]})", no_wrap=True, width=group_bar + 5, overflow="crop"
+                    f"{g} ({data['groups'][g]})",
+                    no_wrap=True,
+                    width=5 if numbers_only else group_bar + 5,
+                    overflow="ellipsis" if numbers_only else "crop",
+                    justify="right" if numbers_only else "left",
                 )
         else:
             table.add_column("share of documents", no_wrap=True, width=main_bar, overflow="crop")
@@ -152,7 +176,11 @@ class FrequencyScreen(Screen[None]):
             if groups:
                 for g in groups:
                     c = r["groups"].get(g, {})
-                    t = bar(c.get("total_share", 0.0), group_bar, r["color"])
+                    t = (
+                        Text()
+                        if numbers_only
+                        else bar(c.get("total_share", 0.0), group_bar, r["color"])
+                    )
                     t.append(f"{c.get('total_share', 0.0) * 100:>4.0f}%", style="dim")
                     cells.append(t)
             else:
@@ -165,6 +193,13 @@ class FrequencyScreen(Screen[None]):
         self.by = (
             options[(options.index(self.by) + 1) % len(options)] if self.by in options else None
         )
+        self.by_coder = False
+        self.load()
+
+    def action_toggle_by_coder(self) -> None:
+        self.by_coder = not self.by_coder
+        if self.by_coder:
+            self.by = None
         self.load()
 
     def action_cycle_level(self) -> None:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from qualcode.textutil import quotation
 from qualcode.tui.widgets.footer import KeyFooter
 
 CONTEXT = 80
@@ -129,7 +130,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             t.append("\n")
             t.append("…" + " ".join(s["before"].split()) + " ", style="dim")
             t.append(
-                " ".join(s["text"].split()),
+                " ".join(quotation(s["text"], s["document"]).split()),
                 style=f"bold on {info['color']}" if info.get("color") else "bold",
             )
             t.append(" " + " ".join(s["after"].split()) + "…", style="dim")

@@ -1,5 +1,9 @@
 """The one-key code picker: fuzzy search (rapidfuzz) over code paths; a new name creates the code.
 
+A typo must not create a near-duplicate: an existing code whose name nearly equals the
+typed one ("Zeitmangle" ≈ "Zeitmangel") is listed first, so Enter codes with it. Creating a
+code takes Enter twice (the second confirms, naming the place), so stray keys create nothing.
+
 Returns ``{"path": …, "create": bool}`` or ``None`` when cancelled.
 """
 
@@ -40,6 +44,14 @@ def rank(query: str, paths: list[str], limit: int = 30) -> list[tuple[str, float
         key=lambda x: -x[1],
     )
     return [(p, min(s, 100.0)) for p, s in out[:limit]]
+
+
+def _where(path: str) -> str:
+    """``'Name' in 'Parent'`` or ``'Name' at the top level``: where a new code would go."""
+    names = split_path(path)
+    if len(names) == 1:
+        return f"{names[0]!r} at the top level"
+    return f"{names[-1]!r} in {join_path(names[:-1])!r}"
 
 
 class CodePicker(ModalScreen[dict | None]):
@@ -84,6 +96,7 @@ class CodePicker(ModalScreen[dict | None]):
         self.allow_create = allow_create
         self.hints = [h for h in (hints or []) if h in self.code_colors]
         self.extra = extra or []
+        self.armed: str | None = None  # a new code's path after the first Enter on it
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -94,14 +107,13 @@ class CodePicker(ModalScreen[dict | None]):
                 id="picker-input",
             )
             yield OptionList(id="picker-options")
-            hint = "Enter choose · Esc cancel"
-            if self.allow_create:
-                hint += (
-                    " · a new name is created "
-                    + (f"under {self.parent_path!r} or " if self.parent_path else "")
-                    + "at the top level"
-                )
-            yield Label(hint, id="picker-hint")
+            yield Label(self._hint(), id="picker-hint")
+
+    def _hint(self) -> str:
+        hint = "Enter choose · Esc cancel"
+        if self.allow_create:
+            hint += " · new name: Enter twice"
+        return hint
 
     def on_mount(self) -> None:
         self.refill("")
@@ -131,10 +143,8 @@ class CodePicker(ModalScreen[dict | None]):
         )
         return best[1] if best[0] >= 85 else None
 
-    def _create_option(
-        self, path: str, suffix: str, near: str | None, bold: bool = False
-    ) -> Option:
-        t = Text(f"+ new code {path!r}{suffix}", style="bold green" if bold else "green")
+    def _create_option(self, path: str, near: str | None, bold: bool = False) -> Option:
+        t = Text(f"+ new code {_where(path)}", style="bold green" if bold else "green")
         if near:
             t.append(f"  ≈ {near} exists", style="yellow")
         return Option(t, id="n:" + path)
@@ -181,9 +191,15 @@ class CodePicker(ModalScreen[dict | None]):
                     if self.parent_path and "/" not in q:
                         under = self.parent_path + "/" + join_path(names)
                         if under.casefold() not in self.known:
-                            creates.append(self._create_option(under, "", near, bold=True))
+                            creates.append(self._create_option(under, near, bold=True))
                     if new_top.casefold() not in self.known:
-                        creates.append(self._create_option(new_top, " (top level)", near))
+                        creates.append(self._create_option(new_top, near))
+                    if near is not None and near in paths:  # a typo of an existing code
+                        options = [
+                            self._option(near, "≈ "),
+                            *(o for o in options if o.id != "c:" + near),
+                        ]
+                        strong = True
             # a loose fuzzy match must not win Enter over creating the typed name
             options = options[:1] + creates + options[1:] if strong else creates + options
             for key, label in self.extra:
@@ -193,7 +209,13 @@ class CodePicker(ModalScreen[dict | None]):
             ol.highlighted = 0
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        self._disarm()
         self.refill(event.value)
+
+    def _disarm(self) -> None:
+        if self.armed is not None:
+            self.armed = None
+            self.query_one("#picker-hint", Label).update(self._hint())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         ol = self.query_one(OptionList)
@@ -208,6 +230,11 @@ class CodePicker(ModalScreen[dict | None]):
         kind, _, path = oid.partition(":")
         if kind == "x":
             self.dismiss({"path": None, "extra": path, "create": False})
+        elif kind == "n" and self.armed != path:  # the first Enter on a new name asks
+            self.armed = path
+            self.query_one("#picker-hint", Label).update(
+                Text(f"Enter again to create the new code {_where(path)} · Esc cancels", "bold")
+            )
         else:
             self.dismiss({"path": path, "create": kind == "n"})
 

@@ -20,7 +20,7 @@ class CodeTree(Tree[int]):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("a", "screen.add_code", "Add code", show=False),
-        Binding("r,f2", "screen.rename_code", "Rename", show=False),
+        Binding("r", "screen.rename_code", "Rename", show=False),  # F2: the documents panel
         Binding("m", "screen.move_code", "Move", show=False),
         Binding("M", "screen.merge_code", "Merge into…", show=False),
         Binding("delete,d", "screen.delete_code", "Delete", show=False),
@@ -56,14 +56,21 @@ class CodeTree(Tree[int]):
         if not same:
             self.near = self._near_duplicates()
         if same:  # only the counts changed: relabel in place (keeps cursor, scroll, expansion)
-            totals = self._totals()
-            parents = {r["parent"] for r in rows}
-            for node in self._tree_nodes.values():
-                r = self.by_id.get(node.data) if node.data is not None else None
-                if r is not None:
-                    node.set_label(self.label_for(r, totals[r["id"]][0], r["path"] in parents))
+            self._relabel()
             return
         self.rebuild()
+
+    def _relabel(self) -> None:
+        totals = self._totals()
+        parents = {r["parent"] for r in self.rows}
+        for node in self._tree_nodes.values():
+            r = self.by_id.get(node.data) if node.data is not None else None
+            if r is not None:
+                node.set_label(self.label_for(r, totals[r["id"]][0], r["path"] in parents))
+
+    def on_resize(self) -> None:
+        if self.rows:  # names are shortened to the width, so the counts stay visible
+            self._relabel()
 
     def _near_duplicates(self) -> set[int]:
         """Codes whose name nearly equals another's ("Zeitmangel" ~ "Zeit-Mangel"): merge candidates."""
@@ -104,19 +111,31 @@ class CodeTree(Tree[int]):
         return {i: (n, self.by_id[i]["documents"]) for i, n in tot.items()}
 
     def label_for(self, row: dict, total: int, has_children: bool) -> Text:
+        """``■ name ✎ ≈ [n]  codings·documents (Σtotal)``; a long name is shortened with
+        "…" to the tree's width, so that the counts are never cut off."""
+        from qualcode.textutil import split_path
+
+        tail = Text()
+        if row.get("memo"):
+            tail.append(" ✎", style="yellow")
+        if row["id"] in self.near:
+            tail.append(" ≈", style="bold yellow")
+        if row["path"] in self.recent[:9]:
+            tail.append(f" [{self.recent.index(row['path']) + 1}]", style="bold cyan")
+        if has_children and total != row["codings"]:
+            tail.append(f"  {row['codings']}·{row['documents']} (Σ{total})", style="dim")
+        else:
+            tail.append(f"  {row['codings']}·{row['documents']}", style="dim")
+        name = row["name"]
+        width = self.scrollable_content_region.width
+        if width > 0:  # guides (2 per level) + the colour mark; one cell to spare
+            room = width - self.guide_depth * len(split_path(row["path"])) - 2 - len(tail) - 1
+            if len(name) > room:
+                name = name[: max(room - 1, 3)] + "…"
         t = Text()
         t.append("■ ", style=row["color"])
-        t.append(row["name"], style="" if row["codable"] else "italic")
-        if row.get("memo"):
-            t.append(" ✎", style="yellow")
-        if row["id"] in self.near:
-            t.append(" ≈", style="bold yellow")
-        if row["path"] in self.recent[:9]:
-            t.append(f" [{self.recent.index(row['path']) + 1}]", style="bold cyan")
-        if has_children and total != row["codings"]:
-            t.append(f"  {row['codings']}·{row['documents']} (Σ{total})", style="dim")
-        else:
-            t.append(f"  {row['codings']}·{row['documents']}", style="dim")
+        t.append(name, style="" if row["codable"] else "italic")
+        t.append_text(tail)
         return t
 
     def matches(self, row: dict) -> bool:

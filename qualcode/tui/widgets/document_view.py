@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from qualcode.structure import NOT_RELEVANT
 from qualcode.tui.data import DocData
 
 GUTTER = 4  # three code stripes and a space
@@ -228,6 +229,8 @@ class DocumentView(ScrollView, can_focus=True):
             st = Style(bgcolor=sel.rich_color, color="#FFFFFF", bold=True)
         elif kind == "stripe":
             st = Style(color=Color.parse(key[1]).rich_color, bgcolor=base.bgcolor)
+        elif kind == "dim":
+            st = Style(color="#7A7A7A", bgcolor=base.bgcolor, italic=True)
         elif kind == "mark":
             st = Style(color="#6FA8DC", bgcolor=base.bgcolor, bold=True)
         else:
@@ -278,8 +281,11 @@ class DocumentView(ScrollView, can_focus=True):
             cuts = sorted({a, b, *(c for c in (ss, se) if a < c < b)})
             for p, q in zip(cuts, cuts[1:], strict=False):
                 selected = ss <= p and q <= se and ss < se
-                if act:
-                    style = self._style(("code", doc.spans[act[-1]].color, selected))
+                codes = [i for i in act if doc.spans[i].code != NOT_RELEVANT]
+                if codes:
+                    style = self._style(("code", doc.spans[codes[-1]].color, selected))
+                elif act:  # marked not relevant only: dimmed, read but not coded
+                    style = self._style(("sel",)) if selected else self._style(("dim",))
                 elif selected:
                     style = self._style(("sel",))
                 else:
@@ -378,9 +384,10 @@ class DocumentView(ScrollView, can_focus=True):
             if m is None:
                 return len(text)
             return m.end()
-        # previous word end before pos
-        ends = [m.end() for m in _WORD.finditer(text, max(0, pos - 200), max(pos - 1, 0))]
-        return ends[-1] if ends else max(pos - 1, 0)
+        # the end of the last whole word before pos: a search window cut at pos (or pos-1)
+        # would end a word in its middle ("geschic|kt")
+        ends = [m.end() for m in _WORD.finditer(text, max(0, pos - 200), pos) if m.end() < pos]
+        return ends[-1] if ends else 0
 
     def action_word_end(self, step: int) -> None:
         if self.doc is None:

@@ -1,0 +1,54 @@
+"""`qualcode codebook import FILE`: load a codebook file into the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qualcode.cli.app import JsonOpt, app, output, state
+
+codebook_app = typer.Typer(
+    help="Load a codebook (TOML, CSV, XLSX, REFI-QDA .qdc) into the project.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(codebook_app, name="codebook")
+
+
+@codebook_app.command("import")
+def codebook_import(
+    file: Path = typer.Argument(
+        ..., help="A codebook: .toml ([[codes]]), .csv/.xlsx (a path column), .qdc or .qdpx."
+    ),
+    update: bool = typer.Option(
+        False, "--update", help="Overwrite the fields of existing codes with the file's."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would change."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Add a codebook to this project, merged by code path.
+
+    New codes are created (with missing parents); existing ones keep their fields and
+    get only those they lack, unless --update. One transaction, one `qualcode undo`.
+    """
+    from qualcode.codebook_io import import_codebook, read_codebook
+    from qualcode.recode.dryrun import run
+
+    entries = read_codebook(file)
+    with state().write() as session:
+        result = run(
+            session, lambda: import_codebook(session, entries, update=update), dry_run=dry_run
+        )
+
+    def human(r: dict) -> str:
+        lines = ["dry run — nothing was changed; this would happen:"] if dry_run else []
+        lines += [f"added    {p}" for p in r["added"]]
+        lines += [f"updated  {u['code']} ({', '.join(u['fields'])})" for u in r["updated"]]
+        lines.append(
+            f"{len(r['added'])} added, {len(r['updated'])} updated, {r['unchanged']} unchanged"
+            + ("" if update or dry_run else " (existing fields kept; --update overwrites them)")
+        )
+        return "\n".join(lines)
+
+    output({**result, "dry_run": dry_run}, as_json, human)
