@@ -282,3 +282,15 @@ def test_the_first_code_is_not_certain_everywhere(cli, write_file):
     rows = cli.json("suggest")
     assert len(rows) == 2
     assert all(s["score"] < 0.5 for r in rows for s in r["suggestions"])
+
+
+def test_not_relevant_marks_teach_no_code(demo_cli):
+    """A passage marked not relevant is an explicit "no code" example, never a suggestion."""
+    before = demo_cli.json("suggest", "--explain")["training"]["no_code_passages"]
+    demo_cli.ok("mark", "protokoll_02.md", "--start", "1884", "--end", "2115", "--not-relevant")
+    ex = demo_cli.json("suggest", "--explain")
+    assert all(c["code"] != "Nicht relevant" for c in ex["codes"])
+    assert ex["training"]["no_code_passages"] >= before + 1
+    rows = demo_cli.json("suggest", "--top", "5")
+    assert all(s["code"] != "Nicht relevant" for r in rows for s in r["suggestions"])
+    assert all(not (r["document"] == "protokoll_02.md" and r["start"] == 1884) for r in rows)

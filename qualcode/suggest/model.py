@@ -277,6 +277,10 @@ def train(
     in a fraction of a second, and is re-tuned as the material grows."""
     t0 = time.perf_counter()
     codings = human_codings(session) if codings is None else codings
+    # passages a coder marked "not relevant" are explicit "no code" examples, not a code
+    nr = _not_relevant_id(session)
+    marked = sorted({(d, s, e) for d, s, e, c in codings if c == nr})
+    codings = [row for row in codings if row[3] != nr]
     if not codings:
         raise QualcodeError(
             "nothing to learn from yet: the project has no codings by a human coder",
@@ -293,18 +297,26 @@ def train(
             n_examples[c] = n_examples.get(c, 0) + 1
     keep = _sample(keys, labels, MAX_UNITS)
     keys, labels = [keys[i] for i in keep], [labels[i] for i in keep]
-    layouts = load_layouts(session, {d for d, _, _ in keys})
+    layouts = load_layouts(session, {d for d, _, _ in keys} | {d for d, _, _ in marked})
     keys_ok = [i for i, k in enumerate(keys) if k[0] in layouts]
     keys, labels = [keys[i] for i in keys_ok], [labels[i] for i in keys_ok]
     covered: dict[int, list[tuple[int, int]]] = {}
     for d, s, e in keys:
         covered.setdefault(d, []).append((s, e))
-    neg_all = _none_paragraphs(layouts, covered)
+    marked = [k for k in marked if k[0] in layouts]
+    for d, s, e in marked:
+        covered.setdefault(d, []).append((s, e))
+    marked_set = set(marked)
+    neg_all = marked + [k for k in _none_paragraphs(layouts, covered) if k not in marked_set]
     cap = max(10, min(len(keys), MAX_NONE))
     neg = neg_all
-    if len(neg) > cap:
+    if len(neg) > cap:  # the marks first, then a sample of the guessed ones
         rng = np.random.default_rng(SEED)
-        neg = [neg[i] for i in sorted(rng.choice(len(neg), cap, replace=False))]
+        rest = neg_all[len(marked) :]
+        take = max(0, cap - len(marked))
+        neg = marked[:cap] + [
+            rest[i] for i in sorted(rng.choice(len(rest), min(take, len(rest)), replace=False))
+        ]
     if len(neg) < 2:  # too few to learn a "no code" class from
         neg = []
     none_weight = len(neg_all) / max(1, len(neg))
@@ -429,6 +441,19 @@ def train(
         }
     )
     return model
+
+
+def _not_relevant_id(session: Session) -> int | None:
+    """The reserved top-level code of "not relevant" marks (:mod:`qualcode.structure`)."""
+    from qualcode.structure import NOT_RELEVANT
+
+    return (
+        session.connection()
+        .execute(
+            select(Code.id).where(Code.name == NOT_RELEVANT, Code.parent_id.is_(None))  # type: ignore[union-attr]
+        )
+        .scalar()
+    )
 
 
 def _plain(d: dict) -> dict:
