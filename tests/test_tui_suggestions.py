@@ -74,3 +74,24 @@ def test_suggestions_after_a_coding_are_marked_outdated_until_refreshed(demo_db,
             assert "outdated" not in str(screen.query_one("#sugg-title").render())
 
     asyncio.run(run())
+
+
+def test_shift_n_opens_what_the_engine_would_code_next(demo_db, demo_cli):
+    expected = demo_cli.json("next")[0]
+
+    async def run() -> None:
+        app = QualcodeApp(make_engine(demo_db), CODER, suggestions=False)
+        async with app.run_test(size=(110, 40)) as pilot:
+            screen = app.screen
+            await pilot.press("N")
+            await _until(
+                pilot,
+                lambda: (
+                    screen.doc is not None
+                    and screen.doc.name == expected["document"]
+                    and tuple(screen.view.sel) == (expected["start"], expected["end"])
+                ),
+                "the passage of `qualcode next`",
+            )
+
+    asyncio.run(run())

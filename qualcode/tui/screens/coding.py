@@ -43,6 +43,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         Binding("i", "mark_not_relevant", "Not relevant", show=False),
         Binding("ctrl+r", "reload", "Reload (colleagues' changes)", show=False),
         Binding("A", "accept_suggestion", "Accept suggestion", show=False),
+        Binding("N", "next_to_code", "What to code next (the engine's pick)", show=False),
         Binding("v", "retrieve", "Segments", show=False),
         Binding("plus", "add_code", "New code", show=False),
         Binding("O", "document_memo", "Document memo", show=False),

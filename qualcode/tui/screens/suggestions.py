@@ -131,3 +131,43 @@ class SuggestionsMixin:
             self.notify("no suggested code for this passage", severity="warning")
             return
         self.apply_code(panel.codes[0]["code"])
+
+    def action_next_to_code(self) -> None:
+        """Jump to the passage the engine would learn most from (`qualcode next`)."""
+        self.notify("finding what to code next…")
+        self.find_next_to_code()
+
+    @work(thread=True, group="next", exclusive=True)
+    def find_next_to_code(self) -> None:
+        from qualcode.database import reading
+        from qualcode.documents import resolve_document
+        from qualcode.errors import QualcodeError
+        from qualcode.suggest.next import next_passages
+
+        try:
+            with reading(self.app.engine) as session:  # type: ignore[attr-defined]
+                rows = next_passages(session, None, 1)
+                target = (
+                    (resolve_document(session, rows[0]["document"]).id, rows[0]) if rows else None
+                )
+        except QualcodeError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        except Exception as exc:  # a bug in the engine must not take the workbench down
+            self.app.call_from_thread(self.notify, f"next failed: {exc}", severity="error")
+            return
+        self.app.call_from_thread(self._go_next_to_code, target)
+
+    def _go_next_to_code(self, target) -> None:
+        if target is None:
+            self.notify("every passage is coded or marked")
+            return
+        doc_id, row = target
+        self.open_document(int(doc_id), select=(int(row["start"]), int(row["end"])))
+        self.view.focus()
+        why = (
+            "the engine is least sure here"
+            if row["reason"] == "uncertain"
+            else "next in reading order"
+        )
+        self.notify(f"{row['document']}: {why}")
