@@ -5,39 +5,12 @@ Pilot tests; every assertion checks the database afterwards.
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import sqlite3
-
 import pytest
 from conftest import wait_until
 
 pytest.importorskip("textual")
 
-from qualcode.database import make_engine  # noqa: E402
-from qualcode.tui.app import QualcodeApp  # noqa: E402
-
-CODER = "tester"
-
-
-def sync(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
-def make(db: str, **kw) -> QualcodeApp:
-    return QualcodeApp(make_engine(db), CODER, db_label="demo.sqlite", suggestions=False, **kw)
-
-
-def rows(db: str, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+from test_tui import CODER, make, rows, sync  # noqa: E402
 
 
 def code_fields(db: str, code_id: int) -> tuple:

@@ -5,25 +5,18 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-import time
 
 import pytest
 
 pytest.importorskip("textual")
 
+from conftest import wait_until  # noqa: E402
+
 from qualcode.database import make_engine  # noqa: E402
 from qualcode.tui.app import QualcodeApp  # noqa: E402
 
 CODER = "tester"
-LIMIT = 60.0  # generous: CI runs two workers on a loaded 2-core machine
-
-
-async def _until(pilot, predicate, what: str) -> None:
-    deadline = time.monotonic() + LIMIT
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {LIMIT:.0f} s in vain for: {what}")
-        await pilot.pause()
+LIMIT = 60.0  # how long the fake engine holds its refresh back at most
 
 
 def _codings(db: str) -> int:
@@ -56,19 +49,19 @@ def test_suggestions_after_a_coding_are_marked_outdated_until_refreshed(demo_db,
             screen = app.screen
             panel = screen.query_one("SuggestionsPanel")
             await pilot.press("j", "j")
-            await _until(pilot, lambda: bool(panel.codes), "the first suggestions")
+            await wait_until(pilot, lambda: bool(panel.codes), "the first suggestions")
             assert not panel.stale and calls
             before = _codings(demo_db)
             await pilot.press("A")  # accept: codes the passage
-            await _until(pilot, lambda: _codings(demo_db) == before + 1, "the coding")
-            await _until(pilot, lambda: panel.stale, "the panel marked outdated")
+            await wait_until(pilot, lambda: _codings(demo_db) == before + 1, "the coding")
+            await wait_until(pilot, lambda: panel.stale, "the panel marked outdated")
             title = str(screen.query_one("#sugg-title").render())
             assert "outdated" in title
             await pilot.press("A")  # an outdated suggestion is not applied
             await pilot.pause()
             assert _codings(demo_db) == before + 1
             release.set()
-            await _until(pilot, lambda: not panel.stale, "the refreshed suggestions")
+            await wait_until(pilot, lambda: not panel.stale, "the refreshed suggestions")
             assert panel.codes[0]["code"] == "Zeitmangel"
             assert calls[-1] == before + 1  # computed after the coding
             assert "outdated" not in str(screen.query_one("#sugg-title").render())
@@ -84,7 +77,7 @@ def test_shift_n_opens_what_the_engine_would_code_next(demo_db, demo_cli):
         async with app.run_test(size=(110, 40)) as pilot:
             screen = app.screen
             await pilot.press("N")
-            await _until(
+            await wait_until(
                 pilot,
                 lambda: (
                     screen.doc is not None

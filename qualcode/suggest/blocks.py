@@ -48,27 +48,7 @@ class WordNgrams:
         return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
 
     def _counts(self, texts, grow: bool) -> sp.csr_matrix:
-        vocab = self.vocab
-        indptr, indices = [0], []
-        for t in texts:
-            for term in self._terms(t):
-                j = vocab.get(term)
-                if j is None:
-                    if not grow:
-                        continue
-                    j = vocab[term] = len(vocab)
-                indices.append(j)
-            indptr.append(len(indices))
-        m = sp.csr_matrix(
-            (
-                np.ones(len(indices), dtype=np.float32),
-                np.asarray(indices, dtype=np.int64),
-                np.asarray(indptr),
-            ),
-            shape=(len(texts), len(vocab)),
-        )
-        m.sum_duplicates()
-        return m
+        return count_matrix((self._terms(t) for t in texts), self.vocab, grow)
 
     def fit_transform(self, texts) -> sp.csr_matrix:
         self.vocab = {}
@@ -81,6 +61,31 @@ class WordNgrams:
 
     def transform(self, texts) -> sp.csr_matrix:
         return _sublinear_tfidf(self._counts(texts, grow=False), self.idf)
+
+
+def count_matrix(rows, vocab: dict[str, int], grow: bool) -> sp.csr_matrix:
+    """Counts (rows × vocabulary) of the strings of each row; with ``grow`` new strings are
+    added to ``vocab``, else they are skipped."""
+    indptr, indices = [0], []
+    for items in rows:
+        for x in items:
+            j = vocab.get(x)
+            if j is None:
+                if not grow:
+                    continue
+                j = vocab[x] = len(vocab)
+            indices.append(j)
+        indptr.append(len(indices))
+    m = sp.csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float32),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(indptr),
+        ),
+        shape=(len(indptr) - 1, len(vocab)),
+    )
+    m.sum_duplicates()
+    return m
 
 
 def _sublinear_tfidf(counts: sp.csr_matrix, idf) -> sp.csr_matrix:
@@ -123,48 +128,10 @@ class CharNgrams:
         return out
 
     def _counts(self, texts, vocab: dict[str, int], grow: bool) -> sp.csr_matrix:
-        indptr, indices = [0], []
-        for t in texts:
-            for w in self._tokens(t):
-                j = vocab.get(w)
-                if j is None:
-                    if not grow:
-                        continue
-                    j = vocab[w] = len(vocab)
-                indices.append(j)
-            indptr.append(len(indices))
-        m = sp.csr_matrix(
-            (
-                np.ones(len(indices), dtype=np.float32),
-                np.asarray(indices, dtype=np.int64),
-                np.asarray(indptr),
-            ),
-            shape=(len(texts), len(vocab)),
-        )
-        m.sum_duplicates()
-        return m
+        return count_matrix((self._tokens(t) for t in texts), vocab, grow)
 
     def _word_matrix(self, words: list[str], grams: dict[str, int], grow: bool) -> sp.csr_matrix:
-        indptr, indices = [0], []
-        for w in words:
-            for g in self._grams_of(w):
-                j = grams.get(g)
-                if j is None:
-                    if not grow:
-                        continue
-                    j = grams[g] = len(grams)
-                indices.append(j)
-            indptr.append(len(indices))
-        m = sp.csr_matrix(
-            (
-                np.ones(len(indices), dtype=np.float32),
-                np.asarray(indices, dtype=np.int64),
-                np.asarray(indptr),
-            ),
-            shape=(len(words), len(grams)),
-        )
-        m.sum_duplicates()
-        return m
+        return count_matrix((self._grams_of(w) for w in words), grams, grow)
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         return _sublinear_tfidf(counts, self.idf)

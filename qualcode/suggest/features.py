@@ -293,27 +293,10 @@ class TextSpace:
     def _word_counts(
         self, lemmas: list[list[str]], *, fit: bool
     ) -> tuple[sp.csr_matrix, list[str]]:
+        from qualcode.suggest.blocks import count_matrix
+
         vocab = self.vocab if not fit else {}
-        indptr = [0]
-        indices: list[int] = []
-        for lem in lemmas:
-            for w in lem:
-                j = vocab.get(w)
-                if j is None:
-                    if not fit:
-                        continue
-                    j = vocab[w] = len(vocab)
-                indices.append(j)
-            indptr.append(len(indices))
-        m = sp.csr_matrix(
-            (
-                np.ones(len(indices), dtype=np.float32),
-                np.asarray(indices, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int64),
-            ),
-            shape=(len(lemmas), len(vocab)),
-        )
-        m.sum_duplicates()
+        m = count_matrix(lemmas, vocab, fit)
         if fit:
             self.vocab = vocab
         words = [""] * len(vocab)
@@ -324,25 +307,10 @@ class TextSpace:
 
     @staticmethod
     def _word_ngram_matrix(words: list[str]) -> tuple[sp.csr_matrix, list[str]]:
+        from qualcode.suggest.blocks import count_matrix
+
         grams: dict[str, int] = {}
-        indptr = [0]
-        indices: list[int] = []
-        for w in words:
-            for g in _char_ngrams(w):
-                j = grams.get(g)
-                if j is None:
-                    j = grams[g] = len(grams)
-                indices.append(j)
-            indptr.append(len(indices))
-        W = sp.csr_matrix(
-            (
-                np.ones(len(indices), dtype=np.float32),
-                np.asarray(indices, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int64),
-            ),
-            shape=(len(words), len(grams)),
-        )
-        W.sum_duplicates()
+        W = count_matrix((_char_ngrams(w) for w in words), grams, True)
         names = [""] * len(grams)
         for g, j in grams.items():
             names[j] = g
