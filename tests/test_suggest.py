@@ -220,6 +220,8 @@ def test_similar_json_shape_and_compounds(project):
 
 
 def test_compounds_meet_their_parts():
+    import numpy as np
+
     from qualcode.suggest.features import TextSpace
 
     docs = [
@@ -229,11 +231,11 @@ def test_compounds_meet_their_parts():
         ["personal", "stelle"],
         ["mangel", "raum"],
     ]
-    X = TextSpace().fit_transform(docs)
-    cos = (X @ X.T).toarray()
+    V = TextSpace().fit(docs)
+    cos = np.array([V.scores(V[[i]]) for i in range(len(docs))])
     assert cos[0, 1] > 0.3 and cos[0, 1] > cos[0, 3] > cos[0, 2] == 0.0
-    words_only = TextSpace().fit_transform(docs, use_chars=False)
-    assert (words_only @ words_only.T).toarray()[0, 1] == 0.0
+    words_only = TextSpace().fit(docs, use_chars=False)
+    assert words_only.scores(words_only[[0]])[1] == 0.0
 
 
 def test_similar_excludes_the_span_itself(project):
@@ -498,3 +500,25 @@ def test_applying_suggestions_keeps_the_trained_model(project, db_path):
     assert project.json("suggest", "--apply", "--min-score", "0.3")["applied"] > 0
     project.json("suggest")
     assert _cache_rows(db_path) == before  # `auto` codings are not training data
+
+
+def test_large_projects_store_character_topics_not_ngrams():
+    """From 1,000 passages on, the character block is kept as 128 latent topics (float16),
+    not as n-gram columns — and a compound still meets the passages of its parts' topic."""
+    import numpy as np
+
+    from qualcode.suggest.features import TextSpace
+    from qualcode.suggest.vectors import LSA_MIN_ROWS
+
+    rng = np.random.default_rng(0)
+    staff = ["personal", "lehrkraft", "fachkraft", "personalstelle", "vertretung", "stelle"]
+    rooms = ["raum", "klassenzimmer", "zimmer", "gebäude", "fläche", "raumbedarf"]
+    docs = [list(rng.choice(staff if i % 2 else rooms, 4)) for i in range(LSA_MIN_ROWS + 200)]
+    space = TextSpace()
+    V = space.fit(docs)
+    assert space.projection is not None and space.projection.dims > 0
+    assert V.W.shape[1] == len(space.vocab)  # the sparse block holds the words only
+    assert V.Z.shape == (len(docs), space.projection.dims)
+    q = space.transform([["personalmangel"]])  # unseen word: only its n-grams connect it
+    s = V.scores(q)
+    assert s[1::2].mean() > 2 * s[0::2].mean()

@@ -179,8 +179,8 @@ def _speed_one(n: int, workdir: Path) -> dict:
         index = get_index(s)
         out["index_build_seconds"] = time.perf_counter() - t
         out["index_build_cpu_seconds"] = time.process_time() - c
-        out["index_features"] = int(index.X.shape[1])
-        out["index_nnz"] = int(index.X.nnz)
+        out["index_features"] = int(index.V.W.shape[1] + index.V.Z.shape[1])
+        out["index_nnz"] = int(index.V.W.nnz + index.V.Z.size)
     clear_memory()
     with reading(engine) as s:
         t = time.perf_counter()
@@ -339,7 +339,12 @@ def quality_all(
 
 
 def quality_markdown(results: list[dict]) -> str:
-    from qualcode.bench.quality import corpus_markdown, summary_table, targets_table
+    from qualcode.bench.quality import (
+        corpus_markdown,
+        similar_table,
+        summary_table,
+        targets_table,
+    )
 
     parts = [
         "Every second document (name order) trains, the others are scored uncoded. Strong baseline = "
@@ -351,6 +356,12 @@ def quality_markdown(results: list[dict]) -> str:
         "Targets (engine − strong baseline, same run):",
         "",
         targets_table(results),
+        "",
+        "Similar passages (`qualcode similar`): of the 10 most similar coded paragraphs in *other* "
+        "documents, the share that shares a code with the query paragraph — the engine's index "
+        "beside the strong baseline's word + character TF-IDF vectors (cosine):",
+        "",
+        similar_table(results),
     ]
     for q in results:
         parts += ["", corpus_markdown(q)]

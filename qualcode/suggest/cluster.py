@@ -49,7 +49,7 @@ def propose(
                 "splitting a code into sub-categories needs at least 4 segments",
             )
         units = span_units(session, index, get_nlp(session), spans)
-        X = units.T
+        V = units.T
     else:
         mask = (
             ~_coded_mask(index, _codings_by_doc(session))
@@ -63,15 +63,15 @@ def propose(
                 "import more documents, or cluster a code's segments with --code",
             )
         spans = [(int(index.doc_ids[i]), int(index.starts[i]), int(index.ends[i])) for i in rows]
-        X = index.X[rows]
+        V = index.V[rows]
     if n is not None and n > len(spans):
         raise QualcodeError(
             f"--n {n} is more than the {len(spans)} passages",
             f"use --n {max(2, len(spans) // 3)} or less",
         )
-    labels, Z, centres = single_thread(_cluster)(X, n, seed)
+    labels, Z, centres = single_thread(_cluster)(V.sparse(), n, seed)
     words = index.space.word_names
-    W = index.space.word_block(X).tocsr()
+    W = V.W[:, : len(words)].tocsr()  # the word columns come first
     doc_ids = sorted({d for d, _, _ in spans})
     texts = dict(
         session.execute(select(Document.id, Document.text).where(Document.id.in_(doc_ids))).all()

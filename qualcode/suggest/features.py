@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-FEATURE_VERSION = "1"
+if TYPE_CHECKING:
+    from qualcode.suggest.vectors import Projection
+
+FEATURE_VERSION = "2"  # 2: character block as latent topics (suggest/vectors.py)
 CHAR_MAX_DF = 0.5
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
@@ -213,17 +217,22 @@ class TextSpace:
     weights: tuple[float, float, float] = (0.5, 0.5, 0.0)  # words, char n-grams, vectors
     use_chars: bool = True
     vec_width: int = 0
+    projection: Projection | None = None
 
     # -- fitting
-    def fit_transform(
+    def fit(
         self, lemmas: list[list[str]], vectors: np.ndarray | None = None, *, use_chars: bool = True
-    ) -> sp.csr_matrix:
+    ):
+        """Fit on the corpus and return its vectors (:class:`qualcode.suggest.vectors.Vectors`)."""
+        from qualcode.suggest.vectors import fit_projection
+
         self.use_chars = use_chars
         counts, words = self._word_counts(lemmas, fit=True)
         n = counts.shape[0]
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf_w = _idf(df, n)
-        blocks = [self._weigh(counts, self.idf_w)]
+        Wb = self._weigh(counts, self.idf_w)
+        C = None
         if use_chars:
             W, grams = self._word_ngram_matrix(words)
             # Two passes over row chunks, so that the unpruned n-gram matrix never exists
@@ -246,23 +255,23 @@ class TextSpace:
                 self._weigh((counts[lo : lo + chunk] @ Wk).tocsr(), self.idf_c)
                 for lo in range(0, n, chunk)
             ]
-            blocks.append(
+            C = (
                 sp.vstack(parts, format="csr", dtype=np.float32)
                 if parts
                 else sp.csr_matrix((0, len(keep)), dtype=np.float32)
             )
             del parts
+            self.projection = fit_projection(C)
         if vectors is not None:
             self.vec_width = vectors.shape[1]
-            blocks.append(sp.csr_matrix(vectors))
         self.weights = _weights(use_chars, vectors is not None)
-        return self._combine(blocks)
+        return self._vectors(Wb, C, vectors)
 
-    def transform(
-        self, lemmas: list[list[str]], vectors: np.ndarray | None = None
-    ) -> sp.csr_matrix:
+    def transform(self, lemmas: list[list[str]], vectors: np.ndarray | None = None):
+        """Vectors of new texts in the fitted space."""
         counts, _ = self._word_counts(lemmas, fit=False)
-        blocks = [self._weigh(counts, self.idf_w)]
+        Wb = self._weigh(counts, self.idf_w)
+        C = None
         if self.use_chars:
             rows, cols, vals = [], [], []
             for i, lem in enumerate(lemmas):
@@ -279,15 +288,24 @@ class TextSpace:
                 (np.asarray(vals, dtype=np.float32), (rows, cols)),
                 shape=(len(lemmas), len(self.ngrams)),
             )
-            blocks.append(self._weigh(c, self.idf_c))
-        if self.vec_width:
-            v = (
-                vectors
-                if vectors is not None
-                else np.zeros((len(lemmas), self.vec_width), dtype=np.float32)
-            )
-            blocks.append(sp.csr_matrix(v))
-        return self._combine(blocks)
+            C = self._weigh(c, self.idf_c)
+        if self.vec_width and vectors is None:
+            vectors = np.zeros((len(lemmas), self.vec_width), dtype=np.float32)
+        return self._vectors(Wb, C, vectors if self.vec_width else None)
+
+    def _vectors(self, Wb: sp.csr_matrix, C: sp.csr_matrix | None, vectors: np.ndarray | None):
+        from qualcode.suggest.vectors import combine
+
+        w_words, w_chars, w_vec = self.weights
+        sparse, dense = [(Wb, w_words)], []
+        if C is not None and w_chars > 0:
+            if self.projection is not None and self.projection.dims:
+                dense.append((self.projection.apply(C), w_chars))
+            else:  # a small project: the n-grams themselves
+                sparse.append((C, w_chars))
+        if vectors is not None and w_vec > 0:
+            dense.append((vectors, w_vec))
+        return combine(sparse, dense)
 
     # -- helpers
     def _word_counts(
@@ -326,24 +344,12 @@ class TextSpace:
         m.data *= idf[m.indices]
         return _l2(m)
 
-    def _combine(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
-        ws = [w for w in self.weights if w > 0]
-        for b, w in zip(blocks, ws, strict=True):
-            b.data *= np.float32(np.sqrt(w))
-        m = sp.hstack(blocks, format="csr", dtype=np.float32)
-        blocks.clear()
-        return _l2(m)
-
     @property
     def word_names(self) -> list[str]:
         names = [""] * len(self.vocab)
         for w, j in self.vocab.items():
             names[j] = w
         return names
-
-    def word_block(self, X: sp.csr_matrix) -> sp.csr_matrix:
-        """The word (lemma) columns of vectors made by this space."""
-        return X[:, : len(self.vocab)]
 
 
 def _weights(chars: bool, vectors: bool) -> tuple[float, float, float]:

@@ -30,6 +30,7 @@ from qualcode.suggest.features import (
     doc_structure,
     position_features,
 )
+from qualcode.suggest.vectors import Vectors
 
 _mem_lock = threading.Lock()
 _mem: dict[tuple[str, str], tuple[str, object]] = {}  # (db url, key) → (content hash, object)
@@ -46,7 +47,7 @@ class PassageIndex:
     n_lemmas: np.ndarray
     relpos: np.ndarray
     context: list[tuple[str, ...]]  # heading stack above each passage
-    X: sp.csr_matrix  # text vectors, rows L2-normalised
+    V: Vectors  # text vectors (words + character topics), rows of unit length
     space: TextSpace
     H: sp.csr_matrix  # heading-context vectors
     hspace: BagSpace
@@ -54,19 +55,6 @@ class PassageIndex:
     doc_len: dict[int, int]
     doc_names: dict[int, str]
     by_doc: dict[int, tuple[int, int]] = field(default_factory=dict)  # doc id → row range [lo, hi)
-    _Xc: sp.csc_matrix | None = None
-
-    @property
-    def Xc(self) -> sp.csc_matrix:
-        """Column-major copy of X: a query touches only the columns of its own features."""
-        if self._Xc is None:
-            self._Xc = self.X.tocsc()
-        return self._Xc
-
-    def __getstate__(self):
-        d = dict(self.__dict__)
-        d["_Xc"] = None
-        return d
 
     def row_of(self, doc_id: int, start: int, end: int) -> int | None:
         lo, hi = self.by_doc.get(doc_id, (0, 0))
@@ -218,12 +206,14 @@ def get_index(session: Session, nlp_obj=None) -> PassageIndex:
     the cache key names the configured pipeline, so a warm query never loads it."""
     setting = _nlp_setting(session)
     content_hash = documents_hash(session, repr(nlp.configured(setting)))
-    return cached(
+    index = cached(
         session,
         "index",
         content_hash,
         lambda: build_index(session, nlp_obj or nlp.load(setting), content_hash),
     )
+    index.V.ready()
+    return index
 
 
 def _nlp_setting(session: Session) -> str | None:
@@ -281,7 +271,8 @@ def build_index(
         by_doc[did] = (lo, len(doc_ids))
     lemmas, vectors = analyse(nlp_obj, texts)
     space = TextSpace()
-    X = space.fit_transform(lemmas, vectors, use_chars=use_chars)
+    V = space.fit(lemmas, vectors, use_chars=use_chars)
+    V.Z = V.Z.astype(np.float16)  # stored half size; `ready()` widens it when loaded
     heading_texts = sorted({h for ctx in contexts for h in ctx})
     hl = {}
     # heading texts are mostly passages themselves: reuse their lemmas
@@ -308,7 +299,7 @@ def build_index(
         n_lemmas=np.asarray([len(lem) for lem in lemmas], dtype=np.int32),
         relpos=np.asarray(relpos, dtype=np.float32),
         context=contexts,
-        X=X,
+        V=V,
         space=space,
         H=H,
         hspace=hspace,
@@ -330,7 +321,7 @@ class Units:
     doc_ids: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-    T: sp.csr_matrix
+    T: Vectors
     contexts: list[tuple[str, ...]]
     relpos: np.ndarray
 
@@ -341,7 +332,12 @@ def span_units(
     """Text vectors and structure of arbitrary spans ``(document_id, start, end)``."""
     rows: list[int | None] = [index.row_of(d, s, e) for d, s, e in spans]
     need = [k for k, r in enumerate(rows) if r is None]
-    parts: dict[int, sp.csr_matrix] = {}
+    parts: list[Vectors] = []
+    order: list[int] = []
+    have = [k for k, r in enumerate(rows) if r is not None]
+    if have:
+        parts.append(index.V[[rows[k] for k in have]])
+        order.extend(have)
     if need:
         doc_ids = sorted({spans[k][0] for k in need})
         texts = dict(
@@ -350,25 +346,15 @@ def span_units(
             ).all()
         )  # type: ignore[attr-defined]
         lem, vec = analyse(nlp_obj, [texts[spans[k][0]][spans[k][1] : spans[k][2]] for k in need])
-        M = index.space.transform(lem, vec)
-        for j, k in enumerate(need):
-            parts[k] = M[j]
-    have = [k for k, r in enumerate(rows) if r is not None]
-    blocks = []
-    order = []
-    if have:
-        blocks.append(index.X[[rows[k] for k in have]])
-        order.extend(have)
-    if need:
-        blocks.append(sp.vstack([parts[k] for k in need], format="csr"))
+        parts.append(index.space.transform(lem, vec))
         order.extend(need)
-    if blocks:
-        stacked = sp.vstack(blocks, format="csr")
+    if parts:
+        stacked = Vectors.stack(parts)
         inv = np.empty(len(order), dtype=np.int64)
         inv[np.asarray(order)] = np.arange(len(order))
         T = stacked[inv]
     else:
-        T = sp.csr_matrix((0, index.X.shape[1]), dtype=np.float32)
+        T = index.V[[]]
     contexts, relpos = [], []
     for d, s, e in spans:
         c, p = index.structure_of(d, s, e)
@@ -378,7 +364,7 @@ def span_units(
         doc_ids=np.asarray([d for d, _, _ in spans], dtype=np.int64),
         starts=np.asarray([s for _, s, _ in spans], dtype=np.int64),
         ends=np.asarray([e for _, _, e in spans], dtype=np.int64),
-        T=T.astype(np.float32),
+        T=T,
         contexts=contexts,
         relpos=np.asarray(relpos, dtype=np.float32),
     )
