@@ -199,8 +199,8 @@ class AuditChange(SQLModel, table=True):
 from qualcode.mayring.tables import (  # noqa: E402  (Mayring's steps; they need the tables above)
     CaseSummary,
     CheckCoding,
-    Checkpoint,
     CheckPassage,
+    Checkpoint,
     CheckSample,
 )
 

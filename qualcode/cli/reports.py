@@ -78,6 +78,7 @@ def report_freq(
     by_coder: bool = typer.Option(
         False, "--by-coder", help="One column group per coder: each coder's own segments."
     ),
+    rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
     include_auto: bool = AutoOpt,
@@ -142,6 +143,12 @@ def report_freq(
                 include_auto=auto,
                 by_coder=by_coder,
             )
+    if rq:  # rows of the question's categories (each row's totals are its own sub-tree)
+        from qualcode.mayring.questions import question_paths
+
+        with state().read() as session:
+            keep, data["rq"] = question_paths(session, rq)
+        data["rows"] = [r for r in data["rows"] if r["code"] in keep]
     if fmt == "table" and output is None:
         from qualcode.reports.freqcore import counted
 

@@ -300,3 +300,10 @@ def coded_share(session: Session, rq: ResearchQuestion) -> float:
         total += n
         done += k
     return round(done / total, 4) if total else 0.0
+
+
+def question_paths(session: Session, ref: str) -> tuple[set[str], str]:
+    """``(paths of the question's categories, the question's name)`` — to filter report rows."""
+    rq = resolve_question(session, ref)
+    tree = CodeTree.load(session)
+    return {tree.path(i) for i in question_code_ids(session, rq, tree)}, rq.name
