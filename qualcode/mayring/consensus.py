@@ -9,6 +9,7 @@ re-coding, named ``anna`` and ``anna (check)`` in an intracoder check), plus the
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.mayring.samples import RESOLUTIONS, describe, resolve_sample, sample_passages
 from qualcode.mayring.tables import CheckPassage
-from qualcode.models import Coder, Coding
+from qualcode.models import Coding
 from qualcode.reports.frequency import code_levels
 from qualcode.structure import NOT_RELEVANT
 
@@ -53,9 +54,8 @@ def sample_units(session: Session, name: str, overlap: float = 0.5, level: int |
 
     passages = [p for p in sample_passages(session, name) if p["done"]]
     by_path = {tree.path(c): c.id for c in tree.by_id.values()}
-    values = []
     doc_ids = sorted({p["document_id"] for p in passages})
-    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    live: dict[int, list[tuple[int, int, int]]] = {}
     if doc_ids:
         stmt = select(Coding.document_id, Coding.code_id, Coding.start, Coding.end).where(
             Coding.coder_id == sample.reference_coder_id,
@@ -63,17 +63,23 @@ def sample_units(session: Session, name: str, overlap: float = 0.5, level: int |
             Coding.orphaned.is_(False),  # type: ignore[attr-defined]
         )
         for did, cid, s, e in session.execute(stmt):
+            live.setdefault(did, []).append((cid, s, e))
+    values = []
+    for p in passages:
+        ps, pe = p["start"], p["end"]
+        if p["reference_snapshot"]:  # adopted re-coding: compare with the coding as it was
+            codings = [tuple(x) for x in json.loads(p["reference_snapshot"])]
+        else:
+            codings = [c for c in live.get(p["document_id"], []) if c[1] < pe and c[2] > ps]
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for cid, s, e in codings:
             t = counted(cid)
             if t is not None:
-                spans.setdefault((did, t), []).append((s, e))
-    for p in passages:
+                spans.setdefault(t, []).append((s, e))
         ref: set[int] = set()
-        length = p["end"] - p["start"]
-        for (did, t), sp in spans.items():
-            if did != p["document_id"]:
-                continue
-            cover = sum(max(0, min(e, p["end"]) - max(s, p["start"])) for s, e in _merge(list(sp)))
-            if cover > 0 if overlap == 0 else cover >= overlap * length - 1e-9:
+        for t, sp in spans.items():
+            cover = sum(max(0, min(e, pe) - max(s, ps)) for s, e in _merge(sp))
+            if cover > 0 if overlap == 0 else cover >= overlap * (pe - ps) - 1e-9:
                 ref.add(t)
         chk = {t for path in p["codes"] if (t := counted(by_path[path])) is not None}
         values.append((ref, chk))
@@ -179,10 +185,26 @@ def resolve(session: Session, passage_id: int, choice: str) -> dict:
             "this passage has not been re-coded yet", "re-code it in blind mode first"
         )
     ref, chk = values[k]
+    if p.resolution == "check":
+        raise InvalidInput(
+            "the re-coding of this passage was adopted already", "`u` (`qualcode undo`) reverts it"
+        )
     changed = {"added": [], "removed": []}  # type: dict[str, list[str]]
+    if choice == "check" and p.reference_snapshot is None:
+        p.reference_snapshot = json.dumps(
+            [
+                [c.code_id, c.start, c.end]
+                for c in session.execute(
+                    select(Coding).where(
+                        Coding.document_id == p.document_id,
+                        Coding.coder_id == sample.reference_coder_id,
+                        Coding.start < p.end,
+                        Coding.end > p.start,
+                    )
+                ).scalars()
+            ]
+        )
     if choice == "check":
-        ref_name = session.get(Coder, sample.reference_coder_id)
-        assert ref_name is not None
         for t in chk - ref:
             session.add(
                 Coding(document_id=p.document_id, start=p.start, end=p.end, code_id=t,

@@ -219,6 +219,7 @@ def sample_passages(session: Session, name: str) -> list[dict]:
             "done": p.done,
             "codes": codes.get(p.id, []),
             "resolution": p.resolution,
+            "reference_snapshot": p.reference_snapshot,
         }
         for p, dname, text in rows
     ]

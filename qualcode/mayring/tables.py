@@ -68,6 +68,10 @@ class CheckPassage(SQLModel, table=True):
     ordinal: int
     done: bool = Field(default=False)  # re-coded (possibly with no code)
     resolution: str | None = Field(default=None, max_length=12)  # reference | check
+    # The reference coder's codings of the passage as they were when the re-coding was
+    # adopted (JSON ``[[code_id, start, end], …]``): agreement stays that of the two
+    # independent codings, not of the consensus.
+    reference_snapshot: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class CheckCoding(SQLModel, table=True):
