@@ -144,7 +144,7 @@ def test_the_same_seed_draws_the_same_passages_and_never_a_not_relevant_one(demo
     second = demo_cli.json(
         "check-sample", "--coder", "anna", "--share", "0.3", "--seed", "42", "--name", "b"
     )
-    other = demo_cli.json(
+    demo_cli.json(
         "check-sample", "--coder", "anna", "--share", "0.3", "--seed", "43", "--name", "c"
     )
     con = sqlite3.connect(demo_cli.db)

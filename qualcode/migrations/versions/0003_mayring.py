@@ -54,8 +54,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        op.drop_constraint("fk_code_research_question", "code", type_="foreignkey")
+    if bind.dialect.name == "sqlite":  # SQLite cannot drop a column with a foreign key
+        raise NotImplementedError(
+            "schema 3 → 2 on SQLite: restore the backup `qualcode db upgrade` made"
+        )
+    op.drop_constraint("fk_code_research_question", "code", type_="foreignkey")
     op.drop_column("code", "research_question_id")
     op.drop_column("code", "anchor_coding_id")
     for name in reversed(_NEW):
