@@ -153,7 +153,7 @@ def resolve_sample(session: Session, name: str) -> CheckSample:
 
 
 def describe(session: Session, sample: CheckSample) -> dict:
-    coders = dict(session.execute(select(Coder.id, Coder.name)).all())
+    coders: dict = dict(session.execute(select(Coder.id, Coder.name)).all())
     n, done = session.execute(
         select(func.count(CheckPassage.id), func.sum(CheckPassage.done)).where(  # type: ignore[arg-type]
             CheckPassage.sample_id == sample.id

@@ -63,7 +63,7 @@ def list_summaries(
     scope: set[int] | None = None
     if code:
         root = tree.resolve(code)
-        scope = {root.id} | {d.id for d in tree.descendants(root)}  # type: ignore[misc]
+        scope = {root.id} | {d.id for d in tree.descendants(root)}  # type: ignore[assignment]
     if rq:
         from qualcode.mayring.questions import question_code_ids
 
@@ -76,7 +76,7 @@ def list_summaries(
     )
     if doc:
         stmt = stmt.where(CaseSummary.document_id == resolve_document(session, doc).id)
-    coders = dict(session.execute(select(Coder.id, Coder.name)).all())
+    coders: dict = dict(session.execute(select(Coder.id, Coder.name)).all())
     order = {c.id: i for i, c in enumerate(tree.ordered())}
     rows = []
     for s, dname in session.execute(stmt):

@@ -40,7 +40,7 @@ def write_docx(
         sec.page_width, sec.page_height = sec.page_height, sec.page_width
     for side in ("left_margin", "right_margin"):
         setattr(sec, side, Cm(1.8))
-    usable = sec.page_width - sec.left_margin - sec.right_margin
+    usable = int(sec.page_width or 0) - int(sec.left_margin or 0) - int(sec.right_margin or 0)
     doc.add_heading(title, level=0)
     for s in sections:
         doc.add_heading(s.heading, level=1)
