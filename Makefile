@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := codebooks/demo.sqlite
 
-.PHONY: run test check lint bench bench-suggest demo clean setup
+.PHONY: run test check lint layers bench bench-suggest demo clean setup
 
 setup: $(STAMP)
 
@@ -32,7 +32,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check qualcode tests
 	$(BIN)/ruff check qualcode tests
 
-check: lint test
+# the core imports no Textual and no Typer (import-linter); mypy on the core modules
+layers: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+check: lint layers test
 
 bench: $(STAMP)
 	$(BIN)/python -m qualcode.bench.run $(BENCH_ARGS)

@@ -77,7 +77,7 @@ def krippendorff_alpha_nominal(
 
     Units with fewer than two values are not pairable and are skipped. Returns
     None when alpha is undefined (no pairable values, or only one value occurs)."""
-    o: Counter = Counter()  # coincidences (c, k)
+    o: dict[tuple, float] = {}  # coincidences (c, k)
     for values, mult in units:
         present = [v for v in values if v is not None]
         m = len(present)
@@ -88,10 +88,10 @@ def krippendorff_alpha_nominal(
             for k, nk in counts.items():
                 pairs = nc * (nk - 1) if c == k else nc * nk
                 if pairs:
-                    o[(c, k)] += mult * pairs / (m - 1)
-    n_c: Counter = Counter()
+                    o[(c, k)] = o.get((c, k), 0.0) + mult * pairs / (m - 1)
+    n_c: dict[Hashable, float] = {}
     for (c, _k), v in o.items():
-        n_c[c] += v
+        n_c[c] = n_c.get(c, 0.0) + v
     n = sum(n_c.values())
     if n <= 1:
         return None
@@ -117,7 +117,7 @@ def _figures(units: Counter, coders: list[str]) -> dict:
     }
     notes = []
     if len(coders) == 2:
-        pairs = Counter()
+        pairs: Counter = Counter()
         for (a, b), k in units.items():
             pairs[(a, b)] += k
         kappa, po, pe = cohen_kappa(pairs)
@@ -214,7 +214,7 @@ def agreement(
     scope: set[int] | None = None
     if code:
         root = tree.resolve(code)
-        scope = {root.id} | {d.id for d in tree.descendants(root)}  # type: ignore[misc]
+        scope = {root.id} | {d.id for d in tree.descendants(root)}  # type: ignore[assignment]
 
     # Documents: those every coder has coded (any coding).
     coded_by: dict[int, set[int]] = {}

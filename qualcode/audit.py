@@ -149,7 +149,7 @@ def _entry_id(session: Session, ctx: AuditContext) -> int:
                 at=utcnow(), coder=ctx.coder, command=ctx.command, summary=ctx.summary, state="done"
             )
         )
-        ctx.entry_id = int(result.inserted_primary_key[0])
+        ctx.entry_id = int(result.inserted_primary_key[0])  # type: ignore[index]
     return ctx.entry_id
 
 
@@ -351,8 +351,8 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
 
     for name in sorted(to_insert, key=_ORDER.__getitem__):
         table = _TABLES[name]
-        rows = _topological(table, to_insert[name])
-        ids = [r["id"] for r in rows]
+        new_rows = _topological(table, to_insert[name])
+        ids = [r["id"] for r in new_rows]
         for chunk in _chunks(ids):
             if conn.execute(select(table.c.id).where(table.c.id.in_(chunk)).limit(1)).first():
                 raise Conflict(
@@ -360,10 +360,10 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
                     "the log and the data disagree; run `qualcode check`",
                 )
         if name == "code":
-            for r in rows:
+            for r in new_rows:
                 conn.execute(insert(table).values(**r))
         else:
-            conn.execute(insert(table), rows)
+            conn.execute(insert(table), new_rows)
 
     for table, ch in updates:
         src, dst = (ch.before, ch.after) if forward else (ch.after, ch.before)
@@ -397,13 +397,13 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
         ids = to_delete[name]
         _verify_unchanged(conn, table, expected.get(name, {}))
         if name == "code":  # children before parents
-            rows = [
+            code_rows = [
                 dict(r._mapping)
                 for r in conn.execute(
                     select(table.c.id, table.c.parent_id).where(table.c.id.in_(ids))
                 )
             ]
-            ids = [r["id"] for r in reversed(_topological(table, rows))]
+            ids = [r["id"] for r in reversed(_topological(table, code_rows))]
             for i in ids:
                 conn.execute(delete(table).where(table.c.id == i))
             continue
@@ -494,7 +494,7 @@ def check_undo(session: Session, steps: int, coder: str | None, me: str) -> None
             else_=1,
         )
     )
-    counts = dict(
+    counts: dict[str, int] = dict(
         session.execute(
             select(AuditChange.entry_id, rows)
             .where(AuditChange.entry_id.in_([e.id for e in entries]))  # type: ignore[attr-defined]

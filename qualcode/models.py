@@ -85,6 +85,26 @@ class Passage(SQLModel, table=True):
     unit: str = Field(default="paragraph", max_length=10)
 
 
+class ResearchQuestion(SQLModel, table=True):
+    """A research question (Mayring): technique, selection criterion, abstraction level, units.
+
+    Each top category belongs to at most one question (``Code.research_question_id``)."""
+
+    __tablename__ = "research_question"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)  # a short label: "F1", "Ziele"
+    question: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    technique: str = Field(default="inductive", max_length=20)  # inductive | deductive
+    criterion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    abstraction: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    coding_unit: str = Field(default="paragraph", max_length=20)
+    context_unit: str = Field(default="document", max_length=20)
+    recording_unit: str = Field(default="document", max_length=20)
+    position: int = Field(default=0)
+    guid: str = Field(default_factory=new_guid, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Code(SQLModel, table=True):
     __tablename__ = "code"
     __table_args__ = (Index("ix_code_parent_key", "parent_id", "name_key"),)
@@ -103,6 +123,10 @@ class Code(SQLModel, table=True):
     position: int = Field(default=0)
     guid: str = Field(default_factory=new_guid, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
+    # Mayring: the research question a top category belongs to; the coded segment chosen
+    # as its anchor example (no foreign key: removing the coding falls back to `anchor`).
+    research_question_id: int | None = Field(default=None, foreign_key="research_question.id")
+    anchor_coding_id: int | None = Field(default=None)
 
 
 class Coding(SQLModel, table=True):
@@ -172,15 +196,29 @@ class AuditChange(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+from qualcode.mayring.tables import (  # noqa: E402  (Mayring's steps; they need the tables above)
+    CaseSummary,
+    CheckCoding,
+    CheckPassage,
+    Checkpoint,
+    CheckSample,
+)
+
 # Tables whose rows are user data, parents before children (restore order).
 DATA_TABLES: tuple[type[SQLModel], ...] = (
     Coder,
     Document,
     DocumentAttribute,
+    ResearchQuestion,
     Code,
     Passage,
     Coding,
     Memo,
+    Checkpoint,
+    CheckSample,
+    CheckPassage,
+    CheckCoding,
+    CaseSummary,
 )
 
 

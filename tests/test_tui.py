@@ -308,7 +308,9 @@ async def test_frequencies_by_attribute(demo_db: str) -> None:
         assert freq.by == "Format"
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen).__name__ == "CodingScreen"
+        from qualcode.tui.screens.coding import CodingScreen
+
+        assert isinstance(app.screen, CodingScreen)
 
 
 @sync

@@ -11,21 +11,30 @@ from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten
 from qualcode.cli.vocab import canonical
 
 
-def open_workbench() -> None:
+def open_workbench(sample: str | None = None) -> None:
     """`qualcode` without a command: the TUI once it is installed, else the summary."""
     if importlib.util.find_spec("qualcode.tui") is not None:
         from qualcode.tui import run
 
         st = state()
-        run(st.db, st.coder_name())
+        run(st.db, st.coder_name(), sample)
         return
     status(as_json=False)
 
 
 @app.command("tui")
-def tui() -> None:
+def tui(
+    sample: str = typer.Option(
+        None, "--sample", help="Re-code this check sample in blind mode (`qualcode check-sample`)."
+    ),
+) -> None:
     """Open the project in the coding workbench."""
-    open_workbench()
+    if sample:  # a typo is an error here, not an empty screen
+        from qualcode.mayring.samples import resolve_sample
+
+        with state().read() as session:
+            resolve_sample(session, sample)
+    open_workbench(sample)
 
 
 def _explain_line(ex: dict | None) -> str:
@@ -275,8 +284,14 @@ def config_set(
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
 
-    if key not in ("nlp.model", "language"):
-        raise UserError(f"unknown setting {key!r} — use nlp.model or language")
+    if key not in ("nlp.model", "language", "checkpoint.threshold"):
+        raise UserError(
+            f"unknown setting {key!r} — use nlp.model, language or checkpoint.threshold"
+        )
+    if key == "checkpoint.threshold" and value:
+        from qualcode.mayring.revision import parse_threshold
+
+        value = str(parse_threshold(value))
     if key == "nlp.model" and value:
         from qualcode import nlp
 

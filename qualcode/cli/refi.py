@@ -193,11 +193,21 @@ def refi_import(
             make_backup=make_backup,
         )
         from qualcode import audit
+        from qualcode.refi.questions import apply_sets, read_sets
 
+        rq_sets = read_sets(file)
+        questions = apply_sets(session, rq_sets)  # research questions (code sets)
         audit.set_summary(
             session,
             f"REFI import {file.name}: {len(res.documents_imported)} documents, {res.codes_created} codes, {res.codings_imported} codings",
         )
+
+    result = res.as_json()
+    if rq_sets:
+        result["research_questions"] = questions
+        for key in ("skipped", "warnings"):  # the questions' sets were imported after all
+            result[key] = [_sets_note(m, len(rq_sets)) for m in result.get(key, [])]
+            result[key] = [m for m in result[key] if m]
 
     def human(d: dict) -> str:
         lines = []
@@ -219,6 +229,12 @@ def refi_import(
         )
         lines.append(f"attributes {d['attributes']}")
         lines.append(f"memos      {d['memos']}")
+        if "research_questions" in d:
+            rq = d["research_questions"]
+            lines.append(
+                f"questions  {rq['created']} created, {rq['assigned']} categories assigned"
+            )
+            lines.extend(f"note: {n}" for n in rq["notes"])
         if d["coders"]:
             lines.append(f"new coders {', '.join(d['coders'])}")
         lines.extend(_summary_lines(d))
@@ -228,7 +244,18 @@ def refi_import(
             lines.append("(`qualcode undo` reverts this import)")
         return "\n".join(lines)
 
-    output(res.as_json(), as_json, human)
+    output(result, as_json, human)
+
+
+def _sets_note(message: str, questions: int) -> str | None:
+    """The note "N sets were not imported" less the sets that were research questions."""
+    if not message.endswith("sets were not imported (qualcode has no sets)"):
+        return message
+    first = message.split()[0]
+    if not first.isdigit():  # a codebook's "code sets were not imported": its sets were questions
+        return None
+    n = int(first) - questions
+    return f"{n} other sets were not imported (qualcode has no sets)" if n > 0 else None
 
 
 def _summary_lines(d: dict) -> list[str]:

@@ -78,6 +78,7 @@ def report_freq(
     by_coder: bool = typer.Option(
         False, "--by-coder", help="One column group per coder: each coder's own segments."
     ),
+    rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
     include_auto: bool = AutoOpt,
@@ -142,6 +143,12 @@ def report_freq(
                 include_auto=auto,
                 by_coder=by_coder,
             )
+    if rq:  # rows of the question's categories (each row's totals are its own sub-tree)
+        from qualcode.mayring.questions import question_paths
+
+        with state().read() as session:
+            keep, data["rq"] = question_paths(session, rq)
+        data["rows"] = [r for r in data["rows"] if r["code"] in keep]
     if fmt == "table" and output is None:
         from qualcode.reports.freqcore import counted
 
@@ -469,7 +476,10 @@ def _agreement_text(d: dict, show: int) -> str:
 @app.command("agreement")
 def agreement_cmd(
     coders: str = typer.Option(
-        ..., "--coders", help="Comma-separated coder names, e.g. anna,ben (two or more)."
+        None, "--coders", help="Comma-separated coder names, e.g. anna,ben (two or more)."
+    ),
+    sample: str = typer.Option(
+        None, "--sample", help="Compare on exactly this check sample (`qualcode check-sample`)."
     ),
     unit: str = typer.Option("passage", "--unit", help="passage (= paragraph) or sentence."),
     overlap: float = typer.Option(
@@ -514,20 +524,38 @@ def agreement_cmd(
     codes on a passage is one nominal value ("no code" included). Lists the
     disagreements (passage, who coded what) for the consensus discussion.
     Kappa or alpha that is undefined (no variation) is shown as — / null.
+    With --sample NAME the units are exactly the re-coded passages of that check
+    sample, and the blind re-coding is compared with the reference coder's codings.
     """
     from qualcode.agreement import agreement, agreement_sheets
     from qualcode.reports.export import choose_format
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "json", "md", "csv", "xlsx"))
-    with state().read() as session:
-        data = agreement(
-            session,
-            [c for c in coders.split(",")],
-            unit=unit,
-            overlap=overlap,
-            code=code,
-            level=level,
+    if (coders is None) == (sample is None):
+        from qualcode.errors import InvalidInput
+
+        raise InvalidInput("give --coders A,B or --sample NAME", "see `qualcode agreement --help`")
+    if sample is not None and (code or unit != "passage"):
+        from qualcode.errors import InvalidInput
+
+        raise InvalidInput(
+            "--sample compares on the sample's own passages and categories",
+            "leave out --code and --unit (draw a sample with --rq or --unit instead)",
         )
+    with state().read() as session:
+        if sample is not None:  # a check sample: its re-coding against the reference coding
+            from qualcode.mayring.consensus import sample_agreement
+
+            data = sample_agreement(session, sample, overlap=overlap, level=level)
+        else:
+            data = agreement(
+                session,
+                [c for c in coders.split(",")],
+                unit=unit,
+                overlap=overlap,
+                code=code,
+                level=level,
+            )
     if fmt == "table":
         text = _agreement_text(data, show)
         if output:

@@ -154,7 +154,12 @@ def codebook_xml(session: Session) -> tuple[str, int]:
         "  <Codes>\n",
     ]
     n = _code_xml(tree, out, None, "    ")
-    out.append("  </Codes>\n</CodeBook>\n")
+    out.append("  </Codes>\n")
+    from qualcode.refi.questions import sets_xml  # research questions as code sets
+
+    guids = {cid: _guid(c.guid, "code", cid) for cid, c in tree.by_id.items()}
+    out.extend(sets_xml(session, guids, "  ", codebook=True))
+    out.append("</CodeBook>\n")
     return "".join(out), n
 
 
@@ -350,6 +355,9 @@ def project_xml(
         out.append("  <Notes>\n")
         out.extend(note_xml)
         out.append("  </Notes>\n")
+    from qualcode.refi.questions import sets_xml  # research questions as code sets
+
+    out.extend(sets_xml(session, codes_guid, "  ", codebook=False))
     for ng in notes_on.get(("project", None), []):
         out.append(f'  <NoteRef targetGUID="{ng}"/>\n')
     out.append("</Project>\n")

@@ -110,7 +110,7 @@ def frequency_chart(table: dict, path: str | Path, *, title: str | None = None) 
                 )
             ax.set_xlabel(f"Dokumente mit dieser Kategorie (von {n_docs})")
             ax.set_xlim(0, max(n_docs, 1) * 1.12)
-            tops = []
+            tops: list = []
             for r in rows:
                 t = top[r["code"]]
                 if t["code"] not in [x["code"] for x in tops]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -116,10 +118,8 @@ def raw_rows(session: Session, stmt) -> list[tuple]:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)
-        return (
-            [tuple(r) for r in cursor.fetchall()]
-            if conn.dialect.name != "sqlite"
-            else cursor.fetchall()
-        )
+        if conn.dialect.name == "sqlite":  # sqlite3 rows are tuples already
+            return cast("list[tuple]", cursor.fetchall())
+        return [tuple(r) for r in cursor.fetchall()]
     finally:
         cursor.close()

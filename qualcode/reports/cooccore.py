@@ -33,7 +33,9 @@ def passage_code_sets(
     """``{(doc_id, paragraph index): {code ids}}`` from ``(doc, start, end, code)`` rows
     grouped by document and ``doc_id → (starts, ends)`` of the paragraphs sorted by start."""
     sets: dict[tuple[int, int], set[int]] = {}
-    current, starts, ends, n_p = None, [], [], 0
+    starts: list[int] = []
+    ends: list[int] = []
+    current, n_p = None, 0
     for did, s, e, cid in rows:
         t = target.get(cid)
         if t is None:

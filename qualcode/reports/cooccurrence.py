@@ -77,4 +77,12 @@ def cooccurrence(
     tree = CodeTree.load(session)
     shown, target, _depth = code_levels(tree, level)
     sets, n_units = unit_code_sets(session, unit, target, coder, include_auto)
-    return assemble(unit, sets, n_units, shown, {c.id: tree.path(c) for c in shown}, coder, level)
+    return assemble(
+        unit,
+        sets,
+        n_units,
+        shown,
+        {c.id: tree.path(c) for c in shown if c.id is not None},
+        coder,
+        level,
+    )

@@ -129,7 +129,7 @@ def assemble(
                 parent[did] = parent.get(did, 0) + n
     rows = []
     for c in shown:
-        cid: int = c.id
+        cid = c.id  # type: ignore[assignment]
         o_cod, o_docs, o_groups = _figures(own.get(cid, {}), group_of)
         t_cod, t_docs, t_groups = _figures(total[cid], group_of)
         row: dict = {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 
-def run(db: str | None, coder: str) -> None:
-    """Open the project ``db`` in the workbench as ``coder`` (blocks until quit)."""
+def run(db: str | None, coder: str, sample: str | None = None) -> None:
+    """Open the project ``db`` in the workbench as ``coder`` (blocks until quit); ``sample``:
+    a check sample to re-code in blind mode."""
     from qualcode.tui.app import make_app
 
-    app = make_app(db, coder)
+    app = make_app(db, coder, sample=sample)
     app.run()
     if app.startup_error is not None:  # the engine could not be opened after the first frame
         raise app.startup_error

@@ -62,8 +62,10 @@ class QualcodeApp(App):
         suggestions: bool = True,
         opener: Callable[[], Engine] | None = None,
         fast: sqlite3.Connection | None = None,
+        sample: str | None = None,
     ) -> None:
         super().__init__()
+        self.sample = sample  # a check sample to open in blind mode at start
         if engine is None and opener is None:
             raise ValueError("QualcodeApp needs an engine or an opener")
         self.suggestions = suggestions
@@ -100,9 +102,9 @@ class QualcodeApp(App):
         await super().on_event(event)
 
     def get_default_screen(self) -> Screen:
-        from qualcode.tui.screens.coding import CodingScreen
+        from qualcode.tui.screens.mayring_coding import MayringCodingScreen
 
-        return CodingScreen()
+        return MayringCodingScreen()
 
     # --- database -------------------------------------------------------------------------------
 

@@ -14,8 +14,11 @@ from textual.widgets import Static
 def binding_sections() -> list[tuple[str, str | None, list[Binding]]]:
     """``(section, palette target, bindings)``; the target is where the action runs."""
     from qualcode.tui.app import QualcodeApp
+    from qualcode.tui.screens.blind_check import BlindCheckScreen
     from qualcode.tui.screens.coding import CodingScreen
+    from qualcode.tui.screens.disagreements import DisagreementScreen
     from qualcode.tui.screens.frequencies import FrequencyScreen
+    from qualcode.tui.screens.mayring_coding import MayringCodingScreen
     from qualcode.tui.screens.retrieval import RetrievalScreen
     from qualcode.tui.widgets.code_picker import CodePicker
     from qualcode.tui.widgets.code_tree import CodeTree
@@ -32,6 +35,7 @@ def binding_sections() -> list[tuple[str, str | None, list[Binding]]]:
             only(QualcodeApp.BINDINGS) + [Binding("ctrl+p", "command_palette", "Command palette")],
         ),
         ("Coding screen", "screen", only(CodingScreen.BINDINGS)),
+        ("Mayring's steps", "screen", only(MayringCodingScreen.BINDINGS)),
         (
             "Text",
             "#doc-view",
@@ -46,6 +50,8 @@ def binding_sections() -> list[tuple[str, str | None, list[Binding]]]:
         ),
         ("Retrieval", None, only(RetrievalScreen.BINDINGS)),
         ("Frequencies", None, only(FrequencyScreen.BINDINGS)),
+        ("Blind check", None, only(BlindCheckScreen.BINDINGS)),
+        ("Disagreements", None, only(DisagreementScreen.BINDINGS)),
         (
             "Code picker",
             None,

@@ -1,0 +1,173 @@
+"""The coding agenda (Kodierleitfaden): one row per category — definition, anchor
+example, coding rule, counts — grouped by research question and level.
+
+The anchor example is the coded segment the researcher chose (`qualcode codes anchor
+PATH --coding ID`, with its source), else the stored anchor text. Counts are segments
+(a span several coders coded identically counts once, as in `report freq`) and documents;
+codings of the automatic coder are left out. The reserved code "Nicht relevant" is no
+category and is not listed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qualcode.codebook import CodeTree
+from qualcode.config import AUTO_CODER
+from qualcode.models import Coder, Coding, ResearchQuestion
+from qualcode.reports.docwriters import Section
+from qualcode.structure import NOT_RELEVANT
+
+NO_QUESTION = "(ohne Forschungsfrage)"
+
+
+def _counts(session: Session) -> tuple[Counter, dict[int, set[int]]]:
+    auto = session.execute(select(Coder.id).where(Coder.name == AUTO_CODER)).scalar_one_or_none()
+    stmt = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end).distinct()
+    if auto is not None:
+        stmt = stmt.where(Coding.coder_id != auto)
+    segments: Counter = Counter()
+    docs: dict[int, set[int]] = {}
+    for cid, did, _s, _e in session.execute(stmt):
+        segments[cid] += 1
+        docs.setdefault(cid, set()).add(did)
+    return segments, docs
+
+
+def agenda_rows(session: Session, rq: str | None = None) -> list[dict]:
+    """One dict per category, in question order and code-tree order within a question:
+    ``rq``, ``number`` (1, 1.1, …), ``level``, ``code``, ``name``, ``definition``,
+    ``anchor``, ``anchor_source``, ``rule``, ``codings``, ``documents``."""
+    from qualcode.mayring.anchors import anchor_segments
+    from qualcode.mayring.questions import resolve_question
+
+    tree = CodeTree.load(session)
+    rqs = list(
+        session.execute(
+            select(ResearchQuestion).order_by(ResearchQuestion.position, ResearchQuestion.id)  # type: ignore[arg-type]
+        ).scalars()
+    )
+    only = resolve_question(session, rq).id if rq else None
+    segments, docs = _counts(session)
+    anchors = anchor_segments(session, list(tree.by_id.values()))
+    groups: list[tuple[ResearchQuestion | None, list]] = [
+        (q, [t for t in tree.children.get(None, []) if t.research_question_id == q.id]) for q in rqs
+    ]
+    rest = [
+        t
+        for t in tree.children.get(None, [])
+        if t.research_question_id is None and t.name != NOT_RELEVANT
+    ]
+    if rest and only is None:
+        groups.append((None, rest))
+    rows = []
+    for q, tops in groups:
+        if only is not None and (q is None or q.id != only):
+            continue
+
+        def walk(codes: list, prefix: str, level: int, rq_name: str | None) -> None:
+            for i, c in enumerate(codes, start=1):
+                number = f"{prefix}{i}"
+                seg = anchors.get(c.id)
+                rows.append(
+                    {
+                        "rq": rq_name,
+                        "number": number,
+                        "level": level,
+                        "code": tree.path(c),
+                        "name": c.name,
+                        "definition": c.definition,
+                        "anchor": seg["text"] if seg else c.anchor,
+                        "anchor_source": (
+                            f"{seg['document']}, {seg['start']}–{seg['end']}" if seg else None
+                        ),
+                        "rule": c.rule,
+                        "codings": segments.get(c.id, 0),
+                        "documents": len(docs.get(c.id, ())),
+                    }
+                )
+                walk(tree.children.get(c.id, []), number + ".", level + 1, rq_name)
+
+        walk(tops, "", 1, q.name if q else None)
+    return rows
+
+
+def agenda(session: Session, rq: str | None = None) -> dict:
+    """The agenda as JSON: the questions (with their fields) and the rows."""
+    from qualcode.mayring.questions import list_questions
+
+    rows = agenda_rows(session, rq)
+    wanted = {r["rq"] for r in rows}
+    questions = [q for q in list_questions(session) if q["name"] in wanted]
+    return {"questions": questions, "rows": rows}
+
+
+def agenda_sections(data: dict) -> list[Section]:
+    """The three-column Mayring table (category | definition | anchor example | coding rule)
+    per research question, with the counts in a last column."""
+    from qualcode.mayring.questions import TECHNIQUE_DE, UNIT_DE
+
+    by_name = {q["name"]: q for q in data["questions"]}
+    order = [q["name"] for q in data["questions"]]
+    if any(r["rq"] is None for r in data["rows"]):
+        order.append(None)
+    sections = []
+    for name in order:
+        rows = [r for r in data["rows"] if r["rq"] == name]
+        q = by_name.get(name) if name else None
+        lines = []
+        if q:
+            lines.append(f"Technik: {TECHNIQUE_DE[q['technique']]}")
+            if q["criterion"]:
+                lines.append(f"Selektionskriterium: {q['criterion']}")
+            if q["abstraction"]:
+                lines.append(f"Abstraktionsniveau: {q['abstraction']}")
+            lines.append(
+                f"Einheiten: Kodiereinheit {UNIT_DE[q['coding_unit']]}, Kontexteinheit "
+                f"{UNIT_DE[q['context_unit']]}, Auswertungseinheit {UNIT_DE[q['recording_unit']]}"
+            )
+        sections.append(
+            Section(
+                heading=(f"{q['name']}: {q['question']}" if q["question"] else q["name"])
+                if q
+                else NO_QUESTION,
+                lines=lines,
+                headers=["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel", "n (Dok.)"],
+                rows=[
+                    [
+                        f"{r['number']} {r['name']}",
+                        r["definition"],
+                        (
+                            f"„{r['anchor']}“ ({r['anchor_source']})"
+                            if r["anchor_source"]
+                            else r["anchor"]
+                        ),
+                        r["rule"],
+                        f"{r['codings']} ({r['documents']})",
+                    ]
+                    for r in rows
+                ],
+                strong=[r["level"] == 1 for r in rows],
+                indent=[r["level"] - 1 for r in rows],
+                widths=[2.2, 4, 4, 4, 1.1],
+            )
+        )
+    return sections
+
+
+def agenda_sheets(data: dict) -> list:
+    """One XLSX sheet: every category with its question and level."""
+    from qualcode.reports.export import INT, TEXT, Sheet
+
+    headers = ["Forschungsfrage", "Nr.", "Ebene", "Kategorie", "Definition", "Ankerbeispiel",
+               "Fundstelle", "Kodierregel", "Segmente", "Dokumente"]  # fmt: skip
+    kinds = [TEXT, TEXT, INT, TEXT, TEXT, TEXT, TEXT, TEXT, INT, INT]
+    rows = [
+        [r["rq"] or NO_QUESTION, r["number"], r["level"], r["name"], r["definition"], r["anchor"],
+         r["anchor_source"] or "", r["rule"], r["codings"], r["documents"]]
+        for r in data["rows"]
+    ]  # fmt: skip
+    return [Sheet("Kodierleitfaden", headers, rows, kinds, freeze_cols=4)]
