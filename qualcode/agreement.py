@@ -33,6 +33,7 @@ from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
+from qualcode.docsets import scope_ids
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import raw_rows
 from qualcode.reports.frequency import code_levels
@@ -218,9 +219,13 @@ def agreement(
 
     # Documents: those every coder has coded (any coding).
     coded_by: dict[int, set[int]] = {}
+    scope = scope_ids(session)  # the command's document set (--set)
+    in_set = None if scope is None else set(scope)
     for cid, did in session.connection().execute(
         select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(coder_ids)).distinct()  # type: ignore[attr-defined]
     ):
+        if in_set is not None and did not in in_set:
+            continue
         coded_by.setdefault(did, set()).add(cid)
     doc_names = {i: n for i, n in session.execute(select(Document.id, Document.name))}
     common = sorted(

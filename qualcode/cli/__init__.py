@@ -22,6 +22,9 @@ _MODULES = (
     "refi",
     "admin",
     "codebook",
+    "sets",
+    "search",
+    "retrieve",
 )
 for _name in _MODULES:
     if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:

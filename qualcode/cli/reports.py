@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from qualcode.cli.app import app, state
+from qualcode.cli.app import SetOpt, app, state
 
 report_app = typer.Typer(
     help="Reports: category frequencies, co-occurrence, coded segments, code matrix.",
@@ -89,6 +89,7 @@ def report_freq(
         "--chart",
         help="Also draw a bar chart to FILE.png or FILE.svg (grouped bars with --by).",
     ),
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Category frequencies: coded segments, documents coded and share of documents per code.
@@ -124,7 +125,7 @@ def report_freq(
     # which also reports unknown coders, attributes and codes.
     data = (
         None
-        if code
+        if code or state().doc_set
         else fast_frequency_table(
             state().db, by=by, coder=coder, level=level, include_auto=auto, by_coder=by_coder
         )
@@ -184,6 +185,7 @@ def report_cooc(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
@@ -198,7 +200,11 @@ def report_cooc(
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates), as in `report freq`;
     # else the full path, which also reports unknown coders and units.
-    data = fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+    data = (
+        None
+        if state().doc_set
+        else fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+    )
     if data is None:
         from qualcode.reports.cooccurrence import cooccurrence
 
@@ -240,6 +246,7 @@ def report_segments(
         help="Write to this file (.md .csv .xlsx .docx .json).",
     ),
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Coded segments of a code with document, attributes and text — the quotations of a report."""
@@ -261,7 +268,13 @@ def report_segments(
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible, as in `report freq`; else the full path,
     # which also reports unknown codes and coders.
-    data = fast_coded_segments(state().db, code, children=children, coder=coder, include_auto=auto)
+    data = (
+        None
+        if state().doc_set
+        else fast_coded_segments(
+            state().db, code, children=children, coder=coder, include_auto=auto
+        )
+    )
     if data is None:
         from qualcode.reports.segments import coded_segments
 
@@ -330,6 +343,7 @@ def report_matrix(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Documents × codes matrix (counts of codings, or 0/1 with --presence) with the document attributes.
@@ -502,6 +516,7 @@ def agreement_cmd(
         help="Write to this file (.xlsx: figures and disagreements sheets; .csv: the figures).",
     ),
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Intercoder agreement: percent agreement, Cohen's kappa (2 coders), Krippendorff's alpha (nominal).

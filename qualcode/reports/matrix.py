@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.docsets import scope_ids
 from qualcode.documents import attributes_of
 from qualcode.models import Document
 from qualcode.reports.common import attribute_keys
@@ -34,11 +35,11 @@ def code_matrix(
         cells[(did, t)] = cells.get((did, t), 0) + n
         occurring.add(t)
     cols = [c for c in shown if c.codable or c.id in occurring]
-    docs = list(
-        session.execute(
-            select(Document.id, Document.name).order_by(func.lower(Document.name), Document.name)
-        )
-    )
+    stmt = select(Document.id, Document.name).order_by(func.lower(Document.name), Document.name)
+    scope = scope_ids(session)
+    if scope is not None:
+        stmt = stmt.where(Document.id.in_(scope))  # type: ignore[attr-defined]
+    docs = list(session.execute(stmt))
     attrs = attributes_of(session)
     keys = attribute_keys(session)
     rows = []
