@@ -37,7 +37,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
         between = query[pos : m.start()]
         if between.strip():
             raise InvalidInput(
-                f"unbalanced quote in {query!r}", "close every quote, e.g. \"Kategorie (alt)\""
+                f"unbalanced quote in {query!r}", 'close every quote, e.g. "Kategorie (alt)"'
             )
         pos = m.end()
         t = m.group()
@@ -53,7 +53,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
             out.append(("word", t))
     if query[pos:].strip():
         raise InvalidInput(
-            f"unbalanced quote in {query!r}", "close every quote, e.g. \"Kategorie (alt)\""
+            f"unbalanced quote in {query!r}", 'close every quote, e.g. "Kategorie (alt)"'
         )
     # Runs of words (and quoted parts) form one operand.
     merged: list[tuple[str, str]] = []

@@ -28,7 +28,9 @@ from qualcode.textutil import name_key, typed_value
 Execute = Callable[[str], list[tuple]]
 
 _COND = re.compile(r"^\s*([^=<>!]+?)\s*(>=|<=|!=|=|>|<)\s*(.*?)\s*$")
-_RULE_HINT = "write e.g. Format=Web AND Region=Görlitz, Datum=2024-01-01..2024-06-30, Teilnehmende>=20"
+_RULE_HINT = (
+    "write e.g. Format=Web AND Region=Görlitz, Datum=2024-01-01..2024-06-30, Teilnehmende>=20"
+)
 
 
 def session_execute(session: Any) -> Execute:
@@ -150,7 +152,12 @@ def set_ids(execute: Execute, name: str) -> list[int]:
     sid, _name, rule = found
     if rule:
         return rule_ids(execute, rule)
-    return [d for (d,) in execute(f"SELECT document_id FROM doc_set_member WHERE set_id = {int(sid)} ORDER BY document_id")]
+    return [
+        d
+        for (d,) in execute(
+            f"SELECT document_id FROM doc_set_member WHERE set_id = {int(sid)} ORDER BY document_id"
+        )
+    ]
 
 
 def list_sets(execute: Execute) -> list[dict]:
@@ -244,8 +251,13 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
         ds = DocSet(name=name, name_key=name_key(name), rule=rule.strip())
         session.add(ds)
         session.flush()
-        return {"set": name, "created": True, "rule": ds.rule, "added": 0,
-                "documents": len(rule_ids(session_execute(session), rule))}
+        return {
+            "set": name,
+            "created": True,
+            "rule": ds.rule,
+            "added": 0,
+            "documents": len(rule_ids(session_execute(session), rule)),
+        }
     if existing is not None and existing.rule:
         raise Conflict(
             f"the set {existing.name!r} is chosen by the rule {existing.rule!r}",
@@ -257,7 +269,10 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
         session.add(ds)
         session.flush()
     have = {
-        d for (d,) in session.execute(select(DocSetMember.document_id).where(DocSetMember.set_id == ds.id))
+        d
+        for (d,) in session.execute(
+            select(DocSetMember.document_id).where(DocSetMember.set_id == ds.id)
+        )
     }
     added = 0
     for ref in docs:
@@ -267,7 +282,13 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
             have.add(did)
             added += 1
     session.flush()
-    return {"set": ds.name, "created": created, "rule": None, "added": added, "documents": len(have)}
+    return {
+        "set": ds.name,
+        "created": created,
+        "rule": None,
+        "added": added,
+        "documents": len(have),
+    }
 
 
 def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
@@ -277,10 +298,14 @@ def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
     from qualcode.documents import resolve_document
     from qualcode.models import DocSet, DocSetMember
 
-    ds = session.execute(select(DocSet).where(DocSet.name_key == name_key(name))).scalar_one_or_none()
+    ds = session.execute(
+        select(DocSet).where(DocSet.name_key == name_key(name))
+    ).scalar_one_or_none()
     if ds is None:
         raise _unknown(session_execute(session), name)
-    members = list(session.execute(select(DocSetMember).where(DocSetMember.set_id == ds.id)).scalars())
+    members = list(
+        session.execute(select(DocSetMember).where(DocSetMember.set_id == ds.id)).scalars()
+    )
     if docs:
         if ds.rule:
             raise Conflict(
@@ -292,7 +317,12 @@ def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
         for m in gone:
             session.delete(m)
         session.flush()
-        return {"set": ds.name, "deleted": False, "removed": len(gone), "documents": len(members) - len(gone)}
+        return {
+            "set": ds.name,
+            "deleted": False,
+            "removed": len(gone),
+            "documents": len(members) - len(gone),
+        }
     for m in members:
         session.delete(m)
     session.flush()

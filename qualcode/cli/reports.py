@@ -251,13 +251,8 @@ def report_segments(
 ) -> None:
     """Coded segments of a code with document, attributes and text — the quotations of a report."""
     output = Path(output_name) if output_name is not None else None
-    from qualcode.reports.export import choose_format, to_text
-    from qualcode.reports.segcore import (
-        fast_coded_segments,
-        segments_markdown,
-        segments_sheets,
-        write_segments_docx,
-    )
+    from qualcode.reports.export import choose_format
+    from qualcode.reports.segcore import fast_coded_segments
 
     fmt = choose_format(
         "json" if as_json else fmt,
@@ -280,6 +275,14 @@ def report_segments(
 
         with state().read() as session:
             data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
+    emit_segments(data, fmt, output, excel)
+
+
+def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False) -> None:
+    """Segments (of ``report segments`` or ``retrieve``) as md, table, docx, csv, xlsx or json."""
+    from qualcode.reports.export import to_text
+    from qualcode.reports.segcore import segments_markdown, segments_sheets, write_segments_docx
+
     if fmt == "docx":
         if not output:
             from qualcode.errors import InvalidInput
@@ -306,20 +309,18 @@ def report_segments(
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
 
+        with_code = "query" in data  # retrieval: segments of several codes
         rows = [
-            [s["document"], s["start"], s["end"], s["coder"], shorten(s["text"], 70)]
+            [s["document"], s["start"], s["end"]]
+            + ([s["code"]] if with_code else [])
+            + [s["coder"], shorten(s["text"], 70)]
             for s in data["segments"]
         ]
-        typer.echo(
-            to_text(
-                Sheet(
-                    "segments",
-                    ["document", "start", "end", "coder", "text"],
-                    rows,
-                    [TEXT, "int", "int", TEXT, TEXT],
-                )
-            )
-        )
+        headers = ["document", "start", "end", *(["code"] if with_code else []), "coder", "text"]
+        kinds = [TEXT, "int", "int", *([TEXT] if with_code else []), TEXT, TEXT]
+        typer.echo(to_text(Sheet("segments", headers, rows, kinds)))
+        if with_code:
+            typer.echo(f"\n{len(data['segments'])} segments in {data['documents']} documents")
         return
     _emit(
         fmt,

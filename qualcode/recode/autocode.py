@@ -382,6 +382,11 @@ def autocode(
             "fix the rules and run again (--dry-run shows what they find)",
         )
     scopes = [make_scope(session, doc=r.doc, where=r.where) for r in rules]
+    from qualcode.docsets import restrict, scope_ids
+
+    if scope_ids(session) is not None:  # the command's document set (--set)
+        for scope in scopes:
+            scope.doc_ids = restrict(session, scope.doc_ids)
 
     holder: dict[str, Any] = {"nlp": nlp_obj}
 
