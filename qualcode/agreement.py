@@ -32,8 +32,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
-from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.docsets import scope_ids
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import raw_rows
 from qualcode.reports.frequency import code_levels

@@ -30,11 +30,25 @@ from qualcode import boolexpr
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.reports.segcore import merge_segments
-from qualcode.reports.units import DocPassages
 from qualcode.search import code_paths
 from qualcode.textutil import name_key, split_path, typed_value
 
 Execute = Callable[[str], list[tuple]]
+
+
+class _Paras:
+    """Sorted paragraph spans of a document (as :class:`qualcode.reports.units.DocPassages`,
+    without importing SQLAlchemy)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def touched(self, start: int, end: int) -> range:
+        first = bisect.bisect_right(self.ends, start)
+        return range(first, max(first, bisect.bisect_left(self.starts, end)))
+
+
 Key = tuple[int, int, int, int]  # document, start, end, code
 UNITS = ("overlap", "passage")
 
@@ -121,13 +135,13 @@ def retrieve(
     for did, s, e, cid, *_ in rows:
         by_code.setdefault(cid, set()).add((did, s, e, cid))
     docs = sorted({r[0] for r in rows})
-    passages: dict[int, DocPassages] = {}
+    passages: dict[int, _Paras] = {}
     if docs and (unit == "passage" or "NEAR/" in query):
         for did, s, e in execute(
             "SELECT document_id, start, \"end\" FROM passage WHERE unit = 'paragraph'"
             f" AND document_id IN ({','.join(map(str, docs))}) ORDER BY document_id, start"
         ):
-            p = passages.setdefault(did, DocPassages([], []))
+            p = passages.setdefault(did, _Paras())
             p.starts.append(s)
             p.ends.append(e)
 

@@ -5,7 +5,7 @@ The matchers are autocoding's (:func:`qualcode.recode.autocode.find_hits` with t
 expression, a phrase (the words in this order, whole words, any whitespace; with
 ``fuzzy`` rapidfuzz's partial ratio per sentence) or lemmas (every lemma of the query
 within one sentence). Coding all hits is autocoding with the same rule, see
-:func:`search_rule`.
+:func:`as_autocode_rule`.
 
 The plain, regex and phrase searches need no sentences and no spaCy: they run on any
 ``execute(sql) -> rows`` reader, so the CLI reads a SQLite project with :mod:`sqlite3`
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from qualcode.errors import InvalidInput
-from qualcode.recode.autocode import AutoRule, _Doc, find_hits
+from qualcode.matchers import Query, _Doc, compile_pattern, find_hits
 from qualcode.textutil import join_path
 
 MODES = ("text", "regex", "phrase", "lemma")
@@ -33,10 +33,9 @@ def search_rule(
     *,
     fuzzy: int | None = None,
     case_sensitive: bool = False,
-    code: str = "",
     unit: str = "match",
-) -> AutoRule:
-    """The autocoding rule that finds what the search finds (``unit`` match/sentence/passage)."""
+) -> Query:
+    """What the search looks for; :func:`as_autocode_rule` makes the rule that codes it."""
     if not pattern.strip():
         raise InvalidInput("the search pattern is empty", "give a word, phrase or --regex PATTERN")
     if mode not in MODES:
@@ -44,20 +43,38 @@ def search_rule(
     if fuzzy is not None and mode != "phrase":
         raise InvalidInput("--fuzzy works with --phrase only", "add --phrase, or leave out --fuzzy")
     unit = {"paragraph": "passage"}.get(unit, unit)
-    rule = AutoRule(
-        code=code or "(search)",
+    if unit not in ("match", "sentence", "passage"):
+        raise InvalidInput(f"unknown unit {unit!r}", "use match, sentence or passage")
+    if fuzzy is not None and not 0 < fuzzy <= 100:
+        raise InvalidInput(f"--fuzzy must be between 1 and 100 (got {fuzzy})", "e.g. --fuzzy 85")
+    q = Query(
         regex=re.escape(pattern) if mode == "text" else pattern if mode == "regex" else None,
         lemma=pattern if mode == "lemma" else None,
         phrase=pattern if mode == "phrase" else None,
         fuzzy=fuzzy,
         unit=unit,
         case_sensitive=case_sensitive,
+    )
+    if q.regex:
+        compile_pattern(q.regex, case_sensitive=case_sensitive)
+    return q
+
+
+def as_autocode_rule(q: Query, code: str, doc: list[str] | None = None):
+    """The autocoding rule that codes what ``q`` finds (same matchers, same units)."""
+    from qualcode.recode.autocode import AutoRule
+
+    return AutoRule(
+        code=code,
+        regex=q.regex,
+        lemma=q.lemma,
+        phrase=q.phrase,
+        fuzzy=q.fuzzy,
+        unit=q.unit,
+        case_sensitive=q.case_sensitive,
+        doc=list(doc or []),
         origin="search",
     )
-    errors = rule.check()
-    if errors:
-        raise InvalidInput(errors[0].removeprefix("search: "), "see `qualcode search --help`")
-    return rule
 
 
 def needs_session(mode: str, fuzzy: int | None) -> bool:
@@ -142,7 +159,7 @@ def kwic(
 
 def search(
     execute: Execute,
-    rule: AutoRule,
+    rule: Query,
     *,
     doc_ids: Sequence[int] | None = None,
     context: int = 60,

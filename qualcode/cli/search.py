@@ -100,11 +100,9 @@ def search_cmd(
     mode = modes[0] if modes else "text"
     if (unit != "match" or apply) and not code:
         raise UserError("--unit and --apply code the hits", "give --code PATH as well")
-    rule = search_rule(
-        pattern, mode, fuzzy=fuzzy, case_sensitive=case_sensitive, code=code or "", unit=unit
-    )
+    rule = search_rule(pattern, mode, fuzzy=fuzzy, case_sensitive=case_sensitive, unit=unit)
     if code:
-        _code_hits(rule, doc, apply, as_json)
+        _code_hits(rule, code, doc, apply, as_json)
         return
     rows = None if needs_session(mode, fuzzy) else _fast(rule, doc, context)
     if rows is None:
@@ -138,14 +136,14 @@ def search_cmd(
     output(rows, as_json, lambda r: _kwic_table(r, context))
 
 
-def _code_hits(rule, doc: str | None, apply: bool, as_json: bool) -> None:
+def _code_hits(query, code: str, doc: str | None, apply: bool, as_json: bool) -> None:
     from qualcode import audit
     from qualcode.recode import dryrun
     from qualcode.recode.autocode import autocode
+    from qualcode.search import as_autocode_rule
 
     st = state()
-    if doc:
-        rule.doc = [doc]
+    rule = as_autocode_rule(query, code, [doc] if doc else None)
     coder = st.coder_name()
     with st.write() as session:
         from qualcode.codebook import CodeTree
