@@ -333,10 +333,33 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
     )
 
 
+def _check_chart(chart: Path | None) -> None:
+    if chart is None:
+        return
+    from qualcode.errors import InvalidInput
+    from qualcode.reports.chart import CHART_SUFFIXES
+
+    if chart.suffix.lower() not in CHART_SUFFIXES:
+        raise InvalidInput(
+            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
+        )
+    if not chart.absolute().parent.is_dir():
+        raise InvalidInput(
+            f"cannot write {chart}: the folder does not exist", "create it or give another path"
+        )
+
+
 @report_app.command("matrix")
 def report_matrix(
     presence: bool = typer.Option(
         False, "--presence", help="0/1 (code occurs in the document) instead of counts of codings."
+    ),
+    by: str = typer.Option(
+        None, "--by", help="Rows are the values of this attribute (e.g. Format), not documents."
+    ),
+    sets: bool = typer.Option(False, "--sets", help="Rows are the document sets."),
+    chart: Path = typer.Option(
+        None, "--chart", help="Also draw the heat map to FILE.png or FILE.svg."
     ),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
@@ -347,14 +370,17 @@ def report_matrix(
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
-    """Documents × codes matrix (counts of codings, or 0/1 with --presence) with the document attributes.
+    """Code Matrix Browser: documents (or attribute values, or sets) × codes, as counts of
+    coded segments (or presence) with a heat map (--chart; XLSX cells are shaded).
 
     Ready for SPSS/R/Excel: one row per document, its attributes, one column per code, a total row.
+    With --by ATTR or --sets one row per group of documents (--presence: documents with the code).
     """
     from qualcode.reports.export import choose_format
-    from qualcode.reports.matrix import code_matrix, matrix_sheets
+    from qualcode.reports.matrix import code_matrix, matrix_chart, matrix_sheets
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    _check_chart(chart)
     with state().read() as session:
         data = code_matrix(
             session,
@@ -362,22 +388,38 @@ def report_matrix(
             coder=coder,
             level=level,
             include_auto=include_auto or (coder or "").strip() == "auto",
+            by=by,
+            sets=sets,
         )
+    if chart is not None:
+        from qualcode.reports.export import writing
+
+        with writing(chart):
+            matrix_chart(data, chart)
+        typer.echo(f"wrote heat map to {chart}", err=True)
     if fmt == "table":
-        from qualcode.reports.export import INT, TEXT, Sheet
+        from qualcode.reports.export import INT, TEXT, Sheet, to_text
 
         n = len(data["codes"])
-        rows = [[r["document"], *r["values"], r["total"]] for r in data["rows"]] + [
-            ["total", *data["totals"], sum(data["totals"])]
+        grouped = data["rows_are"] != "documents"
+        rows = [
+            [r["group"] if grouped else r["document"]]
+            + ([r["documents"]] if grouped else [])
+            + [*r["values"], r["total"]]
+            for r in data["rows"]
         ]
+        rows.append(
+            ["total"]
+            + ([sum(r["documents"] for r in data["rows"])] if grouped else [])
+            + [*data["totals"], sum(data["totals"])]
+        )
+        head = [data["rows_are"] if grouped else "document"] + (["docs"] if grouped else [])
         sheet = Sheet(
             "Matrix",
-            ["document", *[str(i + 1) for i in range(n)], "total"],
+            [*head, *[str(i + 1) for i in range(n)], "total"],
             rows,
-            [TEXT] + [INT] * (n + 1),
+            [TEXT] + [INT] * (len(head) - 1 + n + 1),
         )
-        from qualcode.reports.export import to_text
-
         legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["codes"]))
         typer.echo(to_text(sheet) + "\n\n" + legend)
         return
