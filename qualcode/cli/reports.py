@@ -349,6 +349,47 @@ def _check_chart(chart: Path | None) -> None:
         )
 
 
+@report_app.command("crosstab")
+def report_crosstab(
+    by: list[str] = typer.Option(
+        ..., "--by", help="A document attribute; give two (or more): --by Format --by Region."
+    ),
+    coder: str = CoderFilterOpt,
+    level: int = LevelOpt,
+    include_auto: bool = AutoOpt,
+    fmt: str = FormatOpt,
+    output: Path = OutOpt,
+    excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Codes × combinations of attribute values (e.g. Format × Region): documents with the
+    code (its sub-codes included), row % (of the code's documents) and column % (of the
+    combination's documents)."""
+    from qualcode.reports.crosstab import crosstab, crosstab_sheets
+    from qualcode.reports.export import choose_format
+
+    fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    with state().read() as session:
+        data = crosstab(
+            session,
+            list(by),
+            coder=coder,
+            level=level,
+            include_auto=include_auto or (coder or "").strip() == "auto",
+        )
+    if fmt == "table" and output is None:
+        typer.echo(
+            "documents with the code per combination, row % (of the code's documents), "
+            "column % (of the combination's documents)\n"
+        )
+    sheets = crosstab_sheets(data, lang="en" if fmt == "table" else "de", paths=(fmt == "csv"))
+    if fmt == "table":
+        sheets = sheets[:1]
+    title = "Kreuztabelle nach " + " × ".join(data["by"])
+    _emit(fmt, sheets, data, output, excel=excel, title=title, what="crosstab")
+
+
 @report_app.command("matrix")
 def report_matrix(
     presence: bool = typer.Option(
