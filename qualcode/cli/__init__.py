@@ -17,6 +17,7 @@ _MODULES = (
     "codings",
     "project",
     "reports",
+    "analysis",
     "suggest",
     "recode",
     "refi",

@@ -268,15 +268,18 @@ app.add_typer(config_app, name="config")
 
 @config_app.command("set")
 def config_set(
-    key: str = typer.Argument(..., help="nlp.model (an installed spaCy pipeline) or language."),
+    key: str = typer.Argument(
+        ...,
+        help="nlp.model (an installed spaCy pipeline), language, or words.stopwords (for report words).",
+    ),
     value: str = typer.Argument(..., help="The value; empty to reset."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
 
-    if key not in ("nlp.model", "language"):
-        raise UserError(f"unknown setting {key!r} — use nlp.model or language")
+    if key not in ("nlp.model", "language", "words.stopwords"):
+        raise UserError(f"unknown setting {key!r} — use nlp.model, language or words.stopwords")
     if key == "nlp.model" and value:
         from qualcode import nlp
 

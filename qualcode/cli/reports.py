@@ -349,6 +349,22 @@ def _check_chart(chart: Path | None) -> None:
         )
 
 
+def _check_chart(chart: Path | None) -> None:
+    if chart is None:
+        return
+    from qualcode.errors import InvalidInput
+    from qualcode.reports.chart import CHART_SUFFIXES
+
+    if chart.suffix.lower() not in CHART_SUFFIXES:
+        raise InvalidInput(
+            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
+        )
+    if not chart.absolute().parent.is_dir():
+        raise InvalidInput(
+            f"cannot write {chart}: the folder does not exist", "create it or give another path"
+        )
+
+
 @report_app.command("crosstab")
 def report_crosstab(
     by: list[str] = typer.Option(
