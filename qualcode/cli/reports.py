@@ -190,13 +190,20 @@ def report_cooc(
 ) -> None:
     """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
 
+    As a network: --format graphml (Gephi, yEd), dot (Graphviz) or png/svg (-o FILE);
+    nodes sized by frequency, edges by co-occurrence.
+
     The diagonal holds the number of units with the code; XLSX adds a sheet of
     code pairs with counts and Jaccard index; the terminal table numbers the codes.
     """
     from qualcode.reports.cooccore import cooccurrence_sheets, fast_cooccurrence
     from qualcode.reports.export import choose_format
 
-    fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    fmt = choose_format(
+        "json" if as_json else fmt,
+        output,
+        ("table", "csv", "xlsx", "md", "json", "graphml", "dot", "png", "svg"),
+    )
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates), as in `report freq`;
     # else the full path, which also reports unknown coders and units.
@@ -210,6 +217,9 @@ def report_cooc(
 
         with state().read() as session:
             data = cooccurrence(session, unit=unit, coder=coder, level=level, include_auto=auto)
+    if fmt in ("graphml", "dot", "png", "svg"):
+        _emit_network(data, fmt, output)
+        return
     sheets = cooccurrence_sheets(
         data, lang="en" if fmt == "table" else "de", numbered=(fmt == "table")
     )
@@ -219,6 +229,51 @@ def report_cooc(
         "Absatz" if data["unit"] == "passage" else "Dokument"
     )
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix")
+
+
+def _emit_network(data: dict, fmt: str, output: Path | None) -> None:
+    """The co-occurrence network as GraphML/DOT (to the file or the terminal) or PNG/SVG."""
+    from qualcode.reports import network
+    from qualcode.reports.export import writing
+
+    colors = _code_colors()
+    if fmt in ("png", "svg"):
+        if output is None:
+            from qualcode.errors import InvalidInput
+
+            raise InvalidInput(f"a {fmt.upper()} needs a file", f"give -o FILE.{fmt}")
+        with writing(output):
+            network.draw_network(data, output, colors)
+        typer.echo(f"wrote co-occurrence network to {output}", err=True)
+        return
+    text = network.to_graphml(data, colors) if fmt == "graphml" else network.to_dot(data, colors)
+    if output is None:
+        typer.echo(text.rstrip("\n"))
+        return
+    with writing(output):
+        output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote co-occurrence network to {output}", err=True)
+
+
+def _code_colors() -> dict[str, str]:
+    """Code path → colour (SQLite read directly when possible)."""
+    from qualcode.fastread import open_project
+    from qualcode.search import code_paths
+
+    conn = open_project(state().db)
+    if conn is not None:
+        try:
+            execute = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+            paths = code_paths(execute)
+            return {paths[i]: c for i, c in execute("SELECT id, color FROM code")}
+        finally:
+            conn.close()
+    from qualcode.docsets import session_execute
+
+    with state().read() as session:
+        execute = session_execute(session)
+        paths = code_paths(execute)
+        return {paths[i]: c for i, c in execute("SELECT id, color FROM code")}
 
 
 @report_app.command("segments")

@@ -31,6 +31,13 @@ SUFFIX_FORMATS = {
     ".json": "json",
     ".docx": "docx",
     ".txt": "table",
+    ".graphml": "graphml",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".png": "png",
+    ".svg": "svg",
+    ".html": "html",
+    ".htm": "html",
 }
 
 # kinds of columns
