@@ -123,3 +123,77 @@ def report_words(
         title="Wortfrequenzen je Kategorie",
         what="word frequencies",
     )
+
+
+@report_app.command("full")
+def report_full(
+    fmt: str = typer.Option(
+        None, "--format", "-f", help="html or docx (default: from the -o suffix, else html)."
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="The report file (.html or .docx)."),
+    by: list[str] = typer.Option(
+        [],
+        "--by",
+        help="Group the frequencies by these attributes (default: Format and the other grouping attributes, at most 2).",
+    ),
+    title: str = typer.Option(
+        None, "--title", help="Title of the report (default: the project's name)."
+    ),
+    max_segments: int = typer.Option(
+        None, "--max-segments", min=0, help="At most this many coded segments per category."
+    ),
+    coder: str = CoderFilterOpt,
+    include_auto: bool = AutoOpt,
+    doc_set: str = SetOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+) -> None:
+    """The whole analysis in one document for the funders: title page, method (coding
+    agenda: definitions, anchor examples, coding rules), frequencies by group (tables
+    and charts), per category its definition, memos, frequencies and coded segments
+    with source and attributes, and the memos.
+
+    Research questions and case summaries are not part of it yet (no --rq): the report
+    has a hook for them (qualcode.reports.full.OPTIONAL_SECTIONS).
+    """
+    from qualcode.cli.app import output as emit
+    from qualcode.reports.export import choose_format, writing
+    from qualcode.reports.full import Context, build, default_by
+    from qualcode.reports.render import to_html, write_docx
+
+    fmt = choose_format(fmt, output, ("html", "docx"), default="html")
+    st = state()
+    with st.read() as session:
+        if title is None:
+            from qualcode.config import database_url, sqlite_path
+
+            path = sqlite_path(database_url(st.db))
+            title = f"Auswertung {path.stem if path else 'des Projekts'}"
+        ctx = Context(
+            session,
+            title=title,
+            by=list(by) or default_by(session),
+            coder=coder,
+            include_auto=include_auto or (coder or "").strip() == "auto",
+            max_segments=max_segments,
+            set_name=session.info.get("doc_scope_name"),
+        )
+        blocks = build(ctx)
+    with writing(output):
+        if fmt == "html":
+            output.write_text(to_html(blocks, title), encoding="utf-8")
+        else:
+            write_docx(blocks, output)
+    info = {
+        "output": str(output),
+        "format": fmt,
+        "sections": sum(1 for b in blocks if b[0] == "h1"),
+        "charts": sum(1 for b in blocks if b[0] == "image"),
+        "segments": sum(1 for b in blocks if b[0] == "quote"),
+    }
+    emit(
+        info,
+        as_json,
+        lambda d: (
+            f"wrote the report to {d['output']}: {d['sections']} sections, {d['charts']} charts, {d['segments']} coded segments"
+        ),
+    )

@@ -98,7 +98,7 @@ def to_dot(data: dict, colors: dict[str, str] | None = None) -> str:
     for n in nodes:
         size = 0.4 + 1.2 * math.sqrt(n["frequency"] / top_n)
         out.append(
-            f"  {n['id']} [label={_dot_str(n['label'])[:-1]}\\n{n['frequency']}\", "
+            f'  {n["id"]} [label={_dot_str(n["label"])[:-1]}\\n{n["frequency"]}", '
             f"tooltip={_dot_str(n['code'])}, width={size:.2f}, fillcolor={_dot_str(n['color'])}];"
         )
     for e in edges:
