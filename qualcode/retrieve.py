@@ -8,7 +8,7 @@ out). The operators work on segments of the same document:
 - ``A OR B``: the segments of either;
 - ``A AND B``: the segments of A that meet a segment of B, and those of B that meet one
   of A (both quotations are listed);
-- ``A NOT B``: the segments of A that meet no segment of B;
+- ``A NOT B``: the segments of A that are not B's and meet no segment of B;
 - ``A NEAR/n B``: as AND, where two segments meet when they lie within n paragraphs
   of each other (``NEAR/0``: in the same paragraph).
 
@@ -194,7 +194,7 @@ def retrieve(
             return left | right
         if kind == "minus":
             kept, _ = combine(left, right, unit_dist)
-            return left - kept
+            return left - right - kept
         dist = node[3] if kind == "near" else unit_dist
         a, b = combine(left, right, dist)
         return a | b
