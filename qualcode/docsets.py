@@ -166,7 +166,7 @@ def list_sets(execute: Execute) -> list[dict]:
         "SELECT id, name, name_key, rule FROM doc_set ORDER BY name_key"
     ):
         out.append(
-            {"id": sid, "name": sname, "rule": rule, "documents": len(set_ids(execute, sname))}
+            {"id": sid, "set": sname, "rule": rule, "documents": len(set_ids(execute, sname))}
         )
     return out
 
@@ -180,7 +180,7 @@ def show_set(execute: Execute, name: str) -> dict:
     names = dict(execute("SELECT id, name FROM document"))
     return {
         "id": sid,
-        "name": sname,
+        "set": sname,
         "rule": rule,
         "documents": len(ids),
         "members": sorted((names[i] for i in ids), key=lambda n: (n.lower(), n)),
@@ -197,7 +197,7 @@ def apply_scope(session: Any, name: str | None) -> list[int] | None:
         return None
     ids = set_ids(session_execute(session), name)
     session.info["doc_scope"] = ids
-    session.info["doc_scope_name"] = show_set(session_execute(session), name)["name"]
+    session.info["doc_scope_name"] = show_set(session_execute(session), name)["set"]
     return ids
 
 

@@ -24,7 +24,12 @@ def test_html_sections_and_segments(small, tmp_path):
     assert info == {"output": str(out), "format": "html", "sections": 5, "charts": 3, "segments": 8}
     html = out.read_text(encoding="utf-8")
     assert re.findall(r"<h1>(.*?)</h1>", html) == [
-        "Bericht", "Methode", "Häufigkeiten im Überblick", "Hindernisse", "Ziele", "Memos"
+        "Bericht",
+        "Methode",
+        "Häufigkeiten im Überblick",
+        "Hindernisse",
+        "Ziele",
+        "Memos",
     ]
     assert "<dt>Definition</dt><dd>Was die Arbeit erschwert</dd>" in html
     assert "<strong>Memo:</strong> Zeit fehlt überall" in html
@@ -46,7 +51,12 @@ def test_set_docx_and_hook(small, tmp_path, monkeypatch):
 
     d = docx.Document(str(out))
     heads = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
-    assert heads[:4] == ["Methode", "Kodierleitfaden", "Forschungsfragen", "Häufigkeiten im Überblick"]
+    assert heads[:4] == [
+        "Methode",
+        "Kodierleitfaden",
+        "Forschungsfragen",
+        "Häufigkeiten im Überblick",
+    ]
     assert any("Dokumentgruppe „Web“: 1 Dokumente" in p.text for p in d.paragraphs)
     r = small("report", "full", "-o", str(tmp_path / "r.pdf"))
     assert r.exit_code == 2 and r.stderr.startswith("error: cannot tell the format from 'r.pdf'")

@@ -19,7 +19,11 @@ def small(cli, write_file, tmp_path):
 def test_matrix_by_attribute_and_sets(small, tmp_path):
     m = small.json("report", "matrix", "--by", "Format")
     assert m["codes"] == [
-        "Hindernisse", "Hindernisse/Zeit", "Hindernisse/Personal", "Ziele", "Ziele/Vernetzung"
+        "Hindernisse",
+        "Hindernisse/Zeit",
+        "Hindernisse/Personal",
+        "Ziele",
+        "Ziele/Vernetzung",
     ]
     assert [(r["group"], r["documents"], r["values"]) for r in m["rows"]] == [
         ("Präsenz", 2, [0, 2, 1, 1, 1]),
@@ -63,14 +67,22 @@ def test_crosstab_two_attributes(small, tmp_path):
         ("(none) · (none)", 1),
     ]
     cells = {
-        r["code"]: [(c["documents"], c["row_share"], c["column_share"], c["segments"]) for c in r["cells"]]
+        r["code"]: [
+            (c["documents"], c["row_share"], c["column_share"], c["segments"]) for c in r["cells"]
+        ]
         for r in d["rows"]
     }
     assert cells["Hindernisse"] == [
-        (1, 0.3333, 1.0, 3), (0, 0.0, 0.0, 0), (1, 0.3333, 1.0, 1), (1, 0.3333, 1.0, 1)
+        (1, 0.3333, 1.0, 3),
+        (0, 0.0, 0.0, 0),
+        (1, 0.3333, 1.0, 1),
+        (1, 0.3333, 1.0, 1),
     ]
     assert cells["Ziele/Vernetzung"] == [
-        (0, 0.0, 0.0, 0), (1, 0.5, 1.0, 1), (1, 0.5, 1.0, 1), (0, 0.0, 0.0, 0)
+        (0, 0.0, 0.0, 0),
+        (1, 0.5, 1.0, 1),
+        (1, 0.5, 1.0, 1),
+        (0, 0.0, 0.0, 0),
     ]
     out = tmp_path / "x.xlsx"
     small.ok("report", "crosstab", "--by", "Format", "--by", "Region", "-o", str(out))

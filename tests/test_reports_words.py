@@ -32,9 +32,9 @@ def test_words_per_category(small, tmp_path):
         ("beta", 1, 1, -0.06),
     ]
     one = small.json("report", "words", "--code", "Zeit", "--stop", "Alpha", "--top", "1")
-    assert [(c["code"], [(r["lemma"], r["count"]) for r in c["rows"]]) for c in one["categories"]] == [
-        ("Hindernisse/Zeit", [("eins", 2)])
-    ]
+    assert [
+        (c["code"], [(r["lemma"], r["count"]) for r in c["rows"]]) for c in one["categories"]
+    ] == [("Hindernisse/Zeit", [("eins", 2)])]
     small.ok("config", "set", "words.stopwords", "eins, delta")
     ll = small.json("report", "words", "--code", "Zeit", "--sort", "ll")
     assert [r["lemma"] for r in ll["categories"][0]["rows"]] == ["alpha"]

@@ -13,7 +13,10 @@ def small(cli, write_file, tmp_path):
 
 
 def rows(data):
-    return [(r["document"], r["start"], r["end"], r["left"], r["text"], r["right"], r["codes"]) for r in data]
+    return [
+        (r["document"], r["start"], r["end"], r["left"], r["text"], r["right"], r["codes"])
+        for r in data
+    ]
 
 
 def test_kwic_rows_with_codes(small):
@@ -25,7 +28,15 @@ def test_kwic_rows_with_codes(small):
     ]
     out = small.ok("search", "zwei", "--context", "5").stdout
     assert out.splitlines()[2].split() == [
-        "a.txt", "19", "23", "lpha", "zwei", ".", "Al", "Hindernisse/Personal;", "Hindernisse/Zeit"
+        "a.txt",
+        "19",
+        "23",
+        "lpha",
+        "zwei",
+        ".",
+        "Al",
+        "Hindernisse/Personal;",
+        "Hindernisse/Zeit",
     ]
     assert out.rstrip().endswith("3 hits in 3 documents")
 
@@ -36,7 +47,10 @@ def test_modes_doc_and_set(small):
     assert [r["text"] for r in small.json("search", "lpha", "--doc", "a.txt")] == ["lpha"] * 3
     assert small.json("search", "eins", "--case-sensitive", "--doc", "b.txt")[0]["start"] == 5
     small.ok("set", "add", "bc", "b.txt", "c.txt")
-    assert [r["document"] for r in small.json("search", "eins", "--set", "bc")] == ["b.txt", "c.txt"]
+    assert [r["document"] for r in small.json("search", "eins", "--set", "bc")] == [
+        "b.txt",
+        "c.txt",
+    ]
     fuzzy = small.json("search", "Gama eins", "--phrase", "--fuzzy", "80")
     assert [(r["document"], r["text"]) for r in fuzzy] == [("c.txt", "Gamma eins")]
 
@@ -45,13 +59,27 @@ def test_code_all_hits_dry_run_apply_undo(small):
     before = small.json("codings")
     dry = small.json("--coder", "anna", "search", "drei", "--code", "Ziele")
     assert (dry["dry_run"], dry["found"], dry["added"], dry["code"], dry["coder"]) == (
-        True, 1, 1, "Ziele", "anna"
+        True,
+        1,
+        1,
+        "Ziele",
+        "anna",
     )
     assert small.json("codings") == before  # a dry run changes nothing
-    done = small.json("--coder", "anna", "search", "eins", "--code", "Vernetzung", "--unit", "passage", "--apply")
+    done = small.json(
+        "--coder", "anna", "search", "eins", "--code", "Vernetzung", "--unit", "passage", "--apply"
+    )
     assert (done["added"], done["existing"]) == (3, 1)  # c.txt's paragraph is coded already
-    new = {(c["document"], c["start"], c["end"]) for c in small.json("codings", "--code", "Vernetzung")}
-    assert new == {("a.txt", 0, 11), ("b.txt", 0, 10), ("c.txt", 0, 11), ("d.txt", 0, 11), ("b.txt", 12, 22)}
+    new = {
+        (c["document"], c["start"], c["end"]) for c in small.json("codings", "--code", "Vernetzung")
+    }
+    assert new == {
+        ("a.txt", 0, 11),
+        ("b.txt", 0, 10),
+        ("c.txt", 0, 11),
+        ("d.txt", 0, 11),
+        ("b.txt", 12, 22),
+    }
     small.ok("--coder", "anna", "undo")
     assert small.json("codings") == before
 

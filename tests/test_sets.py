@@ -49,7 +49,7 @@ def test_hand_sets_add_remove_list_undo(small):
     assert small.json("set", "add", "auswahl", "b.txt", "a.txt")["added"] == 1
     small.ok("set", "add", "Web", "--rule", "Format=Web")
     rows = small.json("set", "list")
-    assert [(r["name"], r["documents"], r["rule"]) for r in rows] == [
+    assert [(r["set"], r["documents"], r["rule"]) for r in rows] == [
         ("Auswahl", 3, None),
         ("Web", 1, "Format=Web"),
     ]
@@ -58,7 +58,7 @@ def test_hand_sets_add_remove_list_undo(small):
     small.ok("undo")
     assert members(small, "Auswahl") == ["a.txt", "b.txt", "d.txt"]
     small.ok("set", "remove", "Web")
-    assert [r["name"] for r in small.json("set", "list")] == ["Auswahl"]
+    assert [r["set"] for r in small.json("set", "list")] == ["Auswahl"]
     # a document in a set can still be removed; its membership goes with it
     small.ok("docs", "remove", "d.txt", "--force")
     assert members(small, "Auswahl") == ["a.txt", "b.txt"]
@@ -71,8 +71,14 @@ def test_hand_sets_add_remove_list_undo(small):
     [
         (["set", "add", "x"], "error: the set 'x' needs documents or a rule"),
         (["set", "add", "x", "--rule", "Format"], "error: 'Format' in the rule is not KEY=VALUE"),
-        (["set", "add", "x", "--rule", "Farbe=rot"], "error: no document has the attribute 'Farbe'"),
-        (["set", "add", "x", "--rule", "A=1 NEAR/2 B=2"], "error: NEAR has no meaning in a set rule"),
+        (
+            ["set", "add", "x", "--rule", "Farbe=rot"],
+            "error: no document has the attribute 'Farbe'",
+        ),
+        (
+            ["set", "add", "x", "--rule", "A=1 NEAR/2 B=2"],
+            "error: NEAR has no meaning in a set rule",
+        ),
         (["set", "add", "x", "nope.txt"], "error: unknown document 'nope.txt'"),
         (["set", "show", "nope"], "error: unknown document set 'nope'"),
         (["report", "freq", "--set", "nope"], "error: unknown document set 'nope'"),

@@ -60,7 +60,7 @@ def set_list(as_json: bool = JsonOpt) -> None:
         as_json,
         lambda rs: (
             table(
-                [[r["id"], r["name"], r["documents"], r["rule"] or "(by hand)"] for r in rs],
+                [[r["id"], r["set"], r["documents"], r["rule"] or "(by hand)"] for r in rs],
                 ["id", "set", "documents", "rule"],
                 align="rlrl",
             )
@@ -79,7 +79,7 @@ def set_show(name: str = typer.Argument(..., help="The set."), as_json: bool = J
         data = show_set(session_execute(session), name)
 
     def human(d: dict) -> str:
-        head = f"{d['name']}: {d['documents']} documents" + (
+        head = f"{d['set']}: {d['documents']} documents" + (
             f" (rule {d['rule']!r})" if d["rule"] else " (by hand)"
         )
         return "\n".join([head, *[f"  {m}" for m in d["members"]]])

@@ -40,7 +40,7 @@ def _groups(session: Session, by: str | None, sets: bool, docs: list[int]) -> di
     execute = session_execute(session)
     keep = set(docs)
     found = {
-        s["name"]: [d for d in set_ids(execute, s["name"]) if d in keep] for s in list_sets(execute)
+        s["set"]: [d for d in set_ids(execute, s["set"]) if d in keep] for s in list_sets(execute)
     }
     if not found:
         raise InvalidInput("no document sets yet", "create one with `qualcode set add NAME DOC…`")
