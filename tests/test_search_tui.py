@@ -80,3 +80,36 @@ async def test_document_search_and_matrix(demo_db: str) -> None:
         await wait_until(pilot, lambda: table.row_count == 3, "rows by Format")
         labels = [str(table.get_row_at(i)[0]) for i in range(3)]
         assert labels == ["Hybrid (n=2)", "Präsenz (n=6)", "Web (n=6)"]
+
+
+@sync
+async def test_retrieval_screen_takes_a_query(demo_db: str) -> None:
+    from qualcode.tui.screens.retrieval import RetrievalScreen
+
+    app = make(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
+        screen.tree.focus()
+        screen.tree.select_id(row["id"])
+        await pilot.pause()
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, RetrievalScreen), "retrieval")
+        ret = app.screen
+        await wait_until(pilot, lambda: len(ret.segments) == 9, "the code's segments")
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: app.screen is not ret, "the query prompt")
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"Personalmangel NEAR/1 Zeitmangel", "enter")
+        await wait_until(pilot, lambda: app.screen is ret and ret.bool_query, "the query")
+        await wait_until(pilot, lambda: len(ret.segments) != 9, "the query's segments")
+        from qualcode.docsets import session_execute
+        from qualcode.database import reading
+        from qualcode.retrieve import retrieve
+
+        with reading(app.engine) as session:
+            want = retrieve(session_execute(session), "Personalmangel NEAR/1 Zeitmangel")
+        assert [(s["document"], s["start"]) for s in ret.segments] == [
+            (s["document"], s["start"]) for s in want["segments"]
+        ]
+        assert len(ret.segments) == 12  # as `qualcode retrieve` on the demo

@@ -28,7 +28,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         super().__init__()
         self.path = path
         self.with_children = False
-        self.query: str | None = None  # a boolean query replaces the code
+        self.bool_query: str | None = None  # a boolean query replaces the code
         self.segments: list[dict] = []
 
     def compose(self) -> ComposeResult:
@@ -42,7 +42,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
 
     def load(self) -> None:
         self.query_one("#ret-title", Static).update(
-            Text(f"Segments of {self.query or self.path} — loading…", style="bold")
+            Text(f"Segments of {self.bool_query or self.path} — loading…", style="bold")
         )
         self.fetch(self.path, self.with_children)
 
@@ -59,12 +59,12 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
 
         try:
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-                if self.query is not None:  # a boolean query, as `qualcode retrieve`
+                if self.bool_query is not None:  # a boolean query, as `qualcode retrieve`
                     from qualcode.docsets import session_execute
                     from qualcode.retrieve import retrieve
 
-                    info = {"path": self.query, "color": "", "definition": ""}
-                    rows = retrieve(session_execute(session), self.query)["segments"]
+                    info = {"path": self.bool_query, "color": "", "definition": ""}
+                    rows = retrieve(session_execute(session), self.bool_query)["segments"]
                 else:
                     info = show_code(session, path)
                     rows = list_codings(session, code=path, with_children=with_children)
@@ -167,13 +167,13 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
 
         def done(q: str | None) -> None:
             if q and q.strip():
-                self.query = q.strip()
+                self.bool_query = q.strip()
                 self.with_children = True
                 self.load()
 
         self.app.push_screen(
             PromptScreen(
-                "Segments by query (A AND B, A NOT B, A OR B, A NEAR/2 B):", self.query or self.path
+                "Segments by query (A AND B, A NOT B, A OR B, A NEAR/2 B):", self.bool_query or self.path
             ),
             done,
         )
