@@ -113,3 +113,30 @@ async def test_retrieval_screen_takes_a_query(demo_db: str) -> None:
             (s["document"], s["start"]) for s in want["segments"]
         ]
         assert len(ret.segments) == 12  # as `qualcode retrieve` on the demo
+
+
+@sync
+async def test_document_list_restricted_to_a_set(demo_db: str) -> None:
+    from conftest import Run
+
+    Run(demo_db).ok("set", "add", "Web", "--rule", "Format=Web")
+    app = make(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        coding = app.screen
+        await wait_until(pilot, lambda: len(coding.doclist.docs) == 14, "all documents")
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: app.screen is not coding, "the set chooser")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: len(coding.doclist.docs) == 6, "the set's documents")
+        assert [d["name"] for d in coding.doclist.docs] == [
+            "protokoll_07.md",
+            "protokoll_10.md",
+            "protokoll_11.md",
+            "protokoll_12.txt",
+            "protokoll_13.md",
+            "protokoll_14.md",
+        ]
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: app.screen is not coding, "the set chooser")
+        await pilot.press("enter")  # (all documents)
+        await wait_until(pilot, lambda: len(coding.doclist.docs) == 14, "all documents again")

@@ -53,6 +53,7 @@ class QualcodeApp(App):
         Binding("ctrl+f", "search_document", "Search the open document", show=False),
         Binding("ctrl+shift+f", "search_project", "Search all documents", show=False),
         Binding("f7", "matrix", "Code matrix (documents × codes)", key_display="F7", show=False),
+        Binding("ctrl+e", "restrict_to_set", "Show only the documents of a set", show=False),
     ]
 
     def __init__(
@@ -276,6 +277,30 @@ class QualcodeApp(App):
 
     def action_search_project(self) -> None:
         self._search(True)
+
+    def action_restrict_to_set(self) -> None:
+        from qualcode.docsets import list_sets, session_execute, set_ids
+        from qualcode.tui.screens.prompt import ChooseScreen
+
+        coding = self._coding_screen()
+        if coding is None or self.screen is not coding:
+            return
+        sets = self.read(lambda s: list_sets(session_execute(s)))
+        items = ["(all documents)"] + [f"{x['set']}  ({x['documents']} documents)" for x in sets]
+
+        def done(i: int | None) -> None:
+            if i is None:
+                return
+            name = sets[i - 1]["set"] if i else None
+            coding.doclist.only = (
+                None
+                if name is None
+                else set(self.read(lambda s: set_ids(session_execute(s), name)))
+            )
+            coding.reload_docs()
+            self.notify(f"documents of the set {name}" if name else "all documents")
+
+        self.push_screen(ChooseScreen("Show the documents of a set", items), done)
 
     def action_matrix(self) -> None:
         from qualcode.tui.screens.matrix import MatrixScreen

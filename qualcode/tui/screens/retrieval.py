@@ -173,7 +173,8 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
 
         self.app.push_screen(
             PromptScreen(
-                "Segments by query (A AND B, A NOT B, A OR B, A NEAR/2 B):", self.bool_query or self.path
+                "Segments by query (A AND B, A NOT B, A OR B, A NEAR/2 B):",
+                self.bool_query or self.path,
             ),
             done,
         )
