@@ -219,8 +219,8 @@ def agreement(
 
     # Documents: those every coder has coded (any coding).
     coded_by: dict[int, set[int]] = {}
-    scope = scope_ids(session)  # the command's document set (--set)
-    in_set = None if scope is None else set(scope)
+    doc_scope = scope_ids(session)  # the command's document set (--set)
+    in_set = None if doc_scope is None else set(doc_scope)
     for cid, did in session.connection().execute(
         select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(coder_ids)).distinct()  # type: ignore[attr-defined]
     ):

@@ -70,8 +70,10 @@ def resolve_code_ids(execute: Execute, term: str) -> tuple[str, list[int]]:
         from rapidfuzz import fuzz, process
 
         best = process.extractOne(term, list(paths.values()), scorer=fuzz.WRatio, score_cutoff=70)
-        hint = f"did you mean {best[0]!r}? " if best else ""
-        raise NotFound(f"unknown code {term!r}", hint + "(`qualcode codes list` shows all)")
+        hint = "`qualcode codes list` shows all"
+        raise NotFound(
+            f"unknown code {term!r}", f"did you mean {best[0]!r}? ({hint})" if best else hint
+        )
     if len(hits) > 1:
         listed = ", ".join(repr(paths[c]) for c in sorted(hits, key=lambda c: paths[c]))
         raise InvalidInput(

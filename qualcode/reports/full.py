@@ -78,8 +78,12 @@ class Context:
         return self.cache[key]
 
 
-def chart_png(table: dict, title: str | None = None) -> bytes:
+def chart_png(table: dict, title: str | None = None) -> bytes | None:
+    """The bar chart of a frequency table (None when it has no codes)."""
     from qualcode.reports.chart import frequency_chart
+
+    if not table["rows"]:
+        return None
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "chart.png"
@@ -165,14 +169,15 @@ def overview(ctx: Context) -> list[Block]:
     blocks.append(freq_table_block(table))
     for by in ctx.by:
         t = ctx.freq(by=by)
-        blocks += [
-            ("h2", f"Nach {t['by']}"),
-            freq_table_block(t),
-            ("image", chart_png(t), f"Anteil der Dokumente je Kategorie nach {t['by']}"),
-        ]
+        blocks += [("h2", f"Nach {t['by']}"), freq_table_block(t)]
+        blocks += _image(chart_png(t), f"Anteil der Dokumente je Kategorie nach {t['by']}")
     if not ctx.by:
-        blocks.append(("image", chart_png(table), "Anteil der Dokumente je Kategorie"))
+        blocks += _image(chart_png(table), "Anteil der Dokumente je Kategorie")
     return blocks
+
+
+def _image(png: bytes | None, caption: str) -> list[Block]:
+    return [] if png is None else [("image", png, caption)]
 
 
 def _memos(ctx: Context, kind: str, ids: list[int]) -> list[str]:
@@ -209,13 +214,8 @@ def categories(ctx: Context) -> list[Block]:
             freq_table_block(t),
         ]
         if len(t["rows"]) > 1:
-            blocks.append(
-                (
-                    "image",
-                    chart_png(t, title=f"{c.name}" + (f" nach {t['by']}" if t["by"] else "")),
-                    "",
-                )
-            )
+            title = c.name + (f" nach {t['by']}" if t["by"] else "")
+            blocks += _image(chart_png(t, title=title), "")
         segs = coded_segments(
             ctx.session, path, children=True, coder=ctx.coder, include_auto=ctx.include_auto
         )["segments"]

@@ -183,6 +183,10 @@ def matrix_chart(data: dict, path: str | Path, *, title: str | None = None) -> P
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    if not data["codes"] or not data["rows"]:
+        raise InvalidInput(
+            "there is nothing to chart: no codes or no rows", "code some passages first"
+        )
     values = [r["values"] for r in data["rows"]]
     rows = [textwrap.shorten(_label(r), 40, placeholder="…") for r in data["rows"]]
     cols = [textwrap.shorten(n, 32, placeholder="…") for n in data["names"]]
