@@ -22,7 +22,7 @@ def test_graphml_nodes_and_edges(small, tmp_path):
     root = ET.parse(out).getroot()
     nodes = {
         n.get("id"): {d.get("key"): d.text for d in n.findall("g:data", NS)}
-        for n in root.iter("{%s}node" % NS["g"])
+        for n in root.iter(f"{{{NS['g']}}}node")
     }
     assert [(v["code"], v["frequency"]) for v in nodes.values()] == [
         ("Hindernisse/Zeit", "3"),
@@ -33,7 +33,7 @@ def test_graphml_nodes_and_edges(small, tmp_path):
     edges = [
         (nodes[e.get("source")]["label"], nodes[e.get("target")]["label"])
         + tuple(d.text for d in e.findall("g:data", NS))
-        for e in root.iter("{%s}edge" % NS["g"])
+        for e in root.iter(f"{{{NS['g']}}}edge")
     ]
     assert edges == [("Zeit", "Personal", "1", "0.25")]
 

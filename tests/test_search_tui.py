@@ -103,8 +103,8 @@ async def test_retrieval_screen_takes_a_query(demo_db: str) -> None:
         await pilot.press(*"Personalmangel NEAR/1 Zeitmangel", "enter")
         await wait_until(pilot, lambda: app.screen is ret and ret.bool_query, "the query")
         await wait_until(pilot, lambda: len(ret.segments) != 9, "the query's segments")
-        from qualcode.docsets import session_execute
         from qualcode.database import reading
+        from qualcode.docsets import session_execute
         from qualcode.retrieve import retrieve
 
         with reading(app.engine) as session:
