@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.docsets import scope_ids
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import raw_rows
@@ -218,9 +219,13 @@ def agreement(
 
     # Documents: those every coder has coded (any coding).
     coded_by: dict[int, set[int]] = {}
+    doc_scope = scope_ids(session)  # the command's document set (--set)
+    in_set = None if doc_scope is None else set(doc_scope)
     for cid, did in session.connection().execute(
         select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(coder_ids)).distinct()  # type: ignore[attr-defined]
     ):
+        if in_set is not None and did not in in_set:
+            continue
         coded_by.setdefault(did, set()).add(cid)
     doc_names = {i: n for i, n in session.execute(select(Document.id, Document.name))}
     common = sorted(

@@ -377,6 +377,9 @@ def remove_document(session: Session, ref: str, *, force: bool = False) -> dict[
     delete_rows(session, Passage, Passage.document_id == doc.id)
     delete_rows(session, DocumentAttribute, DocumentAttribute.document_id == doc.id)
     delete_rows(session, Memo, (Memo.target_type == "document") & (Memo.target_id == doc.id))
+    from qualcode.models import DocSetMember
+
+    delete_rows(session, DocSetMember, DocSetMember.document_id == doc.id)
     session.delete(doc)
     session.flush()
     return {"codings": n_codings}

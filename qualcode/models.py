@@ -196,6 +196,29 @@ class AuditChange(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class DocSet(SQLModel, table=True):
+    """A named set of documents: chosen by hand (members) or by an attribute rule."""
+
+    __tablename__ = "doc_set"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(unique=True, max_length=200)  # NFC + casefold
+    # An attribute rule (`Format=Web AND Region=Görlitz`), evaluated when the set is used;
+    # None for a set chosen by hand.
+    rule: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DocSetMember(SQLModel, table=True):
+    """A document chosen by hand for a set."""
+
+    __tablename__ = "doc_set_member"
+    __table_args__ = (UniqueConstraint("set_id", "document_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    set_id: int = Field(foreign_key="doc_set.id", index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+
+
 from qualcode.mayring.tables import (  # noqa: E402  (Mayring's steps; they need the tables above)
     CaseSummary,
     CheckCoding,
@@ -214,6 +237,8 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     Passage,
     Coding,
     Memo,
+    DocSet,
+    DocSetMember,
     Checkpoint,
     CheckSample,
     CheckPassage,

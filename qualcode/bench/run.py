@@ -237,6 +237,27 @@ TARGETS: list[Target] = [
         ("similar",),
         group="suggestions",
     ),
+    Target(
+        "search a word (KWIC, 2,000 documents)",
+        lambda c: [*_db(c), "search", "Jugendamt"],
+        1.0,
+        ("search",),
+        group="find and retrieve",
+    ),
+    Target(
+        "retrieve A AND B",
+        lambda c: [*_db(c), "retrieve", f"{c.code_a} AND {c.code_b}"],
+        1.0,
+        ("retrieve",),
+        group="find and retrieve",
+    ),
+    Target(
+        "report full html",
+        lambda c: [*_db(c), "report", "full", "--format", "html", "-o", str(c.tmp / "full.html")],
+        10.0,
+        ("report full",),
+        group="find and retrieve",
+    ),
     # Informative: no target in the issue.
     Target("codes list", lambda c: [*_db(c), "codes", "list"], None, ("codes list",), group="more"),
     Target("docs list", lambda c: [*_db(c), "docs", "list"], None, ("docs list",), group="more"),

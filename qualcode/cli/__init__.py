@@ -17,6 +17,7 @@ _MODULES = (
     "codings",
     "project",
     "reports",
+    "analysis",
     "suggest",
     "recode",
     "refi",
@@ -25,6 +26,9 @@ _MODULES = (
     "mayring",
     "mayring_check",
     "mayring_reports",
+    "sets",
+    "search",
+    "retrieve",
 )
 for _name in _MODULES:
     if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:

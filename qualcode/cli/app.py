@@ -204,6 +204,7 @@ app = typer.Typer(
 class State:
     db: str | None = None
     coder: str | None = None
+    doc_set: str | None = None  # --set: the command reads only these documents
     _engine: Any = field(default=None, repr=False)
 
     def engine(self, *, create: bool = True):
@@ -228,13 +229,21 @@ class State:
         with transaction(
             self.engine(), command=command_line(), coder=self.coder_name(), record=record
         ) as session:
+            self._scope(session)
             yield session
+
+    def _scope(self, session: Any) -> None:
+        if self.doc_set:
+            from qualcode.docsets import apply_scope
+
+            apply_scope(session, self.doc_set)
 
     @contextmanager
     def read(self) -> Iterator[Any]:
         from qualcode.database import reading
 
         with reading(self.engine(create=False)) as session:
+            self._scope(session)
             yield session
 
 
@@ -318,6 +327,21 @@ def shorten(text: str, width: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
+
+def _remember_set(value: str | None) -> str | None:
+    if value is not None:
+        if not value.strip():
+            raise UserError("the set name is empty", "give --set NAME (`qualcode set list`)")
+        state().doc_set = value
+    return value
+
+
+SetOpt = typer.Option(
+    None,
+    "--set",
+    callback=_remember_set,
+    help="Only the documents of this document set (`qualcode set list`).",
+)
 
 JsonOpt = typer.Option(
     False, "--json", help='Print JSON instead of a table (errors too: {"error": …, "hint": …}).'

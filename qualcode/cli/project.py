@@ -277,17 +277,19 @@ app.add_typer(config_app, name="config")
 
 @config_app.command("set")
 def config_set(
-    key: str = typer.Argument(..., help="nlp.model (an installed spaCy pipeline) or language."),
+    key: str = typer.Argument(
+        ...,
+        help="nlp.model (an installed spaCy pipeline), language, or words.stopwords (for report words).",
+    ),
     value: str = typer.Argument(..., help="The value; empty to reset."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
 
-    if key not in ("nlp.model", "language", "checkpoint.threshold"):
-        raise UserError(
-            f"unknown setting {key!r} — use nlp.model, language or checkpoint.threshold"
-        )
+    known = ("nlp.model", "language", "checkpoint.threshold", "words.stopwords")
+    if key not in known:
+        raise UserError(f"unknown setting {key!r} — use {', '.join(known)}")
     if key == "checkpoint.threshold" and value:
         from qualcode.mayring.revision import parse_threshold
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from qualcode.cli.app import JsonOpt, UserError, app, output, shorten, state
+from qualcode.cli.app import JsonOpt, SetOpt, UserError, app, output, shorten, state
 
 _Doc = typer.Option([], "--doc", help="Only codings in this document (repeatable).")
 _Where = typer.Option(
@@ -223,6 +223,7 @@ def autocode_cmd(
     create: bool = typer.Option(False, "--create", help="Create unknown codes."),
     dry_run: bool = _DryRun,
     sample: int = _Sample,
+    doc_set: str = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Code every passage, sentence or match a regex, lemma query or phrase finds.

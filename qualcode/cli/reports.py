@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from qualcode.cli.app import app, state
+from qualcode.cli.app import SetOpt, app, state
 
 report_app = typer.Typer(
     help="Reports: category frequencies, co-occurrence, coded segments, code matrix.",
@@ -90,6 +90,7 @@ def report_freq(
         "--chart",
         help="Also draw a bar chart to FILE.png or FILE.svg (grouped bars with --by).",
     ),
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Category frequencies: coded segments, documents coded and share of documents per code.
@@ -125,7 +126,7 @@ def report_freq(
     # which also reports unknown coders, attributes and codes.
     data = (
         None
-        if code
+        if code or state().doc_set
         else fast_frequency_table(
             state().db, by=by, coder=coder, level=level, include_auto=auto, by_coder=by_coder
         )
@@ -191,9 +192,13 @@ def report_cooc(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
+
+    As a network: --format graphml (Gephi, yEd), dot (Graphviz) or png/svg (-o FILE);
+    nodes sized by frequency, edges by co-occurrence.
 
     The diagonal holds the number of units with the code; XLSX adds a sheet of
     code pairs with counts and Jaccard index; the terminal table numbers the codes.
@@ -201,16 +206,27 @@ def report_cooc(
     from qualcode.reports.cooccore import cooccurrence_sheets, fast_cooccurrence
     from qualcode.reports.export import choose_format
 
-    fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    fmt = choose_format(
+        "json" if as_json else fmt,
+        output,
+        ("table", "csv", "xlsx", "md", "json", "graphml", "dot", "png", "svg"),
+    )
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates), as in `report freq`;
     # else the full path, which also reports unknown coders and units.
-    data = fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+    data = (
+        None
+        if state().doc_set
+        else fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+    )
     if data is None:
         from qualcode.reports.cooccurrence import cooccurrence
 
         with state().read() as session:
             data = cooccurrence(session, unit=unit, coder=coder, level=level, include_auto=auto)
+    if fmt in ("graphml", "dot", "png", "svg"):
+        _emit_network(data, fmt, output)
+        return
     sheets = cooccurrence_sheets(
         data, lang="en" if fmt == "table" else "de", numbered=(fmt == "table")
     )
@@ -220,6 +236,51 @@ def report_cooc(
         "Absatz" if data["unit"] == "passage" else "Dokument"
     )
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix")
+
+
+def _emit_network(data: dict, fmt: str, output: Path | None) -> None:
+    """The co-occurrence network as GraphML/DOT (to the file or the terminal) or PNG/SVG."""
+    from qualcode.reports import network
+    from qualcode.reports.export import writing
+
+    colors = _code_colors()
+    if fmt in ("png", "svg"):
+        if output is None:
+            from qualcode.errors import InvalidInput
+
+            raise InvalidInput(f"a {fmt.upper()} needs a file", f"give -o FILE.{fmt}")
+        with writing(output):
+            network.draw_network(data, output, colors)
+        typer.echo(f"wrote co-occurrence network to {output}", err=True)
+        return
+    text = network.to_graphml(data, colors) if fmt == "graphml" else network.to_dot(data, colors)
+    if output is None:
+        typer.echo(text.rstrip("\n"))
+        return
+    with writing(output):
+        output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote co-occurrence network to {output}", err=True)
+
+
+def _code_colors() -> dict[str, str]:
+    """Code path → colour (SQLite read directly when possible)."""
+    from qualcode.fastread import open_project
+    from qualcode.search import code_paths
+
+    conn = open_project(state().db)
+    if conn is not None:
+        try:
+            execute = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+            paths = code_paths(execute)
+            return {paths[i]: c for i, c in execute("SELECT id, color FROM code")}
+        finally:
+            conn.close()
+    from qualcode.docsets import session_execute
+
+    with state().read() as session:
+        execute = session_execute(session)
+        paths = code_paths(execute)
+        return {paths[i]: c for i, c in execute("SELECT id, color FROM code")}
 
 
 @report_app.command("segments")
@@ -247,17 +308,13 @@ def report_segments(
         help="Write to this file (.md .csv .xlsx .docx .json).",
     ),
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Coded segments of a code with document, attributes and text — the quotations of a report."""
     output = Path(output_name) if output_name is not None else None
-    from qualcode.reports.export import choose_format, to_text
-    from qualcode.reports.segcore import (
-        fast_coded_segments,
-        segments_markdown,
-        segments_sheets,
-        write_segments_docx,
-    )
+    from qualcode.reports.export import choose_format
+    from qualcode.reports.segcore import fast_coded_segments
 
     fmt = choose_format(
         "json" if as_json else fmt,
@@ -268,12 +325,26 @@ def report_segments(
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible, as in `report freq`; else the full path,
     # which also reports unknown codes and coders.
-    data = fast_coded_segments(state().db, code, children=children, coder=coder, include_auto=auto)
+    data = (
+        None
+        if state().doc_set
+        else fast_coded_segments(
+            state().db, code, children=children, coder=coder, include_auto=auto
+        )
+    )
     if data is None:
         from qualcode.reports.segments import coded_segments
 
         with state().read() as session:
             data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
+    emit_segments(data, fmt, output, excel)
+
+
+def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False) -> None:
+    """Segments (of ``report segments`` or ``retrieve``) as md, table, docx, csv, xlsx or json."""
+    from qualcode.reports.export import to_text
+    from qualcode.reports.segcore import segments_markdown, segments_sheets, write_segments_docx
+
     if fmt == "docx":
         if not output:
             from qualcode.errors import InvalidInput
@@ -300,20 +371,18 @@ def report_segments(
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
 
+        with_code = "query" in data  # retrieval: segments of several codes
         rows = [
-            [s["document"], s["start"], s["end"], s["coder"], shorten(s["text"], 70)]
+            [s["document"], s["start"], s["end"]]
+            + ([s["code"]] if with_code else [])
+            + [s["coder"], shorten(s["text"], 70)]
             for s in data["segments"]
         ]
-        typer.echo(
-            to_text(
-                Sheet(
-                    "segments",
-                    ["document", "start", "end", "coder", "text"],
-                    rows,
-                    [TEXT, "int", "int", TEXT, TEXT],
-                )
-            )
-        )
+        headers = ["document", "start", "end", *(["code"] if with_code else []), "coder", "text"]
+        kinds = [TEXT, "int", "int", *([TEXT] if with_code else []), TEXT, TEXT]
+        typer.echo(to_text(Sheet("segments", headers, rows, kinds)))
+        if with_code:
+            typer.echo(f"\n{len(data['segments'])} segments in {data['documents']} documents")
         return
     _emit(
         fmt,
@@ -326,10 +395,42 @@ def report_segments(
     )
 
 
-@report_app.command("matrix")
-def report_matrix(
-    presence: bool = typer.Option(
-        False, "--presence", help="0/1 (code occurs in the document) instead of counts of codings."
+def _check_chart(chart: Path | None) -> None:
+    if chart is None:
+        return
+    from qualcode.errors import InvalidInput
+    from qualcode.reports.chart import CHART_SUFFIXES
+
+    if chart.suffix.lower() not in CHART_SUFFIXES:
+        raise InvalidInput(
+            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
+        )
+    if not chart.absolute().parent.is_dir():
+        raise InvalidInput(
+            f"cannot write {chart}: the folder does not exist", "create it or give another path"
+        )
+
+
+def _check_chart(chart: Path | None) -> None:
+    if chart is None:
+        return
+    from qualcode.errors import InvalidInput
+    from qualcode.reports.chart import CHART_SUFFIXES
+
+    if chart.suffix.lower() not in CHART_SUFFIXES:
+        raise InvalidInput(
+            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
+        )
+    if not chart.absolute().parent.is_dir():
+        raise InvalidInput(
+            f"cannot write {chart}: the folder does not exist", "create it or give another path"
+        )
+
+
+@report_app.command("crosstab")
+def report_crosstab(
+    by: list[str] = typer.Option(
+        ..., "--by", help="A document attribute; give two (or more): --by Format --by Region."
     ),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
@@ -337,16 +438,68 @@ def report_matrix(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
-    """Documents × codes matrix (counts of codings, or 0/1 with --presence) with the document attributes.
-
-    Ready for SPSS/R/Excel: one row per document, its attributes, one column per code, a total row.
-    """
+    """Codes × combinations of attribute values (e.g. Format × Region): documents with the
+    code (its sub-codes included), row % (of the code's documents) and column % (of the
+    combination's documents)."""
+    from qualcode.reports.crosstab import crosstab, crosstab_sheets
     from qualcode.reports.export import choose_format
-    from qualcode.reports.matrix import code_matrix, matrix_sheets
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    with state().read() as session:
+        data = crosstab(
+            session,
+            list(by),
+            coder=coder,
+            level=level,
+            include_auto=include_auto or (coder or "").strip() == "auto",
+        )
+    if fmt == "table" and output is None:
+        typer.echo(
+            "documents with the code per combination, row % (of the code's documents), "
+            "column % (of the combination's documents)\n"
+        )
+    sheets = crosstab_sheets(data, lang="en" if fmt == "table" else "de", paths=(fmt == "csv"))
+    if fmt == "table":
+        sheets = sheets[:1]
+    title = "Kreuztabelle nach " + " × ".join(data["by"])
+    _emit(fmt, sheets, data, output, excel=excel, title=title, what="crosstab")
+
+
+@report_app.command("matrix")
+def report_matrix(
+    presence: bool = typer.Option(
+        False, "--presence", help="0/1 (code occurs in the document) instead of counts of codings."
+    ),
+    by: str = typer.Option(
+        None, "--by", help="Rows are the values of this attribute (e.g. Format), not documents."
+    ),
+    sets: bool = typer.Option(False, "--sets", help="Rows are the document sets."),
+    chart: Path = typer.Option(
+        None, "--chart", help="Also draw the heat map to FILE.png or FILE.svg."
+    ),
+    coder: str = CoderFilterOpt,
+    level: int = LevelOpt,
+    include_auto: bool = AutoOpt,
+    fmt: str = FormatOpt,
+    output: Path = OutOpt,
+    excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Code Matrix Browser: documents (or attribute values, or sets) × codes, as counts of
+    coded segments (or presence) with a heat map (--chart; XLSX cells are shaded).
+
+    Ready for SPSS/R/Excel: one row per document, its attributes, one column per code, a total row.
+    With --by ATTR or --sets one row per group of documents (--presence: documents with the code).
+    """
+    from qualcode.reports.export import choose_format
+    from qualcode.reports.matrix import code_matrix, matrix_chart, matrix_sheets
+
+    fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    _check_chart(chart)
     with state().read() as session:
         data = code_matrix(
             session,
@@ -354,22 +507,38 @@ def report_matrix(
             coder=coder,
             level=level,
             include_auto=include_auto or (coder or "").strip() == "auto",
+            by=by,
+            sets=sets,
         )
+    if chart is not None:
+        from qualcode.reports.export import writing
+
+        with writing(chart):
+            matrix_chart(data, chart)
+        typer.echo(f"wrote heat map to {chart}", err=True)
     if fmt == "table":
-        from qualcode.reports.export import INT, TEXT, Sheet
+        from qualcode.reports.export import INT, TEXT, Sheet, to_text
 
         n = len(data["codes"])
-        rows = [[r["document"], *r["values"], r["total"]] for r in data["rows"]] + [
-            ["total", *data["totals"], sum(data["totals"])]
+        grouped = data["rows_are"] != "documents"
+        rows = [
+            [r["group"] if grouped else r["document"]]
+            + ([r["documents"]] if grouped else [])
+            + [*r["values"], r["total"]]
+            for r in data["rows"]
         ]
+        rows.append(
+            ["total"]
+            + ([sum(r["documents"] for r in data["rows"])] if grouped else [])
+            + [*data["totals"], sum(data["totals"])]
+        )
+        head = [data["rows_are"] if grouped else "document"] + (["docs"] if grouped else [])
         sheet = Sheet(
             "Matrix",
-            ["document", *[str(i + 1) for i in range(n)], "total"],
+            [*head, *[str(i + 1) for i in range(n)], "total"],
             rows,
-            [TEXT] + [INT] * (n + 1),
+            [TEXT] + [INT] * (len(head) - 1 + n + 1),
         )
-        from qualcode.reports.export import to_text
-
         legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["codes"]))
         typer.echo(to_text(sheet) + "\n\n" + legend)
         return
@@ -512,6 +681,7 @@ def agreement_cmd(
         help="Write to this file (.xlsx: figures and disagreements sheets; .csv: the figures).",
     ),
     excel: bool = ExcelOpt,
+    doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Intercoder agreement: percent agreement, Cohen's kappa (2 coders), Krippendorff's alpha (nominal).

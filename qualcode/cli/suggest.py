@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qualcode.cli.app import JsonOpt, UserError, app, output, shorten, state, table
+from qualcode.cli.app import JsonOpt, SetOpt, UserError, app, output, shorten, state, table
 
 
 def _similar_table(rows: list[dict]) -> str:
@@ -89,6 +89,7 @@ def suggest_cmd(
         "--explain",
         help="Say what the engine chose for this project (blocks, weights, regularisation) and the cross-validated figures it chose on.",
     ),
+    doc_set: str = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Likely codes for every uncoded passage, learned from the codings so far.
@@ -142,6 +143,7 @@ def _next_table(rows: list[dict]) -> str:
 def next_cmd(
     doc: str = typer.Option(None, "--doc", help="Only this document."),
     n: int = typer.Option(1, "--n", min=1, help="How many passages."),
+    doc_set: str = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """The uncoded passage to code next: the one the engine is least sure about (every

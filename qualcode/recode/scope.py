@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.errors import InvalidInput, NotFound
+from qualcode.matchers import compile_pattern
 from qualcode.models import Coder, Coding, Document, DocumentAttribute
 from qualcode.textutil import name_key
 
@@ -68,15 +69,6 @@ def parse_where(items: Iterable[str]) -> dict[str, list[str]]:
             )
         out.setdefault(key.strip(), []).append(value.strip())
     return out
-
-
-def compile_pattern(regex: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
-    try:
-        return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
-    except re.error as exc:
-        raise InvalidInput(
-            f"invalid regular expression {regex!r}: {exc}", "check the pattern (Python `re` syntax)"
-        ) from exc
 
 
 def make_scope(

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.config import AUTO_CODER
+from qualcode.docsets import scope_ids
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Coder, Coding, Document, DocumentAttribute
 from qualcode.reports.freqcore import NONE_GROUP, order_groups, ratio, sort_key
@@ -42,10 +43,28 @@ def coder_ids(
 
 
 def coding_filter(session: Session, coder: str | None = None, include_auto: bool = False):
-    """A WHERE clause on ``Coding`` for the coder selection (or None for all coders).
+    """A WHERE clause on ``Coding`` for the coder selection and the command's document
+    set (``--set``), or None for all codings.
 
     Excluding a few coders is written as ``NOT IN`` so that SQLite scans the table
     instead of looking up most of its rows through the coder index (much slower)."""
+    where = _coder_filter(session, coder, include_auto)
+    scope = scope_ids(session)
+    if scope is None:
+        return where
+    in_set = Coding.document_id.in_(scope)  # type: ignore[attr-defined]
+    return in_set if where is None else (where & in_set)
+
+
+def document_ids(session: Session) -> list[int]:
+    """The documents a report covers: the command's document set, else all."""
+    scope = scope_ids(session)
+    if scope is not None:
+        return list(scope)
+    return [d for (d,) in session.execute(select(Document.id))]
+
+
+def _coder_filter(session: Session, coder: str | None, include_auto: bool):
     ids = coder_ids(session, coder, include_auto)
     if ids is None:
         return None
@@ -98,12 +117,17 @@ def document_groups(session: Session, by: str) -> tuple[str, dict[int, str], dic
     ):
         values[did] = value
         order.setdefault(value, sort_key(value, type_))
-    doc_ids = [d for (d,) in session.execute(select(Document.id))]
+    doc_ids = document_ids(session)
+    values = {d: v for d, v in values.items() if d in set(doc_ids)}
+    order = {v: order[v] for v in set(values.values())}
     group_of, sizes = order_groups(values, order, doc_ids)
     return key, group_of, sizes
 
 
 def document_count(session: Session) -> int:
+    scope = scope_ids(session)
+    if scope is not None:
+        return len(scope)
     return session.execute(select(func.count(Document.id))).scalar_one()
 
 

@@ -31,6 +31,13 @@ SUFFIX_FORMATS = {
     ".json": "json",
     ".docx": "docx",
     ".txt": "table",
+    ".graphml": "graphml",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".png": "png",
+    ".svg": "svg",
+    ".html": "html",
+    ".htm": "html",
 }
 
 # kinds of columns
@@ -51,6 +58,8 @@ class Sheet:
     # XLSX only: a native Excel bar chart of the value columns (the sheet is left out
     # of Markdown and terminal output). Keys: title, x_title, percent (bool).
     chart: dict | None = None
+    # XLSX only: (first column, last column, rows) of cells shaded as a heat map (colour scale).
+    heat: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         if len(self.kinds) != len(self.headers):
@@ -279,6 +288,14 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
             if lines > 1:
                 ws.set_row(first, 15 * min(lines, 6))
             ws.freeze_panes(first + 1, sheet.freeze_cols)
+            if sheet.heat is not None and sheet.rows:
+                ws.conditional_format(
+                    first + 1,
+                    sheet.heat[0],
+                    first + sheet.heat[2],
+                    sheet.heat[1],
+                    {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#2F6DB5"},
+                )
             if sheet.chart is not None and sheet.rows:
                 _add_chart(wb, ws, sheet, first)
             elif sheet.rows:

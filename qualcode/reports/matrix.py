@@ -1,15 +1,50 @@
-"""The code matrix: documents × codes (counts or 0/1 presence) with document attributes."""
+"""The code matrix (Code Matrix Browser): documents, sets or attribute values × codes.
+
+Rows are documents (with their attributes), or groups of documents: the values of an
+attribute (``by``) or the document sets (``sets``). Cells count coded segments (a span
+coded identically by several coders counts once), or with ``presence`` 0/1 per document
+— for a group, the number of its documents with the code. :func:`matrix_chart` draws the
+heat map (PNG/SVG); the XLSX shades the cells with a colour scale.
+"""
 
 from __future__ import annotations
+
+import textwrap
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.docsets import scope_ids
 from qualcode.documents import attributes_of
+from qualcode.errors import InvalidInput
 from qualcode.models import Document
 from qualcode.reports.common import attribute_keys
 from qualcode.reports.frequency import code_document_counts, code_levels
+
+
+def _groups(session: Session, by: str | None, sets: bool, docs: list[int]) -> dict[str, list[int]]:
+    if by and sets:
+        raise InvalidInput("--by and --sets cannot be combined", "choose one kind of rows")
+    if by:
+        from qualcode.reports.common import document_groups
+
+        _key, group_of, sizes = document_groups(session, by)
+        out: dict[str, list[int]] = {g: [] for g in sizes}
+        for did in docs:
+            out[group_of[did]].append(did)
+        return out
+    from qualcode.docsets import list_sets, session_execute, set_ids
+
+    execute = session_execute(session)
+    keep = set(docs)
+    found = {
+        s["set"]: [d for d in set_ids(execute, s["set"]) if d in keep] for s in list_sets(execute)
+    }
+    if not found:
+        raise InvalidInput("no document sets yet", "create one with `qualcode set add NAME DOC…`")
+    return found
 
 
 def code_matrix(
@@ -18,11 +53,14 @@ def code_matrix(
     coder: str | None = None,
     include_auto: bool = False,
     level: int | None = None,
+    by: str | None = None,
+    sets: bool = False,
 ) -> dict:
-    """``{"presence", "codes": [path…], "attributes": [key…], "rows": [{"document",
-    "attributes", "values": [n…], "total"}], "totals": [n…]}`` — one row per document
-    (name order), one column per code (tree order; codable codes and any that occur).
-    With ``presence`` the cells are 0/1 and ``totals`` count documents."""
+    """``{"presence", "rows_are", "codes": [path…], "attributes": [key…], "rows": [{"document"
+    (or "group" and "documents"), "attributes", "values": [n…], "total"}], "totals": [n…]}``
+    — rows in name order (groups in value order), one column per code (tree order;
+    codable codes and any that occur). With ``presence`` the cells are 0/1 (a group: its
+    documents with the code) and ``totals`` count documents."""
     tree = CodeTree.load(session)
     shown, target, _depth = code_levels(tree, level)
     cells: dict[tuple[int, int], int] = {}
@@ -34,34 +72,46 @@ def code_matrix(
         cells[(did, t)] = cells.get((did, t), 0) + n
         occurring.add(t)
     cols = [c for c in shown if c.codable or c.id in occurring]
-    docs = list(
-        session.execute(
-            select(Document.id, Document.name).order_by(func.lower(Document.name), Document.name)
-        )
-    )
-    attrs = attributes_of(session)
-    keys = attribute_keys(session)
-    rows = []
-    totals = [0] * len(cols)
-    for did, name in docs:
-        values = []
-        for i, c in enumerate(cols):
-            n = cells.get((did, c.id), 0)  # type: ignore[arg-type]
-            v = (1 if n else 0) if presence else n
-            values.append(v)
-            totals[i] += v
-        rows.append(
-            {
-                "document": name,
-                "attributes": {k: attrs.get(did, {}).get(k) for k in keys},
-                "values": values,
-                "total": sum(values),
-            }
-        )
+    stmt = select(Document.id, Document.name).order_by(func.lower(Document.name), Document.name)
+    scope = scope_ids(session)
+    if scope is not None:
+        stmt = stmt.where(Document.id.in_(scope))  # type: ignore[attr-defined]
+    docs = list(session.execute(stmt))
+
+    def values_of(dids: list[int]) -> list[int]:
+        out = []
+        for c in cols:
+            ns = [cells.get((d, c.id), 0) for d in dids]  # type: ignore[arg-type]
+            out.append(sum(1 for n in ns if n) if presence else sum(ns))
+        return out
+
+    rows: list[dict] = []
+    keys: list[str] = []
+    if by or sets:
+        for label, dids in _groups(session, by, sets, [d for d, _ in docs]).items():
+            values = values_of(dids)
+            rows.append(
+                {"group": label, "documents": len(dids), "values": values, "total": sum(values)}
+            )
+    else:
+        attrs = attributes_of(session)
+        keys = attribute_keys(session)
+        for did, name in docs:
+            values = values_of([did])
+            rows.append(
+                {
+                    "document": name,
+                    "attributes": {k: attrs.get(did, {}).get(k) for k in keys},
+                    "values": values,
+                    "total": sum(values),
+                }
+            )
+    totals = [sum(r["values"][i] for r in rows) for i in range(len(cols))]
     return {
         "presence": presence,
         "coder": coder,
         "level": level,
+        "rows_are": "sets" if sets else (by or "documents"),
         "codes": [tree.path(c) for c in cols],
         "names": [c.name for c in cols],
         "attributes": keys,
@@ -70,27 +120,107 @@ def code_matrix(
     }
 
 
+def _label(r: dict) -> str:
+    return r["document"] if "document" in r else f"{r['group']} (n = {r['documents']})"
+
+
 def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
     from qualcode.reports.export import INT, TEXT, Sheet
 
     de = lang == "de"
     keys = data["attributes"]
+    grouped = data.get("rows_are", "documents") != "documents"
     labels = data["codes"] if paths else data["names"]
     total_label = ("Kategorien" if data["presence"] else "Kodierungen") if de else "total"
-    headers = ["Dokument" if de else "document", *keys, *labels, total_label]
-    kinds = [TEXT] + [TEXT] * len(keys) + [INT] * len(labels) + [INT]
+    first = ("Gruppe" if de else "group") if grouped else ("Dokument" if de else "document")
+    headers = [
+        first,
+        *keys,
+        *(["Dokumente" if de else "documents"] if grouped else []),
+        *labels,
+        total_label,
+    ]
+    extra = 1 if grouped else 0
+    kinds = [TEXT] + [TEXT] * len(keys) + [INT] * extra + [INT] * len(labels) + [INT]
     rows = []
     for r in data["rows"]:
         rows.append(
             [
-                r["document"],
-                *["" if r["attributes"].get(k) is None else r["attributes"][k] for k in keys],
+                r["group"] if grouped else r["document"],
+                *[
+                    "" if r.get("attributes", {}).get(k) is None else r["attributes"][k]
+                    for k in keys
+                ],
+                *([r["documents"]] if grouped else []),
                 *r["values"],
                 r["total"],
             ]
         )
     rows.append(
-        ["Summe" if de else "total", *[""] * len(keys), *data["totals"], sum(data["totals"])]
+        [
+            "Summe" if de else "total",
+            *[""] * len(keys),
+            *([sum(r["documents"] for r in data["rows"])] if grouped else []),
+            *data["totals"],
+            sum(data["totals"]),
+        ]
     )
     title = ("Matrix (vorhanden)" if data["presence"] else "Matrix") if de else "Matrix"
-    return [Sheet(title, headers, rows, kinds, freeze_cols=1 + len(keys))]
+    c0 = 1 + len(keys) + extra
+    heat = (c0, c0 + len(labels) - 1, len(data["rows"])) if labels else None
+    return [Sheet(title, headers, rows, kinds, freeze_cols=1 + len(keys), heat=heat)]
+
+
+def matrix_chart(data: dict, path: str | Path, *, title: str | None = None) -> Path:
+    """The heat map of the matrix (rows × codes; cell colour and label = the count)."""
+    from qualcode.reports.chart import CHART_SUFFIXES
+
+    path = Path(path)
+    if path.suffix.lower() not in CHART_SUFFIXES:
+        raise InvalidInput(f"cannot draw a chart as {path.name!r}", "give FILE.png or FILE.svg")
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    if not data["codes"] or not data["rows"]:
+        raise InvalidInput(
+            "there is nothing to chart: no codes or no rows", "code some passages first"
+        )
+    values = [r["values"] for r in data["rows"]]
+    rows = [textwrap.shorten(_label(r), 40, placeholder="…") for r in data["rows"]]
+    cols = [textwrap.shorten(n, 32, placeholder="…") for n in data["names"]]
+    top = max((v for row in values for v in row), default=0) or 1
+    width = min(max(7.0, 3.0 + 0.32 * len(cols)), 40.0)
+    height = min(max(3.0, 0.26 * len(rows) + 2.6), 60.0)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
+    try:
+        im = ax.imshow(values or [[0] * len(cols)], aspect="auto", cmap="Blues", vmin=0, vmax=top)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(rows, fontsize=7)
+        ax.set_xticks(range(len(cols)))
+        ax.set_xticklabels(cols, fontsize=7, rotation=60, ha="right", rotation_mode="anchor")
+        if len(rows) * len(cols) <= 1500:
+            for i, row in enumerate(values):
+                for j, v in enumerate(row):
+                    if v:
+                        ax.text(
+                            j,
+                            i,
+                            str(v),
+                            ha="center",
+                            va="center",
+                            fontsize=6,
+                            color="white" if v > 0.6 * top else "#333333",
+                        )
+        what = "Dokumente mit Kategorie" if data["presence"] else "kodierte Segmente"
+        fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label(what, fontsize=8)
+        kind = {"documents": "Dokumente", "sets": "Dokumentgruppen"}.get(
+            data["rows_are"], data["rows_are"]
+        )
+        ax.set_title(title or f"Matrix {kind} × Kategorien", fontsize=11, loc="left")
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path

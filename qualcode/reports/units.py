@@ -38,6 +38,9 @@ def load_passages(
     session: Session, unit: str = "paragraph", doc_ids: list[int] | None = None
 ) -> dict[int, DocPassages]:
     """``doc_id → DocPassages`` of one unit, sorted by start."""
+    from qualcode.docsets import restrict
+
+    doc_ids = restrict(session, doc_ids)  # the command's document set (--set)
     stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == unit)
     if doc_ids is not None:
         stmt = stmt.where(Passage.document_id.in_(doc_ids))  # type: ignore[attr-defined]

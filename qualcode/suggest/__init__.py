@@ -346,6 +346,9 @@ def suggest(
         doc_ids = [resolve_document(session, doc).id]
     else:
         doc_ids = [d for (d,) in session.execute(select(Document.id)).all()]
+    from qualcode.docsets import restrict
+
+    doc_ids = restrict(session, doc_ids) or []  # the command's document set (--set)
     names = dict(session.execute(select(Document.id, Document.name)).all())
     paths = _paths(session)
     results: list[dict] = []

@@ -32,6 +32,9 @@ def next_passages(session: Session, doc: str | None = None, n: int = 1) -> list[
         doc_ids = [resolve_document(session, doc).id]
     else:
         doc_ids = [d for (d,) in session.execute(select(Document.id).order_by(Document.name))]
+    from qualcode.docsets import restrict
+
+    doc_ids = restrict(session, doc_ids) or []  # the command's document set (--set)
     names = dict(session.execute(select(Document.id, Document.name)).all())
     keys, layouts = uncoded_paragraphs(session, doc_ids)
     order = {d: k for k, d in enumerate(doc_ids)}

@@ -50,6 +50,10 @@ class QualcodeApp(App):
         Binding("ctrl+z,u", "undo", "Undo", key_display="u"),
         Binding("ctrl+y,U", "redo", "Redo", show=False),
         Binding("q,ctrl+q", "quit", "Quit", show=False, priority=False),
+        Binding("ctrl+f", "search_document", "Search the open document", show=False),
+        Binding("ctrl+shift+f", "search_project", "Search all documents", show=False),
+        Binding("f7", "matrix", "Code matrix (documents × codes)", key_display="F7", show=False),
+        Binding("ctrl+e", "restrict_to_set", "Show only the documents of a set", show=False),
     ]
 
     def __init__(
@@ -244,6 +248,67 @@ class QualcodeApp(App):
             reload = getattr(screen, "reload_all", None)
             if reload is not None:
                 reload()
+
+    # --- find and compare (screens in tui/screens/search.py, matrix.py) ----------------------------
+
+    def _coding_screen(self) -> Any:
+        from qualcode.tui.screens.coding import CodingScreen
+
+        return next((s for s in self.screen_stack if isinstance(s, CodingScreen)), None)
+
+    def _search(self, whole: bool) -> None:
+        from qualcode.tui.screens.search import SearchScreen
+
+        coding = self._coding_screen()
+        doc = getattr(coding, "doc", None)
+        if isinstance(self.screen, SearchScreen) or coding is None or (doc is None and not whole):
+            return
+
+        def done(hit: tuple[int, int, int] | None) -> None:
+            if hit:
+                coding.open_document(hit[0], select=(hit[1], hit[2]))
+                coding.view.focus()
+
+        if whole:
+            self.push_screen(SearchScreen(), done)
+        else:
+            self.push_screen(SearchScreen(doc.id, doc.name), done)
+
+    def action_search_document(self) -> None:
+        self._search(False)
+
+    def action_search_project(self) -> None:
+        self._search(True)
+
+    def action_restrict_to_set(self) -> None:
+        from qualcode.docsets import list_sets, session_execute, set_ids
+        from qualcode.tui.screens.prompt import ChooseScreen
+
+        coding = self._coding_screen()
+        if coding is None or self.screen is not coding:
+            return
+        sets = self.read(lambda s: list_sets(session_execute(s)))
+        items = ["(all documents)"] + [f"{x['set']}  ({x['documents']} documents)" for x in sets]
+
+        def done(i: int | None) -> None:
+            if i is None:
+                return
+            name = sets[i - 1]["set"] if i else None
+            coding.doclist.only = (
+                None
+                if name is None
+                else set(self.read(lambda s: set_ids(session_execute(s), name)))
+            )
+            coding.reload_docs()
+            self.notify(f"documents of the set {name}" if name else "all documents")
+
+        self.push_screen(ChooseScreen("Show the documents of a set", items), done)
+
+    def action_matrix(self) -> None:
+        from qualcode.tui.screens.matrix import MatrixScreen
+
+        if not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen())
 
     # --- discoverability ------------------------------------------------------------------------
 

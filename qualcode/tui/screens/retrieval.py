@@ -21,12 +21,14 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         Binding("escape,q", "close", "Back"),
         Binding("s", "toggle_children", "With sub-codes"),
         Binding("enter", "open", "Open in document", show=False),
+        Binding("slash", "query", "Query (A AND B …)"),
     ]
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
         self.with_children = False
+        self.bool_query: str | None = None  # a boolean query replaces the code
         self.segments: list[dict] = []
 
     def compose(self) -> ComposeResult:
@@ -40,7 +42,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
 
     def load(self) -> None:
         self.query_one("#ret-title", Static).update(
-            Text(f"Segments of {self.path} — loading…", style="bold")
+            Text(f"Segments of {self.bool_query or self.path} — loading…", style="bold")
         )
         self.fetch(self.path, self.with_children)
 
@@ -57,8 +59,15 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
 
         try:
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
-                info = show_code(session, path)
-                rows = list_codings(session, code=path, with_children=with_children)
+                if self.bool_query is not None:  # a boolean query, as `qualcode retrieve`
+                    from qualcode.docsets import session_execute
+                    from qualcode.retrieve import retrieve
+
+                    info = {"path": self.bool_query, "color": "", "definition": ""}
+                    rows = retrieve(session_execute(session), self.bool_query)["segments"]
+                else:
+                    info = show_code(session, path)
+                    rows = list_codings(session, code=path, with_children=with_children)
                 names = {r["document"] for r in rows}
                 docs = {
                     n: (i, t)
@@ -93,7 +102,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         self.segments = segs
         ndocs = len({s["document"] for s in segs})
         t = Text()
-        t.append("■ ", style=info["color"])
+        t.append("■ ", style=info["color"] or "default")
         t.append(f"{info['path']}", style="bold")
         t.append(
             f"  {len(segs)} segments in {ndocs} documents"
@@ -152,6 +161,23 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         if i < len(self.segments):
             s = self.segments[i]
             self.dismiss((s["document_id"], s["start"], s["end"]))
+
+    def action_query(self) -> None:
+        from qualcode.tui.screens.prompt import PromptScreen
+
+        def done(q: str | None) -> None:
+            if q and q.strip():
+                self.bool_query = q.strip()
+                self.with_children = True
+                self.load()
+
+        self.app.push_screen(
+            PromptScreen(
+                "Segments by query (A AND B, A NOT B, A OR B, A NEAR/2 B):",
+                self.bool_query or self.path,
+            ),
+            done,
+        )
 
     def action_toggle_children(self) -> None:
         self.with_children = not self.with_children

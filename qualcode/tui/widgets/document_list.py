@@ -47,6 +47,7 @@ class DocumentList(Vertical):
         self.docs: list[dict] = []
         self.current: int | None = None
         self.compact = False
+        self.only: set[int] | None = None  # the documents of a set (ctrl+e), else all
 
     def compose(self) -> ComposeResult:
         yield DocumentOptions(id="doc-options")
@@ -77,6 +78,8 @@ class DocumentList(Vertical):
         return t
 
     def load(self, docs: list[dict], current: int | None = None) -> None:
+        if self.only is not None:
+            docs = [d for d in docs if d["id"] in self.only]
         self.docs = docs
         self.compact = len(docs) > COMPACT
         if current is not None:

@@ -1,0 +1,131 @@
+"""Crosstab: codes × the combinations of two (or more) document attributes.
+
+``report crosstab --by Format --by Region``: one column per combination of values that
+occurs (``Web · Landkreis Görlitz``), one row per code in tree order. A cell holds the
+number of documents of that combination in which the code (or one of its sub-codes)
+occurs, its **row share** (of all documents with the code) and its **column share** (of
+the combination's documents), plus the coded segments there. Documents without an
+attribute fall into its ``(none)`` value.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from sqlmodel import Session
+
+from qualcode.codebook import CodeTree
+from qualcode.errors import InvalidInput
+from qualcode.reports.common import document_groups, document_ids, ratio
+from qualcode.reports.frequency import code_document_counts, code_levels
+
+SEP = " · "
+
+
+def crosstab(
+    session: Session,
+    by: list[str],
+    coder: str | None = None,
+    include_auto: bool = False,
+    level: int | None = None,
+) -> dict:
+    """``{"by", "documents", "columns": [{"label", "values", "documents"}], "rows": [{"code",
+    "name", "depth", "documents", "segments", "cells": [{"documents", "segments",
+    "row_share", "column_share"}]}]}``."""
+    if not by:
+        raise InvalidInput("give one or more --by ATTRIBUTE", "e.g. --by Format --by Region")
+    keys: list[str] = []
+    groups: list = []
+    for b in by:
+        key, group_of, group_sizes = document_groups(session, b)
+        if key in keys:
+            raise InvalidInput(f"--by {b} is given twice", "give different attributes")
+        keys.append(key)
+        groups.append((group_of, list(group_sizes)))
+    docs = document_ids(session)
+    combo_of = {d: tuple(g[0][d] for g in groups) for d in docs}
+    sizes: dict[tuple, int] = {}
+    for combo in combo_of.values():
+        sizes[combo] = sizes.get(combo, 0) + 1
+    combos = [c for c in product(*[g[1] for g in groups]) if c in sizes]
+    index = {c: i for i, c in enumerate(combos)}
+
+    tree = CodeTree.load(session)
+    shown, target, depth = code_levels(tree, level)
+    own: dict[int, dict[int, int]] = {}  # code → document → segments
+    for cid, did, n in code_document_counts(session, coder, include_auto):
+        t = target.get(cid)
+        if t is not None and did in combo_of:
+            own.setdefault(t, {})[did] = own.setdefault(t, {}).get(did, 0) + n
+    total = {c.id: dict(own.get(c.id, {})) for c in shown}
+    for c in reversed(shown):  # roll the sub-trees up into their parents
+        if c.parent_id is not None and c.parent_id in total:
+            parent = total[c.parent_id]
+            for did, n in total[c.id].items():  # type: ignore[index]
+                parent[did] = parent.get(did, 0) + n
+    rows = []
+    for c in shown:
+        mine = total[c.id]  # type: ignore[index]
+        cells: list[dict[str, float]] = [{"documents": 0, "segments": 0} for _ in combos]
+        for did, n in mine.items():
+            cell = cells[index[combo_of[did]]]
+            cell["documents"] += 1
+            cell["segments"] += n
+        for combo, cell in zip(combos, cells, strict=True):
+            cell["row_share"] = ratio(cell["documents"], len(mine))
+            cell["column_share"] = ratio(cell["documents"], sizes[combo])
+        rows.append(
+            {
+                "code": tree.path(c),
+                "name": c.name,
+                "depth": depth[c.id],  # type: ignore[index]
+                "documents": len(mine),
+                "segments": sum(mine.values()),
+                "cells": cells,
+            }
+        )
+    return {
+        "by": keys,
+        "documents": len(docs),
+        "coder": coder,
+        "level": level,
+        "columns": [
+            {"label": SEP.join(c), "values": dict(zip(keys, c, strict=True)), "documents": sizes[c]}
+            for c in combos
+        ],
+        "rows": rows,
+    }
+
+
+def crosstab_sheets(data: dict, *, lang: str = "de", paths: bool = False):
+    from qualcode.reports.export import INT, PCT, TEXT, Sheet
+
+    de = lang == "de"
+    headers = ["Kategorie" if de else "code", "Dokumente" if de else "docs"]
+    kinds = [TEXT, INT]
+    for col in data["columns"]:
+        label = f"{col['label']} (n={col['documents']})"
+        if de:
+            headers += [f"{label}: Dokumente", f"{label}: Zeilen-%", f"{label}: Spalten-%"]
+        else:
+            headers += [f"{col['label']} n", "row %", "col %"]
+        kinds += [INT, PCT, PCT]
+    rows, indent = [], []
+    for r in data["rows"]:
+        row = [r["code"] if paths else r["name"], r["documents"]]
+        for cell in r["cells"]:
+            row += [cell["documents"], cell["row_share"], cell["column_share"]]
+        rows.append(row)
+        indent.append(0 if paths else r["depth"] - 1)
+    title = "Kreuztabelle" if de else "Crosstab"
+    sheets = [Sheet(title, headers, rows, kinds, indent, freeze_cols=2)]
+    if de:
+        sheets.append(
+            Sheet(
+                "Gruppen",
+                [" × ".join(data["by"]), "Dokumente"],
+                [[c["label"], c["documents"]] for c in data["columns"]],
+                [TEXT, INT],
+            )
+        )
+    return sheets

@@ -1,0 +1,232 @@
+"""Boolean retrieval of coded segments: ``A AND B``, ``A OR B``, ``A NOT B``, ``A NEAR/2 B``.
+
+An operand is a code (full path, its name, or any end of its path made of whole names)
+with its sub-codes; it stands for the code's coded segments (as in ``report segments``:
+a span coded identically by several coders is one segment; orphaned codings are left
+out). The operators work on segments of the same document:
+
+- ``A OR B``: the segments of either;
+- ``A AND B``: the segments of A that meet a segment of B, and those of B that meet one
+  of A (both quotations are listed);
+- ``A NOT B``: the segments of A that are not B's and meet no segment of B;
+- ``A NEAR/n B``: as AND, where two segments meet when they lie within n paragraphs
+  of each other (``NEAR/0``: in the same paragraph).
+
+"Meet" for AND and NOT is set by ``unit``: ``overlap`` (the default; the spans share a
+character) or ``passage`` (they touch the same paragraph). Results are in document-name
+and text order and have the shape of :func:`qualcode.reports.segments.coded_segments`,
+so the segment exporters (table, JSON, CSV, XLSX, DOCX, Markdown) write them.
+
+Reads with any ``execute(sql) -> rows`` (a :mod:`sqlite3` connection on the fast path,
+a session's connection otherwise).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+
+from qualcode import boolexpr
+from qualcode.config import AUTO_CODER
+from qualcode.errors import InvalidInput, NotFound
+from qualcode.reports.segcore import merge_segments
+from qualcode.search import code_paths
+from qualcode.textutil import name_key, split_path, typed_value
+
+Execute = Callable[[str], list[tuple]]
+
+
+class _Paras:
+    """Sorted paragraph spans of a document (as :class:`qualcode.reports.units.DocPassages`,
+    without importing SQLAlchemy)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def touched(self, start: int, end: int) -> range:
+        first = bisect.bisect_right(self.ends, start)
+        return range(first, max(first, bisect.bisect_left(self.starts, end)))
+
+
+Key = tuple[int, int, int, int]  # document, start, end, code
+UNITS = ("overlap", "passage")
+
+
+def resolve_code_ids(execute: Execute, term: str) -> tuple[str, list[int]]:
+    """``(path, ids of the code and its sub-codes)`` for a code named like the CLI's ``--code``."""
+    rows = execute("SELECT id, name, parent_id FROM code")
+    paths = code_paths(execute)
+    want = [name_key(n) for n in split_path(term)]
+    hits = [
+        cid
+        for cid, p in paths.items()
+        if [name_key(n) for n in split_path(p)][-len(want) :] == want
+    ]
+    exact = [cid for cid in hits if len(split_path(paths[cid])) == len(want)]
+    if len(hits) > 1 and len(exact) == 1:
+        hits = exact
+    if not hits:
+        from rapidfuzz import fuzz, process
+
+        best = process.extractOne(term, list(paths.values()), scorer=fuzz.WRatio, score_cutoff=70)
+        hint = "`qualcode codes list` shows all"
+        raise NotFound(
+            f"unknown code {term!r}", f"did you mean {best[0]!r}? ({hint})" if best else hint
+        )
+    if len(hits) > 1:
+        listed = ", ".join(repr(paths[c]) for c in sorted(hits, key=lambda c: paths[c]))
+        raise InvalidInput(
+            f"code {term!r} is ambiguous: {len(hits)} codes end with it ({listed})",
+            "give more of the path, or quote it in the query",
+        )
+    kids: dict[int | None, list[int]] = {}
+    for cid, _name, parent in rows:
+        kids.setdefault(parent, []).append(cid)
+    ids, stack = [], [hits[0]]
+    while stack:
+        c = stack.pop()
+        ids.append(c)
+        stack.extend(kids.get(c, []))
+    return paths[hits[0]], sorted(ids)
+
+
+def _coder_clause(execute: Execute, coder: str | None, include_auto: bool) -> str:
+    coders = dict(execute("SELECT name, id FROM coder"))
+    if coder:
+        names = [n.strip() for n in coder.split(",") if n.strip()]
+        for n in names:
+            if n not in coders:
+                raise NotFound(
+                    f"unknown coder {n!r}", f"coders in this project: {', '.join(sorted(coders))}"
+                )
+        return f" AND coding.coder_id IN ({','.join(str(int(coders[n])) for n in names)})"
+    if not include_auto and AUTO_CODER in coders:
+        return f" AND coding.coder_id <> {int(coders[AUTO_CODER])}"
+    return ""
+
+
+def retrieve(
+    execute: Execute,
+    query: str,
+    *,
+    unit: str = "overlap",
+    coder: str | None = None,
+    include_auto: bool = False,
+    doc_ids: Sequence[int] | None = None,
+) -> dict:
+    """The segments the query retrieves (see the module doc), as ``coded_segments`` gives them."""
+    unit = unit.strip().lower()
+    if unit not in UNITS:
+        raise InvalidInput(f"unknown unit {unit!r}", "use overlap or passage")
+    tree = boolexpr.parse(query, "query")
+    resolved = {t: resolve_code_ids(execute, t) for t in boolexpr.terms(tree)}
+    all_ids = sorted({i for _, ids in resolved.values() for i in ids})
+    where = f"coding.code_id IN ({','.join(map(str, all_ids))}) AND NOT coding.orphaned"
+    where += _coder_clause(execute, coder, include_auto)
+    if doc_ids is not None:
+        where += f" AND coding.document_id IN ({','.join(str(int(i)) for i in doc_ids) or 'NULL'})"
+    rows = execute(
+        'SELECT coding.document_id, coding.start, coding."end", coding.code_id, coding.memo,'
+        " coding.orphaned, coder.name, document.name FROM coding"
+        " JOIN coder ON coder.id = coding.coder_id"
+        " JOIN document ON document.id = coding.document_id"
+        f' WHERE {where} ORDER BY document.name, coding.start, coding."end", coding.id'
+    )
+    by_code: dict[int, set[Key]] = {}
+    for did, s, e, cid, *_ in rows:
+        by_code.setdefault(cid, set()).add((did, s, e, cid))
+    docs = sorted({r[0] for r in rows})
+    passages: dict[int, _Paras] = {}
+    if docs and (unit == "passage" or "NEAR/" in query):
+        for did, s, e in execute(
+            "SELECT document_id, start, \"end\" FROM passage WHERE unit = 'paragraph'"
+            f" AND document_id IN ({','.join(map(str, docs))}) ORDER BY document_id, start"
+        ):
+            p = passages.setdefault(did, _Paras())
+            p.starts.append(s)
+            p.ends.append(e)
+
+    cache: dict[Key, tuple[int, int]] = {}
+
+    def para(k: Key) -> tuple[int, int]:
+        """The first and last paragraph index the segment touches."""
+        if k not in cache:
+            p = passages.get(k[0])
+            r = p.touched(k[1], k[2]) if p else range(0)
+            cache[k] = (r.start, r.stop - 1) if len(r) else (-1, -1)
+        return cache[k]
+
+    def combine(left: set[Key], right: set[Key], dist: int | None) -> tuple[set[Key], set[Key]]:
+        """The segments of ``left`` and of ``right`` that meet one of the other side (a
+        segment never meets itself): overlapping spans (``dist`` None) or paragraphs at
+        most ``dist`` apart."""
+        out_l, out_r = set(), set()
+        rights: dict[int, list[Key]] = {}
+        for k in sorted(right, key=lambda k: k[1]):
+            rights.setdefault(k[0], []).append(k)
+        starts = {d: [k[1] for k in ks] for d, ks in rights.items()}
+        for lk in left:
+            rs = rights.get(lk[0])
+            if not rs:
+                continue
+            if dist is None:
+                cands = [r for r in rs[: bisect.bisect_left(starts[lk[0]], lk[2])] if r[2] > lk[1]]
+            else:
+                f, last = para(lk)
+                cands = [r for r in rs if max(para(r)[0] - last, f - para(r)[1], 0) <= dist]
+            for r in cands:
+                if r != lk:
+                    out_l.add(lk)
+                    out_r.add(r)
+        return out_l, out_r
+
+    unit_dist = None if unit == "overlap" else 0
+
+    def ev(node: boolexpr.Node) -> set[Key]:
+        kind = node[0]
+        if kind == "term":
+            return {k for cid in resolved[node[1]][1] for k in by_code.get(cid, ())}
+        if kind == "not":
+            raise InvalidInput(
+                f"NOT needs segments to take away from in {query!r}", "write A NOT B"
+            )
+        left, right = ev(node[1]), ev(node[2])
+        if kind == "or":
+            return left | right
+        if kind == "minus":
+            kept, _ = combine(left, right, unit_dist)
+            return left - right - kept
+        dist = node[3] if kind == "near" else unit_dist
+        a, b = combine(left, right, dist)
+        return a | b
+
+    keep = ev(tree)
+    chosen = [r for r in rows if (r[0], r[1], r[2], r[3]) in keep]
+    texts, attrs = _texts_attrs(execute, sorted({r[0] for r in chosen}))
+    paths = code_paths(execute)
+    segments = merge_segments(chosen, texts, attrs, paths)
+    return {
+        "query": query,
+        "code": query,
+        "codes": {t: p for t, (p, _) in resolved.items()},
+        "unit": unit,
+        "children": True,
+        "coder": coder,
+        "documents": len({s["document"] for s in segments}),
+        "definition": "",
+        "segments": segments,
+    }
+
+
+def _texts_attrs(execute: Execute, ids: list[int]):
+    if not ids:
+        return {}, {}
+    idl = ",".join(map(str, ids))
+    texts = dict(execute(f"SELECT id, text FROM document WHERE id IN ({idl})"))
+    attrs: dict[int, dict[str, object]] = {}
+    for did, key, value, type_ in execute(
+        f"SELECT document_id, key, value, type FROM document_attribute WHERE document_id IN ({idl}) ORDER BY id"
+    ):
+        attrs.setdefault(did, {})[key] = typed_value(value, type_)
+    return texts, attrs
