@@ -70,7 +70,7 @@ async def test_document_search_and_matrix(demo_db: str) -> None:
         assert {h["document"] for h in search.hits} == {coding.doc.name}
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is coding, "back")
-        await pilot.press("f7")
+        await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(app.screen, MatrixScreen), "the matrix")
         from textual.widgets import DataTable
 

@@ -52,7 +52,7 @@ class QualcodeApp(App):
         Binding("q,ctrl+q", "quit", "Quit", show=False, priority=False),
         Binding("ctrl+f", "search_document", "Search the open document", show=False),
         Binding("ctrl+shift+f", "search_project", "Search all documents", show=False),
-        Binding("f7", "matrix", "Code matrix (documents × codes)", key_display="F7", show=False),
+        Binding("f9", "matrix", "Code matrix (documents × codes)", key_display="F9", show=False),
         Binding("ctrl+e", "restrict_to_set", "Show only the documents of a set", show=False),
     ]
 
