@@ -60,3 +60,38 @@ def test_set_docx_and_hook(small, tmp_path, monkeypatch):
     assert any("Dokumentgruppe „Web“: 1 Dokumente" in p.text for p in d.paragraphs)
     r = small("report", "full", "-o", str(tmp_path / "r.pdf"))
     assert r.exit_code == 2 and r.stderr.startswith("error: cannot tell the format from 'r.pdf'")
+
+
+def test_research_questions_and_case_summaries(small, tmp_path):
+    """Mayring's steps in the report: the questions after the method, the case summaries
+    before the memos; --rq keeps one question's categories and summaries only."""
+    small.ok("rq", "add", "F1", "-q", "Was erschwert die Arbeit?", "-c", "Hindernisse")
+    small.ok("rq", "add", "F2", "-q", "Welche Ziele?", "-c", "Ziele")
+    small.ok("summary", "set", "a.txt", "Hindernisse", "Zeit fehlt, Personal auch.")
+    small.ok("summary", "set", "b.txt", "Ziele", "Vernetzung als Ziel.")
+    out = tmp_path / "r.html"
+    small.ok("report", "full", "-o", str(out), "--title", "Bericht")
+    html = out.read_text(encoding="utf-8")
+    assert re.findall(r"<h1>(.*?)</h1>", html) == [
+        "Bericht",
+        "Methode",
+        "Fragestellungen",
+        "Häufigkeiten im Überblick",
+        "Hindernisse",
+        "Ziele",
+        "Fallzusammenfassungen",
+        "Memos",
+    ]
+    assert "<h2>F1: Was erschwert die Arbeit?</h2>" in html
+    assert "<dt>Selektionskriterium</dt>" not in html  # none was given: no empty field
+    assert "Zeit fehlt, Personal auch." in html and "Vernetzung als Ziel." in html
+    one = tmp_path / "f1.html"
+    small.ok("report", "full", "-o", str(one), "--rq", "F1")
+    html = one.read_text(encoding="utf-8")
+    heads = re.findall(r"<h1>(.*?)</h1>", html)
+    assert "Hindernisse" in heads and "Ziele" not in heads
+    assert "F2:" not in html and "Vernetzung als Ziel." not in html
+    assert "Zeit fehlt, Personal auch." in html
+    bad = small("report", "full", "-o", str(tmp_path / "x.html"), "--rq", "F9")
+    assert bad.exit_code == 2 and "unknown research question 'F9'" in bad.output
+    assert not (tmp_path / "x.html").exists()

@@ -145,15 +145,15 @@ def report_full(
     coder: str = CoderFilterOpt,
     include_auto: bool = AutoOpt,
     doc_set: str = SetOpt,
+    rq: str = typer.Option(
+        None, "--rq", help="Only this research question: its description, categories and summaries."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """The whole analysis in one document for the funders: title page, method (coding
-    agenda: definitions, anchor examples, coding rules), frequencies by group (tables
-    and charts), per category its definition, memos, frequencies and coded segments
-    with source and attributes, and the memos.
-
-    Research questions and case summaries are not part of it yet (no --rq): the report
-    has a hook for them (qualcode.reports.full.OPTIONAL_SECTIONS).
+    agenda: definitions, anchor examples, coding rules), research questions, frequencies
+    by group (tables and charts), per category its definition, memos, frequencies and
+    coded segments with source and attributes, case summaries, and the memos.
     """
     from qualcode.cli.app import output as emit
     from qualcode.reports.export import choose_format, writing
@@ -177,6 +177,10 @@ def report_full(
             max_segments=max_segments,
             set_name=session.info.get("doc_scope_name"),
         )
+        if rq:
+            from qualcode.mayring.questions import resolve_question
+
+            ctx.rq, ctx.rq_id = rq, resolve_question(session, rq).id
         blocks = build(ctx)
     with writing(output):
         if fmt == "html":

@@ -15,9 +15,10 @@ section, in the order of :data:`SECTIONS`:
 5. :func:`memos` — project and document memos.
 
 **Hook:** :data:`OPTIONAL_SECTIONS` is a list of further builders (each
-``builder(ctx) -> list[Block]``) that run after the method section when present — the
-place for research questions and case summaries (a summary per document × category)
-once the project has them. Renderers for HTML and DOCX are in
+``builder(ctx) -> list[Block]``) that run after the method section: the research
+questions of Mayring's steps; the case summaries (a summary per document × category)
+come before the memos (:mod:`qualcode.reports.full_mayring`); both are empty when the
+project has none. Renderers for HTML and DOCX are in
 :mod:`qualcode.reports.render`.
 """
 
@@ -50,6 +51,8 @@ class Context:
     include_auto: bool = False
     max_segments: int | None = None
     set_name: str | None = None
+    rq: str | None = None  # a research question: its categories, summaries and description only
+    rq_id: int | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -194,6 +197,8 @@ def categories(ctx: Context) -> list[Block]:
     for c in ctx.tree.ordered():
         if c.parent_id is not None or c.name == "Nicht relevant":
             continue
+        if ctx.rq_id is not None and c.research_question_id != ctx.rq_id:
+            continue
         path = ctx.tree.path(c)
         blocks += [("pagebreak",), ("h1", c.name)]
         fields = [
@@ -284,3 +289,9 @@ def default_by(session: Session) -> list[str]:
         keys.remove("Format")
         keys.insert(0, "Format")
     return keys[:2]
+
+
+from qualcode.reports.full_mayring import case_summaries, research_questions  # noqa: E402
+
+OPTIONAL_SECTIONS.append(research_questions)
+SECTIONS.insert(SECTIONS.index(memos), case_summaries)

@@ -1,0 +1,63 @@
+"""Sections of the full report from Mayring's steps: research questions and case summaries.
+
+Registered in :data:`qualcode.reports.full.OPTIONAL_SECTIONS`; each returns no blocks when
+the project has no research questions or no summaries, so a project that does not use
+these steps gets the report without empty headings.
+"""
+
+from __future__ import annotations
+
+from qualcode.reports.full import Block, Context
+
+TECHNIQUE = {
+    "inductive": "induktive Kategorienbildung",
+    "deductive": "deduktive Kategorienanwendung",
+}
+
+
+def research_questions(ctx: Context) -> list[Block]:
+    from qualcode.mayring.questions import list_questions
+
+    questions = list_questions(ctx.session)
+    if ctx.rq is not None:
+        questions = [q for q in questions if q["id"] == ctx.rq_id]
+    if not questions:
+        return []
+    blocks: list[Block] = [("h1", "Fragestellungen")]
+    for q in questions:
+        blocks.append(("h2", f"{q['name']}: {q['question']}" if q["question"] else q["name"]))
+        fields = [
+            ("Technik", TECHNIQUE.get(q["technique"], q["technique"])),
+            ("Selektionskriterium", q["criterion"]),
+            ("Abstraktionsniveau", q["abstraction"]),
+            ("Kodiereinheit", q["coding_unit"]),
+            ("Kontexteinheit", q["context_unit"]),
+            ("Auswertungseinheit", q["recording_unit"]),
+            ("Hauptkategorien", "; ".join(q["categories"])),
+            ("Kodierungen", f"{q['codings']} in {q['documents']} Dokumenten"),
+        ]
+        blocks.append(("dl", [(k, str(v)) for k, v in fields if v]))
+    return blocks
+
+
+def case_summaries(ctx: Context) -> list[Block]:
+    from qualcode.mayring.summaries import summary_grid
+
+    grid = summary_grid(ctx.session, rq=ctx.rq)
+    if not grid["summaries"]:
+        return []
+    blocks: list[Block] = [
+        ("pagebreak",),
+        ("h1", "Fallzusammenfassungen"),
+        ("p", "Zusammenfassung je Dokument und Kategorie (zusammenfassende Inhaltsanalyse)."),
+    ]
+    for code in grid["codes"]:
+        blocks.append(("h2", code))
+        for row in grid["rows"]:
+            text = row["summaries"].get(code)
+            if text:
+                attrs = ", ".join(f"{k}: {v}" for k, v in row["attributes"].items() if v)
+                blocks.append(
+                    ("quote", text.strip(), row["document"] + (f" · {attrs}" if attrs else ""))
+                )
+    return blocks
