@@ -245,6 +245,21 @@ def test_similar_excludes_the_span_itself(project):
     assert rows[0]["text"].startswith(("Es fehlen geeignete Räume", "Differenzierungsräume fehlen"))
 
 
+def test_similar_and_propose_within_a_document_set(project):
+    s, e = _span(DOCS["p1.md"], "Die Räume sind zu klein")
+    every = project.json("similar", "p1.md", "--start", str(s), "--end", str(e), "--top", "50")
+    assert {r["document"] for r in every} >= {"p2.md", "p3.md"}
+    project.ok("set", "add", "Zwei", "p2.md", "p4.md")
+    some = project.json(
+        "similar", "p1.md", "--start", str(s), "--end", str(e), "--top", "50", "--set", "Zwei"
+    )
+    assert some and {r["document"] for r in some} <= {"p2.md", "p4.md"}
+    assert some == [r for r in every if r["document"] in ("p2.md", "p4.md")]
+    clusters = project.json("propose", "--n", "2", "--set", "Zwei")
+    members = {m["document"] for c in clusters for m in c["members"]}
+    assert members <= {"p2.md", "p4.md"}
+
+
 def test_more_like_this_code(project):
     _code_all(project)
     rows = project.json("similar", "--code", RAUM, "--top", "2")

@@ -36,6 +36,7 @@ def similar_cmd(
         None, "--code", help="Instead of a span: uncoded passages most like this code's segments."
     ),
     top: int = typer.Option(10, "--top", min=1, help="How many passages."),
+    doc_set: str = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Passages most similar to a span — or, with --code, more passages like a code's segments."""
@@ -239,6 +240,7 @@ def propose_cmd(
     seed: int = typer.Option(
         0, "--seed", help="Random seed (results are deterministic for a seed)."
     ),
+    doc_set: str = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Candidate categories: clusters of uncoded passages with top lemmas and three examples."""

@@ -214,10 +214,20 @@ def similar(session: Session, document_id: int, start: int, end: int, top: int =
     d = int(document_id)
     q = _query_vector(session, index, d, start, end)
     lo, hi = index.by_doc.get(d, (0, 0))
-    exclude = np.zeros(len(index.starts), dtype=bool)
+    exclude = _out_of_scope(session, index)
     if hi > lo:
-        exclude[lo:hi] = (index.starts[lo:hi] < end) & (index.ends[lo:hi] > start)
+        exclude[lo:hi] |= (index.starts[lo:hi] < end) & (index.ends[lo:hi] > start)
     return _passage_items(session, index, _rank(index, q, exclude, top))
+
+
+def _out_of_scope(session: Session, index) -> np.ndarray:
+    """Rows of documents outside the session's document set (``--set``): never results."""
+    from qualcode.docsets import scope_ids
+
+    scope = scope_ids(session)
+    if scope is None:
+        return np.zeros(len(index.starts), dtype=bool)
+    return ~np.isin(index.doc_ids, np.asarray(list(scope), dtype=np.int64))
 
 
 def similar_to_code(
@@ -243,9 +253,9 @@ def similar_to_code(
         )
     units = span_units(session, index, get_nlp(session), spans)
     centroid = units.T.centroid()
-    exclude = _coded_mask(index, _codings_by_doc(session)) if uncoded_only else None
-    if exclude is None:
-        exclude = np.zeros(len(index.starts), dtype=bool)
+    exclude = _out_of_scope(session, index)
+    if uncoded_only:
+        exclude |= _coded_mask(index, _codings_by_doc(session))
     for d, s, e in spans:
         lo, hi = index.by_doc[d]
         exclude[lo:hi] |= (index.starts[lo:hi] < e) & (index.ends[lo:hi] > s)

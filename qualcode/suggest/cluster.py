@@ -30,7 +30,12 @@ def propose(
     from qualcode.suggest.index import get_index, get_nlp, span_units
     from qualcode.suggest.model import human_codings, single_thread
 
+    from qualcode.docsets import scope_ids
+    from qualcode.suggest import _out_of_scope
+
     index = get_index(session)
+    outside = _out_of_scope(session, index)  # --set: only the set's passages
+    scope = set(scope_ids(session) or []) if scope_ids(session) is not None else None
     if code:
         from qualcode.codebook import CodeTree
 
@@ -40,7 +45,7 @@ def propose(
             {
                 (d, s, e)
                 for d, s, e, cid in human_codings(session)
-                if cid in ids and d in index.by_doc
+                if cid in ids and d in index.by_doc and (scope is None or d in scope)
             }
         )
         if len(spans) < 4:
@@ -55,6 +60,7 @@ def propose(
             ~_coded_mask(index, _codings_by_doc(session))
             & ~index.is_heading
             & (index.n_lemmas >= 3)
+            & ~outside
         )
         rows = np.flatnonzero(mask)
         if len(rows) < 4:
