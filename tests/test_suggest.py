@@ -537,3 +537,33 @@ def test_large_projects_store_character_topics_not_ngrams():
     q = space.transform([["personalmangel"]])  # unseen word: only its n-grams connect it
     s = V.scores(q)
     assert s[1::2].mean() > 2 * s[0::2].mean()
+
+
+def test_warm_similar_reads_sqlite_without_sqlalchemy(project, write_file):
+    """The fast path of `similar` (a paragraph, a SQLite project, a cached index) gives the
+    rows of the full path, without importing SQLAlchemy; anything else falls back."""
+    import json
+    import subprocess
+    import sys
+
+    _code_all(project)
+    s, e = _span(DOCS["p1.md"], "Die Räume sind zu klein")
+    full = project.json("similar", "p1.md", "--start", str(s), "--end", str(e))  # builds the index
+    probe = (
+        "import json, sys\n"
+        "from qualcode.suggest.fast import similar\n"
+        f"rows = similar({project.db!r}, 'p1.md', {s}, {e}, 10)\n"
+        "assert 'sqlalchemy' not in sys.modules and 'spacy' not in sys.modules, 'imported'\n"
+        "print(json.dumps(rows))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == full and full
+    from qualcode.suggest.fast import similar as fast
+
+    assert fast(project.db, "p1.md", s, e - 1, 10) is None  # not a paragraph: needs spaCy
+    assert fast(project.db, "nope.md", s, e, 10) is None  # the full path explains
+    assert fast(project.db, "p1.md", s, e, 3) == full[:3]
+    project.ok("import", str(write_file("p5.md", "Neue Räume fehlen.\n").parent))
+    assert fast(project.db, "p1.md", s, e, 10) is None  # the index is stale: never served
+    bad = project("similar", "nope.md", "--start", "0", "--end", "5")
+    assert bad.exit_code == 2 and "nope.md" in bad.output

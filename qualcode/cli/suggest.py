@@ -40,10 +40,18 @@ def similar_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Passages most similar to a span — or, with --code, more passages like a code's segments."""
+    st = state()
+    if not code and doc is not None and start is not None and end is not None and not st.doc_set:
+        from qualcode.suggest.fast import similar as fast_similar
+
+        rows = fast_similar(st.db, doc, start, end, top)  # warm, SQLite: no SQLAlchemy
+        if rows is not None:
+            output(rows, as_json, _similar_table)
+            return
     from qualcode import suggest
     from qualcode.documents import resolve_document
 
-    with state().read() as session:
+    with st.read() as session:
         if code:
             if doc or start is not None or end is not None:
                 raise UserError("give either DOC --start --end or --code, not both")

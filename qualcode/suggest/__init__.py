@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.textutil import check_span
@@ -40,6 +42,13 @@ __all__ = [
     "get_model",
     "explain",
 ]
+
+
+def select(*args, **kwargs):
+    """SQLAlchemy's select, imported on first use: a warm `similar` (:mod:`.fast`) needs none."""
+    from sqlalchemy import select as sa_select
+
+    return sa_select(*args, **kwargs)
 
 
 @functools.cache
@@ -75,17 +84,20 @@ def _check_span(session: Session, document_id: int, start: int, end: int) -> int
 
 
 def _paths(session: Session) -> dict[int, str]:
-    from qualcode.codebook import join_path
+    return code_paths(session.connection().execute(_stmt("codes")))
 
-    rows = {
-        cid: (parent, name) for cid, parent, name in session.connection().execute(_stmt("codes"))
-    }
+
+def code_paths(rows) -> dict[int, str]:
+    """Full paths of the codes from ``(id, parent_id, name)`` rows."""
+    from qualcode.textutil import join_path
+
+    by_id = {cid: (parent, name) for cid, parent, name in rows}
     out: dict[int, str] = {}
-    for cid in rows:
+    for cid in by_id:
         names, cur, seen = [], cid, set()
-        while cur is not None and cur in rows and cur not in seen:
+        while cur is not None and cur in by_id and cur not in seen:
             seen.add(cur)
-            parent, name = rows[cur]
+            parent, name = by_id[cur]
             names.append(name)
             cur = parent
         out[cid] = join_path(reversed(names))
@@ -180,13 +192,30 @@ def _top(index, scores: np.ndarray, exclude, top: int) -> list[tuple[int, float]
     return [(i, float(scores[i])) for i in ranked]
 
 
-def _passage_items(session: Session, index, ranked: list[tuple[int, float]]) -> list[dict]:
+class Reads:
+    """What turns ranked index rows into items: texts, codings and code paths — read through
+    the session here, through plain sqlite3 in the fast path (:mod:`.fast`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def texts(self, doc_ids) -> dict[int, str]:
+        return _doc_texts(self.session, doc_ids)
+
+    def codings(self, doc_ids) -> dict[int, list[tuple[int, int, int]]]:
+        return _codings_by_doc(self.session, doc_ids)
+
+    def paths(self) -> dict[int, str]:
+        return _paths(self.session)
+
+
+def passage_items(reads, index, ranked: list[tuple[int, float]]) -> list[dict]:
     if not ranked:
         return []
     doc_ids = sorted({int(index.doc_ids[i]) for i, _ in ranked})
-    texts = _doc_texts(session, doc_ids)
-    cod = _codings_by_doc(session, doc_ids)
-    paths = _paths(session)
+    texts = reads.texts(doc_ids)
+    cod = reads.codings(doc_ids)
+    paths = reads.paths()
     out = []
     for i, sc in ranked:
         d, s, e = int(index.doc_ids[i]), int(index.starts[i]), int(index.ends[i])
@@ -203,6 +232,14 @@ def _passage_items(session: Session, index, ranked: list[tuple[int, float]]) -> 
     return out
 
 
+def exclude_span(index, exclude: np.ndarray, d: int, start: int, end: int) -> np.ndarray:
+    """``exclude`` with the passages overlapping the query span itself."""
+    lo, hi = index.by_doc.get(d, (0, 0))
+    if hi > lo:
+        exclude[lo:hi] |= (index.starts[lo:hi] < end) & (index.ends[lo:hi] > start)
+    return exclude
+
+
 def similar(session: Session, document_id: int, start: int, end: int, top: int = 10) -> list[dict]:
     """The passages most similar to the span ``[start, end)`` of a document (cosine of
     lemma + character n-gram TF-IDF, plus word vectors when the pipeline has them).
@@ -213,11 +250,8 @@ def similar(session: Session, document_id: int, start: int, end: int, top: int =
     index = get_index(session)
     d = int(document_id)
     q = _query_vector(session, index, d, start, end)
-    lo, hi = index.by_doc.get(d, (0, 0))
-    exclude = _out_of_scope(session, index)
-    if hi > lo:
-        exclude[lo:hi] |= (index.starts[lo:hi] < end) & (index.ends[lo:hi] > start)
-    return _passage_items(session, index, _rank(index, q, exclude, top))
+    exclude = exclude_span(index, _out_of_scope(session, index), d, start, end)
+    return passage_items(Reads(session), index, _rank(index, q, exclude, top))
 
 
 def _out_of_scope(session: Session, index) -> np.ndarray:
@@ -259,7 +293,7 @@ def similar_to_code(
     for d, s, e in spans:
         lo, hi = index.by_doc[d]
         exclude[lo:hi] |= (index.starts[lo:hi] < e) & (index.ends[lo:hi] > s)
-    return _passage_items(session, index, _rank(index, centroid, exclude, top))
+    return passage_items(Reads(session), index, _rank(index, centroid, exclude, top))
 
 
 def get_model(session: Session):

@@ -29,7 +29,9 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from qualcode.suggest.vectors import Projection
 
-FEATURE_VERSION = "2"  # 2: character block as latent topics (suggest/vectors.py)
+FEATURE_VERSION = (
+    "3"  # 2: character block as latent topics (suggest/vectors.py); 3: suggest/passages.py
+)
 CHAR_MAX_DF = 0.5
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")

@@ -9,11 +9,10 @@ next query rebuilds the index; nothing is ever served stale.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,61 +29,11 @@ from qualcode.suggest.features import (
     doc_structure,
     position_features,
 )
+from qualcode.suggest.passages import DOCUMENTS_SQL, PassageIndex
 from qualcode.suggest.vectors import Vectors
 
 _mem_lock = threading.Lock()
 _mem: dict[tuple[str, str], tuple[str, object]] = {}  # (db url, key) → (content hash, object)
-
-
-@dataclass
-class PassageIndex:
-    content_hash: str
-    nlp_name: str
-    doc_ids: np.ndarray  # per passage
-    starts: np.ndarray
-    ends: np.ndarray
-    is_heading: np.ndarray
-    n_lemmas: np.ndarray
-    relpos: np.ndarray
-    context: list[tuple[str, ...]]  # heading stack above each passage
-    V: Vectors  # text vectors (words + character topics), rows of unit length
-    space: TextSpace
-    H: sp.csr_matrix  # heading-context vectors
-    hspace: BagSpace
-    context_lemmas: dict[str, list[str]]
-    doc_len: dict[int, int]
-    doc_names: dict[int, str]
-    by_doc: dict[int, tuple[int, int]] = field(default_factory=dict)  # doc id → row range [lo, hi)
-
-    def row_of(self, doc_id: int, start: int, end: int) -> int | None:
-        lo, hi = self.by_doc.get(doc_id, (0, 0))
-        i = lo + bisect.bisect_left(self.starts[lo:hi].tolist(), start) if hi > lo else lo
-        if lo <= i < hi and self.starts[i] == start and self.ends[i] == end:
-            return i
-        return None
-
-    def locate(self, doc_id: int, pos: int) -> int | None:
-        """The row of the paragraph containing (or last starting before) ``pos``."""
-        lo, hi = self.by_doc.get(doc_id, (0, 0))
-        if hi <= lo:
-            return None
-        i = lo + bisect.bisect_right(self.starts[lo:hi].tolist(), pos) - 1
-        return max(i, lo)
-
-    def heading_bag(self, context: tuple[str, ...]) -> list[str]:
-        out: list[str] = []
-        for h in context:
-            out.extend(self.context_lemmas.get(h, []))
-        return out
-
-    def structure_of(self, doc_id: int, start: int, end: int) -> tuple[tuple[str, ...], float]:
-        """Heading context and relative position of any span of an indexed document."""
-        i = self.locate(doc_id, start)
-        ctx = self.context[i] if i is not None else ()
-        if i is not None and self.is_heading[i] and self.starts[i] == start and ctx:
-            ctx = ctx[:-1]  # a heading's own context is what is above it
-        n = self.doc_len.get(doc_id, 0) or 1
-        return ctx, min(1.0, max(0.0, (start + end) / 2 / n))
 
 
 @functools.cache
@@ -106,11 +55,7 @@ def documents_hash(session: Session, nlp_name: str) -> str:
 
     h = hashlib.sha256(f"features={FEATURE_VERSION};nlp={nlp_name}".encode())
     conn = session.connection()
-    dialect = conn.dialect.name
-    sql = {
-        "sqlite": "SELECT group_concat(id || ':' || name || ':' || sha256, '|') FROM (SELECT id, name, sha256 FROM document ORDER BY id)",
-        "postgresql": "SELECT string_agg(id::text || ':' || name || ':' || sha256, '|' ORDER BY id) FROM document",
-    }.get(dialect)
+    sql = DOCUMENTS_SQL.get(conn.dialect.name)
     if sql is not None:
         h.update((conn.execute(text(sql)).scalar() or "").encode())
         return h.hexdigest()
