@@ -76,6 +76,30 @@ def test_freq_filtered_by_question(demo_cli):
     ]
 
 
+def test_matrix_cooc_crosstab_filtered_by_question(demo_cli):
+    demo_cli.ok("rq", "add", "F2", "-q", "Ziele?", "-c", "Zielformulierungen")
+    goals = [
+        "Zielformulierungen/Vernetzung und Austausch",
+        "Zielformulierungen/Gegenseitige Kenntnis der Partner",
+        "Zielformulierungen/Bildungschancengleichheit",
+        "Zielformulierungen/Ausbau der Unterstützungssysteme",
+        "Zielformulierungen/Nutzung sonderpädagogischer Expertise",
+    ]
+    whole = demo_cli.json("report", "matrix", "--json")
+    part = demo_cli.json("report", "matrix", "--rq", "F2", "--json")
+    assert part["codes"] == goals and part["rq"] == "F2"
+    cols = [whole["codes"].index(c) for c in goals]
+    for a, b in zip(whole["rows"], part["rows"], strict=True):
+        assert b["values"] == [a["values"][i] for i in cols] and b["total"] == sum(b["values"])
+    cooc = demo_cli.json("report", "cooc", "--rq", "F2", "--format", "json")
+    assert cooc["codes"] == goals and len(cooc["matrix"]) == 5
+    assert all(p["a"] in goals and p["b"] in goals for p in cooc["pairs"])
+    rows = demo_cli.json("report", "crosstab", "--by", "Format", "--rq", "F2")["rows"]
+    assert [r["code"] for r in rows] == ["Zielformulierungen", *goals]
+    bad = demo_cli("report", "matrix", "--rq", "F9")
+    assert bad.exit_code == 2 and "unknown research question 'F9'" in bad.output
+
+
 def test_checkpoint_list_undo_and_errors(demo_cli):
     assert demo_cli.ok("checkpoint", "K1").stdout == "stored checkpoint K1: 28 codes, 143 codings\n"
     assert [c["name"] for c in demo_cli.json("checkpoint", "list")] == ["K1"]

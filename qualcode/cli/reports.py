@@ -192,6 +192,7 @@ def report_cooc(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
@@ -224,6 +225,9 @@ def report_cooc(
 
         with state().read() as session:
             data = cooccurrence(session, unit=unit, coder=coder, level=level, include_auto=auto)
+    if rq:
+        with state().read() as session:
+            data = _by_question(rq, data, "cooc", session)
     if fmt in ("graphml", "dot", "png", "svg"):
         _emit_network(data, fmt, output)
         return
@@ -438,6 +442,7 @@ def report_crosstab(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
@@ -456,6 +461,8 @@ def report_crosstab(
             level=level,
             include_auto=include_auto or (coder or "").strip() == "auto",
         )
+        if rq:
+            data = _by_question(rq, data, "crosstab", session)
     if fmt == "table" and output is None:
         typer.echo(
             "documents with the code per combination, row % (of the code's documents), "
@@ -466,6 +473,12 @@ def report_crosstab(
         sheets = sheets[:1]
     title = "Kreuztabelle nach " + " × ".join(data["by"])
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="crosstab")
+
+
+def _by_question(rq: str, data: dict, kind: str, session) -> dict:
+    from qualcode.mayring.filters import question_filter
+
+    return question_filter(session, rq, data, kind)
 
 
 @report_app.command("matrix")
@@ -486,6 +499,7 @@ def report_matrix(
     fmt: str = FormatOpt,
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
+    rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
@@ -510,6 +524,8 @@ def report_matrix(
             by=by,
             sets=sets,
         )
+        if rq:
+            data = _by_question(rq, data, "matrix", session)
     if chart is not None:
         from qualcode.reports.export import writing
 
