@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from qualcode.reports.full import Block, Context
 
+UNIT = {"paragraph": "Absatz", "sentence": "Satz", "document": "Dokument"}
 TECHNIQUE = {
     "inductive": "induktive Kategorienbildung",
     "deductive": "deduktive Kategorienanwendung",
@@ -30,9 +31,9 @@ def research_questions(ctx: Context) -> list[Block]:
             ("Technik", TECHNIQUE.get(q["technique"], q["technique"])),
             ("Selektionskriterium", q["criterion"]),
             ("Abstraktionsniveau", q["abstraction"]),
-            ("Kodiereinheit", q["coding_unit"]),
-            ("Kontexteinheit", q["context_unit"]),
-            ("Auswertungseinheit", q["recording_unit"]),
+            ("Kodiereinheit", UNIT.get(q["coding_unit"], q["coding_unit"])),
+            ("Kontexteinheit", UNIT.get(q["context_unit"], q["context_unit"])),
+            ("Auswertungseinheit", UNIT.get(q["recording_unit"], q["recording_unit"])),
             ("Hauptkategorien", "; ".join(q["categories"])),
             ("Kodierungen", f"{q['codings']} in {q['documents']} Dokumenten"),
         ]
