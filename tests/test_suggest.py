@@ -567,3 +567,85 @@ def test_warm_similar_reads_sqlite_without_sqlalchemy(project, write_file):
     assert fast(project.db, "p1.md", s, e, 10) is None  # the index is stale: never served
     bad = project("similar", "nope.md", "--start", "0", "--end", "5")
     assert bad.exit_code == 2 and "nope.md" in bad.output
+
+
+def test_warm_suggest_doc_reads_sqlite_without_sqlalchemy(project):
+    """`suggest --doc` from a cached model on a SQLite project: the rows of the full path,
+    without importing SQLAlchemy or spaCy; a changed coding is never served from the old
+    model (the fast path declines, the full path retrains)."""
+    import json
+    import subprocess
+    import sys
+
+    _code_all(project)
+    full = project.json("suggest", "--doc", "p3.md", "--text")  # trains and caches the model
+    assert full and all(r["document"] == "p3.md" for r in full)
+    probe = (
+        "import json, sys\n"
+        "from qualcode.suggest.fast import suggest_doc\n"
+        f"rows = suggest_doc({project.db!r}, 'p3.md', 3, 0.0)\n"
+        "assert 'sqlalchemy' not in sys.modules and 'spacy' not in sys.modules, 'imported'\n"
+        "print(json.dumps(rows))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == full
+    from qualcode.suggest.fast import suggest_doc
+
+    assert suggest_doc(project.db, "nope.md", 3, 0.0) is None  # the full path explains
+    top1 = suggest_doc(project.db, "p3.md", 1, 0.0)
+    assert top1 == [{**r, "suggestions": r["suggestions"][:1]} for r in full]
+    first = full[0]
+    project.ok(
+        "code", "p3.md", "--start", str(first["start"]), "--end", str(first["end"]),
+        "--code", RAUM, "--coder", "anna",
+    )  # fmt: skip
+    assert suggest_doc(project.db, "p3.md", 3, 0.0) is None  # the model is stale: never served
+    again = project.json("suggest", "--doc", "p3.md")
+    assert [r["start"] for r in again] == [r["start"] for r in full[1:]]
+    fresh = suggest_doc(project.db, "p3.md", 3, 0.0)  # the retrained model is cached again
+    assert fresh is not None and [r["start"] for r in fresh] == [r["start"] for r in again]
+
+
+def test_codings_fingerprint_sees_every_change(tmp_path):
+    """The SQLite model fingerprint changes with any coding's fields, even when two changes
+    would cancel out in a plain sum, and ignores row order and `auto`'s codings."""
+    import sqlite3
+
+    from qualcode.suggest.fingerprint import sqlite_codings
+
+    con = sqlite3.connect(tmp_path / "f.sqlite")
+    con.executescript(
+        "CREATE TABLE coder (id INTEGER PRIMARY KEY, name TEXT);"
+        "CREATE TABLE code (id INTEGER PRIMARY KEY, parent_id INTEGER, codable INTEGER);"
+        'CREATE TABLE coding (id INTEGER PRIMARY KEY, document_id INT, start INT, "end" INT,'
+        " code_id INT, coder_id INT, orphaned INT);"
+        "INSERT INTO coder VALUES (1, 'anna'), (2, 'auto');"
+        "INSERT INTO code VALUES (1, NULL, 1), (2, 1, 1);"
+        "INSERT INTO coding VALUES (1, 1, 10, 20, 1, 1, 0), (2, 1, 30, 40, 2, 1, 0),"
+        " (3, 2, 0, 5, 2, 2, 0);"
+    )
+
+    def fp() -> str:
+        return sqlite_codings(lambda sql, p: con.execute(sql, p).fetchone())
+
+    base = fp()
+    con.execute("UPDATE coding SET start = start + 1 WHERE id = 1")
+    con.execute("UPDATE coding SET start = start - 1 WHERE id = 2")
+    assert fp() != base  # the sums of the plain fields are unchanged
+    con.execute("UPDATE coding SET start = start - 1 WHERE id = 1")
+    con.execute("UPDATE coding SET start = start + 1 WHERE id = 2")
+    assert fp() == base
+    con.execute("UPDATE coding SET end = 6 WHERE id = 3")  # auto's coding: not learned from
+    assert fp() == base
+    for sql in (
+        "UPDATE coding SET orphaned = 1 WHERE id = 1",
+        "UPDATE coding SET code_id = 1 WHERE id = 2",
+        "UPDATE code SET codable = 0 WHERE id = 2",
+        "DELETE FROM coding WHERE id = 2",
+    ):
+        con.execute("SAVEPOINT s")
+        con.execute(sql)
+        assert fp() != base, sql
+        con.execute("ROLLBACK TO s")
+        con.execute("RELEASE s")
+    assert fp() == base

@@ -116,8 +116,14 @@ def suggest_cmd(
             output(suggest.explain(session), as_json, _explain_text)
         return
     threshold = min_score if min_score is not None else (0.9 if apply else 0.0)
-    with st.read() as session:
-        rows = suggest.suggest(session, doc, top, threshold)
+    rows = None
+    if doc is not None and not apply and not st.doc_set:
+        from qualcode.suggest.fast import suggest_doc
+
+        rows = suggest_doc(st.db, doc, top, threshold)  # warm, SQLite: no SQLAlchemy
+    if rows is None:
+        with st.read() as session:
+            rows = suggest.suggest(session, doc, top, threshold)
     if apply:
         with st.write(AUTO_CODER) as session:
             n = suggest.apply_suggestions(session, rows, threshold)

@@ -1,11 +1,14 @@
-"""`qualcode similar` without SQLAlchemy: the warm path of a SQLite project.
+"""`qualcode similar` and `qualcode suggest --doc` without SQLAlchemy: the warm path of a
+SQLite project.
 
 A warm `similar` of a paragraph needs only the cached passage index (memory-mapped arrays)
-and three small reads; importing SQLAlchemy and SQLModel cost more than all of it (0.5 s
-of a 0.9 s command on the reference workload). As :mod:`qualcode.fastread` does for
+and three small reads; a warm `suggest --doc` needs the cached model (:mod:`.scoring`) and
+one document's text, paragraphs and codings. Importing SQLAlchemy and SQLModel cost more
+than all of it (0.5 s of a 0.9 s command on the reference workload). As :mod:`qualcode.fastread` does for
 `status` and `report freq`: anything unusual — another backend or schema version, no
 cached index for the current documents, a span that is not a paragraph (it needs spaCy),
-an unknown document name, a document set — returns None and the caller takes the full
+an unknown document name, a document set, no cached model for the current codings (it
+must be trained, which the full path does and stores) — returns None and the caller takes the full
 path, which gives the same result (a test compares both).
 """
 
@@ -87,3 +90,81 @@ def _similar(conn, url: str, doc: str, start: int, end: int, top: int) -> list[d
     index.V.ready()
     exclude = exclude_span(index, np.zeros(len(index.starts), dtype=bool), d, start, end)
     return passage_items(SqliteReads(conn), index, _rank(index, index.V[[r]], exclude, top))
+
+
+def suggest_doc(db: str | None, doc: str, top: int, min_score: float) -> list[dict] | None:
+    """The rows of `qualcode suggest --doc DOC` from the cached model, or None (full path)."""
+    from qualcode.config import database_url
+    from qualcode.fastread import open_project
+
+    conn = open_project(db)
+    if conn is None:
+        return None
+    try:
+        return _suggest_doc(conn, database_url(db), doc, top, min_score)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _model_hash(conn) -> str:
+    """:func:`qualcode.suggest.model.codings_hash` of ``documents_hash(session, "model")``."""
+    from qualcode.suggest.fingerprint import sqlite_codings
+    from qualcode.suggest.scoring import MODEL_VERSION
+
+    docs = hashlib.sha256(f"features={FEATURE_VERSION};nlp=model".encode())
+    docs.update((conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0] or "").encode())
+    h = hashlib.sha256(f"{docs.hexdigest()};model={MODEL_VERSION}".encode())
+    h.update(sqlite_codings(lambda sql, p: conn.execute(sql, p).fetchone()).encode())
+    return h.hexdigest()
+
+
+def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[dict] | None:
+    from qualcode import cache
+    from qualcode.config import AUTO_CODER
+    from qualcode.suggest import _has_words
+    from qualcode.suggest.layout import build_layouts
+    from qualcode.suggest.scoring import MODEL_VERSION, Coded, CodeModel, score_spans, top_k
+
+    row = conn.execute("SELECT id, name FROM document WHERE name = ?", (doc,)).fetchone()
+    if row is None:
+        return None
+    model = cache.load(url, "model", _model_hash(conn))
+    if not isinstance(model, CodeModel) or getattr(model, "version", None) != MODEL_VERSION:
+        return None
+    d, name = int(row[0]), row[1]
+    reads = SqliteReads(conn)
+    spans = [
+        (s, e)
+        for s, e in conn.execute(
+            "SELECT start, \"end\" FROM passage WHERE unit = 'paragraph' AND document_id = ? "
+            "ORDER BY start",
+            (d,),
+        )
+    ]
+    layouts = build_layouts(reads.texts([d]), {d: spans} if spans else {})
+    lay = layouts[d]
+    anyone = reads.codings([d]).get(d, [])
+    keys = []
+    for i in lay.content:
+        s, e = lay.starts[i], lay.ends[i]
+        if any(cs < e and ce > s for cs, ce, _ in anyone):
+            continue
+        if _has_words(lay.text[s:e]):
+            keys.append((d, s, e))
+    human = conn.execute(
+        'SELECT DISTINCT c.document_id, c.start, c."end", c.code_id FROM coding c '
+        "JOIN coder k ON k.id = c.coder_id JOIN code o ON o.id = c.code_id "
+        "WHERE k.name != ? AND c.orphaned = 0 AND o.codable = 1 AND c.document_id = ?",
+        (AUTO_CODER, d),
+    ).fetchall()
+    codes, M = score_spans(None, model, keys, Coded(sorted(human)), layouts)
+    out = []
+    for (_, s, e), sugg in zip(keys, top_k(codes, M, reads.paths(), top, min_score), strict=True):
+        if min_score > 0 and not sugg:
+            continue
+        out.append(
+            {"document": name, "start": s, "end": e, "text": lay.text[s:e], "suggestions": sugg}
+        )
+    return out

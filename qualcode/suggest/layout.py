@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from qualcode.suggest.features import doc_structure
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 @dataclass
@@ -54,13 +55,13 @@ class DocLayout:
 
 
 def load_layouts(session: Session, doc_ids) -> dict[int, DocLayout]:
+    from sqlalchemy import select
+
     from qualcode.models import Document, Passage
-    from qualcode.textutil import paragraphs
 
     ids = sorted({int(d) for d in doc_ids})
-    out: dict[int, DocLayout] = {}
     if not ids:
-        return out
+        return {}
     conn = session.connection()
     texts: dict[int, str] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
@@ -75,6 +76,17 @@ def load_layouts(session: Session, doc_ids) -> dict[int, DocLayout]:
             .order_by(Passage.document_id, Passage.start)
         ):
             spans.setdefault(d, []).append((s, e))
+    return build_layouts(texts, spans)
+
+
+def build_layouts(
+    texts: dict[int, str], spans: dict[int, list[tuple[int, int]]]
+) -> dict[int, DocLayout]:
+    """Layouts from documents' texts and their stored paragraph spans (blank-line
+    paragraphs where a document has none)."""
+    from qualcode.textutil import paragraphs
+
+    out: dict[int, DocLayout] = {}
     for d, text in texts.items():
         sp = spans.get(d) or paragraphs(text)
         st = doc_structure(text, sp)
