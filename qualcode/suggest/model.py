@@ -188,12 +188,21 @@ def _targets(labels: list[frozenset[int]], classes: list[int]) -> np.ndarray:
     return Y
 
 
+def _product(A: sp.csr_matrix, B: sp.csr_matrix) -> np.ndarray:
+    """``A @ B.T`` as a dense float64 array. A kernel between passages is dense, and a
+    sparse × sparse product that fills every cell costs 2–3× a sparse × dense product on
+    column blocks of ``B`` (a block stays under 64 MB whatever the vocabulary)."""
+    out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
+    step = int(max(16, min(1024, (64 << 20) // (4 * max(1, B.shape[1])))))
+    for i in range(0, B.shape[0], step):
+        out[:, i : i + step] = A @ B[i : i + step].toarray().T
+    return out
+
+
 def _gram(X: dict[str, sp.csr_matrix], rows=None, cols=None) -> dict[str, np.ndarray]:
     out = {}
     for b, m in X.items():
-        a = m if rows is None else m[rows]
-        c = m if cols is None else m[cols]
-        out[b] = np.asarray((a @ c.T).toarray(), dtype=np.float64)
+        out[b] = _product(m if rows is None else m[rows], m if cols is None else m[cols])
     return out
 
 
@@ -201,7 +210,7 @@ def _cross(A: dict[str, sp.csr_matrix], B: dict[str, sp.csr_matrix], weights) ->
     out = None
     for b, wt in weights.items():
         if wt > 0 and b in A:
-            k = np.asarray((A[b] @ B[b].T).toarray(), dtype=np.float64)
+            k = _product(A[b], B[b])
             k *= wt
             if out is None:
                 out = k
