@@ -142,6 +142,95 @@ def test_tuner_leaves_position_out_when_words_tell(cli, write_file, tmp_path):
     assert ex["cross_validation"]["chosen"]["macro_f1"] >= 0.9
 
 
+class _OracleStore:
+    """An embedding store whose vectors carry each paragraph's label (what a sentence
+    encoder gives when the meaning, not the words, tells the codes apart)."""
+
+    def __init__(self, label_of_text: dict[str, str], complete: bool = True) -> None:
+        self.label_of_text = label_of_text
+        self.complete = complete
+        self.looked_up = 0
+
+    def lookup(self, texts):
+        rng = np.random.default_rng(0)
+        dirs = {"Anfang": 0, "Ende": 1}
+        V = np.zeros((len(texts), 512), dtype=np.float32)
+        found = np.zeros(len(texts), dtype=bool)
+        for i, t in enumerate(texts):
+            lab = self.label_of_text.get(t.strip())
+            if lab is not None:
+                V[i] = rng.normal(0, 0.05, 512)
+                V[i, dirs[lab]] += 1.0
+                V[i] /= np.linalg.norm(V[i])
+                found[i] = True
+        self.looked_up += len(texts)
+        return V, found
+
+    def generation(self) -> str:
+        return "1"
+
+    def complete_for(self):
+        return "docs" if self.complete else None
+
+
+def _oracle(monkeypatch, store: _OracleStore) -> list:
+    from qualcode.suggest import semantic
+
+    started: list = []
+    monkeypatch.setattr(semantic, "enabled", lambda: True)
+    monkeypatch.setattr(semantic.Store, "open", classmethod(lambda cls, url: store))
+    monkeypatch.setattr(semantic, "documents_fingerprint", lambda session: "docs")
+    monkeypatch.setattr(semantic, "start_background", lambda db: started.append(db) or True)
+    return started
+
+
+def _meaning_only(labels: dict[str, str]):
+    def label_of(d, k, rng):
+        lab = ["Anfang", "Ende"][int(rng.integers(0, 2))]
+        text = _filler(rng)
+        labels[text] = lab
+        return lab, text
+
+    return label_of
+
+
+def test_tuner_picks_the_semantic_block_when_only_meaning_tells(
+    cli, write_file, tmp_path, monkeypatch
+):
+    """Labels that neither words nor position predict, but the embeddings do: the tuner
+    takes the semantic block, says so, and scoring reads the embeddings of new passages."""
+    labels: dict[str, str] = {}
+    _fixture(cli, write_file, tmp_path, _meaning_only(labels), uncoded=("doc7.txt",))
+    store = _OracleStore(labels)
+    started = _oracle(monkeypatch, store)
+    ex = cli.json("suggest", "--explain")
+    assert ex["tuned"] and ex["blocks"].get("semantic", 0) > 0, ex["blocks"]
+    assert ex["semantic"]["available"] is True
+    assert ex["cross_validation"]["chosen"]["macro_f1"] >= 0.9
+    assert "semantic block" in cli.ok("suggest", "--explain").stdout
+    before = store.looked_up
+    rows = cli.json("suggest", "--doc", "doc7.txt", "--text")
+    assert store.looked_up > before and len(rows) == 12
+    right = sum(r["suggestions"][0]["code"] == labels[r["text"].strip()] for r in rows)
+    assert right >= 11
+    assert started == []  # everything was embedded: no background work
+
+
+def test_semantic_block_waits_for_the_embeddings(cli, write_file, tmp_path, monkeypatch):
+    """While the passages are still being embedded the model does without the block (and
+    starts the background embedder); once they are in, it is retrained and re-tuned."""
+    labels: dict[str, str] = {}
+    _fixture(cli, write_file, tmp_path, _meaning_only(labels))
+    store = _OracleStore(labels, complete=False)
+    started = _oracle(monkeypatch, store)
+    ex = cli.json("suggest", "--explain")
+    assert "semantic" not in ex["blocks"] and ex["semantic"]["available"] is False
+    assert "background" in ex["semantic"]["state"] and started
+    store.complete = True
+    ex = cli.json("suggest", "--explain")
+    assert ex["blocks"].get("semantic", 0) > 0 and ex["semantic"]["available"] is True
+
+
 def test_too_few_codings_use_the_plain_text_configuration(cli, write_file):
     write_file("a.txt", "Personal fehlt überall.\n\nDie Räume sind zu klein.\n")
     cli.ok("import", str(write_file("b.txt", "Es fehlt Personal.\n\nKeine Räume frei.\n").parent))

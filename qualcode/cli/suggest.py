@@ -226,6 +226,9 @@ def _explain_text(ex: dict) -> str:
             else "scores not calibrated (too few codings)"
         ),
     ]
+    sem = ex.get("semantic")
+    if sem:
+        lines.append(f"semantic block (sentence embeddings): {sem['state']}")
     few = [c["code"] for c in ex.get("codes", []) if c["examples"] < 3]
     if few:
         lines.append(f"codes with fewer than 3 examples (scored cautiously): {', '.join(few)}")

@@ -299,9 +299,9 @@ def similar_to_code(
 def get_model(session: Session):
     """The code model for the current documents and codings (cached; trained when stale)."""
     from qualcode.suggest.index import cached, documents_hash, store
-    from qualcode.suggest.model import codings_hash, train
+    from qualcode.suggest.model import codings_hash, semantic_state, train
 
-    h = codings_hash(session, documents_hash(session, "model"))
+    h = codings_hash(session, documents_hash(session, "model"), semantic_state(session))
 
     def build():
         model = train(session, h, prior=last_explain(session))

@@ -4,7 +4,9 @@
 * ``chars`` — TF-IDF of character 2–5-grams within word boundaries (``char_wb``), so that
   "Personalmangel" and "Mangel an Personal" share evidence;
 * ``heading`` — TF-IDF of the headings / agenda items above the passage;
-* ``position`` — soft bins of the passage's relative position in its document.
+* ``position`` — soft bins of the passage's relative position in its document;
+* ``semantic`` — the passage's sentence embedding (:mod:`qualcode.suggest.semantic`), when
+  the project's passages have been embedded in the background: meaning beyond shared words.
 
 Every block's rows are L2-normalised. The self-tuner (:mod:`qualcode.suggest.tune`) gives
 each block a weight (0 = not used); the two text blocks with weight 1 are the strong
@@ -22,7 +24,8 @@ import scipy.sparse as sp
 from qualcode.suggest.features import position_features
 
 TEXT_BLOCKS = ("words", "chars")
-BLOCKS = ("words", "chars", "heading", "position")
+SEMANTIC_DIM = 512  # :data:`qualcode.suggest.semantic.DIM` (not imported: scoring stays light)
+BLOCKS = ("words", "chars", "heading", "position", "semantic")
 
 
 def _vectorizer(kind: str):
@@ -190,9 +193,14 @@ class Featurizer:
         self.vec: dict[str, object] = {}
 
     def fit_transform(
-        self, texts: list[str], contexts: list[str], relpos: np.ndarray
-    ) -> dict[str, sp.csr_matrix]:
-        out: dict[str, sp.csr_matrix] = {}
+        self,
+        texts: list[str],
+        contexts: list[str],
+        relpos: np.ndarray,
+        semantic: np.ndarray | None = None,
+    ) -> dict:
+        """The blocks' features (sparse; ``semantic`` dense) of the training passages."""
+        out: dict = {}
         for name, source in (("words", texts), ("chars", texts), ("heading", contexts)):
             v = _vectorizer("chars" if name == "chars" else "words")
             try:
@@ -201,6 +209,9 @@ class Featurizer:
                 continue
             self.vec[name] = v
         out["position"] = position_features(np.asarray(relpos, dtype=np.float32))
+        if semantic is not None:
+            out["semantic"] = np.asarray(semantic, dtype=np.float32)
+            self.vec["semantic"] = "semantic"
         return out
 
     @property
@@ -208,9 +219,22 @@ class Featurizer:
         return [b for b in BLOCKS if b in self.vec or b == "position"]
 
     def transform(
-        self, texts: list[str], contexts: list[str], relpos: np.ndarray, only=None
-    ) -> dict[str, sp.csr_matrix]:
-        out: dict[str, sp.csr_matrix] = {}
+        self,
+        texts: list[str],
+        contexts: list[str],
+        relpos: np.ndarray,
+        only=None,
+        semantic: np.ndarray | None = None,
+    ) -> dict:
+        """The blocks' features of any passages; ``semantic`` holds their embeddings (rows of
+        zeros where a passage has none yet: the other blocks score it alone)."""
+        out: dict = {}
+        if "semantic" in self.vec and (only is None or "semantic" in only):
+            out["semantic"] = (
+                np.asarray(semantic, dtype=np.float32)
+                if semantic is not None
+                else np.zeros((len(texts), SEMANTIC_DIM), dtype=np.float32)
+            )
         for name, source in (("words", texts), ("chars", texts), ("heading", contexts)):
             if name in self.vec and (only is None or name in only):
                 out[name] = self.vec[name].transform(source).tocsr()  # type: ignore[attr-defined]

@@ -108,16 +108,30 @@ def suggest_doc(db: str | None, doc: str, top: int, min_score: float) -> list[di
         conn.close()
 
 
-def _model_hash(conn) -> str:
+def _model_hash(conn, url: str) -> str:
     """:func:`qualcode.suggest.model.codings_hash` of ``documents_hash(session, "model")``."""
     from qualcode.suggest.fingerprint import sqlite_codings
     from qualcode.suggest.scoring import MODEL_VERSION
 
     docs = hashlib.sha256(f"features={FEATURE_VERSION};nlp=model".encode())
     docs.update((conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0] or "").encode())
-    h = hashlib.sha256(f"{docs.hexdigest()};model={MODEL_VERSION}".encode())
+    state = _semantic_state(conn, url)
+    h = hashlib.sha256(f"{docs.hexdigest()};model={MODEL_VERSION};semantic={state}".encode())
     h.update(sqlite_codings(lambda sql, p: conn.execute(sql, p).fetchone()).encode())
     return h.hexdigest()
+
+
+def _semantic_state(conn, url: str) -> str:
+    """:func:`qualcode.suggest.model.semantic_state` through sqlite3."""
+    from qualcode.suggest import semantic
+
+    if not semantic.enabled():
+        return "off"
+    store = semantic.Store.open(url)
+    docs = conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0] or ""
+    if store.complete_for() != hashlib.sha256(docs.encode()).hexdigest():
+        return "partial"
+    return f"ready:{store.generation()}"
 
 
 def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[dict] | None:
@@ -130,7 +144,7 @@ def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[d
     row = conn.execute("SELECT id, name FROM document WHERE name = ?", (doc,)).fetchone()
     if row is None:
         return None
-    model = cache.load(url, "model", _model_hash(conn))
+    model = cache.load(url, "model", _model_hash(conn, url))
     if not isinstance(model, CodeModel) or getattr(model, "version", None) != MODEL_VERSION:
         return None
     d, name = int(row[0]), row[1]
@@ -159,7 +173,12 @@ def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[d
         "WHERE k.name != ? AND c.orphaned = 0 AND o.codable = 1 AND c.document_id = ?",
         (AUTO_CODER, d),
     ).fetchall()
-    codes, M = score_spans(None, model, keys, Coded(sorted(human)), layouts)
+    store = None
+    if "semantic" in model.W:
+        from qualcode.suggest import semantic
+
+        store = semantic.Store.open(url)
+    codes, M = score_spans(None, model, keys, Coded(sorted(human)), layouts, store)
     out = []
     for (_, s, e), sugg in zip(keys, top_k(codes, M, reads.paths(), top, min_score), strict=True):
         if min_score > 0 and not sugg:

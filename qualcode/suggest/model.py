@@ -46,6 +46,7 @@ from qualcode.suggest.scoring import (  # noqa: F401 (re-exported)
     _seq_features,
     _with_rest,
     score_spans,
+    semantic_vectors,
     single_thread,
     top_k,
 )
@@ -73,7 +74,7 @@ def human_codings(session: Session, doc_ids=None) -> list[tuple[int, int, int, i
     return sorted({tuple(r) for r in rows})  # type: ignore[misc]
 
 
-def codings_hash(session: Session, doc_hash: str) -> str:
+def codings_hash(session: Session, doc_hash: str, semantic: str = "off") -> str:
     """What the model depends on: documents, the human codings, the code tree, the coders.
 
     Codings by ``auto`` are left out, so applying suggestions does not retrain the model.
@@ -82,7 +83,7 @@ def codings_hash(session: Session, doc_hash: str) -> str:
     than the warm query it protects)."""
     from sqlalchemy import text
 
-    h = hashlib.sha256(f"{doc_hash};model={MODEL_VERSION}".encode())
+    h = hashlib.sha256(f"{doc_hash};model={MODEL_VERSION};semantic={semantic}".encode())
     conn = session.connection()
     dialect = conn.dialect.name
     if dialect == "sqlite":
@@ -192,6 +193,8 @@ def _product(A: sp.csr_matrix, B: sp.csr_matrix) -> np.ndarray:
     """``A @ B.T`` as a dense float64 array. A kernel between passages is dense, and a
     sparse × sparse product that fills every cell costs 2–3× a sparse × dense product on
     column blocks of ``B`` (a block stays under 64 MB whatever the vocabulary)."""
+    if isinstance(A, np.ndarray):  # a dense block (semantic): one BLAS product
+        return np.asarray(A @ np.asarray(B).T, dtype=np.float64)
     out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
     step = int(max(16, min(1024, (64 << 20) // (4 * max(1, B.shape[1])))))
     for i in range(0, B.shape[0], step):
@@ -278,8 +281,14 @@ def train(
     all_keys = keys + neg
     all_labels = labels + [frozenset()] * len(neg)
     units = Spans.of(layouts, all_keys)
+    store, sem_state = semantic_store(session)
+    sem = None
+    if store is not None:
+        sem, n_missing = semantic_vectors(store, layouts, all_keys, units.texts)
+        if n_missing > SEMANTIC_MAX_MISSING * len(all_keys):
+            sem, sem_state = None, f"not used: {n_missing} training passages not embedded yet"
     feat = Featurizer()
-    X = feat.fit_transform(units.texts, units.contexts, units.relpos)
+    X = feat.fit_transform(units.texts, units.contexts, units.relpos, semantic=sem)
     Y = _targets(all_labels, classes)
     is_code = np.asarray([c != NONE for c in classes])
     lab_idx = tune.label_index(all_labels, classes)
@@ -330,6 +339,7 @@ def train(
             Ys,
             [lab_idx[i] for i in sub],
             is_code,
+            store if sem is not None else None,
         )
         if seq is not None:
             seq_B, S2, sequence_cv = seq
@@ -375,6 +385,7 @@ def train(
             "tuned_on": getattr(res, "tuned_on", len(keys)),
             "sequence": seq_B is not None,
             "calibrated": platt is not None,
+            "semantic": {"available": sem is not None, "state": sem_state},
             "cross_validation": {
                 "folds": len(folds),
                 "units": int(len(tune_rows)),
@@ -416,6 +427,42 @@ def _plain(d: dict) -> dict:
     return json.loads(json.dumps(d, default=float))
 
 
+SEMANTIC_MAX_MISSING = 0.02  # more training passages without an embedding: no semantic block
+
+
+def semantic_state(session: Session) -> str:
+    """Whether the project's passages are embedded, for the model's cache key: ``off``,
+    ``partial`` (the background embedder is at work, or must be started) or
+    ``ready:<store generation>`` — so the model is retrained once the embeddings arrive."""
+    from qualcode.suggest import semantic
+
+    if not semantic.enabled():
+        return "off"
+    from qualcode.suggest.index import db_url
+
+    store = semantic.Store.open(db_url(session))
+    if store.complete_for() != semantic.documents_fingerprint(session):
+        return "partial"
+    return f"ready:{store.generation()}"
+
+
+def semantic_store(session: Session):
+    """``(store, state)``: the embedding store when every passage is embedded, else
+    ``(None, why)`` — and the background embedder is started when it has work to do."""
+    from qualcode.suggest import semantic
+
+    state = semantic_state(session)
+    if state == "off":
+        return None, "off (no sentence encoder installed, or QUALCODE_SEMANTIC=off)"
+    from qualcode.suggest.index import db_url
+
+    url = db_url(session)
+    if state == "partial":
+        semantic.start_background(url)
+        return None, "not used yet: the passages are being embedded in the background"
+    return semantic.Store.open(url), "used when the cross-validation picks it"
+
+
 RETUNE_GROWTH = 1.25  # re-tune when the coded passages grew by a quarter since the last tuning
 
 
@@ -429,6 +476,8 @@ def _reusable(prior: dict | None, n_coded: int, blocks: set[str]) -> tune.TuneRe
     weights = {b: float(w) for b, w in prior["blocks"].items()}
     if not set(weights) <= blocks:
         return None
+    if bool((prior.get("semantic") or {}).get("available")) != ("semantic" in blocks):
+        return None  # the embeddings arrived (or went): the blocks are chosen again
     cv = prior.get("cross_validation") or {}
     res = tune.TuneResult(
         weights,
@@ -453,7 +502,7 @@ def _trial(d: dict | None) -> tune.Trial | None:
     )
 
 
-def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labels, is_code):
+def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labels, is_code, store):
     """Held-out first-stage scores of each unit's neighbour paragraphs, the sequence stage
     fitted on them, kept when cross-validation says so: ``(B or None, held-out scores, figures)``."""
     nb_keys: list[tuple[int, int, int]] = []
@@ -479,7 +528,12 @@ def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labe
     unit_row = {k: i for i, k in enumerate(keys)}
     fresh = [k for k in nb_keys if k not in unit_row]
     nb = Spans.of(layouts, fresh)
-    Xf = feat.transform(nb.texts, nb.contexts, nb.relpos, only=set(weights)) if fresh else {}
+    sem = semantic_vectors(store, layouts, fresh, nb.texts)[0] if store is not None else None
+    Xf = (
+        feat.transform(nb.texts, nb.contexts, nb.relpos, only=set(weights), semantic=sem)
+        if fresh
+        else {}
+    )
     fresh_row = {k: i for i, k in enumerate(fresh)}
     Xn = {}
     for b in weights:
@@ -488,7 +542,9 @@ def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labe
         parts = [X[b][[unit_row[k] for k in nb_keys if k in unit_row]]]
         if fresh:
             parts.append(Xf[b][[fresh_row[k] for k in nb_keys if k in fresh_row]])
-        stacked = sp.vstack(parts, format="csr")
+        stacked = (
+            np.vstack(parts) if isinstance(X[b], np.ndarray) else sp.vstack(parts, format="csr")
+        )
         order = [k for k in nb_keys if k in unit_row] + [k for k in nb_keys if k in fresh_row]
         inv = np.empty(len(order), dtype=np.int64)
         pos = {k: i for i, k in enumerate(nb_keys)}

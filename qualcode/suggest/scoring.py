@@ -114,8 +114,43 @@ def _log_examples(classes: list[int], n_examples: dict[int, int], width: int) ->
     return out
 
 
-def _first_stage(model: CodeModel, units: Spans) -> np.ndarray:
-    X = model.featurizer.transform(units.texts, units.contexts, units.relpos, only=set(model.W))
+def semantic_vectors(store, layouts, keys, texts) -> tuple[np.ndarray, int]:
+    """Embeddings of the spans from the store: a span's own, else its paragraph's (a coding
+    of a sentence inside an embedded paragraph), else zeros. Returns them and how many are
+    zeros."""
+    V, found = store.lookup(texts)
+    miss = np.flatnonzero(~found)
+    if len(miss) == 0:
+        return V, 0
+    para = []
+    for i in miss:
+        d, s, _ = keys[i]
+        lay = layouts[d]
+        p = lay.locate(s) if lay.starts else None
+        para.append(lay.text[lay.starts[p] : lay.ends[p]] if p is not None else texts[i])
+    V2, f2 = store.lookup(para)
+    V[miss[f2]] = V2[f2]
+    return V, int((~f2).sum())
+
+
+def _store_of(session):
+    """The project's embedding store, for a model that uses the semantic block."""
+    from qualcode.suggest import semantic
+
+    if session is None or not semantic.enabled():
+        return None
+    from qualcode.suggest.index import db_url
+
+    return semantic.Store.open(db_url(session))
+
+
+def _first_stage(model: CodeModel, units: Spans, store=None, layouts=None) -> np.ndarray:
+    sem = None
+    if "semantic" in model.W and store is not None and layouts is not None:
+        sem = semantic_vectors(store, layouts, units.keys, units.texts)[0]
+    X = model.featurizer.transform(
+        units.texts, units.contexts, units.relpos, only=set(model.W), semantic=sem
+    )
     S = np.zeros((len(units.keys), len(model.classes)))
     for b, Wb in model.W.items():
         S += np.asarray(X[b] @ Wb, dtype=np.float64)
@@ -129,8 +164,11 @@ def score_spans(
     keys: list[tuple[int, int, int]],
     coded: Coded | None = None,
     layouts: dict[int, DocLayout] | None = None,
+    store=None,
 ) -> tuple[list[int], np.ndarray]:
-    """Calibrated scores (spans × codes) and the code ids of the columns."""
+    """Calibrated scores (spans × codes) and the code ids of the columns. A model that uses
+    the semantic block reads the spans' embeddings from ``store`` (default: the session's
+    project's)."""
     codes = model.code_ids
     if not keys:
         return codes, np.zeros((0, len(codes)))
@@ -159,7 +197,9 @@ def score_spans(
                     want.append(k)
                 ids.append(("row", index[k]))
             pairs.append(ids)
-    S1 = _first_stage(model, Spans.of(layouts, want))
+    if "semantic" in model.W and store is None:
+        store = _store_of(session)
+    S1 = _first_stage(model, Spans.of(layouts, want), store, layouts)
     S = S1[: len(keys)]
     if model.seq_B is not None:
         pos = {c: j for j, c in enumerate(model.classes)}

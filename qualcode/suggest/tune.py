@@ -7,7 +7,8 @@ judged by cross-validation **grouped by document** (a document is never split be
 training and held-out folds) on the project's own codings, by the macro-F1 of the first
 suggestion; a configuration must beat the simpler one by ``MIN_GAIN`` to be chosen. The
 search is greedy and deterministic: the text blocks first (both, words only, characters
-only), then the heading and position blocks one at a time with a few weights each, then
+only), then the heading, position and semantic blocks one at a time with a few weights
+each (the best of them first, while one still gains), then
 the sequence stage (the codes suggested for the paragraphs before and after). Each fold
 is one Cholesky solve per ``λ`` on a Gram matrix of at most ``MAX_TUNE`` units, which is
 why a whole search costs about as much as fitting one logistic regression.
@@ -25,7 +26,11 @@ MIN_TUNE_UNITS = 30  # fewer coded units (or fewer than 3 coded documents): no s
 MIN_TUNE_DOCS = 3
 FOLDS = 4
 MIN_COUNT = 3  # class weights treat rarer codes as if they had this many examples
-STRUCT_WEIGHTS = {"heading": (0.25, 0.5, 1.0, 2.0), "position": (0.1, 0.25, 0.5, 1.0)}
+STRUCT_WEIGHTS = {
+    "heading": (0.25, 0.5, 1.0, 2.0),
+    "position": (0.1, 0.25, 0.5, 1.0),
+    "semantic": (0.25, 0.5, 1.0, 2.0),
+}
 TEXT_OPTIONS = (
     {"words": 1.0, "chars": 1.0},
     {"words": 1.0, "chars": 0.0},
