@@ -383,3 +383,31 @@ def test_not_relevant_marks_teach_no_code(demo_cli):
     rows = demo_cli.json("suggest", "--top", "5")
     assert all(s["code"] != "Nicht relevant" for r in rows for s in r["suggestions"])
     assert all(not (r["document"] == "protokoll_02.md" and r["start"] == 1884) for r in rows)
+
+
+@pytest.mark.parametrize(("order", "no_code"), [((0, 2, 4), 3), ((4, 0, 2), 0)])
+def test_uncoded_paragraphs_count_as_read_only_when_coded_in_reading_order(
+    cli, write_file, order, no_code
+):
+    """Coded from start to end, the uncoded paragraphs were read and passed over ("no code";
+    the last coding lies in the last third, so the whole document counts as read); coded in
+    the jumps of `qualcode next`, they were not read."""
+    paras = [
+        "Es fehlt an Personal in allen Schulen.",
+        "Die Sitzung beginnt mit einer Vorstellungsrunde.",
+        "Die Räume sind zu klein für Gruppenarbeit.",
+        "Frau Meier liest das Protokoll vor.",
+        "Das nächste Treffen ist im März.",
+        "Ende der Sitzung.",
+    ]
+    text = "\n\n".join(paras) + "\n"
+    cli.ok("import", str(write_file("a.txt", text).parent))
+    for name in ("Personal", "Räume", "Termin"):
+        cli.ok("codes", "add", name)
+    codes = {0: "Personal", 2: "Räume", 4: "Termin"}
+    for k in order:
+        s = text.index(paras[k])
+        cli.ok("code", "a.txt", "--start", str(s), "--end", str(s + len(paras[k])),
+               "--code", codes[k], "--coder", "anna")  # fmt: skip
+    ex = cli.json("suggest", "--explain")
+    assert ex["training"]["no_code_passages"] == no_code

@@ -49,6 +49,16 @@ def make_project(corpus: Path, codings_csv: Path, workdir: Path):
     return engine
 
 
+def embed_all(db: str) -> dict | None:
+    """Embed every passage now (the semantic block), as the background embedder would have
+    by the time a researcher asks for suggestions; None when no encoder is installed."""
+    from qualcode.suggest import semantic
+
+    if not semantic.enabled():
+        return None
+    return semantic.embed_missing(db)
+
+
 def gold_codings(session, gold_coder: str | None):
     from sqlalchemy import select
 
@@ -242,6 +252,7 @@ def quality(
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_project(corpus, codings_csv, Path(tmp))
+        embedded = embed_all(str(Path(tmp) / "bench-suggest.sqlite"))
         with reading(engine) as session:
             cod, train_docs, test_docs, gold_coder = gold_codings(session, gold_coder)
             layouts = load_layouts(session, train_docs + test_docs)
@@ -299,6 +310,7 @@ def quality(
             )
         engine.dispose()
     return {
+        "embedding": embedded,
         "similar": neighbours,
         "next_simulation": sim,
         "corpus": Path(corpus).name,
@@ -455,15 +467,15 @@ def corpus_markdown(q: dict) -> str:
     if sim:
 
         def reach(v):
+            if v["codings_to_target"] is None:
+                return "not reached"
             return (
-                "not reached"
-                if v["codings_to_target"] is None
-                else f"{v['codings_to_target']} codings"
+                f"{v['paragraphs_to_target']} paragraphs decided ({v['codings_to_target']} codings)"
             )
 
         lines += [
             "",
-            f"What to code next (simulated researcher, target = strong baseline's macro-F1 {sim['target_macro_f1']:.3f}): "
+            f"What to code next (simulated researcher, {sim['pool_paragraphs']} paragraphs, target = strong baseline's macro-F1 {sim['target_macro_f1']:.3f}): "
             f"document order {reach(sim['document order'])}, `qualcode next` order {reach(sim['next'])}.",
         ]
     if q["learning_curve"]:
@@ -486,14 +498,18 @@ def corpus_markdown(q: dict) -> str:
 
 
 def simulate_next(
-    session, layouts, cod, train_docs, test_spans, test_gold, target: float, steps: int = 10
+    session, layouts, cod, train_docs, test_spans, test_gold, target: float, steps: int = 20
 ):
-    """Codings a simulated researcher needs to reach ``target`` macro-F1 on the test
-    documents, coding the training documents' paragraphs in document order versus in the
-    order of :mod:`qualcode.suggest.next` (margin, every fourth in reading order). Each step
-    reveals an equal batch of paragraphs with their gold codes (none for paragraphs the gold
-    coder left uncoded), retrains (reusing the tuned configuration) and scores."""
+    """How much a simulated researcher must code to reach ``target`` macro-F1 on the test
+    documents, deciding the training documents' paragraphs in document order versus in the
+    order of ``qualcode next`` (:func:`qualcode.suggest.next.pick`). Each step decides an
+    equal batch of paragraphs: their gold codings are added, and the paragraphs the gold coder
+    left uncoded become explicit "no code" examples (as `i` marks them in the workbench) — the
+    same information for both orders. The engine is retrained (reusing its tuned
+    configuration) and scored after each step. Reported: paragraphs decided and codings made
+    when the target is first reached."""
     from qualcode.suggest.model import Coded, score_spans, train
+    from qualcode.suggest.next import pick as next_pick
 
     pool = []
     for d in train_docs:  # name order
@@ -506,7 +522,7 @@ def simulate_next(
             if k[0] == d and k[1] < e and k[2] > s:
                 by_para.setdefault(k, []).append(row)
                 break
-    batch = max(1, len(pool) // steps)
+    batch = max(5, len(pool) // steps)
     out = {}
     for order_name in ("document order", "next"):
         revealed: list[tuple[int, int, int]] = []
@@ -514,28 +530,14 @@ def simulate_next(
         prior = None
         reached = None
         curve = []
+        model = None
         while left:
-            if order_name == "document order" or not revealed:
+            if order_name == "document order" or model is None:
                 pick, left = left[:batch], left[batch:]
             else:
                 codings = [r for k in revealed for r in by_para.get(k, [])]
-                model = train(session, "sim", codings=codings, prior=prior)
                 codes, M = score_spans(session, model, left, Coded(codings), layouts)
-                top2 = -np.sort(-M, axis=1)[:, :2] if M.shape[1] >= 2 else np.zeros((len(M), 2))
-                unc = 1.0 - (top2[:, 0] - top2[:, 1])
-                unc[top2[:, 0] < 0.05] = -1.0
-                ranked = sorted(range(len(left)), key=lambda i: (-unc[i], i))
-                chosen: list[int] = []
-                g = r = 0
-                while len(chosen) < min(batch, len(left)):
-                    if len(chosen) % 4 == 3:
-                        while r in chosen:
-                            r += 1
-                        chosen.append(r)
-                    else:
-                        while ranked[g] in chosen:
-                            g += 1
-                        chosen.append(ranked[g])
+                chosen = [i for i, _ in next_pick(M, min(batch, len(left)), len(codings))[0]]
                 pick = [left[i] for i in chosen]
                 keep = set(chosen)
                 left = [k for i, k in enumerate(left) if i not in keep]
@@ -543,13 +545,18 @@ def simulate_next(
             codings = [r for k in revealed for r in by_para.get(k, [])]
             if len({c for *_, c in codings}) < 2:
                 continue
-            model = train(session, "sim", codings=codings, prior=prior)
+            negatives = [k for k in revealed if k not in by_para]
+            model = train(session, "sim", codings=codings, prior=prior, negatives=negatives)
             prior = model.explain
             codes, M = score_spans(session, model, test_spans, Coded(codings), layouts)
             f1 = ranking_metrics(codes, M, test_gold)["macro_f1"]
             curve.append({"paragraphs": len(revealed), "codings": len(codings), "macro_f1": f1})
             if reached is None and f1 >= target:
-                reached = len(codings)
+                reached = {"paragraphs": len(revealed), "codings": len(codings)}
                 break
-        out[order_name] = {"codings_to_target": reached, "curve": curve}
-    return {"target_macro_f1": target, **out}
+        out[order_name] = {
+            "paragraphs_to_target": reached and reached["paragraphs"],
+            "codings_to_target": reached and reached["codings"],
+            "curve": curve,
+        }
+    return {"target_macro_f1": target, "pool_paragraphs": len(pool), **out}

@@ -289,6 +289,9 @@ def _env() -> dict[str, str]:
     for k in ("QUALCODE_DB", "QUALCODE_NLP_MODEL"):
         env.pop(k, None)
     env["QUALCODE_CODER"] = "bench"
+    # the background embedder (semantic block) would run for many minutes beside the timed
+    # commands; `qualcode embed` is measured on its own (`make bench-suggest`)
+    env["QUALCODE_SEMANTIC_BACKGROUND"] = "off"
     return env
 
 

@@ -257,7 +257,11 @@ def speed(sizes: list[int]) -> list[dict]:
                 full,
                 capture_output=True,
                 text=True,
-                env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+                env={
+                    **os.environ,
+                    "OPENBLAS_NUM_THREADS": "1",
+                    "QUALCODE_SEMANTIC_BACKGROUND": "off",
+                },
             )
             if proc.returncode != 0:
                 raise SystemExit(f"speed run {n} failed:\n{proc.stderr[-3000:]}")
@@ -326,7 +330,10 @@ def _time_v(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float | None]:
     timev = Path("/usr/bin/time")
     full = [str(timev), "-v", *cmd] if timev.exists() else cmd
     proc = subprocess.run(
-        full, capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+        full,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "QUALCODE_SEMANTIC_BACKGROUND": "off"},
     )
     rss = None
     for line in proc.stderr.splitlines():

@@ -180,6 +180,7 @@ def run_probe(db: Path, big: int) -> dict[str, float]:
     import json
 
     env = dict(os.environ)
+    env["QUALCODE_SEMANTIC_BACKGROUND"] = "off"  # no embedder beside the timed workbench
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # users have byte-code caches
     started = time.monotonic()
     proc = subprocess.run(

@@ -1,10 +1,11 @@
 """The code classifier: learns from the human codings, tunes itself, scores any span.
 
 Training units are the coded spans (coder ``auto``, orphaned codings and codes that are
-not codable left out), one row per span with all its codes. Uncoded paragraphs that a
-coder has evidently read — in a document with human codings, before the last of them,
-or anywhere in a document coded into its last third — are added as a "no code" class, so
-that boilerplate ("Frau X begrüßt die Anwesenden") scores low for every code.
+not codable left out), one row per span with all its codes. Passages marked "not
+relevant" and uncoded paragraphs that a coder has evidently read — in a document coded in
+reading order, before the last coding, or anywhere in one coded into its last third — are
+added as a "no code" class, so that boilerplate ("Frau X begrüßt die Anwesenden") scores
+low for every code.
 
 The classifier is a kernel ridge classifier over weighted feature blocks
 (:mod:`qualcode.suggest.blocks`), configured per project by grouped cross-validation
@@ -142,12 +143,13 @@ def codings_hash(session: Session, doc_hash: str, semantic: str = "off") -> str:
 # --- the model ---------------------------------------------------------------------------
 
 
-def _none_paragraphs(layouts, spans_by_doc: dict[int, list[tuple[int, int]]]):
-    """Uncoded content paragraphs a coder has evidently read (see the module docstring)."""
+def _none_paragraphs(layouts, spans_by_doc: dict[int, list[tuple[int, int]]], linear=None):
+    """Uncoded content paragraphs a coder has evidently read (see the module docstring):
+    only in the documents ``linear`` names (None: all), those read from start to end."""
     out = []
     for d, covered in spans_by_doc.items():
         lay = layouts.get(d)
-        if lay is None:
+        if lay is None or (linear is not None and d not in linear):
             continue
         end = max(e for _, e in covered)
         if end >= 2 / 3 * len(lay.text):
@@ -159,6 +161,37 @@ def _none_paragraphs(layouts, spans_by_doc: dict[int, list[tuple[int, int]]]):
             if any(cs < e and ce > s for cs, ce in covered):
                 continue
             out.append((d, s, e))
+    return out
+
+
+IN_ORDER = 0.75  # share of a document's codings made further on than the one before
+
+
+def _read_in_order(session: Session, doc_ids: set[int]) -> set[int]:
+    """The documents whose human codings were made in reading order (each further on than
+    the one before, mostly; imported codings count as made in their order): there an
+    uncoded paragraph before the last coding was read and passed over. A researcher who
+    follows `qualcode next` jumps about the document, and the paragraphs between the
+    passages shown were not read — only the passages marked "not relevant" say "no code"."""
+    from sqlalchemy import text
+
+    rows = session.connection().execute(
+        text(
+            "SELECT c.document_id, c.start FROM coding c JOIN coder k ON k.id = c.coder_id "
+            "WHERE k.name != :auto ORDER BY c.id"
+        ),
+        {"auto": AUTO_CODER},
+    )
+    seq: dict[int, list[int]] = {}
+    for d, s in rows:
+        if d in doc_ids:
+            seq.setdefault(d, []).append(s)
+    out = set(doc_ids) - set(seq)
+    for d, starts in seq.items():
+        steps = len(starts) - 1
+        forward = sum(b >= a for a, b in zip(starts, starts[1:], strict=False))
+        if steps <= 1 or forward >= IN_ORDER * steps:
+            out.add(d)
     return out
 
 
@@ -225,13 +258,19 @@ def _cross(A: dict[str, sp.csr_matrix], B: dict[str, sp.csr_matrix], weights) ->
 
 @single_thread
 def train(
-    session: Session, content_hash: str = "", codings=None, prior: dict | None = None
+    session: Session,
+    content_hash: str = "",
+    codings=None,
+    prior: dict | None = None,
+    negatives: list[tuple[int, int, int]] | None = None,
 ) -> CodeModel:
-    """Train on the human codings (or ``codings``). ``prior`` is the explanation of the
+    """Train on the human codings (or ``codings``). ``negatives``: the passages known to
+    carry no code, instead of those guessed from reading order. ``prior`` is the explanation of the
     last model: its tuned configuration is reused (no search) while the coded passages have
     grown by less than a quarter since it was tuned — so the model follows each new coding
     in a fraction of a second, and is re-tuned as the material grows."""
     t0 = time.perf_counter()
+    from_db = codings is None
     codings = human_codings(session) if codings is None else codings
     # passages a coder marked "not relevant" are explicit "no code" examples, not a code
     nr = _not_relevant_id(session)
@@ -263,7 +302,13 @@ def train(
     for d, s, e in marked:
         covered.setdefault(d, []).append((s, e))
     marked_set = set(marked)
-    neg_all = marked + [k for k in _none_paragraphs(layouts, covered) if k not in marked_set]
+    if negatives is not None:
+        layouts.update(load_layouts(session, {d for d, _, _ in negatives} - set(layouts)))
+        guessed = [k for k in negatives if k[0] in layouts and k not in marked_set]
+    else:
+        linear = _read_in_order(session, set(covered)) if from_db else None
+        guessed = [k for k in _none_paragraphs(layouts, covered, linear) if k not in marked_set]
+    neg_all = marked + guessed
     cap = max(10, min(len(keys), MAX_NONE))
     neg = neg_all
     if len(neg) > cap:  # the marks first, then a sample of the guessed ones

@@ -51,17 +51,36 @@ def next_passages(session: Session, doc: str | None = None, n: int = 1) -> list[
         picks = [(k, "reading order", None) for k in keys[:n]]
         return [_item(names, layouts, k, why, None, []) for k, why, _ in picks]
     codes, M = score_spans(session, model, keys, Coded(codings), layouts)
-    top2 = -np.sort(-M, axis=1)[:, :2] if M.shape[1] >= 2 else np.hstack([M, np.zeros((len(M), 1))])
-    margin = top2[:, 0] - top2[:, 1]
-    uncertainty = 1.0 - margin
-    uncertainty[top2[:, 0] < NOTHING_BELOW] = -1.0  # sure it is nothing: last
-    by_gain = sorted(range(len(keys)), key=lambda i: (-uncertainty[i], i))
-    out, used = [], set()
-    made = len(codings)
+    picks, uncertainty = pick(M, min(n, len(keys)), len(codings))
+    out = []
+    for i, why in picks:
+        sugg = top_k(codes, M[i : i + 1], paths, 3)[0]
+        out.append(_item(names, layouts, keys[i], why, float(uncertainty[i]), sugg))
+    return out
+
+
+def uncertainty_of(M: np.ndarray) -> np.ndarray:
+    """1 − the margin between the two likeliest codes; −1 where no code is likely at all."""
+    if M.shape[1] >= 2:
+        top2 = -np.sort(-M, axis=1)[:, :2]
+    else:
+        top2 = np.hstack([M, np.zeros((len(M), 1))])
+    unc = 1.0 - (top2[:, 0] - top2[:, 1])
+    unc[top2[:, 0] < NOTHING_BELOW] = -1.0  # sure it is nothing: last
+    return unc
+
+
+def pick(M: np.ndarray, n: int, made: int) -> tuple[list[tuple[int, str]], np.ndarray]:
+    """Rows of ``M`` (candidate passages in reading order × codes) to code next, with why;
+    ``made``: codings so far (every ``READING_EVERY``-th pick is in reading order)."""
+    uncertainty = uncertainty_of(M)
+    by_gain = sorted(range(len(M)), key=lambda i: (-uncertainty[i], i))
+    out: list[tuple[int, str]] = []
+    used: set[int] = set()
     g = r = 0
-    for step in range(min(n, len(keys))):
+    for step in range(min(n, len(M))):
         if (made + step) % READING_EVERY == READING_EVERY - 1:
-            while r < len(keys) and r in used:
+            while r < len(M) and r in used:
                 r += 1
             i, why = r, "reading order"
         else:
@@ -69,9 +88,8 @@ def next_passages(session: Session, doc: str | None = None, n: int = 1) -> list[
                 g += 1
             i, why = by_gain[g], "uncertain"
         used.add(i)
-        sugg = top_k(codes, M[i : i + 1], paths, 3)[0]
-        out.append(_item(names, layouts, keys[i], why, float(uncertainty[i]), sugg))
-    return out
+        out.append((i, why))
+    return out, uncertainty
 
 
 def _item(names, layouts, key, why, uncertainty, sugg) -> dict:
