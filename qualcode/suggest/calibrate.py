@@ -8,7 +8,12 @@ weighted by how many such paragraphs the sample stands for):
 2. a logistic map of each of the three first codes of a passage from its softmax
    probability (logit), whether it is the first, and how many examples its code has —
    so that a code learned from one example is trusted only as far as such codes were
-   right in held-out documents.
+   right in held-out documents;
+3. with enough held-out evidence, a monotone (isotonic) correction of those scores: a
+   logistic map rises towards 1 for ever clearer cases, but where codes overlap (speeches
+   that touch two agenda items) even the clearest cases are right only 8 times in 10. It
+   is blended with the logistic score (``ISOTONIC_SHARE``) so that it never ties two codes
+   and never changes their order.
 """
 
 from __future__ import annotations
@@ -81,3 +86,38 @@ def apply_platt(
     L, F, N = _features(P, is_code, log_n)
     z = ab[0] * L + ab[1] * F + ab[2] * N + ab[3]
     return 1.0 / (1.0 + np.exp(-z))
+
+
+ISOTONIC_MIN = 400  # held-out (passage, code) pairs needed for the isotonic stage
+ISOTONIC_SHARE = 0.9
+
+
+def top3_pairs(P: np.ndarray, labels: list[frozenset[int]], is_code: np.ndarray, row_weight):
+    """Scores, rightness and weights of every passage's three first codes."""
+    code_cols = np.flatnonzero(is_code)
+    xs, ys, ws = [], [], []
+    for r in range(len(P)):
+        top = code_cols[np.argsort(-P[r, code_cols], kind="stable")[:3]]
+        for j in top:
+            xs.append(P[r, j])
+            ys.append(1.0 if j in labels[r] else 0.0)
+            ws.append(row_weight[r])
+    return np.asarray(xs), np.asarray(ys), np.asarray(ws)
+
+
+def fit_isotonic(
+    P: np.ndarray, labels: list[frozenset[int]], is_code: np.ndarray, row_weight: np.ndarray
+) -> tuple[list[float], list[float]] | None:
+    """Knots ``(x, y)`` of a monotone map of calibrated scores, or None (too little evidence)."""
+    x, y, w = top3_pairs(P, labels, is_code, row_weight)
+    if len(x) < ISOTONIC_MIN or y.sum() < 20 or (len(y) - y.sum()) < 20:
+        return None
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y, sample_weight=w)
+    return [float(v) for v in iso.X_thresholds_], [float(v) for v in iso.y_thresholds_]
+
+
+def apply_isotonic(knots: tuple[list[float], list[float]], P: np.ndarray) -> np.ndarray:
+    xs, ys = knots
+    return ISOTONIC_SHARE * np.interp(P, xs, ys) + (1 - ISOTONIC_SHARE) * P

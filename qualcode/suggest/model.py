@@ -397,7 +397,7 @@ def train(
         for b, wt in weights.items()
     }
     # calibration on the held-out scores
-    T, platt = 1.0, None
+    T, platt, iso = 1.0, None, None
     if oof is not None:
         row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
         S_cal, is_code_cal = _with_rest(oof, classes)
@@ -409,6 +409,9 @@ def train(
         )
         if platt is None:  # too little held-out evidence to trust a sharp softmax
             T = max(T, calibrate.UNCALIBRATED_MIN_T)
+        else:
+            P_cal = calibrate.apply_platt(platt, calibrate.softmax(S_cal, T), is_code_cal, log_n)
+            iso = calibrate.fit_isotonic(P_cal, [lab_idx[i] for i in cal_rows], is_code_cal, row_w)
     model = CodeModel(
         content_hash=content_hash,
         classes=classes,
@@ -419,6 +422,7 @@ def train(
         temperature=T,
         platt=platt,
         n_examples=n_examples,
+        isotonic=iso,
     )
     model.explain = _plain(
         {

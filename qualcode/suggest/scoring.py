@@ -60,6 +60,7 @@ class CodeModel:
     platt: tuple[float, ...] | None
     n_examples: dict[int, int]
     explain: dict = field(default_factory=dict)
+    isotonic: tuple[list[float], list[float]] | None = None
     version: str = MODEL_VERSION
 
     @property
@@ -224,6 +225,8 @@ def score_spans(
     if model.platt is not None:
         log_n = _log_examples(model.classes, model.n_examples, S.shape[1])
         P = calibrate.apply_platt(model.platt, P, is_code, log_n)
+        if model.isotonic is not None:
+            P = calibrate.apply_isotonic(model.isotonic, P)
     M = P[:, is_code]
     # a passage without any word carries no evidence
     empty = np.asarray(
