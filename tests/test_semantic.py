@@ -413,3 +413,46 @@ def test_the_real_encoder_puts_sentences_on_one_topic_together(tmp_path: Path, m
     for M in (E, V):
         money, other = M[0] @ M[1], max(M[0] @ M[2], M[1] @ M[2])
         assert money > other + 0.05, (money, other)
+
+
+# --- both backends -----------------------------------------------------------------------
+
+
+def test_embed_and_background_on_every_backend(any_cli, fake, monkeypatch, tmp_path):
+    """SQLite and PostgreSQL (whose URL, password and all, goes to the child through the
+    environment, not its command line)."""
+    monkeypatch.setenv("QUALCODE_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    any_cli.ok("import", str(folder))
+    any_cli.ok("codes", "add", "Finanzen")
+    s = DOCS[CODED[0]].index(CODED[1])
+    any_cli.ok("code", CODED[0], "--start", str(s), "--end", str(s + len(CODED[1])),
+               "--code", "Finanzen", "--coder", "anna")  # fmt: skip
+    assert any_cli.json("embed", "--status")["missing"] == 7
+    assert any_cli.json("embed")["embedded"] == 7
+    st = any_cli.json("embed", "--status")
+    assert st["complete"] and st["missing"] == 0 and st["stored"] == 7
+
+    monkeypatch.delenv("QUALCODE_SEMANTIC_BACKGROUND")
+    url = store_url(any_cli.db)
+    assert not semantic.start_background(any_cli.db)  # complete
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "c.md").write_text(NEW_DOC, encoding="utf-8")
+    any_cli.ok("import", str(new))
+    assert semantic.start_background(any_cli.db)
+    log = semantic.store_dir(url) / semantic.LOG_NAME
+    fp = _fingerprint(any_cli.db)
+
+    def done() -> bool:
+        return semantic.Store.open(url).complete_for() == fp and not semantic.running(url)
+
+    try:
+        wait_for(done, "the background embedder", limit=60)
+    except AssertionError:
+        raise AssertionError(f"no complete store; embed.log: {log.read_text()!r}") from None
+    assert log.read_text() == ""
+    assert any_cli.json("embed", "--status")["stored"] == 10
