@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("QUALCODE_CODER", "tester")
 os.environ.pop("QUALCODE_DB", None)
 os.environ.pop("QUALCODE_NLP_MODEL", None)
+# No test loads the real sentence encoder or spawns the background embedder unless it asks
+# (tests/test_semantic.py sets QUALCODE_SEMANTIC=fake with monkeypatch).
+os.environ.setdefault("QUALCODE_SEMANTIC", "off")
+os.environ.setdefault("QUALCODE_SEMANTIC_BACKGROUND", "off")
 
 
 WAIT_LIMIT = 30.0  # seconds: generous, for a loaded 2-core machine; only reached on failure

@@ -11,6 +11,7 @@ screen pauses for at most that moment, and every key is still handled, in order.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 ENGINE_DELAY = 0.1  # seconds after the first frame before the engine is opened in a worker
+EMBEDDER_DELAY = 1.0  # seconds after the first frame before the background embedder is started
 
 
 class QualcodeApp(App):
@@ -67,8 +69,10 @@ class QualcodeApp(App):
         opener: Callable[[], Engine] | None = None,
         fast: sqlite3.Connection | None = None,
         sample: str | None = None,
+        project_url: str | None = None,
     ) -> None:
         super().__init__()
+        self.project_url = project_url  # set by make_app: start the background embedder
         self.sample = sample  # a check sample to open in blind mode at start
         if engine is None and opener is None:
             raise ValueError("QualcodeApp needs an engine or an opener")
@@ -134,6 +138,19 @@ class QualcodeApp(App):
             # The first frame is on screen; let it settle (text wrapped, footer built) before
             # the import competes for the interpreter, then open the engine in a worker.
             self.set_timer(ENGINE_DELAY, self.open_engine)
+        if self.project_url is not None:
+            self.set_timer(EMBEDDER_DELAY, self.start_embedder)
+
+    @work(thread=True, group="embedder", exit_on_error=False)
+    def start_embedder(self) -> None:
+        """Sentence embeddings for the suggestions: a detached process computes the missing
+        ones (:func:`qualcode.suggest.semantic.start_background`); nothing here waits for it."""
+        try:
+            from qualcode.suggest import semantic
+
+            semantic.start_background(self.project_url)
+        except Exception:  # never into the UI: the suggestions only lack the semantic block
+            logging.getLogger(__name__).exception("could not start the background embedder")
 
     @work(thread=True, group="engine", exit_on_error=False)
     def open_engine(self) -> None:
@@ -363,14 +380,23 @@ def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
     from qualcode.config import database_url
     from qualcode.fastread import open_project
 
-    label = _label(database_url(db))
+    url = database_url(db)
+    label = _label(url)
     fast = open_project(db)
     if fast is None:  # a missing SQLite file is an error (a typo in --db), as in `status`
         from qualcode.database import make_engine
 
-        return QualcodeApp(make_engine(db, create=False), coder, db_label=label, **kw)
+        return QualcodeApp(
+            make_engine(db, create=False), coder, db_label=label, project_url=url, **kw
+        )
     return QualcodeApp(
-        None, coder, db_label=label, opener=partial(_engine_for, db), fast=fast, **kw
+        None,
+        coder,
+        db_label=label,
+        opener=partial(_engine_for, db),
+        fast=fast,
+        project_url=url,
+        **kw,
     )
 
 
