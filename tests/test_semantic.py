@@ -456,3 +456,11 @@ def test_embed_and_background_on_every_backend(any_cli, fake, monkeypatch, tmp_p
         raise AssertionError(f"no complete store; embed.log: {log.read_text()!r}") from None
     assert log.read_text() == ""
     assert any_cli.json("embed", "--status")["stored"] == 10
+
+
+def test_the_store_of_a_server_project_does_not_depend_on_the_password():
+    """The engine knows the URL with the password hidden, the embedder with it: one store."""
+    shown = semantic.store_dir("postgresql+psycopg://anna:geheim@db.example:5432/qualcode")
+    hidden = semantic.store_dir("postgresql+psycopg://anna:***@db.example:5432/qualcode")
+    assert shown == hidden
+    assert shown != semantic.store_dir("postgresql+psycopg://anna:geheim@db.example:5432/other")

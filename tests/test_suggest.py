@@ -649,3 +649,29 @@ def test_codings_fingerprint_sees_every_change(tmp_path):
         con.execute("ROLLBACK TO s")
         con.execute("RELEASE s")
     assert fp() == base
+
+
+def test_embedded_project_fast_and_full_paths_agree(project, monkeypatch):
+    """With every passage embedded (the fake encoder), the model is trained with the
+    semantic block available, says so, and the warm sqlite3 path serves the same rows."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("QUALCODE_SEMANTIC", "fake")
+    _code_all(project)
+    project.ok("embed")
+    ex = project.json("suggest", "--explain")
+    assert ex["semantic"]["available"] is True
+    full = project.json("suggest", "--doc", "p3.md", "--text")
+    probe = (
+        "import json\n"
+        "from qualcode.suggest.fast import suggest_doc\n"
+        f"print(json.dumps(suggest_doc({project.db!r}, 'p3.md', 3, 0.0)))\n"
+    )
+    env = {**os.environ, "QUALCODE_SEMANTIC": "fake"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
+    assert json.loads(out.stdout) == full and full

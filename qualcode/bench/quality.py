@@ -422,6 +422,46 @@ def similar_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def next_table(results: list[dict]) -> str:
+    """Paragraphs decided (codings made) until the engine reaches the strong baseline."""
+    lines = [
+        "| corpus | training paragraphs | target macro-F1 | document order | `qualcode next` order |",
+        "|---|---:|---:|---:|---:|",
+    ]
+
+    def cell(v: dict) -> str:
+        if v.get("paragraphs_to_target") is None:
+            return "not reached"
+        return f"{v['paragraphs_to_target']} ({v['codings_to_target']} codings)"
+
+    for q in results:
+        sim = q.get("next_simulation")
+        if sim:
+            lines.append(
+                f"| {q['corpus']} | {sim['pool_paragraphs']} | {sim['target_macro_f1']:.3f} | "
+                f"{cell(sim['document order'])} | {cell(sim['next'])} |"
+            )
+    return "\n".join(lines)
+
+
+def embedding_table(results: list[dict]) -> str:
+    """The background embedder's work per corpus (the semantic block), and what was chosen."""
+    lines = [
+        "| corpus | passages embedded | seconds | passages/s | semantic weight chosen |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for q in results:
+        emb = q.get("embedding")
+        if not emb:
+            continue
+        w = q["systems"]["engine"]["explain"]["blocks"].get("semantic", 0)
+        rate = emb["embedded"] / emb["seconds"] if emb.get("seconds") else 0.0
+        lines.append(
+            f"| {q['corpus']} | {emb['embedded']:,} | {emb['seconds']:.0f} | {rate:.0f} | {w:g} |"
+        )
+    return "\n".join(lines)
+
+
 def targets_table(results: list[dict]) -> str:
     lines = [
         "| corpus | macro-F1 − baseline (≥ +0.05) | top-3 − baseline (≥ 0) | ECE (≤ 0.05) | precision at 0.9 (≥ 0.9) |",

@@ -351,8 +351,7 @@ def quality_all(
             out_file = Path(tmp) / f"q{k}.json"
             cmd = [sys.executable, "-m", "qualcode.bench.suggest", "--quality-one", str(corpus)]
             cmd += ["--out", str(out_file), "--curve", ",".join(map(str, curve))]
-            if next_sim:
-                cmd.append("--next-sim")
+            cmd.append("--next-sim" if next_sim else "--no-next-sim")
             if codings is not None:
                 cmd += ["--codings", str(codings)]
             if gold_coder:
@@ -372,6 +371,8 @@ def quality_all(
 def quality_markdown(results: list[dict]) -> str:
     from qualcode.bench.quality import (
         corpus_markdown,
+        embedding_table,
+        next_table,
         similar_table,
         summary_table,
         targets_table,
@@ -393,6 +394,16 @@ def quality_markdown(results: list[dict]) -> str:
         "beside the strong baseline's word + character TF-IDF vectors (cosine):",
         "",
         similar_table(results),
+        "",
+        "Semantic block: every passage embedded first (as the background embedder would have "
+        "done by then), the weight the engine chose by cross-validation:",
+        "",
+        embedding_table(results),
+        "",
+        "What to code next (simulated researcher; paragraphs decided until the engine reaches the "
+        "strong baseline's macro-F1, both orders with the same information):",
+        "",
+        next_table(results),
     ]
     for q in results:
         parts += ["", corpus_markdown(q)]
@@ -432,8 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-quality", action="store_true", help="only the speed benchmark")
     p.add_argument(
         "--next-sim",
-        action="store_true",
-        help="simulate a researcher coding in `qualcode next` order vs document order",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="simulate a researcher coding in `qualcode next` order vs document order (default: on)",
     )
     p.add_argument("--out-dir", type=Path, default=OUT_DIR)
     p.add_argument("--quality-one", type=Path, help=argparse.SUPPRESS)

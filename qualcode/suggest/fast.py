@@ -128,8 +128,8 @@ def _semantic_state(conn, url: str) -> str:
     if not semantic.enabled():
         return "off"
     store = semantic.Store.open(url)
-    docs = conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0] or ""
-    if store.complete_for() != hashlib.sha256(docs.encode()).hexdigest():
+    docs = conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0]
+    if store.complete_for() != semantic.fingerprint(docs):
         return "partial"
     return f"ready:{store.generation()}"
 

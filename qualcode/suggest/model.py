@@ -505,11 +505,11 @@ def semantic_store(session: Session):
         return None, "off (no sentence encoder installed, or QUALCODE_SEMANTIC=off)"
     from qualcode.suggest.index import db_url
 
-    url = db_url(session)
     if state == "partial":
-        semantic.start_background(url)
+        bind = session.get_bind()
+        semantic.start_background(bind.url.render_as_string(hide_password=False))  # type: ignore[union-attr]
         return None, "not used yet: the passages are being embedded in the background"
-    return semantic.Store.open(url), "used when the cross-validation picks it"
+    return semantic.Store.open(db_url(session)), "used when the cross-validation picks it"
 
 
 RETUNE_GROWTH = 1.25  # re-tune when the coded passages grew by a quarter since the last tuning

@@ -150,16 +150,35 @@ def load_encoder() -> Callable[[Sequence[str]], np.ndarray]:
 
 
 def store_dir(url: str) -> Path:
-    """The store's folder for a project URL (``qualcode.config.database_url(db)``)."""
+    """The store's folder for a project URL (``qualcode.config.database_url(db)``, or the
+    engine's URL with the password hidden: the password is no part of the key)."""
     from qualcode.cache import cache_dir
 
-    return cache_dir(url) / f"semantic-{encoder_name()}"
+    return cache_dir(_without_password(url)) / f"semantic-{encoder_name()}"
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"{parts.username}@" if parts.username else "") + host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows → ``int8`` rows and a ``float16`` scale per row (``row ≈ q * scale``)."""
     V = np.asarray(vectors, dtype=np.float32)
-    scale = (np.abs(V).max(axis=1) / 127.0).astype(np.float16) if len(V) else np.zeros(0, np.float16)
+    scale = (
+        (np.abs(V).max(axis=1) / 127.0).astype(np.float16) if len(V) else np.zeros(0, np.float16)
+    )
     s = scale.astype(np.float32)
     s[s == 0] = 1.0
     q = np.clip(np.rint(V / s[:, None]), -127, 127).astype(np.int8)
@@ -538,7 +557,9 @@ def texts_to_embed(session: Session) -> list[str]:
     from qualcode.textutil import paragraphs
 
     conn = session.connection()
-    docs = conn.execute(select(Document.id, Document.text).order_by(Document.name, Document.id)).all()
+    docs = conn.execute(
+        select(Document.id, Document.text).order_by(Document.name, Document.id)
+    ).all()
     coded: dict[int, list[tuple[int, int]]] = {}
     for d, s, e in conn.execute(
         select(Coding.document_id, Coding.start, Coding.end)
@@ -571,7 +592,8 @@ def texts_to_embed(session: Session) -> list[str]:
     return out
 
 
-def _fingerprint(value: Any) -> str:
+def fingerprint(value: Any) -> str:
+    """sha256 of a documents aggregate (:data:`qualcode.suggest.passages.DOCUMENTS_SQL`)."""
     return hashlib.sha256(("" if value is None else str(value)).encode("utf-8")).hexdigest()
 
 
@@ -584,7 +606,7 @@ def documents_fingerprint(session: Session) -> str:
     conn = session.connection()
     statement = DOCUMENTS_SQL.get(conn.dialect.name)
     if statement is not None:
-        return _fingerprint(conn.execute(sql(statement)).scalar())
+        return fingerprint(conn.execute(sql(statement)).scalar())
     from sqlalchemy import select
 
     from qualcode.models import Document
@@ -592,7 +614,7 @@ def documents_fingerprint(session: Session) -> str:
     rows = conn.execute(
         select(Document.id, Document.name, Document.sha256).order_by(Document.id)
     ).all()
-    return _fingerprint("|".join(f"{i}:{n}:{h}" for i, n, h in rows) if rows else None)
+    return fingerprint("|".join(f"{i}:{n}:{h}" for i, n, h in rows) if rows else None)
 
 
 def _quick_fingerprint(db: str | None) -> str | None:
@@ -606,7 +628,7 @@ def _quick_fingerprint(db: str | None) -> str | None:
     if conn is None:
         return None
     try:
-        return _fingerprint(conn.execute(_SQLITE_DOCUMENTS).fetchone()[0])
+        return fingerprint(conn.execute(_SQLITE_DOCUMENTS).fetchone()[0])
     except sqlite3.Error:
         return None
     finally:
