@@ -111,9 +111,13 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> dic
     return {"backup": str(target), "bytes": target.stat().st_size}
 
 
-def backup(engine: Engine, target: str | Path, *, overwrite: bool = False) -> dict:
+def backup(
+    engine: Engine, target: str | Path, *, overwrite: bool = False, with_cache: bool = False
+) -> dict:
     """Back the project up to ``target``: a file, or a folder (a name ending in ``/``,
-    which must exist — it is never taken for a file name)."""
+    which must exist — it is never taken for a file name). The derived data beside the
+    project (model, passage index, sentence embeddings: ``PROJECT.cache/``) is left out
+    unless ``with_cache``: then it is copied beside the backup, where the backup finds it."""
     if isinstance(target, str) and target.endswith(("/", os.sep)):
         folder = Path(target).expanduser()
         if not folder.is_dir():
@@ -121,7 +125,34 @@ def backup(engine: Engine, target: str | Path, *, overwrite: bool = False) -> di
                 f"the folder {target} does not exist",
                 f"create it first (mkdir {target.rstrip('/' + os.sep)}) or give a file name",
             )
-    return backup_sqlite(sqlite_source(engine), Path(target), overwrite=overwrite)
+    source = sqlite_source(engine)
+    result = backup_sqlite(source, Path(target), overwrite=overwrite)
+    if with_cache:
+        result.update(_copy_cache(source, Path(result["backup"])))
+    return result
+
+
+def _copy_cache(source: Path, backup_file: Path) -> dict:
+    """Copy the project's cache folder beside the backup (skipping locks and partial files)."""
+    import shutil
+
+    from qualcode.cache import cache_dir
+    from qualcode.config import database_url
+
+    src = cache_dir(database_url(str(source)))
+    dst = cache_dir(database_url(str(backup_file)))
+    if not src.is_dir():
+        return {"cache": None, "cache_bytes": 0}
+    ignore = shutil.ignore_patterns("*.lock", "*.tmp*", ".*part*")
+    try:
+        shutil.copytree(src, dst, ignore=ignore, dirs_exist_ok=True)
+    except OSError as exc:
+        raise QualcodeError(
+            f"the backup is written, but copying its cache failed: {exc.strerror or exc}",
+            f"free space, or back up without --with-cache (the cache is rebuilt): {backup_file}",
+        ) from exc
+    size = sum(f.stat().st_size for f in dst.rglob("*") if f.is_file())
+    return {"cache": str(dst), "cache_bytes": size}
 
 
 def auto_backup_path(source: Path, version: int) -> Path:

@@ -287,6 +287,19 @@ def test_cache_lives_beside_the_project_not_in_it(demo_cli, demo_db, tmp_path):
     demo_cli.ok("backup", str(backup))
     assert not Path(str(backup) + ".cache").exists()
     assert os.path.getsize(backup) < os.path.getsize(demo_db) + 4096 * 4
+    # asked for, the cache goes beside the backup, where the backup finds it: no retraining
+    with_cache = tmp_path / "with-cache.sqlite"
+    got = demo_cli.json("backup", str(with_cache), "--with-cache")
+    assert got["cache"] == str(with_cache) + ".cache" and got["cache_bytes"] == cache_bytes
+    copied = sorted(p.relative_to(got["cache"]) for p in Path(got["cache"]).rglob("*"))
+    assert copied == sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    mtimes = {p: p.stat().st_mtime_ns for p in Path(got["cache"]).glob("*.pkl")}
+    from conftest import Run
+
+    assert Run(str(with_cache)).json("suggest", "--doc", "protokoll_03.txt") == demo_cli.json(
+        "suggest", "--doc", "protokoll_03.txt"
+    )
+    assert {p: p.stat().st_mtime_ns for p in Path(got["cache"]).glob("*.pkl")} == mtimes
 
 
 # --- what to code next ---------------------------------------------------------------------

@@ -89,15 +89,29 @@ def backup(
         help="The backup file, or an existing folder (FOLDER/): a time-stamped file is made in it.",
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+    with_cache: bool = typer.Option(
+        False,
+        "--with-cache",
+        help="Also copy the derived data beside the project (model, passage index, sentence embeddings).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Copy a SQLite project consistently while others may keep working (online backup).
 
-    PostgreSQL projects are backed up with pg_dump (the message shows the command).
+    The cache folder beside the project (derived data, rebuilt when missing) is left out
+    unless --with-cache. PostgreSQL projects are backed up with pg_dump (the message shows
+    the command).
     """
     from qualcode.backup import backup as run_backup
 
-    result = run_backup(state().engine(create=False), file, overwrite=force)
-    output(
-        result, as_json, lambda r: f"backup written to {r['backup']} ({r['bytes'] / 1024:.0f} KiB)"
-    )
+    result = run_backup(state().engine(create=False), file, overwrite=force, with_cache=with_cache)
+
+    def human(r: dict) -> str:
+        line = f"backup written to {r['backup']} ({r['bytes'] / 1024:.0f} KiB)"
+        if r.get("cache"):
+            line += f", its cache to {r['cache']} ({r['cache_bytes'] / 1024:.0f} KiB)"
+        elif with_cache:
+            line += " (the project has no cache yet)"
+        return line
+
+    output(result, as_json, human)
