@@ -29,6 +29,7 @@ _MODULES = (
     "sets",
     "search",
     "retrieve",
+    "serve",
 )
 for _name in _MODULES:
     if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:
