@@ -292,9 +292,9 @@ class Access:
             "autofocus required></label>"
             if self.mode == "token"
             else f'<label>Coder <input name="name" value="{html.escape(name)}" '
-            'autocomplete="username" autofocus required></label>'
+            f'autocomplete="username" required{"" if name else " autofocus"}></label>'
             '<label>Password <input name="password" type="password" '
-            'autocomplete="current-password" required></label>'
+            f'autocomplete="current-password" required{" autofocus" if name else ""}></label>'
         )
         message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
         action = html.escape(_relative(request, "login"))
