@@ -183,7 +183,7 @@ def verify(users: dict[str, str], name: str, password: str) -> str | None:
     if len(password) > MAX_PASSWORD:
         password = password[:MAX_PASSWORD] + "\0"  # cannot match, costs the same
     try:
-        ok = _hasher.verify(hashed, password)
+        ok: bool = _hasher.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     return name if ok and name in users else None
