@@ -98,7 +98,7 @@ def test_users_commands(cli, tmp_path: Path) -> None:
     result = cli.ok("users", "add", "anna", "--file", str(path), input=f"{PASSWORD}\n{PASSWORD}\n")
     assert f"added anna in {path}" in result.output
     cli.ok("users", "add", "ben", "--file", str(path), "--password-stdin", input="ben-secret\n")
-    assert cli.json("users", "list", "--file", str(path)) == ["anna", "ben"]
+    assert cli.json("users", "list", "--file", str(path)) == [{"name": "anna"}, {"name": "ben"}]
     loaded = users.load_users(path)
     assert users.verify(loaded, "ben", "ben-secret") == "ben"
     # a typo in the repeated password: nothing written
@@ -108,8 +108,14 @@ def test_users_commands(cli, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "shorter than 8 characters" in result.output
     result = cli("users", "remove", "dora", "--file", str(path))
     assert result.exit_code == 2 and "no coder 'dora'" in result.output
-    cli.ok("users", "remove", "ben", "--file", str(path))
-    assert cli.json("users", "list", "--file", str(path)) == ["anna"]
+    assert cli.json("users", "remove", "ben", "--file", str(path)) == {
+        "name": "ben",
+        "file": str(path),
+        "removed": True,
+    }
+    assert cli.json("users", "list", "--file", str(path)) == [{"name": "anna"}]
+    added = cli.json("users", "add", "cleo", "--file", str(path), input="cleo-secret\n" * 2)
+    assert added == {"name": "cleo", "file": str(path), "added": True}
 
 
 # --- who may serve where -------------------------------------------------------------------------
@@ -295,3 +301,7 @@ def test_open_mode_answers_only_to_loopback_names_and_its_own_pages(demo_db: str
         assert server.request("GET", "/", headers={"Host": "evil.example"}).status == 403
         assert server.websocket(origin="http://evil.example").status == 403
         assert server.websocket(origin=server.base.rstrip("/")).status == 101
+        # SIGTERM (as Ctrl+C) stops the server and its workbenches cleanly
+        assert server.stop() == 0
+    assert "qualcode serve: stopping" in server.output
+    assert "Traceback" not in server.output

@@ -131,6 +131,7 @@ def users_add(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from the first line of stdin."
     ),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Add a coder (or set a new password): asks for the password and stores its argon2
     hash — never the password."""
@@ -139,22 +140,33 @@ def users_add(
     name = check_name(name)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    else:  # the questions go to stderr: stdout stays the answer (--json)
+        password = typer.prompt(
+            f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True
+        )
     new = add_user(file, name, password)
-    typer.echo(f"{'added' if new else 'new password for'} {name} in {file}")
+    output(
+        {"name": name, "file": str(file), "added": new},
+        as_json,
+        lambda d: f"{'added' if d['added'] else 'new password for'} {name} in {file}",
+    )
 
 
 @users_app.command("remove")
 def users_remove(
     name: str = typer.Argument(..., help="The coder's name."),
     file: Path = FileOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Remove a coder: they can no longer log in (their codings stay)."""
     from qualcode.web.users import remove_user
 
     remove_user(file, name)
-    typer.echo(f"removed {name.strip()} from {file}")
+    output(
+        {"name": name.strip(), "file": str(file), "removed": True},
+        as_json,
+        lambda d: f"removed {d['name']} from {file}",
+    )
 
 
 @users_app.command("list")
@@ -162,5 +174,9 @@ def users_list(file: Path = FileOpt, as_json: bool = JsonOpt) -> None:
     """The coders who may log in."""
     from qualcode.web.users import load_users
 
-    names = sorted(load_users(file), key=str.casefold)
-    output(names, as_json, lambda n: "\n".join(n) if n else f"no coders in {file}")
+    rows = [{"name": n} for n in sorted(load_users(file), key=str.casefold)]
+    output(
+        rows,
+        as_json,
+        lambda r: "\n".join(x["name"] for x in r) if r else f"no coders in {file}",
+    )
