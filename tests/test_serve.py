@@ -305,3 +305,28 @@ def test_open_mode_answers_only_to_loopback_names_and_its_own_pages(demo_db: str
         assert server.stop() == 0
     assert "qualcode serve: stopping" in server.output
     assert "Traceback" not in server.output
+
+
+def test_behind_a_proxy_the_forwarded_client_address_counts(demo_db: str, users_file: Path) -> None:
+    with Server(demo_db, "--users", str(users_file), "--behind-proxy") as server:
+
+        def login(client: str, password: str):
+            return server.request(
+                "POST",
+                "/login",
+                body={"name": "anna", "password": password},
+                headers={
+                    "X-Forwarded-For": f"198.51.100.7, {client}",
+                    "X-Forwarded-Proto": "https",
+                },
+            )
+
+        for _ in range(5):
+            assert login("203.0.113.5", "wrong-password").status == 401
+        assert login("203.0.113.5", "wrong-password").status == 429
+        assert login("203.0.113.5", PASSWORD).status == 429
+        # another client behind the same proxy is not locked out
+        reply = login("203.0.113.6", PASSWORD)
+        assert reply.status == 303
+        assert "Secure" in reply.headers["set-cookie"]  # the proxy speaks HTTPS to the browser
+    assert "failed login for 'anna' from 203.0.113.5" in server.output
