@@ -20,6 +20,7 @@ import shlex
 import signal
 import socket
 import sys
+from asyncio.subprocess import Process
 from collections.abc import Callable
 from importlib.resources import files
 from string import Template
@@ -65,12 +66,28 @@ def check_access(host: str, *, users: bool, token: bool, behind_proxy: bool) -> 
 
 
 class CoderAppService(AppService):
-    """textual-serve's process per connection, as one coder on one project."""
+    """textual-serve's process per connection, as one coder on one project.
+
+    The workbench is started directly (no shell between), so that stopping the server
+    reaches the workbench process itself.
+    """
 
     def __init__(self, command: str, *, coder: str, db: str, **kw) -> None:
         super().__init__(command, **kw)
         self.coder = coder
         self.db = db
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        self._process = process = await asyncio.create_subprocess_exec(
+            *shlex.split(self.command),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._build_environment(width=width, height=height),
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         env = super()._build_environment(width=width, height=height)
