@@ -30,6 +30,7 @@ _MODULES = (
     "search",
     "retrieve",
     "embed",
+    "serve",
 )
 for _name in _MODULES:
     if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:

@@ -1,0 +1,307 @@
+"""`qualcode serve`: the workbench in a browser, one workbench process per connection.
+
+Built on textual-serve: its :class:`~textual_serve.server.Server` serves the page (xterm.js)
+and, for every websocket, starts a command whose terminal it relays. Here the command is
+``python -m qualcode tui`` with the project and the *authenticated* coder in its
+environment (``QUALCODE_DB``, ``QUALCODE_CODER``) — the name comes from the login (or from
+whoever started an open/token server), never from the browser. The workbench then works
+exactly as in a terminal: its audit log names the coder, and ``u`` undoes that coder's
+actions only. :mod:`qualcode.web.auth` stands in front of every route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import shlex
+import signal
+import socket
+import sys
+from asyncio.subprocess import Process
+from collections.abc import Callable
+from importlib.resources import files
+from string import Template
+
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+from qualcode.errors import InvalidInput
+from qualcode.web.auth import CODER_KEY, Access
+
+log = logging.getLogger("qualcode.serve")
+
+MAX_PER_CODER = 8  # open workbenches (browser tabs) per coder: each is a process
+QUIT_WAIT = 5.0  # seconds a workbench gets to quit when the server stops
+# Environment variables the workbench processes do not inherit.
+PRIVATE_ENV = ("QUALCODE_SERVE_TOKEN",)
+
+
+def check_access(host: str, *, users: bool, token: bool, behind_proxy: bool) -> None:
+    """Refuse a setup that would open the workbench to the network without a login."""
+    from qualcode.web.auth import is_loopback
+
+    if users and token:
+        raise InvalidInput(
+            "--users and --token exclude each other",
+            "give --users users.toml for a team, or --token for yourself",
+        )
+    if users or token:
+        return
+    if not is_loopback(host):
+        raise InvalidInput(
+            f"--host {host} lets other machines reach the workbench, and nobody would have to log in",
+            "give --users users.toml (`qualcode users add NAME`) or --token, "
+            "or keep the default --host 127.0.0.1",
+        )
+    if behind_proxy:
+        raise InvalidInput(
+            "--behind-proxy serves the workbench to the network through the proxy, "
+            "and nobody would have to log in",
+            "give --users users.toml (`qualcode users add NAME`) or --token",
+        )
+
+
+class CoderAppService(AppService):
+    """textual-serve's process per connection, as one coder on one project.
+
+    The workbench is started directly (no shell between), so that stopping the server
+    reaches the workbench process itself.
+    """
+
+    def __init__(self, command: str, *, coder: str, db: str, **kw) -> None:
+        super().__init__(command, **kw)
+        self.coder = coder
+        self.db = db
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        self._process = process = await asyncio.create_subprocess_exec(
+            *shlex.split(self.command),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._build_environment(width=width, height=height),
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        env = super()._build_environment(width=width, height=height)
+        for name in PRIVATE_ENV:
+            env.pop(name, None)
+        env["QUALCODE_DB"] = self.db
+        env["QUALCODE_CODER"] = self.coder
+        return env
+
+    @property
+    def running(self) -> bool:
+        process = self._process
+        return process is not None and process.returncode is None
+
+    def kill(self) -> None:
+        if self.running:
+            assert self._process is not None
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+
+
+class WorkbenchServer(Server):
+    """textual-serve's server with a login in front (see :mod:`qualcode.web.auth`)."""
+
+    def __init__(
+        self,
+        db_url: str,
+        access: Access,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        project: str = "",
+        announce: Callable[[str], None] = print,
+    ) -> None:
+        command = shlex.join([sys.executable, "-m", "qualcode", "tui"])
+        super().__init__(command, host=host, port=port, title="qualcode")
+        self.db_url = db_url
+        self.access = access
+        self.project = project or "the project"
+        self.announce = announce
+        self.services: set[CoderAppService] = set()
+        self._page = Template(files("qualcode.web").joinpath("workbench.html").read_text("utf-8"))
+
+    # --- the aiohttp application ------------------------------------------------------------
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self.access.middleware], client_max_size=64 * 1024)
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, name="static"),
+            ]
+        )
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
+        from html import escape
+
+        coder = request[CODER_KEY]
+        logout = '<a href="logout">Log out</a>' if self.access.mode in ("users", "token") else ""
+        body = self._page.substitute(
+            title=escape(f"qualcode — {coder}"),
+            static="static/",
+            font_size=to_int(request.query.get("fontsize", "16"), 16),
+            project=escape(self.project),
+            coder=escape(coder),
+            logout=logout,
+        )
+        return web.Response(
+            text=body, content_type="text/html", headers={"Cache-Control": "no-store"}
+        )
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file a workbench delivers: only to the coder whose workbench made it."""
+        try:
+            meta = await self.download_manager.get_download_metadata(request.match_info["key"])
+        except KeyError:
+            raise web.HTTPNotFound(text="no such download") from None
+        if getattr(meta.app_service, "coder", None) != request[CODER_KEY]:
+            raise web.HTTPNotFound(text="no such download")
+        return await super().handle_download(request)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """textual-serve's websocket handler, with the process run as the request's coder."""
+        coder = request[CODER_KEY]
+        if sum(s.coder == coder for s in self.services) >= MAX_PER_CODER:
+            raise web.HTTPServiceUnavailable(
+                text=f"{coder} has {MAX_PER_CODER} workbenches open: close one first\n"
+            )
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = to_int(request.query.get("width", "80"), 80)
+        height = to_int(request.query.get("height", "24"), 24)
+        service: CoderAppService | None = None
+        try:
+            await websocket.prepare(request)
+            service = CoderAppService(
+                self.command,
+                coder=coder,
+                db=self.db_url,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
+            self.services.add(service)
+            log.info("workbench opened for %s", coder)
+            await service.start(width, height)
+            try:
+                await self._process_messages(websocket, service)
+            finally:
+                await service.stop()
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception as error:
+            log.exception(error)
+        finally:
+            if service is not None:
+                await service.stop()
+                self.services.discard(service)
+                log.info("workbench closed for %s", coder)
+        return websocket
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Ask every workbench to quit (each action is its own transaction: nothing is
+        lost); kill those that do not within :data:`QUIT_WAIT` seconds."""
+        services = [s for s in self.services if s.running]
+        for service in services:
+            with contextlib.suppress(Exception):
+                await service.send_meta({"type": "quit"})
+        deadline = asyncio.get_running_loop().time() + QUIT_WAIT
+        while any(s.running for s in services):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        for service in services:
+            service.kill()
+
+    # --- running ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Serve until SIGINT / SIGTERM (Ctrl+C)."""
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%X")
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        app = await self._make_app()
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=QUIT_WAIT + 1)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+            try:
+                await site.start()
+            except (OSError, socket.gaierror) as exc:
+                raise _listen_error(self.host, self.port, exc) from None
+            port = _bound_port(site) or self.port
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stop.set)
+            self.announce(self._address(port))
+            await stop.wait()
+            self.announce("qualcode serve: stopping (the open workbenches are closed)")
+        finally:
+            await runner.cleanup()
+
+    def _address(self, port: int) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        url = f"http://{host}:{port}/"
+        if self.access.mode == "token":
+            url += f"?token={self.access.token}"
+        return f"qualcode serve: the workbench is at {url}"
+
+
+def _bound_port(site: web.TCPSite) -> int | None:
+    server = getattr(site, "_server", None)
+    sockets = getattr(server, "sockets", None) or []
+    for sock in sockets:
+        return int(sock.getsockname()[1])
+    return None
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> InvalidInput:
+    code = getattr(exc, "errno", None)
+    if code == errno.EADDRINUSE:
+        return InvalidInput(
+            f"port {port} on {host} is already in use", "choose another with --port (e.g. 8001)"
+        )
+    if code == errno.EACCES:
+        return InvalidInput(
+            f"no permission to listen on port {port}",
+            "choose a port above 1023, or put a reverse proxy in front (README: In the browser)",
+        )
+    return InvalidInput(
+        f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+        "check --host: an address of this machine, or 127.0.0.1",
+    )
+
+
+def sqlite_notice(db_url: str) -> str | None:
+    from qualcode.config import sqlite_path
+
+    if sqlite_path(db_url) is None:
+        return None
+    return (
+        "note: a SQLite project is for one machine — every browser works on this server's "
+        "file; for a team use PostgreSQL (README: In the browser)"
+    )
+
+
+def env_token() -> str | None:
+    return os.environ.get("QUALCODE_SERVE_TOKEN") or None
