@@ -181,3 +181,21 @@ def test_the_fast_exit_keeps_output_exit_codes_and_data(tmp_path: Path):
         bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
     )
     assert _qualcode("--version").stdout.strip().startswith("qualcode ")
+
+
+def test_scipy_does_not_drag_in_unused_numpy_submodules():
+    """SciPy's array-API shim touches every numpy attribute; numpy.f2py and numpy.testing
+    stay unloaded until used (qualcode.suggest.lazy_numpy) — and still work when used."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, qualcode.suggest, scipy.sparse\n"
+        "assert 'numpy.f2py.crackfortran' not in sys.modules, 'f2py loaded'\n"
+        "assert 'numpy.testing._private.utils' not in sys.modules, 'testing loaded'\n"
+        "import numpy.testing\n"
+        "numpy.testing.assert_allclose([1.0], [1.0])\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -26,6 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qualcode.suggest import lazy_numpy
+
+lazy_numpy.defer()  # before anything imports scipy.sparse
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
