@@ -26,15 +26,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qualcode.suggest import lazy_numpy
-
-lazy_numpy.defer()  # before anything imports scipy.sparse
-
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
+from qualcode.suggest import lazy_numpy
 from qualcode.textutil import check_span
+
+lazy_numpy.defer()  # before anything imports scipy.sparse
 
 __all__ = [
     "similar",
