@@ -99,7 +99,7 @@ def serve(
         announce=typer.echo,
     )
     who = {
-        "users": f"coders log in with the passwords of {users} ({len(access.users)} coders)",
+        "users": f"coders log in with the passwords of {users} ({len(access.users)} coder{'s' if len(access.users) != 1 else ''})",
         "token": f"log in with the token; you work as {coder}",
         "open": f"no login (this machine only); you work as {coder}",
     }[access.mode]
