@@ -62,8 +62,12 @@ def test_explain_output(demo_cli):
     ex = demo_cli.json("suggest", "--explain")
     assert set(ex) >= {
         "tuned", "reason", "blocks", "lambda", "sequence", "calibrated", "cross_validation",
-        "training", "codes",
+        "training", "codes", "semantic",
     }  # fmt: skip
+    assert ex["semantic"] == {
+        "available": False,
+        "state": "off (no sentence encoder installed, or QUALCODE_SEMANTIC=off)",
+    }  # the tests run with QUALCODE_SEMANTIC=off
     assert ex["tuned"] is True and ex["calibrated"] is True
     assert ex["blocks"]["words"] > 0 or ex["blocks"]["chars"] > 0
     cv = ex["cross_validation"]
