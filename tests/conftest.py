@@ -173,8 +173,24 @@ def fresh_pg_database():
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
+        _drop_pg_database(admin, name)
+
+
+def _drop_pg_database(admin: str, name: str) -> None:
+    """Drop a test database. WITH (FORCE) ends the sessions still connected to it; an
+    autovacuum worker belongs to the server, and a role without pg_signal_backend may not
+    end it (`.ci/postgres` grants it) — then wait until the worker has left."""
+    import psycopg
+
+    def drop() -> bool:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except psycopg.errors.InsufficientPrivilege:
+                return False
+        return True
+
+    wait_for(drop, f"dropping the test database {name}", limit=120)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
