@@ -109,29 +109,19 @@ def suggest_doc(db: str | None, doc: str, top: int, min_score: float) -> list[di
 
 
 def _model_hash(conn, url: str) -> str:
-    """:func:`qualcode.suggest.model.codings_hash` of ``documents_hash(session, "model")``."""
+    """:func:`qualcode.suggest.model.codings_hash` of ``documents_hash(session, "model")``
+    and :func:`qualcode.suggest.model.semantic_state`, from one read of the documents."""
+    from qualcode.suggest import semantic
     from qualcode.suggest.fingerprint import sqlite_codings
     from qualcode.suggest.scoring import MODEL_VERSION
 
+    documents = conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0]
     docs = hashlib.sha256(f"features={FEATURE_VERSION};nlp=model".encode())
-    docs.update((conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0] or "").encode())
-    state = _semantic_state(conn, url)
+    docs.update((documents or "").encode())
+    state = semantic.model_state(url, lambda: semantic.fingerprint(documents))
     h = hashlib.sha256(f"{docs.hexdigest()};model={MODEL_VERSION};semantic={state}".encode())
     h.update(sqlite_codings(lambda sql, p: conn.execute(sql, p).fetchone()).encode())
     return h.hexdigest()
-
-
-def _semantic_state(conn, url: str) -> str:
-    """:func:`qualcode.suggest.model.semantic_state` through sqlite3."""
-    from qualcode.suggest import semantic
-
-    if not semantic.enabled():
-        return "off"
-    store = semantic.Store.open(url)
-    docs = conn.execute(DOCUMENTS_SQL["sqlite"]).fetchone()[0]
-    if store.complete_for() != semantic.fingerprint(docs):
-        return "partial"
-    return f"ready:{store.generation()}"
 
 
 def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[dict] | None:

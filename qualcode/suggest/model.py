@@ -480,19 +480,11 @@ SEMANTIC_MAX_MISSING = 0.02  # more training passages without an embedding: no s
 
 
 def semantic_state(session: Session) -> str:
-    """Whether the project's passages are embedded, for the model's cache key: ``off``,
-    ``partial`` (the background embedder is at work, or must be started) or
-    ``ready:<store generation>`` — so the model is retrained once the embeddings arrive."""
+    """:func:`qualcode.suggest.semantic.model_state` of the session's project."""
     from qualcode.suggest import semantic
-
-    if not semantic.enabled():
-        return "off"
     from qualcode.suggest.index import db_url
 
-    store = semantic.Store.open(db_url(session))
-    if store.complete_for() != semantic.documents_fingerprint(session):
-        return "partial"
-    return f"ready:{store.generation()}"
+    return semantic.model_state(db_url(session), lambda: semantic.documents_fingerprint(session))
 
 
 def semantic_store(session: Session):

@@ -790,6 +790,19 @@ def start_background(db: str | None, *, force: bool = False) -> bool:
     return True
 
 
+def model_state(url: str, documents_fp: Callable[[], str]) -> str:
+    """The embeddings' part of the code model's cache key: ``off``, ``partial`` (the
+    background embedder is at work, or must be started) or ``ready:<store generation>`` —
+    so the model is retrained once the embeddings arrive. ``documents_fp`` gives the
+    project's :func:`documents_fingerprint` (asked only when the block is on)."""
+    if not enabled():
+        return "off"
+    store = Store.open(url)
+    if store.complete_for() != documents_fp():
+        return "partial"
+    return f"ready:{store.generation()}"
+
+
 def status(db: str | None) -> dict:
     """``{"enabled", "encoder", "stored", "missing", "complete", "running", "bytes"}``:
     ``missing`` counts the texts to embed that the store lacks; ``complete`` says whether the
