@@ -19,7 +19,9 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
@@ -28,7 +30,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 
 from qualcode import audit
 from qualcode.config import database_url, sqlite_path
-from qualcode.errors import QualcodeError
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import SCHEMA_VERSION, Meta
 
 _WRITE = "qualcode_write"
@@ -126,25 +128,85 @@ def storage_error(exc: BaseException) -> QualcodeError | None:
     return None
 
 
+def _quote_arg(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def project_label(url: str) -> str:
+    """How messages name a project: the file of a SQLite project, else the URL without its password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else _safe_url(url)
+
+
+def no_project(url: str, why: str = "") -> QualcodeError:
+    """The error of a command that needs a project where there is none (a typo in ``--db``)."""
+    label = project_label(url)
+    if sqlite_path(url) is not None:
+        create = f"create one with `qualcode init {_quote_arg(label)}`"
+    else:  # the URL may hold a password: do not repeat it
+        create = "create its tables with `qualcode init` (with the same --db)"
+    return NotFound(
+        f"no qualcode project at {label}{why}", f"check --db / QUALCODE_DB, or {create}"
+    )
+
+
+@dataclass
+class _NewProject:
+    """A project this process created (see :func:`discard_new_project`)."""
+
+    url: str
+    path: Path | None = None  # the SQLite file
+    folders: list[Path] = field(default_factory=list)  # folders made for it, innermost first
+    was_empty_file: bool = False  # the file existed with 0 bytes (left by an older version)
+
+
+# Projects created by this process and not yet kept: a creating command that fails removes them.
+_NEW: weakref.WeakKeyDictionary[Engine, _NewProject] = weakref.WeakKeyDictionary()
+
+
 def make_engine(
-    db: str | None = None, *, create: bool = True, check_version: bool = True
+    db: str | None = None, *, create: bool = False, check_version: bool = True
 ) -> Engine:
-    """Open (and on first use create) the project database behind ``--db``.
+    """Open the project database behind ``--db``.
+
+    A missing project is an error (exit 2, pointing at ``qualcode init``): a typo in
+    ``--db`` must never become a new, empty project. Only the commands that create a
+    project on purpose (``init``, ``import``, ``demo build``, ``refi import``) pass
+    ``create=True``: a missing SQLite file (and its folder), an empty file, or an empty
+    PostgreSQL database then gets the tables of a new project, and
+    :func:`new_project` tells that this engine created it.
 
     ``check_version=False`` opens a project of an older schema version (for ``db upgrade``).
     """
     url = database_url(db)
     path = sqlite_path(url)
+    new = _NewProject(url)
     if path is not None:
-        if not path.exists() and not create:
-            raise QualcodeError(
-                f"no project database at {path}",
-                "check --db / QUALCODE_DB, or import documents to create one",
+        if path.is_dir():
+            raise InvalidInput(
+                f"{path} is a folder, not a project file",
+                f"give --db a file, e.g. {path / 'project.sqlite'}",
             )
-        if not path.parent.exists():
+        if not path.exists() or path.stat().st_size == 0:
             if not create:
-                raise QualcodeError(f"folder {path.parent} does not exist", "check --db")
-            path.parent.mkdir(parents=True, exist_ok=True)
+                raise no_project(url, "" if not path.exists() else " (an empty file)")
+            new.path, new.was_empty_file = path, path.exists()
+        folder = path.parent
+        while create and not folder.exists():
+            new.folders.append(folder)
+            folder = folder.parent
+        if new.folders:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise QualcodeError(
+                    f"cannot create the folder {path.parent}: {exc.strerror or exc}",
+                    "check --db and the permissions of its folder",
+                ) from exc
+        elif not path.parent.exists():
+            raise QualcodeError(f"folder {path.parent} does not exist", "check --db")
     kwargs: dict = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout()}
@@ -153,6 +215,7 @@ def make_engine(
     try:
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # bad URL, missing driver
+        _remove_new(new)
         raise QualcodeError(
             f"cannot use database {_safe_url(url)!r}: {exc}",
             "give a file path or a URL such as postgresql+psycopg://user@host/db",
@@ -163,12 +226,67 @@ def make_engine(
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "begin", _pg_begin)
     try:
-        init_schema(engine, check_version=check_version)
+        created = init_schema(engine, check_version=check_version, create=create)
     except BaseException:
         engine.dispose()
+        _remove_new(new)
         raise
+    if created:
+        _NEW[engine] = new
     _ENGINES.add(engine)
     return engine
+
+
+def new_project(engine: Engine | None) -> str | None:
+    """Where the project is (file or URL) if ``engine`` created it and it is not yet kept."""
+    new = _NEW.get(engine) if engine is not None else None
+    return None if new is None else project_label(new.url)
+
+
+def keep_new_project(engine: Engine | None) -> str | None:
+    """The creating command succeeded: the new project stays. Returns where it is
+    (as :func:`new_project`), for the command's one line "created a new project at …"."""
+    new = _NEW.pop(engine, None) if engine is not None else None
+    return None if new is None else project_label(new.url)
+
+
+def discard_new_project(engine: Engine | None) -> bool:
+    """The creating command failed: remove the project it created (the SQLite file, its
+    ``-wal``/``-shm``/``-journal`` files and the folders made for it; on PostgreSQL the
+    tables), so that a failed command leaves nothing behind. False when there was none."""
+    new = _NEW.pop(engine, None) if engine is not None else None
+    if new is None or engine is None:
+        return False
+    if new.path is None and engine.dialect.name == "postgresql":
+        try:
+            with engine.execution_options(**{_WRITE: True}).begin() as conn:
+                SQLModel.metadata.drop_all(conn)
+                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        except Exception:  # the server went away: the tables stay, `qualcode init` refuses them
+            pass
+    engine.dispose()
+    _ENGINES.discard(engine)
+    _remove_new(new)
+    return True
+
+
+def _remove_new(new: _NewProject) -> None:
+    """Remove the files and folders of a new SQLite project (nothing for other backends)."""
+    if new.path is None:
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            Path(str(new.path) + suffix).unlink(missing_ok=True)
+        except OSError:
+            pass
+    if new.was_empty_file:
+        with suppress(OSError):
+            new.path.touch()  # as it was: an empty file
+    for folder in new.folders:
+        try:
+            folder.rmdir()  # only if empty
+        except OSError:
+            break
 
 
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -214,22 +332,30 @@ def schema_version(engine: Engine) -> int:
         return 0
 
 
-def init_schema(engine: Engine, *, check_version: bool = True) -> None:
-    """Create the tables of a new project; refuse a database from another schema version."""
+def init_schema(engine: Engine, *, check_version: bool = True, create: bool = True) -> bool:
+    """Create the tables of a new project (only with ``create``; without it an empty
+    database is "no project"); refuse a database from another schema version.
+    True when this call created the project."""
     tables = _table_names(engine)
     if "meta" not in tables:
         if tables - {"alembic_version"}:
             raise QualcodeError(
-                "this database is not a qualcode project (it has other tables)",
+                f"{project_label(engine.url.render_as_string(hide_password=False))} is not a qualcode project (its database has other tables)",
                 "point --db at a new file or a qualcode project",
+            )
+        if not create:
+            raise no_project(
+                engine.url.render_as_string(hide_password=False), " (the database is empty)"
             )
         from qualcode.migrations import stamp_head
 
+        created = False
         try:
             # Under the write lock, and checked again: several coders may open a new
             # PostgreSQL database at the same moment.
             with engine.execution_options(**{_WRITE: True}).begin() as conn:
                 if "meta" not in set(inspect(conn).get_table_names()):
+                    created = True
                     SQLModel.metadata.create_all(conn)
                     conn.execute(
                         Meta.__table__.insert().values(
@@ -244,7 +370,7 @@ def init_schema(engine: Engine, *, check_version: bool = True) -> None:
                 f"cannot create the project database: {_first_line(exc)}",
                 "check that the file (or the server) is writable",
             ) from exc
-        return
+        return created
     try:
         version = schema_version(engine)
     except OperationalError as exc:
@@ -264,6 +390,7 @@ def init_schema(engine: Engine, *, check_version: bool = True) -> None:
             f"this project has the older schema version {version} (current {SCHEMA_VERSION})",
             "run `qualcode db upgrade` (it makes a backup first)",
         )
+    return False
 
 
 @contextmanager

@@ -62,7 +62,7 @@ def db_path(tmp_path: Path) -> str:
 def engine(db_path: str):
     from qualcode.database import make_engine
 
-    eng = make_engine(db_path)
+    eng = make_engine(db_path, create=True)
     yield eng
     eng.dispose()
 
@@ -97,9 +97,18 @@ class Run:
         return json.loads(self.ok(*args, "--json", **kw).stdout)
 
 
+def new_project(db: str) -> Run:
+    """A CLI runner on a new, empty project (`qualcode init`): only the commands that create
+    a project on purpose create one; every other command on a missing project is an error."""
+    run = Run(db)
+    run.ok("init")
+    return run
+
+
 @pytest.fixture
 def cli(db_path: str) -> Run:
-    return Run(db_path)
+    """The CLI on a new, empty project."""
+    return new_project(db_path)
 
 
 @pytest.fixture(scope="session")
@@ -212,7 +221,8 @@ def any_db_url(backend: str, tmp_path: Path):
 
 @pytest.fixture
 def any_cli(any_db_url: str) -> Run:
-    return Run(any_db_url)
+    """The CLI on a new, empty project: a SQLite file or a PostgreSQL database."""
+    return new_project(any_db_url)
 
 
 def db_snapshot(db: str) -> dict[str, list[tuple]]:

@@ -237,8 +237,8 @@ def test_the_workbench_on_a_missing_project_file_is_an_error_like_status(tmp_pat
     result = run(*args)
     assert result.exit_code == status.exit_code == 2
     assert result.output.strip() == (
-        f"error: no project database at {typo} — check --db / QUALCODE_DB, or import "
-        "documents to create one"
+        f"error: no qualcode project at {typo} — check --db / QUALCODE_DB, or create one "
+        f"with `qualcode init {typo}`"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -384,6 +384,7 @@ def test_codebook_import_from_csv_xlsx_and_qdc(cli, write_file, tmp_path) -> Non
     from conftest import Run
 
     other = Run(str(tmp_path / "other.sqlite"))
+    other.ok("init")
     assert len(other.json("codebook", "import", str(tmp_path / "buch.qdc"))["added"]) == 3
     assert rows(other.db, "SELECT rule FROM code WHERE name = 'Digital'") == [
         ("Nur digitale Formate.",)

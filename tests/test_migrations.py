@@ -108,7 +108,7 @@ def test_upgrade_v1_fixture(v1_db: str, tmp_path: Path) -> None:
     )
     # the upgraded project has exactly the schema of a new one
     fresh = str(tmp_path / "fresh.sqlite")
-    make_engine(fresh).dispose()
+    make_engine(fresh, create=True).dispose()
     assert _schema(v1_db) == _schema(fresh)
     # undo still works across the upgrade (the audit log of version 1 is read)
     cli.ok("undo", "--force")
@@ -130,7 +130,7 @@ def test_upgrade_v1_without_suggest_cache(v1_db: str, tmp_path: Path) -> None:
     cli.ok("db", "upgrade", "--no-backup")
     assert list(tmp_path.glob("*.bak.sqlite")) == []
     fresh = str(tmp_path / "fresh.sqlite")
-    make_engine(fresh).dispose()
+    make_engine(fresh, create=True).dispose()
     assert _schema(v1_db) == _schema(fresh)
 
 
@@ -153,7 +153,7 @@ def test_newer_project_is_refused(v1_db: str) -> None:
 
 def test_upgrade_of_a_missing_project(tmp_path: Path) -> None:
     r = Run(str(tmp_path / "nothing.sqlite"))("db", "upgrade")
-    assert r.exit_code == 2 and "no project database" in r.output
+    assert r.exit_code == 2 and "no qualcode project at" in r.output
     assert not (tmp_path / "nothing.sqlite").exists()
 
 
@@ -166,6 +166,7 @@ def test_upgrade_on_postgresql() -> None:
 
     with fresh_pg_database() as url:
         cli = Run(url)
+        cli.ok("init")
         cli.ok("codes", "add", "A/B")
         eng = create_engine(url)
         with eng.begin() as conn:
@@ -182,7 +183,7 @@ def test_upgrade_on_postgresql() -> None:
         assert [c["path"] for c in cli.json("codes", "list")] == ["A", "A/B"]
         fresh_schema = None
         with fresh_pg_database() as url2:
-            make_engine(url2).dispose()
+            make_engine(url2, create=True).dispose()
             fresh_schema = _schema(url2)
         assert _schema(url) == fresh_schema
 

@@ -41,7 +41,7 @@ def template(tmp_path_factory) -> str:
     from qualcode.memos import add_memo
 
     path = str(tmp_path_factory.mktemp("undo") / "template.sqlite")
-    engine = make_engine(path)
+    engine = make_engine(path, create=True)
     with transaction(engine, "setup", "tester") as s:
         d1 = add_text_document(s, "d1.md", TEXT1)
         add_text_document(s, "d2.md", TEXT2)

@@ -421,7 +421,7 @@ def generate(
         if verbose:
             print(f"[{time.perf_counter() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    engine = make_engine(str(path))
+    engine = make_engine(str(path), create=True)
     try:
         names = [f"coder_{i + 1}" for i in range(coders)]
         names[: min(coders, len(CODERS))] = CODERS[: min(coders, len(CODERS))]

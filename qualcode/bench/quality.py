@@ -40,7 +40,7 @@ def make_project(corpus: Path, codings_csv: Path, workdir: Path):
     from qualcode.database import make_engine, transaction
     from qualcode.documents import import_paths
 
-    engine = make_engine(str(workdir / "bench-suggest.sqlite"))
+    engine = make_engine(str(workdir / "bench-suggest.sqlite"), create=True)
     with transaction(engine, "bench import", "bench") as s:
         res = import_paths(s, [corpus], nlp_obj=nlp.load_sentences())
         if res.failed:

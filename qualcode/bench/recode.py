@@ -77,7 +77,7 @@ def build(
     from qualcode.database import make_engine, transaction
 
     rng = random.Random(seed)
-    engine = make_engine(str(db))
+    engine = make_engine(str(db), create=True)
     with transaction(engine, "bench setup", "bench", record=False) as s:
         add_code(s, "Kategorie/A", definition="Definition A")
         add_code(s, "Kategorie/B", definition="Definition B")

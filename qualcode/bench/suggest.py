@@ -122,7 +122,7 @@ def _speed_one(n: int, workdir: Path) -> dict:
     t0 = time.perf_counter()
     docs, codings = synthetic(n)
     db = workdir / f"speed-{n}.sqlite"
-    engine = make_engine(str(db))
+    engine = make_engine(str(db), create=True)
     with transaction(engine, "bench", "bench", record=False) as s:
         s.add(Coder(name="anna"))
         for i in range(20):

@@ -40,7 +40,7 @@ def build_demo(path: Path) -> None:
     from qualcode.database import make_engine, transaction
     from qualcode.demo import build_demo as demo
 
-    engine = make_engine(str(path))
+    engine = make_engine(str(path), create=True)
     with transaction(engine, "bench: demo build", "bench") as session:
         demo(session)
     engine.dispose()

@@ -170,12 +170,84 @@ def _bad_parameter(exc: BadParameter) -> UserError:
     return UserError(f"invalid value for {name}: {msg} — see --help")
 
 
+def _not_utf8(value: str) -> bool:
+    """A value that arrived with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(value: str) -> str:
+    """A value with its undecodable bytes written as \\xNN (for a message)."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def check_utf8(args: Sequence[str], command: Any = None, environ: Any = None) -> None:
+    """Refuse command-line arguments and ``QUALCODE_*`` variables that are not valid UTF-8.
+
+    On Linux the arguments are bytes; Python decodes them as UTF-8 and keeps bytes that
+    are not UTF-8 as lone surrogates, which no database, file or JSON can take. One line,
+    exit 2, before anything runs — not a traceback half-way through a command.
+    ``command``: the root command, to name the option a bad value belongs to.
+    """
+    import os
+
+    for n, arg in enumerate(args):
+        if _not_utf8(arg):
+            opt, eq, value = arg.partition("=")
+            if eq and opt.startswith("--"):
+                what, arg = f"the value of {opt}", value
+            else:
+                what = _option_before(command, args[:n]) or f"argument {n + 1}"
+            raise UserError(
+                f"{what} ('{_shown(arg)}') is not valid UTF-8",
+                "give it in UTF-8 (check the encoding of your terminal or script; `locale` should show UTF-8)",
+            )
+    environ = os.environ if environ is None else environ
+    for key, value in environ.items():
+        if key.startswith("QUALCODE_") and _not_utf8(value):
+            raise UserError(
+                f"the environment variable {key} ('{_shown(value)}') is not valid UTF-8",
+                f"set {key} in UTF-8, or unset it",
+            )
+
+
+def _option_before(command: Any, before: Sequence[str]) -> str | None:
+    """ "the value of --title" when the token before a value is an option that takes one."""
+    if command is None or not before or not before[-1].startswith("-"):
+        return None
+    for token in before:  # follow the subcommands named so far
+        sub = getattr(command, "commands", {}).get(token)
+        if sub is not None:
+            command = sub
+    for param in getattr(command, "params", []):
+        if before[-1] in getattr(param, "opts", ()) and not getattr(param, "is_flag", False):
+            return f"the value of {before[-1]}"
+    return None
+
+
 class QualcodeGroup(TyperGroup):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            _JSON_MODE[0] = _wants_json(args)
+            check_utf8(args, self)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         if ctx.parent is None:
             _JSON_MODE[0] = _wants_json(
                 [*getattr(ctx, "_protected_args", ()), *getattr(ctx, "args", ())]
             )
+            try:
+                return self._invoke(ctx)
+            except BaseException as exc:
+                _discard_new_project(ctx, exc)
+                raise
+        return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BadParameter as exc:
@@ -187,6 +259,19 @@ class QualcodeGroup(TyperGroup):
             if user is None:
                 raise
             raise user from exc
+
+
+def _discard_new_project(ctx: click.Context, exc: BaseException) -> None:
+    """A command that created a project and then failed (an error, or an exit with a
+    non-zero code before it kept the project) removes it: a failed command leaves no file."""
+    code = getattr(exc, "exit_code", getattr(exc, "code", 1))
+    st = ctx.obj
+    if code in (0, None) or not isinstance(st, State) or st._engine is None:
+        return
+    from qualcode.database import discard_new_project
+
+    discard_new_project(st._engine)
+    st._engine = None
 
 
 app = typer.Typer(
@@ -207,27 +292,64 @@ class State:
     doc_set: str | None = None  # --set: the command reads only these documents
     _engine: Any = field(default=None, repr=False)
 
-    def engine(self, *, create: bool = True):
+    def engine(self, *, create: bool = False):
+        """The project's engine. A missing project is an error (exit 2, pointing at
+        `qualcode init`); only the commands that create a project on purpose (`init`,
+        `import`, `demo build`, `refi import`) pass ``create=True``, and then tell the user
+        with :meth:`keep_new_project`."""
         if self._engine is None:
             from qualcode.database import make_engine
 
             self._engine = make_engine(self.db, create=create)
         return self._engine
 
+    def keep_new_project(self, data: dict | None = None) -> str | None:
+        """A creating command succeeded: keep the project it created, if it did, and say so —
+        one line "created a new project at PATH (sqlite, schema N)" (under --json: the key
+        ``project_created`` with PATH in ``data``). Returns PATH, or None if the project existed.
+
+        Until then, a creating command that fails removes the project again."""
+        if self._engine is None:
+            return None
+        from qualcode.database import keep_new_project
+        from qualcode.models import SCHEMA_VERSION
+
+        where = keep_new_project(self._engine)
+        if where is None:
+            return None
+        if data is not None:
+            data["project_created"] = where
+        elif not _JSON_MODE[0]:
+            typer.echo(
+                f"created a new project at {where} ({self._engine.dialect.name}, schema {SCHEMA_VERSION})"
+            )
+        return where
+
     def coder_name(self, override: str | None = None) -> str:
         from qualcode.config import default_coder
 
-        return default_coder(override or self.coder)
+        name = default_coder(override or self.coder)
+        if _not_utf8(name):  # the login name (getpass reads $LOGNAME, $USER …)
+            raise UserError(
+                f"the coder name '{_shown(name)}' is not valid UTF-8",
+                "give --coder NAME or set QUALCODE_CODER in UTF-8",
+            )
+        return name
 
     @contextmanager
-    def write(self, coder: str | None = None, *, record: bool = True) -> Iterator[Any]:
+    def write(
+        self, coder: str | None = None, *, record: bool = True, create: bool = False
+    ) -> Iterator[Any]:
         """One audited transaction. The log names the person running the command (global
         ``--coder`` / ``$QUALCODE_CODER`` / login); a command's own ``--coder`` (e.g. ``auto``)
-        only attributes the codings it writes."""
+        only attributes the codings it writes. ``create``: see :meth:`engine`."""
         from qualcode.database import transaction
 
         with transaction(
-            self.engine(), command=command_line(), coder=self.coder_name(), record=record
+            self.engine(create=create),
+            command=command_line(),
+            coder=self.coder_name(),
+            record=record,
         ) as session:
             self._scope(session)
             yield session
@@ -242,7 +364,7 @@ class State:
     def read(self) -> Iterator[Any]:
         from qualcode.database import reading
 
-        with reading(self.engine(create=False)) as session:
+        with reading(self.engine()) as session:
             self._scope(session)
             yield session
 

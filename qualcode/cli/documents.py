@@ -41,7 +41,7 @@ def import_(
 
     st = state()
     attrs = parse_assignments(attr)
-    with st.write() as session:
+    with st.write(create=True) as session:  # the first import creates the project
         nlp_obj = nlp.load_sentences(get_setting(session, "nlp.model"))
         result = import_paths(session, paths, attrs=attrs, update=update, nlp_obj=nlp_obj)
         from qualcode import audit
@@ -49,8 +49,11 @@ def import_(
         audit.set_summary(
             session, f"imported {len(result.imported)}, updated {len(result.updated)}"
         )
+    data = result.as_json()
+    if result.imported or result.updated or not result.failed:  # else a new project is removed
+        st.keep_new_project(data if as_json else None)
     if as_json:
-        emit_json(result.as_json())
+        emit_json(data)
     else:
         for name in result.imported:
             typer.echo(f"imported  {name}")

@@ -1,4 +1,4 @@
-"""`qualcode status`, `tui`, `memo`, `log`, `undo`, `redo`, `demo build`, `config`."""
+"""`qualcode init`, `status`, `tui`, `memo`, `log`, `undo`, `redo`, `demo build`, `config`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,52 @@ def tui(
         with state().read() as session:
             resolve_sample(session, sample)
     open_workbench(sample)
+
+
+@app.command("init")
+def init(
+    path: str = typer.Argument(
+        None,
+        help="The project: a file path or an SQLAlchemy URL [default: --db / QUALCODE_DB].",
+        show_default=False,
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Create a new, empty project (a SQLite file, or the tables in an empty PostgreSQL database).
+
+    Only `init`, `import`, `demo build` and `refi import` create a project; every other
+    command on a missing project is an error, so a typo in --db never starts an empty one.
+    """
+    from qualcode.errors import Conflict
+    from qualcode.models import SCHEMA_VERSION
+
+    st = state()
+    if path is not None:
+        if not path.strip():
+            raise UserError(
+                "the project path is empty", "give a file path, e.g. `qualcode init project.sqlite`"
+            )
+        st.db = path
+    engine = st.engine(create=True)
+    data: dict = {
+        "database": engine.url.render_as_string(hide_password=True),
+        "backend": engine.dialect.name,
+        "schema_version": SCHEMA_VERSION,
+    }
+    if st.keep_new_project(data) is None:
+        from qualcode.database import project_label, schema_version
+
+        raise Conflict(
+            f"{project_label(str(data['database']))} is already a qualcode project (schema {schema_version(engine)})",
+            "use it as it is (`qualcode --db … status`), or give init a new path",
+        )
+    output(
+        data,
+        as_json,
+        lambda d: (
+            f"created a new project at {d['project_created']} ({d['backend']}, schema {d['schema_version']})"
+        ),
+    )
 
 
 def _explain_line(ex: dict | None) -> str:
@@ -258,8 +304,9 @@ def demo_build(
     from qualcode.demo import build_demo
 
     st = state()
-    with st.write("demo") as session:
+    with st.write("demo", create=True) as session:
         summary = build_demo(session, corpus, codebook, force=force)
+    st.keep_new_project(summary if as_json else None)
     output(
         summary,
         as_json,

@@ -150,7 +150,7 @@ def refi_import(
             ),
         )
         return
-    st.engine()  # an import may create a new project
+    st.engine(create=True)  # an import may create a new project
     nlp_obj = None
     if sentences and plan.sources:
         from sqlalchemy import select
@@ -208,6 +208,7 @@ def refi_import(
         for key in ("skipped", "warnings"):  # the questions' sets were imported after all
             result[key] = [_sets_note(m, len(rq_sets)) for m in result.get(key, [])]
             result[key] = [m for m in result[key] if m]
+    st.keep_new_project(result if as_json else None)
 
     def human(d: dict) -> str:
         lines = []
