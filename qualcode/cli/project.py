@@ -72,7 +72,7 @@ def init(
 
         raise Conflict(
             f"{project_label(str(data['database']))} is already a qualcode project (schema {schema_version(engine)})",
-            "use it as it is (`qualcode --db … status`), or give init a new path",
+            "use it as it is (`qualcode --db … status`), or give init another file or database",
         )
     output(
         data,
