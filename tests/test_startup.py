@@ -142,7 +142,7 @@ def test_status_errors_still_come_from_the_full_path(tmp_path: Path):
         timeout=120,
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: no project database at"), proc.stderr
+    assert proc.stderr.startswith("error: no qualcode project at"), proc.stderr
 
 
 def test_core_modules_do_not_import_ui_libraries():
@@ -167,6 +167,7 @@ def test_the_fast_exit_keeps_output_exit_codes_and_data(tmp_path: Path):
     """`main` leaves through os._exit: the write is committed, SQLite's log folded back into
     the file, the output complete, errors still exit 2 with their one line."""
     db = tmp_path / "p.sqlite"
+    assert _qualcode("init", db=db).returncode == 0
     ok = _qualcode("codes", "add", "Herausforderungen/Zeitmangel", db=db)
     assert ok.returncode == 0, ok.stderr
     assert not Path(str(db) + "-wal").exists()  # engine disposed: WAL checkpointed
