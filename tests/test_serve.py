@@ -158,7 +158,7 @@ def test_serve_refuses_an_empty_users_file_and_a_missing_project(demo_cli, tmp_p
     result = demo_cli("serve", "--users", str(empty))
     assert result.exit_code == 2 and "names no coder" in result.output
     result = demo_cli("serve", "--db", str(tmp_path / "nope.sqlite"))
-    assert result.exit_code == 2 and "no project database" in result.output
+    assert result.exit_code == 2 and "no qualcode project at" in result.output
 
 
 def test_loopback_names() -> None:
