@@ -57,7 +57,7 @@ def project(cli, write_file):
 
 
 def test_one_bad_byte_in_a_utf8_document_is_refused_with_offset_and_line(cli, write_file):
-    data = "Umlaute: äöü\nZeile 2 ".encode() + b"\xff" + " Ende\n".encode()
+    data = "Umlaute: äöü\nZeile 2 ".encode() + b"\xff" + b" Ende\n"
     path = write_file("protokoll.txt", data)
     r = cli("import", str(path))
     assert r.exit_code == 2 and "0 imported, 0 updated, 0 unchanged, 1 failed" in r.stdout
@@ -151,7 +151,7 @@ def qdpx(path: Path, source: bytes | None, *, start="0", end="4", content="") ->
 
 
 def test_a_refi_source_that_is_not_utf8_is_refused(cli, tmp_path):
-    bad = qdpx(tmp_path / "bad.qdpx", "Umlaute: äöü ".encode() + b"\xe4" + " Ende".encode())
+    bad = qdpx(tmp_path / "bad.qdpx", "Umlaute: äöü ".encode() + b"\xe4" + b" Ende")
     line = refused(cli, "refi", "import", str(bad), "--no-sentences")
     assert (
         "source 'neu.txt': sources/a.txt: not valid UTF-8 at byte 16 (line 1, after"
@@ -168,7 +168,7 @@ def test_a_refi_source_that_is_not_utf8_is_refused(cli, tmp_path):
 
 
 def test_a_codings_csv_with_a_bad_byte_creates_no_mojibake_code(project, write_file):
-    data = "document,start,end,code\n".encode() + (
+    data = b"document,start,end,code\n" + (
         "sitzung.txt,34,43,Übergänge\nsitzung.txt,0,3,Neu".encode() + b"\x96" + b"\n"
     )
     line = refused(project, "codings", "import", str(write_file("c.csv", data)), "--create-codes")
