@@ -221,7 +221,7 @@ def csv_rows(text: str, name: str, delimiter: str, *, first_line: int = 1) -> Cs
         for row in reader:
             line = first_line + before  # the physical line where this record starts
             before = reader.line_num
-            if any(cell.strip() for cell in row):
+            if row and (row[0].strip() or "".join(row).strip()):
                 out.append((line, row))
     except csv.Error as exc:
         raise _csv_error(text, name, delimiter, before, first_line, exc) from exc
@@ -254,8 +254,8 @@ def _csv_error(
         return InvalidInput(
             f"{name} line {line_of(opened)}: text after the closing quote of a quoted field"
             f" ({snippet!r})",
-            f'inside a quoted field write a quote as two ("") — or quote the whole field;'
-            f" {_CSV_FIX}",
+            "remove what follows the closing quote, or write a quote inside a quoted field as"
+            f' two (""); {_CSV_FIX}',
         )
     return InvalidInput(
         f"{name} line {line_of(opened)}: a quoted field that starts here runs to line"
@@ -321,6 +321,8 @@ def csv_table(text: str, name: str) -> tuple[list[str], CsvRows]:
     wrong: list[tuple[int, int]] = []
     for line, row in body:
         n = len(row)
+        if n == width:
+            continue
         while n > width and not row[n - 1].strip():
             n -= 1  # Excel's empty cells beyond the last column
         if n != width:
