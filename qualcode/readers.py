@@ -33,7 +33,7 @@ _BINARY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 UTF8, UTF16, CP1252 = "utf-8", "utf-16", "windows-1252"
 ENCODING_LABELS = {UTF8: "UTF-8", UTF16: "UTF-16", CP1252: "Windows-1252"}
 # Bytes Windows-1252 leaves undefined (Python's cp1252 codec refuses them).
-_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # A well-formed UTF-8 sequence of two to four bytes (RFC 3629), or (group 1) any other
 # byte above 0x7F: a byte that cannot be UTF-8 there.
 _UTF8_SCAN = re.compile(
@@ -156,10 +156,10 @@ def decode_text(
         except UnicodeDecodeError as exc:
             if not legacy or _looks_like_utf8(data):
                 raise _utf8_error(data, name, exc, fix) from exc
-            undefined = next((i for i, b in enumerate(data) if b in _CP1252_UNDEFINED), None)
+            undefined = _CP1252_UNDEFINED.search(data)
             if undefined is not None:
                 raise InvalidInput(
-                    f"{name}: neither UTF-8 nor Windows-1252 — {_where(data, undefined)}"
+                    f"{name}: neither UTF-8 nor Windows-1252 — {_where(data, undefined.start())}"
                     " is not a character in Windows-1252",
                     "the file may be in a DOS code page (cp850) or another encoding:"
                     " re-save it as UTF-8",
@@ -174,17 +174,18 @@ def decode_text(
 def _looks_like_utf8(data: bytes) -> bool:
     """Whether bytes that are not valid UTF-8 still read as a UTF-8 file with a few bad bytes.
 
-    Well-formed sequences of three or four bytes, and two-byte sequences for U+0080–U+00FF
-    (lead byte C2 or C3: ``Ã¤``, ``Â°`` in Windows-1252), hardly ever occur in a
-    Windows-1252 text — one of them is a UTF-8 file. Other two-byte sequences do occur by
-    chance (``ß“`` is ``DF 93``), so they count only against the bad bytes: as UTF-8 when
-    there are at least as many of them as bad bytes (a Greek or Polish UTF-8 text).
+    Well-formed sequences for U+0080–U+00FF (lead byte C2 or C3: ``Ã¤``, ``Â°`` in
+    Windows-1252), for U+2000–U+2FFF (lead byte E2: ``â€ž`` is ``„``) and of four bytes
+    (emoji) hardly ever occur in a Windows-1252 text — one of them is a UTF-8 file. Other
+    sequences do occur by chance (``ß“`` is ``DF 93``, ``à`` NBSP ``»`` is ``E0 A0 BB``), so
+    they count only against the bad bytes: as UTF-8 when there are at least as many of them
+    as bad bytes (a Greek, Polish or Chinese UTF-8 text).
     """
     weak = bad = 0
     for m in _UTF8_SCAN.finditer(data):
         if m.group(1) is not None:
             bad += 1
-        elif m.end() - m.start() > 2 or data[m.start()] in (0xC2, 0xC3):
+        elif data[m.start()] in (0xC2, 0xC3, 0xE2) or m.end() - m.start() == 4:
             return True
         else:
             weak += 1

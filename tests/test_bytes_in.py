@@ -108,6 +108,31 @@ def test_utf8_with_a_few_bad_bytes_is_refused(data, needle):
     assert info.value.hint == "re-save the file as UTF-8 (or fix that byte)"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grüße – „Spaß“ für 5 €",  # ß“ is DF 93, well-formed UTF-8 by chance
+        "« voilà\xa0» dit-il",  # à NBSP » is E0 A0 BB, well-formed UTF-8 by chance
+    ],
+)
+def test_windows_1252_with_chance_utf8_sequences_is_still_windows_1252(text):
+    assert decode_text(text.encode("cp1252"), "x.txt") == (text, "windows-1252")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "中文文本".encode() + b"\xff",
+        "Zażółć gęślą ".encode() + b"\xe4",
+        "Daumen 👍 ".encode() + b"\xe4",
+    ],
+    ids=["chinese", "polish", "emoji"],
+)
+def test_other_utf8_texts_with_a_bad_byte_are_refused(data):
+    with pytest.raises(InvalidInput, match=r"not valid UTF-8 at byte \d+ \(line 1, after"):
+        decode_text(data, "x.txt")
+
+
 def test_bytes_undefined_in_windows_1252_are_refused():
     dos = "Grüße für alle\n".encode("cp850")  # ü is 0x81 in the DOS code page
     with pytest.raises(InvalidInput) as info:
