@@ -177,19 +177,24 @@ def _looks_like_utf8(data: bytes) -> bool:
     Well-formed sequences for U+0080–U+00FF (lead byte C2 or C3: ``Ã¤``, ``Â°`` in
     Windows-1252), for U+2000–U+2FFF (lead byte E2: ``â€ž`` is ``„``) and of four bytes
     (emoji) hardly ever occur in a Windows-1252 text — one of them is a UTF-8 file. Other
-    sequences do occur by chance (``ß“`` is ``DF 93``, ``à`` NBSP ``»`` is ``E0 A0 BB``), so
-    they count only against the bad bytes: as UTF-8 when there are at least as many of them
-    as bad bytes (a Greek, Polish or Chinese UTF-8 text).
+    sequences do occur by chance (``ß“`` is ``DF 93``, NKo; ``à`` NBSP ``»`` is
+    ``E0 A0 BB``, Mandaic): those that are letters of a script in wide use count against the
+    bad bytes — UTF-8 when there are at least as many of them as bad bytes (a Greek, Polish
+    or Chinese UTF-8 text) —, the others not at all.
     """
-    weak = bad = 0
+    import unicodedata
+
+    letters = bad = 0
     for m in _UTF8_SCAN.finditer(data):
         if m.group(1) is not None:
             bad += 1
         elif data[m.start()] in (0xC2, 0xC3, 0xE2) or m.end() - m.start() == 4:
             return True
         else:
-            weak += 1
-    return weak > 0 and weak >= bad
+            char = m.group().decode("utf-8")
+            if unicodedata.category(char)[0] == "L" and not "\u07c0" <= char <= "\u08ff":
+                letters += 1
+    return letters > 0 and letters >= bad
 
 
 # --- CSV, read strictly ---------------------------------------------------------------------------
