@@ -14,8 +14,6 @@ added and what was updated, field by field.
 
 from __future__ import annotations
 
-import csv
-import io
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -51,6 +49,12 @@ _FALSE = {"0", "false", "no", "nein", "falsch", ""}
 
 def read_codebook(path: Path) -> list[dict[str, Any]]:
     """The entries of a codebook file: ``{"path", "description", …, "codable"?}`` each."""
+    return read_codebook_file(path)[0]
+
+
+def read_codebook_file(path: Path) -> tuple[list[dict[str, Any]], str | None]:
+    """The entries of a codebook file and the encoding it was read in (``utf-8``,
+    ``windows-1252``, … for TOML and CSV; None for .xlsx, .qdc, .qdpx)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InvalidInput(
@@ -60,33 +64,49 @@ def read_codebook(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", "check the path")
     if suffix in (".qdc", ".qdpx"):
-        return _from_refi(path)
+        return _from_refi(path), None
     if suffix == ".toml":
+        from qualcode.readers import decode_text
+
+        text, encoding = decode_text(
+            _read_bytes(path), path.name, legacy=False, fix="TOML files are UTF-8; re-save it so"
+        )
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"cannot read {path.name}: {exc}", "check the TOML file") from exc
         raw = data.get("codes", [])
         if not isinstance(raw, list):
             raise InvalidInput(f"{path.name}: codes must be [[codes]] tables", "see starter.toml")
-        return [_entry(path.name, f"code {i}", e) for i, e in enumerate(raw, 1)]
-    rows = _csv_rows(path) if suffix == ".csv" else _xlsx_rows(path)
+        return [_entry(path.name, f"code {i}", e) for i, e in enumerate(raw, 1)], encoding
+    encoding = None
+    if suffix == ".csv":
+        rows, encoding = _csv_rows(path)
+    else:
+        rows = list(enumerate(_xlsx_rows(path), 1))
     if not rows:
         raise InvalidInput(f"{path.name} is empty", "give a header row and one row per code")
-    header = [HEADERS.get(str(h or "").strip().casefold()) for h in rows[0]]
+    header = [HEADERS.get(str(h or "").strip().casefold()) for h in rows[0][1]]
     if "path" not in header:
         raise InvalidInput(
-            f"{path.name}: no column 'path' in the header ({', '.join(map(str, rows[0]))})",
+            f"{path.name}: no column 'path' in the header ({', '.join(map(str, rows[0][1]))})",
             "name the code column path (or Kategorie); optional: description, definition, "
             "anchor, rule, color, codable",
         )
     out = []
-    for n, row in enumerate(rows[1:], 2):
+    for n, row in rows[1:]:
         values = {k: row[i] for i, k in enumerate(header) if k and i < len(row)}
         if not any(str(v or "").strip() for v in values.values()):
             continue  # a blank line
         out.append(_entry(path.name, f"line {n}", values))
-    return out
+    return out, encoding
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path.name}: {exc.strerror}", "check the path") from exc
 
 
 def _entry(name: str, where: str, raw: dict) -> dict[str, Any]:
@@ -115,14 +135,16 @@ def _entry(name: str, where: str, raw: dict) -> dict[str, Any]:
     return entry
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path.name}: {exc}", "save it as UTF-8 CSV") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+def _csv_rows(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
+    """``[(physical line, row)]`` of a CSV codebook (the header first) and its encoding: any
+    separator, read strictly (:func:`qualcode.readers.csv_table`)."""
+    from qualcode.readers import csv_table, decode_text
+
+    text, encoding = decode_text(
+        _read_bytes(path), path.name, binary_hint="save it as CSV (UTF-8) or as .xlsx"
+    )
+    header, rows = csv_table(text, path.name)
+    return [(0, header), *rows], encoding
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:

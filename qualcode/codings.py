@@ -222,19 +222,21 @@ def _fetch_tuples(session: Session, stmt) -> list[tuple]:
 
 def import_codings_csv(
     session: Session, path: str | Path, default_coder: str, *, create_codes: bool = False
-) -> dict[str, int]:
+) -> dict:
     """All-or-nothing import of codings from CSV (any separator, Excel's encodings) or XLSX.
 
     Columns: ``document,start,end,code[,coder][,memo][,quote]`` — or ``document,code,quote``
     (the exact text of the span, located in the document) instead of start/end.
     Any error anywhere aborts the whole import; the message lists the line numbers.
+    ``{"imported", "skipped", "encoding"}`` (the CSV's encoding; None for XLSX).
     """
     from qualcode.codings_io import read_table
 
-    fields, records = read_table(path)
-    return import_codings_records(
+    fields, records, encoding = read_table(path)
+    result = import_codings_records(
         session, records, fields, Path(path).name, default_coder, create_codes=create_codes
     )
+    return {**result, "encoding": encoding}
 
 
 def import_codings_records(

@@ -210,13 +210,21 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
+    # per file read: its encoding ("utf-8", "utf-16", "windows-1252"; None for .docx/.odt/.pdf)
+    encodings: dict[str, str | None] = field(default_factory=dict)
 
     def as_json(self) -> dict:
+        files = [
+            {"document": name, "status": status, "encoding": self.encodings.get(name)}
+            for status in ("imported", "updated", "unchanged")
+            for name in getattr(self, status)
+        ]
         return {
             "imported": self.imported,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "files": files,
         }
 
 
@@ -271,12 +279,13 @@ def import_paths(
         seen[name] = path
         try:
             with session.begin_nested():
-                status = _import_one(session, path, attrs or {}, update, nlp_obj)
+                status, encoding = _import_one(session, path, attrs or {}, update, nlp_obj)
         except QualcodeError as exc:
             result.failed.append({"path": str(path), "error": str(exc)})
             _forget_rolled_back_entry(session)
             continue
         getattr(result, status).append(name)
+        result.encodings[name] = encoding
     return result
 
 
@@ -292,8 +301,23 @@ def _forget_rolled_back_entry(session: Session) -> None:
         ctx.seq = 0
 
 
-def _import_one(session: Session, path: Path, attrs: dict[str, str], update: bool, nlp_obj) -> str:
-    raw, front = read_document(path)
+def _import_one(
+    session: Session, path: Path, attrs: dict[str, str], update: bool, nlp_obj
+) -> tuple[str, str | None]:
+    """``(status, encoding)`` of one file: "imported", "updated" or "unchanged"."""
+    raw, front, encoding = read_document(path)
+    return _store_one(session, path, raw, front, attrs, update, nlp_obj), encoding
+
+
+def _store_one(
+    session: Session,
+    path: Path,
+    raw: str,
+    front: bool,
+    attrs: dict[str, str],
+    update: bool,
+    nlp_obj,
+) -> str:
     text = normalize(raw)
     file_attrs: dict[str, str] = {}
     if front:

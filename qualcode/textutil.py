@@ -194,6 +194,8 @@ def ascii_int(value: str | None) -> int | None:
         return None
     v = value.strip()
     digits = v[1:] if v[:1] == "-" else v
+    if len(digits) > 18:  # no text is that long; int() of 5,000 digits raises ValueError
+        return None
     return int(v) if digits.isdigit() and digits.isascii() else None
 
 

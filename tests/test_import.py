@@ -174,7 +174,13 @@ def test_docx_odt_pdf(cli, tmp_path):
 def test_import_json_shape(cli, write_file):
     data = cli.json("import", str(write_file("x.txt", "Text.")))
     assert set(data) >= {"imported", "unchanged", "failed"}
-    assert data == {"imported": ["x.txt"], "updated": [], "unchanged": [], "failed": []}
+    assert data == {
+        "imported": ["x.txt"],
+        "updated": [],
+        "unchanged": [],
+        "failed": [],
+        "files": [{"document": "x.txt", "status": "imported", "encoding": "utf-8"}],
+    }
 
 
 def test_failed_file_after_good_ones_keeps_audit_consistent(cli, write_file):

@@ -32,10 +32,11 @@ def codebook_import(
     New codes are created (with missing parents); existing ones keep their fields and
     get only those they lack, unless --update. One transaction, one `qualcode undo`.
     """
-    from qualcode.codebook_io import import_codebook, read_codebook
+    from qualcode.codebook_io import import_codebook, read_codebook_file
+    from qualcode.readers import legacy_label
     from qualcode.recode.dryrun import run
 
-    entries = read_codebook(file)
+    entries, encoding = read_codebook_file(file)
     with state().write() as session:
         result = run(
             session, lambda: import_codebook(session, entries, update=update), dry_run=dry_run
@@ -49,6 +50,9 @@ def codebook_import(
             f"{len(r['added'])} added, {len(r['updated'])} updated, {r['unchanged']} unchanged"
             + ("" if update or dry_run else " (existing fields kept; --update overwrites them)")
         )
+        label = legacy_label(encoding)
+        if label:
+            lines.append(f"{file.name} was read as {label}")
         return "\n".join(lines)
 
-    output({**result, "dry_run": dry_run}, as_json, human)
+    output({**result, "dry_run": dry_run, "encoding": encoding}, as_json, human)

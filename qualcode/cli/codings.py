@@ -198,12 +198,21 @@ def codings_import(
     """
     from qualcode import audit
     from qualcode.codings import import_codings_csv
+    from qualcode.readers import legacy_label
 
     st = state()
     with st.write(coder) as session:
         n = import_codings_csv(session, file, st.coder_name(coder), create_codes=create_codes)
         audit.set_summary(session, f"imported {n['imported']} codings from {file.name}")
-    output(n, as_json, lambda d: f"imported {d['imported']} codings ({d['skipped']} already there)")
+    label = legacy_label(n["encoding"])
+    output(
+        n,
+        as_json,
+        lambda d: (
+            f"imported {d['imported']} codings ({d['skipped']} already there)"
+            + (f"; the file was read as {label}" if label else "")
+        ),
+    )
 
 
 @codings_app.command("export")

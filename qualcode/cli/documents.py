@@ -55,12 +55,16 @@ def import_(
     if as_json:
         emit_json(data)
     else:
-        for name in result.imported:
-            typer.echo(f"imported  {name}")
-        for name in result.updated:
-            typer.echo(f"updated   {name}")
-        for name in result.unchanged:
-            typer.echo(f"unchanged {name}")
+        from qualcode.readers import legacy_label
+
+        for status, names in (
+            ("imported ", result.imported),
+            ("updated  ", result.updated),
+            ("unchanged", result.unchanged),
+        ):
+            for name in names:
+                label = legacy_label(result.encodings.get(name))
+                typer.echo(f"{status} {name}" + (f" ({label})" if label else ""))
         typer.echo(
             f"{len(result.imported)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, {len(result.failed)} failed"
         )

@@ -27,8 +27,6 @@ refused with every problem listed. Chains are followed: with ``A → B`` and
 
 from __future__ import annotations
 
-import csv
-import io
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,7 +93,7 @@ def load_map(path: str | Path) -> list[Rule]:
         raise InvalidInput(f"cannot read {p}: {exc.strerror}", "check the path") from exc
     from qualcode.readers import decode_text
 
-    return parse_map(decode_text(raw, p.name).replace("\r\n", "\n"), p.name)
+    return parse_map(decode_text(raw, p.name).text.replace("\r\n", "\n"), p.name)
 
 
 def _parse_csv(text: str, name: str) -> list[Rule]:
@@ -105,16 +103,18 @@ def _parse_csv(text: str, name: str) -> list[Rule]:
         if first.count(";") > first.count(",")
         else ("\t" if "\t" in first and "," not in first else ",")
     )
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-    header = [h.strip().lower() for h in rows[0]] if rows else []
+    from qualcode.readers import csv_rows
+
+    rows = csv_rows(text, name, delim)  # strict quoting; physical line numbers
+    header = [h.strip().lower() for h in rows[0][1]] if rows else []
     if header[:2] in (["from", "to"], ["von", "nach"], ["source", "target"]):
         cols = {h: i for i, h in enumerate(header)}
         cols.setdefault("from", cols.get("von", cols.get("source", 0)))
         cols.setdefault("to", cols.get("nach", cols.get("target", 1)))
-        body = list(enumerate(rows[1:], start=2))
+        body = rows[1:]
     else:
         cols = {"from": 0, "to": 1}
-        body = list(enumerate(rows, start=1))
+        body = rows
     rules, errors = [], []
     for lineno, row in body:
         if not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):

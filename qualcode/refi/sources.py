@@ -8,7 +8,6 @@ the stored text and the codings into :class:`~qualcode.refi.plan.PCoding`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,36 +47,55 @@ def variable_value(el: Element, type_: str) -> tuple[str, str] | None:
     return None
 
 
-_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+MAX_POSITION_DIGITS = 18  # more digits than any text has characters: refused unconverted
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """The text of a source file: UTF-8 (BOM optional), UTF-16 with BOM, else Windows-1252.
+def _short(value: str | None, width: int = 40) -> str | None:
+    """A value from the file, cut for an error message."""
+    if value is None or len(value) <= width:
+        return value
+    return value[: width - 4] + "…"
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """The text of a source file: UTF-8 (BOM optional) or UTF-16 with a BOM — REFI-QDA
+    sources are UTF-8, and a source read in another encoding would shift every selection
+    after its first non-ASCII character, so anything else is refused with the byte offset
+    (:func:`qualcode.readers.decode_text` without the Windows-1252 fallback).
 
     A BOM is not part of the text (positions do not count it).
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                f"{name}: broken UTF-16 text ({exc.reason})", "re-export it as UTF-8"
-            ) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        raise InvalidInput(
-            f"{name}: binary content, not a text file", "a text source must be plain text"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    head = text[:100_000]
-    if len(_BINARY.findall(head)) > max(8, len(head) // 50):
-        raise InvalidInput(
-            f"{name}: binary content, not a text file", "a text source must be plain text"
-        )
+    from qualcode.readers import decode_text
+
+    text, _encoding = decode_text(
+        data,
+        name,
+        legacy=False,
+        fix="REFI-QDA sources are UTF-8; re-export the project, or re-save that source as UTF-8",
+        binary_hint="a text source must be plain text",
+    )
+    return text
+
+
+def _size_error(label: str, what: str, size: int) -> str | None:
+    """The error for a source text larger than the limit for one document, else None."""
+    from qualcode.readers import ENV_MAX_FILE_MB, max_file_mb
+
+    limit = max_file_mb()
+    if size <= limit * 1024 * 1024:
+        return None
+    return (
+        f"source {label!r}: {what} is {size / 1024 / 1024:.3g} MB, more than the {limit:.3g} MB"
+        f" limit for one document (split it, or raise {ENV_MAX_FILE_MB})"
+    )
+
+
+def _inline(el: Element, label: str, errors: _Errors) -> str | None:
+    text = xr.text_of(el)
+    too_big = _size_error(label, "its text", len(text.encode("utf-8", "surrogatepass")))
+    if too_big:
+        errors.add(too_big)
+        return None
     return text
 
 
@@ -91,14 +109,14 @@ def source_text(el: Element, archive: Archive | None, what: str, errors: _Errors
             scheme, rest = "internal", path
         if scheme.lower() != "internal":
             if inline is not None:
-                return xr.text_of(inline)
+                return _inline(inline, label, errors)
             errors.warnings.append(
                 f"source {label!r} skipped: its text is a file outside the archive ({path}); only texts inside the file are read"
             )
             return None
         if archive is None:
             if inline is not None:
-                return xr.text_of(inline)
+                return _inline(inline, label, errors)
             errors.add(f"source {label!r} needs {path}, but {what} is not a .qdpx archive")
             return None
         from urllib.parse import unquote
@@ -114,16 +132,20 @@ def source_text(el: Element, archive: Archive | None, what: str, errors: _Errors
         )
         if member is None:
             if inline is not None:
-                return xr.text_of(inline)
+                return _inline(inline, label, errors)
             errors.add(f"source {label!r}: {path} is missing from the archive")
             return None
+        too_big = _size_error(label, member, archive.members[member].file_size)
+        if too_big:
+            errors.add(too_big)
+            return None
         try:
-            return decode_text(archive.read(member), member)
+            return decode_source(archive.read(member), member)
         except InvalidInput as exc:
-            errors.add(f"source {label!r}: {exc.message}")
+            errors.add(f"source {label!r}: {exc.message} ({exc.hint})")
             return None
     if inline is not None:
-        return xr.text_of(inline)
+        return _inline(inline, label, errors)
     errors.add(f"source {label!r} has neither plainTextPath nor PlainTextContent")
     return None
 
@@ -237,11 +259,27 @@ def read_source(
     reversed_: list[str] = []
     for sel in xr.kids(s, "PlainTextSelection"):
         a, b = sel.get("startPosition"), sel.get("endPosition")
+        too_long = next(
+            (
+                (attr, v)
+                for attr, v in (("startPosition", a), ("endPosition", b))
+                if v and len(v.strip()) > MAX_POSITION_DIGITS
+            ),
+            None,
+        )
+        if too_long:
+            attr, v = too_long
+            errors.add(
+                f"source {name!r}: selection {_short(sel.get('guid'))!r} has a {attr} of"
+                f" {len(v.strip()):,} characters ({_short(v.strip())!r}): positions must be"
+                " whole numbers between 0 and the document's length"
+            )
+            continue
         ostart, oend = ascii_int(a), ascii_int(b)
         if ostart is None or oend is None:
             errors.add(
-                f"source {name!r}: selection {sel.get('guid')!r} has no whole-number start/end"
-                f" positions in ASCII digits ({a!r}, {b!r})"
+                f"source {name!r}: selection {_short(sel.get('guid'))!r} has no whole-number"
+                f" start/end positions in ASCII digits ({_short(a)!r}, {_short(b)!r})"
             )
             continue
         if ostart > oend:

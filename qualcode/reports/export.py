@@ -131,17 +131,39 @@ def cell_text(value: Any, kind: str, *, excel: bool = False, pct_sign: bool = Fa
     return str(value)
 
 
+# A spreadsheet reads a cell that begins with one of these as a formula ("CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_escape(text: str) -> str:
+    """A text cell as Excel must not run it: a ``'`` before a leading ``=``, ``+``, ``-``,
+    ``@``, tab or CR (OWASP's advice) — and before a text that already begins with
+    quotes followed by one of them, so that :func:`excel_unescape` gives back every text."""
+    return "'" + text if text.lstrip("'")[:1] in FORMULA_STARTS else text
+
+
+def excel_unescape(text: str) -> str:
+    """The text :func:`excel_escape` was given."""
+    if text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
 def to_csv(sheet: Sheet, *, excel: bool = False) -> bytes:
-    """UTF-8 CSV (``excel``: BOM, ``;``, decimal comma)."""
+    """UTF-8 CSV (``excel``: BOM, ``;``, decimal comma, text cells escaped with
+    :func:`excel_escape`)."""
     buf = io.StringIO()
     writer = csv.writer(
         buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
     )
-    writer.writerow(sheet.headers)
+    writer.writerow([excel_escape(h) for h in sheet.headers] if excel else sheet.headers)
     for row in sheet.rows:
-        writer.writerow(
-            [cell_text(v, k, excel=excel) for v, k in zip(row, sheet.kinds, strict=True)]
-        )
+        cells = [cell_text(v, k, excel=excel) for v, k in zip(row, sheet.kinds, strict=True)]
+        if excel:
+            cells = [
+                excel_escape(c) if k == TEXT else c for c, k in zip(cells, sheet.kinds, strict=True)
+            ]
+        writer.writerow(cells)
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if excel else data
 
