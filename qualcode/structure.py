@@ -113,6 +113,7 @@ _SENTENCE_END = (".", "!", "?", "…")
 _CLOSERS = "\"'“”„»«’‘)]*_ "
 _CONTINUES = (",", ";", "-", "–", "/", "(")
 _WORD = re.compile(r"[\w’'-]+")
+_HTML_EMPHASIS = re.compile(r"</?(?:b|strong|i|em)>")
 _ANY_WORD = re.compile(r"[^\W_]")
 _LAST_WORD = re.compile(r"([\w’'-]+)$")
 AGENDA = ("tagesordnung", "agenda", "tagesordnungspunkte", "inhalt", "inhaltsverzeichnis")
@@ -163,7 +164,7 @@ def structural_flags(text: str, units: Sequence[tuple[int, int]]) -> list[bool]:
     for k, chunk in enumerate(chunks):
         prev = chunks[k - 1] if k else ""
         nxt = chunks[k + 1] if k + 1 < len(chunks) else ""
-        runs_on = bool(chunk) and (
+        runs_on = 0 < len(chunk) <= 400 and (  # only short passages can be headings
             (bool(nxt) and nxt[0].islower() and not _ends_sentence(chunk))
             or (bool(prev) and _broken_off(prev))
         )
@@ -186,7 +187,8 @@ def content_flags(text: str, units: Sequence[tuple[int, int]]) -> list[bool]:
 def _plain(line: str) -> str:
     """A line without Markdown emphasis (``**Ort:** Aula`` → ``Ort: Aula``) and hard breaks."""
     line = line.strip()
-    line = re.sub(r"</?(?:b|strong|i|em)>", "", line)
+    if "<" in line:
+        line = _HTML_EMPHASIS.sub("", line)
     return line.replace("**", "").replace("__", "").strip(" *_\t")
 
 
@@ -246,7 +248,7 @@ def _heading_line(line: str, raw: str) -> bool:
 
 def _broken_off(text: str) -> bool:
     """Whether a passage (a line of prose, not a heading) stops mid-sentence."""
-    last = text.rstrip().splitlines()[-1].strip() if text.strip() else ""
+    last = text.rstrip().rsplit("\n", 1)[-1].strip()
     if not last or _MD_HEADING.match(last) or last.endswith(("**", "__")):
         return False
     return _runs_on(last) and len(_words(last)) > 3
@@ -256,15 +258,14 @@ def _runs_on(line: str) -> bool:
     """Whether a line stops mid-sentence: after a hyphen, a comma or "und"."""
     if line.endswith(_CONTINUES):
         return True
-    m = _LAST_WORD.search(line)
+    m = _LAST_WORD.search(line[-40:])
     return m is not None and m.group(1) in _FUNCTION_WORDS
 
 
 def _title_line(line: str) -> bool:
-    words = _words(line)
     return (
-        0 < len(words) <= 16
-        and len(line) <= 160
+        len(line) <= 160
+        and 0 < len(_words(line)) <= 16
         and not _BULLET.match(line)
         and not _ends_sentence(line)
         and not _has_verb(line)
@@ -297,9 +298,9 @@ def _fragment(line: str, raw: str) -> bool:
     """A short line of a metadata block without a key ("Videokonferenz (Webex) | 15–17 Uhr",
     an address line)."""
     return (
-        not _BULLET.match(raw)
+        len(line) <= 80
+        and not _BULLET.match(raw)
         and len(_words(line)) <= 8
-        and len(line) <= 80
         and not _ends_sentence(line)
         and not _has_verb(line)
     )
@@ -311,7 +312,9 @@ def _metadata_block(lines: list[str], raw: list[str]) -> bool:
     pairs = known + kinds.count("key")
     if len(lines) == 1:
         return known == 1
-    if not all(k or _fragment(p, r) for k, p, r in zip(kinds, lines, raw, strict=False)):
+    if not pairs or not all(
+        k or _fragment(p, r) for k, p, r in zip(kinds, lines, raw, strict=False)
+    ):
         return False
     if pairs >= 2 and 2 * pairs >= len(lines):
         return True

@@ -160,9 +160,7 @@ class SearchScreen(Screen[tuple[int, int, int] | None]):
         from qualcode.search import UNITS
 
         self.app.push_screen(
-            PromptScreen(
-                f"Code {len(chosen)} hits ({UNITS[self.unit]}) with (code path or name):"
-            ),
+            PromptScreen(f"Code {len(chosen)} hits ({UNITS[self.unit]}) with (code path or name):"),
             done,
         )
 
