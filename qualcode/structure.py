@@ -106,7 +106,8 @@ _AGENDA_ITEM = re.compile(
     r"^(?:TOP|Tagesordnungspunkt|TO-Punkt)\s*\d{1,2}(?:\.\d{1,2})*[a-z]?\b\s*[:.)–—-]?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-Z]\))\s+(?P<rest>\S.*)$")
+_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-Za-z]\))\s+(?P<rest>\S.*)$")
+_ENUMERATOR = re.compile(r"^(?:[a-z]{1,2}|[ivx]{1,4})[).]\s")
 _KEY_VALUE = re.compile(r"^(?P<key>[^\W\d_][\w./()&'’*\- ]{0,39}?)\s*:(?:\s+(?P<value>.*))?$")
 _BULLET = re.compile(r"^(?:[-*•–+]|\d{1,2}[)])\s")
 _SENTENCE_END = (".", "!", "?", "…")
@@ -165,7 +166,7 @@ def structural_flags(text: str, units: Sequence[tuple[int, int]]) -> list[bool]:
         prev = chunks[k - 1] if k else ""
         nxt = chunks[k + 1] if k + 1 < len(chunks) else ""
         runs_on = 0 < len(chunk) <= 400 and (  # only short passages can be headings
-            (bool(nxt) and nxt[0].islower() and not _ends_sentence(chunk))
+            (_lower_start(nxt) and not _ends_sentence(chunk) and not chunk.endswith(":"))
             or (bool(prev) and _broken_off(prev))
         )
         kind = passage_kind(chunk, first=first, runs_on=runs_on)
@@ -242,8 +243,13 @@ def _heading_line(line: str, raw: str) -> bool:
         return False  # "Ziel: Vernetzung" is a statement, not a heading
     if _runs_on(line):
         return False  # a line broken off mid-sentence
-    limit = 6 if line.endswith(":") else 10
+    limit = 10 if line.endswith(":") else 12
     return len(words) <= (15 if bold else limit)
+
+
+def _lower_start(text: str) -> bool:
+    """Whether a passage starts in lower case with a word, not an item ``a) …``."""
+    return bool(text) and text[0].islower() and not _ENUMERATOR.match(text)
 
 
 def _broken_off(text: str) -> bool:
@@ -251,7 +257,7 @@ def _broken_off(text: str) -> bool:
     last = text.rstrip().rsplit("\n", 1)[-1].strip()
     if not last or _MD_HEADING.match(last) or last.endswith(("**", "__")):
         return False
-    return _runs_on(last) and len(_words(last)) > 3
+    return len(last) <= 120 and _runs_on(last) and len(_words(last)) > 3  # a line of a PDF
 
 
 def _runs_on(line: str) -> bool:

@@ -158,6 +158,20 @@ def test_lines_of_a_pdf_that_run_on_are_no_headings():
     assert structural_flags(text, units) == [True, False, False, False, False, False, False, True]
 
 
+def test_a_heading_before_an_enumerated_item_or_a_speaker_label():
+    # the plenary protocols of the Bundestag corpus: "a) …" items, a speaker whose
+    # excerpt starts in mid-sentence
+    text = (
+        "Tagesordnungspunkt 18\n\n"
+        "a) Beratung des Antrags der Fraktion der CDU/CSU\n\n"
+        "Einsetzung des 1. Untersuchungsausschusses\n\n"
+        "b) Beratung des Antrags der Fraktion DIE LINKE\n\n"
+        "Dr. Katarina Barley, Bundesministerin für Familie, Senioren, Frauen und Jugend:\n\n"
+        "dass trotz Boom die Armut nicht abnimmt, ist ein Befund.\n"
+    )
+    assert structural_flags(text, paragraphs(text)) == [True, True, True, True, True, False]
+
+
 def _demo_flags(db: str) -> dict[str, list[tuple[bool, str]]]:
     con = sqlite3.connect(db)
     out = {}
