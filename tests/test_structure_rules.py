@@ -156,11 +156,8 @@ def test_lines_of_a_pdf_that_run_on_are_no_headings():
     )
     units = paragraphs(text)
     assert structural_flags(text, units) == [True, False, False, False, False, False, False, True]
-
-
-def test_a_heading_before_an_enumerated_item_or_a_speaker_label():
-    # the plenary protocols of the Bundestag corpus: "a) …" items, a speaker whose
-    # excerpt starts in mid-sentence
+    # …but an item "a) …" or a speaker's excerpt starting in mid-sentence does not make the
+    # heading before it run on (the plenary protocols of the Bundestag corpus)
     text = (
         "Tagesordnungspunkt 18\n\n"
         "a) Beratung des Antrags der Fraktion der CDU/CSU\n\n"
