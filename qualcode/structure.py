@@ -12,9 +12,10 @@ categories leave it out.
 better rule applies to every project at once, with no migration):
 
 * headings: Markdown ``# …``; a whole bold line ``**…**``; agenda items ``TOP 2: …``,
-  ``TOP 3 – …``, ``Tagesordnungspunkt 4``; numbered headings ``2.``, ``2.1 Ziele``; a
-  short line (at most 10 words, a label ending in ``:`` at most 6) without a final full
-  stop and without a finite verb ("Vereinbarte Handlungsschritte:");
+  ``TOP 3 – …``, ``Tagesordnungspunkt 4``; numbered headings ``2.``, ``2.1 Ziele``,
+  ``a) …``; a short line (at most 12 words, a label ending in ``:`` — a speaker — at most
+  10) without a final full stop and without a finite verb ("Vereinbarte
+  Handlungsschritte:");
 * the title: the document's first passage, up to three short lines without a full stop;
 * metadata blocks: lines that are mostly ``Key: value`` with a short key — a known one
   (:data:`META_KEYS`: Ort, Datum, Zeit, Moderation, Protokoll, Teilnehmende, …) or a
