@@ -15,7 +15,7 @@ from qualcode.codebook import delete_rows, insert_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.readers import SUFFIXES, read_document
-from qualcode.structure import is_structural, progress
+from qualcode.structure import content_flags, progress
 from qualcode.textutil import (
     coded_flags,
     infer_type,
@@ -492,8 +492,9 @@ def list_passages(
     for did, name, text in session.execute(dstmt):
         spans = by_doc.get(did, [])
         flags = coded_flags(spans, codings.get(did, [])) if uncoded else [False] * len(spans)
-        for (s, e), coded in zip(spans, flags, strict=True):
-            if uncoded and (coded or is_structural(text[s:e])):  # still to read: content
+        content = content_flags(text, spans) if uncoded else flags
+        for (s, e), coded, c in zip(spans, flags, content, strict=True):
+            if uncoded and (coded or not c):  # still to read: content
                 continue
             out.append({"document": name, "start": s, "end": e, "text": text[s:e]})
     return out

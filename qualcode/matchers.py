@@ -90,6 +90,27 @@ def _containing(
     return None
 
 
+def widen(
+    d: _Doc, s: int, e: int, unit: str, starts: list[int] | None = None
+) -> tuple[int, int] | None:
+    """The span a hit ``[s, e)`` of ``d`` codes with ``unit``: the hit as found
+    (``match``), widened to whole words within its paragraph (``word``: "Schulbegleit" →
+    "Schulbegleitung"), its sentence or its paragraph (``passage``); None when no sentence
+    or paragraph holds it. ``sentence`` needs ``d.sentences`` (:func:`_sentences`);
+    ``starts``: the starts of the units, when the caller has them already. `qualcode
+    search --code --unit`, autocoding and the workbench's search all widen hits here."""
+    if unit == "match":
+        return (s, e)
+    units = (d.sentences or []) if unit == "sentence" else d.paragraphs
+    if starts is None:
+        starts = [u for u, _ in units]
+    span = _containing(units, starts, s)
+    if unit != "word":
+        return span
+    lo, hi = span if span is not None else (0, len(d.text))
+    return _word_bounds(d.text, s, min(e, hi), lo, hi)
+
+
 def _word_bounds(text: str, s: int, e: int, lo: int, hi: int) -> tuple[int, int]:
     """Widen ``[s, e)`` to whole words within ``[lo, hi)``."""
     while s > lo and text[s - 1].isalnum():
@@ -143,17 +164,13 @@ def find_hits(
         for d in docs:
             if tick:
                 tick()
-            units = d.paragraphs if rule.unit == "passage" else d.sentences or []
+            units = (d.sentences or []) if rule.unit == "sentence" else d.paragraphs
             starts = [s for s, _ in units]
             seen: set[tuple[int, int]] = set()
             for m in pattern.finditer(d.text):
                 if m.end() == m.start():
                     continue
-                span = (
-                    (m.start(), m.end())
-                    if rule.unit == "match"
-                    else _containing(units, starts, m.start())
-                )
+                span = widen(d, m.start(), m.end(), rule.unit, starts)
                 if span is not None and span not in seen:
                     seen.add(span)
                     hits.append((d, *span))
@@ -176,6 +193,8 @@ def find_hits(
         for (ss, se), (ms, me) in matched:
             if rule.unit == "match":
                 span: tuple[int, int] | None = (ms, me)
+            elif rule.unit == "word":
+                span = _word_bounds(d.text, ms, me, ss, se)
             elif rule.unit == "sentence":
                 span = (ss, se)
             else:

@@ -5,7 +5,9 @@ The matchers are autocoding's (:func:`qualcode.recode.autocode.find_hits` with t
 expression, a phrase (the words in this order, whole words, any whitespace; with
 ``fuzzy`` rapidfuzz's partial ratio per sentence) or lemmas (every lemma of the query
 within one sentence). Coding all hits is autocoding with the same rule, see
-:func:`as_autocode_rule`.
+:func:`as_autocode_rule`; coding some of them (the workbench's marked hits) is
+:func:`code_hits`. Both widen a hit to its unit with :func:`qualcode.matchers.widen`: as
+found, the whole words, the sentence or the paragraph.
 
 The plain, regex and phrase searches need no sentences and no spaCy: they run on any
 ``execute(sql) -> rows`` reader, so the CLI reads a SQLite project with :mod:`sqlite3`
@@ -24,6 +26,8 @@ from qualcode.matchers import Query, _Doc, compile_pattern, find_hits
 from qualcode.textutil import join_path
 
 MODES = ("text", "regex", "phrase", "lemma")
+# What coding a hit codes (`--unit`), in the workbench's order, with its name there.
+UNITS = {"match": "as found", "word": "word", "sentence": "sentence", "passage": "paragraph"}
 Execute = Callable[[str], list[tuple]]
 
 
@@ -42,9 +46,7 @@ def search_rule(
         raise InvalidInput(f"unknown search mode {mode!r}", f"use one of {', '.join(MODES)}")
     if fuzzy is not None and mode != "phrase":
         raise InvalidInput("--fuzzy works with --phrase only", "add --phrase, or leave out --fuzzy")
-    unit = {"paragraph": "passage"}.get(unit, unit)
-    if unit not in ("match", "sentence", "passage"):
-        raise InvalidInput(f"unknown unit {unit!r}", "use match, sentence or passage")
+    unit = _unit(unit)
     if fuzzy is not None and not 0 < fuzzy <= 100:
         raise InvalidInput(f"--fuzzy must be between 1 and 100 (got {fuzzy})", "e.g. --fuzzy 85")
     q = Query(
@@ -58,6 +60,15 @@ def search_rule(
     if q.regex:
         compile_pattern(q.regex, case_sensitive=case_sensitive)
     return q
+
+
+def _unit(unit: str) -> str:
+    unit = {"paragraph": "passage", "as-found": "match"}.get(unit, unit)
+    if unit not in UNITS:
+        raise InvalidInput(
+            f"unknown unit {unit!r}", "use match (as found), word, sentence or paragraph"
+        )
+    return unit
 
 
 def as_autocode_rule(q: Query, code: str, doc: list[str] | None = None):
@@ -116,8 +127,13 @@ def code_paths(execute: Execute) -> dict[int, str]:
     return out
 
 
+_BREAKS = re.compile(r"\s*[\r\n\t\f\v]\s*")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split()) if "\n" in text or "\t" in text else text
+    """Line breaks and tabs as one space; the spaces at either end stay (the context of a
+    hit keeps the space between it and the hit: "Lehrkräften, " + "Schulbegleit")."""
+    return _BREAKS.sub(" ", text)
 
 
 def kwic(
@@ -175,3 +191,30 @@ def search(
         _paragraphs(execute, docs)
     hits = find_hits(session, rule, docs, nlp_get or (lambda: None))
     return kwic(execute, docs, hits, context)
+
+
+def code_hits(
+    session: Any,
+    hits: Sequence[tuple[int, int, int]],
+    code: str,
+    coder: str,
+    unit: str = "match",
+) -> dict:
+    """Code some hits ``(document id, start, end)`` of a search with ``code`` as ``coder``,
+    each widened to ``unit`` as `qualcode search --code --unit` widens them
+    (:func:`qualcode.matchers.widen`); a unit two hits share is coded once, identical
+    codings are skipped. ``{"unit", "hits", "spans": [(document id, start, end)], "added"}``."""
+    from qualcode.codings import add_coding
+    from qualcode.matchers import _load_docs, _sentences, widen
+
+    unit = _unit(unit)
+    docs = {d.id: d for d in _load_docs(session, sorted({h[0] for h in hits}))}
+    if unit == "sentence":
+        _sentences(session, list(docs.values()))
+    spans: list[tuple[int, int, int]] = []
+    for did, s, e in hits:
+        span = widen(docs[did], s, e, unit)
+        if span is not None and (did, *span) not in spans:
+            spans.append((did, *span))
+    added = sum(add_coding(session, str(did), s, e, code, coder)[1] for did, s, e in spans)
+    return {"unit": unit, "hits": len(hits), "spans": spans, "added": added}

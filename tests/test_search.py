@@ -32,12 +32,12 @@ def test_kwic_rows_with_codes(small):
         "19",
         "23",
         "lpha",
-        "zwei",
-        ".",
+        "zwei.",
         "Al",
         "Hindernisse/Personal;",
         "Hindernisse/Zeit",
     ]
+    assert "     lpha zwei. Al  " in out  # the hit in its context, every hit in one column
     assert out.rstrip().endswith("3 hits in 3 documents")
 
 
@@ -82,6 +82,45 @@ def test_code_all_hits_dry_run_apply_undo(small):
     }
     small.ok("--coder", "anna", "undo")
     assert small.json("codings") == before
+
+
+def test_kwic_keeps_the_spaces_around_the_hit(demo_cli):
+    """A left context with a line break in it kept no space before the hit
+    ("Lehrkräften,Schulbegleitung" in the workbench)."""
+    rows = demo_cli.json("search", "Schulbegleit", "--doc", "protokoll_01.md")
+    assert len(rows) == 1
+    r = rows[0]
+    assert r["left"].endswith("zwischen Lehrkräften, ") and r["right"].startswith("ung und ")
+    assert "Lehrkräften, Schulbegleitung und Eltern" in r["left"] + r["text"] + r["right"]
+    out = demo_cli.ok("search", "Schulbegleit", "--doc", "protokoll_01.md").stdout
+    assert "zwischen Lehrkräften, Schulbegleitung und Eltern fehle" in out
+    line = out.splitlines()[2]
+    assert line.index("Schulbegleitung") == out.splitlines()[0].index("hit · right")
+
+
+def test_code_hits_as_whole_words(demo_cli):
+    """`--unit word` widens "Schulbegleit" to the words it is part of."""
+    done = demo_cli.json(
+        "--coder",
+        "zoe",
+        "search",
+        "Schulbegleit",
+        "--doc",
+        "protokoll_02.md",
+        "--code",
+        "Zeitmangel",
+        "--unit",
+        "word",
+        "--apply",
+    )
+    assert (done["unit"], done["found"], done["added"]) == ("word", 4, 4)
+    coded = demo_cli.json("codings", "--code", "Zeitmangel", "--coder", "zoe")
+    assert sorted(c["text"] for c in coded) == [
+        "Schulbegleiter",
+        "Schulbegleiterinnen",
+        "Schulbegleitungen",
+        "Schulbegleitungen",
+    ]
 
 
 @pytest.mark.parametrize(

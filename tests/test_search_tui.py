@@ -140,3 +140,113 @@ async def test_document_list_restricted_to_a_set(demo_db: str) -> None:
         await wait_until(pilot, lambda: app.screen is not coding, "the set chooser")
         await pilot.press("enter")  # (all documents)
         await wait_until(pilot, lambda: len(coding.doclist.docs) == 14, "all documents again")
+
+
+def _copy(db: str, to: str) -> str:
+    import sqlite3
+
+    src, dst = sqlite3.connect(db), sqlite3.connect(to)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return to
+
+
+@sync
+async def test_kwic_keeps_the_space_and_hits_are_coded_as_whole_words(
+    demo_db: str, tmp_path
+) -> None:
+    """The hit keeps the space before it ("Lehrkräften, Schulbegleitung"); `s` chooses the
+    unit, and coding all hits as whole words codes what `qualcode search --code --unit word`
+    codes."""
+    from conftest import Run
+    from textual.widgets import OptionList
+
+    from qualcode.tui.screens.search import SearchScreen
+
+    cli_db = _copy(demo_db, str(tmp_path / "cli.sqlite"))
+    app = make(demo_db)
+    before = rows(demo_db, "SELECT max(id) FROM coding")[0][0]
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("ctrl+shift+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")
+        search = app.screen
+        await pilot.press(*"Schulbegleit", "enter")
+        await wait_until(pilot, lambda: len(search.hits) == 10, "the hits")
+        ol = search.query_one(OptionList)
+        first = ol.get_option_at_index(0).prompt.plain
+        assert "zwischen Lehrkräften, Schulbegleitung und Eltern" in first
+        assert search.unit == "match"  # as found, as the CLI's default
+        await pilot.press("s")
+        assert search.unit == "word"
+        await pilot.press("a", "c")
+        await wait_until(pilot, lambda: app.screen is not search, "the code prompt")
+        assert "(word)" in str(app.screen.question)
+        await pilot.press(*"Zeitmangel", "enter")
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT count(*) FROM coding WHERE id > ?", before)[0][0] == 10,
+            "ten codings",
+        )
+    sql = (
+        'SELECT d.name, c.start, c."end", substr(d.text, c.start + 1, c."end" - c.start) '
+        "FROM coding c JOIN document d ON d.id = c.document_id JOIN code k ON k.id = c.code_id "
+        "JOIN coder r ON r.id = c.coder_id WHERE k.name = 'Zeitmangel' AND r.name = 'tester' "
+        "ORDER BY d.name, c.start"
+    )
+    tui = rows(demo_db, sql)
+    assert tui[0] == ("protokoll_01.md", 2206, 2221, "Schulbegleitung")
+    assert {t for *_, t in tui} == {
+        "Schulbegleitung",
+        "Schulbegleiterinnen",
+        "Schulbegleiter",
+        "Schulbegleitungen",
+    }
+    Run(cli_db).ok(
+        "--coder",
+        "tester",
+        "search",
+        "Schulbegleit",
+        "--code",
+        "Zeitmangel",
+        "--unit",
+        "word",
+        "--apply",
+    )
+    assert rows(cli_db, sql) == tui
+
+
+@sync
+async def test_a_marked_hit_coded_as_its_paragraph(demo_db: str) -> None:
+    from qualcode.tui.screens.search import SearchScreen
+
+    app = make(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("ctrl+shift+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")
+        search = app.screen
+        await pilot.press(*"Zeitmangel", "enter")
+        await wait_until(pilot, lambda: len(search.hits) == 2, "the hits")
+        hit = search.hits[0]
+        await pilot.press("s", "s", "s")  # word, sentence, paragraph
+        assert search.unit == "passage"
+        await pilot.press("space", "c")
+        await wait_until(pilot, lambda: app.screen is not search, "the code prompt")
+        await pilot.press(*"Personalmangel", "enter")
+        para = rows(
+            demo_db,
+            'SELECT p.start, p."end" FROM passage p JOIN document d ON d.id = p.document_id '
+            "WHERE d.name = ? AND p.unit = 'paragraph' AND p.start <= ? AND p.\"end\" > ?",
+            hit["document"],
+            hit["start"],
+            hit["start"],
+        )
+        assert len(para) == 1
+        want = [(hit["document"], *para[0])]
+        got_sql = (
+            'SELECT d.name, c.start, c."end" FROM coding c JOIN document d ON d.id = c.document_id '
+            "JOIN code k ON k.id = c.code_id JOIN coder r ON r.id = c.coder_id "
+            "WHERE k.name = 'Personalmangel' AND r.name = 'tester'"
+        )
+        await wait_until(pilot, lambda: rows(demo_db, got_sql) == want, "the paragraph coded")

@@ -209,7 +209,7 @@ def autocode_cmd(
         help="With --phrase: rapidfuzz partial-ratio threshold, e.g. 85.",
     ),
     unit: str = typer.Option(
-        "passage", "--unit", help="What to code: passage (paragraph), sentence or match."
+        "passage", "--unit", help="What to code: passage (paragraph), sentence, word or match."
     ),
     coder: str = typer.Option(None, "--coder", help="Coder the codings belong to [default: auto]."),
     rules: Path = typer.Option(

@@ -7,26 +7,24 @@ import typer
 from qualcode.cli.app import JsonOpt, SetOpt, UserError, app, output, shorten, state, table
 
 
-def _kwic_table(rows: list[dict], context: int) -> str:
+def _kwic_table(rows: list[dict], context: int, styled: bool = False) -> str:
+    """Keyword in context: the left context right-aligned, the hit and the right context
+    run on as in the text (its spaces kept), so every hit starts in the same column;
+    ``styled`` (a terminal): the hit in bold."""
     if not rows:
         return "no hits"
     w = max(10, min(context, 40))
-    lines = [
-        [
-            r["document"],
-            r["start"],
-            r["end"],
-            ("…" + r["left"][-(w - 1) :]) if len(r["left"]) > w else r["left"],
-            shorten(r["text"], 40),
-            (r["right"][: w - 1] + "…") if len(r["right"]) > w else r["right"],
-            "; ".join(r["codes"]),
-        ]
-        for r in rows
-    ]
+
+    def kwic(r: dict) -> str:
+        left = ("…" + r["left"][-(w - 1) :]) if len(r["left"]) > w else r["left"]
+        right = (r["right"][: w - 1] + "…") if len(r["right"]) > w else r["right"]
+        hit = shorten(r["text"], 40)
+        return left.rjust(w) + (typer.style(hit, bold=True) if styled else hit) + right
+
+    lines = [[r["document"], r["start"], r["end"], kwic(r), "; ".join(r["codes"])] for r in rows]
     docs = len({r["document"] for r in rows})
-    body = table(
-        lines, ["document", "start", "end", "left", "hit", "right", "codes"], align="lrrrlll"
-    )
+    header = "left ".rjust(w) + "hit · right"
+    body = table(lines, ["document", "start", "end", header, "codes"], align="lrrll")
     from qualcode.textutil import plural
 
     return f"{body}\n\n{plural(len(rows), 'hit')} in {plural(docs, 'document')}"
@@ -79,7 +77,10 @@ def search_cmd(
         help="Code every hit with this code: a dry run unless --apply (autocode's engine).",
     ),
     unit: str = typer.Option(
-        "match", "--unit", help="With --code: code the match, its sentence or its passage."
+        "match",
+        "--unit",
+        help="With --code: code the match as found, its whole words (word), its sentence "
+        "or its paragraph.",
     ),
     apply: bool = typer.Option(
         False, "--apply", help="With --code: really code the hits (one `qualcode undo` step)."
@@ -89,7 +90,7 @@ def search_cmd(
 ) -> None:
     """Keyword in context: every hit with document, offsets, context and the codes on it.
 
-    With --code PATH, codes every hit (or its sentence/passage with --unit) as you
+    With --code PATH, codes every hit (or its words/sentence/paragraph with --unit) as you
     (the global --coder): first a dry run that says what it would code; --apply codes.
     """
     from qualcode.search import needs_session, search, search_rule
@@ -133,7 +134,9 @@ def search_cmd(
                 session=session,
                 nlp_get=nlp_get,
             )
-    output(rows, as_json, lambda r: _kwic_table(r, context))
+    import sys
+
+    output(rows, as_json, lambda r: _kwic_table(r, context, styled=sys.stdout.isatty()))
 
 
 def _code_hits(query, code: str, doc: str | None, apply: bool, as_json: bool) -> None:
@@ -168,7 +171,9 @@ def _code_hits(query, code: str, doc: str | None, apply: bool, as_json: bool) ->
     result = {"dry_run": not apply, **r}
 
     def human(r: dict) -> str:
-        unit = {"match": "hits", "sentence": "sentences", "passage": "passages"}[r["unit"]]
+        unit = {"match": "hits", "word": "hits (whole words)", "sentence": "sentences"}.get(
+            r["unit"], "paragraphs"
+        )
         lines = []
         if r["dry_run"]:
             lines.append("dry run — nothing was changed; this would happen:")

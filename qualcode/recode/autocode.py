@@ -15,7 +15,7 @@ Three kinds of search:
   Personals", "zu weinig Personal").
 
 The coded unit is the ``passage`` (paragraph) containing the hit, the ``sentence``,
-or the ``match`` itself. Existing identical codings are skipped, so a rules file can
+the ``word`` (the hit widened to whole words) or the ``match`` itself. Existing identical codings are skipped, so a rules file can
 be re-run: a second run adds nothing. The codings belong to ``coder`` — by default
 the coder ``auto``, which keeps machine codings apart from human ones (reports and
 agreement can leave them out; recode them with ``recode --coder auto``).
@@ -51,7 +51,7 @@ from qualcode.matchers import (  # noqa: F401  (re-exported: the engine's matche
 from qualcode.models import Coder, Coding
 from qualcode.recode.scope import compile_pattern, make_scope
 
-UNITS = ("passage", "sentence", "match")
+UNITS = ("passage", "sentence", "word", "match")
 
 
 @dataclass
@@ -85,7 +85,7 @@ class AutoRule:
             )
         if self.unit not in UNITS:
             errors.append(
-                f"{self.origin}: unknown unit {self.unit!r} (use passage, sentence or match)"
+                f"{self.origin}: unknown unit {self.unit!r} (use passage, sentence, word or match)"
             )
         if self.fuzzy is not None:
             if not self.phrase:

@@ -352,8 +352,9 @@ def _has_words(text: str) -> bool:
 
 
 def uncoded_paragraphs(session: Session, doc_ids, *, include_headings: bool = False):
-    """``(document_id, start, end)`` of the content paragraphs no coding (by anyone) overlaps,
-    and the layouts they come from."""
+    """``(document_id, start, end)`` of the content paragraphs no coding (by anyone) overlaps
+    (no headings, title, metadata blocks: :attr:`~qualcode.suggest.layout.DocLayout.todo`), and the layouts they come
+    from."""
     from qualcode.suggest.layout import load_layouts
 
     layouts = load_layouts(session, doc_ids)
@@ -362,7 +363,7 @@ def uncoded_paragraphs(session: Session, doc_ids, *, include_headings: bool = Fa
     for d in sorted(layouts):
         lay = layouts[d]
         spans = cod.get(d, [])
-        rows = range(len(lay.starts)) if include_headings else lay.content
+        rows = range(len(lay.starts)) if include_headings else lay.todo
         for i in rows:
             s, e = lay.starts[i], lay.ends[i]
             if any(cs < e and ce > s for cs, ce, _ in spans):

@@ -60,6 +60,7 @@ def propose(
             & (index.n_lemmas >= 3)
             & ~outside
         )
+        mask &= ~structural_rows(session, index, mask)
         rows = np.flatnonzero(mask)
         if len(rows) < 4:
             raise QualcodeError(
@@ -119,6 +120,28 @@ def propose(
                 ],
             }
         )
+    return out
+
+
+def structural_rows(session: Session, index, rows: np.ndarray | None = None) -> np.ndarray:
+    """Which passages of the index are structural — a title, metadata block or the agenda
+    (:func:`qualcode.structure.structural_flags`, seen in their documents) — for the
+    documents with a row in ``rows`` (a mask; None: all)."""
+    from qualcode.models import Document
+    from qualcode.structure import structural_flags
+
+    out = np.zeros(len(index.starts), dtype=bool)
+    wanted = sorted(
+        d for d, (lo, hi) in index.by_doc.items() if hi > lo and (rows is None or rows[lo:hi].any())
+    )
+    for k in range(0, len(wanted), 500):
+        chunk = wanted[k : k + 500]
+        for d, text in session.execute(
+            select(Document.id, Document.text).where(Document.id.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            lo, hi = index.by_doc[d]
+            spans = list(zip(index.starts[lo:hi].tolist(), index.ends[lo:hi].tolist(), strict=True))
+            out[lo:hi] = structural_flags(text, spans)
     return out
 
 

@@ -151,7 +151,7 @@ def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[d
     lay = layouts[d]
     anyone = reads.codings([d]).get(d, [])
     keys = []
-    for i in lay.content:
+    for i in lay.todo:  # as uncoded_paragraphs: no headings, title or metadata
         s, e = lay.starts[i], lay.ends[i]
         if any(cs < e and ce > s for cs, ce, _ in anyone):
             continue

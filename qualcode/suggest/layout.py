@@ -9,7 +9,7 @@ or scores, so a project of 2,000 documents never has to be read whole for one su
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from qualcode.suggest.features import doc_structure
@@ -27,6 +27,20 @@ class DocLayout:
     is_heading: list[bool]
     context: list[str]  # the headings above each paragraph, joined (its own excluded)
     content: list[int]  # paragraph numbers that are not headings, in reading order
+    _todo: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def todo(self) -> list[int]:
+        """The paragraphs that are work, in reading order: content paragraphs that are no
+        title, metadata block or agenda either (:func:`qualcode.structure.content_flags`,
+        the progress's definition) — what `next`, `suggest` and `propose` offer. Computed
+        on first use: training needs only :attr:`content`."""
+        if self._todo is None:
+            from qualcode.structure import content_flags
+
+            flags = content_flags(self.text, list(zip(self.starts, self.ends, strict=True)))
+            self._todo = [i for i in self.content if flags[i]]
+        return self._todo
 
     def locate(self, pos: int) -> int:
         """The paragraph containing (or last starting before) ``pos``."""

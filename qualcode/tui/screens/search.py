@@ -1,5 +1,7 @@
 """Text search in the workbench: keyword in context for the open document (ctrl+f) or the
-project (ctrl+shift+f); Enter opens a hit, space marks hits, `c` codes the marked hits."""
+project (ctrl+shift+f); Enter opens a hit, space marks hits, `s` chooses what coding a hit
+codes (as found, the whole words, the sentence, the paragraph — `qualcode search --unit`),
+`c` codes the marked hits."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class SearchScreen(Screen[tuple[int, int, int] | None]):
         Binding("space", "mark", "Mark hit"),
         Binding("c", "code_marked", "Code marked hits"),
         Binding("a", "mark_all", "Mark all", show=False),
+        Binding("s", "next_unit", "Unit"),
     ]
 
     def __init__(
@@ -33,6 +36,7 @@ class SearchScreen(Screen[tuple[int, int, int] | None]):
         self.doc_id, self.doc_name, self.pattern = doc_id, doc_name, pattern
         self.hits: list[dict] = []
         self.marked: set[int] = set()
+        self.unit = "match"  # what `c` codes: as `qualcode search --code` by default
 
     def compose(self) -> ComposeResult:
         where = f"in {self.doc_name}" if self.doc_id is not None else "in all documents"
@@ -78,16 +82,29 @@ class SearchScreen(Screen[tuple[int, int, int] | None]):
 
     def show(self, rows: list[dict]) -> None:
         self.hits, self.marked = rows, set()
-        title = self.query_one("#search-title", Static)
-        docs = len({r["document"] for r in rows})
-        title.update(
-            Text(f"{len(rows)} hits in {docs} documents for {self.pattern!r}", style="bold")
-        )
+        self._title()
         self._draw()
         ol = self.query_one(OptionList)
         if rows:
             ol.highlighted = 0
             ol.focus()
+
+    def _title(self) -> None:
+        from qualcode.search import UNITS
+
+        docs = len({r["document"] for r in self.hits})
+        t = Text(f"{len(self.hits)} hits in {docs} documents for {self.pattern!r}", style="bold")
+        t.append(f"   c codes: {UNITS[self.unit]} (s changes)", style="dim")
+        self.query_one("#search-title", Static).update(t)
+
+    def action_next_unit(self) -> None:
+        """As found → word → sentence → paragraph → as found."""
+        from qualcode.search import UNITS
+
+        order = list(UNITS)
+        self.unit = order[(order.index(self.unit) + 1) % len(order)]
+        self._title()
+        self.notify(f"coding a hit codes: {UNITS[self.unit]}", timeout=2)
 
     def _draw(self) -> None:
         ol = self.query_one(OptionList)
@@ -140,28 +157,37 @@ class SearchScreen(Screen[tuple[int, int, int] | None]):
             if path and path.strip():
                 self._code(path.strip(), [self.hits[i] for i in chosen])
 
+        from qualcode.search import UNITS
+
         self.app.push_screen(
-            PromptScreen(f"Code {len(chosen)} hits with (code path or name):"), done
+            PromptScreen(f"Code {len(chosen)} hits ({UNITS[self.unit]}) with (code path or name):"),
+            done,
         )
 
     def _code(self, path: str, hits: list[dict]) -> None:
-        from qualcode.codings import add_coding
+        from qualcode.search import UNITS, code_hits
 
         app = self.app
+        unit = self.unit
 
         def run(session) -> int:
             from qualcode import audit
 
-            n = sum(
-                add_coding(session, str(h["document_id"]), h["start"], h["end"], path, app.coder)[1]  # type: ignore[attr-defined]
-                for h in hits
+            r = code_hits(
+                session,
+                [(h["document_id"], h["start"], h["end"]) for h in hits],
+                path,
+                app.coder,  # type: ignore[attr-defined]
+                unit,
             )
-            audit.set_summary(session, f"search: {n} hits coded with {path}")
-            return n
+            audit.set_summary(
+                session, f"search: {r['added']} hits ({UNITS[unit]}) coded with {path}"
+            )
+            return r["added"]
 
-        ok, n = app.act(f"tui: code {len(hits)} search hits with {path}", run)  # type: ignore[attr-defined]
+        ok, n = app.act(f"tui: code {len(hits)} search hits ({UNITS[unit]}) with {path}", run)  # type: ignore[attr-defined]
         if ok:
-            app.notify(f"coded {n} hits with {path}")
+            app.notify(f"coded {n} hits ({UNITS[unit]}) with {path}")
             app.refresh_data()  # type: ignore[attr-defined]
 
     def reload_all(self) -> None:
