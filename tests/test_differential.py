@@ -24,7 +24,7 @@ from pathlib import Path
 import oracle
 import pytest
 from conftest import Run, wait_until
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from strategies import Spec, build, projects
 
 SETTINGS = settings(
@@ -32,6 +32,8 @@ SETTINGS = settings(
     deadline=None,
     derandomize=True,
     database=None,
+    # no shrinking: a strict xfail would shrink on every run; the failing example is printed
+    phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 FEW = settings(SETTINGS, max_examples=12)
@@ -44,6 +46,11 @@ XFAIL_A = pytest.mark.xfail(
 XFAIL_B = pytest.mark.xfail(
     strict=True,
     reason="issue 22: b — cooc pairs codings across coders; fixed on the cooc/retrieve branch",
+)
+XFAIL_C = pytest.mark.xfail(
+    strict=True,
+    reason="issue 22: c — check-sample --list reports done = 1 for any number of re-coded "
+    "passages (SUM over a boolean column is read back as a boolean); fixed on the counts branch",
 )
 XFAIL_D = pytest.mark.xfail(
     strict=True,
@@ -384,9 +391,13 @@ def check_samples(db: str) -> None:
     )
 
 
+def test_check_sample_oracle_demo(demo: str) -> None:
+    assert oracle.samples(demo) == {"anna-1": {"passages": 16, "done": 3}}
+
+
+@XFAIL_C
 def test_check_sample_list_demo(demo: str) -> None:
     check_samples(demo)
-    assert oracle.samples(demo) == {"anna-1": {"passages": 16, "done": 3}}
 
 
 def test_agreement_sample_demo(demo: str) -> None:
@@ -398,11 +409,18 @@ def test_agreement_sample_demo(demo: str) -> None:
     assert {k: got["overall"][k] for k in oracle.FIG_KEYS} == want["overall"]
 
 
+@XFAIL_C
 @FEW
 @given(spec=projects())
 def test_check_sample_list_generated(spec: Spec) -> None:
-    with generated(spec) as (db, p):
+    with generated(spec) as (db, _p):
         check_samples(db)
+
+
+@FEW
+@given(spec=projects())
+def test_agreement_sample_generated(spec: Spec) -> None:
+    with generated(spec) as (db, p):
         for name in oracle.samples(db):
             want = oracle.sample_agreement(db, p, name)
             if not want["units"]:
@@ -442,27 +460,43 @@ def test_status_generated(spec: Spec) -> None:
 # --- research questions --------------------------------------------------------------------------
 
 
-def check_rq(db: str, p: oracle.Project, structural) -> None:
-    want = oracle.rq_figures(db, p, structural)
-    got = {r["name"]: r for r in Run(db).json("rq", "list")}
-    assert set(got) == set(want)
-    for name, w in want.items():
-        assert (got[name]["codings"], got[name]["documents"]) == (w["codings"], w["documents"]), (
-            name
-        )
-        shown = Run(db).json("rq", "show", name)
-        assert shown["coded_share"] == w["coded_share"], name
+def check_rq_list(db: str, p: oracle.Project) -> None:
+    want = oracle.rq_figures(db, p, lambda *a: False)
+    got = {r["name"]: (r["codings"], r["documents"]) for r in Run(db).json("rq", "list")}
+    assert got == {n: (w["codings"], w["documents"]) for n, w in want.items()}
 
 
-def test_rq_demo(demo: str) -> None:
-    check_rq(demo, oracle.load(demo), demo_structural)
+def check_rq_show(db: str, p: oracle.Project, structural) -> None:
+    for name, w in oracle.rq_figures(db, p, structural).items():
+        assert Run(db).json("rq", "show", name)["coded_share"] == w["coded_share"], name
+
+
+def test_rq_list_demo(demo: str) -> None:
+    check_rq_list(demo, oracle.load(demo))
+    assert oracle.rq_figures(demo, oracle.load(demo), demo_structural)["F1"]["codings"] == 45
+
+
+@XFAIL_F
+def test_rq_show_demo(demo: str) -> None:
+    """protokoll_02.md's "TOP 2: Kurzvortrag „…“" counts in the denominator today:
+    F1 0.1377 (38 of 276 paragraphs) instead of 0.1382 (38 of 275)."""
+    check_rq_show(demo, oracle.load(demo), demo_structural)
 
 
 @FEW
 @given(spec=projects())
 def test_rq_generated(spec: Spec) -> None:
     with generated(spec) as (db, p):
-        check_rq(db, p, oracle.by_truth(spec.structural()))
+        check_rq_list(db, p)
+        check_rq_show(db, p, oracle.by_truth(spec.structural()))
+
+
+@XFAIL_F
+@FEW
+@given(spec=projects(f_headings=True))
+def test_rq_show_f_generated(spec: Spec) -> None:
+    with generated(spec) as (db, p):
+        check_rq_show(db, p, oracle.by_truth(spec.structural()))
 
 
 # --- report words --------------------------------------------------------------------------------
@@ -653,15 +687,7 @@ def check_tui(
 def test_tui_demo(demo: str, tmp_path: Path) -> None:
     db = str(tmp_path / "demo.sqlite")
     shutil.copy(demo, db)
-    # protokoll_02.md has the heading of issue 22 (f): its progress is test_tui_progress_f_demo's
-    check_tui(db, oracle.load(db), demo_structural, skip_progress={"protokoll_02.md"})
-
-
-@XFAIL_F
-def test_tui_progress_f_demo(demo: str, tmp_path: Path) -> None:
-    db = str(tmp_path / "demo.sqlite")
-    shutil.copy(demo, db)
-    check_tui(db, oracle.load(db), demo_structural, only_progress=True)
+    check_tui(db, oracle.load(db), demo_structural)
 
 
 @FEW
