@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from strategies import Spec, build, projects
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     database=None,
@@ -537,9 +537,8 @@ def check_words(db: str, p: oracle.Project) -> None:
             n2 = n_all - n1
             assert r["rest_per_1000"] == (round(1000 * r["rest"] / n2, 2) if n2 else 0.0)
             assert r["ll"] == log_likelihood(r["count"], r["rest"], n1, n2), r
-        if cat["rows"]:  # the most frequent lemma occurs in the coded text (as a word stem)
-            stem = cat["rows"][0]["lemma"][:4]
-            assert stem in text, (cat["code"], stem)
+        # no more lemmas than words in the coded text (segments overlapping or not)
+        assert n1 <= len(re.findall(r"\w+", text)), cat["code"]
 
 
 def test_words_demo(demo: str) -> None:
@@ -690,7 +689,7 @@ def test_tui_demo(demo: str, tmp_path: Path) -> None:
     check_tui(db, oracle.load(db), demo_structural)
 
 
-@FEW
+@settings(FEW, max_examples=8)
 @given(spec=projects())
 def test_tui_generated(spec: Spec) -> None:
     with generated(spec) as (db, p):
@@ -698,7 +697,7 @@ def test_tui_generated(spec: Spec) -> None:
 
 
 @XFAIL_F
-@FEW
+@settings(FEW, max_examples=8)
 @given(spec=projects(f_headings=True))
 def test_tui_progress_f_generated(spec: Spec) -> None:
     with generated(spec) as (db, p):
