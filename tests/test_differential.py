@@ -52,6 +52,14 @@ XFAIL_C = pytest.mark.xfail(
     reason="issue 22: c — check-sample --list reports done = 1 for any number of re-coded "
     "passages (SUM over a boolean column is read back as a boolean); fixed on the counts branch",
 )
+XFAIL_RQ = pytest.mark.xfail(
+    strict=True,
+    reason="new (issue 22 differential): rq list counts every coding of the question's "
+    "categories — a second coder's identical check coding and the auto coder's included — "
+    "where report freq --rq counts segments: demo F1 55 (anna 43 + ben 12, of which 10 identical to anna's) "
+    "instead of 45; fix in qualcode.mayring.questions.list_questions (tests/test_mayring_cli.py "
+    "asserts 55 today)",
+)
 XFAIL_D = pytest.mark.xfail(
     strict=True,
     reason="issue 22: d — report full's summary counts codings (all coders, auto, marks) "
@@ -471,9 +479,19 @@ def check_rq_show(db: str, p: oracle.Project, structural) -> None:
         assert Run(db).json("rq", "show", name)["coded_share"] == w["coded_share"], name
 
 
+def test_rq_oracle_demo(demo: str) -> None:
+    figures = oracle.rq_figures(demo, oracle.load(demo), demo_structural)
+    assert (figures["F1"]["codings"], figures["F1"]["documents"]) == (45, 7)
+    got = {
+        r["code"]: r["total_codings"]
+        for r in Run(demo).json("report", "freq", "--rq", "F1")["rows"]
+    }
+    assert got["Herausforderungen und Hindernisse"] == 45
+
+
+@XFAIL_RQ
 def test_rq_list_demo(demo: str) -> None:
     check_rq_list(demo, oracle.load(demo))
-    assert oracle.rq_figures(demo, oracle.load(demo), demo_structural)["F1"]["codings"] == 45
 
 
 @XFAIL_F
@@ -485,10 +503,17 @@ def test_rq_show_demo(demo: str) -> None:
 
 @FEW
 @given(spec=projects())
-def test_rq_generated(spec: Spec) -> None:
+def test_rq_show_generated(spec: Spec) -> None:
+    with generated(spec) as (db, p):
+        check_rq_show(db, p, oracle.by_truth(spec.structural()))
+
+
+@XFAIL_RQ
+@FEW
+@given(spec=projects())
+def test_rq_list_generated(spec: Spec) -> None:
     with generated(spec) as (db, p):
         check_rq_list(db, p)
-        check_rq_show(db, p, oracle.by_truth(spec.structural()))
 
 
 @XFAIL_F
