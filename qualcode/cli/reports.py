@@ -578,14 +578,11 @@ def _agreement_text(d: dict, show: int) -> str:
 
     coders = d["coders"]
     two = len(coders) == 2
+    from qualcode.reports.units import unit_statement
+
     head = (
-        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}{'s' if d['units'] != 1 else ''}"
-        + (
-            ""
-            if d["unit"] == "document"
-            else f" in {len(d['documents'])} document{'s' if len(d['documents']) != 1 else ''}"
-        )
-        + f" ({', '.join(d['documents'])})\n{d['rule']}."
+        f"Intercoder agreement of {', '.join(coders)} on {unit_statement(d)}"
+        + f"\ndocuments: {', '.join(d['documents'])}\n{d['rule']}."
     )
     if d["excluded_documents"]:
         head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coded_by']) + ')' for x in d['excluded_documents'])}"
@@ -696,6 +693,11 @@ def agreement_cmd(
         "-o",
         help="Write to this file (.xlsx: figures and disagreements sheets; .csv: the figures).",
     ),
+    include_structural: bool = typer.Option(
+        False,
+        "--include-structural",
+        help="Also count headings, metadata blocks and passages marked not relevant as units.",
+    ),
     excel: bool = ExcelOpt,
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
@@ -704,7 +706,9 @@ def agreement_cmd(
 
     Units are the paragraph passages of the documents that ALL listed coders
     have coded (each has at least one coding there); other documents are left
-    out and named. A coder codes a passage with X when that coder's codings of
+    out and named. Headings, metadata blocks and passages a compared coder marked
+    not relevant are not units (their numbers are given; --include-structural
+    counts them). A coder codes a passage with X when that coder's codings of
     X (their union) cover at least --overlap of its characters. Per code the
     figures are binary (X or not, on every unit); overall each coder's set of
     codes on a passage is one nominal value ("no code" included). Lists the
@@ -721,12 +725,12 @@ def agreement_cmd(
         from qualcode.errors import InvalidInput
 
         raise InvalidInput("give --coders A,B or --sample NAME", "see `qualcode agreement --help`")
-    if sample is not None and (code or unit != "passage"):
+    if sample is not None and (code or unit != "passage" or include_structural):
         from qualcode.errors import InvalidInput
 
         raise InvalidInput(
             "--sample compares on the sample's own passages and categories",
-            "leave out --code and --unit (draw a sample with --rq or --unit instead)",
+            "leave out --code, --unit and --include-structural (draw a sample with --rq or --unit instead)",
         )
     with state().read() as session:
         if sample is not None:  # a check sample: its re-coding against the reference coding
@@ -741,6 +745,7 @@ def agreement_cmd(
                 overlap=overlap,
                 code=code,
                 level=level,
+                include_structural=include_structural,
             )
     if fmt == "table":
         text = _agreement_text(data, show)
