@@ -37,6 +37,12 @@ AutoOpt = typer.Option(
     "--include-auto",
     help="Also count codings of the automatic coder 'auto' (excluded by default).",
 )
+AcrossOpt = typer.Option(
+    False,
+    "--across-coders",
+    help="Pair codings of different coders too (default: two codes go together only when "
+    "one coder gave both).",
+)
 LevelOpt = typer.Option(
     None,
     "--level",
@@ -193,10 +199,15 @@ def report_cooc(
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
     rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
+    across_coders: bool = AcrossOpt,
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
+
+    Two codes co-occur when ONE coder gave both (anna's A and ben's B on a passage are two
+    opinions, not a co-occurrence; a consensus coder counts as a coder of its own);
+    --across-coders pairs the codings of any coders. The output says which.
 
     As a network: --format graphml (Gephi, yEd), dot (Graphviz) or png/svg (-o FILE);
     nodes sized by frequency, edges by co-occurrence.
@@ -218,13 +229,27 @@ def report_cooc(
     data = (
         None
         if state().doc_set
-        else fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+        else fast_cooccurrence(
+            state().db,
+            unit=unit,
+            coder=coder,
+            level=level,
+            include_auto=auto,
+            across_coders=across_coders,
+        )
     )
     if data is None:
         from qualcode.reports.cooccurrence import cooccurrence
 
         with state().read() as session:
-            data = cooccurrence(session, unit=unit, coder=coder, level=level, include_auto=auto)
+            data = cooccurrence(
+                session,
+                unit=unit,
+                coder=coder,
+                level=level,
+                include_auto=auto,
+                across_coders=across_coders,
+            )
     if rq:
         with state().read() as session:
             data = _by_question(rq, data, "cooc", session)
@@ -375,18 +400,31 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
 
+        from qualcode.reports.segcore import pairing_note
+
         with_code = "query" in data  # retrieval: segments of several codes
+        with_memo = any(s["memo"] for s in data["segments"])
         rows = [
             [s["document"], s["start"], s["end"]]
             + ([s["code"]] if with_code else [])
             + [s["coder"], shorten(s["text"], 70)]
+            + ([shorten(" ".join(s["memo"].split()), 40)] if with_memo else [])
             for s in data["segments"]
         ]
-        headers = ["document", "start", "end", *(["code"] if with_code else []), "coder", "text"]
-        kinds = [TEXT, "int", "int", *([TEXT] if with_code else []), TEXT, TEXT]
+        headers = [
+            "document", "start", "end", *(["code"] if with_code else []), "coder", "text",
+            *(["memo"] if with_memo else []),
+        ]  # fmt: skip
+        kinds = [
+            TEXT, "int", "int", *([TEXT] if with_code else []), TEXT, TEXT,
+            *([TEXT] if with_memo else []),
+        ]  # fmt: skip
         typer.echo(to_text(Sheet("segments", headers, rows, kinds)))
         if with_code:
-            typer.echo(f"\n{len(data['segments'])} segments in {data['documents']} documents")
+            typer.echo(
+                f"\n{len(data['segments'])} segments in {data['documents']} documents"
+                + pairing_note(data, "en")
+            )
         return
     _emit(
         fmt,
