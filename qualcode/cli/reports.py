@@ -261,8 +261,12 @@ def report_cooc(
     )
     if fmt == "table":
         sheets = sheets[:1]
-    title = "Überschneidungen von Kategorien je " + (
-        "Absatz" if data["unit"] == "passage" else "Dokument"
+    from qualcode.reports.cooccore import PAIRING_DE
+
+    title = (
+        "Überschneidungen von Kategorien je "
+        + ("Absatz" if data["unit"] == "passage" else "Dokument")
+        + f" ({PAIRING_DE[data['pairing']]})"
     )
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix")
 

@@ -211,7 +211,7 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
         headers,
         rows,
         [TEXT] + [INT] * n,
-        note=note,
+        note="" if not numbered else note,
     )
     pairs = Sheet(
         "Paare" if de else "Pairs",

@@ -237,8 +237,7 @@ def segments_sheets(data: dict):
         ]
         for s in data["segments"]
     ]
-    note = f"Abfrage: {data['query']}{pairing_note(data)}" if "query" in data else ""
-    return [Sheet("Segmente", headers, rows, kinds, note=note)]
+    return [Sheet("Segmente", headers, rows, kinds)]
 
 
 def segments_markdown(data: dict) -> str:
