@@ -8,7 +8,8 @@ document says nothing about agreement. Of these passages, headings and metadata 
 **not relevant** (:data:`qualcode.structure.NOT_RELEVANT`, by the same ``overlap`` rule as
 a code) are not units: nobody was to code them, and counting their agreement on "no code"
 would raise every figure. Their numbers are reported (``excluded``); with
-``include_structural`` they are units again and the not-relevant mark counts as a code.
+``include_structural`` they are units again. The mark itself is never a category value
+(as in every report of categories).
 
 A coder codes a passage with code X when that coder's codings of X — the
 union of their spans, so overlapping codings are not counted twice — cover at
@@ -280,10 +281,9 @@ def agreement(
         Coding.orphaned.is_(False),  # type: ignore[attr-defined]
     )
     for cid, did, code_id, s, e in raw_rows(session, stmt):
-        if code_id == nr_id and not include_structural and unit_kind != "document":
-            spans.setdefault((cid, did, code_id), []).append((s, e))  # marks, not a value
-            continue
-        if code_id == nr_id and not include_structural:
+        if code_id == nr_id:  # the mark is no category value; it may leave a unit out
+            if not include_structural and unit_kind != "document":
+                spans.setdefault((cid, did, code_id), []).append((s, e))
             continue
         if scope is not None and code_id not in scope:
             continue
