@@ -383,9 +383,7 @@ def agreement(
     overall = _figures(overall_units, names)
     for why, k in excluded_coded.items():
         if k:
-            what = (
-                "headings/metadata" if why == "structural" else "passages marked not relevant"
-            )
+            what = "headings/metadata" if why == "structural" else "passages marked not relevant"
             overall["notes"].append(
                 f"{k} of the left-out {what} carry codings of the compared coders "
                 "(--include-structural counts them)"

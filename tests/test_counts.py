@@ -204,7 +204,9 @@ def pairs_project(cli, write_file, tmp_path):
     2: ben A + ben B + anna A (ben: a co-occurrence, counted once)
     3: konsens A + anna B (the consensus coder is a coder of its own)
     4: anna A"""
-    spans = make_doc(cli, write_file, "q.txt", [f"Der Absatz Nummer {i} hat Inhalt." for i in range(5)])
+    spans = make_doc(
+        cli, write_file, "q.txt", [f"Der Absatz Nummer {i} hat Inhalt." for i in range(5)]
+    )
     rows = [
         ("q.txt", *spans[0], A, "anna"), ("q.txt", *spans[0], B, "anna"),
         ("q.txt", *spans[1], A, "anna"), ("q.txt", *spans[1], B, "ben"),
@@ -285,7 +287,10 @@ def test_retrieve_and_pairs_within_one_coder(cli, pairs_project):
     # NOT: anna's A on paragraph 1 meets only ben's B — it stays
     data = cli.json("retrieve", "A NOT B")
     assert sorted((s["start"], s["coder"]) for s in data["segments"]) == [
-        (p[1], "anna"), (p[2], "anna"), (p[3], "konsens"), (p[4], "anna")
+        (p[1], "anna"),
+        (p[2], "anna"),
+        (p[3], "konsens"),
+        (p[4], "anna"),
     ]
 
 
@@ -317,9 +322,10 @@ def test_check_sample_list_counts_the_recoded_passages(cli, write_file, tmp_path
     assert re.search(r"\s5/16\s", cli.ok("check-sample", "--list").stdout)
     data = cli.json("agreement", "--sample", "s1")
     assert data["units"] == 5 and data["pending"] == 11
-    assert "5 re-coded passages of check sample s1 (11 pending)" in cli.ok(
-        "agreement", "--sample", "s1"
-    ).stdout
+    assert (
+        "5 re-coded passages of check sample s1 (11 pending)"
+        in cli.ok("agreement", "--sample", "s1").stdout
+    )
 
 
 # --- report full ---------------------------------------------------------------------------
@@ -396,7 +402,9 @@ def test_workbench_memo_is_in_report_segments_and_report_full(demo_db, tmp_path)
     cli.ok("memo", "add", "Zweite Notiz zur Stelle.", "--coding", str(coding_id))
     path = f"{parent}/{name}"
     data = cli.json("report", "segments", "--code", path)
-    (seg,) = [s for s in data["segments"] if (s["document"], s["start"], s["end"]) == (doc, start, end)]
+    (seg,) = [
+        s for s in data["segments"] if (s["document"], s["start"], s["end"]) == (doc, start, end)
+    ]
     assert seg["memo"] == "Beleg für Zeitdruck im Team.\nZweite Notiz zur Stelle."
     md = cli.ok("report", "segments", "--code", path).stdout
     assert "Memo: Beleg für Zeitdruck im Team." in md

@@ -180,9 +180,7 @@ def report_disagreements(
             names = [c for c in coders.split(",") if c.strip()]  # type: ignore[union-attr]
             if len(names) != 2:
                 raise InvalidInput("the side-by-side view compares two coders", "give --coders A,B")
-            data = agreement(
-                session, names, overlap=overlap, include_structural=include_structural
-            )
+            data = agreement(session, names, overlap=overlap, include_structural=include_structural)
     title = "Abweichungen für die Konsensbildung"
     _write(
         fmt,

@@ -403,7 +403,6 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
     if fmt == "table" and not output:
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
-
         from qualcode.reports.segcore import pairing_note
 
         with_code = "query" in data  # retrieval: segments of several codes

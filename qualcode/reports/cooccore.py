@@ -179,9 +179,7 @@ def fast_cooccurrence(
             )
             rows = conn.execute(sql + " ORDER BY document_id").fetchall()
             sets = passage_code_sets(rows, passages, target)  # type: ignore[arg-type]
-        return assemble(
-            unit, sets, n_units, shown, paths, coder, level, pairing_of(across_coders)
-        )
+        return assemble(unit, sets, n_units, shown, paths, coder, level, pairing_of(across_coders))
     return None  # the data could not be read this way: the full path answers
 
 

@@ -20,10 +20,10 @@ from qualcode.models import Coding
 from qualcode.reports.common import coding_filter, raw_rows
 from qualcode.reports.cooccore import (
     UNITS,
-    cooccurrence_sheets,
-    normalize_unit,
     UnitSets,
     assemble,
+    cooccurrence_sheets,
+    normalize_unit,
     pairing_of,
     passage_code_sets,
 )

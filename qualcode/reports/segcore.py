@@ -16,7 +16,6 @@ from qualcode.errors import InvalidInput
 from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
 from qualcode.textutil import name_key, quotation, split_path, typed_value
 
-
 # The columns of a segment row, as every reader of segments selects them.
 SEGMENT_COLUMNS = (
     'coding.document_id, coding.start, coding."end", coding.code_id, coding.memo,'

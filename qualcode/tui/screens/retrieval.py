@@ -63,9 +63,8 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
                 if self.bool_query is not None:  # a boolean query, as `qualcode retrieve`
                     from qualcode.docsets import session_execute
-                    from qualcode.retrieve import retrieve
-
                     from qualcode.reports.segcore import pairing_note
+                    from qualcode.retrieve import retrieve
 
                     data = retrieve(
                         session_execute(session), self.bool_query, across_coders=self.across_coders
@@ -197,7 +196,9 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         self.across_coders = not self.across_coders
         if self.bool_query is not None:
             self.load()
-        self.notify("query pairs " + ("across coders" if self.across_coders else "within one coder"))
+        self.notify(
+            "query pairs " + ("across coders" if self.across_coders else "within one coder")
+        )
 
     def action_toggle_children(self) -> None:
         self.with_children = not self.with_children
