@@ -23,6 +23,7 @@ from conftest import wait_until
 NR = "Nicht relevant"
 X, Y = "Kat/X", "Kat/Y"
 A, B = "Kat/A", "Kat/B"
+H = "Herausforderungen und Hindernisse"
 
 
 def q(db: str, sql: str, *args) -> list[tuple]:
@@ -337,6 +338,7 @@ def test_report_full_summary_is_the_sum_of_its_sections(demo_cli, demo_db, tmp_p
                 "--not-relevant")  # fmt: skip
     demo_cli.ok("--coder", "anna", "summary", "set", "protokoll_01.md",
                 "Herausforderungen und Hindernisse", "Personal und Zeit fehlen.")  # fmt: skip
+    demo_cli.ok("rq", "add", "F1", "-q", "Welche Hindernisse?", "-c", H)
     out = tmp_path / "full.html"
     info = demo_cli.json("report", "full", "-o", str(out))
     html = out.read_text(encoding="utf-8")
@@ -357,6 +359,10 @@ def test_report_full_summary_is_the_sum_of_its_sections(demo_cli, demo_db, tmp_p
     assert segments != codings  # anna's and ben's identical codings count once
     assert sum(sections) == segments == int(title.group(1)) == info["segments"]
     assert int(title.group(2)) == categories
+    # the research question's figure is its category's section
+    after = html[html.index(f"<h1>{H}</h1>") :]
+    n_h = int(re.search(r"Kodierte Segmente \((\d+)\)", after).group(1))  # type: ignore[union-attr]
+    assert f"Kodierte Segmente</dt><dd>{n_h} in " in html
     assert q(demo_db, "SELECT count(*) FROM code WHERE name = ? AND codable", NR) == [(1,)]
 
 
