@@ -418,3 +418,57 @@ def test_workbench_memo_is_in_report_segments_and_report_full(demo_db, tmp_path)
     cli.ok("report", "full", "-o", str(out))
     html = out.read_text(encoding="utf-8")
     assert "Beleg für Zeitdruck im Team." in html and "Zweite Notiz zur Stelle." in html
+
+
+def test_retrieval_screen_query_pairs_within_one_coder_c_switches(demo_db):
+    pytest.importorskip("textual")
+    import asyncio
+
+    from qualcode.tui.screens.retrieval import RetrievalScreen
+    from test_tui import make
+
+    query = "Informationsfluss und Transparenz AND Übergänge"
+    codings = q(
+        demo_db,
+        'SELECT c.document_id, c.start, c."end", k.name, c.coder_id FROM coding c '
+        "JOIN code k ON k.id = c.code_id WHERE k.name IN (?, ?)",
+        "Informationsfluss und Transparenz",
+        "Übergänge",
+    )
+
+    def expected(across: bool) -> int:
+        met = {
+            (d, s, e, k)
+            for d, s, e, k, who in codings
+            for d2, s2, e2, k2, who2 in codings
+            if d == d2 and k != k2 and s < e2 and s2 < e and (across or who == who2)
+        }
+        return len(met)  # segments: a span coded alike by several coders once
+
+    within, across = expected(False), expected(True)
+    assert (within, across) == (2, 4)
+
+    async def run():
+        app = make(demo_db)
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = app.screen
+            row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
+            screen.tree.focus()
+            screen.tree.select_id(row["id"])
+            await pilot.pause()
+            await pilot.press("v")
+            await wait_until(pilot, lambda: isinstance(app.screen, RetrievalScreen), "retrieval")
+            ret = app.screen
+            await wait_until(pilot, lambda: len(ret.segments) == 9, "the code's segments")
+            await pilot.press("slash")
+            await wait_until(pilot, lambda: app.screen is not ret, "the query prompt")
+            app.screen.query_one("Input").value = query
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: len(ret.segments) == within, "pairs of one coder")
+            title = str(ret.query_one("#ret-title").render())
+            assert "pairs within one coder" in title
+            await pilot.press("c")
+            await wait_until(pilot, lambda: len(ret.segments) == across, "pairs across coders")
+            assert "pairs across coders" in str(ret.query_one("#ret-title").render())
+
+    asyncio.run(run())
