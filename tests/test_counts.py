@@ -424,8 +424,9 @@ def test_retrieval_screen_query_pairs_within_one_coder_c_switches(demo_db):
     pytest.importorskip("textual")
     import asyncio
 
-    from qualcode.tui.screens.retrieval import RetrievalScreen
     from test_tui import make
+
+    from qualcode.tui.screens.retrieval import RetrievalScreen
 
     query = "Informationsfluss und Transparenz AND Übergänge"
     codings = q(
