@@ -22,7 +22,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         Binding("s", "toggle_children", "With sub-codes"),
         Binding("enter", "open", "Open in document", show=False),
         Binding("slash", "query", "Query (A AND B …)"),
-        Binding("c", "toggle_coders", "Query pairs: one coder / across coders"),
+        Binding("c", "toggle_coders", "Query pairs: one coder / across coders", show=False),
     ]
 
     def __init__(self, path: str) -> None:
