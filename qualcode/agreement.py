@@ -3,7 +3,13 @@
 Units are the paragraph passages (or sentences) of the documents that **all**
 compared coders have coded (each has at least one coding in the document);
 documents only some of them coded are left out and listed, because an uncoded
-document says nothing about agreement.
+document says nothing about agreement. Of these passages, headings and metadata blocks
+(:func:`qualcode.structure.content_flags`) and passages a compared coder marked
+**not relevant** (:data:`qualcode.structure.NOT_RELEVANT`, by the same ``overlap`` rule as
+a code) are not units: nobody was to code them, and counting their agreement on "no code"
+would raise every figure. Their numbers are reported (``excluded``); with
+``include_structural`` they are units again. The mark itself is never a category value
+(as in every report of categories).
 
 A coder codes a passage with code X when that coder's codings of X — the
 union of their spans, so overlapping codings are not counted twice — cover at
@@ -37,7 +43,8 @@ from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import raw_rows
 from qualcode.reports.frequency import code_levels
-from qualcode.reports.units import load_passages, passage_unit
+from qualcode.reports.units import DocPassages, load_passages, passage_unit, unit_statement
+from qualcode.structure import NOT_RELEVANT, content_flags
 
 NO_CODE = "(kein Code)"
 
@@ -191,11 +198,14 @@ def agreement(
     code: str | None = None,
     level: int | None = None,
     max_disagreements: int | None = None,
+    include_structural: bool = False,
 ) -> dict:
     """Intercoder agreement (the JSON of ``qualcode agreement --json``).
 
     ``code`` limits the comparison to that code and its sub-codes; ``level``
-    compares on the categories of that depth (deeper codes count as their ancestor).
+    compares on the categories of that depth (deeper codes count as their ancestor);
+    ``include_structural`` keeps headings, metadata and passages marked not relevant
+    as units (see the module doc).
     """
     if not 0 <= overlap <= 1:
         raise InvalidInput(
@@ -212,6 +222,8 @@ def agreement(
 
     tree = CodeTree.load(session)
     shown, target, _depth = code_levels(tree, level)
+    nr = tree.find(NOT_RELEVANT)
+    nr_id = nr.id if nr is not None and nr.parent_id is None else None
     scope: set[int] | None = None
     if code:
         root = tree.resolve(code)
@@ -269,6 +281,10 @@ def agreement(
         Coding.orphaned.is_(False),  # type: ignore[attr-defined]
     )
     for cid, did, code_id, s, e in raw_rows(session, stmt):
+        if code_id == nr_id:  # the mark is no category value; it may leave a unit out
+            if not include_structural and unit_kind != "document":
+                spans.setdefault((cid, did, code_id), []).append((s, e))
+            continue
         if scope is not None and code_id not in scope:
             continue
         t = target.get(code_id)
@@ -288,7 +304,34 @@ def agreement(
             length = p.ends[i] - p.starts[i]
             if chars > 0 if overlap == 0 else chars >= overlap * length - 1e-9:
                 sets.setdefault((did, i), [set() for _ in coder_ids])[col[cid]].add(t)
-    n_units = sum(len(passages[d].starts) for d in common if d in passages)
+    all_units = sum(len(passages[d].starts) for d in common if d in passages)
+    excluded_units = {"structural": 0, "not_relevant": 0}
+    excluded_coded = {"structural": 0, "not_relevant": 0}
+    if not include_structural and unit_kind != "document":
+        structural = _structural_units(session, unit_kind, passages)
+        for did, p in passages.items():
+            for i in range(len(p.starts)):
+                key = (did, i)
+                per = sets.get(key)
+                if (did, i) in structural:
+                    why = "structural"
+                elif per is not None and nr_id is not None and any(nr_id in x for x in per):
+                    why = "not_relevant"
+                else:
+                    continue
+                excluded_units[why] += 1
+                if per is not None:
+                    if any(x - {nr_id} for x in per):
+                        excluded_coded[why] += 1
+                    del sets[key]
+        spans = {k: v for k, v in spans.items() if k[2] != nr_id}
+    n_units = all_units - sum(excluded_units.values())
+    if not n_units:
+        raise QualcodeError(
+            f"the compared documents have no {unit_kind}s to compare: all {all_units} are "
+            "headings, metadata or marked not relevant",
+            "--include-structural counts them as units",
+        )
 
     # Per code: binary values on every unit (units nobody coded with X agree on "no").
     order = {c.id: k for k, c in enumerate(shown)}
@@ -338,6 +381,13 @@ def agreement(
     if untouched:
         overall_units[tuple(NO_CODE for _ in coder_ids)] += untouched
     overall = _figures(overall_units, names)
+    for why, k in excluded_coded.items():
+        if k:
+            what = "headings/metadata" if why == "structural" else "passages marked not relevant"
+            overall["notes"].append(
+                f"{k} of the left-out {what} carry codings of the compared coders "
+                "(--include-structural counts them)"
+            )
 
     disagreements.sort(key=lambda x: (x[0], x[2]))
     listed = disagreements if max_disagreements is None else disagreements[:max_disagreements]
@@ -380,12 +430,44 @@ def agreement(
         "documents": [doc_names[d] for d in common],  # alias of compared_documents (one version)
         "excluded_documents": excluded,
         "units": n_units,
+        "all_units": all_units,
+        "excluded": excluded_units,
+        "excluded_coded": excluded_coded,
+        "include_structural": include_structural,
         "codes": per_code,
         "overall": overall,
         "disagreement_count": len(disagreements),
         "disagreements": out_dis,
-        "rule": _rule(unit_kind, names, overlap),
+        "rule": _rule(unit_kind, names, overlap, include_structural),
     }
+
+
+def _structural_units(
+    session: Session, unit_kind: str, passages: dict[int, DocPassages]
+) -> set[tuple[int, int]]:
+    """``(doc, index)`` of the headings and metadata blocks among the passages; a sentence
+    is one when the paragraph it begins in is (:func:`qualcode.structure.content_flags`)."""
+    import bisect
+
+    ids = sorted(passages)
+    stmt = select(Document.id, Document.text).where(Document.id.in_(ids))  # type: ignore[attr-defined]
+    texts = {i: t for i, t in raw_rows(session, stmt)}
+    paragraphs = passages if unit_kind == "paragraph" else load_passages(session, "paragraph", ids)
+    out: set[tuple[int, int]] = set()
+    for did, p in passages.items():
+        para = paragraphs.get(did)
+        text = texts.get(did) or ""
+        if para is None:
+            continue
+        flags = content_flags(text, list(zip(para.starts, para.ends, strict=True)))
+        if para is p:
+            out.update((did, i) for i, content in enumerate(flags) if not content)
+            continue
+        for i, s in enumerate(p.starts):
+            k = bisect.bisect_right(para.starts, s) - 1
+            if 0 <= k < len(flags) and s < para.ends[k] and not flags[k]:
+                out.add((did, i))
+    return out
 
 
 def agreement_sheets(data: dict) -> list:
@@ -429,7 +511,7 @@ def agreement_sheets(data: dict) -> list:
             o["percent_agreement"],
             *([o["kappa"]] if two else []),
             o["alpha"],
-            "; ".join(o["notes"]),
+            "; ".join([f"Einheiten: {unit_statement(data, 'de')}", *o["notes"]]),
         ]
     )
     figures = Sheet("Übereinstimmung", headers, rows, kinds)
@@ -451,7 +533,7 @@ def agreement_sheets(data: dict) -> list:
     return [figures, dis]
 
 
-def _rule(unit_kind: str, names: list[str], overlap: float) -> str:
+def _rule(unit_kind: str, names: list[str], overlap: float, include_structural: bool) -> str:
     who = ", ".join(names)
     if unit_kind == "document":
         return (
@@ -463,4 +545,17 @@ def _rule(unit_kind: str, names: list[str], overlap: float) -> str:
         if overlap == 0
         else f"when their codings of X cover at least {overlap:.0%} of it"
     )
-    return f"units: the {unit_kind}s of the documents all of {who} coded; a coder codes a unit with X {how}"
+    which = (
+        "all the"
+        if include_structural
+        else "the content"  # headings, metadata, not-relevant passages left out
+    )
+    left = (
+        ""
+        if include_structural
+        else " (not headings, metadata blocks or passages a compared coder marked not relevant)"
+    )
+    return (
+        f"units: {which} {unit_kind}s of the documents all of {who} coded{left}; "
+        f"a coder codes a unit with X {how}"
+    )

@@ -123,14 +123,13 @@ def coding_notes(session: Session, coding_ids: list[int] | None = None) -> dict[
     """Memos of the memo table on codings (`memo add --coding`, REFI notes), by coding id.
 
     A coded segment has its own memo too (``Coding.memo``: `code --memo`, the workbench's
-    `o`); `codings --json` shows both, as ``memo`` and ``memos``."""
-    stmt = select(Memo.target_id, Memo.text).where(Memo.target_type == "coding").order_by(Memo.id)
-    if coding_ids is not None:
-        stmt = stmt.where(Memo.target_id.in_(coding_ids))  # type: ignore[union-attr]
-    out: dict[int, list[str]] = {}
-    for cid, text in session.execute(stmt):
-        out.setdefault(cid, []).append(text)
-    return out
+    `o`); `codings --json` shows both, as ``memo`` and ``memos``; the segment reports show
+    them together (:func:`qualcode.reports.segcore.segment_memo`). One reader for both:
+    :func:`qualcode.reports.segcore.coding_notes`."""
+    from qualcode.docsets import session_execute
+    from qualcode.reports.segcore import coding_notes as read_notes
+
+    return read_notes(session_execute(session), coding_ids)
 
 
 def set_coding_memo(session: Session, coding_id: int, text: str) -> Coding:

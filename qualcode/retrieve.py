@@ -13,7 +13,10 @@ out). The operators work on segments of the same document:
   of each other (``NEAR/0``: in the same paragraph).
 
 "Meet" for AND and NOT is set by ``unit``: ``overlap`` (the default; the spans share a
-character) or ``passage`` (they touch the same paragraph). Results are in document-name
+character) or ``passage`` (they touch the same paragraph). Two segments meet only when
+**one coder** coded both (``pairing`` ``within-coder``: anna's A and ben's B on the same
+passage are two opinions, maybe a disagreement, not a passage that is A and B; a consensus
+coder is a coder of its own); ``across_coders`` lets the segments of any coders meet. Results are in document-name
 and text order and have the shape of :func:`qualcode.reports.segments.coded_segments`,
 so the segment exporters (table, JSON, CSV, XLSX, DOCX, Markdown) write them.
 
@@ -29,7 +32,7 @@ from collections.abc import Callable, Sequence
 from qualcode import boolexpr
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
-from qualcode.reports.segcore import merge_segments
+from qualcode.reports.segcore import SEGMENT_COLUMNS, merge_segments
 from qualcode.search import code_paths
 from qualcode.textutil import name_key, split_path, typed_value
 
@@ -49,7 +52,7 @@ class _Paras:
         return range(first, max(first, bisect.bisect_left(self.starts, end)))
 
 
-Key = tuple[int, int, int, int]  # document, start, end, code
+Key = tuple[int, int, int, int, str]  # document, start, end, code, coder
 UNITS = ("overlap", "passage")
 
 
@@ -114,6 +117,7 @@ def retrieve(
     coder: str | None = None,
     include_auto: bool = False,
     doc_ids: Sequence[int] | None = None,
+    across_coders: bool = False,
 ) -> dict:
     """The segments the query retrieves (see the module doc), as ``coded_segments`` gives them."""
     unit = unit.strip().lower()
@@ -127,15 +131,14 @@ def retrieve(
     if doc_ids is not None:
         where += f" AND coding.document_id IN ({','.join(str(int(i)) for i in doc_ids) or 'NULL'})"
     rows = execute(
-        'SELECT coding.document_id, coding.start, coding."end", coding.code_id, coding.memo,'
-        " coding.orphaned, coder.name, document.name FROM coding"
+        f"SELECT {SEGMENT_COLUMNS} FROM coding"
         " JOIN coder ON coder.id = coding.coder_id"
         " JOIN document ON document.id = coding.document_id"
         f' WHERE {where} ORDER BY document.name, coding.start, coding."end", coding.id'
     )
     by_code: dict[int, set[Key]] = {}
-    for did, s, e, cid, *_ in rows:
-        by_code.setdefault(cid, set()).add((did, s, e, cid))
+    for did, s, e, cid, _memo, _orphaned, who, _dname, _id in rows:
+        by_code.setdefault(cid, set()).add((did, s, e, cid, who))
     docs = sorted({r[0] for r in rows})
     passages: dict[int, _Paras] = {}
     if docs and (unit == "passage" or "NEAR/" in query):
@@ -160,7 +163,7 @@ def retrieve(
     def combine(left: set[Key], right: set[Key], dist: int | None) -> tuple[set[Key], set[Key]]:
         """The segments of ``left`` and of ``right`` that meet one of the other side (a
         segment never meets itself): overlapping spans (``dist`` None) or paragraphs at
-        most ``dist`` apart."""
+        most ``dist`` apart — of the same coder unless ``across_coders``."""
         out_l, out_r = set(), set()
         rights: dict[int, list[Key]] = {}
         for k in sorted(right, key=lambda k: k[1]):
@@ -176,7 +179,7 @@ def retrieve(
                 f, last = para(lk)
                 cands = [r for r in rs if max(para(r)[0] - last, f - para(r)[1], 0) <= dist]
             for r in cands:
-                if r != lk:
+                if r != lk and (across_coders or r[4] == lk[4]):
                     out_l.add(lk)
                     out_r.add(r)
         return out_l, out_r
@@ -202,15 +205,16 @@ def retrieve(
         return a | b
 
     keep = ev(tree)
-    chosen = [r for r in rows if (r[0], r[1], r[2], r[3]) in keep]
+    chosen = [r for r in rows if (r[0], r[1], r[2], r[3], r[6]) in keep]
     texts, attrs = _texts_attrs(execute, sorted({r[0] for r in chosen}))
     paths = code_paths(execute)
-    segments = merge_segments(chosen, texts, attrs, paths)
+    segments = merge_segments(chosen, texts, attrs, paths, execute)
     return {
         "query": query,
         "code": query,
         "codes": {t: p for t, (p, _) in resolved.items()},
         "unit": unit,
+        "pairing": "across-coders" if across_coders else "within-coder",
         "children": True,
         "coder": coder,
         "documents": len({s["document"] for s in segments}),

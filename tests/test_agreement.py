@@ -47,7 +47,8 @@ def ten_units(cli, write_file, tmp_path):
         cli,
         write_file,
         "k.txt",
-        [f"Absatz {i} " + "x" * (n - 9 - len(str(i))) for i, n in enumerate(lengths)],
+        # sentences (a full stop): a short line without one would be a heading, not a unit
+        [f"Absatz {i} " + "x" * (n - 10 - len(str(i))) + "." for i, n in enumerate(lengths)],
     )
     rows = []
     for i, (s, e) in enumerate(spans):
@@ -197,7 +198,7 @@ def test_alpha_matches_the_krippendorff_package(cli, write_file, tmp_path):
 
 
 def test_overlap_threshold_uses_the_union_of_spans(cli, write_file, tmp_path):
-    spans = make_doc(cli, write_file, "o.txt", ["a" * 100, "b" * 100, "c" * 100, "d" * 100])
+    spans = make_doc(cli, write_file, "o.txt", [x * 99 + "." for x in "abcd"])
     s0, s1, s2, s3 = (s for s, _ in spans)
     rows = [
         ("o.txt", s0, s0 + 40, X, "anna"),  # 40 % of paragraph 0

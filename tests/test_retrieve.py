@@ -56,7 +56,14 @@ def test_not_or_and_auto(small):
         ("c.txt", 0, 11, "Ziele/Vernetzung", "anna"),
         ("d.txt", 0, 11, "Hindernisse/Zeit", "anna"),
     ]
+    # anna's Personal and auto's Zeit on b.txt meet only across coders
     assert spans(small.json("retrieve", "Zeit AND Personal", "--include-auto")) == [
+        ("a.txt", 13, 24, "Hindernisse/Zeit", "anna"),
+        ("a.txt", 13, 24, "Hindernisse/Personal", "anna"),
+    ]
+    assert spans(
+        small.json("retrieve", "Zeit AND Personal", "--include-auto", "--across-coders")
+    ) == [
         ("a.txt", 13, 24, "Hindernisse/Zeit", "anna"),
         ("a.txt", 13, 24, "Hindernisse/Personal", "anna"),
         ("b.txt", 0, 10, "Hindernisse/Personal", "anna"),
@@ -81,7 +88,7 @@ def test_set_table_and_files(small, tmp_path):
     ]
     out = small.ok("retrieve", "Zeit AND Personal").stdout
     assert "a.txt        13   24  Hindernisse/Zeit      anna   Alpha zwei." in out
-    assert out.rstrip().endswith("2 segments in 1 documents")
+    assert out.rstrip().endswith("2 segments in 1 documents; pairs within one coder")
     xlsx = tmp_path / "r.xlsx"
     small.ok("retrieve", "Zeit AND Personal", "-o", str(xlsx))
     from openpyxl import load_workbook

@@ -182,6 +182,7 @@ def report_full(
 
             ctx.rq, ctx.rq_id = rq, resolve_question(session, rq).id
         blocks = build(ctx)
+        segments = ctx.segment_total()
     with writing(output):
         if fmt == "html":
             output.write_text(to_html(blocks, title), encoding="utf-8")
@@ -192,7 +193,8 @@ def report_full(
         "format": fmt,
         "sections": sum(1 for b in blocks if b[0] == "h1"),
         "charts": sum(1 for b in blocks if b[0] == "image"),
-        "segments": sum(1 for b in blocks if b[0] == "quote"),
+        # the sum of the categories' "Kodierte Segmente (N)", as on the title page
+        "segments": segments,
     }
     emit(
         info,

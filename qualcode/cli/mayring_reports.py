@@ -139,6 +139,11 @@ def report_disagreements(
     overlap: float = typer.Option(
         0.5, "--overlap", min=0.0, max=1.0, help="Share of a passage a coding must cover."
     ),
+    include_structural: bool = typer.Option(
+        False,
+        "--include-structural",
+        help="With --coders: also count headings, metadata and passages marked not relevant.",
+    ),
     fmt: str = typer.Option(
         None, "--format", "-f", help="xlsx, docx, md, html or json [default: from -o, else md]."
     ),
@@ -159,6 +164,11 @@ def report_disagreements(
         raise InvalidInput(
             "give --sample NAME or --coders A,B", "see `qualcode report disagreements --help`"
         )
+    if sample is not None and include_structural:
+        raise InvalidInput(
+            "a check sample never holds headings, metadata or passages marked not relevant",
+            "leave out --include-structural, or compare --coders A,B",
+        )
     with state().read() as session:
         if sample is not None:
             from qualcode.mayring.consensus import sample_agreement
@@ -170,7 +180,7 @@ def report_disagreements(
             names = [c for c in coders.split(",") if c.strip()]  # type: ignore[union-attr]
             if len(names) != 2:
                 raise InvalidInput("the side-by-side view compares two coders", "give --coders A,B")
-            data = agreement(session, names, overlap=overlap)
+            data = agreement(session, names, overlap=overlap, include_structural=include_structural)
     title = "Abweichungen für die Konsensbildung"
     _write(
         fmt,

@@ -37,6 +37,12 @@ AutoOpt = typer.Option(
     "--include-auto",
     help="Also count codings of the automatic coder 'auto' (excluded by default).",
 )
+AcrossOpt = typer.Option(
+    False,
+    "--across-coders",
+    help="Pair codings of different coders too (default: two codes go together only when "
+    "one coder gave both).",
+)
 LevelOpt = typer.Option(
     None,
     "--level",
@@ -193,10 +199,15 @@ def report_cooc(
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
     rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
+    across_coders: bool = AcrossOpt,
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
+
+    Two codes co-occur when ONE coder gave both (anna's A and ben's B on a passage are two
+    opinions, not a co-occurrence; a consensus coder counts as a coder of its own);
+    --across-coders pairs the codings of any coders. The output says which.
 
     As a network: --format graphml (Gephi, yEd), dot (Graphviz) or png/svg (-o FILE);
     nodes sized by frequency, edges by co-occurrence.
@@ -218,13 +229,27 @@ def report_cooc(
     data = (
         None
         if state().doc_set
-        else fast_cooccurrence(state().db, unit=unit, coder=coder, level=level, include_auto=auto)
+        else fast_cooccurrence(
+            state().db,
+            unit=unit,
+            coder=coder,
+            level=level,
+            include_auto=auto,
+            across_coders=across_coders,
+        )
     )
     if data is None:
         from qualcode.reports.cooccurrence import cooccurrence
 
         with state().read() as session:
-            data = cooccurrence(session, unit=unit, coder=coder, level=level, include_auto=auto)
+            data = cooccurrence(
+                session,
+                unit=unit,
+                coder=coder,
+                level=level,
+                include_auto=auto,
+                across_coders=across_coders,
+            )
     if rq:
         with state().read() as session:
             data = _by_question(rq, data, "cooc", session)
@@ -236,8 +261,12 @@ def report_cooc(
     )
     if fmt == "table":
         sheets = sheets[:1]
-    title = "Überschneidungen von Kategorien je " + (
-        "Absatz" if data["unit"] == "passage" else "Dokument"
+    from qualcode.reports.cooccore import PAIRING_DE
+
+    title = (
+        "Überschneidungen von Kategorien je "
+        + ("Absatz" if data["unit"] == "passage" else "Dokument")
+        + f" ({PAIRING_DE[data['pairing']]})"
     )
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix")
 
@@ -374,19 +403,31 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
     if fmt == "table" and not output:
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
+        from qualcode.reports.segcore import pairing_note
 
         with_code = "query" in data  # retrieval: segments of several codes
+        with_memo = any(s["memo"] for s in data["segments"])
         rows = [
             [s["document"], s["start"], s["end"]]
             + ([s["code"]] if with_code else [])
             + [s["coder"], shorten(s["text"], 70)]
+            + ([shorten(" ".join(s["memo"].split()), 40)] if with_memo else [])
             for s in data["segments"]
         ]
-        headers = ["document", "start", "end", *(["code"] if with_code else []), "coder", "text"]
-        kinds = [TEXT, "int", "int", *([TEXT] if with_code else []), TEXT, TEXT]
+        headers = [
+            "document", "start", "end", *(["code"] if with_code else []), "coder", "text",
+            *(["memo"] if with_memo else []),
+        ]  # fmt: skip
+        kinds = [
+            TEXT, "int", "int", *([TEXT] if with_code else []), TEXT, TEXT,
+            *([TEXT] if with_memo else []),
+        ]  # fmt: skip
         typer.echo(to_text(Sheet("segments", headers, rows, kinds)))
         if with_code:
-            typer.echo(f"\n{len(data['segments'])} segments in {data['documents']} documents")
+            typer.echo(
+                f"\n{len(data['segments'])} segments in {data['documents']} documents"
+                + pairing_note(data, "en")
+            )
         return
     _emit(
         fmt,
@@ -578,14 +619,11 @@ def _agreement_text(d: dict, show: int) -> str:
 
     coders = d["coders"]
     two = len(coders) == 2
+    from qualcode.reports.units import unit_statement
+
     head = (
-        f"Intercoder agreement of {', '.join(coders)} on {d['units']} {d['unit']}{'s' if d['units'] != 1 else ''}"
-        + (
-            ""
-            if d["unit"] == "document"
-            else f" in {len(d['documents'])} document{'s' if len(d['documents']) != 1 else ''}"
-        )
-        + f" ({', '.join(d['documents'])})\n{d['rule']}."
+        f"Intercoder agreement of {', '.join(coders)} on {unit_statement(d)}"
+        + f"\ndocuments: {', '.join(d['documents'])}\n{d['rule']}."
     )
     if d["excluded_documents"]:
         head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coded_by']) + ')' for x in d['excluded_documents'])}"
@@ -696,6 +734,11 @@ def agreement_cmd(
         "-o",
         help="Write to this file (.xlsx: figures and disagreements sheets; .csv: the figures).",
     ),
+    include_structural: bool = typer.Option(
+        False,
+        "--include-structural",
+        help="Also count headings, metadata blocks and passages marked not relevant as units.",
+    ),
     excel: bool = ExcelOpt,
     doc_set: str = SetOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
@@ -704,7 +747,9 @@ def agreement_cmd(
 
     Units are the paragraph passages of the documents that ALL listed coders
     have coded (each has at least one coding there); other documents are left
-    out and named. A coder codes a passage with X when that coder's codings of
+    out and named. Headings, metadata blocks and passages a compared coder marked
+    not relevant are not units (their numbers are given; --include-structural
+    counts them). A coder codes a passage with X when that coder's codings of
     X (their union) cover at least --overlap of its characters. Per code the
     figures are binary (X or not, on every unit); overall each coder's set of
     codes on a passage is one nominal value ("no code" included). Lists the
@@ -721,12 +766,12 @@ def agreement_cmd(
         from qualcode.errors import InvalidInput
 
         raise InvalidInput("give --coders A,B or --sample NAME", "see `qualcode agreement --help`")
-    if sample is not None and (code or unit != "passage"):
+    if sample is not None and (code or unit != "passage" or include_structural):
         from qualcode.errors import InvalidInput
 
         raise InvalidInput(
             "--sample compares on the sample's own passages and categories",
-            "leave out --code and --unit (draw a sample with --rq or --unit instead)",
+            "leave out --code, --unit and --include-structural (draw a sample with --rq or --unit instead)",
         )
     with state().read() as session:
         if sample is not None:  # a check sample: its re-coding against the reference coding
@@ -741,6 +786,7 @@ def agreement_cmd(
                 overlap=overlap,
                 code=code,
                 level=level,
+                include_structural=include_structural,
             )
     if fmt == "table":
         text = _agreement_text(data, show)

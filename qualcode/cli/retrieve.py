@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.app import SetOpt, app, state
-from qualcode.cli.reports import AutoOpt, CoderFilterOpt, ExcelOpt, emit_segments
+from qualcode.cli.reports import AcrossOpt, AutoOpt, CoderFilterOpt, ExcelOpt, emit_segments
 
 
 @app.command("retrieve")
@@ -23,6 +23,7 @@ def retrieve_cmd(
     ),
     coder: str = CoderFilterOpt,
     include_auto: bool = AutoOpt,
+    across_coders: bool = AcrossOpt,
     fmt: str = typer.Option(
         None,
         "--format",
@@ -45,6 +46,8 @@ def retrieve_cmd(
 
     A code stands for its segments and those of its sub-codes; give its path, its name
     or any end of its path (quote names that contain AND, OR, NOT or parentheses).
+    Segments meet (AND, NOT, NEAR) only when one coder coded both; --across-coders lets
+    segments of different coders meet. The output says which.
     """
     from qualcode.reports.export import choose_format
     from qualcode.retrieve import retrieve
@@ -69,7 +72,15 @@ def retrieve_cmd(
                 from qualcode.docsets import set_ids
 
                 ids = set_ids(execute, state().doc_set)
-            data = retrieve(execute, query, unit=unit, coder=coder, include_auto=auto, doc_ids=ids)
+            data = retrieve(
+                execute,
+                query,
+                unit=unit,
+                coder=coder,
+                include_auto=auto,
+                doc_ids=ids,
+                across_coders=across_coders,
+            )
         finally:
             conn.close()
     else:
@@ -83,5 +94,6 @@ def retrieve_cmd(
                 coder=coder,
                 include_auto=auto,
                 doc_ids=scope_ids(session),
+                across_coders=across_coders,
             )
     emit_segments(data, fmt, output, excel)

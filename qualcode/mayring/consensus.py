@@ -152,6 +152,11 @@ def sample_agreement(
         "documents": docs,
         "excluded_documents": [],
         "units": len(passages),
+        "all_units": len(passages),
+        # the population a sample is drawn from has no headings, metadata blocks or
+        # passages marked not relevant (samples.population)
+        "excluded": {"structural": 0, "not_relevant": 0},
+        "include_structural": False,
         "pending": info["passages"] - len(passages),
         "codes": per_code,
         "overall": overall,

@@ -16,7 +16,7 @@ import random
 import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
@@ -154,10 +154,13 @@ def resolve_sample(session: Session, name: str) -> CheckSample:
 
 def describe(session: Session, sample: CheckSample) -> dict:
     coders: dict = dict(session.execute(select(Coder.id, Coder.name)).all())
+    # count the re-coded passages: a SUM over the boolean column comes back as a boolean
+    # (5 re-coded passages read as True, i.e. 1)
     n, done = session.execute(
-        select(func.count(CheckPassage.id), func.sum(CheckPassage.done)).where(  # type: ignore[arg-type]
-            CheckPassage.sample_id == sample.id
-        )
+        select(
+            func.count(CheckPassage.id),  # type: ignore[arg-type]
+            func.count(case((CheckPassage.done.is_(True), 1))),  # type: ignore[attr-defined]
+        ).where(CheckPassage.sample_id == sample.id)
     ).one()
     rq = (
         session.get(ResearchQuestion, sample.research_question_id)

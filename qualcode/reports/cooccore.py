@@ -25,18 +25,34 @@ def normalize_unit(unit: str) -> str:
     return "passage" if unit == "paragraph" else unit
 
 
+PAIRINGS = ("within-coder", "across-coders")
+PAIRING_TEXT = {"within-coder": "pairs within one coder", "across-coders": "pairs across coders"}
+PAIRING_DE = {
+    "within-coder": "Paare innerhalb derselben kodierenden Person",
+    "across-coders": "Paare über Kodierende hinweg",
+}
+
+# {(doc_id, paragraph index or -1): {coder id: {code ids}}}
+UnitSets = dict[tuple[int, int], dict[int, set[int]]]
+
+
+def pairing_of(across_coders: bool) -> str:
+    return "across-coders" if across_coders else "within-coder"
+
+
 def passage_code_sets(
-    rows: Iterable[tuple[int, int, int, int]],
+    rows: Iterable[tuple[int, int, int, int, int]],
     passages: dict[int, tuple[list[int], list[int]]],
     target: dict[int, int],
-) -> dict[tuple[int, int], set[int]]:
-    """``{(doc_id, paragraph index): {code ids}}`` from ``(doc, start, end, code)`` rows
-    grouped by document and ``doc_id → (starts, ends)`` of the paragraphs sorted by start."""
-    sets: dict[tuple[int, int], set[int]] = {}
+) -> UnitSets:
+    """``{(doc_id, paragraph index): {coder id: {code ids}}}`` from ``(doc, start, end, code,
+    coder)`` rows grouped by document and ``doc_id → (starts, ends)`` of the paragraphs
+    sorted by start."""
+    sets: UnitSets = {}
     starts: list[int] = []
     ends: list[int] = []
     current, n_p = None, 0
-    for did, s, e, cid in rows:
+    for did, s, e, cid, who in rows:
         t = target.get(cid)
         if t is None:
             continue
@@ -46,35 +62,44 @@ def passage_code_sets(
             n_p = len(starts)
         i = bisect_right(ends, s)  # first paragraph ending after the coding starts
         while i < n_p and starts[i] < e:
-            key = (did, i)
-            got = sets.get(key)
-            if got is None:
-                sets[key] = {t}
-            else:
-                got.add(t)
+            sets.setdefault((did, i), {}).setdefault(who, set()).add(t)
             i += 1
     return sets
 
 
 def assemble(
     unit: str,
-    sets: dict[tuple[int, int], set[int]],
+    sets: UnitSets,
     n_units: int,
     shown: Sequence[Any],
     paths: dict[int, str],
     coder: str | None,
     level: int | None,
+    pairing: str = "within-coder",
 ) -> dict:
-    """The co-occurrence dict (see ``cooccurrence``) from the code set of every coded unit."""
+    """The co-occurrence dict (see ``cooccurrence``) from the codes of every coder on every
+    coded unit. The diagonal counts the units with the code (any coder). ``pairing``
+    ``within-coder``: two codes co-occur on a unit when one coder gave both (a consensus
+    coder is a coder of its own); ``across-coders``: when anybody gave each — anna's A and
+    ben's B on one passage count, though they may be a disagreement."""
+    if pairing not in PAIRINGS:
+        raise ValueError(pairing)
     diag: dict[int, int] = {}
     pair: dict[tuple[int, int], int] = {}
-    for codes in sets.values():
-        ordered = sorted(codes)
-        for a in ordered:
+    for per_coder in sets.values():
+        codes = set().union(*per_coder.values())
+        for a in codes:
             diag[a] = diag.get(a, 0) + 1
-        if len(ordered) > 1:
-            for a, b in combinations(ordered, 2):
-                pair[(a, b)] = pair.get((a, b), 0) + 1
+        together: set[tuple[int, int]] = set()
+        if pairing == "across-coders":
+            if len(codes) > 1:
+                together.update(combinations(sorted(codes), 2))
+        else:
+            for own in per_coder.values():
+                if len(own) > 1:
+                    together.update(combinations(sorted(own), 2))
+        for ab in together:  # a pair counts once per unit, however many coders gave it
+            pair[ab] = pair.get(ab, 0) + 1
     # Codes shown: codable ones and any that occur (pure grouping categories stay out).
     cols = [c for c in shown if c.codable or diag.get(c.id)]
     index = {c.id: i for i, c in enumerate(cols)}
@@ -98,6 +123,7 @@ def assemble(
         "coded_units": len(sets),
         "coder": coder,
         "level": level,
+        "pairing": pairing,
         "codes": col_paths,
         "names": [c.name for c in cols],
         "matrix": matrix,
@@ -114,6 +140,7 @@ def fast_cooccurrence(
     coder: str | None = None,
     include_auto: bool = False,
     level: int | None = None,
+    across_coders: bool = False,
 ) -> dict | None:
     """:func:`cooccurrence` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
 
@@ -127,12 +154,12 @@ def fast_cooccurrence(
         ordered, paths = code_tree(conn)
         shown, target, _depth = levels(ordered, level)
         if unit == "document":
-            sets: dict[tuple[int, int], set[int]] = {}
-            for did, cid in conn.execute(
-                "SELECT DISTINCT document_id, code_id FROM coding" + where
+            sets: UnitSets = {}
+            for did, cid, who in conn.execute(
+                "SELECT DISTINCT document_id, code_id, coder_id FROM coding" + where
             ):
                 if cid in target:
-                    sets.setdefault((did, -1), set()).add(target[cid])
+                    sets.setdefault((did, -1), {}).setdefault(who, set()).add(target[cid])
             (n_units,) = conn.execute("SELECT count(id) FROM document").fetchone()
         else:
             passages: dict[int, tuple[list[int], list[int]]] = {}
@@ -147,12 +174,12 @@ def fast_cooccurrence(
                 p[0].append(s)
                 p[1].append(e)
                 n_units += 1
-            sql = "SELECT document_id, start, end, code_id FROM coding" + (
+            sql = "SELECT document_id, start, end, code_id, coder_id FROM coding" + (
                 where + " AND orphaned IS 0" if where else " WHERE orphaned IS 0"
             )
             rows = conn.execute(sql + " ORDER BY document_id").fetchall()
             sets = passage_code_sets(rows, passages, target)  # type: ignore[arg-type]
-        return assemble(unit, sets, n_units, shown, paths, coder, level)
+        return assemble(unit, sets, n_units, shown, paths, coder, level, pairing_of(across_coders))
     return None  # the data could not be read this way: the full path answers
 
 
@@ -170,10 +197,12 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
         name = f"{i + 1:>2} {data['codes'][i]}" if numbered else data["codes"][i]
         rows.append([name] + data["matrix"][i])
     unit_de = "Absätze" if data["unit"] == "passage" else "Dokumente"
+    pairing = data.get("pairing", "within-coder")
     note = (
-        f"Gemeinsames Vorkommen je {'Absatz' if data['unit'] == 'passage' else 'Dokument'}; Diagonale: {unit_de} mit der Kategorie ({data['units']} {unit_de} insgesamt)"
+        f"Gemeinsames Vorkommen je {'Absatz' if data['unit'] == 'passage' else 'Dokument'}, "
+        f"{PAIRING_DE[pairing]}; Diagonale: {unit_de} mit der Kategorie ({data['units']} {unit_de} insgesamt)"
         if de
-        else f"co-occurrence per {data['unit']}; diagonal: {data['unit']}s with the code ({data['units']} in all)"
+        else f"co-occurrence per {data['unit']}, {PAIRING_TEXT[pairing]}; diagonal: {data['unit']}s with the code ({data['units']} in all)"
     )
     matrix = Sheet(
         "Überschneidungen" if de else "Co-occurrence",

@@ -1,7 +1,9 @@
 """Code co-occurrence: how often two codes occur in the same passage or document.
 
 Passage unit: two codes co-occur when codings of both touch (overlap) the same
-paragraph. Every coding is mapped onto the paragraphs it overlaps with a binary
+paragraph — by default codings of one coder (``pairing`` ``within-coder``: anna's A and
+ben's B on one passage are two opinions, maybe a disagreement, not a co-occurrence; a
+consensus coder is a coder of its own); ``across_coders`` pairs codings of any coders. Every coding is mapped onto the paragraphs it overlaps with a binary
 search over the sorted paragraph spans, so the cost is linear in the number of
 codings, not quadratic. The diagonal holds the number of units with the code.
 Orphaned codings (text gone after a re-import) are left out of the passage unit.
@@ -18,9 +20,11 @@ from qualcode.models import Coding
 from qualcode.reports.common import coding_filter, raw_rows
 from qualcode.reports.cooccore import (
     UNITS,
+    UnitSets,
     assemble,
     cooccurrence_sheets,
     normalize_unit,
+    pairing_of,
     passage_code_sets,
 )
 from qualcode.reports.frequency import code_levels
@@ -31,26 +35,30 @@ __all__ = ["UNITS", "cooccurrence", "cooccurrence_sheets", "unit_code_sets"]
 
 def unit_code_sets(
     session: Session, unit: str, target: dict[int, int], coder: str | None, include_auto: bool
-) -> tuple[dict[tuple[int, int], set[int]], int]:
-    """``{(doc_id, passage index or -1): {code ids}}`` and the number of units in the project."""
+) -> tuple[UnitSets, int]:
+    """``{(doc_id, passage index or -1): {coder id: {code ids}}}`` and the number of units
+    in the project."""
     stmt = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.orphaned)
     where = coding_filter(session, coder, include_auto)
     if where is not None:
         stmt = stmt.where(where)
-    sets: dict[tuple[int, int], set[int]] = {}
+    sets: UnitSets = {}
     if unit == "document":
         from qualcode.reports.common import document_count
 
-        for did, cid in raw_rows(
-            session, stmt.with_only_columns(Coding.document_id, Coding.code_id).distinct()
+        for did, cid, who in raw_rows(
+            session,
+            stmt.with_only_columns(Coding.document_id, Coding.code_id, Coding.coder_id).distinct(),
         ):
             if cid in target:
-                sets.setdefault((did, -1), set()).add(target[cid])
+                sets.setdefault((did, -1), {}).setdefault(who, set()).add(target[cid])
         return sets, document_count(session)
     passages = {did: (p.starts, p.ends) for did, p in load_passages(session, "paragraph").items()}
     rows = raw_rows(
         session,
-        stmt.with_only_columns(Coding.document_id, Coding.start, Coding.end, Coding.code_id)
+        stmt.with_only_columns(
+            Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id
+        )
         .where(Coding.orphaned.is_(False))  # type: ignore[attr-defined]
         .order_by(Coding.document_id),
     )
@@ -64,12 +72,14 @@ def cooccurrence(
     coder: str | None = None,
     include_auto: bool = False,
     level: int | None = None,
+    across_coders: bool = False,
 ) -> dict:
     """The co-occurrence matrix (the JSON of ``qualcode report cooc --json``).
 
-    ``{"unit", "units", "codes": [path…], "matrix": [[n…]…], "pairs": [{"a", "b",
-    "count", "jaccard"}]}``; ``matrix[i][i]`` is the number of units with code i,
-    ``matrix[i][j]`` the number with both; pairs sorted by count (most first).
+    ``{"unit", "units", "pairing", "codes": [path…], "matrix": [[n…]…], "pairs": [{"a",
+    "b", "count", "jaccard"}]}``; ``matrix[i][i]`` is the number of units with code i,
+    ``matrix[i][j]`` the number with both (given by one coder, or with ``across_coders``
+    by any); pairs sorted by count (most first).
     """
     unit = normalize_unit(unit)
     if unit not in UNITS:
@@ -85,4 +95,5 @@ def cooccurrence(
         {c.id: tree.path(c) for c in shown if c.id is not None},
         coder,
         level,
+        pairing_of(across_coders),
     )

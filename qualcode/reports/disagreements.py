@@ -17,8 +17,11 @@ def disagreement_sections(data: dict) -> list[Section]:
     o = data["overall"]
     kappa = "—" if o.get("kappa") is None else f"{o['kappa']:.3f}"
     alpha = "—" if o.get("alpha") is None else f"{o['alpha']:.3f}"
+    from qualcode.reports.units import unit_statement
+
     lines = [
-        f"Einheiten: {data['units']} ({data['rule']})",
+        f"Einheiten: {unit_statement(data, 'de')}",
+        f"Regel: {data['rule']}",
         f"Übereinstimmung: {o['percent_agreement']:.1%}, Cohens Kappa {kappa}, Krippendorffs Alpha {alpha}",
         f"Abweichungen: {data['disagreement_count']}",
     ]

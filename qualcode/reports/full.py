@@ -35,7 +35,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
-from qualcode.models import Coder, Coding, Memo
+from qualcode.models import Coder, Memo
+from qualcode.structure import NOT_RELEVANT
 
 Block = tuple[Any, ...]
 
@@ -60,6 +61,45 @@ class Context:
         if "tree" not in self.cache:
             self.cache["tree"] = CodeTree.load(self.session)
         return self.cache["tree"]
+
+    def main_categories(self) -> list[Any]:
+        """The main categories the report covers, in tree order: the top-level codes but
+        the not-relevant mark (with ``rq``: the question's)."""
+        return [
+            c
+            for c in self.tree.ordered()
+            if c.parent_id is None
+            and c.name != NOT_RELEVANT
+            and (self.rq_id is None or c.research_question_id == self.rq_id)
+        ]
+
+    def segments(self, path: str) -> list[dict]:
+        """The coded segments of a main category with its sub-categories, as ``report
+        segments --children`` lists them (a span coded with the same code by several coders
+        is one segment)."""
+        key = f"segments:{path}"
+        if key not in self.cache:
+            from qualcode.reports.segments import coded_segments
+
+            self.cache[key] = coded_segments(
+                self.session,
+                path,
+                children=True,
+                coder=self.coder,
+                include_auto=self.include_auto,
+            )["segments"]
+        return self.cache[key]
+
+    def segment_total(self) -> int:
+        """The coded segments of the report: the sum of its categories' sections."""
+        return sum(len(self.segments(self.tree.path(c))) for c in self.main_categories())
+
+    def category_count(self) -> int:
+        """Codable categories under the main categories (not the not-relevant mark)."""
+        n = 0
+        for c in self.main_categories():
+            n += sum(1 for d in [c, *self.tree.descendants(c)] if d.codable)
+        return n
 
     def freq(self, by: str | None = None, code: str | None = None) -> dict:
         """The frequency table (one scan of the codings per grouping attribute): a code's
@@ -122,17 +162,18 @@ def title_page(ctx: Context) -> list[Block]:
     from qualcode.reports.common import document_count
 
     docs = document_count(s)
-    codings = s.execute(select(func.count(Coding.id))).scalar_one()
     coders = [n for (n,) in s.execute(select(Coder.name).order_by(Coder.name))]
     scope = f"Dokumentgruppe „{ctx.set_name}“: " if ctx.set_name else ""
+    # the same figures as the sections: segments of the categories below, summed
     return [
         ("title", ctx.title, f"Auswertung, Stand {date.today().isoformat()}"),
         (
             "p",
-            f"{scope}{docs} Dokumente, {codings} Kodierungen im Projekt, "
-            f"{sum(1 for c in ctx.tree.ordered() if c.codable)} Kategorien; Kodierende: "
+            f"{scope}{docs} Dokumente, {ctx.segment_total()} kodierte Segmente in "
+            f"{ctx.category_count()} Kategorien; Kodierende: "
             + (", ".join(coders) or "—")
-            + ".",
+            + ". Ein Segment ist eine kodierte Stelle; von mehreren Kodierenden gleich "
+            "kodiert, zählt sie einmal.",
         ),
         ("pagebreak",),
     ]
@@ -158,7 +199,7 @@ def method(ctx: Context) -> list[Block]:
     ]
     rows = []
     for c in ctx.tree.ordered():
-        if c.parent_id is None and c.name == "Nicht relevant":
+        if c.parent_id is None and c.name == NOT_RELEVANT:
             continue
         depth = len(ctx.tree.path(c).split("/"))
         rows.append(["\u2003" * (depth - 1) + c.name, c.definition, c.anchor, c.rule])
@@ -191,14 +232,8 @@ def _memos(ctx: Context, kind: str, ids: list[int]) -> list[str]:
 
 
 def categories(ctx: Context) -> list[Block]:
-    from qualcode.reports.segments import coded_segments
-
     blocks: list[Block] = []
-    for c in ctx.tree.ordered():
-        if c.parent_id is not None or c.name == "Nicht relevant":
-            continue
-        if ctx.rq_id is not None and c.research_question_id != ctx.rq_id:
-            continue
+    for c in ctx.main_categories():
         path = ctx.tree.path(c)
         blocks += [("pagebreak",), ("h1", c.name)]
         fields = [
@@ -221,9 +256,7 @@ def categories(ctx: Context) -> list[Block]:
         if len(t["rows"]) > 1:
             title = c.name + (f" nach {t['by']}" if t["by"] else "")
             blocks += _image(chart_png(t, title=title), "")
-        segs = coded_segments(
-            ctx.session, path, children=True, coder=ctx.coder, include_auto=ctx.include_auto
-        )["segments"]
+        segs = ctx.segments(path)
         shown = segs if ctx.max_segments is None else segs[: ctx.max_segments]
         blocks.append(("h2", f"Kodierte Segmente ({len(segs)})"))
         if len(shown) < len(segs):
@@ -234,6 +267,8 @@ def categories(ctx: Context) -> list[Block]:
             attrs = " · ".join(f"{k}: {v}" for k, v in s["attributes"].items())
             source = f"{s['document']}, Zeichen {s['start']}–{s['end']} · {s['code'].split('/')[-1]} · {s['coder']}"
             blocks.append(("quote", s["text"].strip(), source + (f" · {attrs}" if attrs else "")))
+            if s["memo"]:
+                blocks.append(("note", "Memo", s["memo"]))
     return blocks
 
 

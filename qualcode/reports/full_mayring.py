@@ -35,10 +35,17 @@ def research_questions(ctx: Context) -> list[Block]:
             ("Kontexteinheit", UNIT.get(q["context_unit"], q["context_unit"])),
             ("Auswertungseinheit", UNIT.get(q["recording_unit"], q["recording_unit"])),
             ("Hauptkategorien", "; ".join(q["categories"])),
-            ("Kodierungen", f"{q['codings']} in {q['documents']} Dokumenten"),
+            ("Kodierte Segmente", _segments(ctx, q["categories"])),
         ]
         blocks.append(("dl", [(k, str(v)) for k, v in fields if v]))
     return blocks
+
+
+def _segments(ctx: Context, categories: list[str]) -> str:
+    """The question's coded segments and their documents, counted as the category sections
+    count them (:meth:`Context.segments`)."""
+    segs = [s for path in categories for s in ctx.segments(path)]
+    return f"{len(segs)} in {len({s['document'] for s in segs})} Dokumenten"
 
 
 def case_summaries(ctx: Context) -> list[Block]:

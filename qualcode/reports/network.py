@@ -4,7 +4,8 @@ Nodes are the codes that occur (size: the number of units with the code, the mat
 diagonal; colour: the code's colour), edges the pairs that co-occur (weight: the
 number of units with both, plus their Jaccard index). GraphML opens in Gephi, yEd and
 Cytoscape (``weight`` is Gephi's edge weight); DOT in Graphviz (``neato -Tsvg``); the
-PNG is drawn with matplotlib on a circle, nodes in code-tree order.
+PNG is drawn with matplotlib on a circle, nodes in code-tree order. Each says how the
+codings were paired (within one coder, the default, or across coders).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from xml.sax.saxutils import quoteattr
 from qualcode.errors import InvalidInput
 
 FORMATS = ("graphml", "dot", "png", "svg")
+
+
+def _pairing(data: dict, lang: str = "en") -> str:
+    from qualcode.reports.cooccore import PAIRING_DE, PAIRING_TEXT
+
+    pairing = data.get("pairing", "within-coder")
+    return (PAIRING_DE if lang == "de" else PAIRING_TEXT)[pairing]
 
 
 def graph(data: dict, colors: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
@@ -61,6 +69,7 @@ def to_graphml(data: dict, colors: dict[str, str] | None = None) -> str:
         '  <key id="weight" for="edge" attr.name="weight" attr.type="double"/>',
         '  <key id="jaccard" for="edge" attr.name="jaccard" attr.type="double"/>',
         '  <graph id="cooccurrence" edgedefault="undirected">',
+        f"    <desc>co-occurrence per {_esc(data['unit'])}, {_pairing(data)}</desc>",
     ]
     for n in nodes:
         out.append(f"    <node id={quoteattr(n['id'])}>")
@@ -92,7 +101,8 @@ def to_dot(data: dict, colors: dict[str, str] | None = None) -> str:
     top_e = max((e["weight"] for e in edges), default=1)
     out = [
         "graph cooccurrence {",
-        '  graph [layout=neato, overlap=false, splines=true, label="Überschneidungen von Kategorien"];',
+        "  graph [layout=neato, overlap=false, splines=true, "
+        f'label="Überschneidungen von Kategorien ({_pairing(data, "de")})"];',
         '  node [shape=circle, style=filled, fontname="Helvetica", fontsize=10];',
     ]
     for n in nodes:
@@ -169,7 +179,8 @@ def draw_network(data: dict, path: str | Path, colors: dict[str, str] | None = N
         ax.axis("off")
         unit = "Absätze" if data["unit"] == "passage" else "Dokumente"
         ax.set_title(
-            f"Überschneidungen von Kategorien ({unit}; Linienstärke = gemeinsame {unit})",
+            f"Überschneidungen von Kategorien ({unit}; Linienstärke = gemeinsame {unit}; "
+            f"{_pairing(data, 'de')})",
             fontsize=11,
             loc="left",
         )

@@ -9,12 +9,50 @@ code or coder, any error to report).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from qualcode.errors import InvalidInput
 from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
 from qualcode.textutil import name_key, quotation, split_path, typed_value
+
+# The columns of a segment row, as every reader of segments selects them.
+SEGMENT_COLUMNS = (
+    'coding.document_id, coding.start, coding."end", coding.code_id, coding.memo,'
+    " coding.orphaned, coder.name, document.name, coding.id"
+)
+
+
+def coding_notes(
+    execute: Callable[[str], list[tuple]], coding_ids: Iterable[int] | None = None
+) -> dict[int, list[str]]:
+    """Memos of the memo table on codings (`memo add --coding`, REFI notes), by coding id —
+    the one reader of them (``execute(sql) -> rows``: sqlite3 or a session's connection)."""
+    sql = "SELECT target_id, text FROM memo WHERE target_type = 'coding'"
+    if coding_ids is not None:
+        ids = sorted({int(i) for i in coding_ids})
+        if not ids:
+            return {}
+        if len(ids) <= 500:
+            sql += f" AND target_id IN ({','.join(map(str, ids))})"
+    out: dict[int, list[str]] = {}
+    for cid, text in execute(sql + " ORDER BY id"):
+        out.setdefault(cid, []).append(text)
+    if coding_ids is not None:
+        wanted = set(coding_ids)
+        out = {k: v for k, v in out.items() if k in wanted}
+    return out
+
+
+def segment_memo(memo: str | None, notes: Iterable[str] = ()) -> str:
+    """The memo of a coded segment: its own (``Coding.memo``: `code --memo`, the
+    workbench's `o`) and the memos added to the coding (`memo add --coding`), one a line."""
+    parts: list[str] = []
+    for text in [memo or "", *notes]:
+        text = text.strip()
+        if text and text not in parts:
+            parts.append(text)
+    return "\n".join(parts)
 
 
 def merge_segments(
@@ -22,18 +60,23 @@ def merge_segments(
     texts: dict[int, str],
     attrs: dict[int, dict[str, object]],
     paths: dict[int, str],
+    execute: Callable[[str], list[tuple]] | None = None,
 ) -> list[dict]:
-    """The segments of ``(doc, start, end, code, memo, orphaned, coder name, doc name)`` rows;
-    the same quotation coded by several coders is listed once."""
+    """The segments of rows of :data:`SEGMENT_COLUMNS` (``doc, start, end, code, memo,
+    orphaned, coder name, doc name, coding id``); the same quotation coded by several
+    coders is listed once. A segment's memo is :func:`segment_memo` of its codings (with
+    ``execute``, the memos added to them are read too)."""
+    rows = list(rows)
+    notes = coding_notes(execute, [r[8] for r in rows]) if execute is not None and rows else {}
     segments: list[dict] = []
     by_span: dict[tuple[int, int, int, int], dict] = {}
-    for did, s, e, cid, memo, orphaned, cname, dname in rows:
+    for did, s, e, cid, own, orphaned, cname, dname, coding_id in rows:
+        memo = segment_memo(own, notes.get(coding_id, ()))
         same = by_span.get((did, s, e, cid))
         if same is not None:  # the same quotation coded by several coders: list it once
             same["coders"].append(cname)
             same["coder"] = ", ".join(same["coders"])
-            if memo and memo not in same["memo"]:
-                same["memo"] = f"{same['memo']}\n{memo}".strip()
+            same["memo"] = segment_memo(same["memo"], [memo])
             continue
         seg = {
             "document": dname,
@@ -114,10 +157,9 @@ def fast_coded_segments(
         if where:
             cond += " AND coding." + where.removeprefix(" WHERE ")
         rows = [
-            (did, s, e, cid, memo, bool(orphaned), cname, dname)
-            for did, s, e, cid, memo, orphaned, cname, dname in conn.execute(
-                "SELECT coding.document_id, coding.start, coding.end, coding.code_id,"
-                " coding.memo, coding.orphaned, coder.name, document.name FROM coding"
+            (did, s, e, cid, memo, bool(orphaned), cname, dname, kid)
+            for did, s, e, cid, memo, orphaned, cname, dname, kid in conn.execute(
+                f"SELECT {SEGMENT_COLUMNS} FROM coding"
                 " JOIN coder ON coder.id = coding.coder_id"
                 " JOIN document ON document.id = coding.document_id"
                 f" WHERE {cond}"
@@ -145,7 +187,9 @@ def fast_coded_segments(
             "coder": coder,
             "documents": len(doc_ids),
             "definition": definition,
-            "segments": merge_segments(rows, texts, attrs, paths),
+            "segments": merge_segments(
+                rows, texts, attrs, paths, lambda sql: conn.execute(sql).fetchall()
+            ),
         }
     return None  # the data could not be read this way: the full path answers
 
@@ -161,6 +205,16 @@ def _attr_keys(data: dict) -> list[str]:
 
 def _attr_line(attrs: dict) -> str:
     return ", ".join(f"{k}: {v}" for k, v in attrs.items())
+
+
+def pairing_note(data: dict, lang: str = "de") -> str:
+    """For a retrieval (``retrieve``): whose segments met — "; Paare innerhalb derselben
+    kodierenden Person" (or across coders); empty for a code's segments."""
+    if "pairing" not in data:
+        return ""
+    from qualcode.reports.cooccore import PAIRING_DE, PAIRING_TEXT
+
+    return "; " + (PAIRING_DE if lang == "de" else PAIRING_TEXT)[data["pairing"]]
 
 
 def segments_sheets(data: dict):
@@ -193,7 +247,8 @@ def segments_markdown(data: dict) -> str:
         out += [f"*Definition:* {data['definition']}", ""]
     out += [
         f"{n} kodierte Segmente in {data['documents']} Dokumenten"
-        + (" (mit Unterkategorien)" if data["children"] else ""),
+        + (" (mit Unterkategorien)" if data["children"] else "")
+        + pairing_note(data),
         "",
     ]
     current = None
@@ -229,6 +284,7 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
     doc.add_paragraph(
         f"{n} kodierte Segmente in {data['documents']} Dokumenten"
         + (" (mit Unterkategorien)" if data["children"] else "")
+        + pairing_note(data)
     )
     current = None
     for s in data["segments"]:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.docsets import session_execute
 from qualcode.documents import attributes_of
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import coding_filter
@@ -41,6 +42,7 @@ def coded_segments(
             Coding.orphaned,
             Coder.name,
             Document.name,
+            Coding.id,
         )
         .join(Coder, Coder.id == Coding.coder_id)
         .join(Document, Document.id == Coding.document_id)
@@ -62,7 +64,7 @@ def coded_segments(
         }  # type: ignore[attr-defined]
     attrs = attributes_of(session, doc_ids) if doc_ids else {}
     paths = {i: tree.path(i) for i in ids}
-    segments = merge_segments(rows, texts, attrs, paths)
+    segments = merge_segments(rows, texts, attrs, paths, session_execute(session))
     return {
         "code": tree.path(c),
         "children": children,

@@ -57,3 +57,52 @@ def load_passages(
         for did, spans in unsplit_sentences(session, doc_ids).items():
             out[did] = DocPassages([s for s, _ in spans], [e for _, e in spans])
     return out
+
+
+def unit_statement(data: dict, lang: str = "en") -> str:
+    """What the units are and what was left out: "48 paragraphs (of 67 in 2 documents; left
+    out: 19 headings/metadata, 0 marked not relevant)" (German with ``lang="de"``)."""
+    de = lang == "de"
+    n, unit = data["units"], data["unit"]
+    if data.get("sample"):
+        pending = data.get("pending") or 0
+        if de:
+            return (
+                f"{n} nachkodierte Absätze der Stichprobe {data['sample']}"
+                + (f" ({pending} noch offen)" if pending else "")
+                + "; Überschriften, Metadaten und als nicht relevant markierte Absätze werden "
+                "nicht gezogen"
+            )
+        return (
+            f"{n} re-coded passages of check sample {data['sample']}"
+            + (f" ({pending} pending)" if pending else "")
+            + "; headings, metadata and passages marked not relevant are never drawn"
+        )
+    docs = len(data["documents"])
+    if unit == "document":
+        return f"{n} Dokumente" if de else f"{n} document{'s' if n != 1 else ''}"
+    ex = data.get("excluded") or {"structural": 0, "not_relevant": 0}
+    names_de = {"paragraph": ("Absatz", "Absätze"), "sentence": ("Satz", "Sätze")}
+    if de:
+        one, many = names_de.get(unit, (unit, unit))
+        in_docs = f"{docs} Dokument{'en' if docs != 1 else ''}"
+        if data.get("include_structural"):
+            return (
+                f"{n} {one if n == 1 else many} aus {in_docs} (Überschriften, Metadaten und "
+                "als nicht relevant markierte Absätze eingeschlossen)"
+            )
+        return (
+            f"{n} {one if n == 1 else many} (von {data.get('all_units', n)} in {in_docs}; "
+            f"nicht gezählt: {ex['structural']} Überschriften/Metadaten, "
+            f"{ex['not_relevant']} als nicht relevant markiert)"
+        )
+    units = f"{n} {unit}{'s' if n != 1 else ''}"
+    in_docs = f"{docs} document{'s' if docs != 1 else ''}"
+    if data.get("include_structural"):
+        return (
+            f"{units} of {in_docs} (headings, metadata and passages marked not relevant included)"
+        )
+    return (
+        f"{units} (of {data.get('all_units', n)} in {in_docs}; left out: "
+        f"{ex['structural']} headings/metadata, {ex['not_relevant']} marked not relevant)"
+    )

@@ -72,9 +72,11 @@ class DisagreementScreen(Screen[None]):
         d = self.data
         o = d["overall"]
         fmt = lambda x: "—" if x is None else f"{x:.3f}"  # noqa: E731
+        from qualcode.reports.units import unit_statement
+
         self.query_one("#dis-figures", Static).update(
-            f"{d['units']} passages re-coded: agreement {o['percent_agreement']:.0%}, "
-            f"kappa {fmt(o['kappa'])}, alpha {fmt(o['alpha'])}"
+            f"agreement {o['percent_agreement']:.0%}, kappa {fmt(o['kappa'])}, "
+            f"alpha {fmt(o['alpha'])} on {unit_statement(d)}"
         )
         dis = d["disagreements"]
         title = self.query_one("#dis-title", Static)

@@ -22,6 +22,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         Binding("s", "toggle_children", "With sub-codes"),
         Binding("enter", "open", "Open in document", show=False),
         Binding("slash", "query", "Query (A AND B …)"),
+        Binding("c", "toggle_coders", "Query pairs: one coder / across coders", show=False),
     ]
 
     def __init__(self, path: str) -> None:
@@ -29,6 +30,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         self.path = path
         self.with_children = False
         self.bool_query: str | None = None  # a boolean query replaces the code
+        self.across_coders = False  # a query's segments meet only when one coder coded both
         self.segments: list[dict] = []
 
     def compose(self) -> ComposeResult:
@@ -61,10 +63,19 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             with reading(self.app.engine) as session:  # type: ignore[attr-defined]
                 if self.bool_query is not None:  # a boolean query, as `qualcode retrieve`
                     from qualcode.docsets import session_execute
+                    from qualcode.reports.segcore import pairing_note
                     from qualcode.retrieve import retrieve
 
-                    info = {"path": self.bool_query, "color": "", "definition": ""}
-                    rows = retrieve(session_execute(session), self.bool_query)["segments"]
+                    data = retrieve(
+                        session_execute(session), self.bool_query, across_coders=self.across_coders
+                    )
+                    info = {
+                        "path": self.bool_query,
+                        "color": "",
+                        "definition": "",
+                        "pairing": pairing_note(data, "en"),
+                    }
+                    rows = data["segments"]
                 else:
                     info = show_code(session, path)
                     rows = list_codings(session, code=path, with_children=with_children)
@@ -106,7 +117,8 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         t.append(f"{info['path']}", style="bold")
         t.append(
             f"  {len(segs)} segments in {ndocs} documents"
-            + (" (with sub-codes)" if self.with_children else ""),
+            + (" (with sub-codes)" if self.with_children else "")
+            + info.get("pairing", ""),
             style="dim",
         )
         if info.get("definition"):
@@ -177,6 +189,15 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
                 self.bool_query or self.path,
             ),
             done,
+        )
+
+    def action_toggle_coders(self) -> None:
+        """A query's segments: of one coder (the default) or of any coders."""
+        self.across_coders = not self.across_coders
+        if self.bool_query is not None:
+            self.load()
+        self.notify(
+            "query pairs " + ("across coders" if self.across_coders else "within one coder")
         )
 
     def action_toggle_children(self) -> None:
