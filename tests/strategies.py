@@ -198,7 +198,7 @@ def build(spec: Spec, db: str | Path) -> str:
     from qualcode.structure import mark_not_relevant
 
     db = str(db)
-    engine = make_engine(db)
+    engine = make_engine(db, create=True)
     try:
         with transaction(engine, "generated project", "tester") as s:
             for c in spec.coders:

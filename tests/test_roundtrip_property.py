@@ -116,7 +116,7 @@ def make(db: str, docs, codes=(), codings=()) -> None:
     from qualcode.documents import add_text_document
     from qualcode.errors import QualcodeError
 
-    engine = make_engine(db)
+    engine = make_engine(db, create=True)
     try:
         with transaction(engine, "generated", "tester") as s:
             for name, text in docs:
