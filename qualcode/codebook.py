@@ -7,7 +7,7 @@ are the same code; siblings must have distinct names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,8 +15,16 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.errors import Conflict, InvalidInput, NotFound
+from qualcode.errors import Conflict, InvalidInput
 from qualcode.models import Code, Coding, Memo
+from qualcode.names import (
+    NearDuplicate,
+    check_name,
+    did_you_mean,
+    fold,
+    near_duplicates,
+    resolve_code_path,
+)
 from qualcode.textutil import join_path, name_key, plural, split_path  # noqa: F401
 
 PALETTE = (
@@ -89,65 +97,35 @@ class CodeTree:
             parent = found.id
         return found
 
+    def names_by_id(self) -> dict[int, list[str]]:
+        """id → names from the top level down, in tree order."""
+        return {c.id: self.names(c) for c in self.ordered()}  # type: ignore[misc]
+
     def matches(self, path: str) -> list[Code]:
-        """Codes whose path ends with ``path`` (whole names, compared like paths), in tree
-        order: ``Zeitmangel`` or ``Hindernisse/Zeitmangel`` for ``…/Hindernisse/Zeitmangel``."""
-        keys = [name_key(n) for n in split_path(path)]
+        """Codes whose path ends with ``path`` (whole names, case and accents ignored), in
+        tree order: ``Zeitmangel`` or ``Hindernisse/Zeitmangel`` for ``…/Hindernisse/Zeitmangel``."""
+        want = [fold(n) for n in split_path(path)]
         found = []
-        for c in self.ordered():
-            if c.name_key != keys[-1]:
-                continue
-            chain: list[str] = []
-            cur: Code | None = c
-            while cur is not None and len(chain) < len(keys):
-                chain.append(cur.name_key)
-                cur = self.by_id.get(cur.parent_id) if cur.parent_id is not None else None
-            if chain[::-1] == keys:
-                found.append(c)
+        for cid, names in self.names_by_id().items():
+            if len(names) >= len(want) and [fold(n) for n in names[-len(want) :]] == want:
+                found.append(self.by_id[cid])
         return found
 
     def resolve(self, path: str) -> Code:
-        """The code at ``path``, else the one code whose path ends with it (its leaf name or
-        any longer suffix); several → an error listing them, none → a did-you-mean."""
-        code = self.find(path)
-        if code is not None:
-            return code
-        found = self.matches(path)
-        if len(found) == 1:
-            return found[0]
-        if found:
-            listed = ", ".join(repr(self.path(c)) for c in found[:8])
-            raise InvalidInput(
-                f"code {path!r} is ambiguous: {len(found)} codes end with it ({listed}"
-                + (", …" if len(found) > 8 else "")
-                + ")",
-                "give more of the path, e.g. " + repr(self.path(found[0])),
-            )
-        raise NotFound(f"unknown code {path!r}", self._hint(path))
+        """The one code ``path`` names (see :func:`qualcode.names.resolve_code_path`): its
+        name or any end of its path, case and accents ignored; several → an error listing
+        them, none → a did-you-mean."""
+        return self.by_id[resolve_code_path(self.names_by_id(), path)]
+
+    def near_duplicates(
+        self, name: str, *, skip: Iterable[int] = (), same_name: bool = True
+    ) -> list[Code]:
+        """Existing codes a new code called ``name`` could be mistaken for."""
+        found = near_duplicates(self.names_by_id(), name, skip=skip, same_name=same_name)
+        return [self.by_id[i] for i in found]
 
     def _hint(self, path: str) -> str:
-        """Did you mean …: the closest full paths, compared by path and by leaf name."""
-        from rapidfuzz import fuzz, utils
-
-        leaf = utils.default_process(path.rsplit("/", 1)[-1])
-        whole = utils.default_process(path)
-        scored = []
-        for c in self.by_id.values():
-            p = self.path(c)
-            score = max(
-                fuzz.ratio(whole, utils.default_process(p)),
-                fuzz.ratio(leaf, utils.default_process(c.name)),
-            )
-            if score >= 70:
-                scored.append((-score, p))
-        best = [p for _, p in sorted(scored)[:3]]
-        if best:
-            return (
-                "did you mean "
-                + " or ".join(repr(p) for p in best)
-                + "? (`qualcode codes list` shows all)"
-            )
-        return "`qualcode codes list` shows all codes; `qualcode codes add PATH` creates one"
+        return did_you_mean(self.names_by_id(), path)
 
 
 def resolve_code(session: Session, path: str) -> Code:
@@ -187,11 +165,16 @@ def add_code(
     color: str | None = None,
     codable: bool = True,
     exist_ok: bool = False,
+    force: bool = False,
 ) -> Code:
-    """Create a code (and any missing parents). An existing path is an error unless ``exist_ok``."""
-    names = split_path(path)
+    """Create a code (and any missing parents). An existing path is an error unless ``exist_ok``.
+
+    A new name that an existing code could be mistaken for (:func:`near_duplicate_check`)
+    is a :class:`~qualcode.names.NearDuplicate` error unless ``force``."""
+    names = [check_name("code", n) for n in split_path(path)]
     tree = CodeTree.load(session)
     parent: Code | None = None
+    ancestors: list[int] = []
     for i, name in enumerate(names):
         key = name_key(name)
         existing = next(
@@ -206,7 +189,10 @@ def add_code(
                     "use `qualcode codes edit` to change it",
                 )
             parent = existing
+            ancestors.append(existing.id)  # type: ignore[arg-type]
             continue
+        if not force:
+            near_duplicate_check(tree, name, skip=ancestors, same_name=len(names) == 1)
         siblings = tree.children.get(parent.id if parent else None, [])
         code = Code(
             name=name,
@@ -227,8 +213,26 @@ def add_code(
         tree.by_id[code.id] = code  # type: ignore[index]
         tree.children.setdefault(code.parent_id, []).append(code)
         parent = code
+        ancestors.append(code.id)  # type: ignore[arg-type]
     assert parent is not None
     return parent
+
+
+def near_duplicate_check(
+    tree: CodeTree,
+    name: str,
+    *,
+    skip: Iterable[int] = (),
+    same_name: bool = True,
+    verb: str = "create",
+) -> None:
+    """Refuse a new code name an existing code could be mistaken for: the same name with
+    other case or accents, or one typing slip apart, anywhere in the tree. A name spelled
+    exactly like a code elsewhere counts only when ``same_name`` (the name was given
+    without a parent, as a stray top-level ``Zeitmangel`` beside ``…/Zeitmangel``)."""
+    found = tree.near_duplicates(name, skip=skip, same_name=same_name)
+    if found:
+        raise NearDuplicate(name, [tree.path(c) for c in found], verb)
 
 
 def edit_code(session: Session, path: str, **fields: object) -> Code:
@@ -246,12 +250,11 @@ def edit_code(session: Session, path: str, **fields: object) -> Code:
     return code
 
 
-def rename_code(session: Session, path: str, new_name: str) -> Code:
+def rename_code(session: Session, path: str, new_name: str, *, force: bool = False) -> Code:
+    """Rename a code; a name another code could be mistaken for needs ``force``."""
     tree = CodeTree.load(session)
     code = tree.resolve(path)
-    new_name = new_name.strip()
-    if not new_name:
-        raise InvalidInput("the new name is empty", "give a name")
+    new_name = check_name("code", new_name)
     if "/" in new_name.replace("\\/", ""):
         raise InvalidInput(
             f"a name cannot contain '/': {new_name!r}",
@@ -267,6 +270,14 @@ def rename_code(session: Session, path: str, new_name: str) -> Code:
         raise Conflict(
             f"a sibling code {tree.path(clash)!r} already exists",
             f"merge them with `qualcode recode --from {path!r} --to {tree.path(clash)!r}`",
+        )
+    if not force and fold(new_name) != fold(code.name):
+        near_duplicate_check(
+            tree,
+            new_name,
+            skip=[code.id, *(c.id for c in tree.descendants(code))],  # type: ignore[list-item]
+            same_name=code.parent_id is None,
+            verb="rename",
         )
     code.name = new_name
     code.name_key = key
