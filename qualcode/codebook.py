@@ -218,6 +218,38 @@ def add_code(
     return parent
 
 
+def check_new_path(
+    tree: CodeTree,
+    path: str,
+    *,
+    skip: Iterable[int] = (),
+    force: bool = False,
+    verb: str = "create",
+) -> None:
+    """What :func:`add_code` would refuse about ``path``, checked before anything changes:
+    a name with a control character, or a new name an existing code could be mistaken for
+    (unless ``force``). ``skip``: codes not to compare with (a code being renamed)."""
+    names = [check_name("code", n) for n in split_path(path)]
+    parent: int | None = None
+    ancestors: list[int] = []
+    for name in names:
+        key = name_key(name)
+        found = (
+            next((c for c in tree.children.get(parent, []) if c.name_key == key), None)
+            if parent != -1
+            else None
+        )
+        if found is not None:
+            parent = found.id
+            ancestors.append(found.id)  # type: ignore[arg-type]
+            continue
+        parent = -1  # the rest of the path is new
+        if not force:
+            near_duplicate_check(
+                tree, name, skip=[*ancestors, *skip], same_name=len(names) == 1, verb=verb
+            )
+
+
 def near_duplicate_check(
     tree: CodeTree,
     name: str,
