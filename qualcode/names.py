@@ -71,6 +71,16 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
+def name_problem(kind: str, name: str) -> str | None:
+    """:func:`check_name`'s message for ``name`` as one line, or None when it is fine
+    (for importers that collect every problem of a file before refusing it)."""
+    try:
+        check_name(kind, name)
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
 def check_text(kind: str, value: str) -> None:
     """Refuse text that cannot be stored or looked up at all (lone surrogates)."""
     for ch in value:
