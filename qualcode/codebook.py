@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.errors import Conflict, InvalidInput
+from qualcode.errors import Conflict, InvalidInput, QualcodeError
 from qualcode.models import Code, Coding, Memo
 from qualcode.names import (
     NearDuplicate,
@@ -303,7 +303,16 @@ def rename_code(session: Session, path: str, new_name: str, *, force: bool = Fal
             f"a sibling code {tree.path(clash)!r} already exists",
             f"merge them with `qualcode recode --from {path!r} --to {tree.path(clash)!r}`",
         )
-    if not force and fold(new_name) != fold(code.name):
+    if not force:
+        _rename_check(tree, code, new_name)
+    code.name = new_name
+    code.name_key = key
+    session.flush()
+    return code
+
+
+def _rename_check(tree: CodeTree, code: Code, new_name: str) -> None:
+    if fold(new_name) != fold(code.name):
         near_duplicate_check(
             tree,
             new_name,
@@ -311,10 +320,23 @@ def rename_code(session: Session, path: str, new_name: str, *, force: bool = Fal
             same_name=code.parent_id is None,
             verb="rename",
         )
-    code.name = new_name
-    code.name_key = key
-    session.flush()
-    return code
+
+
+def near_duplicate_paths(session: Session, path: str, *, rename_of: str | None = None) -> list[str]:
+    """The paths of the existing codes for which creating ``path`` — or renaming the code
+    ``rename_of`` to the name ``path`` — needs ``force``; ``[]`` when there are none or the
+    change fails for another reason (reported when it is made). The workbench asks first."""
+    tree = CodeTree.load(session)
+    try:
+        if rename_of is None:
+            check_new_path(tree, path)
+        else:
+            _rename_check(tree, tree.resolve(rename_of), check_name("code", path))
+    except NearDuplicate as exc:
+        return exc.paths
+    except QualcodeError:
+        return []
+    return []
 
 
 def move_code(session: Session, path: str, new_parent: str | None) -> Code:
