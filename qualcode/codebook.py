@@ -171,6 +171,7 @@ def add_code(
 
     A new name that an existing code could be mistaken for (:func:`near_duplicate_check`)
     is a :class:`~qualcode.names.NearDuplicate` error unless ``force``."""
+    check_name("code", path)
     names = [check_name("code", n) for n in split_path(path)]
     tree = CodeTree.load(session)
     parent: Code | None = None
@@ -229,6 +230,7 @@ def check_new_path(
     """What :func:`add_code` would refuse about ``path``, checked before anything changes:
     a name with a control character, or a new name an existing code could be mistaken for
     (unless ``force``). ``skip``: codes not to compare with (a code being renamed)."""
+    check_name("code", path)
     names = [check_name("code", n) for n in split_path(path)]
     parent: int | None = None
     ancestors: list[int] = []

@@ -13,7 +13,7 @@ from qualcode.config import AUTO_CODER
 from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
-from qualcode.names import NearDuplicate
+from qualcode.names import NearDuplicate, listed
 from qualcode.textutil import normalize
 
 
@@ -353,7 +353,7 @@ def import_codings_records(
                     code = add_code(session, cpath, exist_ok=True, force=force)
                 except QualcodeError as exc:
                     near_dups += isinstance(exc, NearDuplicate)
-                    errors.append(f"line {lineno}: {exc.message}")
+                    errors.append(f"line {lineno}: {listed(exc)}")
                     continue
                 new_codes[cpath] = code
                 tree = CodeTree.load(session)

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from qualcode.errors import Conflict, InvalidInput, NotFound
+from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.textutil import join_path, split_path
 
 _BIDI = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -247,6 +247,14 @@ def near_duplicates(
         elif _typo(key, other):
             out.append(cid)
     return out
+
+
+def listed(exc: QualcodeError) -> str:
+    """An error as one item of an importer's list: a near duplicate by its message (the
+    list's hint says --force), anything else with its hint in brackets."""
+    if isinstance(exc, NearDuplicate) or not exc.hint:
+        return exc.message
+    return f"{exc.message} ({exc.hint})"
 
 
 class NearDuplicate(Conflict):

@@ -49,7 +49,7 @@ from qualcode.matchers import (  # noqa: F401  (re-exported: the engine's matche
     query_lemmas,
 )
 from qualcode.models import Code, Coder, Coding
-from qualcode.names import NearDuplicate
+from qualcode.names import NearDuplicate, listed
 from qualcode.recode.scope import compile_pattern, make_scope
 
 UNITS = ("passage", "sentence", "match")
@@ -217,7 +217,7 @@ def autocode(
                 check_new_path(tree, r.code, force=force)
             except QualcodeError as exc:
                 near = near or isinstance(exc, NearDuplicate)
-                errors.append(f"{r.origin}: {exc.message}")
+                errors.append(f"{r.origin}: {listed(exc)}")
         if c is not None and not c.codable:
             errors.append(f"{r.origin}: {r.code!r} is a category that only groups codes")
     if errors:

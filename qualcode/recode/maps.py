@@ -40,7 +40,7 @@ from sqlmodel import Session
 from qualcode.codebook import CodeTree, add_code, check_new_path, join_path, split_path
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code
-from qualcode.names import NearDuplicate
+from qualcode.names import NearDuplicate, listed
 from qualcode.recode.merge import _empty_result, _merge, _relocate
 from qualcode.recode.scope import make_scope
 from qualcode.textutil import name_key
@@ -282,7 +282,7 @@ def plan_map(
                 check_new_path(tree, r.target, skip=skip, force=force)  # type: ignore[arg-type]
             except QualcodeError as exc:
                 near = near or isinstance(exc, NearDuplicate)
-                errors.append(f"{r.origin}: {exc.message}")
+                errors.append(f"{r.origin}: {listed(exc)}")
     # One code cannot go wholly to two places.
     whole_by_source: dict[str, int] = {}
     for i, r in enumerate(rules):
