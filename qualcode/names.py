@@ -186,7 +186,9 @@ def names_by_id(rows: Iterable[tuple[int, str, int | None]]) -> dict[int, list[s
     info = {i: (n, p) for i, n, p in rows}
     out: dict[int, list[str]] = {}
     for cid in info:
-        names, cur, seen = [], cid, set()
+        names: list[str] = []
+        seen: set[int] = set()
+        cur: int | None = cid
         while cur is not None and cur in info and cur not in seen:
             seen.add(cur)
             names.append(info[cur][0])

@@ -193,7 +193,8 @@ def test_code_create_needs_force_for_a_near_duplicate(demo_cli) -> None:
 def test_codings_import_create_codes_refuses_near_duplicates(demo_cli, write_file) -> None:
     db = demo_cli.db
     path = write_file(
-        "c.csv", "document,start,end,code\nprotokoll_04.md,0,10,zeitmangel\nprotokoll_04.md,0,10,Neu\n"
+        "c.csv",
+        "document,start,end,code\nprotokoll_04.md,0,10,zeitmangel\nprotokoll_04.md,0,10,Neu\n",
     )
     before = db_snapshot(db)
     line = error(demo_cli("codings", "import", str(path), "--create-codes"))
