@@ -205,6 +205,8 @@ def _typo(a: str, b: str) -> bool:
     digits) differs by one inserted, left-out or swapped letter — or, in words of 8+
     letters, one mistyped letter. ``Zeitmangle``/``Zeitmangel`` and ``Positiv``/``Positive``
     are slips; ``Frage 1``/``Frage 2``, ``Code A``/``Code B`` and ``Kosten``/``Posten`` are not."""
+    if abs(len(a) - len(b)) > 1:
+        return False
     from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
     wa, wb = a.split(), b.split()
