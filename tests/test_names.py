@@ -375,3 +375,15 @@ def test_names_with_invalid_utf8_do_not_crash_the_core(engine) -> None:
             resolve_document(s, "a\udcff.txt")
         with pytest.raises(NotFound):
             CodeTree.load(s).resolve("Zeit\udcff")
+
+
+def test_marking_not_relevant_uses_the_reserved_top_level_code(cli, write_file) -> None:
+    cli.ok("import", str(write_file("a.txt", "Eins zwei drei.")))
+    cli.ok("codes", "add", "Bewertung/Nicht relevant")
+    cli.ok("mark", "a.txt", "--start", "0", "--end", "4", "--not-relevant")
+    assert rows(
+        cli.db,
+        "SELECT k.parent_id, g.start, g.\"end\" FROM coding g JOIN code k ON k.id = g.code_id",
+    ) == [(None, 0, 4)]
+    cli.ok("mark", "a.txt", "--start", "0", "--end", "4", "--relevant")
+    assert rows(cli.db, "SELECT count(*) FROM coding") == [(0,)]
