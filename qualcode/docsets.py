@@ -298,7 +298,9 @@ def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
 
     from qualcode.documents import resolve_document
     from qualcode.models import DocSet, DocSetMember
+    from qualcode.names import check_text
 
+    check_text("set", name)  # bytes that were not UTF-8 name no set
     ds = session.execute(
         select(DocSet).where(DocSet.name_key == name_key(name))
     ).scalar_one_or_none()

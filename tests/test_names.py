@@ -383,7 +383,22 @@ def test_marking_not_relevant_uses_the_reserved_top_level_code(cli, write_file) 
     cli.ok("mark", "a.txt", "--start", "0", "--end", "4", "--not-relevant")
     assert rows(
         cli.db,
-        "SELECT k.parent_id, g.start, g.\"end\" FROM coding g JOIN code k ON k.id = g.code_id",
+        'SELECT k.parent_id, g.start, g."end" FROM coding g JOIN code k ON k.id = g.code_id',
     ) == [(None, 0, 4)]
     cli.ok("mark", "a.txt", "--start", "0", "--end", "4", "--relevant")
     assert rows(cli.db, "SELECT count(*) FROM coding") == [(0,)]
+
+
+def test_a_set_name_with_invalid_utf8_is_an_error_not_a_crash(engine) -> None:
+    from sqlmodel import Session
+
+    from qualcode.database import init_schema
+    from qualcode.docsets import add_set, remove_set
+    from qualcode.errors import InvalidInput
+
+    init_schema(engine)
+    with Session(engine) as s:
+        with pytest.raises(InvalidInput, match=r"set name 'Web\\udcff' contains .*U\+DCFF"):
+            add_set(s, "Web\udcff", rule="Format=Web")
+        with pytest.raises(InvalidInput, match=r"U\+DCFF"):
+            remove_set(s, "Web\udcff")
