@@ -99,7 +99,11 @@ class CodeTree:
 
     def names_by_id(self) -> dict[int, list[str]]:
         """id → names from the top level down, in tree order."""
-        return {c.id: self.names(c) for c in self.ordered()}  # type: ignore[misc]
+        out: dict[int, list[str]] = {}
+        for c in self.ordered():  # parents before their children
+            above = out.get(c.parent_id) if c.parent_id is not None else None
+            out[c.id] = [*above, c.name] if above is not None else [c.name]  # type: ignore[index]
+        return out
 
     def matches(self, path: str) -> list[Code]:
         """Codes whose path ends with ``path`` (whole names, case and accents ignored), in

@@ -93,8 +93,12 @@ def check_text(kind: str, value: str) -> None:
 @lru_cache(maxsize=65536)
 def fold(name: str) -> str:
     """How names match: compatibility-decomposed, accents dropped, case-folded, trimmed."""
+    if name.isascii():
+        return name.casefold().strip()
     s = unicodedata.normalize("NFKD", name)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    if not s.isascii():
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.casefold()
     return unicodedata.normalize("NFC", s).strip()
 
 
@@ -122,10 +126,11 @@ def resolve_code_path(
     given = split_path(raw[1:] if anchored else raw)
     want = [fold(n) for n in given]
     n = len(want)
+    leaf = want[-1]
     hits = [
         cid
         for cid, names in names_of.items()
-        if len(names) >= n and [fold(x) for x in names[-n:]] == want
+        if len(names) >= n and fold(names[-1]) == leaf and [fold(x) for x in names[-n:]] == want
     ]
     if anchored or n > 1:
         full = [c for c in hits if len(names_of[c]) == n]
