@@ -1,8 +1,9 @@
 """The code tree: paths, creation, editing, moving, deleting.
 
 A code path is ``Parent/Child``; a ``/`` inside a name is written ``\\/``.
-Names compare after NFC and case-folding, so "Zeitmangel" and "zeitmangel"
-are the same code; siblings must have distinct names.
+Siblings compare after NFC and case-folding, so "Zeitmangel" and "zeitmangel"
+cannot be siblings. A ``--code`` is matched with case and accents ignored, and a new
+code an existing one could be mistaken for needs ``force`` (:mod:`qualcode.names`).
 """
 
 from __future__ import annotations
