@@ -1,13 +1,14 @@
 """The code tree: paths, creation, editing, moving, deleting.
 
 A code path is ``Parent/Child``; a ``/`` inside a name is written ``\\/``.
-Names compare after NFC and case-folding, so "Zeitmangel" and "zeitmangel"
-are the same code; siblings must have distinct names.
+Siblings compare after NFC and case-folding, so "Zeitmangel" and "zeitmangel"
+cannot be siblings. A ``--code`` is matched with case and accents ignored, and a new
+code an existing one could be mistaken for needs ``force`` (:mod:`qualcode.names`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,8 +16,16 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.errors import Conflict, InvalidInput, NotFound
+from qualcode.errors import Conflict, InvalidInput, QualcodeError
 from qualcode.models import Code, Coding, Memo
+from qualcode.names import (
+    NearDuplicate,
+    check_name,
+    did_you_mean,
+    fold,
+    near_duplicates,
+    resolve_code_path,
+)
 from qualcode.textutil import join_path, name_key, plural, split_path  # noqa: F401
 
 PALETTE = (
@@ -89,65 +98,39 @@ class CodeTree:
             parent = found.id
         return found
 
+    def names_by_id(self) -> dict[int, list[str]]:
+        """id → names from the top level down, in tree order."""
+        out: dict[int, list[str]] = {}
+        for c in self.ordered():  # parents before their children
+            above = out.get(c.parent_id) if c.parent_id is not None else None
+            out[c.id] = [*above, c.name] if above is not None else [c.name]  # type: ignore[index]
+        return out
+
     def matches(self, path: str) -> list[Code]:
-        """Codes whose path ends with ``path`` (whole names, compared like paths), in tree
-        order: ``Zeitmangel`` or ``Hindernisse/Zeitmangel`` for ``…/Hindernisse/Zeitmangel``."""
-        keys = [name_key(n) for n in split_path(path)]
+        """Codes whose path ends with ``path`` (whole names, case and accents ignored), in
+        tree order: ``Zeitmangel`` or ``Hindernisse/Zeitmangel`` for ``…/Hindernisse/Zeitmangel``."""
+        want = [fold(n) for n in split_path(path)]
         found = []
-        for c in self.ordered():
-            if c.name_key != keys[-1]:
-                continue
-            chain: list[str] = []
-            cur: Code | None = c
-            while cur is not None and len(chain) < len(keys):
-                chain.append(cur.name_key)
-                cur = self.by_id.get(cur.parent_id) if cur.parent_id is not None else None
-            if chain[::-1] == keys:
-                found.append(c)
+        for cid, names in self.names_by_id().items():
+            if len(names) >= len(want) and [fold(n) for n in names[-len(want) :]] == want:
+                found.append(self.by_id[cid])
         return found
 
     def resolve(self, path: str) -> Code:
-        """The code at ``path``, else the one code whose path ends with it (its leaf name or
-        any longer suffix); several → an error listing them, none → a did-you-mean."""
-        code = self.find(path)
-        if code is not None:
-            return code
-        found = self.matches(path)
-        if len(found) == 1:
-            return found[0]
-        if found:
-            listed = ", ".join(repr(self.path(c)) for c in found[:8])
-            raise InvalidInput(
-                f"code {path!r} is ambiguous: {len(found)} codes end with it ({listed}"
-                + (", …" if len(found) > 8 else "")
-                + ")",
-                "give more of the path, e.g. " + repr(self.path(found[0])),
-            )
-        raise NotFound(f"unknown code {path!r}", self._hint(path))
+        """The one code ``path`` names (see :func:`qualcode.names.resolve_code_path`): its
+        name or any end of its path, case and accents ignored; several → an error listing
+        them, none → a did-you-mean."""
+        return self.by_id[resolve_code_path(self.names_by_id(), path)]
+
+    def near_duplicates(
+        self, name: str, *, skip: Iterable[int] = (), same_name: bool = True
+    ) -> list[Code]:
+        """Existing codes a new code called ``name`` could be mistaken for."""
+        found = near_duplicates(self.names_by_id(), name, skip=skip, same_name=same_name)
+        return [self.by_id[i] for i in found]
 
     def _hint(self, path: str) -> str:
-        """Did you mean …: the closest full paths, compared by path and by leaf name."""
-        from rapidfuzz import fuzz, utils
-
-        leaf = utils.default_process(path.rsplit("/", 1)[-1])
-        whole = utils.default_process(path)
-        scored = []
-        for c in self.by_id.values():
-            p = self.path(c)
-            score = max(
-                fuzz.ratio(whole, utils.default_process(p)),
-                fuzz.ratio(leaf, utils.default_process(c.name)),
-            )
-            if score >= 70:
-                scored.append((-score, p))
-        best = [p for _, p in sorted(scored)[:3]]
-        if best:
-            return (
-                "did you mean "
-                + " or ".join(repr(p) for p in best)
-                + "? (`qualcode codes list` shows all)"
-            )
-        return "`qualcode codes list` shows all codes; `qualcode codes add PATH` creates one"
+        return did_you_mean(self.names_by_id(), path)
 
 
 def resolve_code(session: Session, path: str) -> Code:
@@ -187,11 +170,17 @@ def add_code(
     color: str | None = None,
     codable: bool = True,
     exist_ok: bool = False,
+    force: bool = False,
 ) -> Code:
-    """Create a code (and any missing parents). An existing path is an error unless ``exist_ok``."""
-    names = split_path(path)
+    """Create a code (and any missing parents). An existing path is an error unless ``exist_ok``.
+
+    A new name that an existing code could be mistaken for (:func:`near_duplicate_check`)
+    is a :class:`~qualcode.names.NearDuplicate` error unless ``force``."""
+    check_name("code", path)
+    names = [check_name("code", n) for n in split_path(path)]
     tree = CodeTree.load(session)
     parent: Code | None = None
+    ancestors: list[int] = []
     for i, name in enumerate(names):
         key = name_key(name)
         existing = next(
@@ -206,7 +195,10 @@ def add_code(
                     "use `qualcode codes edit` to change it",
                 )
             parent = existing
+            ancestors.append(existing.id)  # type: ignore[arg-type]
             continue
+        if not force:
+            near_duplicate_check(tree, name, skip=ancestors, same_name=len(names) == 1)
         siblings = tree.children.get(parent.id if parent else None, [])
         code = Code(
             name=name,
@@ -227,8 +219,59 @@ def add_code(
         tree.by_id[code.id] = code  # type: ignore[index]
         tree.children.setdefault(code.parent_id, []).append(code)
         parent = code
+        ancestors.append(code.id)  # type: ignore[arg-type]
     assert parent is not None
     return parent
+
+
+def check_new_path(
+    tree: CodeTree,
+    path: str,
+    *,
+    skip: Iterable[int] = (),
+    force: bool = False,
+    verb: str = "create",
+) -> None:
+    """What :func:`add_code` would refuse about ``path``, checked before anything changes:
+    a name with a control character, or a new name an existing code could be mistaken for
+    (unless ``force``). ``skip``: codes not to compare with (a code being renamed)."""
+    check_name("code", path)
+    names = [check_name("code", n) for n in split_path(path)]
+    parent: int | None = None
+    ancestors: list[int] = []
+    for name in names:
+        key = name_key(name)
+        found = (
+            next((c for c in tree.children.get(parent, []) if c.name_key == key), None)
+            if parent != -1
+            else None
+        )
+        if found is not None:
+            parent = found.id
+            ancestors.append(found.id)  # type: ignore[arg-type]
+            continue
+        parent = -1  # the rest of the path is new
+        if not force:
+            near_duplicate_check(
+                tree, name, skip=[*ancestors, *skip], same_name=len(names) == 1, verb=verb
+            )
+
+
+def near_duplicate_check(
+    tree: CodeTree,
+    name: str,
+    *,
+    skip: Iterable[int] = (),
+    same_name: bool = True,
+    verb: str = "create",
+) -> None:
+    """Refuse a new code name an existing code could be mistaken for: the same name with
+    other case or accents, or one typing slip apart, anywhere in the tree. A name spelled
+    exactly like a code elsewhere counts only when ``same_name`` (the name was given
+    without a parent, as a stray top-level ``Zeitmangel`` beside ``…/Zeitmangel``)."""
+    found = tree.near_duplicates(name, skip=skip, same_name=same_name)
+    if found:
+        raise NearDuplicate(name, [tree.path(c) for c in found], verb)
 
 
 def edit_code(session: Session, path: str, **fields: object) -> Code:
@@ -246,12 +289,11 @@ def edit_code(session: Session, path: str, **fields: object) -> Code:
     return code
 
 
-def rename_code(session: Session, path: str, new_name: str) -> Code:
+def rename_code(session: Session, path: str, new_name: str, *, force: bool = False) -> Code:
+    """Rename a code; a name another code could be mistaken for needs ``force``."""
     tree = CodeTree.load(session)
     code = tree.resolve(path)
-    new_name = new_name.strip()
-    if not new_name:
-        raise InvalidInput("the new name is empty", "give a name")
+    new_name = check_name("code", new_name)
     if "/" in new_name.replace("\\/", ""):
         raise InvalidInput(
             f"a name cannot contain '/': {new_name!r}",
@@ -268,10 +310,40 @@ def rename_code(session: Session, path: str, new_name: str) -> Code:
             f"a sibling code {tree.path(clash)!r} already exists",
             f"merge them with `qualcode recode --from {path!r} --to {tree.path(clash)!r}`",
         )
+    if not force:
+        _rename_check(tree, code, new_name)
     code.name = new_name
     code.name_key = key
     session.flush()
     return code
+
+
+def _rename_check(tree: CodeTree, code: Code, new_name: str) -> None:
+    if fold(new_name) != fold(code.name):
+        near_duplicate_check(
+            tree,
+            new_name,
+            skip=[code.id, *(c.id for c in tree.descendants(code))],  # type: ignore[list-item]
+            same_name=code.parent_id is None,
+            verb="rename",
+        )
+
+
+def near_duplicate_paths(session: Session, path: str, *, rename_of: str | None = None) -> list[str]:
+    """The paths of the existing codes for which creating ``path`` — or renaming the code
+    ``rename_of`` to the name ``path`` — needs ``force``; ``[]`` when there are none or the
+    change fails for another reason (reported when it is made). The workbench asks first."""
+    tree = CodeTree.load(session)
+    try:
+        if rename_of is None:
+            check_new_path(tree, path)
+        else:
+            _rename_check(tree, tree.resolve(rename_of), check_name("code", path))
+    except NearDuplicate as exc:
+        return exc.paths
+    except QualcodeError:
+        return []
+    return []
 
 
 def move_code(session: Session, path: str, new_parent: str | None) -> Code:

@@ -176,8 +176,13 @@ def _from_refi(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def import_codebook(session: Any, entries: list[dict[str, Any]], *, update: bool = False) -> dict:
+def import_codebook(
+    session: Any, entries: list[dict[str, Any]], *, update: bool = False, force: bool = False
+) -> dict:
     """Merge ``entries`` into the project's code tree (one transaction: the caller's).
+
+    A new code an existing one could be mistaken for needs ``force`` (see
+    :func:`qualcode.codebook.add_code`).
 
     ``{"added": [path…], "updated": [{"code", "fields"}…], "unchanged": n}``."""
     from qualcode.codebook import CodeTree, add_code, edit_code
@@ -194,6 +199,7 @@ def import_codebook(session: Any, entries: list[dict[str, Any]], *, update: bool
                 e["path"],
                 **{k: e[k] for k in FIELDS if k in e},
                 codable=e.get("codable", True),
+                force=force,
             )
             added.append(CodeTree.load(session).path(code))
             continue

@@ -11,8 +11,9 @@ from qualcode import audit, textutil
 from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
 from qualcode.config import AUTO_CODER
 from qualcode.documents import resolve_document
-from qualcode.errors import InvalidInput, NotFound
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
+from qualcode.names import NearDuplicate, listed
 from qualcode.textutil import normalize
 
 
@@ -44,17 +45,21 @@ def add_coding(
     memo: str = "",
     *,
     create_code: bool = False,
+    force: bool = False,
 ) -> tuple[Coding, bool]:
-    """Code a span. Returns ``(coding, created)``; an identical coding is not duplicated."""
+    """Code a span. Returns ``(coding, created)``; an identical coding is not duplicated.
+
+    ``create_code``: an unknown code is created (a near duplicate of an existing one
+    only with ``force``)."""
     doc = resolve_document(session, doc_ref)
     check_span(doc, start, end)
     tree = CodeTree.load(session)
-    code = tree.find(code_path)
-    if code is None:  # a leaf name or path suffix names an existing code; else create it
-        if create_code and not tree.matches(code_path):
-            code = add_code(session, code_path)
-        else:
-            code = tree.resolve(code_path)  # the one match, or an error naming candidates
+    try:  # a path, a leaf name or a path suffix names an existing code; else create it
+        code = tree.resolve(code_path)  # the one match, or an error naming candidates
+    except NotFound:
+        if not create_code:
+            raise
+        code = add_code(session, code_path, force=force)
     if not code.codable:
         raise InvalidInput(
             f"{tree.path(code)!r} is a category that only groups codes",
@@ -221,7 +226,12 @@ def _fetch_tuples(session: Session, stmt) -> list[tuple]:
 
 
 def import_codings_csv(
-    session: Session, path: str | Path, default_coder: str, *, create_codes: bool = False
+    session: Session,
+    path: str | Path,
+    default_coder: str,
+    *,
+    create_codes: bool = False,
+    force: bool = False,
 ) -> dict:
     """All-or-nothing import of codings from CSV (any separator, Excel's encodings) or XLSX.
 
@@ -234,7 +244,13 @@ def import_codings_csv(
 
     fields, records, encoding = read_table(path)
     result = import_codings_records(
-        session, records, fields, Path(path).name, default_coder, create_codes=create_codes
+        session,
+        records,
+        fields,
+        Path(path).name,
+        default_coder,
+        create_codes=create_codes,
+        force=force,
     )
     return {**result, "encoding": encoding}
 
@@ -247,8 +263,12 @@ def import_codings_records(
     default_coder: str,
     *,
     create_codes: bool = False,
+    force: bool = False,
 ) -> dict[str, int]:
-    """Validate ``(line number, record)`` pairs, then insert all codings — or none."""
+    """Validate ``(line number, record)`` pairs, then insert all codings — or none.
+
+    ``create_codes``: unknown codes are created; a near duplicate of an existing code
+    (:func:`qualcode.codebook.add_code`) only with ``force``."""
     p_name = source
     has_span = {"start", "end"} <= set(fields)
     has_quote = "quote" in fields or "text" in fields
@@ -264,7 +284,7 @@ def import_codings_records(
     tree = CodeTree.load(session)
     coders = {c.name: c.id for c in session.execute(select(Coder)).scalars()}
     errors: list[str] = []
-    unknown_codes = 0
+    unknown_codes = near_dups = 0
     rows: list[dict] = []
     new_codes: dict[str, Code] = {}
     seen: set[tuple] = set()
@@ -331,7 +351,13 @@ def import_codings_records(
                 continue
             code = new_codes.get(cpath)
             if code is None:
-                code = new_codes[cpath] = add_code(session, cpath, exist_ok=True)
+                try:
+                    code = add_code(session, cpath, exist_ok=True, force=force)
+                except QualcodeError as exc:
+                    near_dups += isinstance(exc, NearDuplicate)
+                    errors.append(f"line {lineno}: {listed(exc)}")
+                    continue
+                new_codes[cpath] = code
                 tree = CodeTree.load(session)
         coder = (rec.get("coder") or "").strip() or default_coder
         if coder not in coders:
@@ -356,6 +382,8 @@ def import_codings_records(
             f"{p_name}: nothing imported; " + "; ".join(errors) + more,
             "create the codes first, or import again with --create-codes"
             if unknown_codes == len(errors)
+            else "use the existing codes, or import again with --force to create them anyway"
+            if near_dups == len(errors)
             else "fix these lines and import again",
         )
     existing = set(

@@ -226,10 +226,11 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
 
     from qualcode.documents import resolve_document
     from qualcode.models import DocSet, DocSetMember
+    from qualcode.names import check_name
 
-    name = name.strip()
-    if not name:
+    if not name.strip():
         raise InvalidInput("the set name is empty", "give a name, e.g. `qualcode set add Web …`")
+    name = check_name("set", name)
     if rule is not None and docs:
         raise InvalidInput(
             "give either documents or --rule, not both", "a set is chosen by hand or by a rule"
@@ -297,7 +298,9 @@ def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
 
     from qualcode.documents import resolve_document
     from qualcode.models import DocSet, DocSetMember
+    from qualcode.names import check_text
 
+    check_text("set", name)  # bytes that were not UTF-8 name no set
     ds = session.execute(
         select(DocSet).where(DocSet.name_key == name_key(name))
     ).scalar_one_or_none()

@@ -14,6 +14,7 @@ from qualcode import audit
 from qualcode.codebook import delete_rows, insert_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
+from qualcode.names import check_name, check_text
 from qualcode.readers import SUFFIXES, read_document
 from qualcode.structure import content_flags, progress
 from qualcode.textutil import (
@@ -32,6 +33,7 @@ UNITS = ("paragraph", "sentence")
 def resolve_document(session: Session, ref: str | int) -> Document:
     """A document by id or name (names compare case-insensitively when unambiguous)."""
     ref_s = str(ref).strip()
+    check_text("document", ref_s)  # bytes that were not UTF-8 cannot name a document
     if ref_s.isdigit():
         doc = session.get(Document, int(ref_s))
         if doc is not None:
@@ -75,6 +77,8 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
 
 
 def set_attributes(session: Session, doc: Document, attrs: dict[str, str]) -> None:
+    for key in attrs:
+        check_name("attribute", key)
     existing = {
         a.key: a
         for a in session.execute(
@@ -97,6 +101,8 @@ def set_attributes(session: Session, doc: Document, attrs: dict[str, str]) -> No
 
 def add_attributes(session: Session, doc_id: int, attrs: dict[str, str]) -> None:
     """The attributes of a new document in one batched, audited INSERT (import of many files)."""
+    for key in attrs:
+        check_name("attribute", key)
     rows = [
         {"document_id": doc_id, "key": k, "value": v, "type": infer_type(v)}
         for k, v in attrs.items()
@@ -305,6 +311,7 @@ def _import_one(
     session: Session, path: Path, attrs: dict[str, str], update: bool, nlp_obj
 ) -> tuple[str, str | None]:
     """``(status, encoding)`` of one file: "imported", "updated" or "unchanged"."""
+    check_name("document", path.name)
     raw, front, encoding = read_document(path)
     return _store_one(session, path, raw, front, attrs, update, nlp_obj), encoding
 
@@ -361,6 +368,7 @@ def add_text_document(
     session: Session, name: str, text: str, attrs: dict[str, str] | None = None, nlp_obj=None
 ) -> Document:
     """Create a document from a string (used by REFI import, benchmarks and tests)."""
+    name = check_name("document", name)
     text = normalize(text)
     if session.execute(select(Document.id).where(Document.name == name)).first():
         raise Conflict(

@@ -32,9 +32,10 @@ from collections.abc import Callable, Sequence
 from qualcode import boolexpr
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
+from qualcode.names import names_by_id, resolve_code_path
 from qualcode.reports.segcore import SEGMENT_COLUMNS, merge_segments
 from qualcode.search import code_paths
-from qualcode.textutil import name_key, split_path, typed_value
+from qualcode.textutil import join_path, typed_value
 
 Execute = Callable[[str], list[tuple]]
 
@@ -59,30 +60,18 @@ UNITS = ("overlap", "passage")
 def resolve_code_ids(execute: Execute, term: str) -> tuple[str, list[int]]:
     """``(path, ids of the code and its sub-codes)`` for a code named like the CLI's ``--code``."""
     rows = execute("SELECT id, name, parent_id FROM code")
-    paths = code_paths(execute)
-    want = [name_key(n) for n in split_path(term)]
-    hits = [
-        cid
-        for cid, p in paths.items()
-        if [name_key(n) for n in split_path(p)][-len(want) :] == want
-    ]
-    exact = [cid for cid in hits if len(split_path(paths[cid])) == len(want)]
-    if len(hits) > 1 and len(exact) == 1:
-        hits = exact
-    if not hits:
+    names_of = names_by_id(rows)
+    paths = {cid: join_path(names) for cid, names in names_of.items()}
+    ordered = dict(sorted(names_of.items(), key=lambda kv: paths[kv[0]]))
+    try:
+        hits = [resolve_code_path(ordered, term, hint="`qualcode codes list` shows all")]
+    except NotFound as exc:
         from rapidfuzz import fuzz, process
 
         best = process.extractOne(term, list(paths.values()), scorer=fuzz.WRatio, score_cutoff=70)
-        hint = "`qualcode codes list` shows all"
-        raise NotFound(
-            f"unknown code {term!r}", f"did you mean {best[0]!r}? ({hint})" if best else hint
-        )
-    if len(hits) > 1:
-        listed = ", ".join(repr(paths[c]) for c in sorted(hits, key=lambda c: paths[c]))
-        raise InvalidInput(
-            f"code {term!r} is ambiguous: {len(hits)} codes end with it ({listed})",
-            "give more of the path, or quote it in the query",
-        )
+        if best:
+            raise NotFound(exc.message, f"did you mean {best[0]!r}? ({exc.hint})") from None
+        raise
     kids: dict[int | None, list[int]] = {}
     for cid, _name, parent in rows:
         kids.setdefault(parent, []).append(cid)

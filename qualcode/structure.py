@@ -348,12 +348,15 @@ def mark_not_relevant(
             NOT_RELEVANT,
             description=NOT_RELEVANT_DESCRIPTION,
             color=NOT_RELEVANT_COLOR,
+            force=True,  # the reserved code, whatever the user's codes are called
         )
-    return add_coding(session, doc_ref, start, end, NOT_RELEVANT, coder)
+    return add_coding(session, doc_ref, start, end, "/" + NOT_RELEVANT, coder)
 
 
 def unmark(session: Any, doc_ref: str, start: int, end: int, coder: str) -> int:
     """Remove ``coder``'s not-relevant marks overlapping ``[start, end)``."""
     from qualcode.codings import remove_codings
 
-    return remove_codings(session, doc_ref, start, end, NOT_RELEVANT, coder, overlapping=True)
+    return remove_codings(
+        session, doc_ref, start, end, "/" + NOT_RELEVANT, coder, overlapping=True
+    )  # "/": the top-level reserved code, not a user's code of that name

@@ -177,7 +177,7 @@ async def test_merge_near_duplicate_codes(demo_db: str) -> None:
 
     engine = make_engine(demo_db)
     with transaction(engine, "test setup", CODER) as s:
-        add_code(s, "Herausforderungen und Hindernisse/Zeit-Mangel")
+        add_code(s, "Herausforderungen und Hindernisse/Zeit-Mangel", force=True)
         add_coding(
             s, "protokoll_02.md", 0, 20, "Herausforderungen und Hindernisse/Zeit-Mangel", CODER
         )

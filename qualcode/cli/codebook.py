@@ -25,6 +25,9 @@ def codebook_import(
         False, "--update", help="Overwrite the fields of existing codes with the file's."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would change."),
+    force: bool = typer.Option(
+        False, "--force", help="Create codes even when they nearly match existing codes."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Add a codebook to this project, merged by code path.
@@ -39,7 +42,9 @@ def codebook_import(
     entries, encoding = read_codebook_file(file)
     with state().write() as session:
         result = run(
-            session, lambda: import_codebook(session, entries, update=update), dry_run=dry_run
+            session,
+            lambda: import_codebook(session, entries, update=update, force=force),
+            dry_run=dry_run,
         )
 
     def human(r: dict) -> str:

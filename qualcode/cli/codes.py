@@ -36,9 +36,17 @@ def codes_add(
     group: bool = typer.Option(
         False, "--group", help="A category that only groups sub-codes (not codable itself)."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Create it even when an existing code differs only by case, accents or a typo.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Create a code; missing parent categories are created too."""
+    """Create a code; missing parent categories are created too.
+
+    A name that differs from an existing code's only by case, accents or one typing slip
+    is refused (naming that code) unless --force."""
     from qualcode.codebook import CodeTree, add_code
 
     with state().write() as session:
@@ -51,6 +59,7 @@ def codes_add(
             rule=rule,
             color=color,
             codable=not group,
+            force=force,
         )
         p = CodeTree.load(session).path(code)
     output(
@@ -143,13 +152,18 @@ def codes_edit(
 def codes_rename(
     path: str = typer.Argument(..., help="Code path."),
     new: str = typer.Argument(..., help="The new name (not a path)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Rename even when another code's name differs only by case, accents or a typo.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Rename a code (its codings stay)."""
     from qualcode.codebook import CodeTree, rename_code
 
     with state().write() as session:
-        code = rename_code(session, path, new)
+        code = rename_code(session, path, new, force=force)
         p = CodeTree.load(session).path(code)
         cid = code.id
     output({"id": cid, "code": p, "from": path}, as_json, lambda d: f"renamed {path} → {p}")

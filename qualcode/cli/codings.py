@@ -29,6 +29,9 @@ def code(
     create: bool = typer.Option(
         False, "--create", help="Create the code if it does not exist (in-vivo coding)."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="With --create: create it even when it nearly matches a code."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Code the span [start, end) of a document."""
@@ -38,7 +41,15 @@ def code(
     st = state()
     with st.write(coder) as session:
         coding, created = add_coding(
-            session, doc, start, end, code_path, st.coder_name(coder), memo, create_code=create
+            session,
+            doc,
+            start,
+            end,
+            code_path,
+            st.coder_name(coder),
+            memo,
+            create_code=create,
+            force=force,
         )
         cid, path = coding.id, CodeTree.load(session).path(coding.code_id)
     output(
@@ -189,6 +200,11 @@ def codings_import(
     create_codes: bool = typer.Option(
         False, "--create-codes", help="Create codes that do not exist yet."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="With --create-codes: create them even when they nearly match existing codes.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Import codings from CSV or XLSX — all or nothing: any bad line aborts the import.
@@ -202,7 +218,9 @@ def codings_import(
 
     st = state()
     with st.write(coder) as session:
-        n = import_codings_csv(session, file, st.coder_name(coder), create_codes=create_codes)
+        n = import_codings_csv(
+            session, file, st.coder_name(coder), create_codes=create_codes, force=force
+        )
         audit.set_summary(session, f"imported {n['imported']} codings from {file.name}")
     label = legacy_label(n["encoding"])
     output(

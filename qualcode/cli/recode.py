@@ -88,6 +88,11 @@ def recode_cmd(
         "--create",
         help="Create unknown target codes (a new target without filters = rename/move).",
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="With --create: create targets even when they nearly match existing codes.",
+    ),
     doc: list[str] = _Doc,
     coder: list[str] = typer.Option([], "--coder", help="Only codings by this coder (repeatable)."),
     where: list[str] = _Where,
@@ -139,7 +144,9 @@ def recode_cmd(
             try:
                 result = dryrun.run(
                     session,
-                    lambda: apply_map(session, rules, create=create, sample=n, progress=progress),
+                    lambda: apply_map(
+                        session, rules, create=create, sample=n, progress=progress, force=force
+                    ),
                     dry_run=dry_run,
                 )
             finally:
@@ -162,6 +169,7 @@ def recode_cmd(
                     where=where_d,
                     match=match,
                     sample=n,
+                    force=force,
                 ),
                 dry_run=dry_run,
             )
@@ -221,6 +229,9 @@ def autocode_cmd(
         False, "--case-sensitive", help="Regex and phrase match case-sensitively."
     ),
     create: bool = typer.Option(False, "--create", help="Create unknown codes."),
+    force: bool = typer.Option(
+        False, "--force", help="With --create: create codes even when they nearly match others."
+    ),
     dry_run: bool = _DryRun,
     sample: int = _Sample,
     doc_set: str = SetOpt,
@@ -279,6 +290,7 @@ def autocode_cmd(
                     rule_list,
                     coder=coder,
                     create=create,
+                    force=force,
                     sample=sample if dry_run else 0,
                     nlp_obj=nlp_obj,
                     progress=progress,

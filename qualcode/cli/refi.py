@@ -109,6 +109,11 @@ def refi_import(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Read and check the file, show what it holds, change nothing."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Create the file's codes even when they nearly match codes of this project.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Import a REFI-QDA project or codebook into the current project.
@@ -191,6 +196,7 @@ def refi_import(
             nlp_obj=nlp_obj,
             source_path=str(file.absolute()),
             make_backup=make_backup,
+            force=force,
         )
         from qualcode import audit
         from qualcode.refi.questions import apply_sets, read_sets

@@ -32,10 +32,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from qualcode.codebook import CodeTree, add_code
+from qualcode.codebook import CodeTree, add_code, check_new_path
 from qualcode.codings import bulk_insert_codings, get_coder
 from qualcode.config import AUTO_CODER
-from qualcode.errors import InvalidInput
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.matchers import (  # noqa: F401  (re-exported: the engine's matchers)
     _containing,
     _Doc,
@@ -48,7 +48,8 @@ from qualcode.matchers import (  # noqa: F401  (re-exported: the engine's matche
     find_hits,
     query_lemmas,
 )
-from qualcode.models import Coder, Coding
+from qualcode.models import Code, Coder, Coding
+from qualcode.names import NearDuplicate, listed
 from qualcode.recode.scope import compile_pattern, make_scope
 
 UNITS = ("passage", "sentence", "word", "match")
@@ -171,35 +172,59 @@ def load_rules(path: str | Path) -> list[AutoRule]:
 # --- running ------------------------------------------------------------------------------------
 
 
+def _lookup(tree: CodeTree, path: str) -> Code | None:
+    """The existing code ``path`` names (as ``--code`` everywhere), None when there is none;
+    an ambiguous name is an error."""
+    try:
+        return tree.resolve(path)
+    except NotFound:
+        return None
+
+
 def autocode(
     session: Session,
     rules: Sequence[AutoRule],
     *,
     coder: str | None = None,
     create: bool = False,
+    force: bool = False,
     sample: int = 0,
     nlp_obj: Any = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Apply autocoding rules. All rules are checked first; nothing changes on an error.
 
-    ``coder`` is the default for rules without their own (default ``auto``).
+    ``coder`` is the default for rules without their own (default ``auto``). With
+    ``create`` unknown codes are created — a near duplicate of an existing code only with
+    ``force``.
     """
     session.flush()
     errors = [e for r in rules for e in r.check()]
     tree = CodeTree.load(session)
+    near = False
     for r in rules:
-        if r.code.strip() and tree.find(r.code) is None and not create:
+        try:
+            c = _lookup(tree, r.code) if r.code.strip() else None
+        except InvalidInput as exc:  # ambiguous
+            errors.append(f"{r.origin}: {exc.message}")
+            continue
+        if r.code.strip() and c is None and not create:
             errors.append(
                 f"{r.origin}: unknown code {r.code!r} ({tree._hint(r.code)}; --create creates it)"
             )
-        c = tree.find(r.code) if r.code.strip() else None
+        elif r.code.strip() and c is None:
+            try:
+                check_new_path(tree, r.code, force=force)
+            except QualcodeError as exc:
+                near = near or isinstance(exc, NearDuplicate)
+                errors.append(f"{r.origin}: {listed(exc)}")
         if c is not None and not c.codable:
             errors.append(f"{r.origin}: {r.code!r} is a category that only groups codes")
     if errors:
         raise InvalidInput(
             "autocode refused, nothing changed: " + "; ".join(errors),
-            "fix the rules and run again (--dry-run shows what they find)",
+            "fix the rules and run again (--dry-run shows what they find)"
+            + ("; --force creates near-duplicate codes anyway" if near else ""),
         )
     scopes = [make_scope(session, doc=r.doc, where=r.where) for r in rules]
     from qualcode.docsets import restrict, scope_ids
@@ -236,7 +261,9 @@ def autocode(
     results = []
     for rule, docs in zip(rules, rule_docs, strict=True):
         scope = scopes[len(results)]
-        code = CodeTree.load(session).find(rule.code) or add_code(session, rule.code)
+        code = _lookup(CodeTree.load(session), rule.code) or add_code(
+            session, rule.code, force=True
+        )  # checked above
         coder_name = (rule.coder or coder or AUTO_CODER).strip()
         who = session.execute(select(Coder).where(Coder.name == coder_name)).scalar_one_or_none()
         hits = find_hits(session, rule, docs, nlp_get, tick)

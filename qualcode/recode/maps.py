@@ -35,9 +35,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from qualcode.codebook import CodeTree, add_code, join_path, split_path
-from qualcode.errors import InvalidInput, NotFound
+from qualcode.codebook import CodeTree, add_code, check_new_path, join_path, split_path
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code
+from qualcode.names import NearDuplicate, listed
 from qualcode.recode.merge import _empty_result, _merge, _relocate
 from qualcode.recode.scope import make_scope
 from qualcode.textutil import name_key
@@ -206,8 +207,13 @@ class Plan:
     relocate: list[Rule]  # whole rules whose new target is just a rename/move of the source
 
 
-def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Plan:
-    """Check the whole map against the code tree; raise listing every problem. Changes nothing."""
+def plan_map(
+    session: Session, rules: list[Rule], *, create: bool = False, force: bool = False
+) -> Plan:
+    """Check the whole map against the code tree; raise listing every problem. Changes nothing.
+
+    A new target an existing code could be mistaken for needs ``force``
+    (:func:`qualcode.codebook.check_new_path`)."""
     from qualcode.recode.scope import compile_pattern
 
     tree = CodeTree.load(session)
@@ -266,6 +272,17 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
     if missing_targets and not create:
         names = ", ".join(repr(rules[ix[0]].target) for ix in missing_targets.values())
         errors.append(f"unknown target codes {names} (use --create to create them)")
+    near = False
+    if create:
+        for ix in missing_targets.values():
+            r = rules[ix[0]]
+            src = src_code.get(ix[0])
+            skip = [src.id, *(c.id for c in tree.descendants(src))] if src is not None else []
+            try:
+                check_new_path(tree, r.target, skip=skip, force=force)  # type: ignore[arg-type]
+            except QualcodeError as exc:
+                near = near or isinstance(exc, NearDuplicate)
+                errors.append(f"{r.origin}: {listed(exc)}")
     # One code cannot go wholly to two places.
     whole_by_source: dict[str, int] = {}
     for i, r in enumerate(rules):
@@ -280,7 +297,8 @@ def plan_map(session: Session, rules: list[Rule], *, create: bool = False) -> Pl
     if errors:
         raise InvalidInput(
             "recode map refused, nothing changed: " + "; ".join(errors),
-            "fix the map and run it again (--dry-run shows what it would do)",
+            "fix the map and run it again (--dry-run shows what it would do)"
+            + ("; --force creates near-duplicate codes anyway" if near else ""),
         )
 
     # Order: a rule runs after every rule that moves codings into its source; split and
@@ -349,10 +367,11 @@ def apply_map(
     create: bool = False,
     sample: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Validate, then apply every rule in one go. Returns per-rule results and totals."""
     session.flush()
-    plan = plan_map(session, rules, create=create)
+    plan = plan_map(session, rules, create=create, force=force)
     tree = CodeTree.load(session)
     # Resolve every existing code now: ids stay valid while paths change during the run.
     ids: dict[str, int] = {}
@@ -364,7 +383,7 @@ def apply_map(
     created = []
     for path in plan.create:
         if _key(path) not in ids:
-            ids[_key(path)] = add_code(session, path, exist_ok=True).id  # type: ignore[assignment]
+            ids[_key(path)] = add_code(session, path, exist_ok=True, force=True).id  # type: ignore[assignment]
             created.append(path)
     results: list[dict[str, Any]] = []
     total = len(plan.rules) + len(plan.relocate)

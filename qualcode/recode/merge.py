@@ -32,9 +32,17 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.codebook import TEXT_FIELDS, CodeTree, add_code, join_path, split_path
-from qualcode.errors import Conflict, InvalidInput
+from qualcode.codebook import (
+    TEXT_FIELDS,
+    CodeTree,
+    add_code,
+    check_new_path,
+    join_path,
+    split_path,
+)
+from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.models import Code, Coder, Coding, Document, Memo, utcnow
+from qualcode.names import check_name
 from qualcode.recode.scope import Scope, chunks, make_scope
 from qualcode.textutil import name_key
 
@@ -94,8 +102,12 @@ def recode(
     where: Mapping[str, str | Sequence[str]] | None = None,
     match: str | re.Pattern[str] | None = None,
     sample: int = 0,
+    force: bool = False,
 ) -> dict[str, Any]:
     """``qualcode recode --from --to``: merge, or — for a new target with ``create`` — rename/split.
+
+    A new target name an existing code could be mistaken for needs ``force``
+    (:func:`qualcode.codebook.check_new_path`).
 
     An unknown target is an error unless ``create``. With ``create`` and no
     filter and no ``keep`` the source code itself is renamed/moved to the new
@@ -106,19 +118,26 @@ def recode(
     tree = CodeTree.load(session)
     src = tree.resolve(source_path)
     scope = make_scope(session, doc=doc, coder=coder, where=where, match=match)
-    dst = tree.find(target_path)
-    if dst is None and not create:  # an existing code by its leaf name or path suffix
-        dst = tree.resolve(target_path)
+    try:  # an existing code by its path, leaf name or path suffix
+        dst: Code | None = tree.resolve(target_path)
+    except NotFound:
+        if not create:
+            raise
+        dst = None
     if dst is not None and dst.id == src.id and split_path(target_path)[-1] != src.name:
         return _relocate(
             session, tree, src, target_path, sample=sample
         )  # only the spelling changes
     if dst is None:
-        if not create:
-            tree.resolve(target_path)  # NotFound with a did-you-mean hint
+        check_new_path(
+            tree,
+            target_path,
+            skip=[src.id, *(c.id for c in tree.descendants(src))],  # type: ignore[list-item]
+            force=force,
+        )
         if not keep and not scope.active:
             return _relocate(session, tree, src, target_path, sample=sample)
-        dst = add_code(session, target_path)
+        dst = add_code(session, target_path, force=True)
         result = _merge(session, src.id, dst.id, keep=keep, scope=scope, sample=sample)  # type: ignore[arg-type]
         result["target_created"] = True
         return result
@@ -141,13 +160,13 @@ def _relocate(
                 "choose another target path",
             )
         if parent is None:
-            parent = add_code(session, parent_path)
+            parent = add_code(session, parent_path, force=True)  # checked by the caller
             if parent in CodeTree.load(session).descendants(src):
                 raise InvalidInput(
                     f"cannot move {old_path!r} under its own new sub-code {parent_path!r}",
                     "choose a target path outside the code",
                 )
-    new_name = names[-1]
+    new_name = check_name("code", names[-1])
     result = _empty_result(old_path, target_path)
     result["action"] = "rename"
     result["moved"] = session.execute(

@@ -30,9 +30,10 @@ from qualcode.models import (
     new_guid,
     utcnow,
 )
+from qualcode.names import near_duplicates
 from qualcode.refi.common import gc_paused
 from qualcode.refi.plan import UNKNOWN_CODER, Plan, unique_name
-from qualcode.textutil import name_key
+from qualcode.textutil import join_path, name_key
 
 
 @dataclass
@@ -114,8 +115,14 @@ def apply_plan(
     nlp_obj=None,
     source_path: str | None = None,
     make_backup: Callable[[], str | None] | None = None,
+    force: bool = False,
 ) -> ImportResult:
     """Write a checked plan into the project (call inside one ``transaction``).
+
+    A new code that one of the project's existing codes could be mistaken for (the same
+    name apart from case or accents, or one typing slip apart; :mod:`qualcode.names`) is
+    a :class:`~qualcode.names.NearDuplicate` error unless ``force`` — the file's own codes
+    are not compared with each other (they are the other tool's code system).
 
     ``make_backup`` is called after writing, before the commit, and only when the
     import changed a project that had data: a backup made then (SQLite's online
@@ -190,6 +197,8 @@ def apply_plan(
     code_guids = {c.guid for c in tree.by_id.values()}
     code_id: dict[str, int] = {}
     n_codes = len(tree.by_id)
+    before = tree.names_by_id()  # the project's codes before the import
+    near: list[tuple[str, list[str]]] = []
     for pc in plan.codes:
         parent_id = code_id[pc.parent] if pc.parent else None
         key = name_key(pc.name)
@@ -212,6 +221,10 @@ def apply_plan(
                     changed = True
             res.codes_updated += changed
             continue
+        if not force:
+            hits = near_duplicates(before, pc.name, same_name=parent_id is None)
+            if hits:
+                near.append((pc.name, [join_path(before[i]) for i in hits]))
         siblings = tree.children.get(parent_id, [])
         parent = tree.by_id.get(parent_id) if parent_id else None
         code = Code(
@@ -232,6 +245,14 @@ def apply_plan(
         tree.children.setdefault(parent_id, []).append(code)
         code_id[pc.guid] = code.id  # type: ignore[assignment]
         res.codes_created += 1
+    if near:
+        pairs = "; ".join(f"{n!r} ~ {', '.join(map(repr, ps))}" for n, ps in near[:10])
+        raise Conflict(
+            f"nothing imported: {len(near)} of the file's codes are nearly the same as codes"
+            f" of this project (case, accents or one typing slip apart): {pairs}"
+            + (" …" if len(near) > 10 else ""),
+            "rename them in the project or the file, or import with --force to create them anyway",
+        )
 
     # 4. Documents (bulk), passages, attributes.
     now = utcnow()

@@ -31,6 +31,7 @@ from xml.etree.ElementTree import Element
 
 from qualcode import audit
 from qualcode.errors import InvalidInput
+from qualcode.names import name_problem
 from qualcode.refi import xmlread as xr
 from qualcode.refi.apply import ImportResult, apply_plan, project_has_data
 from qualcode.refi.common import (
@@ -94,6 +95,10 @@ def _read_codes(codes_el: Element | None, errors: _Errors, plan: Plan) -> dict[s
                 errors.add(
                     f"a code without a name (guid {c.get('guid')!r}, under {'/'.join(path_names[:-1]) or 'the top'})"
                 )
+                continue
+            problem = name_problem("code", name)
+            if problem:
+                errors.add(problem)
                 continue
             bidi = xr.bidi_controls(c.get("name"))
             if bidi:
@@ -179,6 +184,10 @@ def _read_project(
         name = (v.get("name") or "").strip()
         if g is None or not name:
             plan.note("skipped", f"a variable without guid or name ({name!r}) was ignored")
+            continue
+        problem = name_problem("attribute", name)
+        if problem:
+            errors.add(problem)
             continue
         variables[g] = (
             name,
@@ -415,6 +424,7 @@ def import_file(
     offsets: str | None = None,
     nlp_obj=None,
     backup: bool = True,
+    force: bool = False,
 ) -> ImportResult:
     """Read, check and import ``path`` in one audited transaction (for the TUI, scripts, benchmarks).
 
@@ -435,7 +445,7 @@ def import_file(
 
         res = apply_plan(
             session, plan, rename=rename, update_codes=update_codes, nlp_obj=nlp_obj,
-            source_path=str(p.absolute()), make_backup=make_backup,
+            source_path=str(p.absolute()), make_backup=make_backup, force=force,
         )  # fmt: skip
         audit.set_summary(
             session,

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 from qualcode.errors import InvalidInput
+from qualcode.names import name_problem
 from qualcode.refi import xmlread as xr
 from qualcode.refi.common import VALUE_ELEMENTS, OffsetMap, derived_guid, local, normalize_with_map
 from qualcode.refi.offsets import UTF16, Decision, Evidence, Utf16Map, decide, has_astral
@@ -223,6 +224,10 @@ def read_source(
         return None
     text, omap = normalize_with_map(raw, crlf_as_one=crlf_as_one)
     given = xr.clean_name(s.get("name"))
+    problem = name_problem("document", given) if given else None
+    if problem:
+        errors.add(problem)
+        return None
     name = unique_name(given or _fallback_name(s, g), taken)
     taken.add(name.casefold())
     if not given:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from qualcode.errors import InvalidInput
+from qualcode.errors import InvalidInput, QualcodeError
+from qualcode.names import resolve_code_path
 from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
-from qualcode.textutil import name_key, quotation, split_path, typed_value
+from qualcode.textutil import quotation, split_path, typed_value
 
 # The columns of a segment row, as every reader of segments selects them.
 SEGMENT_COLUMNS = (
@@ -123,15 +124,15 @@ def fast_coded_segments(
         kids: dict[int | None, list] = {}
         for c in ordered:
             kids.setdefault(c.parent_id, []).append(c)
-        parent: int | None = None
-        found = None
-        for name in names:
-            key = name_key(name)
-            found = next((c for c in kids.get(parent, []) if c.name_key == key), None)
-            if found is None:
-                return None  # the full path reports the unknown code
-            parent = found.id
-        assert found is not None
+        names_of: dict[int, list[str]] = {}
+        for c in ordered:
+            names_of[c.id] = (
+                [*names_of.get(c.parent_id, []), c.name] if c.parent_id is not None else [c.name]
+            )
+        try:
+            found = next(c for c in ordered if c.id == resolve_code_path(names_of, code))
+        except QualcodeError:
+            return None  # the full path reports the unknown or ambiguous code
         ids = [found.id]
         if children:
             stack = list(reversed(kids.get(found.id, [])))

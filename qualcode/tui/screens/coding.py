@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from rich.text import Text
@@ -364,9 +365,41 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
 
     def _picked(self, result: dict | None) -> None:
         if result and result.get("path"):
-            self.apply_code(result["path"], create=bool(result.get("create")))
+            path = result["path"]
+            if result.get("create"):
+                self.confirm_near_duplicate(
+                    path, lambda force: self.apply_code(path, create=True, force=force)
+                )
+            else:
+                self.apply_code(path)
 
-    def apply_code(self, path: str, *, create: bool = False) -> bool:
+    def confirm_near_duplicate(
+        self, path: str, go: Callable[[bool], object], *, rename_of: str | None = None
+    ) -> None:
+        """``go(force)``: at once when the new code ``path`` (or the new name ``path`` of
+        the code ``rename_of``) is no near duplicate of an existing code; else only after
+        the user confirms, naming the existing code(s) — then with ``force``."""
+        from qualcode.codebook import near_duplicate_paths
+
+        near = self.app.read(lambda s: near_duplicate_paths(s, path, rename_of=rename_of))  # type: ignore[attr-defined]
+        if not near:
+            go(False)
+            return
+        from qualcode.tui.screens.confirm import ConfirmScreen
+
+        listed = ", ".join(repr(p) for p in near[:3]) + (" …" if len(near) > 3 else "")
+        name = path.rsplit("/", 1)[-1]
+        verb = "Rename it" if rename_of else "Create it"
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{name!r} is nearly the same as the existing code {listed}"
+                f" (case, accents or one typing slip apart). {verb} anyway?",
+                yes="Yes, anyway (y)",
+            ),
+            lambda yes: go(True) if yes else None,
+        )
+
+    def apply_code(self, path: str, *, create: bool = False, force: bool = False) -> bool:
         sel = self._need_selection()
         if sel is None or self.doc is None:
             return False
@@ -376,7 +409,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         ok, res = self.app.act(  # type: ignore[attr-defined]
             f"tui: code {path}" if not create else f"tui: new code {path}",
             lambda s: add_coding(
-                s, str(doc_id), sel[0], sel[1], path, self.coder, create_code=create
+                s, str(doc_id), sel[0], sel[1], path, self.coder, create_code=create, force=force
             ),
         )
         if not ok:
@@ -464,17 +497,30 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
             assert self.doc is not None
             doc_id, path, create = self.doc.id, result["path"], bool(result.get("create"))
 
-            def run(s):
-                remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder)
-                return add_coding(
-                    s, str(doc_id), sp.start, sp.end, path, self.coder, create_code=create
-                )
+            def change(force: bool) -> None:
+                def run(s):
+                    remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder)
+                    return add_coding(
+                        s,
+                        str(doc_id),
+                        sp.start,
+                        sp.end,
+                        path,
+                        self.coder,
+                        create_code=create,
+                        force=force,
+                    )
 
-            ok, _ = self.app.act(f"tui: recode {sp.code} -> {path}", run)  # type: ignore[attr-defined]
-            if ok:
-                self.recent = [path, *[p for p in self.recent if p != path]][:9]
-                self.after_change()
-                self.notify(f"changed {sp.code} → {path}")
+                ok, _ = self.app.act(f"tui: recode {sp.code} -> {path}", run)  # type: ignore[attr-defined]
+                if ok:
+                    self.recent = [path, *[p for p in self.recent if p != path]][:9]
+                    self.after_change()
+                    self.notify(f"changed {sp.code} → {path}")
+
+            if create:
+                self.confirm_near_duplicate(path, change)
+            else:
+                change(False)
 
         self.app.push_screen(
             CodePicker(
@@ -518,18 +564,27 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         def done(path: str | None) -> None:
             if not path or not path.strip() or path.strip().endswith("/"):
                 return
-            from qualcode.codebook import add_code
+            path = path.strip()
 
-            ok, code = self.app.act(
-                f"tui: add code {path.strip()}", lambda s: add_code(s, path.strip())
-            )  # type: ignore[attr-defined]
-            if ok:
-                self.reload_codes()
-                self.tree.select_id(code.id)  # type: ignore[union-attr]
-                self.notify(f"new code {path.strip()}")
+            def create(force: bool) -> None:
+                from qualcode.codebook import add_code
 
+                ok, code = self.app.act(
+                    f"tui: add code {path}", lambda s: add_code(s, path, force=force)
+                )  # type: ignore[attr-defined]
+                if ok:
+                    self.reload_codes()
+                    self.tree.select_id(code.id)  # type: ignore[union-attr]
+                    self.notify(f"new code {path}")
+
+            self.confirm_near_duplicate(path, create)
+
+        # The parent stays: the cursor waits after "Parent/" (typing must not replace it).
         self.app.push_screen(
-            PromptScreen("New code (path, Parent/Child):", (parent + "/") if parent else ""), done
+            PromptScreen(
+                "New code (path, Parent/Child):", (parent + "/") if parent else "", select=False
+            ),
+            done,
         )
 
     def action_rename_code(self) -> None:
@@ -541,15 +596,19 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         def done(name: str | None) -> None:
             if name is None or name.strip() == row["name"]:
                 return
-            from qualcode.codebook import rename_code
 
-            ok, _ = self.app.act(
-                f"tui: rename {row['path']} -> {name.strip()}",
-                lambda s: rename_code(s, row["path"], name),
-            )  # type: ignore[attr-defined]
-            if ok:
-                self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
-                self.after_change()
+            def rename(force: bool) -> None:
+                from qualcode.codebook import rename_code
+
+                ok, _ = self.app.act(
+                    f"tui: rename {row['path']} -> {name.strip()}",
+                    lambda s: rename_code(s, row["path"], name, force=force),
+                )  # type: ignore[attr-defined]
+                if ok:
+                    self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
+                    self.after_change()
+
+            self.confirm_near_duplicate(name.strip(), rename, rename_of=row["path"])
 
         self.app.push_screen(PromptScreen(f"Rename {row['path']}:", row["name"]), done)
 

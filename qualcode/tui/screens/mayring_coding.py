@@ -85,8 +85,8 @@ class MayringCodingScreen(CodingScreen):
         self.active_rq = ids[(pos + 1) % len(ids)]
         self.update_rq_bar()
 
-    def apply_code(self, path: str, *, create: bool = False) -> bool:
-        ok = super().apply_code(path, create=create)
+    def apply_code(self, path: str, *, create: bool = False, force: bool = False) -> bool:
+        ok = super().apply_code(path, create=create, force=force)
         rq = self.question_of(path) if ok else None
         if rq is not None and rq != self.active_rq:  # coding for another question makes it active
             self.active_rq = rq

@@ -18,14 +18,16 @@ class PromptScreen(ModalScreen[str | None]):
     PromptScreen > Vertical { width: 70; max-width: 95%; height: auto; border: thick $accent; background: $panel; padding: 1 2; }
     """
 
-    def __init__(self, question: str, value: str = "") -> None:
+    def __init__(self, question: str, value: str = "", *, select: bool = True) -> None:
+        """``select``: the value is selected (typing replaces it); else the cursor waits at
+        its end (typing adds to a prefilled ``Parent/``)."""
         super().__init__()
-        self.question, self.value = question, value
+        self.question, self.value, self.select = question, value, select
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Input(self.value, id="prompt-input")
+            yield Input(self.value, id="prompt-input", select_on_focus=self.select)
             yield Label("Enter save · Esc cancel", classes="dim")
 
     def on_mount(self) -> None:
