@@ -301,6 +301,41 @@ def test_token_mode(demo_db: str) -> None:
     assert token not in server.output and "?token=" not in server.output
 
 
+def test_on_a_terminal_the_address_carries_a_new_token(demo_db: str) -> None:
+    import pty
+    import re
+    import select
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k != "QUALCODE_SERVE_TOKEN"}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qualcode", "--db", demo_db, "serve", "--token", "--port", "0"],
+        cwd=ROOT,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + WAIT_LIMIT
+        while b"?token=" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        match = re.search(rb"the workbench is at (http://\S+/\?token=([\w-]+))", seen)
+        assert match and len(match.group(2)) >= 16, seen
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=WAIT_LIMIT)
+        os.close(master)
+
+
 def test_a_new_token_is_never_written_into_a_log(demo_db: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "QUALCODE_SERVE_TOKEN"}
     result = subprocess.run(

@@ -402,7 +402,8 @@ class Access:
                 return self._busy(request)
             coder = await self._check_password(name, secret)
         if coder is None:
-            log.warning("failed login for %r from %s", name or "(token)", client)
+            who = "(token)" if self.mode == "token" else repr(name)
+            log.warning("failed login for %s from %s", who, client)
             error = "wrong token" if self.mode == "token" else "wrong name or password"
             return self.login_page(request, status=401, error=error, name=name)
         for limiter, key, stamp in counted:
