@@ -523,11 +523,12 @@ def test_users_add_keeps_owner_group_and_mode_of_the_file(cli, tmp_path: Path) -
     os.chmod(path, 0o640)
     before = path.stat()
     cli.ok("users", "add", "ben", "--file", str(path), "--password-stdin", input="ben-secret\n")
+    # replaced atomically (a new file renamed over the old one), not rewritten in place
+    assert path.stat().st_ino != before.st_ino
     cli.ok("users", "remove", "anna", "--file", str(path))
     after = path.stat()
     assert (after.st_uid, after.st_gid) == (nobody.pw_uid, group.gr_gid)
     assert stat.S_IMODE(after.st_mode) == 0o640
-    assert after.st_ino != before.st_ino  # replaced atomically, not rewritten in place
     assert list(users.load_users(path)) == ["ben"]
     assert [p.name for p in tmp_path.iterdir()] == ["users.toml"]  # no temporary file left
 
