@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -151,8 +152,18 @@ class Server:
         finally:
             conn.close()
 
-    def login(self, name: str, password: str) -> Reply:
-        return self.request("POST", "/login", body={"name": name, "password": password})
+    def login(self, name: str, password: str, headers: dict[str, str] | None = None) -> Reply:
+        return self.request(
+            "POST", "/login", body={"name": name, "password": password}, headers=headers
+        )
+
+    @property
+    def cookie_name(self) -> str:
+        """The session cookie's name: one per server (its port)."""
+        return f"qualcode_session_{self.port}"
+
+    def wait_output(self, text: str) -> None:
+        wait_for(lambda: text in self.output, f"{text!r} in the server's output")
 
     def websocket(self, cookie: str | None = None, origin: str | None = None) -> Reply:
         """The opening handshake of the workbench's websocket (then the connection closes)."""
@@ -167,6 +178,96 @@ class Server:
         if origin:
             headers["Origin"] = origin
         return self.request("GET", "/ws?width=80&height=24", headers=headers)
+
+
+class RawWebSocket:
+    """The workbench's websocket as a browser tab holds it open, over a plain socket: the
+    frames the server sends are read back (opcode, payload)."""
+
+    def __init__(self, server: Server, cookie: str | None = None) -> None:
+        self.sock = socket.create_connection((server.host, server.port), timeout=WAIT_LIMIT)
+        request = (
+            "GET /ws?width=80&height=24 HTTP/1.1\r\n"
+            f"Host: {server.host}:{server.port}\r\n"
+            "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + (f"Cookie: {cookie}\r\n" if cookie else "")
+            + "\r\n"
+        )
+        self.sock.sendall(request.encode())
+        self._buf = b""
+        while b"\r\n\r\n" not in self._buf:
+            data = self.sock.recv(65536)
+            if not data:
+                break
+            self._buf += data
+        head, _, self._buf = self._buf.partition(b"\r\n\r\n")
+        self.status = int(head.split(b" ", 2)[1]) if head else 0
+        self.ended = False  # a close frame or the end of the connection was seen
+        self.opcodes: list[int] = []
+
+    def _need(self, n: int) -> bool:
+        while len(self._buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                return False
+            self._buf += data
+        return True
+
+    def read_frame(self) -> tuple[int, bytes] | None:
+        """The next frame from the server, or None at the end of the connection."""
+        if not self._need(2):
+            return None
+        opcode, length = self._buf[0] & 0x0F, self._buf[1] & 0x7F
+        head = 2
+        if length == 126:
+            if not self._need(4):
+                return None
+            length, head = int.from_bytes(self._buf[2:4], "big"), 4
+        elif length == 127:
+            if not self._need(10):
+                return None
+            length, head = int.from_bytes(self._buf[2:10], "big"), 10
+        if not self._need(head + length):
+            return None
+        payload, self._buf = self._buf[head : head + length], self._buf[head + length :]
+        return opcode, payload
+
+    def wait(self, predicate: Callable[[int], object], what: str, limit: float = WAIT_LIMIT):
+        """Read frames until one whose opcode satisfies ``predicate`` (or the end: opcode 8)."""
+        import time
+
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            frame = self.read_frame()
+            opcode = 8 if frame is None else frame[0]
+            self.opcodes.append(opcode)
+            if frame is not None and opcode == 9:  # a ping: answer it, as a browser does
+                self._send(0xA, frame[1])
+            if opcode == 8:
+                self.ended = True
+            if predicate(opcode):
+                return frame
+            if frame is None:
+                break
+        raise AssertionError(f"waited in vain for: {what} (opcodes seen: {set(self.opcodes)})")
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload[:125]))
+        with contextlib.suppress(OSError):
+            self.sock.sendall(bytes((0x80 | opcode, 0x80 | len(masked))) + mask + masked)
+
+    def wait_for_data(self) -> None:
+        self.wait(lambda op: op in (1, 2), "the workbench's first bytes")
+        assert not self.ended
+
+    def wait_for_end(self) -> None:
+        self.wait(lambda op: op == 8, "the server to close the websocket")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
 
 
 @dataclass
@@ -219,8 +320,10 @@ class Workbench:
     closed: bool = False
 
     @classmethod
-    def open(cls, browser, server: Server) -> Workbench:
-        context = browser.new_context(viewport=VIEWPORT)
+    def open(cls, browser, server: Server, context=None) -> Workbench:
+        """A tab on ``server``: in a browser of its own, or in ``context`` (another tab of
+        the same browser, with its cookies)."""
+        context = context or browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         bench = cls(page)
         page.on("websocket", bench._on_websocket)

@@ -3,13 +3,16 @@ the rate limit, and what a workbench process is told about its coder."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, WAIT_LIMIT
-from serving import Server
+from serving import RawWebSocket, Server
 
 pytest.importorskip("textual_serve")
 pytest.importorskip("argon2")
@@ -241,7 +244,7 @@ def test_without_the_right_password_there_is_only_the_login_page(
             assert reply.status == 401 and reply.is_login, (path, reply.status)
         reply = server.websocket()
         assert reply.status == 401 and not reply.is_workbench
-        reply = server.websocket(cookie="qualcode_session=made-up")
+        reply = server.websocket(cookie=f"{server.cookie_name}=made-up")
         assert reply.status == 401 and not reply.is_workbench
         for name, password in [("anna", "geheim-124"), ("nobody", PASSWORD), ("", "")]:
             reply = server.login(name, password)
@@ -249,9 +252,11 @@ def test_without_the_right_password_there_is_only_the_login_page(
             assert "wrong name or password" in reply.text
         # the right password: a session cookie, then the workbench and its websocket
         reply = server.login("anna", PASSWORD)
-        assert reply.status == 303 and reply.cookie.startswith("qualcode_session=")
+        assert reply.status == 303 and reply.cookie.startswith(f"{server.cookie_name}=")
         cookie = reply.cookie
         assert "HttpOnly" in reply.headers["set-cookie"]
+        # no Path: the browser scopes it to the folder of the login (a proxy's prefix)
+        assert "path=" not in reply.headers["set-cookie"].lower()
         page = server.request("GET", "/", headers={"Cookie": cookie})
         assert page.status == 200 and page.is_workbench and "anna" in page.text
         assert (
@@ -283,7 +288,8 @@ def test_token_mode(demo_db: str) -> None:
     token = "a-long-enough-secret-token"
     env = {"QUALCODE_SERVE_TOKEN": token, "QUALCODE_CODER": "cleo"}
     with Server(demo_db, "--token", env=env) as server:
-        assert server.url == f"{server.base}?token={token}"
+        # the output is no terminal (a log, the journal): the token is not written into it
+        assert server.url == server.base
         assert server.request("GET", "/").status == 401
         assert server.request("GET", "/?token=wrong-token-wrong-token").status == 401
         reply = server.request("POST", "/login", body={"token": "nope"})
@@ -292,6 +298,59 @@ def test_token_mode(demo_db: str) -> None:
         assert reply.status == 303 and reply.headers["location"] == "./" and reply.cookie
         page = server.request("GET", "/", headers={"Cookie": reply.cookie})
         assert page.is_workbench and "cleo" in page.text
+    assert token not in server.output and "?token=" not in server.output
+
+
+def test_on_a_terminal_the_address_carries_a_new_token(demo_db: str) -> None:
+    import pty
+    import re
+    import select
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k != "QUALCODE_SERVE_TOKEN"}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qualcode", "--db", demo_db, "serve", "--token", "--port", "0"],
+        cwd=ROOT,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + WAIT_LIMIT
+        while b"?token=" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        match = re.search(rb"the workbench is at (http://\S+/\?token=([\w-]+))", seen)
+        assert match and len(match.group(2)) >= 16, seen
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=WAIT_LIMIT)
+        os.close(master)
+
+
+def test_a_new_token_is_never_written_into_a_log(demo_db: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "QUALCODE_SERVE_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "qualcode", "--db", demo_db, "serve", "--token", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_LIMIT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "QUALCODE_SERVE_TOKEN" in lines[0], result.stderr
+    assert "token=" not in result.stdout + result.stderr
 
 
 def test_open_mode_answers_only_to_loopback_names_and_its_own_pages(demo_db: str) -> None:
@@ -330,3 +389,192 @@ def test_behind_a_proxy_the_forwarded_client_address_counts(demo_db: str, users_
         assert reply.status == 303
         assert "Secure" in reply.headers["set-cookie"]  # the proxy speaks HTTPS to the browser
     assert "failed login for 'anna' from 203.0.113.5" in server.output
+
+
+# --- a lab server: bursts, a changing users file, logouts, leaks ---------------------------------
+
+
+def _parallel(count: int, call) -> list[int]:
+    """``call(i)`` in ``count`` threads started at once; their statuses, sorted."""
+    statuses: list[int] = []
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        start.wait()
+        statuses.append(call(i).status)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT_LIMIT * 4)
+    return sorted(statuses)
+
+
+def test_a_parallel_burst_of_wrong_passwords_gets_429_after_the_limit(
+    demo_db: str, users_file: Path
+) -> None:
+    with Server(demo_db, "--users", str(users_file), "--behind-proxy") as server:
+
+        def login(client: str, name: str, password: str):
+            return server.login(name, password, headers={"X-Forwarded-For": client})
+
+        # 30 at once from one address: 5 are checked, 25 refused before any hash
+        statuses = _parallel(30, lambda _i: login("203.0.113.5", "anna", "wrong-password"))
+        assert statuses == [401] * 5 + [429] * 25
+        server.wait_output("failed login for 'anna' from 203.0.113.5")
+        # 14 at once for one name from 14 addresses: the name's limit (10) holds too
+        statuses = _parallel(14, lambda i: login(f"198.51.100.{i}", "Cleo ", "wrong-password"))
+        assert statuses == [401] * 10 + [429] * 4
+        users.add_user(users_file, "cleo", "cleo-secret")
+        assert login("192.0.2.1", "cleo", "cleo-secret").status == 429  # cleo waits a minute
+        # other coders and other addresses are not locked out; a success costs nothing
+        users.add_user(users_file, "ben", "ben-secret")
+        for _ in range(7):
+            assert login("192.0.2.2", "ben", "ben-secret").status == 303
+    assert server.output.count("failed login for 'anna' from 203.0.113.5") == 5
+    assert server.output.count("failed login for 'Cleo ' from 198.51.100.") == 10
+
+
+def test_the_users_file_is_re_read_and_ends_the_sessions_it_no_longer_allows(
+    demo_db: str, users_file: Path
+) -> None:
+    users.add_user(users_file, "ben", "ben-secret")
+    with Server(demo_db, "--users", str(users_file)) as server:
+        anna = server.login("anna", PASSWORD).cookie
+        ben = server.login("ben", "ben-secret").cookie
+        cleo_reply = server.login("cleo", "cleo-secret")
+        assert cleo_reply.status == 401
+        tab = RawWebSocket(server, ben)  # ben's open workbench
+        try:
+            assert tab.status == 101
+            tab.wait_for_data()
+            # a new coder may log in at once; a new password replaces the old one
+            users.add_user(users_file, "cleo", "cleo-secret")
+            users.add_user(users_file, "anna", "ein-anderes")
+            assert server.login("cleo", "cleo-secret").status == 303
+            assert server.request("GET", "/", headers={"Cookie": anna}).status == 401
+            assert server.login("anna", PASSWORD).status == 401
+            assert server.login("anna", "ein-anderes").status == 303
+            # ben removed: his open workbench ends without any request of his
+            users.remove_user(users_file, "ben")
+            frame = tab.wait(lambda op: op == 8, "ben's workbench to be closed")
+            assert frame is None or b"removed from the users file" in frame[1]
+            server.wait_output("workbench closed for ben")
+            assert server.request("GET", "/", headers={"Cookie": ben}).status == 401
+            assert server.login("ben", "ben-secret").status == 401
+        finally:
+            tab.close()
+    assert "removed ben" in server.output and "new password for anna" in server.output
+
+
+def test_logout_ends_every_workbench_of_the_session(demo_db: str, users_file: Path) -> None:
+    users.add_user(users_file, "ben", "ben-secret")
+    with Server(demo_db, "--users", str(users_file)) as server:
+        anna = server.login("anna", PASSWORD).cookie
+        other_anna = server.login("anna", PASSWORD).cookie  # anna on another computer
+        ben = server.login("ben", "ben-secret").cookie
+        tabs = [RawWebSocket(server, c) for c in (anna, anna, other_anna, ben)]
+        try:
+            for tab in tabs:
+                assert tab.status == 101
+                tab.wait_for_data()
+            server.request("GET", "/logout", headers={"Cookie": anna})
+            for tab in tabs[:2]:
+                frame = tab.wait(lambda op: op == 8, "the logged-out tab to be closed")
+                assert frame is None or b"logged out" in frame[1]
+            wait_closed = lambda: server.output.count("workbench closed for anna") == 2  # noqa: E731
+            server.wait_output("workbench closed for anna")
+            from conftest import wait_for
+
+            wait_for(wait_closed, "both workbenches of the session closed")
+            # the other session and the other coder work on
+            assert server.request("GET", "/", headers={"Cookie": other_anna}).is_workbench
+            assert server.request("GET", "/", headers={"Cookie": ben}).is_workbench
+            assert "workbench closed for ben" not in server.output
+            assert server.output.count("workbench closed for anna") == 2
+        finally:
+            for tab in tabs:
+                tab.close()
+
+
+def test_the_websocket_is_kept_alive_with_pings(demo_db: str) -> None:
+    with Server(demo_db, env={"QUALCODE_CODER": "dora"}) as server:
+        tab = RawWebSocket(server)
+        try:
+            assert tab.status == 101
+            tab.wait(lambda op: op == 9, "a ping from the server", limit=WAIT_LIMIT * 2)
+            assert not tab.ended
+        finally:
+            tab.close()
+
+
+def test_users_add_keeps_owner_group_and_mode_of_the_file(cli, tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root (chown to another owner), as in CI")
+    import grp
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    group = grp.getgrgid(nobody.pw_gid)
+    path = tmp_path / "users.toml"
+    users.add_user(path, "anna", PASSWORD)
+    os.chown(path, nobody.pw_uid, group.gr_gid)
+    os.chmod(path, 0o640)
+    before = path.stat()
+    cli.ok("users", "add", "ben", "--file", str(path), "--password-stdin", input="ben-secret\n")
+    # replaced atomically (a new file renamed over the old one), not rewritten in place
+    assert path.stat().st_ino != before.st_ino
+    cli.ok("users", "remove", "anna", "--file", str(path))
+    after = path.stat()
+    assert (after.st_uid, after.st_gid) == (nobody.pw_uid, group.gr_gid)
+    assert stat.S_IMODE(after.st_mode) == 0o640
+    assert list(users.load_users(path)) == ["ben"]
+    assert [p.name for p in tmp_path.iterdir()] == ["users.toml"]  # no temporary file left
+
+
+def test_a_users_file_others_may_write_is_refused_and_one_they_may_read_warned_about(
+    demo_db: str, demo_cli, users_file: Path
+) -> None:
+    os.chmod(users_file, 0o666)
+    result = demo_cli("serve", "--users", str(users_file))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "may be written by anyone" in lines[0] and "0666" in lines[0]
+    os.chmod(users_file, 0o644)
+    with Server(demo_db, "--users", str(users_file)) as server:
+        assert server.login("anna", PASSWORD).status == 303
+    assert "may be read by anyone (mode 0644)" in server.output
+
+
+def test_two_servers_on_one_host_have_their_own_cookies(demo_db: str, users_file: Path) -> None:
+    with (
+        Server(demo_db, "--users", str(users_file)) as one,
+        Server(demo_db, "--users", str(users_file)) as two,
+    ):
+        first, second = one.login("anna", PASSWORD), two.login("anna", PASSWORD)
+        assert first.cookie.split("=")[0] != second.cookie.split("=")[0]
+        # a browser sends both (cookies do not tell ports apart): each server finds its own
+        both = f"{first.cookie}; {second.cookie}"
+        assert one.request("GET", "/", headers={"Cookie": both}).is_workbench
+        assert two.request("GET", "/", headers={"Cookie": both}).is_workbench
+
+
+def test_small_leaks_are_closed(demo_db: str, users_file: Path) -> None:
+    with Server(demo_db, "--users", str(users_file)) as server:
+        for reply in [server.request("GET", "/login"), server.request("GET", "/")]:
+            assert reply.headers["server"] == "qualcode"
+        # a 20 kB cookie: a clean 400, one line in the log, no traceback
+        reply = server.request("GET", "/", headers={"Cookie": "x=" + "y" * 20_000})
+        assert reply.status in (400, 431) and reply.headers["server"] == "qualcode"
+        # a login form too large to read is no failed login of "(token)"
+        reply = server.request("POST", "/login", body={"name": "anna", "password": "p" * 100_000})
+        assert reply.status == 413 and reply.is_login and not reply.cookie
+        assert server.login("anna", PASSWORD).status == 303  # and costs no attempt
+        # the icon the browser asks for, before anyone logged in
+        icon = server.request("GET", "/favicon.ico")
+        assert icon.status == 200 and icon.headers["content-type"] == "image/x-icon"
+        server.wait_output("login form too large")
+        server.wait_output("bad request refused (400)")
+    assert "Traceback" not in server.output
+    assert "(token)" not in server.output and "failed login" not in server.output

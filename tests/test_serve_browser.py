@@ -152,3 +152,61 @@ def test_two_browsers_code_one_postgresql_project(users_file: Path) -> None:
                 assert counts("Personalmangel", "deniz") == (1, 1)
         finally:
             engine.dispose()
+
+
+def test_logout_in_one_tab_ends_the_other(demo_db: str, users_file: Path) -> None:
+    with Server(demo_db, "--users", str(users_file)) as server, chromium() as browser:
+        first = Workbench.open(browser, server)
+        log_in(first, "clara")
+        second = Workbench.open(browser, server, context=first.page.context)  # same cookies
+        second.wait(lambda s: FIRST_SCREEN in s, "the second tab's workbench, without a login")
+        first.page.goto(server.base + "logout")
+        first.page.wait_for_selector("input[name=password]")
+        second.poll(lambda: second.closed, "the other tab's workbench to be closed")
+        second.page.wait_for_selector(".ended", state="visible")
+        server.wait_output("workbench closed for clara")
+        second.page.reload()
+        second.page.wait_for_selector("input[name=password]")  # the session is gone
+    assert "workbench of clara ended (logged out)" in server.output
+
+
+def test_a_removed_coders_open_tab_is_closed_and_their_login_refused(
+    demo_db: str, users_file: Path
+) -> None:
+    with Server(demo_db, "--users", str(users_file)) as server, chromium() as browser:
+        clara, deniz = Workbench.open(browser, server), Workbench.open(browser, server)
+        log_in(clara, "clara")
+        log_in(deniz, "deniz")
+        Run(demo_db).ok("users", "remove", "clara", "--file", str(users_file))
+        clara.poll(lambda: clara.closed, "clara's workbench to be closed")
+        server.wait_output("workbench closed for clara")
+        clara.page.reload()
+        clara.page.wait_for_selector("input[name=password]")
+        clara.login("clara", PASSWORDS["clara"])
+        clara.page.wait_for_selector("text=wrong name or password")
+        # deniz codes on
+        assert not deniz.closed
+        code_next_uncoded(deniz, "Zeitmangel")
+        deniz.poll(lambda: codings(demo_db, "deniz", "Zeitmangel"), "deniz's coding stored")
+
+
+def test_two_servers_on_two_ports_keep_both_logins(demo_db: str, users_file: Path) -> None:
+    with (
+        Server(demo_db, "--users", str(users_file)) as one,
+        Server(demo_db, "--users", str(users_file)) as two,
+        chromium() as browser,
+    ):
+        first = Workbench.open(browser, one)
+        log_in(first, "clara")
+        second = Workbench.open(browser, two, context=first.page.context)  # one browser
+        log_in(second, "deniz")
+        first.page.reload()  # still logged in on the first server
+        first.page.wait_for_selector("#terminal")
+        assert first.page.title() == "qualcode — clara"
+        # the page's icon is there (no 404 on every load) and is an image the browser draws
+        width = first.page.evaluate(
+            """() => new Promise((ok) => { const i = new Image();
+               i.onload = () => ok(i.naturalWidth); i.onerror = () => ok(0);
+               i.src = "favicon.ico"; })"""
+        )
+        assert width == 16

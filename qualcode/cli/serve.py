@@ -35,8 +35,8 @@ def serve(
     token: bool = typer.Option(
         False,
         "--token",
-        help="Log in with a secret token (printed at start, or $QUALCODE_SERVE_TOKEN); "
-        "you work as --coder.",
+        help="Log in with a secret token ($QUALCODE_SERVE_TOKEN, or a new one printed to "
+        "the terminal — never to a log); you work as --coder.",
     ),
     behind_proxy: bool = typer.Option(
         False,
@@ -62,18 +62,29 @@ def serve(
         st.db = db
     check_access(host, users=users is not None, token=token, behind_proxy=behind_proxy)
     coder = st.coder_name()
+    terminal = sys.stdout.isatty()
     if users is not None:
-        from qualcode.web.users import load_users
+        from qualcode.web.users import check_permissions, load_users
 
+        warning = check_permissions(users)  # others may write it: refused
         coders = load_users(users)
         if not coders:
             raise UserError(
                 f"the users file {users} names no coder",
                 f"add one with `qualcode users add NAME --file {users}`",
             )
-        access = Access("users", users=coders, behind_proxy=behind_proxy)
+        if warning:
+            typer.echo(warning, err=True)
+        access = Access("users", users=coders, behind_proxy=behind_proxy, users_path=users)
     elif token:
-        secret = env_token() or secrets.token_urlsafe(24)
+        secret = env_token()
+        if secret is None and not terminal:
+            raise UserError(
+                "--token without a terminal would write the new token into a log",
+                "set $QUALCODE_SERVE_TOKEN (at least 16 random characters, e.g. "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe())'`) and log in with it",
+            )
+        secret = secret or secrets.token_urlsafe(24)
         if len(secret) < MIN_TOKEN:
             raise UserError(
                 f"$QUALCODE_SERVE_TOKEN is shorter than {MIN_TOKEN} characters",
@@ -97,10 +108,11 @@ def serve(
         port=port,
         project=_label(url),
         announce=typer.echo,
+        show_token=terminal,
     )
     who = {
         "users": f"coders log in with the passwords of {users} ({len(access.users)} coder{'s' if len(access.users) != 1 else ''})",
-        "token": f"log in with the token; you work as {coder}",
+        "token": f"log in with the token{'' if terminal else ' ($QUALCODE_SERVE_TOKEN)'}; you work as {coder}",
         "open": f"no login (this machine only); you work as {coder}",
     }[access.mode]
     typer.echo(f"qualcode serve: {_label(url)}, {who}; Ctrl+C stops the server")

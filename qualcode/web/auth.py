@@ -11,38 +11,53 @@ Three modes (:class:`Access`):
   coder is the one who started the server.
 
 Without a valid session cookie every request — the page, the websocket, the static
-files, downloads — gets the login page with status 401, nothing else. Failed logins are
-counted per client address: after :data:`FAILED_LOGINS` within :data:`WINDOW` seconds the
-next attempts get 429 until the window has passed. Secrets are compared in constant time:
-argon2 for passwords, :func:`hmac.compare_digest` for the token, and sessions are looked
-up by the SHA-256 of their cookie.
+files, downloads — gets the login page with status 401, nothing else. Every login attempt
+is counted *before* its secret is checked, per client address and (``users`` mode) per
+name; a successful one is forgiven afterwards. After :data:`FAILED_LOGINS` per address
+(:data:`FAILED_PER_NAME` per name) within :data:`WINDOW` seconds the next attempts get 429
+until the window has passed, however many arrive at once. At most :data:`HASH_SLOTS`
+argon2 checks run at the same time (:data:`HASH_QUEUE` more may wait; beyond that 503 at
+once), so that a burst costs the attacker and not the colleagues logging in. Secrets are
+compared in constant time: argon2 for passwords, :func:`hmac.compare_digest` for the
+token, and sessions are looked up by the SHA-256 of their cookie.
+
+In ``users`` mode the users file is re-read when it changes (its inode, size and mtime
+are compared on every request and every second): a coder who was removed, or whose
+password changed, loses their sessions, and their open workbenches are ended.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import html
 import ipaddress
 import logging
+import os
 import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from qualcode.errors import QualcodeError
 from qualcode.web import users as users_file
 
 log = logging.getLogger("qualcode.serve")
 
-COOKIE = "qualcode_session"
+COOKIE = "qualcode_session"  # the session cookie's name; a server adds its port (one per instance)
 SESSION_TTL = 12 * 3600.0  # seconds: a working day, then log in again
 FAILED_LOGINS = 5  # failed logins per client address …
+FAILED_PER_NAME = 10  # … and per coder name (from any address) …
 WINDOW = 60.0  # … within this many seconds; then 429 until the window has passed
+HASH_SLOTS = 2  # argon2 checks at once (each takes ~0.1 s of a core and 64 MiB)
+HASH_QUEUE = 8  # logins that may wait for a slot; more get 503 at once
 MAX_CLIENTS = 10_000  # addresses remembered by the rate limiter (the oldest are dropped)
 MIN_TOKEN = 16  # characters of a token given in $QUALCODE_SERVE_TOKEN
 
@@ -50,6 +65,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # A request's authenticated coder name, set by the middleware (never taken from the client).
 CODER_KEY = "qualcode_coder"
+# The SHA-256 of the request's session cookie (None in open mode), set by the middleware.
+SESSION_KEY = "qualcode_session"
 
 
 def is_loopback(host: str) -> bool:
@@ -64,7 +81,11 @@ def is_loopback(host: str) -> bool:
 
 
 class RateLimiter:
-    """Failed attempts per key (client address) in a sliding window."""
+    """Attempts per key (a client address, a name) in a sliding window.
+
+    A login records its attempt before the secret is checked (:meth:`attempt`) and takes
+    it back when it succeeded (:meth:`forgive`): parallel requests see each other's
+    attempts, so no burst gets past the limit."""
 
     def __init__(
         self,
@@ -93,12 +114,25 @@ class RateLimiter:
             return None
         return max(self.window - (self.clock() - times[0]), 1.0)
 
-    def failed(self, key: str) -> None:
+    def attempt(self, key: str) -> float:
+        """Count an attempt for ``key``; the returned stamp lets :meth:`forgive` take it back."""
         times = self._recent(key)
-        times.append(self.clock())
+        stamp = self.clock()
+        times.append(stamp)
         self._failures[key] = times
         if len(self._failures) > MAX_CLIENTS:
             del self._failures[next(iter(self._failures))]
+        return stamp
+
+    failed = attempt
+
+    def forgive(self, key: str, stamp: float) -> None:
+        times = self._failures.get(key)
+        if times is not None:
+            with contextlib.suppress(ValueError):
+                times.remove(stamp)
+            if not times:
+                del self._failures[key]
 
 
 @dataclass
@@ -115,28 +149,54 @@ class Sessions:
         return hashlib.sha256(cookie.encode("utf-8", "replace")).digest()
 
     def create(self, coder: str) -> str:
-        now = self.clock()
-        for key in [k for k, (_, until) in self._by_digest.items() if until <= now]:
-            del self._by_digest[key]
+        self.expire()
         cookie = secrets.token_urlsafe(32)
-        self._by_digest[self._digest(cookie)] = (coder, now + self.ttl)
+        self._by_digest[self._digest(cookie)] = (coder, self.clock() + self.ttl)
         return cookie
 
-    def coder(self, cookie: str | None) -> str | None:
+    def lookup(self, cookie: str | None) -> tuple[str, bytes] | None:
+        """(coder, the session's digest) for a valid cookie, else None."""
         if not cookie:
             return None
-        entry = self._by_digest.get(self._digest(cookie))
+        digest = self._digest(cookie)
+        entry = self._by_digest.get(digest)
         if entry is None:
             return None
         coder, until = entry
         if until <= self.clock():
-            del self._by_digest[self._digest(cookie)]
+            del self._by_digest[digest]
             return None
-        return coder
+        return coder, digest
 
-    def drop(self, cookie: str | None) -> None:
-        if cookie:
-            self._by_digest.pop(self._digest(cookie), None)
+    def coder(self, cookie: str | None) -> str | None:
+        found = self.lookup(cookie)
+        return found[0] if found else None
+
+    def alive(self, digest: bytes | None) -> bool:
+        entry = self._by_digest.get(digest) if digest is not None else None
+        return entry is not None and entry[1] > self.clock()
+
+    def drop(self, cookie: str | None) -> bytes | None:
+        """End the session of ``cookie``; its digest if there was one."""
+        if not cookie:
+            return None
+        digest = self._digest(cookie)
+        return digest if self._by_digest.pop(digest, None) is not None else None
+
+    def end_coder(self, coder: str) -> set[bytes]:
+        """End every session of ``coder``; their digests."""
+        ended = {k for k, (who, _) in self._by_digest.items() if who == coder}
+        for key in ended:
+            del self._by_digest[key]
+        return ended
+
+    def expire(self) -> set[bytes]:
+        """Drop the sessions whose time is up; their digests."""
+        now = self.clock()
+        ended = {k for k, (_, until) in self._by_digest.items() if until <= now}
+        for key in ended:
+            del self._by_digest[key]
+        return ended
 
 
 @dataclass
@@ -148,11 +208,28 @@ class Access:
     users: dict[str, str] = field(default_factory=dict)  # "users" mode: name → argon2 hash
     token: str = ""  # "token" mode
     behind_proxy: bool = False  # trust X-Forwarded-For/-Proto (from a reverse proxy on this host)
+    users_path: Path | None = None  # "users" mode: the file, re-read when it changes
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    name_limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter(limit=FAILED_PER_NAME, window=WINDOW)
+    )
     sessions: Sessions = field(default_factory=Sessions)
+    cookie: str = COOKIE  # the cookie's name (the server makes it its own: see `for_port`)
+    # called with the digests of sessions that ended (logout, a removed coder, expiry)
+    on_end: Callable[[set[bytes], str], None] | None = None
 
     def __post_init__(self) -> None:
         self._token_digest = hashlib.sha256(self.token.encode()).digest()
+        self._stamp: tuple[int, ...] | None = None
+        self._hashing = 0  # argon2 checks running or waiting
+        self._slots: asyncio.Semaphore | None = None
+        if self.users_path is not None:
+            self._stamp = _stamp(self.users_path)
+
+    def for_port(self, port: int) -> None:
+        """Name the session cookie after the server's port: browsers send a host's cookies
+        to every port of it, so two servers on one host must not share one name."""
+        self.cookie = f"{COOKIE}_{port}"
 
     # --- checks -----------------------------------------------------------------------------
 
@@ -182,6 +259,62 @@ class Access:
             return request.headers.get("X-Forwarded-Proto", "").lower() == "https"
         return request.secure
 
+    # --- the users file and the sessions' end -----------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the users file if it changed (inode, size, mtime); end the sessions of
+        the coders it no longer names and of those whose password changed. A file that
+        cannot be read or used is logged, and the coders stay as they were."""
+        if self.users_path is None:
+            return
+        stamp = _stamp(self.users_path)
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
+        try:
+            problem = users_file.check_permissions(self.users_path)
+            new = users_file.load_users(self.users_path)
+        except QualcodeError as exc:
+            log.error(
+                "the users file changed but cannot be used: %s (the coders stay as they were)",
+                exc.message,
+            )
+            return
+        if problem:
+            log.warning("%s", problem)
+        changed = sorted(n for n, h in self.users.items() if n in new and new[n] != h)
+        removed = sorted(n for n in self.users if n not in new)
+        added = sorted(n for n in new if n not in self.users)
+        self.users = new
+        log.info(
+            "users file re-read: %d coder%s%s%s%s",
+            len(new),
+            "" if len(new) == 1 else "s",
+            f"; added {', '.join(added)}" if added else "",
+            f"; removed {', '.join(removed)}" if removed else "",
+            f"; new password for {', '.join(changed)}" if changed else "",
+        )
+        for name in removed + changed:
+            ended = self.sessions.end_coder(name)
+            if ended:
+                why = "removed from the users file" if name in removed else "new password"
+                log.info("sessions of %s ended (%s)", name, why)
+                self.end(ended, why)
+
+    def end(self, digests: set[bytes], why: str) -> None:
+        if digests and self.on_end is not None:
+            self.on_end(digests, why)
+
+    async def watch(self, every: float = 1.0) -> None:
+        """Every ``every`` seconds: re-read a changed users file, end expired sessions."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                self.refresh()
+                self.end(self.sessions.expire(), "the session expired")
+            except Exception:  # keep watching, whatever happened
+                log.exception("checking the users file and the sessions failed")
+
     # --- the middleware ---------------------------------------------------------------------
 
     @web.middleware
@@ -194,6 +327,8 @@ class Access:
         return response
 
     async def _dispatch(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/favicon.ico":  # the browser asks before anyone logged in
+            return favicon()
         if not _same_origin(request):  # another site's script must not drive the workbench
             return web.Response(status=403, text="403: cross-site request refused\n")
         if self.mode == "open":
@@ -202,36 +337,31 @@ class Access:
                     status=403, text="403: this server answers to localhost / 127.0.0.1 only\n"
                 )
             request[CODER_KEY] = self.coder
+            request[SESSION_KEY] = None
             return await handler(request)
+        self.refresh()
         if request.path == "/login":
             if request.method == "POST":
                 return await self.login(request)
             return self.login_page(request, status=200)
         if request.path == "/logout":
-            self.sessions.drop(request.cookies.get(COOKIE))
+            ended = self.sessions.drop(request.cookies.get(self.cookie))
+            if ended is not None:
+                self.end({ended}, "logged out")
             response = _redirect(_relative(request, "login"))
-            response.del_cookie(COOKIE, path="/")
+            response.del_cookie(self.cookie, path="")  # no Path: the prefix's (see _logged_in)
             return response
-        coder = self.sessions.coder(request.cookies.get(COOKIE))
-        if coder is None and self.mode == "token" and "token" in request.query:
+        found = self.sessions.lookup(request.cookies.get(self.cookie))
+        if found is None and self.mode == "token" and "token" in request.query:
             return await self._token_in_url(request)
-        if coder is None:
+        if found is None:
             return self.login_page(request, status=401)
-        request[CODER_KEY] = coder
+        request[CODER_KEY], request[SESSION_KEY] = found
         return await handler(request)
 
     async def _token_in_url(self, request: web.Request) -> web.StreamResponse:
-        """``/?token=…`` (the address printed at start): log in, then drop the token from
-        the address bar."""
-        client = self.client(request)
-        wait = self.limiter.retry_after(client)
-        if wait is not None:
-            return self._too_many(request, wait)
-        coder = self.check_token(request.query.get("token", ""))
-        if coder is None:
-            self._failed(client, "(token)")
-            return self.login_page(request, status=401, error="wrong token")
-        return self._logged_in(request, coder)
+        """``/?token=…``: log in, then drop the token from the address bar."""
+        return await self._attempt(request, "", request.query.get("token", ""))
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         client = self.client(request)
@@ -240,34 +370,75 @@ class Access:
             return self._too_many(request, wait)
         try:
             form = await request.post()
-        except Exception:  # too large, malformed
-            form = {}  # type: ignore[assignment]
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("login form too large (refused unread) from %s", client)
+            return self.login_page(request, status=413, error="the form is too large")
+        except Exception:  # malformed
+            log.warning("unreadable login form from %s", client)
+            return self.login_page(request, status=400, error="the form could not be read")
         name = str(form.get("name", ""))[:200]
         secret = str(form.get("token" if self.mode == "token" else "password", ""))
+        return await self._attempt(request, name, secret)
+
+    async def _attempt(self, request: web.Request, name: str, secret: str) -> web.StreamResponse:
+        """Check one login: counted before the check, forgiven if it succeeds."""
+        client = self.client(request)
+        limits = [(self.limiter, client)]
+        if self.mode == "users":
+            limits.append((self.name_limiter, name.strip().casefold()))
+        waits = [w for limiter, key in limits if (w := limiter.retry_after(key)) is not None]
+        if waits:
+            return self._too_many(request, max(waits))
+        counted = [(limiter, key, limiter.attempt(key)) for limiter, key in limits]
         if self.mode == "token":
             coder = self.check_token(secret)
-        else:  # argon2 takes a moment of CPU: not on the event loop
-            coder = await asyncio.get_running_loop().run_in_executor(
-                None, self.check_password, name, secret
-            )
+        else:
+            if self._hashing >= HASH_SLOTS + HASH_QUEUE:  # refuse at once, without a hash
+                for limiter, key, stamp in counted:
+                    limiter.forgive(key, stamp)
+                log.warning(
+                    "login from %s refused: %d logins are being checked", client, self._hashing
+                )
+                return self._busy(request)
+            coder = await self._check_password(name, secret)
         if coder is None:
-            self._failed(client, name or "(token)")
+            who = "(token)" if self.mode == "token" else repr(name)
+            log.warning("failed login for %s from %s", who, client)
             error = "wrong token" if self.mode == "token" else "wrong name or password"
             return self.login_page(request, status=401, error=error, name=name)
+        for limiter, key, stamp in counted:
+            limiter.forgive(key, stamp)
         log.info("login: %s from %s", coder, client)
         return self._logged_in(request, coder)
 
-    def _failed(self, client: str, name: str) -> None:
-        self.limiter.failed(client)
-        log.warning("failed login for %r from %s", name, client)
+    async def _check_password(self, name: str, password: str) -> str | None:
+        """argon2 takes ~0.1 s of CPU: in a thread, at most :data:`HASH_SLOTS` at once. The
+        hash checked must still be the coder's afterwards (the file may change meanwhile)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(HASH_SLOTS)
+        users = self.users
+        self._hashing += 1
+        try:
+            async with self._slots:
+                coder = await asyncio.get_running_loop().run_in_executor(
+                    None, users_file.verify, users, name, password
+                )
+        finally:
+            self._hashing -= 1
+        if coder is not None and self.users.get(coder) != users.get(coder):
+            return None
+        return coder
 
     def _logged_in(self, request: web.Request, coder: str) -> web.StreamResponse:
         response = _redirect(_relative(request, ""))
+        # No Path attribute: the browser scopes the cookie to the folder of the login's
+        # address — "/" at the root, "/qualcode" behind a proxy's /qualcode/ prefix — so two
+        # workbenches under two prefixes of one host keep their own sessions.
         response.set_cookie(
-            COOKIE,
+            self.cookie,
             self.sessions.create(coder),
             max_age=int(self.sessions.ttl),
-            path="/",
+            path="",
             httponly=True,
             samesite="Lax",
             secure=self.secure(request),
@@ -279,9 +450,16 @@ class Access:
         response = self.login_page(
             request,
             status=429,
-            error=f"too many failed logins from your address: try again in {seconds} s",
+            error=f"too many failed logins: try again in {seconds} s",
         )
         response.headers["Retry-After"] = str(seconds)
+        return response
+
+    def _busy(self, request: web.Request) -> web.Response:
+        response = self.login_page(
+            request, status=503, error="the server is busy checking logins: try again"
+        )
+        response.headers["Retry-After"] = "1"
         return response
 
     def login_page(
@@ -298,10 +476,75 @@ class Access:
         )
         message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
         action = html.escape(_relative(request, "login"))
-        body = LOGIN_PAGE.format(fields=fields, message=message, action=action)
+        icon = html.escape(_relative(request, "favicon.ico"))
+        body = LOGIN_PAGE.format(fields=fields, message=message, action=action, icon=icon)
         response = web.Response(status=status, text=body, content_type="text/html")
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    """What tells a changed file: device, inode (an atomic rewrite), size, mtime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+
+
+def _icon() -> bytes:
+    """A 16×16 icon (a white "q" on the workbench's purple), as an .ico holding a PNG."""
+    import struct
+    import zlib
+
+    rows = [
+        "................",
+        "................",
+        "................",
+        "................",
+        ".....######.....",
+        "....##....##....",
+        "....##....##....",
+        "....##....##....",
+        "....##....##....",
+        ".....#######....",
+        "..........##....",
+        "..........##....",
+        "..........###...",
+        "................",
+        "................",
+        "................",
+    ]
+    purple, white = bytes((0x5E, 0x0B, 0xA7, 0xFF)), bytes((0xFF, 0xFF, 0xFF, 0xFF))
+    raw = b"".join(b"\0" + b"".join(white if c == "#" else purple for c in r) for r in rows)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+    header = struct.pack("<HHH", 0, 1, 1) + struct.pack(
+        "<BBBBHHII", 16, 16, 0, 0, 1, 32, len(png), 22
+    )
+    return header + png
+
+
+_ICON: list[bytes] = []
+
+
+def favicon() -> web.Response:
+    if not _ICON:
+        _ICON.append(_icon())
+    return web.Response(
+        body=_ICON[0],
+        content_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 def _redirect(location: str) -> web.Response:
@@ -339,6 +582,7 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>qualcode — log in</title>
+<link rel="icon" href="{icon}">
 <style>
   body {{ background: #0c181f; color: #e6edf3; font-family: system-ui, sans-serif;
          display: flex; align-items: center; justify-content: center; height: 100vh; margin: 0; }}

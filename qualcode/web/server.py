@@ -25,17 +25,20 @@ from collections.abc import Callable
 from importlib.resources import files
 from string import Template
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from qualcode.errors import InvalidInput
-from qualcode.web.auth import CODER_KEY, Access
+from qualcode.web.auth import CODER_KEY, SESSION_KEY, Access
 
 log = logging.getLogger("qualcode.serve")
 
 MAX_PER_CODER = 8  # open workbenches (browser tabs) per coder: each is a process
 QUIT_WAIT = 5.0  # seconds a workbench gets to quit when the server stops
+HEARTBEAT = 15.0  # seconds between the websocket's pings: an idle tab is not cut by a proxy
+SERVER_HEADER = "qualcode"  # instead of aiohttp's "Python/3.x aiohttp/3.x"
 # Environment variables the workbench processes do not inherit.
 PRIVATE_ENV = ("QUALCODE_SERVE_TOKEN",)
 
@@ -72,10 +75,21 @@ class CoderAppService(AppService):
     reaches the workbench process itself.
     """
 
-    def __init__(self, command: str, *, coder: str, db: str, **kw) -> None:
+    def __init__(
+        self,
+        command: str,
+        *,
+        coder: str,
+        db: str,
+        session: bytes | None = None,
+        websocket: web.WebSocketResponse | None = None,
+        **kw,
+    ) -> None:
         super().__init__(command, **kw)
         self.coder = coder
         self.db = db
+        self.session = session  # the login it belongs to (its end ends the workbench)
+        self.websocket = websocket
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         self._process = process = await asyncio.create_subprocess_exec(
@@ -121,6 +135,7 @@ class WorkbenchServer(Server):
         port: int = 8000,
         project: str = "",
         announce: Callable[[str], None] = print,
+        show_token: bool = False,
     ) -> None:
         command = shlex.join([sys.executable, "-m", "qualcode", "tui"])
         super().__init__(command, host=host, port=port, title="qualcode")
@@ -128,7 +143,10 @@ class WorkbenchServer(Server):
         self.access = access
         self.project = project or "the project"
         self.announce = announce
+        self.show_token = show_token  # the address with ?token=… (only to a terminal)
         self.services: set[CoderAppService] = set()
+        self._endings: set[asyncio.Task] = set()
+        access.on_end = self.end_sessions
         self._page = Template(files("qualcode.web").joinpath("workbench.html").read_text("utf-8"))
 
     # --- the aiohttp application ------------------------------------------------------------
@@ -144,6 +162,7 @@ class WorkbenchServer(Server):
             ]
         )
         app.on_shutdown.append(self.on_shutdown)
+        app.on_response_prepare.append(_server_header)
         return app
 
     async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
@@ -153,6 +172,7 @@ class WorkbenchServer(Server):
         logout = '<a href="logout">Log out</a>' if self.access.mode in ("users", "token") else ""
         body = self._page.substitute(
             title=escape(f"qualcode — {coder}"),
+            icon="favicon.ico",
             static="static/",
             font_size=to_int(request.query.get("fontsize", "16"), 16),
             project=escape(self.project),
@@ -180,16 +200,22 @@ class WorkbenchServer(Server):
             raise web.HTTPServiceUnavailable(
                 text=f"{coder} has {MAX_PER_CODER} workbenches open: close one first\n"
             )
-        websocket = web.WebSocketResponse(heartbeat=15)
+        session = request[SESSION_KEY]
+        websocket = web.WebSocketResponse(heartbeat=HEARTBEAT)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         service: CoderAppService | None = None
         try:
             await websocket.prepare(request)
+            if session is not None and not self.access.sessions.alive(session):
+                await websocket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
+                return websocket  # the login ended while the websocket opened
             service = CoderAppService(
                 self.command,
                 coder=coder,
                 db=self.db_url,
+                session=session,
+                websocket=websocket,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=websocket.close,
@@ -213,6 +239,27 @@ class WorkbenchServer(Server):
                 self.services.discard(service)
                 log.info("workbench closed for %s", coder)
         return websocket
+
+    def end_sessions(self, sessions: set[bytes], why: str) -> None:
+        """End the workbenches of these sessions (a logout, a coder removed from the users
+        file or with a new password, an expired session): their websockets are closed, the
+        processes asked to quit and killed after :data:`QUIT_WAIT` seconds."""
+        for service in [s for s in self.services if s.session in sessions]:
+            log.info("workbench of %s ended (%s)", service.coder, why)
+            task = asyncio.get_running_loop().create_task(self._end(service, why))
+            self._endings.add(task)
+            task.add_done_callback(self._endings.discard)
+
+    async def _end(self, service: CoderAppService, why: str) -> None:
+        if service.websocket is not None:
+            with contextlib.suppress(Exception):
+                await service.websocket.close(
+                    code=WSCloseCode.POLICY_VIOLATION, message=why.encode()[:120]
+                )
+        deadline = asyncio.get_running_loop().time() + QUIT_WAIT
+        while service.running and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        service.kill()
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Ask every workbench to quit (each action is its own transaction: nothing is
@@ -238,9 +285,16 @@ class WorkbenchServer(Server):
         asyncio.run(self._serve())
 
     async def _serve(self) -> None:
+        _hide_server_software()
         app = await self._make_app()
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=QUIT_WAIT + 1)
+        runner = web.AppRunner(
+            app,
+            handle_signals=False,
+            shutdown_timeout=QUIT_WAIT + 1,
+            logger=_QuietBadRequests(logging.getLogger("aiohttp.server")),
+        )
         await runner.setup()
+        watcher: asyncio.Task | None = None
         try:
             site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
             try:
@@ -248,6 +302,8 @@ class WorkbenchServer(Server):
             except (OSError, socket.gaierror) as exc:
                 raise _listen_error(self.host, self.port, exc) from None
             port = _bound_port(site) or self.port
+            self.access.for_port(port)
+            watcher = asyncio.get_running_loop().create_task(self.access.watch())
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -257,14 +313,41 @@ class WorkbenchServer(Server):
             await stop.wait()
             self.announce("qualcode serve: stopping (the open workbenches are closed)")
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await runner.cleanup()
 
     def _address(self, port: int) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         url = f"http://{host}:{port}/"
-        if self.access.mode == "token":
+        if self.access.mode == "token" and self.show_token:  # a terminal, never a log
             url += f"?token={self.access.token}"
         return f"qualcode serve: the workbench is at {url}"
+
+
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = SERVER_HEADER
+
+
+def _hide_server_software() -> None:
+    """Also the answers aiohttp gives before a request reaches the application (a bad
+    request line, a header too large) say "qualcode", not Python's and aiohttp's versions."""
+    from aiohttp import web_response
+
+    if hasattr(web_response, "SERVER_SOFTWARE"):
+        web_response.SERVER_SOFTWARE = SERVER_HEADER  # type: ignore[attr-defined]
+
+
+class _QuietBadRequests(logging.LoggerAdapter):
+    """aiohttp's connection logger, without a traceback for a malformed request (a 20 kB
+    cookie, a broken request line): one line instead; the client gets 400."""
+
+    def exception(self, msg, *args, exc_info=True, **kw) -> None:  # type: ignore[override]
+        if isinstance(exc_info, HttpProcessingError):
+            reason = str(exc_info.message).split(":", 1)[0].strip()[:80] or type(exc_info).__name__
+            self.warning("bad request refused (%d): %s", exc_info.code, reason)
+            return
+        super().exception(msg, *args, exc_info=exc_info, **kw)
 
 
 def _bound_port(site: web.TCPSite) -> int | None:

@@ -13,7 +13,9 @@ file and says how to fix it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 import tomllib
 import unicodedata
@@ -123,12 +125,23 @@ def load_users(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def save_users(path: str | os.PathLike[str], users: dict[str, str]) -> None:
-    """Write ``users`` to ``path`` (readable by the owner only), atomically."""
+    """Write ``users`` to ``path`` atomically: a temporary file in the same folder, given
+    the owner, group and mode of the file it replaces (a new file: the writer's, mode
+    0600), flushed to disk, then renamed over it. Run with sudo, it keeps the file the
+    service's; a file whose owner cannot be kept is left as it was (an error says why)."""
     path = Path(path)
     lines = [HEADER]
     for name in sorted(users, key=str.casefold):
         lines.append(f"\n[users.{_toml_string(name)}]\n")
         lines.append(f"password_hash = {_toml_string(users[name])}\n")
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot read the users file {path}: {exc.strerror or exc}", "check its permissions"
+        ) from None
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".users-", suffix=".toml", dir=folder)
@@ -138,12 +151,51 @@ def save_users(path: str | os.PathLike[str], users: dict[str, str]) -> None:
             "check that the folder exists and is writable",
         ) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:  # mkstemp: mode 0600
+        if old is not None:  # mkstemp made it 0600 and the writer's: make it the old file's
+            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                try:
+                    os.fchown(fd, old.st_uid, old.st_gid)
+                except PermissionError:
+                    raise InvalidInput(
+                        f"cannot keep the owner of the users file {path} "
+                        f"(uid {old.st_uid}, gid {old.st_gid}): nothing was changed",
+                        "run the command as the file's owner, or with sudo",
+                    ) from None
+            os.fchmod(fd, stat.S_IMODE(old.st_mode))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write("".join(lines))
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    with contextlib.suppress(OSError):  # the rename itself on disk
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def check_permissions(path: str | os.PathLike[str]) -> str | None:
+    """Refuse a users file that others may write (anyone could add a login); a warning
+    (returned) for one that others may read (the hashes invite guessing offline)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # load_users says what is wrong
+    if mode & stat.S_IWOTH:
+        raise InvalidInput(
+            f"the users file {path} may be written by anyone (mode {stat.S_IMODE(mode):04o})",
+            f"`chmod o-w {_arg(str(path))}` (readable by the server only: chmod 600)",
+        )
+    if mode & stat.S_IROTH:
+        return (
+            f"warning: the users file {path} may be read by anyone (mode "
+            f"{stat.S_IMODE(mode):04o}): `chmod o-r {_arg(str(path))}`"
+        )
+    return None
 
 
 def add_user(path: str | os.PathLike[str], name: str, password: str) -> bool:
