@@ -17,13 +17,12 @@ recomputes each figure from the raw tables, after the README's definitions:
   of codes is one nominal value.
 
 What is structural (a heading or metadata block) is passed in: the generator's ground
-truth for generated projects, :func:`looks_structural` (a reading of the README written
-for the demo corpus) for the demo.
+truth for generated projects, :func:`demo_truth` (the demo's titles, metadata blocks
+and headings, read through by hand) for the demo.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -494,49 +493,18 @@ def samples(db: str) -> dict[str, dict]:
 
 # --- what is structural in the demo corpus ---------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?…][\"“”»«']?$")
-_NUMBERED = re.compile(r"^(#+\s*)?(TOP\s*\d+|\d+(\.\d+)*\.?)(\s|:|–|-|$)", re.IGNORECASE)
-_BULLET = re.compile(r"^([-*•]|\d+[.)])\s")
-_LABEL = re.compile(r"^\**\s*[^\W\d][\w./()\- ]*?\s*:\**\s*\S")
 
+def demo_truth() -> set[tuple[str, int, int]]:
+    """The demo's structural paragraphs, read through by hand (tests/data/demo_structural.tsv)."""
+    from pathlib import Path
 
-def looks_structural(text: str) -> bool:
-    """A heading or metadata block as the README describes them: ``# …`` lines, ``TOP 3:
-    …`` and numbered agenda items, short lines without a full stop, ``Ort: …`` label lines,
-    the agenda (``Tagesordnung:``)."""
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    if not lines:
-        return True
-    if lines[0].strip("*#: ").casefold() in ("tagesordnung", "agenda"):
-        return True
-
-    def heading(ln: str) -> bool:
-        if _BULLET.match(ln) and not _NUMBERED.match(ln):
-            return False  # a list item is content
-        if ln.startswith("#"):
-            return True
-        if _NUMBERED.match(ln) and len(ln) <= 100:
-            return True
-        return len(ln) <= 100 and len(ln.split()) <= 12 and not _SENTENCE_END.search(ln)
-
-    def label(ln: str) -> bool:
-        m = _LABEL.match(ln)
-        return (
-            bool(m)
-            and not _BULLET.match(ln)
-            and len(ln) <= 120
-            and len(ln.split(":")[0].split()) <= 3
-        )
-
-    if len(lines) <= 2 and all(heading(ln) for ln in lines):
-        return True
-    if len(lines) <= 10 and all(label(ln) for ln in lines):
-        return len(lines) > 1 or not _SENTENCE_END.search(lines[0])
-    return False
-
-
-def by_text(name: str, text: str, start: int, end: int) -> bool:
-    return looks_structural(text[start:end])
+    rows = (Path(__file__).parent / "data" / "demo_structural.tsv").read_text(encoding="utf-8")
+    out = set()
+    for line in rows.splitlines():
+        if line and not line.startswith("#"):
+            name, start, end, _text = line.split("\t", 3)
+            out.add((name, int(start), int(end)))
+    return out
 
 
 def by_truth(truth: set[tuple[str, int, int]]) -> Callable[[str, str, int, int], bool]:

@@ -107,7 +107,7 @@ def test_kappa_is_not_the_character_overlap_kappa(cli, ten_units):
 
 
 def test_sets_of_codes_are_one_nominal_value(cli, write_file, tmp_path):
-    spans = make_doc(cli, write_file, "m.txt", [f"Absatz Nummer {i}." for i in range(5)])
+    spans = make_doc(cli, write_file, "m.txt", [f"Absatz Nummer {i} ist Inhalt." for i in range(5)])
     # unit:   0     1        2     3     4
     # anna:  {X}  {X, Y}    {}    {Y}   {}
     # ben:   {X}  {X}       {}    {Y}   {Y}

@@ -207,6 +207,7 @@ def test_codings_import_create_codes_refuses_near_duplicates(demo_cli, write_fil
     assert demo_cli.json("codings", "import", str(path), "--create-codes", "--force") == {
         "imported": 2,
         "skipped": 0,
+        "encoding": "utf-8",
     }
     assert rows(db, "SELECT parent_id FROM code WHERE name IN ('zeitmangel', 'Neu')") == [
         (None,),

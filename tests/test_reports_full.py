@@ -57,7 +57,7 @@ def test_set_docx_and_hook(small, tmp_path, monkeypatch):
         "Forschungsfragen",
         "Häufigkeiten im Überblick",
     ]
-    assert any("Dokumentgruppe „Web“: 1 Dokumente" in p.text for p in d.paragraphs)
+    assert any("Dokumentgruppe „Web“: 1 Dokument," in p.text for p in d.paragraphs)
     r = small("report", "full", "-o", str(tmp_path / "r.pdf"))
     assert r.exit_code == 2 and r.stderr.startswith("error: cannot tell the format from 'r.pdf'")
 

@@ -197,16 +197,9 @@ def test_refi_export_import_round_trip(spec) -> None:
         f = ws.dir / "p.qdpx"
         Run(src).ok("refi", "export", str(f))
         Run(empty).ok("refi", "import", str(f), "--no-backup")
-        # refi import strips a memo's surrounding white space: see the xfail test below
-        assert codings_of(empty) == {(*c[:5], c[5].strip()) for c in want}
+        assert codings_of(empty) == want
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="new (issue 22 round trip): refi import strips a segment memo's leading and "
-    "trailing white space (qualcode/refi/sources.py, Description → memo): 'Memo\\n' comes "
-    "back as 'Memo'; CSV and XLSX keep it",
-)
 def test_refi_round_trip_keeps_a_memo_s_white_space(tmp_path: Path) -> None:
     src, empty = str(tmp_path / "a.sqlite"), str(tmp_path / "c.sqlite")
     make(src, [("d.txt", "Anfang Wort Ende.")], ["K"], [(0, 0, 6, "K", "anna", " Memo\n")])

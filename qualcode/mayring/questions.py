@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.config import AUTO_CODER
 from qualcode.errors import Conflict, InvalidInput, NotFound
-from qualcode.models import Code, Coding, Document, Passage, ResearchQuestion
+from qualcode.models import Code, Coder, Coding, Document, Passage, ResearchQuestion
 
 TECHNIQUES = {
     "inductive": "inductive",
@@ -224,12 +225,16 @@ def list_questions(session: Session) -> list[dict]:
     for rq in rqs:
         d = _as_dict(rq, tree)
         ids = question_code_ids(session, rq, tree)
-        row = session.execute(
-            select(func.count(Coding.id), func.count(func.distinct(Coding.document_id))).where(
-                Coding.code_id.in_(ids)  # type: ignore[attr-defined]
-            )
-        ).one()
-        d["codings"], d["documents"] = int(row[0]), int(row[1])
+        # Segments, as `report freq --rq` counts them: a span coded identically by several
+        # coders once, the automatic coder's codings left out.
+        segments = set(
+            session.execute(
+                select(Coding.code_id, Coding.document_id, Coding.start, Coding.end)
+                .join(Coder, Coder.id == Coding.coder_id)
+                .where(Coding.code_id.in_(ids), Coder.name != AUTO_CODER)  # type: ignore[attr-defined]
+            ).all()
+        )
+        d["codings"], d["documents"] = len(segments), len({s[1] for s in segments})
         out.append(d)
     return out
 

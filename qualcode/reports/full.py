@@ -158,6 +158,8 @@ def freq_table_block(table: dict) -> Block:
 
 
 def title_page(ctx: Context) -> list[Block]:
+    from qualcode.textutil import plural
+
     s = ctx.session
     from qualcode.reports.common import document_count
 
@@ -169,8 +171,9 @@ def title_page(ctx: Context) -> list[Block]:
         ("title", ctx.title, f"Auswertung, Stand {date.today().isoformat()}"),
         (
             "p",
-            f"{scope}{docs} Dokumente, {ctx.segment_total()} kodierte Segmente in "
-            f"{ctx.category_count()} Kategorien; Kodierende: "
+            f"{scope}{plural(docs, 'Dokument', 'Dokumente')}, "
+            f"{plural(ctx.segment_total(), 'kodiertes Segment', 'kodierte Segmente')} in "
+            f"{plural(ctx.category_count(), 'Kategorie', 'Kategorien')}; Kodierende: "
             + (", ".join(coders) or "—")
             + ". Ein Segment ist eine kodierte Stelle; von mehreren Kodierenden gleich "
             "kodiert, zählt sie einmal.",
