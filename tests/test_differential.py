@@ -446,7 +446,7 @@ def test_status_generated(spec: Spec) -> None:
 
 def check_rq_list(db: str, p: oracle.Project) -> None:
     want = oracle.rq_figures(db, p, lambda *a: False)
-    got = {r["name"]: (r["codings"], r["documents"]) for r in Run(db).json("rq", "list")}
+    got = {r["name"]: (r["segments"], r["documents"]) for r in Run(db).json("rq", "list")}
     assert got == {n: (w["codings"], w["documents"]) for n, w in want.items()}
 
 

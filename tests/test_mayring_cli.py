@@ -42,7 +42,8 @@ def test_rq_add_list_show_edit_and_errors(demo_cli):
     assert (d["name"], d["technique"], d["categories"]) == ("F1", "inductive", [H])
     assert d["coded_share"] == round(share_by_hand(demo_cli.db, H), 4)
     rows = demo_cli.json("rq", "list")
-    assert [(r["name"], r["codings"], r["documents"]) for r in rows] == [("F1", 45, 7)]  # segments, as `report freq --rq` counts them
+    # segments, as `report freq --rq` counts them
+    assert [(r["name"], r["segments"], r["documents"]) for r in rows] == [("F1", 45, 7)]
     out = demo_cli.ok("rq", "show", "F1").stdout
     assert "criterion    Probleme" in out and f"categories   {H}" in out
     edited = demo_cli.json(

@@ -109,13 +109,13 @@ def rq_list(as_json: bool = JsonOpt) -> None:
                         r["name"],
                         r["technique"],
                         len(r["categories"]),
-                        r["codings"],
+                        r["segments"],
                         r["documents"],
                         shorten(r["question"], 60),
                     ]
                     for r in rs
                 ],
-                ["id", "name", "technique", "categories", "codings", "documents", "question"],
+                ["id", "name", "technique", "categories", "segments", "documents", "question"],
                 align="rllrrrl",
             )
             if rs

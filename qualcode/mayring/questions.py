@@ -234,7 +234,7 @@ def list_questions(session: Session) -> list[dict]:
                 .where(Coding.code_id.in_(ids), Coder.name != AUTO_CODER)  # type: ignore[attr-defined]
             ).all()
         )
-        d["codings"], d["documents"] = len(segments), len({s[1] for s in segments})
+        d["segments"], d["documents"] = len(segments), len({s[1] for s in segments})
         out.append(d)
     return out
 
