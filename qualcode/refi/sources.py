@@ -352,9 +352,7 @@ def map_selections(
                 if ref_g:
                     sel_notes.append(ref_g)
             elif tag == "Description":
-                memo = xr.text_of(child).replace("\r\n", "\n")
-                if not memo.strip():  # white space alone is no memo; a memo keeps its own
-                    memo = ""
+                memo = xr.text_of(child).replace("\r\n", "\n")  # as written, white space too
         if start == end or not sel_codings:
             empty += 1
             continue
