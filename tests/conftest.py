@@ -225,6 +225,39 @@ def any_cli(any_db_url: str) -> Run:
     return new_project(any_db_url)
 
 
+def make_doc(cli, write_file, name: str, paragraphs: list[str]) -> list[tuple[int, int]]:
+    """Import a document of paragraphs; returns their (start, end) offsets."""
+    cli.ok("import", str(write_file(name, "\n\n".join(paragraphs))))
+    spans, pos = [], 0
+    for p in paragraphs:
+        spans.append((pos, pos + len(p)))
+        pos += len(p) + 2
+    return spans
+
+
+def import_codings(cli, tmp_path, rows: list[tuple[str, int, int, str, str]]) -> None:
+    """rows: (document, start, end, code, coder) → one `codings import` (creates the codes)."""
+    import csv
+
+    path = tmp_path / f"codings{len(list(tmp_path.glob('codings*.csv')))}.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["document", "start", "end", "code", "coder"])
+        w.writerows(rows)
+    cli.ok("codings", "import", str(path), "--create-codes")
+
+
+def rows(db: str, sql: str, *args) -> list[tuple]:
+    """The rows of a query on an SQLite project, read with plain sqlite3."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
 def db_snapshot(db: str) -> dict[str, list[tuple]]:
     """Every row of every table (ordered), to assert that a database did not change."""
     from sqlalchemy import MetaData, create_engine, select

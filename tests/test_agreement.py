@@ -6,32 +6,12 @@ paragraph with X when their codings of X (union) cover at least --overlap of it.
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
+from conftest import import_codings, make_doc
 
 X, Y = "Kat/X", "Kat/Y"
-
-
-def make_doc(cli, write_file, name: str, paragraphs: list[str]) -> list[tuple[int, int]]:
-    """Import a document of paragraphs; returns their (start, end) offsets."""
-    cli.ok("import", str(write_file(name, "\n\n".join(paragraphs))))
-    spans, pos = [], 0
-    for p in paragraphs:
-        spans.append((pos, pos + len(p)))
-        pos += len(p) + 2
-    return spans
-
-
-def import_codings(cli, tmp_path, rows: list[tuple[str, int, int, str, str]]) -> None:
-    """rows: (document, start, end, code, coder) → one `codings import` (creates the codes)."""
-    path = tmp_path / f"codings{len(list(tmp_path.glob('codings*.csv')))}.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["document", "start", "end", "code", "coder"])
-        w.writerows(rows)
-    cli.ok("codings", "import", str(path), "--create-codes")
 
 
 def code_row(data: dict, code: str) -> dict:

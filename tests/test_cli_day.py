@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import db_snapshot
+from conftest import db_snapshot, rows
 
 H = "Herausforderungen und Hindernisse"
-
-
-def rows(db: str, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 # --- item 4: codes by their leaf name or a unique suffix of their path ----------------------

@@ -11,14 +11,13 @@ the command under test.
 
 from __future__ import annotations
 
-import csv
 import re
 import sqlite3
 from collections import Counter
 from itertools import combinations
 
 import pytest
-from conftest import wait_until
+from conftest import import_codings, make_doc, wait_until
 
 NR = "Nicht relevant"
 X, Y = "Kat/X", "Kat/Y"
@@ -32,24 +31,6 @@ def q(db: str, sql: str, *args) -> list[tuple]:
         return con.execute(sql, args).fetchall()
     finally:
         con.close()
-
-
-def make_doc(cli, write_file, name: str, paragraphs: list[str]) -> list[tuple[int, int]]:
-    cli.ok("import", str(write_file(name, "\n\n".join(paragraphs))))
-    spans, pos = [], 0
-    for p in paragraphs:
-        spans.append((pos, pos + len(p)))
-        pos += len(p) + 2
-    return spans
-
-
-def import_codings(cli, tmp_path, rows: list[tuple[str, int, int, str, str]]) -> None:
-    path = tmp_path / f"codings{len(list(tmp_path.glob('codings*.csv')))}.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["document", "start", "end", "code", "coder"])
-        w.writerows(rows)
-    cli.ok("codings", "import", str(path), "--create-codes")
 
 
 def paragraphs(db: str, doc: str) -> list[tuple[int, int]]:

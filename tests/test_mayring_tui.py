@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sqlite3
 
 import pytest
-from conftest import Run, wait_until
+from conftest import Run, rows, wait_until
 
 pytest.importorskip("textual")
 
@@ -24,14 +23,6 @@ def sync(fn):
         return asyncio.run(fn(*args, **kwargs))
 
     return wrapper
-
-
-def rows(db: str, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def screen_text(app, *, but: str | None = None) -> str:

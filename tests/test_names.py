@@ -4,21 +4,12 @@ duplicates need --force wherever codes are created, and names refuse control cha
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
-from conftest import db_snapshot
+from conftest import db_snapshot, rows
 
 H = "Herausforderungen und Hindernisse"
 RULE = "names may not contain control, escape or direction-override characters"
-
-
-def rows(db: str, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def error(result) -> str:

@@ -7,7 +7,7 @@ import functools
 import sqlite3
 
 import pytest
-from conftest import wait_until
+from conftest import rows, wait_until
 
 pytest.importorskip("textual")
 
@@ -29,14 +29,6 @@ def sync(fn):
 
 def make(db: str, **kw) -> QualcodeApp:
     return QualcodeApp(make_engine(db), CODER, db_label="demo.sqlite", suggestions=False, **kw)
-
-
-def rows(db: str, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def codings_of(db: str, path_name: str) -> list[tuple]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sqlite3
 
 import pytest
-from conftest import wait_until
+from conftest import rows, wait_until
 
 pytest.importorskip("textual")
 
@@ -31,14 +30,6 @@ def sync(fn):
 
 def make(db: str) -> QualcodeApp:
     return QualcodeApp(make_engine(db), CODER, db_label="demo.sqlite", suggestions=False)
-
-
-def rows(db: str, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def where(db: str, name: str) -> list[tuple]:
