@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -14,6 +12,7 @@ from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
 from qualcode.names import NearDuplicate, listed
+from qualcode.structure import NOT_RELEVANT, NOT_RELEVANT_COLOR, NOT_RELEVANT_DESCRIPTION
 from qualcode.textutil import normalize
 
 
@@ -225,36 +224,6 @@ def _fetch_tuples(session: Session, stmt) -> list[tuple]:
         cursor.close()
 
 
-def import_codings_csv(
-    session: Session,
-    path: str | Path,
-    default_coder: str,
-    *,
-    create_codes: bool = False,
-    force: bool = False,
-) -> dict:
-    """All-or-nothing import of codings from CSV (any separator, Excel's encodings) or XLSX.
-
-    Columns: ``document,start,end,code[,coder][,memo][,quote]`` — or ``document,code,quote``
-    (the exact text of the span, located in the document) instead of start/end.
-    Any error anywhere aborts the whole import; the message lists the line numbers.
-    ``{"imported", "skipped", "encoding"}`` (the CSV's encoding; None for XLSX).
-    """
-    from qualcode.codings_io import read_table
-
-    fields, records, encoding = read_table(path)
-    result = import_codings_records(
-        session,
-        records,
-        fields,
-        Path(path).name,
-        default_coder,
-        create_codes=create_codes,
-        force=force,
-    )
-    return {**result, "encoding": encoding}
-
-
 def import_codings_records(
     session: Session,
     records,
@@ -434,3 +403,28 @@ def _occurrences(text: str, quote: str) -> list[int]:
         out.append(i)
         i = text.find(quote, i + 1)
     return out
+
+
+# --- the not-relevant mark (Mayring: outside the selection criterion) -----------------------
+
+
+def mark_not_relevant(
+    session: Session, doc_ref: str, start: int, end: int, coder: str
+) -> tuple[Coding, bool]:
+    """Mark ``[start, end)`` not relevant (creating the reserved code the first time)."""
+    if CodeTree.load(session).find(NOT_RELEVANT) is None:
+        add_code(
+            session,
+            NOT_RELEVANT,
+            description=NOT_RELEVANT_DESCRIPTION,
+            color=NOT_RELEVANT_COLOR,
+            force=True,  # the reserved code, whatever the user's codes are called
+        )
+    return add_coding(session, doc_ref, start, end, "/" + NOT_RELEVANT, coder)
+
+
+def unmark(session: Session, doc_ref: str, start: int, end: int, coder: str) -> int:
+    """Remove ``coder``'s not-relevant marks overlapping ``[start, end)``."""
+    return remove_codings(
+        session, doc_ref, start, end, "/" + NOT_RELEVANT, coder, overlapping=True
+    )  # "/": the top-level reserved code, not a user's code of that name

@@ -292,3 +292,33 @@ def _write_atomic(path: Path, data: bytes | None, rows: list[list[str | int]]) -
                 f"cannot write {path}: {exc.strerror or exc}", "check the disk and the folder"
             ) from exc
         raise
+
+
+def import_codings_csv(
+    session: Session,
+    path: str | Path,
+    default_coder: str,
+    *,
+    create_codes: bool = False,
+    force: bool = False,
+) -> dict:
+    """All-or-nothing import of codings from CSV (any separator, Excel's encodings) or XLSX.
+
+    Columns: ``document,start,end,code[,coder][,memo][,quote]`` — or ``document,code,quote``
+    (the exact text of the span, located in the document) instead of start/end.
+    Any error anywhere aborts the whole import; the message lists the line numbers.
+    ``{"imported", "skipped", "encoding"}`` (the CSV's encoding; None for XLSX).
+    """
+    from qualcode.codings import import_codings_records
+
+    fields, records, encoding = read_table(path)
+    result = import_codings_records(
+        session,
+        records,
+        fields,
+        Path(path).name,
+        default_coder,
+        create_codes=create_codes,
+        force=force,
+    )
+    return {**result, "encoding": encoding}

@@ -15,6 +15,7 @@ from qualcode.codebook import delete_rows, insert_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.names import check_name, check_text
+from qualcode.passages import UNITS, compute_passages, store_passages
 from qualcode.readers import SUFFIXES, read_document
 from qualcode.structure import content_flags, progress
 from qualcode.textutil import (
@@ -22,12 +23,9 @@ from qualcode.textutil import (
     infer_type,
     name_key,
     normalize,
-    paragraphs,
     split_front_matter,
     typed_value,
 )
-
-UNITS = ("paragraph", "sentence")
 
 
 def resolve_document(session: Session, ref: str | int) -> Document:
@@ -131,17 +129,6 @@ def attributes_of(
     return out
 
 
-def compute_passages(text: str, nlp_obj=None) -> list[tuple[str, int, int]]:
-    """``(unit, start, end)`` of paragraphs and, when an NLP pipeline is given, sentences."""
-    paras = paragraphs(text)
-    out = [("paragraph", s, e) for s, e in paras]
-    if nlp_obj is not None and paras:
-        from qualcode.nlp import sentence_spans
-
-        out += [("sentence", s, e) for s, e in sentence_spans(nlp_obj, text, paras)]
-    return out
-
-
 def unsplit_sentences(
     session: Session, doc_ids: Sequence[int] | None = None
 ) -> dict[int, list[tuple[int, int]]]:
@@ -194,20 +181,6 @@ def _unsplit_ids(session: Session, doc_ids: Sequence[int] | None = None) -> list
 def count_unsplit(session: Session) -> int:
     """How many documents are split into sentences only when needed (see :func:`unsplit_sentences`)."""
     return len(_unsplit_ids(session))
-
-
-def store_passages(session: Session, doc_id: int, spans: list[tuple[str, int, int]]) -> None:
-    rows = []
-    ordinals = dict.fromkeys(UNITS, 0)
-    for unit, s, e in spans:
-        rows.append(
-            {"document_id": doc_id, "start": s, "end": e, "ordinal": ordinals[unit], "unit": unit}
-        )
-        ordinals[unit] += 1
-    if not rows:
-        return
-    insert_rows(session, Passage, rows)  # batched; ids set on the rows
-    audit.record_rows(session, "passage", "insert", rows)
 
 
 @dataclass

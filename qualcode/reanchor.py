@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from qualcode.codebook import delete_rows
 from qualcode.models import Coding, Document, Passage
+from qualcode.passages import compute_passages, store_passages
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 SIMILAR = 0.85  # step 2
@@ -155,8 +156,6 @@ def reanchor_span(
 
 def replace_text(session: Session, doc: Document, new_text: str, nlp_obj=None) -> dict[str, int]:
     """Give ``doc`` a new text: passages recomputed, codings re-anchored or orphaned."""
-    from qualcode.documents import compute_passages, store_passages
-
     old = doc.text
     mapped = offset_map(old, new_text)
     n = len(new_text)

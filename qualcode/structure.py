@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 NOT_RELEVANT = "Nicht relevant"
 NOT_RELEVANT_COLOR = "#9E9E9E"
@@ -333,30 +332,3 @@ def progress(text: str, units: Sequence[tuple[int, int]], coded: Sequence[bool])
     coded (a not-relevant mark is a coding)."""
     todo = [c or k for c, k in zip(content_flags(text, units), coded, strict=True)]
     return sum(todo), sum(1 for t, k in zip(todo, coded, strict=True) if t and k)
-
-
-def mark_not_relevant(
-    session: Any, doc_ref: str, start: int, end: int, coder: str
-) -> tuple[Any, bool]:
-    """Mark ``[start, end)`` not relevant (creating the reserved code the first time)."""
-    from qualcode.codebook import CodeTree, add_code
-    from qualcode.codings import add_coding
-
-    if CodeTree.load(session).find(NOT_RELEVANT) is None:
-        add_code(
-            session,
-            NOT_RELEVANT,
-            description=NOT_RELEVANT_DESCRIPTION,
-            color=NOT_RELEVANT_COLOR,
-            force=True,  # the reserved code, whatever the user's codes are called
-        )
-    return add_coding(session, doc_ref, start, end, "/" + NOT_RELEVANT, coder)
-
-
-def unmark(session: Any, doc_ref: str, start: int, end: int, coder: str) -> int:
-    """Remove ``coder``'s not-relevant marks overlapping ``[start, end)``."""
-    from qualcode.codings import remove_codings
-
-    return remove_codings(
-        session, doc_ref, start, end, "/" + NOT_RELEVANT, coder, overlapping=True
-    )  # "/": the top-level reserved code, not a user's code of that name

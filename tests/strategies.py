@@ -188,14 +188,13 @@ def build(spec: Spec, db: str | Path) -> str:
     from sqlalchemy import select
 
     from qualcode.codebook import add_code
-    from qualcode.codings import add_coding, get_coder
+    from qualcode.codings import add_coding, get_coder, mark_not_relevant
     from qualcode.database import make_engine, transaction
     from qualcode.documents import add_text_document
     from qualcode.errors import QualcodeError
     from qualcode.mayring.questions import add_question
     from qualcode.mayring.samples import draw_sample, set_check_codes
     from qualcode.mayring.tables import CheckPassage, CheckSample
-    from qualcode.structure import mark_not_relevant
 
     db = str(db)
     engine = make_engine(db, create=True)

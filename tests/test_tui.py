@@ -481,9 +481,13 @@ async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch)
             "the suggested codes for the selection",
         )
         await pilot.press("A")
-        await pilot.pause()
-        assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(
-            demo_db, "Bestandsaufnahme"
+        await wait_until(
+            pilot,
+            lambda: (
+                (screen.doc.id, *sel, "Bestandsaufnahme", CODER)
+                in codings_of(demo_db, "Bestandsaufnahme")
+            ),
+            "the accepted suggestion in the database",
         )
         # a similar passage opens its document at the span
         screen.query_one("#sugg-options").focus()
@@ -492,8 +496,11 @@ async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch)
             i for i in range(ol.option_count) if ol.get_option_at_index(i).id == "similar:0"
         )
         await pilot.press("enter")
-        await pilot.pause()
-        assert screen.doc.name == "protokoll_03.txt" and screen.view.sel == (0, 40)
+        await wait_until(
+            pilot,
+            lambda: screen.doc.name == "protokoll_03.txt" and screen.view.sel == (0, 40),
+            "the similar passage opened at its span",
+        )
         # sentence mode: s switches the unit, j moves by sentence
         screen.view.focus()
         await pilot.press("s", "j")

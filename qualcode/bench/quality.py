@@ -36,7 +36,7 @@ CURVE = (2, 5, 10, 20)
 
 def make_project(corpus: Path, codings_csv: Path, workdir: Path):
     from qualcode import nlp
-    from qualcode.codings import import_codings_csv
+    from qualcode.codings_io import import_codings_csv
     from qualcode.database import make_engine, transaction
     from qualcode.documents import import_paths
 

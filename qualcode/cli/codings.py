@@ -121,8 +121,9 @@ def mark(
     the progress, the workbench dims it, `n` skips it, reports of categories leave it
     out, REFI-QDA exports it as a code. `qualcode undo` reverts it.
     """
+    from qualcode.codings import mark_not_relevant, unmark
     from qualcode.errors import InvalidInput
-    from qualcode.structure import NOT_RELEVANT, mark_not_relevant, unmark
+    from qualcode.structure import NOT_RELEVANT
 
     if not_relevant == relevant:
         raise InvalidInput(
@@ -213,7 +214,7 @@ def codings_import(
     exactly once in its document. Errors name the file's physical line numbers.
     """
     from qualcode import audit
-    from qualcode.codings import import_codings_csv
+    from qualcode.codings_io import import_codings_csv
     from qualcode.readers import legacy_label
 
     st = state()

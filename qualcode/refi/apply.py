@@ -396,7 +396,7 @@ def apply_plan(
 
 
 def _store_passages(session: Session, docs: list[tuple[int, str]], nlp_obj) -> None:
-    from qualcode.documents import UNITS, compute_passages
+    from qualcode.passages import UNITS, compute_passages
 
     rows = []
     for did, text in docs:

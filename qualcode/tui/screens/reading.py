@@ -60,7 +60,8 @@ class ReadingActions:
     def action_mark_not_relevant(self) -> None:
         """Mark the selection not relevant (Mayring: outside the selection criterion), or
         take your mark away again; one audited action, `u` undoes it."""
-        from qualcode.structure import NOT_RELEVANT, mark_not_relevant, unmark
+        from qualcode.codings import mark_not_relevant, unmark
+        from qualcode.structure import NOT_RELEVANT
 
         sel = self._need_selection()  # type: ignore[attr-defined]
         if sel is None:
