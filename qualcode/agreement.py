@@ -43,8 +43,13 @@ from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coder, Coding, Document
 from qualcode.reports.common import raw_rows
 from qualcode.reports.frequency import code_levels
-from qualcode.reports.units import DocPassages, load_passages, passage_unit, unit_statement
-from qualcode.structure import NOT_RELEVANT, content_flags
+from qualcode.reports.units import (
+    load_passages,
+    passage_unit,
+    structural_units,
+    unit_statement,
+)
+from qualcode.structure import NOT_RELEVANT
 
 NO_CODE = "(kein Code)"
 
@@ -308,7 +313,7 @@ def agreement(
     excluded_units = {"structural": 0, "not_relevant": 0}
     excluded_coded = {"structural": 0, "not_relevant": 0}
     if not include_structural and unit_kind != "document":
-        structural = _structural_units(session, unit_kind, passages)
+        structural = structural_units(session, unit_kind, passages)
         for did, p in passages.items():
             for i in range(len(p.starts)):
                 key = (did, i)
@@ -440,34 +445,6 @@ def agreement(
         "disagreements": out_dis,
         "rule": _rule(unit_kind, names, overlap, include_structural),
     }
-
-
-def _structural_units(
-    session: Session, unit_kind: str, passages: dict[int, DocPassages]
-) -> set[tuple[int, int]]:
-    """``(doc, index)`` of the headings and metadata blocks among the passages; a sentence
-    is one when the paragraph it begins in is (:func:`qualcode.structure.content_flags`)."""
-    import bisect
-
-    ids = sorted(passages)
-    stmt = select(Document.id, Document.text).where(Document.id.in_(ids))  # type: ignore[attr-defined]
-    texts = {i: t for i, t in raw_rows(session, stmt)}
-    paragraphs = passages if unit_kind == "paragraph" else load_passages(session, "paragraph", ids)
-    out: set[tuple[int, int]] = set()
-    for did, p in passages.items():
-        para = paragraphs.get(did)
-        text = texts.get(did) or ""
-        if para is None:
-            continue
-        flags = content_flags(text, list(zip(para.starts, para.ends, strict=True)))
-        if para is p:
-            out.update((did, i) for i, content in enumerate(flags) if not content)
-            continue
-        for i, s in enumerate(p.starts):
-            k = bisect.bisect_right(para.starts, s) - 1
-            if 0 <= k < len(flags) and s < para.ends[k] and not flags[k]:
-                out.add((did, i))
-    return out
 
 
 def agreement_sheets(data: dict) -> list:

@@ -315,3 +315,30 @@ def test_research_questions_travel_through_refi_qda(demo_cli, tmp_path):
             {"name": "F2", "question": "Welche Ziele?", "technique": "inductive", "criterion": "",
              "coding_unit": "paragraph", "categories": ["Zielformulierungen"]},
         ]  # fmt: skip
+
+
+def test_a_check_sample_never_draws_the_title_or_a_heading(cli, write_file):
+    """The population is the content passages, seen in their document as agreement sees
+    them: a three-line title (a title only because it opens the document) and a heading are
+    never drawn."""
+    from qualcode.mayring.samples import draw_sample, sample_passages
+
+    title = (
+        "PROTOKOLL\nKonstituierende Beratung des Kooperationsverbundes Elbland\nRiesa-Großenhain"
+    )
+    body = [
+        "Frau Müller begrüßt die Anwesenden.",
+        "TOP 2: Kurzvortrag „Kooperationsverbünde in Sachsen“",
+        "Die Schulen berichten von fehlender Zeit für Absprachen.",
+    ]
+    text = "\n\n".join([title, *body])
+    cli.ok("import", str(write_file("t.txt", text)))
+    start = text.index(body[0])
+    cli.ok("--coder", "anna", "code", "t.txt", "--start", str(start), "--end",
+           str(start + len(body[0])), "--code", "A", "--create")  # fmt: skip
+    engine = make_engine(cli.db)
+    with transaction(engine, "test", "anna") as s:
+        info = draw_sample(s, "anna", share=1.0, seed=1)
+        drawn = [text[p["start"] : p["end"]] for p in sample_passages(s, info["name"])]
+    engine.dispose()
+    assert sorted(drawn) == sorted([body[0], body[2]]) and info["population"] == 2

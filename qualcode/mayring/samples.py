@@ -24,7 +24,7 @@ from qualcode.codings import get_coder
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.mayring.tables import CheckCoding, CheckPassage, CheckSample
 from qualcode.models import Coder, Coding, Document, ResearchQuestion
-from qualcode.structure import NOT_RELEVANT, is_structural
+from qualcode.structure import NOT_RELEVANT
 
 RESOLUTIONS = ("reference", "check")
 
@@ -33,7 +33,7 @@ def population(session: Session, reference_id: int, unit: str) -> list[tuple[str
     """``(document name, document id, start, end)`` of every passage that may be drawn, in
     reading order: content passages of the documents the reference coder has coded, none
     that a not-relevant mark touches."""
-    from qualcode.reports.units import load_passages
+    from qualcode.reports.units import load_passages, structural_units
 
     tree = CodeTree.load(session)
     nr = tree.find(NOT_RELEVANT)
@@ -54,16 +54,18 @@ def population(session: Session, reference_id: int, unit: str) -> list[tuple[str
         ):
             marks.setdefault(did, []).append((s, e))
     passages = load_passages(session, unit, doc_ids)
+    # headings, the title and metadata blocks seen in their document, as agreement sees them
+    structural = structural_units(session, unit, passages)
     out = []
     docs = session.execute(
-        select(Document.id, Document.name, Document.text).where(Document.id.in_(doc_ids))  # type: ignore[attr-defined]
-    )
-    for did, name, text in docs:
+        select(Document.id, Document.name).where(Document.id.in_(doc_ids))  # type: ignore[attr-defined]
+    ).all()
+    for did, name in docs:
         p = passages.get(did)
         if p is None:
             continue
-        for s, e in zip(p.starts, p.ends, strict=True):
-            if is_structural(text[s:e]):
+        for i, (s, e) in enumerate(zip(p.starts, p.ends, strict=True)):
+            if (did, i) in structural:
                 continue
             if any(ms < e and me > s for ms, me in marks.get(did, [])):
                 continue

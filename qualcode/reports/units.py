@@ -59,6 +59,35 @@ def load_passages(
     return out
 
 
+def structural_units(
+    session: Session, unit_kind: str, passages: dict[int, DocPassages]
+) -> set[tuple[int, int]]:
+    """``(doc, index)`` of the headings and metadata blocks among the passages; a sentence
+    is one when the paragraph it begins in is (:func:`qualcode.structure.content_flags`)."""
+    from qualcode.models import Document
+    from qualcode.structure import content_flags
+
+    ids = sorted(passages)
+    stmt = select(Document.id, Document.text).where(Document.id.in_(ids))  # type: ignore[attr-defined]
+    texts = {i: t for i, t in raw_rows(session, stmt)}
+    paragraphs = passages if unit_kind == "paragraph" else load_passages(session, "paragraph", ids)
+    out: set[tuple[int, int]] = set()
+    for did, p in passages.items():
+        para = paragraphs.get(did)
+        text = texts.get(did) or ""
+        if para is None:
+            continue
+        flags = content_flags(text, list(zip(para.starts, para.ends, strict=True)))
+        if para is p:
+            out.update((did, i) for i, content in enumerate(flags) if not content)
+            continue
+        for i, s in enumerate(p.starts):
+            k = bisect.bisect_right(para.starts, s) - 1
+            if 0 <= k < len(flags) and s < para.ends[k] and not flags[k]:
+                out.add((did, i))
+    return out
+
+
 def unit_statement(data: dict, lang: str = "en") -> str:
     """What the units are and what was left out: "48 paragraphs (of 67 in 2 documents; left
     out: 19 headings/metadata, 0 marked not relevant)" (German with ``lang="de"``)."""
