@@ -71,13 +71,19 @@ async def test_open_select_code_undo_redo(demo_db: str) -> None:
         label = next(n for n in screen.tree._tree_nodes.values() if n.data == zm["id"]).label
         assert label.plain == f"■ Zeitmangel [1]  {before + 1}·6"
         await pilot.press("j", "1")
-        await pilot.pause()
-        assert len(codings_of(demo_db, "Zeitmangel")) == before + 2
+        await wait_until(
+            pilot,
+            lambda: len(codings_of(demo_db, "Zeitmangel")) == before + 2,
+            "the second coding",
+        )
         await pilot.press("u", "u")
-        await pilot.pause()
-        assert len(codings_of(demo_db, "Zeitmangel")) == before
+        await wait_until(
+            pilot, lambda: len(codings_of(demo_db, "Zeitmangel")) == before, "both undone"
+        )
         await pilot.press("U")
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: len(codings_of(demo_db, "Zeitmangel")) == before + 1, "the redo"
+        )
         assert codings_of(demo_db, "Zeitmangel")[-1] == (
             screen.doc.id,
             start,
@@ -94,8 +100,11 @@ async def test_create_code_inline_under_highlighted_category(demo_db: str) -> No
         screen = app.screen
         cat = next(r for r in screen.code_rows if r["path"] == "Handlungsschritte")
         screen.tree.select_id(cat["id"])
-        await pilot.pause()
-        assert screen.tree.highlighted_path == "Handlungsschritte"
+        await wait_until(
+            pilot,
+            lambda: screen.tree.highlighted_path == "Handlungsschritte",
+            "the category highlighted",
+        )
         await pilot.press("j")
         sel = screen.view.sel
         await pilot.press("c")
@@ -108,7 +117,7 @@ async def test_create_code_inline_under_highlighted_category(demo_db: str) -> No
         assert "n:Elternabend planen" in ids
         ol.highlighted = ids.index("n:Handlungsschritte/Elternabend planen")
         await pilot.press("enter", "enter")  # the second Enter confirms the new code
-        await pilot.pause()
+        await wait_until(pilot, lambda: codings_of(demo_db, "Elternabend planen"), "the coding")
         assert rows(
             demo_db,
             "SELECT p.name FROM code c JOIN code p ON p.id = c.parent_id WHERE c.name = 'Elternabend planen'",
@@ -118,10 +127,14 @@ async def test_create_code_inline_under_highlighted_category(demo_db: str) -> No
         ]
         # one action: undo removes the coding and the new code together
         await pilot.press("u")
-        await pilot.pause()
-        assert rows(demo_db, "SELECT count(*) FROM code WHERE name = 'Elternabend planen'") == [
-            (0,)
-        ]
+        await wait_until(
+            pilot,
+            lambda: (
+                rows(demo_db, "SELECT count(*) FROM code WHERE name = 'Elternabend planen'")
+                == [(0,)]
+            ),
+            "the new code to go",
+        )
 
 
 @sync
@@ -142,12 +155,15 @@ async def test_remove_coding_under_cursor(demo_db: str) -> None:
         (span,) = screen.doc.spans_at(*screen.view.sel)
         assert span.coder != CODER  # a colleague's coding: x asks first
         await pilot.press("x", "y")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT count(*) FROM coding WHERE id = ?", span.id) == [(0,)],
+            "the coding to go",
+        )
         assert (
             rows(demo_db, "SELECT count(*) FROM coding WHERE document_id = ?", doc_id)[0][0]
             == n0 - 1
         )
-        assert rows(demo_db, "SELECT count(*) FROM coding WHERE id = ?", span.id) == [(0,)]
 
 
 @sync
@@ -192,7 +208,11 @@ async def test_merge_near_duplicate_codes(demo_db: str) -> None:
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT count(*) FROM code WHERE name = 'Zeit-Mangel'") == [(0,)],
+            "the merge",
+        )
     assert rows(demo_db, "SELECT count(*) FROM code WHERE name = 'Zeit-Mangel'") == [(0,)]
     got = codings_of(demo_db, "Zeitmangel")
     assert len(got) == n_target + 1
@@ -212,27 +232,44 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
         inp = app.screen.query_one("Input")
         inp.value = "Kontaktliste pflegen"
         await pilot.press("enter")
-        await pilot.pause()
-        assert rows(demo_db, "SELECT name FROM code WHERE id = ?", row["id"]) == [
-            ("Kontaktliste pflegen",)
-        ]
+        await wait_until(
+            pilot,
+            lambda: (
+                rows(demo_db, "SELECT name FROM code WHERE id = ?", row["id"])
+                == [("Kontaktliste pflegen",)]
+            ),
+            "the rename",
+        )
         # move to the top level
         await pilot.press("m")
         await pilot.pause()
         ol = app.screen.query_one("OptionList")
         assert ol.get_option_at_index(0).id == "x:top"
         await pilot.press("enter")
-        await pilot.pause()
-        assert rows(demo_db, "SELECT parent_id FROM code WHERE id = ?", row["id"]) == [(None,)]
+        await wait_until(
+            pilot,
+            lambda: (
+                rows(demo_db, "SELECT parent_id FROM code WHERE id = ?", row["id"]) == [(None,)]
+            ),
+            "the move to the top level",
+        )
         # memo on the code
         await pilot.press("o")
         await pilot.pause()
         app.screen.query_one("TextArea").text = "Sammelt Kontakte."
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert rows(
-            demo_db, "SELECT text FROM memo WHERE target_type = 'code' AND target_id = ?", row["id"]
-        ) == [("Sammelt Kontakte.",)]
+        await wait_until(
+            pilot,
+            lambda: (
+                rows(
+                    demo_db,
+                    "SELECT text FROM memo WHERE target_type = 'code' AND target_id = ?",
+                    row["id"],
+                )
+                == [("Sammelt Kontakte.",)]
+            ),
+            "the code memo",
+        )
         # edit the definition
         await pilot.press("e")
         await pilot.pause()
@@ -240,22 +277,34 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
             "#ce-definition"
         ).text = "Eine Liste der Ansprechpartner wird erstellt."
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert rows(demo_db, "SELECT definition FROM code WHERE id = ?", row["id"]) == [
-            ("Eine Liste der Ansprechpartner wird erstellt.",)
-        ]
+        await wait_until(
+            pilot,
+            lambda: (
+                rows(demo_db, "SELECT definition FROM code WHERE id = ?", row["id"])
+                == [("Eine Liste der Ansprechpartner wird erstellt.",)]
+            ),
+            "the definition",
+        )
         n = rows(demo_db, "SELECT count(*) FROM coding WHERE code_id = ?", row["id"])[0][0]
         assert n > 0
+        await wait_until(pilot, lambda: app.screen is screen, "the editor to close")
         await pilot.press("d")
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: app.screen is not screen and app.screen.query("Button"), "the question"
+        )
         await pilot.press("n")  # "no" keeps it
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.screen is screen, "the question to close")
         assert rows(demo_db, "SELECT count(*) FROM code WHERE id = ?", row["id"]) == [(1,)]
         await pilot.press("d")
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: app.screen is not screen and app.screen.query("Button"), "the question"
+        )
         await pilot.press("y")
-        await pilot.pause()
-        assert rows(demo_db, "SELECT count(*) FROM code WHERE id = ?", row["id"]) == [(0,)]
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT count(*) FROM code WHERE id = ?", row["id"]) == [(0,)],
+            "the code to go",
+        )
         assert rows(demo_db, "SELECT count(*) FROM coding WHERE code_id = ?", row["id"]) == [(0,)]
 
 
@@ -279,10 +328,14 @@ async def test_retrieval_opens_document_at_segment(demo_db: str) -> None:
         ol = ret.query_one("OptionList")
         ol.highlighted = 2  # options alternate segment / spacer
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: (
+                (screen.doc.id, screen.view.sel) == (seg["document_id"], (seg["start"], seg["end"]))
+            ),
+            "the jump to the segment",
+        )
         assert app.screen is screen
-        assert screen.doc.id == seg["document_id"]
-        assert screen.view.sel == (seg["start"], seg["end"])
 
 
 @sync
@@ -296,13 +349,13 @@ async def test_frequencies_by_attribute(demo_db: str) -> None:
         assert type(freq).__name__ == "FrequencyScreen"
         await pilot.press("b")
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert freq.by == "Format"
+        await wait_until(pilot, lambda: freq.by == "Format", "the table by Format")
         await pilot.press("escape")
-        await pilot.pause()
         from qualcode.tui.screens.coding import CodingScreen
 
-        assert isinstance(app.screen, CodingScreen)
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, CodingScreen), "the coding screen again"
+        )
 
 
 @sync
@@ -312,12 +365,17 @@ async def test_help_and_palette_list_the_bindings(demo_db: str) -> None:
     app = make(demo_db)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "HelpScreen"
+        await wait_until(
+            pilot, lambda: type(app.screen).__name__ == "HelpScreen", "the help screen (F1)"
+        )
+        first = app.screen
         await pilot.press("escape")
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "HelpScreen"
+        await wait_until(
+            pilot,
+            lambda: app.screen is not first and type(app.screen).__name__ == "HelpScreen",
+            "the help screen (?)",
+        )
         await pilot.press("escape")
         commands = list(app.get_system_commands(app.screen))
         actions = {c.callback.args[0] for c in commands if hasattr(c.callback, "args")}
@@ -353,16 +411,19 @@ async def test_mouse_drag_selects_a_character_range(demo_db: str) -> None:
         await pilot.mouse_down("#doc-view", offset=(4 + 3, 1))
         await pilot.hover("#doc-view", offset=(4 + 15, 1))
         await pilot.mouse_up("#doc-view", offset=(4 + 15, 1))
-        await pilot.pause()
-        assert view.sel == (s0 + 3, s0 + 15)
+        await wait_until(pilot, lambda: view.sel == (s0 + 3, s0 + 15), "the dragged selection")
         # and it can be coded like any passage
         await pilot.press("c")
         app.screen.query_one("Input").value = "Zeitmangel"
         await pilot.pause()
         await pilot.press("enter")
-        await pilot.pause()
-        assert (screen.doc.id, s0 + 3, s0 + 15, "Zeitmangel", CODER) in codings_of(
-            demo_db, "Zeitmangel"
+        await wait_until(
+            pilot,
+            lambda: (
+                (screen.doc.id, s0 + 3, s0 + 15, "Zeitmangel", CODER)
+                in codings_of(demo_db, "Zeitmangel")
+            ),
+            "the coding of the dragged range",
         )
 
 
@@ -383,9 +444,13 @@ async def test_extend_selection_and_code_with_enter_in_tree(demo_db: str) -> Non
         screen.tree.select_id(row["id"])
         await pilot.pause()
         await pilot.press("enter")
-        await pilot.pause()
-        assert (screen.doc.id, *sel, "Bestandsaufnahme", CODER) in codings_of(
-            demo_db, "Bestandsaufnahme"
+        await wait_until(
+            pilot,
+            lambda: (
+                (screen.doc.id, *sel, "Bestandsaufnahme", CODER)
+                in codings_of(demo_db, "Bestandsaufnahme")
+            ),
+            "the coding of the extended selection",
         )
         # j from the extended selection goes to the passage after it
         screen.view.focus()
@@ -430,12 +495,18 @@ async def test_change_coding_and_document_memo(demo_db: str) -> None:
         await pilot.pause()
         app.screen.query_one("TextArea").text = "Sitzung online, schlechte Tonqualität."
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert rows(
-            demo_db,
-            "SELECT text FROM memo WHERE target_type = 'document' AND target_id = ?",
-            doc_id,
-        ) == [("Sitzung online, schlechte Tonqualität.",)]
+        await wait_until(
+            pilot,
+            lambda: (
+                rows(
+                    demo_db,
+                    "SELECT text FROM memo WHERE target_type = 'document' AND target_id = ?",
+                    doc_id,
+                )
+                == [("Sitzung online, schlechte Tonqualität.",)]
+            ),
+            "the document memo",
+        )
 
 
 @sync
@@ -539,8 +610,7 @@ async def test_reload_shows_a_colleagues_new_coding(demo_db: str) -> None:
         with transaction(app.engine, command="colleague", coder="ben") as session:
             add_coding(session, screen.doc.name, 0, 5, "Handlungsschritte/Bestandsaufnahme", "ben")
         await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert len(screen.doc.spans) == before + 1
+        await wait_until(pilot, lambda: len(screen.doc.spans) == before + 1, "the reload")
         assert any(s.coder == "ben" and (s.start, s.end) == (0, 5) for s in screen.doc.spans)
 
 
@@ -569,8 +639,7 @@ async def test_sentences_of_a_document_imported_without_them_are_split_on_s(demo
         assert screen.doc.id == doc_id and screen.doc.sentences == []
         await pilot.press("s")
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.view.unit == "sentence"
+        await wait_until(pilot, lambda: screen.view.unit == "sentence", "the sentence unit")
         assert screen.doc.sentences == expected and len(expected) == stored > 1
         await pilot.press("j")
         assert screen.view.sel == expected[1]

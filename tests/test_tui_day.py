@@ -47,9 +47,12 @@ async def test_definition_dialog_starts_in_description_and_keeps_text_on_a_bad_c
         assert app.focused is color
         color.value = ""
         await pilot.press(*"zzz", "ctrl+s")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: "invalid colour 'zzz'" in str(dialog.query_one("#ce-error").render()),
+            "the colour refused",
+        )
         assert app.screen is dialog  # still open, nothing saved, nothing lost
-        assert "invalid colour 'zzz'" in str(dialog.query_one("#ce-error").render())
         assert code_fields(demo_db, row["id"]) == before
         assert dialog.query_one("#ce-rule", TextArea).text == "Regel"
         assert app.focused is color
@@ -133,7 +136,9 @@ async def test_x_on_a_colleagues_coding_asks_and_no_keeps_it(demo_db: str) -> No
         (span,) = screen.doc.spans_at(*screen.view.sel)
         assert span.coder != CODER
         await pilot.press("x")
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: app.screen is not screen and app.screen.query("Static"), "the question"
+        )
         assert f"Remove {span.coder}'s coding" in str(app.screen.query_one("Static").render())
         await pilot.press("n")
         await wait_until(pilot, lambda: app.screen is screen, "the question to close")
@@ -295,7 +300,7 @@ async def test_f2_in_the_code_tree_toggles_the_documents_panel_not_rename(demo_d
         docs = screen.query_one("#docs")
         assert docs.display
         await pilot.press("f2")
-        await pilot.pause()
+        await wait_until(pilot, lambda: not docs.display, "the documents panel hidden")
         assert app.screen is screen and not docs.display  # no rename prompt opened
         assert rows(demo_db, "SELECT name FROM code ORDER BY id") == names
 

@@ -165,14 +165,14 @@ async def test_actions_right_after_the_first_frame_land_in_order(demo_db: str):
         await pilot.press("j")
         second = screen.view.sel
         await pilot.press("1")  # the code just used, on the recent key
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(_codings(demo_db)) == 2, "the second coding")
         doc = screen.doc.id
         assert _codings(demo_db) == [
             (doc, *first, "Zeitmangel", "tester"),
             (doc, *second, "Zeitmangel", "tester"),
         ]
         await pilot.press("u")
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(_codings(demo_db)) == 1, "the undo")
         assert _codings(demo_db) == [(doc, *first, "Zeitmangel", "tester")]
         # the start-up worker finds the engine open and closes sqlite3
         await wait_until(pilot, lambda: app.engine_ready and app._fast is None, "the engine")
@@ -185,7 +185,7 @@ async def test_the_engine_opens_in_a_worker_after_the_first_frame(demo_db: str):
         assert not app.engine_ready
         await wait_until(pilot, lambda: app.engine_ready and app._fast is None, "the engine")
         await pilot.press("j", "c", *"Zeitmangel", "enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: _codings(demo_db), "the coding")
     assert len(_codings(demo_db)) == 1
 
 
@@ -265,8 +265,7 @@ async def test_an_action_while_the_worker_opens_the_engine_waits_for_it(demo_db:
         app.open_engine()  # what the start-up timer does
         await wait_until(pilot, lambda: opened, "the worker inside the opener")
         await pilot.press("j", "c", *"Zeitmangel", "enter")
-        await pilot.pause()
-        assert len(_codings(demo_db)) == 1
+        await wait_until(pilot, lambda: len(_codings(demo_db)) == 1, "the coding")
         await app.workers.wait_for_complete()
     assert len(opened) == 1 and opened[0] != threading.main_thread().name
 

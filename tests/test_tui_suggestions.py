@@ -58,7 +58,11 @@ def test_suggestions_after_a_coding_are_marked_outdated_until_refreshed(demo_db,
             title = str(screen.query_one("#sugg-title").render())
             assert "outdated" in title
             await pilot.press("A")  # an outdated suggestion is not applied
-            await pilot.pause()
+            await wait_until(
+                pilot,
+                lambda: any("updating after your coding" in n.message for n in app._notifications),
+                "the warning that the suggestions are updating",
+            )
             assert _codings(demo_db) == before + 1
             release.set()
             await wait_until(pilot, lambda: not panel.stale, "the refreshed suggestions")
