@@ -13,6 +13,12 @@ pytest.importorskip("textual")
 
 from qualcode.database import make_engine, transaction  # noqa: E402
 from qualcode.tui.app import QualcodeApp  # noqa: E402
+from qualcode.tui.screens.code_editor import CodeEditorScreen  # noqa: E402
+from qualcode.tui.screens.confirm import ConfirmScreen  # noqa: E402
+from qualcode.tui.screens.frequencies import FrequencyScreen  # noqa: E402
+from qualcode.tui.screens.memo import MemoScreen  # noqa: E402
+from qualcode.tui.screens.retrieval import RetrievalScreen  # noqa: E402
+from qualcode.tui.widgets.code_picker import CodePicker  # noqa: E402
 
 CODER = "tester"
 
@@ -29,6 +35,30 @@ def sync(fn):
 
 def make(db: str, **kw) -> QualcodeApp:
     return QualcodeApp(make_engine(db), CODER, db_label="demo.sqlite", suggestions=False, **kw)
+
+
+def dialog_open(app: QualcodeApp, kind: type) -> bool:
+    """A ``kind`` screen is on top and mounted: its on_mount has focused one of its widgets."""
+    return isinstance(app.screen, kind) and app.screen.focused is not None
+
+
+def tree_on(screen, code_id: int) -> bool:
+    """The code tree has the focus and its cursor on ``code_id`` (``select_id`` moves it
+    after the next refresh, ``focus()`` after the pending messages)."""
+    return screen.app.focused is screen.tree and screen.tree.highlighted_id == code_id
+
+
+def option_ids(screen) -> list[str | None]:
+    ol = screen.query_one("OptionList")
+    return [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+
+
+def picker_top(app: QualcodeApp) -> str | None:
+    """The highlighted option of the open code picker (what Enter chooses), once it has one."""
+    if not dialog_open(app, CodePicker):
+        return None
+    ol = app.screen.query_one("OptionList")
+    return ol.get_option_at_index(ol.highlighted).id if ol.highlighted is not None else None
 
 
 def codings_of(db: str, path_name: str) -> list[tuple]:
@@ -58,7 +88,11 @@ async def test_open_select_code_undo_redo(demo_db: str) -> None:
         await pilot.press("c")
         await pilot.press(*"Zeitmangel")
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: len(codings_of(demo_db, "Zeitmangel")) == before + 1,
+            "the coding",
+        )
         got = codings_of(demo_db, "Zeitmangel")
         assert len(got) == before + 1
         assert got[-1] == (screen.doc.id, start, end, "Zeitmangel", CODER)
@@ -109,7 +143,13 @@ async def test_create_code_inline_under_highlighted_category(demo_db: str) -> No
         sel = screen.view.sel
         await pilot.press("c")
         await pilot.press(*"Elternabend planen")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: (
+                dialog_open(app, CodePicker) and "n:Elternabend planen" in option_ids(app.screen)
+            ),
+            "the picker's options for the whole name",
+        )
         picker = app.screen
         ol = picker.query_one("OptionList")
         ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
@@ -151,7 +191,7 @@ async def test_remove_coding_under_cursor(demo_db: str) -> None:
             if len(screen.doc.spans_at(s, e)) == 1
         )
         screen.view.goto_passage(target)
-        await pilot.pause()
+        await pilot.pause()  # sets view.sel at once; only lets SelectionChanged (status) run
         (span,) = screen.doc.spans_at(*screen.view.sel)
         assert span.coder != CODER  # a colleague's coding: x asks first
         await pilot.press("x", "y")
@@ -198,15 +238,15 @@ async def test_merge_near_duplicate_codes(demo_db: str) -> None:
         assert screen.tree.near == {src["id"], zm["id"]}  # marked ≈ in the tree
         screen.tree.focus()
         screen.tree.select_id(src["id"])
-        await pilot.pause()
+        await wait_until(pilot, lambda: tree_on(screen, src["id"]), "the tree cursor on the code")
         await pilot.press("M")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, CodePicker), "the merge dialog")
         picker = app.screen
         ol = picker.query_one("OptionList")
         # the near-duplicate is offered first
         assert ol.get_option_at_index(0).id == "c:Herausforderungen und Hindernisse/Zeitmangel"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, ConfirmScreen), "the merge question")
         await pilot.press("y")
         await wait_until(
             pilot,
@@ -227,7 +267,7 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
         row = next(r for r in screen.code_rows if r["name"] == "Kontaktliste erstellen")
         screen.tree.focus()
         screen.tree.select_id(row["id"])
-        await pilot.pause()
+        await wait_until(pilot, lambda: tree_on(screen, row["id"]), "the tree cursor on the code")
         await pilot.press("r")
         inp = app.screen.query_one("Input")
         inp.value = "Kontaktliste pflegen"
@@ -242,7 +282,7 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
         )
         # move to the top level
         await pilot.press("m")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, CodePicker), "the move dialog")
         ol = app.screen.query_one("OptionList")
         assert ol.get_option_at_index(0).id == "x:top"
         await pilot.press("enter")
@@ -255,7 +295,7 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
         )
         # memo on the code
         await pilot.press("o")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, MemoScreen), "the code memo editor")
         app.screen.query_one("TextArea").text = "Sammelt Kontakte."
         await pilot.press("ctrl+s")
         await wait_until(
@@ -272,7 +312,7 @@ async def test_rename_move_delete_and_memo(demo_db: str) -> None:
         )
         # edit the definition
         await pilot.press("e")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, CodeEditorScreen), "the code editor")
         app.screen.query_one(
             "#ce-definition"
         ).text = "Eine Liste der Ansprechpartner wird erstellt."
@@ -316,10 +356,17 @@ async def test_retrieval_opens_document_at_segment(demo_db: str) -> None:
         row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
         screen.tree.focus()
         screen.tree.select_id(row["id"])
-        await pilot.pause()
+        await wait_until(pilot, lambda: tree_on(screen, row["id"]), "the tree cursor on the code")
         await pilot.press("v")
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: (
+                dialog_open(app, RetrievalScreen)
+                and app.screen.query_one("OptionList").option_count > 0
+            ),
+            "the segments listed",
+        )
         ret = app.screen
         assert len(ret.segments) == row["codings"] == 9
         ret.query_one("OptionList").highlighted = 2
@@ -344,7 +391,11 @@ async def test_frequencies_by_attribute(demo_db: str) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("f5")
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, FrequencyScreen) and app.screen.data is not None,
+            "the frequency table",
+        )
         freq = app.screen
         assert type(freq).__name__ == "FrequencyScreen"
         await pilot.press("b")
@@ -415,7 +466,11 @@ async def test_mouse_drag_selects_a_character_range(demo_db: str) -> None:
         # and it can be coded like any passage
         await pilot.press("c")
         app.screen.query_one("Input").value = "Zeitmangel"
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: picker_top(app) == "c:Herausforderungen und Hindernisse/Zeitmangel",
+            "Zeitmangel highlighted in the picker",
+        )
         await pilot.press("enter")
         await wait_until(
             pilot,
@@ -442,7 +497,7 @@ async def test_extend_selection_and_code_with_enter_in_tree(demo_db: str) -> Non
         row = next(r for r in screen.code_rows if r["name"] == "Bestandsaufnahme")
         screen.tree.focus()
         screen.tree.select_id(row["id"])
-        await pilot.pause()
+        await wait_until(pilot, lambda: tree_on(screen, row["id"]), "the tree cursor on the code")
         await pilot.press("enter")
         await wait_until(
             pilot,
@@ -470,14 +525,24 @@ async def test_change_coding_and_document_memo(demo_db: str) -> None:
             if len(screen.doc.spans_at(s, e)) == 1
         )
         screen.view.goto_passage(target)
-        await pilot.pause()
+        await pilot.pause()  # sets view.sel at once; only lets SelectionChanged (status) run
         (span,) = screen.doc.spans_at(*screen.view.sel)
         await pilot.press("C")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, CodePicker), "the change dialog")
         app.screen.query_one("Input").value = "Bestandsaufnahme"
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: picker_top(app) == "c:Handlungsschritte/Bestandsaufnahme",
+            "Bestandsaufnahme highlighted in the picker",
+        )
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: rows(demo_db, "SELECT command FROM audit_entry ORDER BY id DESC LIMIT 1")[0][
+                0
+            ].startswith("tui: recode "),
+            "the recode",
+        )
         got = rows(
             demo_db,
             "SELECT k.name, r.name FROM coding c JOIN code k ON k.id = c.code_id "
@@ -492,7 +557,7 @@ async def test_change_coding_and_document_memo(demo_db: str) -> None:
             0
         ].startswith("tui: recode ")
         await pilot.press("O")
-        await pilot.pause()
+        await wait_until(pilot, lambda: dialog_open(app, MemoScreen), "the document memo editor")
         app.screen.query_one("TextArea").text = "Sitzung online, schlechte Tonqualität."
         await pilot.press("ctrl+s")
         await wait_until(
@@ -589,7 +654,9 @@ async def test_orphaned_codings_are_listed_not_highlighted(cli, db_path, write_f
     assert rows(db_path, "SELECT orphaned FROM coding") == [(1,)]
     app = QualcodeApp(make_engine(db_path), CODER, suggestions=False)
     async with app.run_test(size=(110, 30)) as pilot:
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: getattr(app.screen, "doc", None) is not None, "the document opened"
+        )
         doc = app.screen.doc
         assert doc.spans == []  # the stale span is not painted over new text
         assert [(o["code"], o["coder"], o["text"]) for o in doc.orphaned] == [

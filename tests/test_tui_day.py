@@ -10,7 +10,7 @@ from conftest import wait_until
 
 pytest.importorskip("textual")
 
-from test_tui import CODER, make, rows, sync  # noqa: E402
+from test_tui import CODER, make, rows, sync, tree_on  # noqa: E402
 
 
 def code_fields(db: str, code_id: int) -> tuple:
@@ -34,7 +34,7 @@ async def test_definition_dialog_starts_in_description_and_keeps_text_on_a_bad_c
         before = code_fields(demo_db, row["id"])
         screen.tree.focus()
         screen.tree.select_id(row["id"])
-        await pilot.pause()
+        await wait_until(pilot, lambda: tree_on(screen, row["id"]), "the tree cursor on the code")
         await pilot.press("e")
         await wait_until(pilot, lambda: app.screen is not screen, "the definition dialog")
         dialog = app.screen
@@ -102,7 +102,11 @@ async def test_a_new_code_takes_a_second_enter_that_names_its_place(demo_db: str
         await pilot.press("j")
         codes_before = rows(demo_db, "SELECT count(*) FROM code")
         await pilot.press("c", *"gczeit", "enter")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: getattr(app.screen, "armed", None) is not None,
+            "the first Enter handled by the picker",
+        )
         picker = app.screen
         assert picker is not screen
         assert "create the new code 'gczeit' at the top level" in str(
@@ -132,7 +136,7 @@ async def test_x_on_a_colleagues_coding_asks_and_no_keeps_it(demo_db: str) -> No
             if len(screen.doc.spans_at(s, e)) == 1
         )
         screen.view.goto_passage(target)
-        await pilot.pause()
+        await pilot.pause()  # sets view.sel at once; only lets SelectionChanged (status) run
         (span,) = screen.doc.spans_at(*screen.view.sel)
         assert span.coder != CODER
         await pilot.press("x")
@@ -274,7 +278,7 @@ async def test_o_on_a_coded_passage_edits_the_memo_of_that_coding(demo_db: str) 
             if len(screen.doc.spans_at(s, e)) == 1
         )
         screen.view.goto_passage(target)
-        await pilot.pause()
+        await pilot.pause()  # sets view.sel at once; only lets SelectionChanged (status) run
         (span,) = screen.doc.spans_at(*screen.view.sel)
         await pilot.press("o")
         await wait_until(pilot, lambda: app.screen is not screen, "the memo editor")
@@ -296,7 +300,7 @@ async def test_f2_in_the_code_tree_toggles_the_documents_panel_not_rename(demo_d
         screen = app.screen
         names = rows(demo_db, "SELECT name FROM code ORDER BY id")
         screen.tree.focus()
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.focused is screen.tree, "the code tree focused")
         docs = screen.query_one("#docs")
         assert docs.display
         await pilot.press("f2")
@@ -307,6 +311,8 @@ async def test_f2_in_the_code_tree_toggles_the_documents_panel_not_rename(demo_d
 
 @sync
 async def test_f5_groups_only_by_attributes_that_group_and_many_groups_fit(demo_db: str) -> None:
+    import re
+
     app = make(demo_db)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("f5")
@@ -318,7 +324,17 @@ async def test_f5_groups_only_by_attributes_that_group_and_many_groups_fit(demo_
         freq.by = "Region"
         freq.load()
         await wait_until(pilot, lambda: freq.data["by"] == "Region", "the table by Region")
-        await pilot.pause()
+
+        def zeit_line() -> str:
+            lines = [strip.text for strip in freq._compositor.render_strips()]
+            return next((line for line in lines if "Zeitmangel" in line), "")
+
+        # painted: the row shows its %docs and one figure per Region group
+        await wait_until(
+            pilot,
+            lambda: len(re.findall(r"\d+%", zeit_line())) == 1 + len(freq.data["groups"]),
+            "the table by Region on the screen",
+        )
         lines = [strip.text for strip in freq._compositor.render_strips()]
         row = next(line for line in lines if "Zeitmangel" in line)
         zeit = next(r for r in freq.data["rows"] if r["name"] == "Zeitmangel")
@@ -332,7 +348,24 @@ async def test_the_code_tree_shortens_names_not_counts(demo_db: str) -> None:
     app = make(demo_db)
     async with app.run_test(size=(160, 60)) as pilot:
         screen = app.screen
-        await pilot.pause()
+        tree = screen.tree
+
+        def labelled_for_width() -> bool:
+            """Laid out, and the labels are those for the tree's width (on_resize relabels)."""
+            if tree.scrollable_content_region.width <= 0 or not tree.rows:
+                return False
+            totals = tree._totals()
+            parents = {r["parent"] for r in tree.rows}
+            return all(
+                n.label.plain
+                == tree.label_for(
+                    tree.by_id[n.data], totals[n.data][0], tree.by_id[n.data]["path"] in parents
+                ).plain
+                for n in tree._tree_nodes.values()
+                if n.data is not None
+            )
+
+        await wait_until(pilot, labelled_for_width, "the tree's labels for its width")
         width = screen.tree.scrollable_content_region.width
         labels = {
             n.data: n.label.plain for n in screen.tree._tree_nodes.values() if n.data is not None

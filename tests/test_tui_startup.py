@@ -192,8 +192,15 @@ async def test_the_engine_opens_in_a_worker_after_the_first_frame(demo_db: str):
 async def _screen_text(app: QualcodeApp) -> list[str]:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("j", "j")
-        await pilot.pause()
-        return [strip.text for strip in app.screen._compositor.render_strips()]
+
+        def strips() -> list[str]:
+            return [strip.text for strip in app.screen._compositor.render_strips()]
+
+        # painted: the status line names the third passage
+        await wait_until(
+            pilot, lambda: any("¶3/" in line for line in strips()), "the third passage shown"
+        )
+        return strips()
 
 
 def test_first_screen_from_sqlite_looks_like_the_orm_one(demo_db: str):
@@ -305,7 +312,15 @@ def _workbench_reads_and_codes(any_cli) -> None:
         app = make_app(any_cli.db, "tester", suggestions=False)
         async with app.run_test(size=(110, 30)) as pilot:
             await pilot.press("j", "c", *"Zeitmangel", "enter")
-            await pilot.pause()
+
+            def coded() -> bool:
+                screen = app.screen  # the workbench again once the picker is closed
+                doc = getattr(screen, "doc", None)
+                return doc is not None and any(
+                    (sp.start, sp.end, sp.coder) == (*screen.view.sel, "tester") for sp in doc.spans
+                )
+
+            await wait_until(pilot, coded, "the coding shown in the document")
             return app.screen.doc.id, *app.screen.view.sel
 
     doc_id, start, end = asyncio.run(code_one())
