@@ -17,6 +17,7 @@ an older project is refused with a pointer to ``qualcode db upgrade``
 from __future__ import annotations
 
 import os
+import shlex
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -128,12 +129,6 @@ def storage_error(exc: BaseException) -> QualcodeError | None:
     return None
 
 
-def _quote_arg(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
-
-
 def project_label(url: str) -> str:
     """How messages name a project: the file of a SQLite project, else the URL without its password."""
     path = sqlite_path(url)
@@ -144,7 +139,7 @@ def no_project(url: str, why: str = "") -> QualcodeError:
     """The error of a command that needs a project where there is none (a typo in ``--db``)."""
     label = project_label(url)
     if sqlite_path(url) is not None:
-        create = f"create one with `qualcode init {_quote_arg(label)}`"
+        create = f"create one with `qualcode init {shlex.quote(label)}`"
     else:  # the URL may hold a password: do not repeat it
         create = "create its tables with `qualcode init` (with the same --db)"
     return NotFound(

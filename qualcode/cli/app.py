@@ -236,10 +236,7 @@ class QualcodeGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is None:
-            _JSON_MODE[0] = _wants_json(
-                [*getattr(ctx, "_protected_args", ()), *getattr(ctx, "args", ())]
-            )
+        if ctx.parent is None:  # (the JSON mode was set from the arguments in parse_args)
             try:
                 return self._invoke(ctx)
             except BaseException as exc:
