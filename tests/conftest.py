@@ -247,6 +247,40 @@ def import_codings(cli, tmp_path, rows: list[tuple[str, int, int, str, str]]) ->
     cli.ok("codings", "import", str(path), "--create-codes")
 
 
+def dump(db: str) -> list[str]:
+    """The SQL dump of an SQLite project without the audit log (to compare before/after)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return [line for line in con.iterdump() if "audit_" not in line]
+    finally:
+        con.close()
+
+
+def tree_on(screen, code_id: int) -> bool:
+    """The code tree has the focus and its cursor on ``code_id`` (``select_id`` moves it
+    after the next refresh, ``focus()`` after the pending messages)."""
+    return screen.app.focused is screen.tree and screen.tree.highlighted_id == code_id
+
+
+async def open_retrieval(app, pilot, code_name: str, segments: int):
+    """From the coding screen: select the code ``code_name`` in the tree, open its retrieval
+    (`v`) and wait for its ``segments``; returns the retrieval screen."""
+    from qualcode.tui.screens.retrieval import RetrievalScreen
+
+    screen = app.screen
+    row = next(r for r in screen.code_rows if r["name"] == code_name)
+    screen.tree.focus()
+    screen.tree.select_id(row["id"])
+    await wait_until(pilot, lambda: tree_on(screen, row["id"]), "the tree cursor on the code")
+    await pilot.press("v")
+    await wait_until(pilot, lambda: isinstance(app.screen, RetrievalScreen), "retrieval")
+    ret = app.screen
+    await wait_until(pilot, lambda: len(ret.segments) == segments, "the code's segments")
+    return ret
+
+
 def rows(db: str, sql: str, *args) -> list[tuple]:
     """The rows of a query on an SQLite project, read with plain sqlite3."""
     import sqlite3

@@ -9,22 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import dump
 
 from qualcode.errors import InvalidInput
 from qualcode.readers import decode_text
-
-
-def dump(db: str) -> list[str]:
-    con = sqlite3.connect(db)
-    try:
-        return [line for line in con.iterdump() if "audit_" not in line]
-    finally:
-        con.close()
 
 
 def refused(cli, *args: str) -> str:

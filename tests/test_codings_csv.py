@@ -5,9 +5,8 @@ Every file is written here, by hand, the way Excel and editors write them.
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import dump
 
 TEXT = (
     "Die Teamsitzung beginnt um neun. Frau Weiß begrüßt alle.\n\n"
@@ -21,14 +20,6 @@ def project(cli, write_file):
     for path in ("ziele", "Herausforderungen/Zeitmangel"):
         cli.ok("codes", "add", path)
     return cli
-
-
-def dump(db: str) -> list[str]:
-    con = sqlite3.connect(db)
-    try:
-        return [line for line in con.iterdump() if "audit_" not in line]
-    finally:
-        con.close()
 
 
 def codings(cli) -> list[tuple]:

@@ -17,7 +17,7 @@ from collections import Counter
 from itertools import combinations
 
 import pytest
-from conftest import import_codings, make_doc, wait_until
+from conftest import import_codings, make_doc, open_retrieval, wait_until
 
 NR = "Nicht relevant"
 X, Y = "Kat/X", "Kat/Y"
@@ -407,8 +407,6 @@ def test_retrieval_screen_query_pairs_within_one_coder_c_switches(demo_db):
 
     from test_tui import make
 
-    from qualcode.tui.screens.retrieval import RetrievalScreen
-
     query = "Informationsfluss und Transparenz AND Übergänge"
     codings = q(
         demo_db,
@@ -433,15 +431,7 @@ def test_retrieval_screen_query_pairs_within_one_coder_c_switches(demo_db):
     async def run():
         app = make(demo_db)
         async with app.run_test(size=(140, 40)) as pilot:
-            screen = app.screen
-            row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
-            screen.tree.focus()
-            screen.tree.select_id(row["id"])
-            await pilot.pause()
-            await pilot.press("v")
-            await wait_until(pilot, lambda: isinstance(app.screen, RetrievalScreen), "retrieval")
-            ret = app.screen
-            await wait_until(pilot, lambda: len(ret.segments) == 9, "the code's segments")
+            ret = await open_retrieval(app, pilot, "Personalmangel", 9)
             await pilot.press("slash")
             await wait_until(pilot, lambda: app.screen is not ret, "the query prompt")
             app.screen.query_one("Input").value = query

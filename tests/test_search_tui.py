@@ -4,7 +4,7 @@ the retrieval screen's boolean query. Pilot tests that check the database afterw
 from __future__ import annotations
 
 import pytest
-from conftest import wait_until
+from conftest import open_retrieval, wait_until
 
 pytest.importorskip("textual")
 
@@ -84,19 +84,10 @@ async def test_document_search_and_matrix(demo_db: str) -> None:
 
 @sync
 async def test_retrieval_screen_takes_a_query(demo_db: str) -> None:
-    from qualcode.tui.screens.retrieval import RetrievalScreen
 
     app = make(demo_db)
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = app.screen
-        row = next(r for r in screen.code_rows if r["name"] == "Personalmangel")
-        screen.tree.focus()
-        screen.tree.select_id(row["id"])
-        await pilot.pause()
-        await pilot.press("v")
-        await wait_until(pilot, lambda: isinstance(app.screen, RetrievalScreen), "retrieval")
-        ret = app.screen
-        await wait_until(pilot, lambda: len(ret.segments) == 9, "the code's segments")
+        ret = await open_retrieval(app, pilot, "Personalmangel", 9)
         await pilot.press("slash")
         await wait_until(pilot, lambda: app.screen is not ret, "the query prompt")
         app.screen.query_one("Input").value = ""

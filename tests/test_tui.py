@@ -7,7 +7,7 @@ import functools
 import sqlite3
 
 import pytest
-from conftest import rows, wait_until
+from conftest import rows, tree_on, wait_until
 
 pytest.importorskip("textual")
 
@@ -40,12 +40,6 @@ def make(db: str, **kw) -> QualcodeApp:
 def dialog_open(app: QualcodeApp, kind: type) -> bool:
     """A ``kind`` screen is on top and mounted: its on_mount has focused one of its widgets."""
     return isinstance(app.screen, kind) and app.screen.focused is not None
-
-
-def tree_on(screen, code_id: int) -> bool:
-    """The code tree has the focus and its cursor on ``code_id`` (``select_id`` moves it
-    after the next refresh, ``focus()`` after the pending messages)."""
-    return screen.app.focused is screen.tree and screen.tree.highlighted_id == code_id
 
 
 def option_ids(screen) -> list[str | None]:
