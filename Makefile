@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := codebooks/demo.sqlite
 
-.PHONY: run test check lint layers bench bench-suggest demo clean setup
+.PHONY: run test check lint layers bench bench-suggest demo clean setup schemas
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ layers: $(STAMP)
 	$(BIN)/mypy
 
 check: lint layers test
+
+# the JSON Schemas of every --json output, generated from their types (qualcode/schemas/)
+schemas: $(STAMP)
+	$(BIN)/python -m qualcode.schemas.build
 
 bench: $(STAMP)
 	$(BIN)/python -m qualcode.bench.run $(BENCH_ARGS)

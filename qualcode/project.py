@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
+    from qualcode.schemas.project import CoderCount, Status
 
-def quick_status(db: str | None) -> dict | None:
+
+def quick_status(db: str | None) -> Status | None:
     """:func:`status` of a SQLite project file via ``sqlite3``, or ``None`` if the full path is needed."""
     import sqlite3
 
@@ -42,14 +44,15 @@ def quick_status(db: str | None) -> dict | None:
         )
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             return None
-        coders = [
-            {"name": name, "codings": n}
-            for name, n in conn.execute(
-                "SELECT coder.name, count(coding.id) FROM coder LEFT OUTER JOIN coding ON coding.coder_id = coder.id "
+        by_coder: list[CoderCount] = [
+            {"id": cid, "coder": name, "codings": n}
+            for cid, name, n in conn.execute(
+                "SELECT coder.id, coder.name, count(coding.id) FROM coder "
+                "LEFT OUTER JOIN coding ON coding.coder_id = coder.id "
                 "GROUP BY coder.id, coder.name ORDER BY coder.name"
             )
         ]
-        return {
+        result: Status = {
             "database": url,
             "backend": "sqlite",
             "schema_version": SCHEMA_VERSION,
@@ -64,12 +67,14 @@ def quick_status(db: str | None) -> dict | None:
             "codes": one("SELECT count(*) FROM code"),
             "codings": one("SELECT count(*) FROM coding"),
             "orphaned_codings": one("SELECT count(*) FROM coding WHERE orphaned = 1"),
-            "memos": one("SELECT count(*) FROM memo"),
-            "coders": coders,
+            "memo_count": one("SELECT count(*) FROM memo"),
+            "coders": [c["coder"] for c in by_coder],
+            "by_coder": by_coder,
             "audit_entries": one("SELECT count(*) FROM audit_entry"),
             "nlp": nlp.describe(meta.get("nlp.model")),
             "suggestions": _explain_file(url),
         }
+        return result
     except (sqlite3.Error, TypeError, ValueError):
         return None
     finally:
@@ -84,7 +89,7 @@ def _explain_file(url: str) -> dict | None:
     return ex if isinstance(ex, dict) else None
 
 
-def status(session: Session, engine: Engine) -> dict:
+def status(session: Session, engine: Engine) -> Status:
     from sqlalchemy import func, select
 
     from qualcode.database import get_setting
@@ -106,17 +111,17 @@ def status(session: Session, engine: Engine) -> dict:
             stmt = stmt.where(w)
         return session.execute(stmt).scalar_one()
 
-    coders = [
-        {"name": name, "codings": n}
-        for name, n in session.execute(
-            select(Coder.name, func.count(Coding.id))
+    by_coder: list[CoderCount] = [
+        {"id": cid, "coder": name, "codings": n}
+        for cid, name, n in session.execute(
+            select(Coder.id, Coder.name, func.count(Coding.id))
             .join(Coding, Coding.coder_id == Coder.id, isouter=True)
             .group_by(Coder.id, Coder.name)
             .order_by(Coder.name)
         )
     ]
     model = get_setting(session, "nlp.model")
-    return {
+    result: Status = {
         "database": engine.url.render_as_string(hide_password=True),
         "backend": engine.dialect.name,
         "schema_version": SCHEMA_VERSION,
@@ -127,12 +132,14 @@ def status(session: Session, engine: Engine) -> dict:
         "codes": count(Code),
         "codings": count(Coding),
         "orphaned_codings": count(Coding, Coding.orphaned.is_(True)),  # type: ignore[attr-defined]
-        "memos": count(Memo),
-        "coders": coders,
+        "memo_count": count(Memo),
+        "coders": [c["coder"] for c in by_coder],
+        "by_coder": by_coder,
         "audit_entries": count(AuditEntry),
         "nlp": nlp.describe(model),
         "suggestions": _last_explain(session),
     }
+    return result
 
 
 def _last_explain(session) -> dict | None:

@@ -67,8 +67,70 @@ def engine(db_path: str):
     eng.dispose()
 
 
+def json_command(args: Sequence[str]) -> str | None:
+    """The command (``report freq``) that ``qualcode ARGS…`` runs, if its output has a schema."""
+    from qualcode import schemas
+
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in ("--db", "--coder"):
+            skip = True
+            continue
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    known = set(schemas.commands())
+    for n in range(len(words), 0, -1):
+        if " ".join(words[:n]) in known:
+            return " ".join(words[:n])
+    return None
+
+
+_VALIDATORS: dict[str, object] = {}
+
+
+def check_json_output(args: Sequence[str], stdout: str) -> None:
+    """Under --json (or --format json on stdout), the output validates against the
+    command's schema (`qualcode schema COMMAND`) — in every test that runs a command so."""
+    from qualcode.cli.app import _wants_json
+
+    args = [str(a) for a in args]
+    if not (
+        _wants_json(args)
+        or any(a == "-f" and b == "json" for a, b in zip(args, args[1:], strict=False))
+    ):
+        return
+    command = json_command(args)
+    if command is None or not stdout.strip():
+        return
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        raise AssertionError(
+            f"qualcode {command} --json printed no JSON: {stdout[:200]!r}"
+        ) from None
+    from jsonschema import Draft202012Validator
+
+    from qualcode import schemas
+
+    validator = _VALIDATORS.get(command)
+    if validator is None:
+        validator = _VALIDATORS[command] = Draft202012Validator(schemas.schema(command))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))  # type: ignore[attr-defined]
+    if errors:
+        shown = "; ".join(
+            f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message[:200]}" for e in errors[:5]
+        )
+        raise AssertionError(f"qualcode {command} --json does not match its schema: {shown}")
+
+
 class Run:
-    """Runs `qualcode --db DB ARGS…` in-process; `.json()` parses stdout."""
+    """Runs `qualcode --db DB ARGS…` in-process; `.json()` parses stdout. Every output
+    under --json is checked against the command's JSON Schema."""
 
     def __init__(self, db: str) -> None:
         self.db = db
@@ -84,6 +146,8 @@ class Run:
             import traceback
 
             traceback.print_exception(result.exception)
+        elif result.exit_code in (0, 2):
+            check_json_output(args, result.stdout)
         return result
 
     def ok(self, *args: str, **kw):

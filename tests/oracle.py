@@ -408,7 +408,7 @@ def status(db: str) -> dict:
             "codes": one("SELECT count(*) FROM code"),
             "codings": one("SELECT count(*) FROM coding"),
             "orphaned_codings": one("SELECT count(*) FROM coding WHERE orphaned"),
-            "memos": one("SELECT count(*) FROM memo"),
+            "memo_count": one("SELECT count(*) FROM memo"),
             "coders": {
                 name: n
                 for name, n in con.execute(

@@ -423,8 +423,9 @@ def test_agreement_sample_generated(spec: Spec) -> None:
 def check_status(db: str) -> None:
     got = Run(db).json("status")
     want = oracle.status(db)
-    got_coders = {c["name"]: c["codings"] for c in got["coders"]}
-    assert {k: got[k] for k in want if k != "coders"} == {
+    got_coders = {c["coder"]: c["codings"] for c in got["by_coder"]}
+    assert got["coders"] == sorted(got_coders)
+    assert {k: got[k] for k in want if k != "coders"} == {  # (the oracle's coders: by_coder)
         k: v for k, v in want.items() if k != "coders"
     }
     assert got_coders == want["coders"]

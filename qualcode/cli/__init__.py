@@ -31,6 +31,7 @@ _MODULES = (
     "retrieve",
     "embed",
     "serve",
+    "schema",
 )
 for _name in _MODULES:
     if importlib.util.find_spec(f"qualcode.cli.{_name}") is not None:

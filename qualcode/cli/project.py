@@ -103,7 +103,7 @@ def status(as_json: bool = JsonOpt) -> None:
             s = project_status(session, st.engine())
 
     def human(s: dict) -> str:
-        coders = ", ".join(f"{c['name']} ({c['codings']})" for c in s["coders"]) or "none"
+        coders = ", ".join(f"{c['coder']} ({c['codings']})" for c in s["by_coder"]) or "none"
         return "\n".join(
             [
                 f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
@@ -120,7 +120,7 @@ def status(as_json: bool = JsonOpt) -> None:
                     if s["orphaned_codings"]
                     else ""
                 ),
-                f"memos      {s['memos']}",
+                f"memos      {s['memo_count']}",
                 f"coders     {coders}",
                 f"NLP        {s['nlp']}",
                 f"suggestions {_explain_line(s.get('suggestions'))}",
