@@ -22,6 +22,8 @@ from qualcode.schemas.vocabulary import all_keys
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "json"
 VERSIONS = HERE / "versions.json"
+# the JSON reference of the documentation (in a checkout, not in an installed package)
+REFERENCE = HERE.parent.parent / "docs" / "json.md"
 
 
 def _tidy(node: Any, keys: dict[str, Any]) -> Any:
@@ -86,6 +88,12 @@ def fingerprint(schemas: dict[str, dict[str, Any]]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _reference_current() -> bool:
+    from qualcode.schemas.reference import render
+
+    return REFERENCE.exists() and REFERENCE.read_text("utf-8") == render()
+
+
 def versions() -> dict[str, str]:
     return json.loads(VERSIONS.read_text("utf-8")) if VERSIONS.exists() else {}
 
@@ -110,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     index["commands"] = {cmd: file_name(cmd) for cmd in schemas}
     files = {file_name(cmd): dumps(s) for cmd, s in schemas.items()}
     files["index.json"] = dumps(index)
+    checkout = (HERE.parent.parent / "pyproject.toml").exists()
     if "--check" in argv:
+        if checkout and not _reference_current():
+            print_(f"{REFERENCE} is stale — run `make schemas`", file=sys.stderr)
+            return 1
         stale = [
             name
             for name, text in files.items()
@@ -129,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         (OUT / name).write_text(text, encoding="utf-8")
     known[VOCABULARY_VERSION] = digest
     VERSIONS.write_text(json.dumps(known, indent=2) + "\n", encoding="utf-8")
+    if checkout:
+        from qualcode.schemas import _index
+        from qualcode.schemas.reference import render
+
+        _index.cache_clear()
+        REFERENCE.parent.mkdir(exist_ok=True)
+        REFERENCE.write_text(render(), encoding="utf-8")
     print_(f"wrote {len(schemas)} schemas (vocabulary {VOCABULARY_VERSION}) to {OUT}")
     return 0
 

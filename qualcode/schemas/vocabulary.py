@@ -1,7 +1,6 @@
 """The JSON vocabulary: every key of every ``--json`` output, with its one type and meaning.
 
-The rules, decided once (the documentation's JSON reference is generated from this module
-and the command schemas):
+(docs/json.md, the JSON reference, is generated from this module and the schemas.)
 
 - **Entities by their noun.** A row that *is* an entity carries ``id`` and its name under
   the entity's noun: ``document`` (a document's name), ``code`` (a code's path,
