@@ -30,6 +30,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from qualcode import portable
 from qualcode.errors import InvalidInput
 from qualcode.web.auth import CODER_KEY, SESSION_KEY, Access
 
@@ -306,9 +307,7 @@ class WorkbenchServer(Server):
             watcher = asyncio.get_running_loop().create_task(self.access.watch())
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, stop.set)
+            portable.on_stop(loop, stop.set)
             self.announce(self._address(port))
             await stop.wait()
             self.announce("qualcode serve: stopping (the open workbenches are closed)")
