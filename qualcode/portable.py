@@ -184,13 +184,11 @@ def on_stop(loop: Any, stop: Callable[[], None]) -> None:
             except (NotImplementedError, RuntimeError):  # not the main thread
                 pass
         return
-    names = ("SIGINT", "SIGBREAK")
-    for name in names:
-        sig = getattr(signal, name, None)
-        if sig is None:
+    for name in ("SIGINT", "SIGBREAK"):
+        number = getattr(signal, name, None)
+        if number is None:
             continue
         try:
-            signal.signal(sig, lambda _s, _f: loop.call_soon_threadsafe(stop))
+            signal.signal(number, lambda _s, _f: loop.call_soon_threadsafe(stop))
         except ValueError:  # not the main thread
             pass
-

@@ -103,7 +103,9 @@ def test_in_a_checkout_the_default_project_stays_codebooks_qualcode_sqlite(
 
 def test_qualcode_demo_builds_the_demo_once_and_opens_it(outside: Path, monkeypatch) -> None:
     opened: list[tuple[str | None, str]] = []
-    monkeypatch.setattr("qualcode.tui.run", lambda db, coder, sample=None: opened.append((db, coder)))
+    monkeypatch.setattr(
+        "qualcode.tui.run", lambda db, coder, sample=None: opened.append((db, coder))
+    )
     demo = outside / "data" / "demo.sqlite"
     first = invoke("--coder", "anna", "demo")
     assert first.exit_code == 0, first.output
@@ -171,7 +173,9 @@ def _posix_only_calls(path: Path) -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            names = (
+                [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            )
             found += [f"import {n}" for n in names if (n, None) in POSIX_ONLY]
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if (node.value.id, node.attr) in POSIX_ONLY:

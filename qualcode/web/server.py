@@ -17,7 +17,6 @@ import errno
 import logging
 import os
 import shlex
-import signal
 import socket
 import sys
 from asyncio.subprocess import Process

@@ -13,7 +13,6 @@ file and says how to fix it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import tempfile
