@@ -365,7 +365,7 @@ def _listen_error(host: str, port: int, exc: OSError) -> InvalidInput:
     if code == errno.EACCES:
         return InvalidInput(
             f"no permission to listen on port {port}",
-            "choose a port above 1023, or put a reverse proxy in front (README: In the browser)",
+            "choose a port above 1023, or put a reverse proxy in front (documentation: Teams, the browser)",
         )
     return InvalidInput(
         f"cannot listen on {host}:{port} ({exc.strerror or exc})",
@@ -380,7 +380,7 @@ def sqlite_notice(db_url: str) -> str | None:
         return None
     return (
         "note: a SQLite project is for one machine — every browser works on this server's "
-        "file; for a team use PostgreSQL (README: In the browser)"
+        "file; for a team use PostgreSQL (documentation: Teams, the browser)"
     )
 
 
