@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
 DEMO   := codebooks/demo.sqlite
 
-.PHONY: run test check lint layers bench bench-suggest demo clean setup docs docs-serve dist
+.PHONY: run test check lint layers bench bench-suggest demo clean setup docs docs-serve dist screenshot
 
 setup: $(STAMP)
 
@@ -56,6 +56,10 @@ docs: $(DOCS_STAMP)
 
 docs-serve: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve
+
+# the README's screenshot, rendered from this version of the workbench
+screenshot: $(STAMP)
+	$(BIN)/python docs/hooks.py docs/images/workbench.svg
 
 # the sdist and the wheel in dist/ (what `pipx install` / `uv tool install` take)
 dist: $(STAMP)

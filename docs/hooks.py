@@ -51,7 +51,13 @@ def _commands() -> list[tuple[list[str], Any]]:
 
 
 def _cell(text: str) -> str:
-    return html.escape(" ".join(text.split())).replace("|", "\\|")
+    """Text for a table cell (one line; ``<`` and ``|`` escaped)."""
+    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """A code span for a table cell (shown as written; only ``|`` escaped)."""
+    return "`" + " ".join(text.split()).replace("|", "\\|") + "`"
 
 
 def cli_reference() -> str:
@@ -82,7 +88,7 @@ def cli_reference() -> str:
                 if getattr(param, "param_type_name", "") != "argument":
                     continue
                 record = (param.human_readable_name, getattr(param, "help", "") or "")
-            rows.append(f"| `{_cell(record[0])}` | {_cell(record[1])} |")
+            rows.append(f"| {_code(record[0])} | {_cell(record[1])} |")
         if rows:
             parts.append("| parameter | meaning |\n|---|---|\n" + "\n".join(rows) + "\n")
         subs = getattr(cmd, "commands", None)
@@ -178,7 +184,7 @@ def _typed_dict(name: str, obj: Any) -> tuple[str, str] | None:
         return None
     hints = typing.get_type_hints(obj)
     rows = [
-        f"| `{key}` | `{_cell(_type_name(hint))}` | {'yes' if key in obj.__required_keys__ else 'no'} |"
+        f"| `{key}` | {_code(_type_name(hint))} | {'yes' if key in obj.__required_keys__ else 'no'} |"
         for key, hint in hints.items()
     ]
     doc = " ".join((obj.__doc__ or "").split())
@@ -231,7 +237,7 @@ async def _render(db: str) -> dict[str, str]:
     try:
         async with app.run_test(size=SIZE) as pilot:
             await _settle(pilot)
-            await pilot.press("j", "j", "J")
+            await pilot.press(*"jjjjjjjjjjjj")  # a coded passage of the first protocol
             await _settle(pilot)
             shots["coding"] = app.export_screenshot(title="qualcode")
             await pilot.press("c", *"zeit")
@@ -286,3 +292,12 @@ def on_files(files: Any, config: Any) -> Any:
     for name, svg in screenshots().items():
         files.append(File.generated(config, f"screenshots/{name}.svg", content=svg))
     return files
+
+
+if __name__ == "__main__":  # `make screenshot`: the README's image, from this version
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images/workbench.svg")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(screenshots()["coding"], encoding="utf-8")
+    print(f"wrote {target}")
