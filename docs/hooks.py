@@ -56,8 +56,9 @@ def _cell(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    """A code span for a table cell (shown as written; only ``|`` escaped)."""
-    return "`" + " ".join(text.split()).replace("|", "\\|") + "`"
+    """A code span for a table cell, shown as written (Python-Markdown's tables leave a
+    ``|`` inside a code span alone)."""
+    return "`" + " ".join(text.split()) + "`"
 
 
 def cli_reference() -> str:
@@ -147,7 +148,7 @@ def json_reference() -> str:
         schemas = importlib.import_module("qualcode.schemas")
     except ImportError:
         return (
-            "!!! note \"Generated from `qualcode/schemas/`\"\n"
+            '!!! note "Generated from `qualcode/schemas/`"\n'
             "    The JSON vocabulary's schemas (`qualcode/schemas/`, one `TypedDict` per\n"
             "    `--json` output) are not in this build yet; until then the\n"
             "    [JSON vocabulary](commands.md#json-vocabulary) on the Commands page is the\n"
@@ -163,7 +164,11 @@ def json_reference() -> str:
     parts = []
     for module in modules:
         tables = [_typed_dict(name, obj) for name, obj in sorted(vars(module).items())]
-        tables = [t for t in tables if t and getattr(vars(module)[t[0]], "__module__", "") == module.__name__]
+        tables = [
+            t
+            for t in tables
+            if t and getattr(vars(module)[t[0]], "__module__", "") == module.__name__
+        ]
         if not tables:
             continue
         title = module.__name__.removeprefix("qualcode.schemas").strip(".") or "common"
