@@ -213,6 +213,8 @@ _SHOTS: dict[str, str] = {}
 def screenshots() -> dict[str, str]:
     """SVGs of the workbench on the demo project, rendered headless (once per process)."""
     if not _SHOTS:
+        # no background embedder for a project that lives only as long as this build
+        os.environ.setdefault("QUALCODE_SEMANTIC_BACKGROUND", "off")
         with tempfile.TemporaryDirectory() as tmp:
             db = str(Path(tmp) / "demo.sqlite")
             _build_demo(db)
