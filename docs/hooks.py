@@ -187,11 +187,13 @@ def _typed_dict(name: str, obj: Any) -> tuple[str, str] | None:
         return None
     if not hasattr(obj, "__required_keys__"):
         return None
-    hints = typing.get_type_hints(obj)
-    rows = [
-        f"| `{key}` | {_code(_type_name(hint))} | {'yes' if key in obj.__required_keys__ else 'no'} |"
-        for key, hint in hints.items()
-    ]
+    rows = []
+    for key, hint in typing.get_type_hints(obj, include_extras=True).items():
+        required = key in obj.__required_keys__
+        if typing.get_origin(hint) in (typing.NotRequired, typing.Required):
+            required = typing.get_origin(hint) is typing.Required
+            hint = typing.get_args(hint)[0]
+        rows.append(f"| `{key}` | {_code(_type_name(hint))} | {'yes' if required else 'no'} |")
     doc = " ".join((obj.__doc__ or "").split())
     return name, (
         f"### `{name}`\n\n{_cell(doc)}\n\n| key | type | always |\n|---|---|---|\n"
