@@ -30,8 +30,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check qualcode tests
-	$(BIN)/ruff check qualcode tests
+	$(BIN)/ruff format --check qualcode tests docs .ci/smoke_tui.py
+	$(BIN)/ruff check qualcode tests docs .ci/smoke_tui.py
 
 # the core imports no Textual and no Typer (import-linter); mypy on the core modules
 layers: $(STAMP)
