@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 DEMO   := codebooks/demo.sqlite
 
-.PHONY: run test check lint layers bench bench-suggest demo clean setup schemas
+.PHONY: run test check lint layers bench bench-suggest demo clean setup docs docs-serve dist screenshot schemas
 
 setup: $(STAMP)
 
@@ -29,8 +30,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check qualcode tests
-	$(BIN)/ruff check qualcode tests
+	$(BIN)/ruff format --check qualcode tests docs .ci/smoke_tui.py
+	$(BIN)/ruff check qualcode tests docs .ci/smoke_tui.py
 
 # the core imports no Textual and no Typer (import-linter); mypy on the core modules
 layers: $(STAMP)
@@ -49,5 +50,25 @@ bench: $(STAMP)
 bench-suggest: $(STAMP)
 	$(BIN)/python -m qualcode.bench.suggest $(BENCH_ARGS)
 
+# the documentation site (MkDocs + Material) in site/; CI builds it with --strict
+$(DOCS_STAMP): $(STAMP) requirements-docs.lock
+	$(BIN)/python -m pip install --quiet -r requirements-docs.lock
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve
+
+# the README's screenshot, rendered from this version of the workbench
+screenshot: $(STAMP)
+	$(BIN)/python docs/hooks.py docs/images/workbench.svg
+
+# the sdist and the wheel in dist/ (what `pipx install` / `uv tool install` take)
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build
+
 clean:
-	rm -rf $(VENV) $(DEMO) $(DEMO)-wal $(DEMO)-shm .pytest_cache
+	rm -rf $(VENV) $(DEMO) $(DEMO)-wal $(DEMO)-shm .pytest_cache site dist

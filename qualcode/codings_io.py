@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from qualcode import portable
 from qualcode.errors import InvalidInput
 
 COLUMNS = ["document", "start", "end", "code", "coder", "memo", "quote"]
@@ -278,9 +279,7 @@ def _write_atomic(path: Path, data: bytes | None, rows: list[list[str | int]]) -
         else:
             os.close(fd)
             _write_xlsx(rows, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        portable.as_new_file(tmp)
         os.replace(tmp, path)
     except BaseException as exc:
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 # qualcode/migrations/versions (revision NNNN = version NNNN).
 SCHEMA_VERSION = 4
 
-DEFAULT_DB = Path("codebooks") / "qualcode.sqlite"
+DEFAULT_DB = Path("codebooks") / "qualcode.sqlite"  # in a checkout, relative to it
 ENV_DB = "QUALCODE_DB"
 ENV_CODER = "QUALCODE_CODER"
 ENV_NLP_MODEL = "QUALCODE_NLP_MODEL"
@@ -18,9 +18,42 @@ ENV_LANG = "QUALCODE_LANG"
 AUTO_CODER = "auto"
 
 
+def in_checkout(folder: Path | None = None) -> bool:
+    """True when ``folder`` (default: the current one) is a qualcode checkout: it holds
+    ``pyproject.toml`` and the ``qualcode`` package (where ``make run`` and the tests run)."""
+    folder = Path.cwd() if folder is None else folder
+    return (folder / "pyproject.toml").is_file() and (folder / "qualcode" / "__init__.py").is_file()
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for qualcode (platformdirs): ``~/.local/share/qualcode`` on
+    Linux (``$XDG_DATA_HOME/qualcode``), ``~/Library/Application Support/qualcode`` on macOS,
+    ``%LOCALAPPDATA%\\qualcode`` on Windows. Not created here: a creating command makes it."""
+    from platformdirs import user_data_path
+
+    return user_data_path("qualcode", appauthor=False)
+
+
+def project_home() -> Path:
+    """Where the projects without ``--db`` live: ``codebooks/`` in a checkout (as ``make run``
+    and the tests expect), else the user's data folder — never a folder relative to wherever
+    the command happens to be run."""
+    return DEFAULT_DB.parent if in_checkout() else user_data_dir()
+
+
+def default_db() -> Path:
+    """The project when neither ``--db`` nor ``QUALCODE_DB`` is given."""
+    return project_home() / DEFAULT_DB.name
+
+
+def demo_db() -> Path:
+    """The demo project of ``qualcode demo`` when neither ``--db`` nor ``QUALCODE_DB`` is given."""
+    return project_home() / "demo.sqlite"
+
+
 def database_url(db: str | os.PathLike[str] | None = None) -> str:
     """Turn ``--db`` (a file path or any SQLAlchemy URL) into an SQLAlchemy URL."""
-    value = str(db) if db else os.environ.get(ENV_DB) or str(DEFAULT_DB)
+    value = str(db) if db else os.environ.get(ENV_DB) or str(default_db())
     if "://" in value:
         return value
     if value == ":memory:":

@@ -1,5 +1,7 @@
-"""Build the demo project from ``corpus/`` and ``codebooks/starter.toml``.
+"""Build the demo project from the protocols and the starter codebook shipped in the package.
 
+``qualcode/data/corpus/`` holds the demo protocols, ``qualcode/data/codebooks/starter.toml``
+the starter codebook (the checkout's ``corpus/`` and ``codebooks/starter.toml`` link to them).
 The gold codings in ``corpus/codings.csv`` (columns ``document,code,coder,quote``)
 cover every protocol; the demo project gets those of every second protocol, so a new user sees a coded project and the suggestions have data.
 """
@@ -21,13 +23,9 @@ from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.memos import add_memo
 from qualcode.models import Code, Coding, Document
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_path(*parts: str) -> Path:
-    """A path of the qualcode checkout, preferring one under the working directory."""
-    here = Path.cwd().joinpath(*parts)
-    return here if here.exists() else ROOT.joinpath(*parts)
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = DATA / "corpus"
+STARTER_CODEBOOK = DATA / "codebooks" / "starter.toml"
 
 
 def load_codebook_toml(session: Session, path: Path) -> int:
@@ -63,18 +61,23 @@ def build_demo(
     *,
     force: bool = False,
 ) -> dict[str, int]:
-    corpus = corpus or default_path("corpus")
-    codebook = codebook or default_path("codebooks", "starter.toml")
+    if codebook is not None and not codebook.is_file():
+        raise InvalidInput(
+            f"no codebook file at {codebook}",
+            "pass --codebook FILE.toml, or leave it out for the starter codebook shipped with qualcode",
+        )
+    corpus = corpus or CORPUS
+    codebook = codebook or STARTER_CODEBOOK
     if not corpus.is_dir():
         raise QualcodeError(
-            f"no corpus folder at {corpus}", "run from the qualcode checkout or pass --corpus"
+            f"no corpus folder at {corpus}",
+            "pass --corpus FOLDER, or leave it out for the demo protocols shipped with qualcode",
         )
     if session.execute(select(func.count(Document.id))).scalar_one() and not force:
         raise QualcodeError(
             "the project already has documents", "use a new --db for the demo, or --force"
         )
-    if codebook.exists():
-        load_codebook_toml(session, codebook)
+    load_codebook_toml(session, codebook)
     result = import_paths(session, [corpus], nlp_obj=nlp.load_sentences())
     if result.failed:
         raise QualcodeError("demo corpus: " + "; ".join(f["error"] for f in result.failed))

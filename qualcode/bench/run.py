@@ -9,7 +9,7 @@ then ``--runs`` timed runs (median, min, max of the wall time), peak RSS from
 ``/usr/bin/time -v`` (or ``os.wait4`` when GNU time is not installed). Commands
 that are not available in this checkout (``qualcode CMD --help`` fails) are
 reported as "n/a". Results go to ``bench/results.json`` and
-``bench/results.md``; a full run also updates the table in README.md.
+``bench/results.md``; a full run also updates the table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -638,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--readme",
         default=None,
-        help="README to update (default: README.md after a full reference run; '' = none).",
+        help="Page to update between the bench markers (default: docs/benchmarks.md after a full reference run; '' = none).",
     )
     args = ap.parse_args(argv)
 
@@ -725,7 +725,9 @@ def main(argv: list[str] | None = None) -> int:
     readme = (
         args.readme
         if args.readme is not None
-        else ("README.md" if mode == "reference" and not args.only and not args.skip else "")
+        else (
+            "docs/benchmarks.md" if mode == "reference" and not args.only and not args.skip else ""
+        )
     )
     if readme and update_readme(Path(readme), table):
         print(f"updated {readme}", file=sys.stderr)

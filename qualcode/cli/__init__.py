@@ -45,7 +45,8 @@ def _root(
         None,
         "--db",
         envvar="QUALCODE_DB",
-        help="Project database: a file path or an SQLAlchemy URL [default: codebooks/qualcode.sqlite].",
+        help="Project database: a file path or an SQLAlchemy URL [default: codebooks/qualcode.sqlite "
+        "in a qualcode checkout, else qualcode.sqlite in your data folder].",
     ),
     coder: str = typer.Option(
         None, "--coder", envvar="QUALCODE_CODER", help="Your coder name (default: your login name)."

@@ -283,24 +283,38 @@ def redo(
     output(done, as_json, lambda rs: "\n".join(f"redone #{r['id']}: {r['command']}" for r in rs))
 
 
-demo_app = typer.Typer(help="The demo project.", no_args_is_help=True, rich_markup_mode=None)
+demo_app = typer.Typer(
+    help="The demo project: `qualcode demo` builds it if it is missing and opens the workbench.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
 app.add_typer(demo_app, name="demo")
 
 
-@demo_app.command("build")
-def demo_build(
-    corpus: Path = typer.Option(
-        None, "--corpus", help="Folder of protocols [default: corpus/ of the qualcode checkout]."
-    ),
-    codebook: Path = typer.Option(
-        None, "--codebook", help="Starter codebook TOML [default: codebooks/starter.toml]."
-    ),
-    force: bool = typer.Option(
-        False, "--force", help="Build even if the project already has documents."
-    ),
-    as_json: bool = JsonOpt,
-) -> None:
-    """Build the demo project: protocols, starter codebook, codings for about half of them."""
+@demo_app.callback(invoke_without_command=True)
+def demo(ctx: typer.Context) -> None:
+    """The demo project: `qualcode demo` builds it if it is missing and opens the workbench.
+
+    Without --db / QUALCODE_DB the demo project is demo.sqlite in your data folder
+    (codebooks/demo.sqlite in a qualcode checkout).
+    """
+    from qualcode.config import demo_db
+
+    st = state()
+    if not st.db:
+        st.db = str(demo_db())
+    if ctx.invoked_subcommand is not None:
+        return
+    from qualcode.config import database_url, sqlite_path
+
+    path = sqlite_path(database_url(st.db))
+    if path is not None and (not path.exists() or path.stat().st_size == 0):
+        _build_demo(None, None, force=False, as_json=False)
+    open_workbench()
+
+
+def _build_demo(corpus: Path | None, codebook: Path | None, *, force: bool, as_json: bool) -> None:
     from qualcode.demo import build_demo
 
     st = state()
@@ -314,6 +328,31 @@ def demo_build(
             f"demo project: {s['documents']} documents, {s['codes']} codes, {s['codings']} codings in {s['coded_documents']} documents"
         ),
     )
+
+
+@demo_app.command("build")
+def demo_build(
+    corpus: Path = typer.Option(
+        None,
+        "--corpus",
+        help="Folder of protocols [default: the demo protocols shipped with qualcode].",
+    ),
+    codebook: Path = typer.Option(
+        None,
+        "--codebook",
+        help="Starter codebook TOML [default: the starter codebook shipped with qualcode].",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Build even if the project already has documents."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Build the demo project: protocols, starter codebook, codings for about half of them.
+
+    Without --db / QUALCODE_DB it is demo.sqlite in your data folder (codebooks/demo.sqlite
+    in a qualcode checkout), the project `qualcode demo` opens.
+    """
+    _build_demo(corpus, codebook, force=force, as_json=as_json)
 
 
 config_app = typer.Typer(

@@ -114,7 +114,7 @@ def recode_cmd(
     --match) only the selected codings move and the source stays.
 
     --map FILE applies many rules in one step (CSV from,to or TOML with [map] and
-    [[rule]] entries, see the README). Everything is one transaction and one
+    [[rule]] entries, see the documentation: Re-coding). Everything is one transaction and one
     `qualcode undo`.
     """
     from qualcode import audit

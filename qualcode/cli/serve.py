@@ -50,7 +50,7 @@ def serve(
     Loopback only by default: you work as --coder / $QUALCODE_CODER. For colleagues,
     give --users users.toml: each logs in with a name and password and codes as
     themselves (the audit log names them; `u` undoes their own actions only). Put it
-    behind a reverse proxy with TLS before you open it to a network (see the README).
+    behind a reverse proxy with TLS before you open it to a network (documentation: Teams).
     """
     import secrets
 

@@ -1,4 +1,4 @@
-"""One JSON vocabulary for every command (the README's table "JSON vocabulary").
+"""One JSON vocabulary for every command (docs/commands.md, "JSON vocabulary").
 
 ``code`` is a code path, ``document`` a document name, ``id`` the row's id, ``*_at`` an
 ISO timestamp, plural nouns (``codings``, ``documents``) are counts. Keys that meant the

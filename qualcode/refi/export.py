@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 from sqlalchemy import select
 from sqlmodel import Session
 
-from qualcode import __version__
+from qualcode import __version__, portable
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput
 from qualcode.models import Coder, Coding, Document, DocumentAttribute, Memo
@@ -91,9 +91,7 @@ def _write_atomic(path: Path, write) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a normal file is readable as usual
+        portable.as_new_file(tmp)  # mkstemp makes 0600; a normal file is readable as usual
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qualcode import portable
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -212,7 +214,7 @@ def _save_tmp(folder: Path, array: np.ndarray) -> Path:
 
     fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npy")
     try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the store from the project's group
+        portable.set_mode(fd, 0o644)  # mkstemp's 0600 would hide the store from the group
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
     except BaseException:
@@ -456,22 +458,16 @@ def merge(store: Store) -> Store:
 
 
 class _Lock:
-    """``embed.lock`` in the store folder, held with ``fcntl.flock`` for a whole run."""
+    """``embed.lock`` in the store folder, held for a whole run (:func:`portable.try_lock`)."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK_NAME
         self.fd: int | None = None
 
     def acquire(self) -> bool:
-        try:
-            import fcntl
-        except ImportError:  # no flock (Windows): runs are not serialised
-            return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not portable.try_lock(fd):
             os.close(fd)
             return False
         self.fd = fd
@@ -483,14 +479,13 @@ class _Lock:
         if not raw:
             return False
         try:
-            import fcntl
-
             fd = int(raw)
             st, mine = os.fstat(fd), os.stat(self.path)
             if (st.st_dev, st.st_ino) != (mine.st_dev, mine.st_ino):
                 return False
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours already: succeeds at once
-        except (ImportError, ValueError, OSError):
+        except (ValueError, OSError):
+            return False
+        if not portable.try_lock(fd):  # ours already: succeeds at once
             return False
         self.fd = fd
         return True
@@ -499,19 +494,15 @@ class _Lock:
         if self.fd is not None:
             try:
                 os.ftruncate(self.fd, 0)
-                os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+                os.lseek(self.fd, 0, os.SEEK_SET)
+                os.write(self.fd, f"{os.getpid()}\n".encode())
             except OSError:
                 pass
 
     def release(self) -> None:
         if self.fd is None:
             return
-        try:
-            import fcntl
-
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-        except (ImportError, OSError):
-            pass
+        portable.unlock(self.fd)
         os.close(self.fd)
         self.fd = None
 
@@ -526,20 +517,13 @@ def running(url: str) -> bool:
     """True while an embedder (another process, or another descriptor) holds the lock."""
     path = store_dir(url) / LOCK_NAME
     try:
-        import fcntl
-    except ImportError:
-        return False
-    try:
         fd = os.open(path, os.O_RDWR)
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
+        return not portable.try_lock(fd)
     finally:
         os.close(fd)  # closing the descriptor releases a lock it took
-    return False
 
 
 # --- what to embed -----------------------------------------------------------------------
@@ -679,10 +663,7 @@ def embed_missing(
     try:
         lock.write_pid()
         if background:
-            try:
-                os.nice(NICE)
-            except (AttributeError, OSError):
-                pass
+            portable.lower_priority(NICE)
         _clean(folder)
         texts, fp = _read_project(db, lambda s: (texts_to_embed(s), documents_fingerprint(s)))
         store = Store(folder)
@@ -755,10 +736,13 @@ def start_background(db: str | None, *, force: bool = False) -> bool:
             return False  # running
     except OSError:  # the cache folder cannot be written
         return False
-    if lock.fd is None:  # no flock on this platform
-        return False
     env = dict(os.environ)
-    env[ENV_LOCK_FD] = str(lock.fd)
+    fds: tuple[int, ...] = ()
+    if portable.lock_passes_to_child() and lock.fd is not None:
+        env[ENV_LOCK_FD] = str(lock.fd)
+        fds = (lock.fd,)
+    else:  # Windows: the child takes the lock itself (`running` is false for a moment)
+        lock.release()
     cmd = [sys.executable, "-m", "qualcode"]
     try:
         has_password = bool(urlsplit(url).password)
@@ -776,9 +760,8 @@ def start_background(db: str | None, *, force: bool = False) -> bool:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
-                start_new_session=True,
-                pass_fds=(lock.fd,),
                 env=env,
+                **portable.detached(fds),
             )
     except OSError:
         lock.release()

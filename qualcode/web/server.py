@@ -17,7 +17,6 @@ import errno
 import logging
 import os
 import shlex
-import signal
 import socket
 import sys
 from asyncio.subprocess import Process
@@ -30,6 +29,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from qualcode import portable
 from qualcode.errors import InvalidInput
 from qualcode.web.auth import CODER_KEY, SESSION_KEY, Access
 
@@ -306,9 +306,7 @@ class WorkbenchServer(Server):
             watcher = asyncio.get_running_loop().create_task(self.access.watch())
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, stop.set)
+            portable.on_stop(loop, stop.set)
             self.announce(self._address(port))
             await stop.wait()
             self.announce("qualcode serve: stopping (the open workbenches are closed)")
@@ -367,7 +365,7 @@ def _listen_error(host: str, port: int, exc: OSError) -> InvalidInput:
     if code == errno.EACCES:
         return InvalidInput(
             f"no permission to listen on port {port}",
-            "choose a port above 1023, or put a reverse proxy in front (README: In the browser)",
+            "choose a port above 1023, or put a reverse proxy in front (documentation: Teams, the browser)",
         )
     return InvalidInput(
         f"cannot listen on {host}:{port} ({exc.strerror or exc})",
@@ -382,7 +380,7 @@ def sqlite_notice(db_url: str) -> str | None:
         return None
     return (
         "note: a SQLite project is for one machine — every browser works on this server's "
-        "file; for a team use PostgreSQL (README: In the browser)"
+        "file; for a team use PostgreSQL (documentation: Teams, the browser)"
     )
 
 

@@ -13,7 +13,6 @@ file and says how to fix it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from qualcode import portable
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
 
@@ -152,16 +152,15 @@ def save_users(path: str | os.PathLike[str], users: dict[str, str]) -> None:
         ) from None
     try:
         if old is not None:  # mkstemp made it 0600 and the writer's: make it the old file's
-            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-                try:
-                    os.fchown(fd, old.st_uid, old.st_gid)
-                except PermissionError:
-                    raise InvalidInput(
-                        f"cannot keep the owner of the users file {path} "
-                        f"(uid {old.st_uid}, gid {old.st_gid}): nothing was changed",
-                        "run the command as the file's owner, or with sudo",
-                    ) from None
-            os.fchmod(fd, stat.S_IMODE(old.st_mode))
+            try:
+                portable.keep_owner(fd, old)
+            except PermissionError:
+                raise InvalidInput(
+                    f"cannot keep the owner of the users file {path} "
+                    f"(uid {old.st_uid}, gid {old.st_gid}): nothing was changed",
+                    "run the command as the file's owner, or with sudo",
+                ) from None
+            portable.set_mode(fd, stat.S_IMODE(old.st_mode))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write("".join(lines))
             f.flush()
@@ -170,17 +169,14 @@ def save_users(path: str | os.PathLike[str], users: dict[str, str]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    with contextlib.suppress(OSError):  # the rename itself on disk
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    portable.fsync_folder(folder)  # the rename itself on disk
 
 
 def check_permissions(path: str | os.PathLike[str]) -> str | None:
     """Refuse a users file that others may write (anyone could add a login); a warning
     (returned) for one that others may read (the hashes invite guessing offline)."""
+    if not portable.modes_mean_access():  # Windows: the folder's ACL decides
+        return None
     try:
         mode = os.stat(path).st_mode
     except OSError:

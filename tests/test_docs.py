@@ -1,0 +1,106 @@
+"""The documentation site (issue 26): the generated pages cover the code, every page is in
+the navigation, the README stays short and points at pages that exist."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import types
+from typing import NotRequired, TypedDict
+
+import pytest
+from conftest import ROOT
+
+DOCS = ROOT / "docs"
+
+
+@pytest.fixture(scope="module")
+def hooks():
+    spec = importlib.util.spec_from_file_location("qualcode_docs_hooks", DOCS / "hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_cli_reference_has_a_section_for_every_command(hooks) -> None:
+    import typer
+
+    from qualcode.cli import app
+
+    expected = []
+
+    def walk(cmd, path):
+        expected.append(" ".join(["qualcode", *path]))
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    text = hooks.cli_reference()
+    headings = re.findall(r"^#{2,4} `(qualcode[^`]*)`$", text, re.MULTILINE)
+    assert sorted(headings) == sorted(expected)
+    demo_build = text[text.index("### `qualcode demo build`") :]
+    demo_build = demo_build[: demo_build.index("\n## ")]
+    assert (
+        "| `--codebook <path>` | Starter codebook TOML [default: the starter codebook" in demo_build
+    )
+    assert "```\nqualcode demo build [OPTIONS]\n```" in demo_build
+
+
+def test_the_keys_page_lists_every_binding_of_the_help_screen(hooks) -> None:
+    from qualcode.tui.screens.help import _keys, binding_sections
+
+    text = hooks.keys_reference()
+    for section, _target, bindings in binding_sections():
+        assert f"## {section}\n" in text
+        for b in bindings:
+            keys = " / ".join(f"`{k}`" for k in _keys(b).split(" / "))
+            assert f"| {keys} | " in text, (section, b.key)
+    assert "| `c` | Code… |" in text and "| `n` | Next uncoded |" in text
+
+
+def test_the_json_reference_renders_the_schemas_or_says_they_are_missing(
+    hooks, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "qualcode.schemas", None)  # import fails
+    assert "are not in this build yet" in hooks.json_reference()
+
+    # functional syntax: this module's `from __future__ import annotations` would hide NotRequired
+    Status = TypedDict("Status", {"documents": int, "nlp": NotRequired[str | None]})  # noqa: UP013
+    Status.__doc__ = "The project at a glance."
+    fake = types.ModuleType("qualcode.schemas", "Schemas of the --json outputs.")
+    Status.__module__ = fake.__name__
+    fake.Status = Status
+    monkeypatch.setitem(sys.modules, "qualcode.schemas", fake)
+    assert hooks.json_reference() == (
+        "## common\n\nSchemas of the --json outputs.\n\n"
+        "### `Status`\n\nThe project at a glance.\n\n| key | type | always |\n|---|---|---|\n"
+        "| `documents` | `int` | yes |\n| `nlp` | `str | None` | no |\n"
+    )
+
+
+def test_markers_are_replaced_and_an_unknown_one_is_an_error(hooks) -> None:
+    page = types.SimpleNamespace(file=types.SimpleNamespace(src_uri="x.md"))
+    out = hooks.on_page_markdown(
+        "# C\n\n<!-- qualcode:include CHANGELOG.md -->\n", page, None, None
+    )
+    assert out.startswith("# C\n\n# Changelog\n")
+    with pytest.raises(ValueError, match="unknown marker qualcode:nope"):
+        hooks.on_page_markdown("<!-- qualcode:nope -->\n", page, None, None)
+
+
+def test_every_page_is_in_the_navigation_and_every_entry_exists() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = set(re.findall(r":\s+(\S+\.md)\s*$", config, re.MULTILINE))
+    pages = {p.name for p in DOCS.glob("*.md")}
+    assert nav == pages
+
+
+def test_the_readme_is_short_and_its_links_exist() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 250
+    assert "make run" in readme and "make test" in readme
+    assert "pipx install" in readme and "uv tool install" in readme
+    links = re.findall(r"\]\(((?:docs/|CHANGELOG)[^)#]*)", readme)
+    assert len(links) >= 15
+    assert [link for link in links if not (ROOT / link).exists()] == []
