@@ -17,7 +17,7 @@ def open_workbench(sample: str | None = None) -> None:
         from qualcode.tui import run
 
         st = state()
-        run(st.db, st.coder_name(), sample)
+        run(st.db, st.coder_name(), sample, coder_source=st.coder_choice().source)
         return
     status(as_json=False)
 
@@ -103,10 +103,14 @@ def status(as_json: bool = JsonOpt) -> None:
             s = project_status(session, st.engine())
 
     def human(s: dict) -> str:
+        from qualcode.readonly import project_read_only
+
         coders = ", ".join(f"{c['name']} ({c['codings']})" for c in s["coders"]) or "none"
+        me = st.coder_choice()
+        ro = ", read-only: writing commands are refused" if project_read_only(st.db) else ""
         return "\n".join(
             [
-                f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
+                f"database   {s['database']} ({s['backend']}, schema {s['schema_version']}{ro})",
                 f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)"
                 + (
                     f"; the sentences of {s['unsplit_documents']} are split when first needed (`qualcode docs split` stores them)"
@@ -122,6 +126,7 @@ def status(as_json: bool = JsonOpt) -> None:
                 ),
                 f"memos      {s['memos']}",
                 f"coders     {coders}",
+                f"you        write as {me.name!r} ({me.why()})",
                 f"NLP        {s['nlp']}",
                 f"suggestions {_explain_line(s.get('suggestions'))}",
             ]

@@ -118,6 +118,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         self.view.focus()
         if not docs:
             self.view.set_document(None)
+            self.update_status()
             self.notify(
                 "this project has no documents yet: `qualcode import PATH` adds some", timeout=8
             )
@@ -267,14 +268,28 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
             t.append(f"  {round(info['progress'] * 100)}% coded", style="green")
         title.update(t)
 
+    def _status_head(self) -> Text:
+        """Who is coding (and a read-only project), at the start of the status line."""
+        t = Text()
+        if getattr(self.app, "read_only", False):
+            t.append("read-only ", style="bold red")
+        t.append(f"{self.coder} ", style="bold cyan")
+        return t
+
+    def coder_changed(self) -> None:
+        """The app's coder changed (who is coding?): recent codes and the status line follow."""
+        self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
+        self.reload_codes()
+        self.update_status()
+
     def update_status(self) -> None:
         status = self.query_one("#status", Static)
+        t = self._status_head()
         if self.doc is None:
-            status.update("")
+            status.update(t)
             return
         s, e = self.view.sel
         units = self.view.units
-        t = Text()
         sym = "¶" if self.view.unit == "paragraph" else "§"
         t.append(f"{sym}{self.view.index + 1}/{len(units)} ", style="bold")
         t.append(f"{s}–{e} ", style="dim")
