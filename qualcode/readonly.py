@@ -63,5 +63,5 @@ def refusal(label: str, action: str = "the change") -> QualcodeError:
     why = f"{ENV_READ_ONLY} is set" if forced() else "a read-only medium, or no write permission"
     return QualcodeError(
         f"the project {label} is open read-only ({why}): {action} cannot be saved",
-        "copy the project to a writable folder to change it; reading commands work as usual",
+        "copy the project to a writable folder to change it; reading works as usual",
     )

@@ -17,33 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from qualcode.codematch import rank
 from qualcode.textutil import join_path, split_path
 
-
-def rank(query: str, paths: list[str], limit: int = 30) -> list[tuple[str, float]]:
-    """Paths ranked by fuzzy similarity to ``query`` (substring matches first)."""
-    from rapidfuzz import fuzz, process, utils
-
-    q = query.strip()
-    if not q:
-        return [(p, 100.0) for p in paths[:limit]]
-    scored = process.extract(
-        q, paths, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=60
-    )
-    ql = q.casefold()
-    out = sorted(
-        (
-            (
-                p,
-                s
-                + (50 if ql in p.casefold() else 0)
-                + (25 if p.casefold().rsplit("/", 1)[-1].startswith(ql) else 0),
-            )
-            for p, s, _ in scored
-        ),
-        key=lambda x: -x[1],
-    )
-    return [(p, min(s, 100.0)) for p, s in out[:limit]]
+__all__ = ["CodePicker", "rank"]
 
 
 def _where(path: str) -> str:
