@@ -58,7 +58,10 @@ class CodePicker(ModalScreen[dict | None]):
         hints: list[str] | None = None,
         extra: list[tuple[str, str]] | None = None,
         exclude: set[str] | None = None,
+        suggested: list[tuple[str, float]] | None = None,
     ) -> None:
+        """``suggested``: the codes the suggestions engine proposes for the selection, with
+        their scores (listed first, before the recent codes)."""
         super().__init__()
         self.codes = [
             c
@@ -72,6 +75,7 @@ class CodePicker(ModalScreen[dict | None]):
         self.parent_path = parent
         self.allow_create = allow_create
         self.hints = [h for h in (hints or []) if h in self.code_colors]
+        self.suggested = [(p, sc) for p, sc in (suggested or []) if p in self.code_colors]
         self.extra = extra or []
         self.armed: str | None = None  # a new code's path after the first Enter on it
 
@@ -139,6 +143,10 @@ class CodePicker(ModalScreen[dict | None]):
             for h in self.hints:
                 options.append(self._option(h, "≈ similar name: "))
                 used.add(h)
+            for p, sc in self.suggested:
+                if p in paths and p not in used:
+                    options.append(self._option(p, f"suggested {sc:.2f}  "))
+                    used.add(p)
             for i, r in enumerate(self.recent[:9]):
                 if r in paths and r not in used:
                     options.append(self._option(r, f"{i + 1} "))

@@ -246,7 +246,8 @@ class CodeTreePanel(Vertical):
     """Filter box above the tree."""
 
     DEFAULT_CSS = """
-    CodeTreePanel > Input { height: 1; border: none; padding: 0 1; margin: 0; }
+    CodeTreePanel > Input, CodeTreePanel > Input:focus { height: 1; border: none; padding: 0 1; margin: 0; }
+    CodeTreePanel > Input:focus { background: $boost; }
     CodeTreePanel > CodeTree { height: 1fr; }
     """
 
