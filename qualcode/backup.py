@@ -75,7 +75,9 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> dic
         from qualcode.readonly import read_only_uri
 
         ro = read_only_uri(source)  # a read-only medium: copied without writing beside it
-        src = sqlite3.connect(ro, uri=True, timeout=30) if ro else sqlite3.connect(source, timeout=30)
+        src = (
+            sqlite3.connect(ro, uri=True, timeout=30) if ro else sqlite3.connect(source, timeout=30)
+        )
         try:
             dst = sqlite3.connect(tmp)
             try:

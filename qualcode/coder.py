@@ -22,7 +22,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -106,6 +105,8 @@ def _update(key: str, **fields: str) -> bool:
     if not isinstance(entry, dict):
         entry = projects[key] = {}
     entry.update(fields)
+    import tempfile
+
     path = settings_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

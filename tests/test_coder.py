@@ -166,8 +166,10 @@ async def test_workbench_asks_who_is_coding_and_remembers(as_root, demo_db: str)
         await pilot.press("c", *"Zeitmangel", "enter")
         await wait_until(
             pilot,
-            lambda: rows(demo_db, "SELECT command, coder FROM audit_entry ORDER BY id DESC")[:1]
-            == [("tui: code Herausforderungen und Hindernisse/Zeitmangel", "anna")],
+            lambda: (
+                rows(demo_db, "SELECT command, coder FROM audit_entry ORDER BY id DESC")[:1]
+                == [("tui: code Herausforderungen und Hindernisse/Zeitmangel", "anna")]
+            ),
             "the coding by anna",
         )
         start, end = coding.view.sel

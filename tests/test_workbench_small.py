@@ -35,9 +35,9 @@ def make(db: str) -> QualcodeApp:
 
 
 def demo_paths(db: str) -> list[str]:
-    from qualcode.tui import data
-
     import sqlite3
+
+    from qualcode.tui import data
 
     con = sqlite3.connect(db)
     try:
@@ -53,7 +53,9 @@ def test_zeit_finds_zeitmangel_only(demo_db: str) -> None:
     paths = demo_paths(demo_db)
     assert rank("Zeit", paths) == [("Herausforderungen und Hindernisse/Zeitmangel", 95.0)]
     assert match_score("Zeit", "Zielformulierungen/Bildungschancengleichheit") is None
-    assert match_score("Zeit", "Gestaltungs- und Entwicklungsziele/Formate der Zusammenarbeit") is None
+    assert (
+        match_score("Zeit", "Gestaltungs- und Entwicklungsziele/Formate der Zusammenarbeit") is None
+    )
 
 
 def test_tiers_prefix_word_start_substring() -> None:
@@ -76,7 +78,11 @@ def test_umlauts_slips_paths_and_several_words(demo_db: str) -> None:
     assert names("zeit mang") == ["Zeitmangel"]
     assert names("abs") == []
     # a category: itself first, then its sub-codes in codebook order
-    assert names("Handlung")[:3] == ["Handlungsschritte", "Arbeitsgruppe bilden", "Nächstes Treffen terminieren"]
+    assert names("Handlung")[:3] == [
+        "Handlungsschritte",
+        "Arbeitsgruppe bilden",
+        "Nächstes Treffen terminieren",
+    ]
 
 
 @sync

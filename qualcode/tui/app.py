@@ -465,10 +465,8 @@ def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
     version, an unreadable file) opens the engine here, as before, with its checks and
     error messages; a missing file is an error, not a new empty project.
     """
-    from qualcode.config import database_url
+    from qualcode.config import database_url, sqlite_path
     from qualcode.fastread import open_project
-
-    from qualcode.config import sqlite_path
     from qualcode.readonly import read_only_uri
 
     url = database_url(db)
