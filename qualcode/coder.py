@@ -114,7 +114,7 @@ def _update(key: str, **fields: str) -> bool:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, UnicodeError):  # (a name that is not UTF-8 is refused elsewhere)
         return False
     return True
 

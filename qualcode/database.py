@@ -421,6 +421,11 @@ def init_schema(engine: Engine, *, check_version: bool = True, create: bool = Tr
             "upgrade qualcode (pip install -U qualcode)",
         )
     if version < SCHEMA_VERSION and check_version:
+        if is_read_only(engine):
+            raise QualcodeError(
+                f"this project has the older schema version {version} (current {SCHEMA_VERSION}) and is read-only",
+                "copy it to a writable folder and run `qualcode db upgrade` there",
+            )
         raise QualcodeError(
             f"this project has the older schema version {version} (current {SCHEMA_VERSION})",
             "run `qualcode db upgrade` (it makes a backup first)",

@@ -142,3 +142,23 @@ async def test_workbench_on_a_read_only_medium(simulated, demo_db: str) -> None:
         await pilot.pause()
     assert counts(demo_db) == before
     assert side_files(demo_db) == []
+
+
+def test_an_older_read_only_project_points_to_a_copy(simulated, demo_db: str) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(demo_db)
+    with con:
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    run = Run(demo_db)
+    listed = run("codes", "list")
+    assert listed.exit_code == 2
+    assert listed.stderr.strip() == (
+        "error: this project has the older schema version 3 (current 4) and is read-only"
+        " — copy it to a writable folder and run `qualcode db upgrade` there"
+    )
+    upgrade = run("db", "upgrade")
+    assert upgrade.exit_code == 2
+    assert "open read-only" in upgrade.stderr and "the upgrade cannot be saved" in upgrade.stderr
+    assert side_files(demo_db) == []

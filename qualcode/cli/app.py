@@ -352,11 +352,12 @@ class State:
         from qualcode.database import transaction
 
         engine = self.engine(create=create)
+        who = self.coder_name()  # (refuses a name that is not UTF-8 before anything else)
         self._announce_coder(engine)
         with transaction(
             engine,
             command=command_line(),
-            coder=self.coder_name(),
+            coder=who,
             record=record,
         ) as session:
             self._scope(session)

@@ -30,7 +30,7 @@ class SimilarScreen(ModalScreen[tuple[int, int, int] | None]):
     SimilarScreen { align: center middle; }
     SimilarScreen > Vertical { width: 90%; max-width: 120; height: auto; max-height: 85%; border: thick $accent; background: $panel; padding: 0 1; }
     SimilarScreen #similar-title { text-style: bold; }
-    SimilarScreen OptionList { height: auto; max-height: 30; border: none; }
+    SimilarScreen OptionList, SimilarScreen OptionList:focus { height: auto; max-height: 30; border: none; }
     SimilarScreen #similar-hint { color: $text-muted; }
     """
 
@@ -80,7 +80,7 @@ class SimilarScreen(ModalScreen[tuple[int, int, int] | None]):
             t.append(f"{s['score']:.2f} ", style="dim")
             t.append(f"{s['document']}: ", style="bold")
             snippet = " ".join(str(s.get("text", "")).split())
-            t.append(snippet[:90] + ("…" if len(snippet) > 90 else ""))
+            t.append(snippet[:70] + ("…" if len(snippet) > 70 else ""))
             if s.get("codes"):
                 t.append(
                     "  [" + ", ".join(str(c).rsplit("/", 1)[-1] for c in s["codes"]) + "]",
