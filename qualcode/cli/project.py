@@ -103,14 +103,10 @@ def status(as_json: bool = JsonOpt) -> None:
             s = project_status(session, st.engine())
 
     def human(s: dict) -> str:
-        from qualcode.readonly import project_read_only
-
         coders = ", ".join(f"{c['name']} ({c['codings']})" for c in s["coders"]) or "none"
-        me = st.coder_choice()
-        ro = ", read-only: writing commands are refused" if project_read_only(st.db) else ""
         return "\n".join(
             [
-                f"database   {s['database']} ({s['backend']}, schema {s['schema_version']}{ro})",
+                f"database   {s['database']} ({s['backend']}, schema {s['schema_version']})",
                 f"documents  {s['documents']}  ({s['passages']} paragraphs, {s['sentences']} sentences)"
                 + (
                     f"; the sentences of {s['unsplit_documents']} are split when first needed (`qualcode docs split` stores them)"
@@ -126,13 +122,27 @@ def status(as_json: bool = JsonOpt) -> None:
                 ),
                 f"memos      {s['memos']}",
                 f"coders     {coders}",
-                f"you        write as {me.name!r} ({me.why()})",
                 f"NLP        {s['nlp']}",
                 f"suggestions {_explain_line(s.get('suggestions'))}",
             ]
         )
 
-    output(s, as_json, human)
+    output(s, as_json, lambda s: _with_you(human(s)))
+
+
+def _with_you(text: str) -> str:
+    """`status`: who the command line writes as, and a read-only project said on the
+    database line."""
+    from qualcode.readonly import project_read_only
+
+    st = state()
+    me = st.coder_choice()
+    lines = text.split("\n")
+    if project_read_only(st.db) and lines and lines[0].endswith(")"):
+        lines[0] = lines[0][:-1] + ", read-only: writing commands are refused)"
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("coders ")), len(lines))
+    lines.insert(at, f"you        write as {me.name!r} ({me.why()})")
+    return "\n".join(lines)
 
 
 memo_app = typer.Typer(
