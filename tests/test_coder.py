@@ -208,3 +208,21 @@ async def test_workbench_does_not_ask_a_known_coder(as_root, demo_db: str) -> No
         await pilot.pause()
         assert isinstance(app.screen, CodingScreen)
     assert remembered_coder(demo_db) is None
+
+
+@sync
+async def test_the_palette_changes_the_coder(as_root, demo_db: str) -> None:
+    from qualcode.tui.screens.coder import CoderScreen
+
+    app = _app(demo_db, "anna", "given")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: "anna" in _status(app), "anna in the status line")
+        (command,) = [
+            c for c in app.get_system_commands(app.screen) if c.title.startswith("Who is coding?")
+        ]
+        command.callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, CoderScreen), "the coder dialog")
+        await pilot.press("down", "enter")  # from anna (now; most codings) to ben
+        await wait_until(pilot, lambda: app.coder == "ben", "the coder ben")
+        await wait_until(pilot, lambda: "ben" in _status(app), "ben in the status line")
+    assert remembered_coder(demo_db) == "ben"

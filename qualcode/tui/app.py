@@ -227,7 +227,8 @@ class QualcodeApp(App):
         listed = [(n, c) for n, c in known if n in human_coders(names)]
         login = self.coder if first else login_name()
         self.push_screen(
-            CoderScreen(listed, login, first=first), partial(self._coder_chosen, first)
+            CoderScreen(listed, login, first=first, current=None if first else self.coder),
+            partial(self._coder_chosen, first),
         )
 
     def _coder_chosen(self, first: bool, name: str | None) -> None:

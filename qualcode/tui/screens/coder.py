@@ -29,13 +29,21 @@ class CoderScreen(ModalScreen[str | None]):
     CoderScreen #coder-hint { color: $text-muted; }
     """
 
-    def __init__(self, coders: list[tuple[str, int]], login: str, *, first: bool = True) -> None:
+    def __init__(
+        self,
+        coders: list[tuple[str, int]],
+        login: str,
+        *,
+        first: bool = True,
+        current: str | None = None,
+    ) -> None:
         """``coders``: the project's coders with their codings; ``first``: asked at start
-        (else the user asked to change the coder)."""
+        (else the user asked to change the coder, now ``current``)."""
         super().__init__()
         self.coders = [(n, c) for n, c in coders if n != login]
         self.login = login
         self.first = first
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -54,9 +62,13 @@ class CoderScreen(ModalScreen[str | None]):
             for name, n in self.coders:
                 t = Text(name, style="bold")
                 t.append(f"  {n} coding{'' if n == 1 else 's'}", style="dim")
+                if name == self.current:
+                    t.append("  ← now", style="bold cyan")
                 options.append(Option(t, id="c:" + name))
             t = Text(self.login)
             t.append("  (your login name)", style="dim")
+            if self.login == self.current and not self.first:
+                t.append("  ← now", style="bold cyan")
             options.append(Option(t, id="c:" + self.login))
             yield OptionList(*options, id="coder-options")
             yield Input(placeholder="or type a new name and press Enter", id="coder-new")
@@ -64,7 +76,9 @@ class CoderScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
-        ol.highlighted = 0
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        now = "c:" + (self.current or "")
+        ol.highlighted = ids.index(now) if now in ids else 0
         ol.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
