@@ -47,7 +47,10 @@ def _root(
         help="Project database: a file path or an SQLAlchemy URL [default: codebooks/qualcode.sqlite].",
     ),
     coder: str = typer.Option(
-        None, "--coder", envvar="QUALCODE_CODER", help="Your coder name (default: your login name)."
+        None,
+        "--coder",
+        envvar="QUALCODE_CODER",
+        help="Your coder name (default: the name chosen in the workbench for this project, else your login name).",
     ),
     version: bool = typer.Option(False, "--version", help="Show the version and exit."),
 ) -> None:
