@@ -72,7 +72,12 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> dic
         )
     tmp = target.with_name(f".{target.name}.part-{os.getpid()}")
     try:
-        src = sqlite3.connect(source, timeout=30)
+        from qualcode.readonly import read_only_uri
+
+        ro = read_only_uri(source)  # a read-only medium: copied without writing beside it
+        src = (
+            sqlite3.connect(ro, uri=True, timeout=30) if ro else sqlite3.connect(source, timeout=30)
+        )
         try:
             dst = sqlite3.connect(tmp)
             try:

@@ -62,6 +62,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_read_only_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")  # nothing is written, whatever asks for it
+    cur.close()
+
+
 def _sqlite_begin(conn) -> None:
     write = conn.get_execution_options().get(_WRITE, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -178,6 +185,7 @@ def make_engine(
     url = database_url(db)
     path = sqlite_path(url)
     new = _NewProject(url)
+    read_only: str | None = None  # the SQLite URI of a project opened read-only
     if path is not None:
         if path.is_dir():
             raise InvalidInput(
@@ -202,8 +210,21 @@ def make_engine(
                 ) from exc
         elif not path.parent.exists():
             raise QualcodeError(f"folder {path.parent} does not exist", "check --db")
+        if new.path is None and "?" not in url:  # an existing project (not a URI of one's own)
+            from qualcode.readonly import read_only_uri
+
+            read_only = read_only_uri(path)
     kwargs: dict = {}
-    if url.startswith("sqlite"):
+    if read_only is not None:
+        # A read-only medium: SQLite opens the file through its URI (mode=ro, immutable
+        # when nothing beside it can be written), so it creates no -wal/-shm file.
+        import sqlite3
+
+        uri, timeout = read_only, busy_timeout()
+        kwargs["creator"] = lambda: sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=timeout
+        )
+    elif url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout()}
     elif url.startswith("postgresql"):
         kwargs["pool_pre_ping"] = True
@@ -215,7 +236,11 @@ def make_engine(
             f"cannot use database {_safe_url(url)!r}: {exc}",
             "give a file path or a URL such as postgresql+psycopg://user@host/db",
         ) from exc
-    if engine.dialect.name == "sqlite":
+    if read_only is not None:
+        _READ_ONLY.add(engine)
+        event.listen(engine, "connect", _sqlite_read_only_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     elif engine.dialect.name == "postgresql":
@@ -285,6 +310,21 @@ def _remove_new(new: _NewProject) -> None:
 
 
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+# Engines of projects opened read-only (a read-only medium, or QUALCODE_READ_ONLY).
+_READ_ONLY: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def is_read_only(engine: Engine | None) -> bool:
+    """The project was opened read-only: reading works, every writing transaction is refused."""
+    return engine is not None and engine in _READ_ONLY
+
+
+def refuse_if_read_only(engine: Engine, action: str = "the change") -> None:
+    """Raise the one-line refusal when ``engine``'s project is open read-only."""
+    if engine in _READ_ONLY:
+        from qualcode.readonly import refusal
+
+        raise refusal(project_label(engine.url.render_as_string(hide_password=False)), action)
 
 
 def dispose_all() -> None:
@@ -381,6 +421,11 @@ def init_schema(engine: Engine, *, check_version: bool = True, create: bool = Tr
             "upgrade qualcode (pip install -U qualcode)",
         )
     if version < SCHEMA_VERSION and check_version:
+        if is_read_only(engine):
+            raise QualcodeError(
+                f"this project has the older schema version {version} (current {SCHEMA_VERSION}) and is read-only",
+                "copy it to a writable folder and run `qualcode db upgrade` there",
+            )
         raise QualcodeError(
             f"this project has the older schema version {version} (current {SCHEMA_VERSION})",
             "run `qualcode db upgrade` (it makes a backup first)",
@@ -397,6 +442,7 @@ def transaction(
     Changes made through the session are written to the audit log as one entry
     (``command``, ``coder``) unless ``record`` is false.
     """
+    refuse_if_read_only(engine)
     session = Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
     if record:
         audit.attach(session, command=command, coder=coder)

@@ -19,8 +19,12 @@ def open_project(db: str | None):
     path = sqlite_path(url)
     if path is None or "?" in url or not path.is_file():
         return None
+    from qualcode.readonly import read_only_uri
+
+    # On a read-only medium: immutable, so that SQLite creates no -wal/-shm beside the file.
+    uri = read_only_uri(path) or path.absolute().as_uri() + "?mode=ro"
     try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(uri, uri=True, timeout=5)
     except sqlite3.Error:
         return None
     try:

@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 
 os.environ.setdefault("QUALCODE_CODER", "tester")
+# The login's settings (who codes a project, qualcode.coder) never go to the real home.
+os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="qualcode-test-config-")
 os.environ.pop("QUALCODE_DB", None)
 os.environ.pop("QUALCODE_NLP_MODEL", None)
 # No test loads the real sentence encoder or spawns the background embedder unless it asks

@@ -49,7 +49,10 @@ def _root(
         "in a qualcode checkout, else qualcode.sqlite in your data folder].",
     ),
     coder: str = typer.Option(
-        None, "--coder", envvar="QUALCODE_CODER", help="Your coder name (default: your login name)."
+        None,
+        "--coder",
+        envvar="QUALCODE_CODER",
+        help="Your coder name (default: the name chosen in the workbench for this project, else your login name).",
     ),
     version: bool = typer.Option(False, "--version", help="Show the version and exit."),
 ) -> None:

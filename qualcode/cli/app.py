@@ -288,6 +288,7 @@ class State:
     coder: str | None = None
     doc_set: str | None = None  # --set: the command reads only these documents
     _engine: Any = field(default=None, repr=False)
+    _coder_choice: Any = field(default=None, repr=False)
 
     def engine(self, *, create: bool = False):
         """The project's engine. A missing project is an error (exit 2, pointing at
@@ -322,10 +323,18 @@ class State:
             )
         return where
 
-    def coder_name(self, override: str | None = None) -> str:
-        from qualcode.config import default_coder
+    def coder_choice(self) -> Any:
+        """Who is coding (:class:`qualcode.coder.CoderChoice`): ``--coder`` /
+        ``$QUALCODE_CODER``, else the name chosen in the workbench for this project, else the
+        login name."""
+        if self._coder_choice is None:
+            from qualcode.coder import resolve_coder
 
-        name = default_coder(override or self.coder)
+            self._coder_choice = resolve_coder(self.db, self.coder)
+        return self._coder_choice
+
+    def coder_name(self, override: str | None = None) -> str:
+        name = override.strip() if override and override.strip() else self.coder_choice().name
         if _not_utf8(name):  # the login name (getpass reads $LOGNAME, $USER …)
             raise UserError(
                 f"the coder name '{_shown(name)}' is not valid UTF-8",
@@ -342,14 +351,30 @@ class State:
         only attributes the codings it writes. ``create``: see :meth:`engine`."""
         from qualcode.database import transaction
 
+        engine = self.engine(create=create)
+        who = self.coder_name()  # (refuses a name that is not UTF-8 before anything else)
+        self._announce_coder(engine)
         with transaction(
-            self.engine(create=create),
+            engine,
             command=command_line(),
-            coder=self.coder_name(),
+            coder=who,
             record=record,
         ) as session:
             self._scope(session)
             yield session
+
+    def _announce_coder(self, engine: Any) -> None:
+        """Say once per project and login which coder the command line writes as (on
+        stderr; not under --json, not when --coder / $QUALCODE_CODER gave the name)."""
+        from qualcode.database import is_read_only
+
+        if _JSON_MODE[0] or is_read_only(engine):
+            return
+        from qualcode.coder import announcement
+
+        line = announcement(self.db, self.coder_choice())
+        if line:
+            typer.echo(line, err=True)
 
     def _scope(self, session: Any) -> None:
         if self.doc_set:
@@ -466,5 +491,7 @@ JsonOpt = typer.Option(
     False, "--json", help='Print JSON instead of a table (errors too: {"error": …, "hint": …}).'
 )
 CoderOpt = typer.Option(
-    None, "--coder", help="Coder name (default: $QUALCODE_CODER, else your login name)."
+    None,
+    "--coder",
+    help="Coder name (default: $QUALCODE_CODER, else the name chosen in the workbench, else your login name).",
 )

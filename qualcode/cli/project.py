@@ -17,7 +17,7 @@ def open_workbench(sample: str | None = None) -> None:
         from qualcode.tui import run
 
         st = state()
-        run(st.db, st.coder_name(), sample)
+        run(st.db, st.coder_name(), sample, coder_source=st.coder_choice().source)
         return
     status(as_json=False)
 
@@ -127,7 +127,22 @@ def status(as_json: bool = JsonOpt) -> None:
             ]
         )
 
-    output(s, as_json, human)
+    output(s, as_json, lambda s: _with_you(human(s)))
+
+
+def _with_you(text: str) -> str:
+    """`status`: who the command line writes as, and a read-only project said on the
+    database line."""
+    from qualcode.readonly import project_read_only
+
+    st = state()
+    me = st.coder_choice()
+    lines = text.split("\n")
+    if project_read_only(st.db) and lines and lines[0].endswith(")"):
+        lines[0] = lines[0][:-1] + ", read-only: writing commands are refused)"
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("coders ")), len(lines))
+    lines.insert(at, f"you        write as {me.name!r} ({me.why()})")
+    return "\n".join(lines)
 
 
 memo_app = typer.Typer(

@@ -534,6 +534,9 @@ def report_matrix(
     chart: Path = typer.Option(
         None, "--chart", help="Also draw the heat map to FILE.png or FILE.svg."
     ),
+    code: str = typer.Option(
+        None, "--code", help="Only this code and its sub-codes (e.g. one main category)."
+    ),
     coder: str = CoderFilterOpt,
     level: int = LevelOpt,
     include_auto: bool = AutoOpt,
@@ -564,6 +567,7 @@ def report_matrix(
             include_auto=include_auto or (coder or "").strip() == "auto",
             by=by,
             sets=sets,
+            code=code,
         )
         if rq:
             data = _by_question(rq, data, "matrix", session)

@@ -106,6 +106,9 @@ def upgrade_project(db: str | None, *, backup: bool = True) -> dict:
         }
         if version == SCHEMA_VERSION and rev == HEAD_REVISION:
             return result
+        from qualcode.database import refuse_if_read_only
+
+        refuse_if_read_only(engine, "the upgrade")
         if version < 1:
             raise QualcodeError(
                 "the project has no schema version",

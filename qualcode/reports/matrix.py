@@ -55,14 +55,20 @@ def code_matrix(
     level: int | None = None,
     by: str | None = None,
     sets: bool = False,
+    code: str | None = None,
 ) -> dict:
     """``{"presence", "rows_are", "codes": [path…], "attributes": [key…], "rows": [{"document"
     (or "group" and "documents"), "attributes", "values": [n…], "total"}], "totals": [n…]}``
     — rows in name order (groups in value order), one column per code (tree order;
     codable codes and any that occur). With ``presence`` the cells are 0/1 (a group: its
-    documents with the code) and ``totals`` count documents."""
+    documents with the code) and ``totals`` count documents. ``code``: only the columns of
+    this code and its sub-codes (as ``report freq --code``)."""
     tree = CodeTree.load(session)
     shown, target, _depth = code_levels(tree, level)
+    if code:  # only this code and its sub-tree
+        root = tree.resolve(code)
+        keep = {root.id} | {d.id for d in tree.descendants(root)}
+        shown = [c for c in shown if c.id in keep]
     cells: dict[tuple[int, int], int] = {}
     occurring: set[int] = set()
     for cid, did, n in code_document_counts(session, coder, include_auto):

@@ -70,6 +70,8 @@ class QualcodeApp(App):
         fast: sqlite3.Connection | None = None,
         sample: str | None = None,
         project_url: str | None = None,
+        coder_source: str = "given",
+        read_only: bool = False,
     ) -> None:
         super().__init__()
         self.project_url = project_url  # set by make_app: start the background embedder
@@ -83,9 +85,12 @@ class QualcodeApp(App):
         self._fast = fast if engine is None else None
         self.startup_error: QualcodeError | None = None
         self.coder = coder
+        # where the name came from (qualcode.coder): "login" may ask who is coding at start
+        self.coder_source = coder_source
+        self._read_only = read_only  # known before the engine is open (see make_app)
         self.db_label = db_label
         self.open_document = open_document
-        self.sub_title = f"{db_label} · coder {coder}" if db_label else f"coder {coder}"
+        self._set_sub_title()
         # the screen each typed key was sent to (see on_event)
         self._key_screens: weakref.WeakKeyDictionary[events.Key, Screen] = (
             weakref.WeakKeyDictionary()
@@ -133,7 +138,36 @@ class QualcodeApp(App):
                 self._engine = self._opener()
             return self._engine
 
+    def _set_sub_title(self) -> None:
+        parts = [self.db_label] if self.db_label else []
+        parts.append(f"coder {self.coder}")
+        if self.read_only:
+            parts.append("read-only")
+        self.sub_title = " · ".join(parts)
+
+    @property
+    def read_only(self) -> bool:
+        """The project is open read-only (a read-only medium): reading works, writes are refused."""
+        if self._read_only:
+            return True
+        if self._engine is None:
+            return False
+        from qualcode.database import is_read_only
+
+        return is_read_only(self._engine)
+
     def on_ready(self) -> None:
+        if self.read_only:
+            self.notify(
+                "This project is open read-only (its file or folder cannot be written): "
+                "you can read, search and compare; codings and changes cannot be saved. "
+                "Copy the project to a writable folder to work on it.",
+                title="read-only project",
+                severity="warning",
+                timeout=15,
+            )
+        if self.coder_source == "login":
+            self.call_after_refresh(self.ask_coder, True)
         if self._engine is None:
             # The first frame is on screen; let it settle (text wrapped, footer built) before
             # the import competes for the interpreter, then open the engine in a worker.
@@ -176,6 +210,56 @@ class QualcodeApp(App):
             )
         self.startup_error = exc
         self.exit(return_code=exc.exit_code)
+
+    # --- who is coding (qualcode.coder; the dialog in tui/screens/coder.py) -----------------------
+
+    def ask_coder(self, first: bool = False) -> None:
+        """Ask who is coding. ``first``: at start, and only when the name is the login
+        name and no coder of the project yet; else (the command palette) always."""
+        from qualcode.coder import CoderChoice, human_coders, login_name, should_ask
+        from qualcode.tui.data import coders
+        from qualcode.tui.screens.coder import CoderScreen
+
+        known = self.query_data(coders)
+        names = [n for n, _ in known]
+        if first and not should_ask(CoderChoice(self.coder, "login"), names):
+            return
+        listed = [(n, c) for n, c in known if n in human_coders(names)]
+        login = self.coder if first else login_name()
+        self.push_screen(
+            CoderScreen(listed, login, first=first, current=None if first else self.coder),
+            partial(self._coder_chosen, first),
+        )
+
+    def _coder_chosen(self, first: bool, name: str | None) -> None:
+        if name is None:
+            if first:
+                self.notify(
+                    f"coding as {self.coder!r} (your login name) this time; "
+                    "Ctrl+P → 'Who is coding' chooses another name",
+                    timeout=8,
+                )
+            return
+        from qualcode.coder import remember_coder
+
+        where = self.project_url or (
+            self._engine.url.render_as_string(hide_password=False) if self._engine else None
+        )
+        stored = where is not None and remember_coder(where, name)
+        self.coder, self.coder_source = name, "remembered"
+        self._set_sub_title()
+        for screen in self.screen_stack:
+            changed = getattr(screen, "coder_changed", None)
+            if changed is not None:
+                changed()
+        self.notify(
+            f"coding as {name!r}"
+            + (
+                " (remembered for this project and this login)"
+                if stored
+                else " (this time: the choice could not be saved in your settings)"
+            )
+        )
 
     def query_data(self, fn: Callable[[Any], T]) -> T:
         """``fn(source)`` with one of the read functions of :mod:`qualcode.tui.data`: on the
@@ -351,6 +435,11 @@ class QualcodeApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Who is coding? (change the coder)",
+            f"codings are saved under {self.coder!r}",
+            partial(self.ask_coder, False),
+        )
         from qualcode.tui.screens.help import binding_sections
 
         seen: set[str] = set()
@@ -377,11 +466,14 @@ def make_app(db: str | None, coder: str, **kw) -> QualcodeApp:
     version, an unreadable file) opens the engine here, as before, with its checks and
     error messages; a missing file is an error, not a new empty project.
     """
-    from qualcode.config import database_url
+    from qualcode.config import database_url, sqlite_path
     from qualcode.fastread import open_project
+    from qualcode.readonly import read_only_uri
 
     url = database_url(db)
     label = _label(url)
+    path = sqlite_path(url)
+    kw.setdefault("read_only", path is not None and read_only_uri(path) is not None)
     fast = open_project(db)
     if fast is None:  # a missing SQLite file is an error (a typo in --db), as in `status`
         from qualcode.database import make_engine

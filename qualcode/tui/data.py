@@ -337,3 +337,16 @@ def recent_codes(src: Any, coder: str, limit: int = 9) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def coders(src: Any) -> list[tuple[str, int]]:
+    """The project's coders with their number of codings, most codings first."""
+    return [
+        (name, int(n))
+        for name, n in rows(
+            src,
+            "SELECT coder.name, COUNT(coding.id) FROM coder "
+            "LEFT JOIN coding ON coding.coder_id = coder.id "
+            "GROUP BY coder.id, coder.name ORDER BY COUNT(coding.id) DESC, coder.name",
+        )
+    ]

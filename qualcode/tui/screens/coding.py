@@ -46,6 +46,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         Binding("A", "accept_suggestion", "Accept suggestion", show=False),
         Binding("N", "next_to_code", "What to code next (the engine's pick)", show=False),
         Binding("v", "retrieve", "Segments", show=False),
+        Binding("P", "similar_passages", "Similar passages (to the selection)", show=False),
         Binding("plus", "add_code", "New code", show=False),
         Binding("O", "document_memo", "Document memo", show=False),
         Binding("o", "coding_memo", "Memo on the coding", show=False),
@@ -118,6 +119,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         self.view.focus()
         if not docs:
             self.view.set_document(None)
+            self.update_status()
             self.notify(
                 "this project has no documents yet: `qualcode import PATH` adds some", timeout=8
             )
@@ -267,14 +269,28 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
             t.append(f"  {round(info['progress'] * 100)}% coded", style="green")
         title.update(t)
 
+    def _status_head(self) -> Text:
+        """Who is coding (and a read-only project), at the start of the status line."""
+        t = Text()
+        if getattr(self.app, "read_only", False):
+            t.append("read-only ", style="bold red")
+        t.append(f"{self.coder} ", style="bold cyan")
+        return t
+
+    def coder_changed(self) -> None:
+        """The app's coder changed (who is coding?): recent codes and the status line follow."""
+        self.recent = self.app.query_data(lambda s: data.recent_codes(s, self.coder))  # type: ignore[attr-defined]
+        self.reload_codes()
+        self.update_status()
+
     def update_status(self) -> None:
         status = self.query_one("#status", Static)
+        t = self._status_head()
         if self.doc is None:
-            status.update("")
+            status.update(t)
             return
         s, e = self.view.sel
         units = self.view.units
-        t = Text()
         sym = "¶" if self.view.unit == "paragraph" else "§"
         t.append(f"{sym}{self.view.index + 1}/{len(units)} ", style="bold")
         t.append(f"{s}–{e} ", style="dim")
@@ -360,8 +376,23 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
             return
         from qualcode.tui.widgets.code_picker import CodePicker
 
-        picker = CodePicker(self.code_rows, recent=self.recent, parent=self._category_for_new())
+        picker = CodePicker(
+            self.code_rows,
+            recent=self.recent,
+            parent=self._category_for_new(),
+            suggested=self._suggested_codes(),
+        )
         self.app.push_screen(picker, self._picked)
+
+    def _suggested_codes(self) -> list[tuple[str, float]]:
+        """The codes the suggestions panel shows for exactly this selection (up to date),
+        with their scores: the picker lists them first."""
+        panel = self.query_one(SuggestionsPanel)
+        if self.doc is None or self._sugg_busy or panel.stale or not panel.codes:
+            return []
+        if self._sugg_request != (self.doc.id, *self.view.sel):
+            return []
+        return [(str(c["code"]), float(c.get("score", 0))) for c in panel.codes]
 
     def _picked(self, result: dict | None) -> None:
         if result and result.get("path"):
@@ -848,6 +879,23 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
                 self.view.focus()
 
         self.app.push_screen(RetrievalScreen(path), done)
+
+    def action_similar_passages(self) -> None:
+        """The passages most like the selection, from the whole project; Enter opens one."""
+        sel = self._need_selection()
+        if sel is None or self.doc is None:
+            return
+        from qualcode.tui.screens.similar import SimilarScreen
+
+        sym = "¶" if self.view.unit == "paragraph" else "§"
+        label = f"{self.doc.name} {sym}{self.view.index + 1}"
+
+        def done(hit: tuple[int, int, int] | None) -> None:
+            if hit:
+                self.open_document(hit[0], select=(hit[1], hit[2]))
+                self.view.focus()
+
+        self.app.push_screen(SimilarScreen(self.doc.id, sel[0], sel[1], label), done)
 
     def action_frequencies(self) -> None:
         from qualcode.tui.screens.frequencies import FrequencyScreen

@@ -17,33 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from qualcode.codematch import rank
 from qualcode.textutil import join_path, split_path
 
-
-def rank(query: str, paths: list[str], limit: int = 30) -> list[tuple[str, float]]:
-    """Paths ranked by fuzzy similarity to ``query`` (substring matches first)."""
-    from rapidfuzz import fuzz, process, utils
-
-    q = query.strip()
-    if not q:
-        return [(p, 100.0) for p in paths[:limit]]
-    scored = process.extract(
-        q, paths, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=60
-    )
-    ql = q.casefold()
-    out = sorted(
-        (
-            (
-                p,
-                s
-                + (50 if ql in p.casefold() else 0)
-                + (25 if p.casefold().rsplit("/", 1)[-1].startswith(ql) else 0),
-            )
-            for p, s, _ in scored
-        ),
-        key=lambda x: -x[1],
-    )
-    return [(p, min(s, 100.0)) for p, s in out[:limit]]
+__all__ = ["CodePicker", "rank"]
 
 
 def _where(path: str) -> str:
@@ -81,7 +58,10 @@ class CodePicker(ModalScreen[dict | None]):
         hints: list[str] | None = None,
         extra: list[tuple[str, str]] | None = None,
         exclude: set[str] | None = None,
+        suggested: list[tuple[str, float]] | None = None,
     ) -> None:
+        """``suggested``: the codes the suggestions engine proposes for the selection, with
+        their scores (listed first, before the recent codes)."""
         super().__init__()
         self.codes = [
             c
@@ -95,6 +75,7 @@ class CodePicker(ModalScreen[dict | None]):
         self.parent_path = parent
         self.allow_create = allow_create
         self.hints = [h for h in (hints or []) if h in self.code_colors]
+        self.suggested = [(p, sc) for p, sc in (suggested or []) if p in self.code_colors]
         self.extra = extra or []
         self.armed: str | None = None  # a new code's path after the first Enter on it
 
@@ -162,6 +143,10 @@ class CodePicker(ModalScreen[dict | None]):
             for h in self.hints:
                 options.append(self._option(h, "≈ similar name: "))
                 used.add(h)
+            for p, sc in self.suggested:
+                if p in paths and p not in used:
+                    options.append(self._option(p, f"suggested {sc:.2f}  "))
+                    used.add(p)
             for i, r in enumerate(self.recent[:9]):
                 if r in paths and r not in used:
                     options.append(self._option(r, f"{i + 1} "))

@@ -139,17 +139,26 @@ class CodeTree(Tree[int]):
         return t
 
     def matches(self, row: dict) -> bool:
+        """The filter finds the code (:mod:`qualcode.codematch`: prefixes and word starts,
+        a typing slip; never a few scattered letters)."""
         if not self.filter:
             return True
-        q = self.filter.casefold()
-        if q in row["path"].casefold():
-            return True
-        from rapidfuzz import fuzz
+        from qualcode.codematch import match_score
 
-        return fuzz.partial_ratio(q, row["name"].casefold()) >= 80
+        return match_score(self.filter, row["path"]) is not None
+
+    def best_match(self) -> int | None:
+        """The id of the code the filter finds best (the cursor goes there)."""
+        if not self.filter:
+            return None
+        from qualcode.codematch import rank
+
+        ranked = rank(self.filter, [r["path"] for r in self.rows], limit=1)
+        by_path = {r["path"]: r["id"] for r in self.rows}
+        return by_path[ranked[0][0]] if ranked else None
 
     def rebuild(self) -> None:
-        cur = self.highlighted_id
+        cur = self.best_match() or self.highlighted_id
         for node in self._tree_nodes.values():
             if node.data is not None and node.allow_expand and not node.is_expanded:
                 self._collapsed.add(node.data)
@@ -237,7 +246,8 @@ class CodeTreePanel(Vertical):
     """Filter box above the tree."""
 
     DEFAULT_CSS = """
-    CodeTreePanel > Input { height: 1; border: none; padding: 0 1; margin: 0; }
+    CodeTreePanel > Input, CodeTreePanel > Input:focus { height: 1; border: none; padding: 0 1; margin: 0; }
+    CodeTreePanel > Input:focus { background: $boost; }
     CodeTreePanel > CodeTree { height: 1fr; }
     """
 

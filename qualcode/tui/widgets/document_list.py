@@ -24,6 +24,8 @@ def progress_text(share: float, width: int = 5) -> Text:
 
 class DocumentOptions(OptionList):
     BINDINGS = [
+        Binding("j", "cursor_down", "Next document", show=False),
+        Binding("k", "cursor_up", "Previous document", show=False),
         Binding("o", "screen.document_memo", "Document memo", show=False),
     ]
 
