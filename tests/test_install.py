@@ -104,7 +104,7 @@ def test_in_a_checkout_the_default_project_stays_codebooks_qualcode_sqlite(
 def test_qualcode_demo_builds_the_demo_once_and_opens_it(outside: Path, monkeypatch) -> None:
     opened: list[tuple[str | None, str]] = []
     monkeypatch.setattr(
-        "qualcode.tui.run", lambda db, coder, sample=None: opened.append((db, coder))
+        "qualcode.tui.run", lambda db, coder, sample=None, **kw: opened.append((db, coder))
     )
     demo = outside / "data" / "demo.sqlite"
     first = invoke("--coder", "anna", "demo")
@@ -120,7 +120,7 @@ def test_qualcode_demo_builds_the_demo_once_and_opens_it(outside: Path, monkeypa
 
 
 def test_qualcode_demo_with_db_builds_there(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("qualcode.tui.run", lambda db, coder, sample=None: None)
+    monkeypatch.setattr("qualcode.tui.run", lambda db, coder, sample=None, **kw: None)
     target = tmp_path / "meins.sqlite"
     result = invoke("--db", str(target), "demo")
     assert result.exit_code == 0, result.output
