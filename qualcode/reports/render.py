@@ -41,14 +41,14 @@ div.note { background: #fff8e6; border: 1px solid #f0dca0; padding: .4rem .8rem;
 
 
 def _cell(v: object) -> str:
-    num = isinstance(v, int | float) or (isinstance(v, str) and v.endswith(" %"))
+    num = isinstance(v, int | float) or (isinstance(v, str) and v.rstrip().endswith("%"))
     return f'<td class="num">{escape(str(v))}</td>' if num else f"<td>{escape(str(v))}</td>"
 
 
-def to_html(blocks: list[Block], title: str) -> str:
+def to_html(blocks: list[Block], title: str, lang: str = "de") -> str:
     out = [
         "<!DOCTYPE html>",
-        '<html lang="de"><head><meta charset="utf-8">',
+        f'<html lang="{escape(lang)}"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
     ]
     for b in blocks:
