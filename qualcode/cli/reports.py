@@ -80,9 +80,7 @@ def wrote_figure(path: Path, what: str) -> None:
     from qualcode.reports.figures import paths_for
 
     files = paths_for(path)
-    typer.echo(
-        f"wrote {what} to {files[0]} (and {', '.join(str(p) for p in files[1:])})", err=True
-    )
+    typer.echo(f"wrote {what} to {files[0]} (and {', '.join(str(p) for p in files[1:])})", err=True)
 
 
 def _emit(
@@ -298,7 +296,9 @@ def report_cooc(
     if fmt in ("graphml", "dot", "png", "svg", "pdf"):
         _emit_network(data, fmt, output, lg)
         return
-    sheets = cooccurrence_sheets(data, lang=lg if fmt != "table" else "en", numbered=(fmt == "table"))
+    sheets = cooccurrence_sheets(
+        data, lang=lg if fmt != "table" else "en", numbered=(fmt == "table")
+    )
     if fmt == "table":
         sheets = sheets[:1]
     from qualcode.reports.cooccore import cooccurrence_title

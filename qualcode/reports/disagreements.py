@@ -18,7 +18,9 @@ def _codes(codes: list[str], lang: str = "de") -> str:
 
 
 def disagreements_title(lang: str = "de") -> str:
-    return "Abweichungen für die Konsensbildung" if lang == "de" else "Disagreements for the consensus"
+    return (
+        "Abweichungen für die Konsensbildung" if lang == "de" else "Disagreements for the consensus"
+    )
 
 
 def disagreement_sections(data: dict, lang: str = "de") -> list[Section]:

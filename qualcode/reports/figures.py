@@ -74,9 +74,7 @@ def figure(plt: Any, height_cm: float, width_cm: float = WIDTH_CM, **kw: Any):
     """``(fig, axes)`` of the column width and ``height_cm`` (kept between 5 and 24 cm), with
     matplotlib's constrained layout (axes shrink so that labels, titles and legends fit)."""
     height_cm = min(max(height_cm, 5.0), 24.0)
-    return plt.subplots(
-        figsize=(width_cm * CM, height_cm * CM), layout="constrained", **kw
-    )
+    return plt.subplots(figsize=(width_cm * CM, height_cm * CM), layout="constrained", **kw)
 
 
 def color_of(value: str | None, fallback: str = OKABE_ITO[0]) -> str:
@@ -120,28 +118,23 @@ def localize(fig: Any, lang: str) -> None:
 
 
 def texts(fig: Any) -> list[Any]:
-    """Every visible, non-empty text of the figure (titles, labels, ticks, annotations)."""
+    """Every visible, non-empty text of the figure that is drawn (titles, labels, ticks,
+    annotations; not the tick labels matplotlib leaves out beyond an axis' view)."""
     from matplotlib.text import Text
 
+    hidden: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            span = (hi - lo) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - span <= tick.get_loc() <= hi + span:
+                    hidden.update((id(tick.label1), id(tick.label2)))
     return [
         t
         for t in fig.findobj(Text)
-        if t.get_visible() and t.get_text().strip() and _shown(t)
+        if t.get_visible() and t.get_text().strip() and id(t) not in hidden
     ]
-
-
-def _shown(t: Any) -> bool:
-    """False for a tick label matplotlib will not draw (outside the axis' view)."""
-    ax = t.axes
-    if ax is None:
-        return True
-    for axis in (ax.xaxis, ax.yaxis):
-        for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-            if t in (tick.label1, tick.label2):
-                lo, hi = sorted(axis.get_view_interval())
-                loc = tick.get_loc()
-                return tick.get_visible() and lo - 1e-9 <= loc <= hi + 1e-9
-    return True
 
 
 def outside_texts(fig: Any, tolerance: float = 0.5) -> list[str]:
@@ -152,7 +145,12 @@ def outside_texts(fig: Any, tolerance: float = 0.5) -> list[str]:
     out = []
     for t in texts(fig):
         bb = t.get_window_extent(renderer)
-        if bb.x0 < -tolerance or bb.y0 < -tolerance or bb.x1 > w + tolerance or bb.y1 > h + tolerance:
+        if (
+            bb.x0 < -tolerance
+            or bb.y0 < -tolerance
+            or bb.x1 > w + tolerance
+            or bb.y1 > h + tolerance
+        ):
             out.append(t.get_text())
     return out
 

@@ -62,8 +62,10 @@ def _segments(ctx: Context, categories: list[str]) -> str:
 
     segs = [s for path in categories for s in ctx.segments(path)]
     docs = len({s["document"] for s in segs})
-    what = ("Dokument" if docs == 1 else "Dokumenten") if ctx.lang == "de" else (
-        "document" if docs == 1 else "documents"
+    what = (
+        ("Dokument" if docs == 1 else "Dokumenten")
+        if ctx.lang == "de"
+        else ("document" if docs == 1 else "documents")
     )
     return f"{num(len(segs), 0, ctx.lang)} in {num(docs, 0, ctx.lang)} {what}"
 

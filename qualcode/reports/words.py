@@ -238,9 +238,7 @@ def words_chart(
 def _category_color(colors: dict[str, str] | None, code: str, k: int) -> str:
     from qualcode.reports import figures
 
-    return figures.color_of(
-        (colors or {}).get(code), figures.OKABE_ITO[k % len(figures.OKABE_ITO)]
-    )
+    return figures.color_of((colors or {}).get(code), figures.OKABE_ITO[k % len(figures.OKABE_ITO)])
 
 
 def words_figure(
@@ -277,8 +275,7 @@ def words_figure(
         fig,
         tr(
             lang,
-            "Häufigste Wörter je Kategorie (farbig: überrepräsentiert, "
-            f"G² ≥ {num(3.84, 2, lang)})",
+            f"Häufigste Wörter je Kategorie (farbig: überrepräsentiert, G² ≥ {num(3.84, 2, lang)})",
             "Most frequent words per category (coloured: over-represented, "
             f"G² ≥ {num(3.84, 2, lang)})",
         ),
