@@ -75,9 +75,7 @@ def test_disagreements_german_numbers_and_rule(demo_cli, tmp_path):
     share = f"{100 * o['percent_agreement']:.1f}".replace(".", ",")
     kappa = f"{o['kappa']:.3f}".replace(".", ",")
     assert f"Übereinstimmung: {share} %, Cohens κ = {kappa}, Krippendorffs α = " in text
-    assert (
-        "Regel: Einheiten: die inhaltlichen Absätze der Dokumente, die alle von anna, ben" in text
-    )
+    assert "Regel: die inhaltlichen Absätze der Dokumente, die alle von anna, ben kodiert" in text
     assert "units:" not in text and "coded" not in text
 
 

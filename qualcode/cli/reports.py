@@ -203,7 +203,7 @@ def report_freq(
         sheets = frequency_sheets(data, lang=lg, paths=(fmt == "csv"))
     from qualcode.reports.chart import default_title
 
-    title = default_title({**data, "coder": None, "code": None}, lg)
+    title = default_title({**data, "coder": None}, lg)
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="frequency table", lang=lg)
     if fmt == "table" and output is None:
         typer.echo(

@@ -139,9 +139,10 @@ def unit_statement(data: dict, lang: str = "en") -> str:
 
 def rule_statement(data: dict, lang: str = "en") -> str:
     """How the units were formed and when a coder codes one, in the report language (the
-    English text is ``data["rule"]``)."""
+    English text is ``data["rule"]`` without its leading "units: ")."""
     if lang != "de":
-        return data["rule"]
+        rule = data["rule"]
+        return rule[len("units: ") :] if rule.startswith("units: ") else rule
     from qualcode.reports.numbers import pct
 
     who = ", ".join(data["coders"])
@@ -154,13 +155,13 @@ def rule_statement(data: dict, lang: str = "en") -> str:
             else f"Kodierungen, die mindestens {pct(overlap, 0, 'de')} des Absatzes abdecken"
         )
         return (
-            f"Einheiten: die {data['units']} nachkodierten Absätze der Stichprobe "
+            f"die {data['units']} nachkodierten Absätze der Stichprobe "
             f"{data['sample']}; {ref} kodiert einen Absatz mit X durch {how}, {chk} durch die "
             "blind vergebenen Kategorien"
         )
     if data["unit"] == "document":
         return (
-            f"Einheiten: die Dokumente, die alle von {who} kodiert haben; eine Person kodiert "
+            f"die Dokumente, die alle von {who} kodiert haben; eine Person kodiert "
             "ein Dokument mit X, wenn es eine Kodierung mit X enthält (Abweichungen nennen nur "
             "die Kategorien, in denen sie sich unterscheiden)"
         )
@@ -180,7 +181,7 @@ def rule_statement(data: dict, lang: str = "en") -> str:
             "Personen als nicht relevant markiert hat)"
         )
     return (
-        f"Einheiten: {which} der Dokumente, die alle von {who} kodiert haben{left}; eine "
+        f"{which} der Dokumente, die alle von {who} kodiert haben{left}; eine "
         f"Person kodiert eine Einheit mit X, {how}"
     )
 
