@@ -63,7 +63,8 @@ def style() -> Iterator[Any]:
     import matplotlib.pyplot as plt
     from cycler import cycler
 
-    with matplotlib.rc_context({**RC, "axes.prop_cycle": cycler(color=OKABE_ITO)}):
+    rc: Any = {**RC, "axes.prop_cycle": cycler(color=OKABE_ITO)}
+    with matplotlib.rc_context(rc):
         try:
             yield plt
         finally:
