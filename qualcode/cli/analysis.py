@@ -17,6 +17,7 @@ from qualcode.cli.reports import (
     _check_chart,
     _emit,
     code_colors,
+    file_language,
     report_app,
     report_language,
     wrote_figure,
@@ -69,7 +70,7 @@ def report_words(
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
     _check_chart(chart)
     _check_chart(cloud)
-    lg = report_language(lang) if (fmt not in ("table", "json") or chart or cloud) else "en"
+    lg = file_language(lang, fmt not in ("table", "json") or chart is not None or cloud is not None)
     with state().read() as session:
         from qualcode import nlp
         from qualcode.database import get_setting

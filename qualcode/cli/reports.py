@@ -75,6 +75,18 @@ def report_language(override: str | None = None) -> str:
         return session_lang(session, override)
 
 
+def file_language(lang: str | None, needed: bool) -> str:
+    """The report language when a file or chart is written (``needed``), else English (the
+    terminal's); an unknown ``--lang`` is an error either way."""
+    if not needed:
+        if lang:
+            from qualcode.config import parse_report_lang
+
+            parse_report_lang(lang)
+        return "en"
+    return report_language(lang)
+
+
 def wrote_figure(path: Path, what: str) -> None:
     """Say which files a figure went to (PNG, SVG and PDF side by side)."""
     from qualcode.reports.figures import paths_for
@@ -162,7 +174,7 @@ def report_freq(
             raise InvalidInput(
                 f"cannot write {chart}: the folder does not exist", "create it or give another path"
             )
-    lg = report_language(lang) if (fmt not in ("table", "json") or chart) else "en"
+    lg = file_language(lang, fmt not in ("table", "json") or chart is not None)
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates); else the full path,
     # which also reports unknown coders, attributes and codes.
@@ -262,7 +274,7 @@ def report_cooc(
         output,
         ("table", "csv", "xlsx", "md", "json", "graphml", "dot", "png", "svg", "pdf"),
     )
-    lg = report_language(lang) if fmt not in ("table", "json") else "en"
+    lg = file_language(lang, fmt not in ("table", "json"))
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates), as in `report freq`;
     # else the full path, which also reports unknown coders and units.
@@ -527,7 +539,7 @@ def report_crosstab(
     from qualcode.reports.export import choose_format
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
-    lg = report_language(lang) if fmt not in ("table", "json") else "en"
+    lg = file_language(lang, fmt not in ("table", "json"))
     with state().read() as session:
         data = crosstab(
             session,
@@ -590,7 +602,7 @@ def report_matrix(
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
     _check_chart(chart)
-    lg = report_language(lang) if (fmt not in ("table", "json") or chart) else "en"
+    lg = file_language(lang, fmt not in ("table", "json") or chart is not None)
     with state().read() as session:
         data = code_matrix(
             session,
@@ -837,7 +849,7 @@ def agreement_cmd(
         else:
             typer.echo(text)
         return
-    lg = report_language(lang) if fmt != "json" else "en"
+    lg = file_language(lang, fmt not in ("table", "json"))
     title = (
         "Intercoder-Übereinstimmung: " if lg == "de" else "Intercoder agreement: "
     ) + ", ".join(data["coders"])

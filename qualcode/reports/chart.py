@@ -82,7 +82,8 @@ def frequency_figure(plt: Any, table: dict, *, title: str | None = None, lang: s
     if len(groups) > MAX_GROUPED_BARS:
         return _heatmap(plt, table, rows, labels, groups, title, lang)
     lines = sum(label.count("\n") + 1 for label in labels)
-    height = 0.42 * max(lines, n) * (1 + 0.35 * max(len(groups) - 1, 0)) + 3.2
+    row_cm = 0.5 * (1 + 0.45 * max(len(groups) - 1, 0))  # a bar (or a group of bars)
+    height = row_cm * n + 0.35 * (lines - n) + (4.2 if groups else 3.6)
     fig, ax = figures.figure(plt, height)
     ys = list(range(n))
     if groups:
@@ -132,7 +133,12 @@ def frequency_figure(plt: Any, table: dict, *, title: str | None = None, lang: s
                 f"Documents with this category (of {num(n_docs, 0, lang)})",
             )
         )
-        ax.set_xlim(0, max(n_docs, 1) * 1.18)
+        ax.set_xlim(0, max(n_docs, 1) * 1.18)  # room for the labels beside the bars
+        from matplotlib.ticker import MaxNLocator
+
+        ticks = MaxNLocator(integer=True).tick_values(0, max(n_docs, 1))
+        ax.set_xticks([t for t in ticks if 0 <= t <= max(n_docs, 1)])
+        ax.spines["bottom"].set_bounds(0, max(n_docs, 1))
         tops: list = []
         for r in rows:
             t = top[r["code"]]

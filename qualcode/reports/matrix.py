@@ -241,7 +241,11 @@ def matrix_figure(plt, data: dict, *, title: str | None = None, lang: str = "de"
         if data["presence"]
         else tr(lang, "kodierte Segmente", "coded segments")
     )
-    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label(what)
+    from matplotlib.ticker import MaxNLocator
+
+    cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    cbar.set_label(what)
+    cbar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
     figures.title(fig, title or matrix_title(data, lang))
     figures.layout(fig, lang)
     return fig

@@ -8,6 +8,7 @@ Blocks: ``("title", text, subtitle)``, ``("h1"|"h2"|"h3", text)``, ``("p", text)
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from io import BytesIO
 from pathlib import Path
@@ -40,8 +41,11 @@ div.note { background: #fff8e6; border: 1px solid #f0dca0; padding: .4rem .8rem;
 """
 
 
+_NUMBER = re.compile(r"[-−]?[\d.,]+(\s?%)?")
+
+
 def _cell(v: object) -> str:
-    num = isinstance(v, int | float) or (isinstance(v, str) and v.rstrip().endswith("%"))
+    num = isinstance(v, int | float) or (isinstance(v, str) and bool(_NUMBER.fullmatch(v)))
     return f'<td class="num">{escape(str(v))}</td>' if num else f"<td>{escape(str(v))}</td>"
 
 
