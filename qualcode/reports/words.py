@@ -74,11 +74,15 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 _TOKEN = re.compile(r"[^\W\d_][\w-]*")
 
 
-def surface_forms(pieces: list[str], lemmatize) -> dict[str, str]:
-    """lemma → how it is written in the text: its own most frequent spelling ("Zeit" for
-    *zeit*), else capitalised when most of its inflected forms are (nouns: "Kind" from
-    "Kinder"), else the lemma."""
-    tokens: Counter = Counter(t for p in pieces for t in _TOKEN.findall(p))
+def surface_forms(pieces: list[str], lemmatize, wanted: set[str]) -> dict[str, str]:
+    """lemma → how it is written in the text, for the ``wanted`` lemmas: its own most
+    frequent spelling ("Zeit" for *zeit*), else capitalised when most of its inflected forms
+    are (nouns: "Kind" from "Kinder"), else the lemma. Only tokens that share their first
+    two letters with a wanted lemma are lemmatised again."""
+    heads = {w[:2] for w in wanted}
+    tokens: Counter = Counter(
+        t for p in pieces for t in _TOKEN.findall(p) if t[:2].lower() in heads
+    )
     uniq = list(tokens)
     forms: dict[str, Counter] = {}
     for tok, lems in zip(uniq, lemmatize(uniq), strict=True):
@@ -157,7 +161,6 @@ def word_frequencies(
             n_segments += 1
         pieces = [texts[d][s:e] for d in sorted(spans) if d in texts for s, e in _merge(spans[d])]
         mine = count(pieces)
-        shown_forms = surface_forms(pieces, lemmatize)
         n1 = sum(mine.values())
         n2 = max(n_all - n1, 0)
         rows = []
@@ -166,7 +169,7 @@ def word_frequencies(
             rows.append(
                 {
                     "lemma": lemma,
-                    "form": shown_forms.get(lemma, lemma),
+                    "form": lemma,
                     "count": a,
                     "per_1000": round(1000 * a / n1, 2) if n1 else 0.0,
                     "rest": b,
@@ -180,9 +183,11 @@ def word_frequencies(
             else (lambda r: (-r["ll"], -r["count"], r["lemma"]))
         )
         rows.sort(key=key)
-        out.append(
-            {"code": tree.path(cat), "segments": n_segments, "lemmas": n1, "rows": rows[:top]}
-        )
+        rows = rows[:top]
+        forms = surface_forms(pieces, lemmatize, {r["lemma"] for r in rows})
+        for r in rows:
+            r["form"] = forms.get(r["lemma"], r["lemma"])
+        out.append({"code": tree.path(cat), "segments": n_segments, "lemmas": n1, "rows": rows})
     return {
         "code": code and tree.path(tree.resolve(code)),
         "level": None if code else level,
