@@ -447,21 +447,24 @@ def agreement(
     }
 
 
-def agreement_sheets(data: dict) -> list:
-    """Per-code and overall figures, and the disagreements, as export sheets (German headers)."""
+def agreement_sheets(data: dict, lang: str = "de") -> list:
+    """Per-code and overall figures, and the disagreements, as export sheets (headers and
+    notes in ``lang``)."""
     from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet
+    from qualcode.reports.units import note_text
 
+    de = lang == "de"
     coders = data["coders"]
     two = len(coders) == 2
     headers = [
-        "Kategorie",
-        "Einheiten",
-        *[f"kodiert von {c}" for c in coders],
-        "von allen",
-        "Übereinstimmung",
-        *(["Cohens Kappa"] if two else []),
-        "Krippendorffs Alpha",
-        "Hinweis",
+        "Kategorie" if de else "Category",
+        "Einheiten" if de else "Units",
+        *[(f"kodiert von {c}" if de else f"coded by {c}") for c in coders],
+        "von allen" if de else "by all",
+        "Übereinstimmung" if de else "Agreement",
+        *((["Cohens Kappa"] if de else ["Cohen's kappa"]) if two else []),
+        "Krippendorffs Alpha" if de else "Krippendorff's alpha",
+        "Hinweis" if de else "Note",
     ]
     kinds = [TEXT, INT, *[INT] * len(coders), INT, PCT, *([FLOAT] if two else []), FLOAT, TEXT]
     rows = []
@@ -475,33 +478,37 @@ def agreement_sheets(data: dict) -> list:
                 c["percent_agreement"],
                 *([c["kappa"]] if two else []),
                 c["alpha"],
-                "; ".join(c["notes"]),
+                "; ".join(note_text(n, lang) for n in c["notes"]),
             ]
         )
     o = data["overall"]
+    units = f"Einheiten: {unit_statement(data, 'de')}" if de else f"units: {unit_statement(data)}"
     rows.append(
         [
-            "Gesamt (Menge der Kategorien je Einheit)",
+            "Gesamt (Menge der Kategorien je Einheit)" if de else "Overall (set of codes per unit)",
             o["units"],
             *[""] * len(coders),
             "",
             o["percent_agreement"],
             *([o["kappa"]] if two else []),
             o["alpha"],
-            "; ".join([f"Einheiten: {unit_statement(data, 'de')}", *o["notes"]]),
+            "; ".join([units, *(note_text(n, lang) for n in o["notes"])]),
         ]
     )
-    figures = Sheet("Übereinstimmung", headers, rows, kinds)
+    figures = Sheet("Übereinstimmung" if de else "Agreement", headers, rows, kinds)
+    no_code = NO_CODE if de else "(no code)"
     dis = Sheet(
-        "Abweichungen",
-        ["Dokument", "Anfang", "Ende", "Text", *coders],
+        "Abweichungen" if de else "Disagreements",
+        ["Dokument", "Anfang", "Ende", "Text", *coders]
+        if de
+        else ["Document", "Start", "End", "Text", *coders],
         [
             [
                 d["document"],
                 d["start"],
                 d["end"],
                 d["text"],
-                *["; ".join(d["codes"][n]) or NO_CODE for n in coders],
+                *["; ".join(d["codes"][n]) or no_code for n in coders],
             ]
             for d in data["disagreements"]
         ],

@@ -84,3 +84,25 @@ def default_coder(coder: str | None = None) -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "coder"
+
+
+# The language of the generated reports (headings, sentences, number format, chart labels):
+# the project setting ``report.lang``; unset, it follows the documents
+# (:func:`qualcode.reports.lang.report_lang`).
+REPORT_LANG_KEY = "report.lang"
+REPORT_LANGS = ("de", "en")
+
+
+def parse_report_lang(value: str) -> str:
+    """``de`` or ``en`` (also ``German``/``Deutsch``/``English``, any case); "" resets."""
+    v = value.strip().lower()
+    aliases = {"german": "de", "deutsch": "de", "english": "en", "englisch": "en"}
+    v = aliases.get(v, v)
+    if v and v not in REPORT_LANGS:
+        from qualcode.errors import InvalidInput
+
+        raise InvalidInput(
+            f"unknown report language {value!r}",
+            "use de or en (or an empty value: follow the documents)",
+        )
+    return v

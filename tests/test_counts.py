@@ -240,7 +240,7 @@ def test_cooc_pairs_within_one_coder_unless_asked(cli, pairs_project, db_path):
         assert ("pairs across coders" if across else "pairs within one coder") in text
     # per document: anna has A and B in q.txt, so both pairings count the one document
     assert cli.json("report", "cooc", "--unit", "document")["pairs"][0]["count"] == 1
-    graphml = cli.ok("report", "cooc", "-f", "graphml").stdout
+    graphml = cli.ok("report", "cooc", "-f", "graphml", "--lang", "en").stdout
     assert "<desc>co-occurrence per passage, pairs within one coder</desc>" in graphml
 
 

@@ -209,7 +209,7 @@ def test_agreement_and_disagreements_files_of_a_sample(demo_cli, recoded, tmp_pa
     assert [r.cells[3].text for r in table.rows[1:]] == [
         "\n".join(x["codes"]["anna (check)"]) or "(kein Code)" for x in d["disagreements"]
     ]
-    share = f"{(8 - differ) / 8:.1%}"
+    share = f"{100 * (8 - differ) / 8:.1f} %".replace(".", ",")  # German number format
     assert any(p.text.startswith(f"Übereinstimmung: {share}") for p in doc.paragraphs)
 
 

@@ -247,7 +247,7 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
     zeit = [c.value for c in ws[3]]
     assert zeit[1:7] == [3, 2, 0.5, 3, 2, 0.5]
     assert ws.cell(row=3, column=4).number_format == "0.0%"
-    assert ws.cell(row=3, column=2).number_format == "0"
+    assert ws.cell(row=3, column=2).number_format == "#,##0"  # German Excel: 1.234
     assert ws.column_dimensions["A"].width >= len("Kategorie")
     chart_data = wb["Diagramm"]  # the leaves with their column %, and a native bar chart
     assert [c.value for c in chart_data[1]] == [
@@ -282,7 +282,7 @@ def test_freq_markdown_and_json_files(small, tmp_path):
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# Kategorienhäufigkeiten")
     assert "| Kategorie | Kodierungen | Dokumente | % Dokumente |" in text
-    assert "| &nbsp;&nbsp;&nbsp;&nbsp;Zeit | 3 | 2 | 50.0 % | 3 | 2 | 50.0 % |" in text
+    assert "| &nbsp;&nbsp;&nbsp;&nbsp;Zeit | 3 | 2 | 50,0 % | 3 | 2 | 50,0 % |" in text
     js = tmp_path / "f.json"
     small.ok("report", "freq", "-o", str(js))
     assert json.loads(js.read_text(encoding="utf-8"))["rows"][1]["code"] == ZEIT
@@ -498,7 +498,9 @@ def test_demo_chart_many_groups_is_a_heat_map(demo_cli, tmp_path):
     img = matplotlib.image.imread(str(png))
     height, width = img.shape[:2]
     assert png.read_bytes()[:4] == b"\x89PNG"
-    assert width > height  # codes × 13 regions as a heat map, not 24 × 13 stacked bars
+    # codes × 13 regions as a heat map (a colour bar), not 24 × 13 stacked bars; 16 cm wide
+    assert width == int(16 / 2.54 * 300)
+    assert height < round(24 / 2.54 * 300)  # 24 × 13 bars would fill the 24 cm limit
 
 
 def test_freq_code_subtree(small):

@@ -12,10 +12,15 @@ from qualcode.cli.reports import (
     CoderFilterOpt,
     ExcelOpt,
     FormatOpt,
+    LangOpt,
     OutOpt,
     _check_chart,
     _emit,
+    code_colors,
+    file_language,
     report_app,
+    report_language,
+    wrote_figure,
 )
 
 
@@ -40,12 +45,17 @@ def report_words(
     output: Path = OutOpt,
     excel: bool = ExcelOpt,
     chart: Path = typer.Option(
-        None, "--chart", help="Also draw bar charts of the lemmas to FILE.png or FILE.svg."
+        None,
+        "--chart",
+        help="Also draw bar charts of the words to FILE.png (with .svg and .pdf beside it).",
     ),
     cloud: Path = typer.Option(
-        None, "--cloud", help="Also draw a word cloud of the (first) category to FILE.png."
+        None,
+        "--cloud",
+        help="Also draw a word cloud of the (first) category to FILE.png (.svg, .pdf beside).",
     ),
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Lemma frequencies per category with the over-representation against the rest of
@@ -59,10 +69,8 @@ def report_words(
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
     _check_chart(chart)
-    if cloud is not None and cloud.suffix.lower() != ".png":
-        from qualcode.errors import InvalidInput
-
-        raise InvalidInput(f"cannot draw a word cloud as {cloud.name!r}", "give --cloud FILE.png")
+    _check_chart(cloud)
+    lg = file_language(lang, fmt not in ("table", "json") or chart is not None or cloud is not None)
     with state().read() as session:
         from qualcode import nlp
         from qualcode.database import get_setting
@@ -81,14 +89,15 @@ def report_words(
         )
     from qualcode.reports.export import writing
 
+    colors = code_colors() if (chart is not None or cloud is not None) else {}
     if chart is not None:
         with writing(chart):
-            words_chart(data, chart)
-        typer.echo(f"wrote chart to {chart}", err=True)
+            words_chart(data, chart, lang=lg, colors=colors)
+        wrote_figure(chart, "chart")
     if cloud is not None:
         with writing(cloud):
-            word_cloud(data, cloud)
-        typer.echo(f"wrote word cloud to {cloud}", err=True)
+            word_cloud(data, cloud, lang=lg, colors=colors)
+        wrote_figure(cloud, "word cloud")
     if fmt == "table" and output is None:
         from qualcode.reports.export import FLOAT, INT, TEXT, Sheet, to_text
 
@@ -116,12 +125,13 @@ def report_words(
 
     _emit(
         fmt,
-        words_sheets(data, lang="de"),
+        words_sheets(data, lang=lg),
         data,
         output,
         excel=excel,
-        title="Wortfrequenzen je Kategorie",
+        title="Wortfrequenzen je Kategorie" if lg == "de" else "Word frequencies per category",
         what="word frequencies",
+        lang=lg,
     )
 
 
@@ -148,6 +158,7 @@ def report_full(
     rq: str = typer.Option(
         None, "--rq", help="Only this research question: its description, categories and summaries."
     ),
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """The whole analysis in one document for the funders: title page, method (coding
@@ -161,13 +172,17 @@ def report_full(
     from qualcode.reports.render import to_html, write_docx
 
     fmt = choose_format(fmt, output, ("html", "docx"), default="html")
+    lg = report_language(lang)
     st = state()
     with st.read() as session:
         if title is None:
             from qualcode.config import database_url, sqlite_path
 
             path = sqlite_path(database_url(st.db))
-            title = f"Auswertung {path.stem if path else 'des Projekts'}"
+            if lg == "de":
+                title = f"Auswertung {path.stem if path else 'des Projekts'}"
+            else:
+                title = f"Analysis of {path.stem if path else 'the project'}"
         ctx = Context(
             session,
             title=title,
@@ -176,6 +191,7 @@ def report_full(
             include_auto=include_auto or (coder or "").strip() == "auto",
             max_segments=max_segments,
             set_name=session.info.get("doc_scope_name"),
+            lang=lg,
         )
         if rq:
             from qualcode.mayring.questions import resolve_question
@@ -185,7 +201,7 @@ def report_full(
         segments = ctx.segment_total()
     with writing(output):
         if fmt == "html":
-            output.write_text(to_html(blocks, title), encoding="utf-8")
+            output.write_text(to_html(blocks, title, lg), encoding="utf-8")
         else:
             write_docx(blocks, output)
     info = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from qualcode.cli.app import state
-from qualcode.cli.reports import report_app
+from qualcode.cli.reports import LangOpt, report_app, report_language
 
 _Out = typer.Option(
     None, "--output", "-o", help="Write to this file (.docx .xlsx .md .html .json)."
@@ -47,7 +47,9 @@ def _format(fmt: str | None, output: Path | None, as_json: bool) -> str:
     return fmt
 
 
-def _write(fmt: str, title: str, data, sections, sheets, output: Path | None, what: str) -> None:
+def _write(
+    fmt: str, title: str, data, sections, sheets, output: Path | None, what: str, lang: str = "de"
+) -> None:
     from qualcode.reports import docwriters
     from qualcode.reports.export import write_json, write_xlsx, writing
 
@@ -62,7 +64,7 @@ def _write(fmt: str, title: str, data, sections, sheets, output: Path | None, wh
             text = {
                 "json": lambda: write_json(data) + "\n",
                 "md": lambda: docwriters.to_markdown(title, sections),
-                "html": lambda: docwriters.to_html(title, sections),
+                "html": lambda: docwriters.to_html(title, sections, lang),
             }[fmt]()
             if output is not None:
                 output.write_text(text, encoding="utf-8")
@@ -80,6 +82,7 @@ def report_agenda(
         None, "--format", "-f", help="docx, xlsx, md, html or json [default: from -o, else md]."
     ),
     output: Path = _Out,
+    lang: str = LangOpt,
     as_json: bool = _Json,
 ) -> None:
     """The coding agenda (Kodierleitfaden): category, definition, anchor example, coding rule, counts.
@@ -89,13 +92,22 @@ def report_agenda(
     sub-categories numbered 1.1, 1.2 …). The anchor example is the coded segment chosen
     with `qualcode codes anchor PATH --coding ID` (with where it is), else the stored text.
     """
-    from qualcode.reports.agenda import agenda, agenda_sections, agenda_sheets
+    from qualcode.reports.agenda import agenda, agenda_sections, agenda_sheets, agenda_title
 
     fmt = _format(fmt, output, as_json)
+    lg = report_language(lang)
     with state().read() as session:
         data = agenda(session, rq)
-    title = "Kodierleitfaden" + (f" – {rq}" if rq else "")
-    _write(fmt, title, data, agenda_sections(data), agenda_sheets(data), output, "coding agenda")
+    _write(
+        fmt,
+        agenda_title(rq, lg),
+        data,
+        agenda_sections(data, lg),
+        agenda_sheets(data, lg),
+        output,
+        "coding agenda",
+        lg,
+    )
 
 
 @report_app.command("summaries")
@@ -106,6 +118,7 @@ def report_summaries(
         None, "--format", "-f", help="xlsx, docx, md, html or json [default: from -o, else md]."
     ),
     output: Path = _Out,
+    lang: str = LangOpt,
     as_json: bool = _Json,
 ) -> None:
     """Case summaries as a grid: documents as rows (with attributes), categories as columns.
@@ -114,19 +127,21 @@ def report_summaries(
     (documents, attributes, summary), which fits a page.
     """
     from qualcode.mayring.summaries import summary_grid
-    from qualcode.reports.summaries import grid_sections, grid_sheets
+    from qualcode.reports.summaries import grid_sections, grid_sheets, grid_title
 
     fmt = _format(fmt, output, as_json)
+    lg = report_language(lang)
     with state().read() as session:
         data = summary_grid(session, rq=rq, code=code)
     _write(
         fmt,
-        "Fallzusammenfassungen",
+        grid_title(lg),
         data,
-        grid_sections(data),
-        grid_sheets(data),
+        grid_sections(data, lg),
+        grid_sheets(data, lg),
         output,
         "summaries",
+        lg,
     )
 
 
@@ -148,6 +163,7 @@ def report_disagreements(
         None, "--format", "-f", help="xlsx, docx, md, html or json [default: from -o, else md]."
     ),
     output: Path = _Out,
+    lang: str = LangOpt,
     as_json: bool = _Json,
 ) -> None:
     """Each disagreeing passage with both codings side by side, for the consensus discussion.
@@ -157,7 +173,11 @@ def report_disagreements(
     coders' codings as `qualcode agreement` compares them.
     """
     from qualcode.errors import InvalidInput
-    from qualcode.reports.disagreements import disagreement_sections, disagreement_sheets
+    from qualcode.reports.disagreements import (
+        disagreement_sections,
+        disagreement_sheets,
+        disagreements_title,
+    )
 
     fmt = _format(fmt, output, as_json)
     if (sample is None) == (coders is None):
@@ -181,13 +201,14 @@ def report_disagreements(
             if len(names) != 2:
                 raise InvalidInput("the side-by-side view compares two coders", "give --coders A,B")
             data = agreement(session, names, overlap=overlap, include_structural=include_structural)
-    title = "Abweichungen für die Konsensbildung"
+    lg = report_language(lang)
     _write(
         fmt,
-        title,
+        disagreements_title(lg),
         data,
-        disagreement_sections(data),
-        disagreement_sheets(data),
+        disagreement_sections(data, lg),
+        disagreement_sheets(data, lg),
         output,
         "disagreements",
+        lg,
     )

@@ -380,7 +380,8 @@ app.add_typer(config_app, name="config")
 def config_set(
     key: str = typer.Argument(
         ...,
-        help="nlp.model (an installed spaCy pipeline), language, or words.stopwords (for report words).",
+        help="nlp.model (an installed spaCy pipeline), language, words.stopwords (for report "
+        "words) or report.lang (de or en: the language of the reports).",
     ),
     value: str = typer.Argument(..., help="The value; empty to reset."),
     as_json: bool = JsonOpt,
@@ -388,9 +389,13 @@ def config_set(
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
 
-    known = ("nlp.model", "language", "checkpoint.threshold", "words.stopwords")
+    known = ("nlp.model", "language", "checkpoint.threshold", "words.stopwords", "report.lang")
     if key not in known:
         raise UserError(f"unknown setting {key!r} — use {', '.join(known)}")
+    if key == "report.lang":
+        from qualcode.config import parse_report_lang
+
+        value = parse_report_lang(value)
     if key == "checkpoint.threshold" and value:
         from qualcode.mayring.revision import parse_threshold
 

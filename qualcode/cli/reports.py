@@ -43,12 +43,56 @@ AcrossOpt = typer.Option(
     help="Pair codings of different coders too (default: two codes go together only when "
     "one coder gave both).",
 )
+LangOpt = typer.Option(
+    None,
+    "--lang",
+    help="Language of the report files and charts: de or en (default: the project setting "
+    "report.lang, else the language of the documents). Terminal tables stay English.",
+)
 LevelOpt = typer.Option(
     None,
     "--level",
     min=1,
     help="Show codes down to this depth; deeper codes are counted under their ancestor.",
 )
+
+
+def report_language(override: str | None = None) -> str:
+    """The language of this report: ``--lang``, else the project's (setting or documents)."""
+    from qualcode.config import parse_report_lang
+    from qualcode.fastread import open_project
+    from qualcode.reports.lang import report_lang, session_lang
+
+    if override is not None:
+        parse_report_lang(override)  # an unknown language is an error before any work
+    conn = open_project(state().db)
+    if conn is not None:
+        try:
+            return report_lang(lambda sql: conn.execute(sql).fetchall(), override)
+        finally:
+            conn.close()
+    with state().read() as session:
+        return session_lang(session, override)
+
+
+def file_language(lang: str | None, needed: bool) -> str:
+    """The report language when a file or chart is written (``needed``), else English (the
+    terminal's); an unknown ``--lang`` is an error either way."""
+    if not needed:
+        if lang:
+            from qualcode.config import parse_report_lang
+
+            parse_report_lang(lang)
+        return "en"
+    return report_language(lang)
+
+
+def wrote_figure(path: Path, what: str) -> None:
+    """Say which files a figure went to (PNG, SVG and PDF side by side)."""
+    from qualcode.reports.figures import paths_for
+
+    files = paths_for(path)
+    typer.echo(f"wrote {what} to {files[0]} (and {', '.join(str(p) for p in files[1:])})", err=True)
 
 
 def _emit(
@@ -60,11 +104,12 @@ def _emit(
     excel: bool = False,
     title: str | None = None,
     what: str = "report",
+    lang: str | None = None,
 ) -> None:
     from qualcode.reports.export import write_output, writing
 
     with writing(output):
-        text = write_output(fmt, sheets, data, output, excel=excel, title=title)
+        text = write_output(fmt, sheets, data, output, excel=excel, title=title, lang=lang)
     if text is not None:
         typer.echo(text)
     else:
@@ -97,6 +142,7 @@ def report_freq(
         help="Also draw a bar chart to FILE.png or FILE.svg (grouped bars with --by).",
     ),
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Category frequencies: coded segments, documents coded and share of documents per code.
@@ -119,7 +165,8 @@ def report_freq(
             from qualcode.errors import InvalidInput
 
             raise InvalidInput(
-                f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
+                f"cannot draw a chart as {chart.name!r}",
+                "give --chart FILE.png, FILE.svg or FILE.pdf",
             )
         if not chart.absolute().parent.is_dir():
             from qualcode.errors import InvalidInput
@@ -127,6 +174,7 @@ def report_freq(
             raise InvalidInput(
                 f"cannot write {chart}: the folder does not exist", "create it or give another path"
             )
+    lg = file_language(lang, fmt not in ("table", "json") or chart is not None)
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates); else the full path,
     # which also reports unknown coders, attributes and codes.
@@ -164,9 +212,11 @@ def report_freq(
         sheets = frequency_sheets(data, lang="en", compact=True)
         sheets = sheets[:1]
     else:
-        sheets = frequency_sheets(data, lang="de", paths=(fmt == "csv"))
-    title = "Kategorienhäufigkeiten" + (f" nach {data['by']}" if data["by"] else "")
-    _emit(fmt, sheets, data, output, excel=excel, title=title, what="frequency table")
+        sheets = frequency_sheets(data, lang=lg, paths=(fmt == "csv"))
+    from qualcode.reports.chart import default_title
+
+    title = default_title({**data, "coder": None}, lg)
+    _emit(fmt, sheets, data, output, excel=excel, title=title, what="frequency table", lang=lg)
     if fmt == "table" and output is None:
         typer.echo(
             f"\n{data['documents']} documents"
@@ -181,8 +231,8 @@ def report_freq(
         from qualcode.reports.export import writing
 
         with writing(chart):
-            frequency_chart(data, chart)
-        typer.echo(f"wrote chart to {chart}", err=True)
+            frequency_chart(data, chart, lang=lg)
+        wrote_figure(chart, "chart")
 
 
 @report_app.command("cooc")
@@ -201,6 +251,7 @@ def report_cooc(
     rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     across_coders: bool = AcrossOpt,
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Code co-occurrence matrix: in how many passages (or documents) two codes occur together.
@@ -221,8 +272,9 @@ def report_cooc(
     fmt = choose_format(
         "json" if as_json else fmt,
         output,
-        ("table", "csv", "xlsx", "md", "json", "graphml", "dot", "png", "svg"),
+        ("table", "csv", "xlsx", "md", "json", "graphml", "dot", "png", "svg", "pdf"),
     )
+    lg = file_language(lang, fmt not in ("table", "json"))
     auto = include_auto or (coder or "").strip() == "auto"
     # SQLite without SQLAlchemy when possible (start-up dominates), as in `report freq`;
     # else the full path, which also reports unknown coders and units.
@@ -253,40 +305,40 @@ def report_cooc(
     if rq:
         with state().read() as session:
             data = _by_question(rq, data, "cooc", session)
-    if fmt in ("graphml", "dot", "png", "svg"):
-        _emit_network(data, fmt, output)
+    if fmt in ("graphml", "dot", "png", "svg", "pdf"):
+        _emit_network(data, fmt, output, lg)
         return
     sheets = cooccurrence_sheets(
-        data, lang="en" if fmt == "table" else "de", numbered=(fmt == "table")
+        data, lang=lg if fmt != "table" else "en", numbered=(fmt == "table")
     )
     if fmt == "table":
         sheets = sheets[:1]
-    from qualcode.reports.cooccore import PAIRING_DE
+    from qualcode.reports.cooccore import cooccurrence_title
 
-    title = (
-        "Überschneidungen von Kategorien je "
-        + ("Absatz" if data["unit"] == "passage" else "Dokument")
-        + f" ({PAIRING_DE[data['pairing']]})"
-    )
-    _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix")
+    title = cooccurrence_title(data, lg)
+    _emit(fmt, sheets, data, output, excel=excel, title=title, what="co-occurrence matrix", lang=lg)
 
 
-def _emit_network(data: dict, fmt: str, output: Path | None) -> None:
+def _emit_network(data: dict, fmt: str, output: Path | None, lang: str = "de") -> None:
     """The co-occurrence network as GraphML/DOT (to the file or the terminal) or PNG/SVG."""
     from qualcode.reports import network
     from qualcode.reports.export import writing
 
-    colors = _code_colors()
-    if fmt in ("png", "svg"):
+    colors = code_colors()
+    if fmt in ("png", "svg", "pdf"):
         if output is None:
             from qualcode.errors import InvalidInput
 
             raise InvalidInput(f"a {fmt.upper()} needs a file", f"give -o FILE.{fmt}")
         with writing(output):
-            network.draw_network(data, output, colors)
-        typer.echo(f"wrote co-occurrence network to {output}", err=True)
+            network.draw_network(data, output, colors, lang=lang)
+        wrote_figure(output, "co-occurrence network")
         return
-    text = network.to_graphml(data, colors) if fmt == "graphml" else network.to_dot(data, colors)
+    text = (
+        network.to_graphml(data, colors, lang)
+        if fmt == "graphml"
+        else network.to_dot(data, colors, lang)
+    )
     if output is None:
         typer.echo(text.rstrip("\n"))
         return
@@ -295,7 +347,7 @@ def _emit_network(data: dict, fmt: str, output: Path | None) -> None:
     typer.echo(f"wrote co-occurrence network to {output}", err=True)
 
 
-def _code_colors() -> dict[str, str]:
+def code_colors() -> dict[str, str]:
     """Code path → colour (SQLite read directly when possible)."""
     from qualcode.fastread import open_project
     from qualcode.search import code_paths
@@ -342,6 +394,7 @@ def report_segments(
     ),
     excel: bool = ExcelOpt,
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Coded segments of a code with document, attributes and text — the quotations of a report."""
@@ -370,12 +423,18 @@ def report_segments(
 
         with state().read() as session:
             data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
-    emit_segments(data, fmt, output, excel)
+    emit_segments(data, fmt, output, excel, lang)
 
 
-def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False) -> None:
-    """Segments (of ``report segments`` or ``retrieve``) as md, table, docx, csv, xlsx or json."""
+def emit_segments(
+    data: dict, fmt: str, output: Path | None, excel: bool = False, lang: str | None = None
+) -> None:
+    """Segments (of ``report segments`` or ``retrieve``) as md, table, docx, csv, xlsx or json
+    (``lang``: of the files; default the project's report language)."""
     from qualcode.reports.export import to_text
+
+    if fmt not in ("table", "json") and lang not in ("de", "en"):
+        lang = report_language(lang)
     from qualcode.reports.segcore import segments_markdown, segments_sheets, write_segments_docx
 
     if fmt == "docx":
@@ -386,11 +445,11 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         from qualcode.reports.export import writing
 
         with writing(output):
-            write_segments_docx(data, output)
+            write_segments_docx(data, output, lang or "de")
         typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
         return
     if fmt == "md":
-        text = segments_markdown(data)
+        text = segments_markdown(data, lang or "de")
         if output:
             from qualcode.reports.export import writing
 
@@ -431,12 +490,13 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         return
     _emit(
         fmt,
-        segments_sheets(data),
+        segments_sheets(data, lang or "de"),
         data,
         output,
         excel=excel,
         title=data["code"],
         what=f"{len(data['segments'])} segments",
+        lang=lang,
     )
 
 
@@ -448,23 +508,7 @@ def _check_chart(chart: Path | None) -> None:
 
     if chart.suffix.lower() not in CHART_SUFFIXES:
         raise InvalidInput(
-            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
-        )
-    if not chart.absolute().parent.is_dir():
-        raise InvalidInput(
-            f"cannot write {chart}: the folder does not exist", "create it or give another path"
-        )
-
-
-def _check_chart(chart: Path | None) -> None:
-    if chart is None:
-        return
-    from qualcode.errors import InvalidInput
-    from qualcode.reports.chart import CHART_SUFFIXES
-
-    if chart.suffix.lower() not in CHART_SUFFIXES:
-        raise InvalidInput(
-            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png or FILE.svg"
+            f"cannot draw a chart as {chart.name!r}", "give --chart FILE.png, FILE.svg or FILE.pdf"
         )
     if not chart.absolute().parent.is_dir():
         raise InvalidInput(
@@ -485,15 +529,17 @@ def report_crosstab(
     excel: bool = ExcelOpt,
     rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Codes × combinations of attribute values (e.g. Format × Region): documents with the
     code (its sub-codes included), row % (of the code's documents) and column % (of the
     combination's documents)."""
-    from qualcode.reports.crosstab import crosstab, crosstab_sheets
+    from qualcode.reports.crosstab import crosstab, crosstab_sheets, crosstab_title
     from qualcode.reports.export import choose_format
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
+    lg = file_language(lang, fmt not in ("table", "json"))
     with state().read() as session:
         data = crosstab(
             session,
@@ -509,11 +555,11 @@ def report_crosstab(
             "documents with the code per combination, row % (of the code's documents), "
             "column % (of the combination's documents)\n"
         )
-    sheets = crosstab_sheets(data, lang="en" if fmt == "table" else "de", paths=(fmt == "csv"))
+    sheets = crosstab_sheets(data, lang=lg, paths=(fmt == "csv"), compact=(fmt == "table"))
     if fmt == "table":
         sheets = sheets[:1]
-    title = "Kreuztabelle nach " + " × ".join(data["by"])
-    _emit(fmt, sheets, data, output, excel=excel, title=title, what="crosstab")
+    title = crosstab_title(data, lg)
+    _emit(fmt, sheets, data, output, excel=excel, title=title, what="crosstab", lang=lg)
 
 
 def _by_question(rq: str, data: dict, kind: str, session) -> dict:
@@ -545,6 +591,7 @@ def report_matrix(
     excel: bool = ExcelOpt,
     rq: str = typer.Option(None, "--rq", help="Only the categories of this research question."),
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Code Matrix Browser: documents (or attribute values, or sets) × codes, as counts of
@@ -554,10 +601,11 @@ def report_matrix(
     With --by ATTR or --sets one row per group of documents (--presence: documents with the code).
     """
     from qualcode.reports.export import choose_format
-    from qualcode.reports.matrix import code_matrix, matrix_chart, matrix_sheets
+    from qualcode.reports.matrix import code_matrix, matrix_chart, matrix_sheets, matrix_title
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
     _check_chart(chart)
+    lg = file_language(lang, fmt not in ("table", "json") or chart is not None)
     with state().read() as session:
         data = code_matrix(
             session,
@@ -575,8 +623,8 @@ def report_matrix(
         from qualcode.reports.export import writing
 
         with writing(chart):
-            matrix_chart(data, chart)
-        typer.echo(f"wrote heat map to {chart}", err=True)
+            matrix_chart(data, chart, lang=lg)
+        wrote_figure(chart, "heat map")
     if fmt == "table":
         from qualcode.reports.export import INT, TEXT, Sheet, to_text
 
@@ -605,12 +653,13 @@ def report_matrix(
         return
     _emit(
         fmt,
-        matrix_sheets(data, paths=True),
+        matrix_sheets(data, paths=True, lang=lg),
         data,
         output,
         excel=excel,
-        title="Matrix Dokumente × Kategorien",
+        title=matrix_title(data, lg),
         what="code matrix",
+        lang=lg,
     )
 
 
@@ -745,6 +794,7 @@ def agreement_cmd(
     ),
     excel: bool = ExcelOpt,
     doc_set: str = SetOpt,
+    lang: str = LangOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Intercoder agreement: percent agreement, Cohen's kappa (2 coders), Krippendorff's alpha (nominal).
@@ -803,5 +853,17 @@ def agreement_cmd(
         else:
             typer.echo(text)
         return
-    title = f"Intercoder-Übereinstimmung: {', '.join(data['coders'])}"
-    _emit(fmt, agreement_sheets(data), data, output, excel=excel, title=title, what="agreement")
+    lg = file_language(lang, fmt not in ("table", "json"))
+    title = (
+        "Intercoder-Übereinstimmung: " if lg == "de" else "Intercoder agreement: "
+    ) + ", ".join(data["coders"])
+    _emit(
+        fmt,
+        agreement_sheets(data, lg),
+        data,
+        output,
+        excel=excel,
+        title=title,
+        what="agreement",
+        lang=lg,
+    )

@@ -22,6 +22,11 @@ from qualcode.reports.docwriters import Section
 from qualcode.structure import NOT_RELEVANT
 
 NO_QUESTION = "(ohne Forschungsfrage)"
+NO_QUESTION_EN = "(no research question)"
+TECHNIQUE_EN = {
+    "inductive": "inductive category formation",
+    "deductive": "deductive category application",
+}
 
 
 def _counts(session: Session) -> tuple[Counter, dict[int, set[int]]]:
@@ -105,10 +110,19 @@ def agenda(session: Session, rq: str | None = None) -> dict:
     return {"questions": questions, "rows": rows}
 
 
-def agenda_sections(data: dict) -> list[Section]:
+def agenda_title(rq: str | None, lang: str = "de") -> str:
+    return ("Kodierleitfaden" if lang == "de" else "Coding agenda") + (f" – {rq}" if rq else "")
+
+
+def agenda_sections(data: dict, lang: str = "de") -> list[Section]:
     """The three-column Mayring table (category | definition | anchor example | coding rule)
     per research question, with the counts in a last column."""
     from qualcode.mayring.questions import TECHNIQUE_DE, UNIT_DE
+    from qualcode.reports.numbers import num
+
+    de = lang == "de"
+    unit_name = UNIT_DE if de else {k: k for k in UNIT_DE}
+    technique = TECHNIQUE_DE if de else TECHNIQUE_EN
 
     by_name = {q["name"]: q for q in data["questions"]}
     order = [q["name"] for q in data["questions"]]
@@ -119,23 +133,37 @@ def agenda_sections(data: dict) -> list[Section]:
         rows = [r for r in data["rows"] if r["rq"] == name]
         q = by_name.get(name) if name else None
         lines = []
-        if q:
-            lines.append(f"Technik: {TECHNIQUE_DE[q['technique']]}")
+        if q and de:
+            lines.append(f"Technik: {technique[q['technique']]}")
             if q["criterion"]:
                 lines.append(f"Selektionskriterium: {q['criterion']}")
             if q["abstraction"]:
                 lines.append(f"Abstraktionsniveau: {q['abstraction']}")
             lines.append(
-                f"Einheiten: Kodiereinheit {UNIT_DE[q['coding_unit']]}, Kontexteinheit "
-                f"{UNIT_DE[q['context_unit']]}, Auswertungseinheit {UNIT_DE[q['recording_unit']]}"
+                f"Einheiten: Kodiereinheit {unit_name[q['coding_unit']]}, Kontexteinheit "
+                f"{unit_name[q['context_unit']]}, Auswertungseinheit "
+                f"{unit_name[q['recording_unit']]}"
+            )
+        elif q:
+            lines.append(f"Technique: {technique[q['technique']]}")
+            if q["criterion"]:
+                lines.append(f"Selection criterion: {q['criterion']}")
+            if q["abstraction"]:
+                lines.append(f"Level of abstraction: {q['abstraction']}")
+            lines.append(
+                f"Units: coding unit {unit_name[q['coding_unit']]}, context unit "
+                f"{unit_name[q['context_unit']]}, recording unit "
+                f"{unit_name[q['recording_unit']]}"
             )
         sections.append(
             Section(
                 heading=(f"{q['name']}: {q['question']}" if q["question"] else q["name"])
                 if q
-                else NO_QUESTION,
+                else (NO_QUESTION if de else NO_QUESTION_EN),
                 lines=lines,
-                headers=["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel", "n (Dok.)"],
+                headers=["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel", "n (Dok.)"]
+                if de
+                else ["Category", "Definition", "Anchor example", "Coding rule", "n (docs)"],
                 rows=[
                     [
                         f"{r['number']} {r['name']}",
@@ -146,7 +174,7 @@ def agenda_sections(data: dict) -> list[Section]:
                             else r["anchor"]
                         ),
                         r["rule"],
-                        f"{r['codings']} ({r['documents']})",
+                        f"{num(r['codings'], 0, lang)} ({num(r['documents'], 0, lang)})",
                     ]
                     for r in rows
                 ],
@@ -158,16 +186,22 @@ def agenda_sections(data: dict) -> list[Section]:
     return sections
 
 
-def agenda_sheets(data: dict) -> list:
+def agenda_sheets(data: dict, lang: str = "de") -> list:
     """One XLSX sheet: every category with its question and level."""
     from qualcode.reports.export import INT, TEXT, Sheet
 
-    headers = ["Forschungsfrage", "Nr.", "Ebene", "Kategorie", "Definition", "Ankerbeispiel",
-               "Fundstelle", "Kodierregel", "Segmente", "Dokumente"]  # fmt: skip
+    de = lang == "de"
+    headers = (
+        ["Forschungsfrage", "Nr.", "Ebene", "Kategorie", "Definition", "Ankerbeispiel",
+         "Fundstelle", "Kodierregel", "Segmente", "Dokumente"]
+        if de
+        else ["Research question", "No.", "Level", "Category", "Definition", "Anchor example",
+              "Source", "Coding rule", "Segments", "Documents"]
+    )  # fmt: skip
     kinds = [TEXT, TEXT, INT, TEXT, TEXT, TEXT, TEXT, TEXT, INT, INT]
     rows = [
-        [r["rq"] or NO_QUESTION, r["number"], r["level"], r["name"], r["definition"], r["anchor"],
+        [r["rq"] or (NO_QUESTION if de else NO_QUESTION_EN), r["number"], r["level"], r["name"], r["definition"], r["anchor"],
          r["anchor_source"] or "", r["rule"], r["codings"], r["documents"]]
         for r in data["rows"]
     ]  # fmt: skip
-    return [Sheet("Kodierleitfaden", headers, rows, kinds, freeze_cols=4)]
+    return [Sheet(agenda_title(None, lang), headers, rows, kinds, freeze_cols=4)]

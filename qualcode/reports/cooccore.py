@@ -183,6 +183,15 @@ def fast_cooccurrence(
     return None  # the data could not be read this way: the full path answers
 
 
+def cooccurrence_title(data: dict, lang: str = "de") -> str:
+    pairing = data.get("pairing", "within-coder")
+    if lang == "de":
+        unit = "Absatz" if data["unit"] == "passage" else "Dokument"
+        return f"Überschneidungen von Kategorien je {unit} ({PAIRING_DE[pairing]})"
+    unit = "paragraph" if data["unit"] == "passage" else "document"
+    return f"Co-occurring categories per {unit} ({PAIRING_TEXT[pairing]})"
+
+
 def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False):
     """Matrix sheet (codes × codes) and a sheet of pairs."""
     from qualcode.reports.export import FLOAT, INT, TEXT, Sheet
@@ -190,7 +199,7 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
     de = lang == "de"
     n = len(data["codes"])
     labels = [str(i + 1) for i in range(n)] if numbered else list(data["names"])
-    first = (f"{'Kategorie' if de else 'code'}") if not numbered else "#  code"
+    first = ("Kategorie" if de else "Category") if not numbered else "#  code"
     headers = [first] + labels
     rows = []
     for i in range(n):
@@ -205,7 +214,7 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
         else f"co-occurrence per {data['unit']}, {PAIRING_TEXT[pairing]}; diagonal: {data['unit']}s with the code ({data['units']} in all)"
     )
     matrix = Sheet(
-        "Überschneidungen" if de else "Co-occurrence",
+        "Überschneidungen" if de else "Co-occurrence",  # fmt: skip
         headers,
         rows,
         [TEXT] + [INT] * n,
@@ -215,7 +224,14 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
         "Paare" if de else "Pairs",
         ["Kategorie A", "Kategorie B", unit_de, "Jaccard"]
         if de
-        else ["code A", "code B", data["unit"] + "s", "Jaccard"],
+        else [
+            "Category A" if not numbered else "code A",
+            "Category B" if not numbered else "code B",
+            ("paragraphs" if data["unit"] == "passage" else "documents")
+            if not numbered
+            else data["unit"] + "s",
+            "Jaccard",
+        ],
         [[p["a"], p["b"], p["count"], p["jaccard"]] for p in data["pairs"]],
         [TEXT, TEXT, INT, FLOAT],
     )

@@ -97,18 +97,29 @@ def crosstab(
     }
 
 
-def crosstab_sheets(data: dict, *, lang: str = "de", paths: bool = False):
+def crosstab_title(data: dict, lang: str = "de") -> str:
+    return ("Kreuztabelle nach " if lang == "de" else "Crosstab by ") + " × ".join(data["by"])
+
+
+def crosstab_sheets(data: dict, *, lang: str = "de", paths: bool = False, compact: bool = False):
+    """The crosstab (and, in files, a sheet of the groups); ``compact``: the terminal's
+    short English headers."""
     from qualcode.reports.export import INT, PCT, TEXT, Sheet
 
     de = lang == "de"
-    headers = ["Kategorie" if de else "code", "Dokumente" if de else "docs"]
+    if compact:
+        headers = ["code", "docs"]
+    else:
+        headers = ["Kategorie" if de else "Category", "Dokumente" if de else "Documents"]
     kinds = [TEXT, INT]
     for col in data["columns"]:
         label = f"{col['label']} (n={col['documents']})"
-        if de:
+        if compact:
+            headers += [f"{col['label']} n", "row %", "col %"]
+        elif de:
             headers += [f"{label}: Dokumente", f"{label}: Zeilen-%", f"{label}: Spalten-%"]
         else:
-            headers += [f"{col['label']} n", "row %", "col %"]
+            headers += [f"{label}: documents", f"{label}: row %", f"{label}: column %"]
         kinds += [INT, PCT, PCT]
     rows, indent = [], []
     for r in data["rows"]:
@@ -119,11 +130,11 @@ def crosstab_sheets(data: dict, *, lang: str = "de", paths: bool = False):
         indent.append(0 if paths else r["depth"] - 1)
     title = "Kreuztabelle" if de else "Crosstab"
     sheets = [Sheet(title, headers, rows, kinds, indent, freeze_cols=2)]
-    if de:
+    if not compact:
         sheets.append(
             Sheet(
-                "Gruppen",
-                [" × ".join(data["by"]), "Dokumente"],
+                "Gruppen" if de else "Groups",
+                [" × ".join(data["by"]), "Dokumente" if de else "Documents"],
                 [[c["label"], c["documents"]] for c in data["columns"]],
                 [TEXT, INT],
             )

@@ -6,55 +6,88 @@ from __future__ import annotations
 from qualcode.reports.docwriters import Section
 
 RESOLUTION_DE = {"reference": "Erstkodierung behalten", "check": "Zweitkodierung übernommen"}
+RESOLUTION_EN = {"reference": "first coding kept", "check": "re-coding adopted"}
 
 
-def _codes(codes: list[str]) -> str:
-    return "\n".join(codes) if codes else "(kein Code)"
+def _no_code(lang: str) -> str:
+    return "(kein Code)" if lang == "de" else "(no code)"
 
 
-def disagreement_sections(data: dict) -> list[Section]:
+def _codes(codes: list[str], lang: str = "de") -> str:
+    return "\n".join(codes) if codes else _no_code(lang)
+
+
+def disagreements_title(lang: str = "de") -> str:
+    return (
+        "Abweichungen für die Konsensbildung" if lang == "de" else "Disagreements for the consensus"
+    )
+
+
+def disagreement_sections(data: dict, lang: str = "de") -> list[Section]:
+    from qualcode.reports.numbers import coef, num, pct
+    from qualcode.reports.units import rule_statement, unit_statement
+
+    de = lang == "de"
     a, b = data["coders"][:2]
     o = data["overall"]
-    kappa = "—" if o.get("kappa") is None else f"{o['kappa']:.3f}"
-    alpha = "—" if o.get("alpha") is None else f"{o['alpha']:.3f}"
-    from qualcode.reports.units import unit_statement
-
-    lines = [
-        f"Einheiten: {unit_statement(data, 'de')}",
-        f"Regel: {data['rule']}",
-        f"Übereinstimmung: {o['percent_agreement']:.1%}, Cohens Kappa {kappa}, Krippendorffs Alpha {alpha}",
-        f"Abweichungen: {data['disagreement_count']}",
-    ]
+    kappa, alpha = coef(o.get("kappa"), 3, lang), coef(o.get("alpha"), 3, lang)
+    agreement = pct(o["percent_agreement"], 1, lang)
+    n_dis = num(data["disagreement_count"], 0, lang)
+    if de:
+        lines = [
+            f"Einheiten: {unit_statement(data, 'de')}",
+            f"Regel: {rule_statement(data, 'de')}",
+            f"Übereinstimmung: {agreement}, Cohens κ = {kappa}, Krippendorffs α = {alpha}",
+            f"Abweichungen: {n_dis}",
+        ]
+    else:
+        lines = [
+            f"Units: {unit_statement(data, 'en')}",
+            f"Rule: {rule_statement(data, 'en')}",
+            f"Agreement: {agreement}, Cohen's κ = {kappa}, Krippendorff's α = {alpha}",
+            f"Disagreements: {n_dis}",
+        ]
+    resolution = RESOLUTION_DE if de else RESOLUTION_EN
     rows = [
-        [f"{d['document']}\n{d['start']}–{d['end']}", d["text"].strip(), _codes(d["codes"][a]),
-         _codes(d["codes"][b]), RESOLUTION_DE.get(d.get("resolution") or "", "")]
+        [f"{d['document']}\n{num(d['start'], 0, lang)}–{num(d['end'], 0, lang)}", d["text"].strip(),
+         _codes(d["codes"][a], lang), _codes(d["codes"][b], lang),
+         resolution.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
-    what = f"Stichprobe {data['sample']}" if data.get("sample") else ", ".join(data["coders"])
+    if data.get("sample"):
+        what = f"{'Stichprobe' if de else 'check sample'} {data['sample']}"
+    else:
+        what = ", ".join(data["coders"])
     return [
         Section(
-            heading=f"Abweichungen: {what}",
+            heading=f"{'Abweichungen' if de else 'Disagreements'}: {what}",
             lines=lines,
-            headers=["Fundstelle", "Text", a, b, "Konsens"],
+            headers=["Fundstelle", "Text", a, b, "Konsens"]
+            if de
+            else ["Source", "Text", a, b, "Consensus"],
             rows=rows,
             widths=[1.4, 6, 2.2, 2.2, 1.6],
         )
     ]
 
 
-def disagreement_sheets(data: dict) -> list:
+def disagreement_sheets(data: dict, lang: str = "de") -> list:
     from qualcode.reports.export import INT, TEXT, Sheet
 
+    de = lang == "de"
     a, b = data["coders"][:2]
+    resolution = RESOLUTION_DE if de else RESOLUTION_EN
     rows = [
-        [d["document"], d["start"], d["end"], d["text"].strip(), "; ".join(d["codes"][a]) or "(kein Code)",
-         "; ".join(d["codes"][b]) or "(kein Code)", RESOLUTION_DE.get(d.get("resolution") or "", "")]
+        [d["document"], d["start"], d["end"], d["text"].strip(), "; ".join(d["codes"][a]) or _no_code(lang),
+         "; ".join(d["codes"][b]) or _no_code(lang), resolution.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
     return [
         Sheet(
-            "Abweichungen",
-            ["Dokument", "Anfang", "Ende", "Text", a, b, "Konsens"],
+            "Abweichungen" if de else "Disagreements",
+            ["Dokument", "Anfang", "Ende", "Text", a, b, "Konsens"]
+            if de
+            else ["Document", "Start", "End", "Text", a, b, "Consensus"],
             rows,
             [TEXT, INT, INT, TEXT, TEXT, TEXT, TEXT],
             freeze_cols=1,

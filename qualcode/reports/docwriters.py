@@ -90,11 +90,11 @@ def write_docx(
     doc.save(str(path))
 
 
-def to_html(title: str, sections: Sequence[Section]) -> str:
+def to_html(title: str, sections: Sequence[Section], lang: str = "de") -> str:
     e = html.escape
     out = [
         "<!DOCTYPE html>",
-        '<html lang="de"><head><meta charset="utf-8">',
+        f'<html lang="{e(lang)}"><head><meta charset="utf-8">',
         f"<title>{e(title)}</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:80em}"
         "table{border-collapse:collapse;width:100%;margin-bottom:2em}"

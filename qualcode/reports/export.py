@@ -36,6 +36,7 @@ SUFFIX_FORMATS = {
     ".gv": "dot",
     ".png": "png",
     ".svg": "svg",
+    ".pdf": "pdf",
     ".html": "html",
     ".htm": "html",
 }
@@ -116,11 +117,22 @@ def _number(value: float, decimals: int, excel: bool) -> str:
     return s.replace(".", ",") if excel else s
 
 
-def cell_text(value: Any, kind: str, *, excel: bool = False, pct_sign: bool = False) -> str:
+def cell_text(
+    value: Any, kind: str, *, excel: bool = False, pct_sign: bool = False, lang: str | None = None
+) -> str:
+    """A cell as text. ``lang`` (Markdown and the other documents): the number format of the
+    report language (:mod:`qualcode.reports.numbers`: "1.234", "41,7 %"); without it the
+    plain format of CSV and the terminal ("41.7", with ``excel`` "41,7")."""
     if value is None or value == "":
         return ""
     if isinstance(value, str) and kind != TEXT:  # a marker such as "—" in a number column
         return value
+    if lang is not None and kind in (PCT, FLOAT, INT):
+        from qualcode.reports.numbers import num, pct
+
+        if kind == PCT:
+            return pct(float(value), 1, lang)
+        return num(float(value), 3, lang) if kind == FLOAT else num(int(value), 0, lang)
     if kind == PCT:
         s = _number(float(value) * 100, 1, excel)
         return f"{s} %" if pct_sign else s
@@ -172,7 +184,9 @@ def _md_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(sheets: Sequence[Sheet], *, title: str | None = None) -> str:
+def to_markdown(
+    sheets: Sequence[Sheet], *, title: str | None = None, lang: str | None = None
+) -> str:
     out: list[str] = []
     if title:
         out += [f"# {title}", ""]
@@ -185,7 +199,10 @@ def to_markdown(sheets: Sequence[Sheet], *, title: str | None = None) -> str:
         out.append("| " + " | ".join(_md_escape(h) for h in sheet.headers) + " |")
         out.append("|" + "|".join("---:" if k != TEXT else "---" for k in sheet.kinds) + "|")
         for n, row in enumerate(sheet.rows):
-            cells = [cell_text(v, k, pct_sign=True) for v, k in zip(row, sheet.kinds, strict=True)]
+            cells = [
+                cell_text(v, k, pct_sign=True, lang=lang)
+                for v, k in zip(row, sheet.kinds, strict=True)
+            ]
             if sheet.indent and sheet.indent[n] and cells:
                 cells[0] = "&nbsp;&nbsp;&nbsp;&nbsp;" * sheet.indent[n] + cells[0]
             out.append(
@@ -246,7 +263,7 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | Path) -> None:
             {"bold": True, "bg_color": "#E8E8E8", "bottom": 1, "text_wrap": True, "valign": "top"}
         )
         formats = {
-            INT: wb.add_format({"num_format": "0"}),
+            INT: wb.add_format({"num_format": "#,##0"}),  # Excel shows 1.234 / 1,234
             PCT: wb.add_format({"num_format": "0.0%"}),
             FLOAT: wb.add_format({"num_format": "0.000"}),
             TEXT: wb.add_format({"text_wrap": False, "valign": "top"}),
@@ -375,6 +392,7 @@ def write_output(
     *,
     excel: bool = False,
     title: str | None = None,
+    lang: str | None = None,
 ) -> str | None:
     """Write ``sheets``/``data`` in ``fmt`` to ``output``; returns the text to print when there is no file.
 
@@ -390,7 +408,7 @@ def write_output(
     if fmt == "json":
         text = write_json(data) + "\n"
     elif fmt == "md":
-        text = to_markdown(sheets, title=title)
+        text = to_markdown(sheets, title=title, lang=lang)
     elif fmt == "csv":
         raw = to_csv(sheets[0], excel=excel)
         if output:

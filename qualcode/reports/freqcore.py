@@ -403,6 +403,20 @@ HEADERS = {
         "sheet": "Frequencies",
         "groups_sheet": "Groups",
     },
+    # English files (Markdown, XLSX, CSV): whole words, as the German headers
+    "en_file": {
+        "code": "Category",
+        "path": "Category (path)",
+        "codings": "Codings",
+        "documents": "Documents",
+        "share": "% documents",
+        "total_codings": "Codings incl. sub-categories",
+        "total_documents": "Documents incl. sub-categories",
+        "total_share": "% documents incl. sub-categories",
+        "group": "Group",
+        "sheet": "Frequencies",
+        "groups_sheet": "Groups",
+    },
 }
 
 
@@ -416,7 +430,7 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     """
     from qualcode.reports.export import INT, PCT, TEXT, Sheet
 
-    h = HEADERS[lang]
+    h = HEADERS["en_file" if lang == "en" and not compact else lang]
     headers = [
         h["path"] if paths else h["code"],
         h["codings"],
@@ -477,29 +491,40 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
                 [TEXT, INT, PCT],
             )
         )
-    if lang == "de":
-        sheets.append(_chart_sheet(table))
+    if not compact:
+        sheets.append(_chart_sheet(table, lang))
     return sheets
 
 
-def _chart_sheet(table: dict):
+def _chart_sheet(table: dict, lang: str = "de"):
     """The data of the chart (the leaves of the shown tree) with a native Excel bar chart."""
     from qualcode.reports.chart import _leaves
     from qualcode.reports.export import PCT, TEXT, Sheet
 
+    de = lang == "de"
     leaves = _leaves(table["rows"])
     groups = list(table["groups"])
+    first = "Kategorie" if de else "Category"
     if groups:
-        headers = ["Kategorie", *[f"{g} (n = {n})" for g, n in table["groups"].items()]]
+        headers = [first, *[f"{g} (n = {n})" for g, n in table["groups"].items()]]
         rows = [[r["name"], *[r["groups"][g]["total_share"] for g in groups]] for r in leaves]
-        x_title = "Anteil der Dokumente der Gruppe"
+        x_title = "Anteil der Dokumente der Gruppe" if de else "Share of the group's documents"
     else:
-        headers = ["Kategorie", "% Dokumente"]
+        headers = [first, "% Dokumente" if de else "% documents"]
         rows = [[r["name"], r["total_share"]] for r in leaves]
-        x_title = f"Anteil der Dokumente (von {table['documents']})"
-    title = "Kategorienhäufigkeiten" + (f" nach {table['by']}" if table.get("by") else "")
+        x_title = (
+            f"Anteil der Dokumente (von {table['documents']})"
+            if de
+            else f"Share of the documents (of {table['documents']})"
+        )
+    by = table.get("by")
+    title = (
+        ("Kategorienhäufigkeiten" + (f" nach {by}" if by else ""))
+        if de
+        else ("Category frequencies" + (f" by {by}" if by else ""))
+    )
     return Sheet(
-        "Diagramm",
+        "Diagramm" if de else "Chart",
         headers,
         rows,
         [TEXT, *[PCT] * (len(headers) - 1)],

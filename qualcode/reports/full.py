@@ -54,6 +54,7 @@ class Context:
     set_name: str | None = None
     rq: str | None = None  # a research question: its categories, summaries and description only
     rq_id: int | None = None
+    lang: str = "de"  # the report language (qualcode.reports.lang)
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -121,7 +122,7 @@ class Context:
         return self.cache[key]
 
 
-def chart_png(table: dict, title: str | None = None) -> bytes | None:
+def chart_png(table: dict, title: str | None = None, lang: str = "de") -> bytes | None:
     """The bar chart of a frequency table (None when it has no codes)."""
     from qualcode.reports.chart import frequency_chart
 
@@ -130,26 +131,30 @@ def chart_png(table: dict, title: str | None = None) -> bytes | None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "chart.png"
-        frequency_chart(table, path, title=title)
+        frequency_chart(table, path, title=title, lang=lang, also=False)
         return path.read_bytes()
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %".replace(".", ",")
-
-
-def freq_table_block(table: dict) -> Block:
+def freq_table_block(table: dict, lang: str = "de") -> Block:
     """Segments, documents and share per code (with sub-codes); per group the column %."""
+    from qualcode.reports.numbers import num, pct
+
     groups = list(table["groups"])
-    headers = ["Kategorie", "Segmente", "Dokumente", "% Dokumente"] + [
-        f"{g} (n = {table['groups'][g]})" for g in groups
-    ]
+    headers = (
+        ["Kategorie", "Segmente", "Dokumente", "% Dokumente"]
+        if lang == "de"
+        else ["Category", "Segments", "Documents", "% documents"]
+    ) + [f"{g} (n = {num(table['groups'][g], 0, lang)})" for g in groups]
     rows = []
     for r in table["rows"]:
         rows.append(
-            ["\u2003" * (r["depth"] - 1) + r["name"], r["total_codings"], r["total_documents"]]
-            + [_pct(r["total_share"])]
-            + [_pct(r["groups"][g]["total_share"]) for g in groups]
+            [
+                "\u2003" * (r["depth"] - 1) + r["name"],
+                num(r["total_codings"], 0, lang),
+                num(r["total_documents"], 0, lang),
+            ]
+            + [pct(r["total_share"], 1, lang)]
+            + [pct(r["groups"][g]["total_share"], 1, lang) for g in groups]
         )
     return ("table", headers, rows)
 
@@ -157,36 +162,48 @@ def freq_table_block(table: dict) -> Block:
 # --- sections -------------------------------------------------------------------------------
 
 
-def title_page(ctx: Context) -> list[Block]:
-    from qualcode.textutil import plural
+def _count(n: int, one: str, many: str, lang: str) -> str:
+    from qualcode.reports.numbers import num
 
-    s = ctx.session
+    return f"{num(n, 0, lang)} {one if n == 1 else many}"
+
+
+def title_page(ctx: Context) -> list[Block]:
     from qualcode.reports.common import document_count
 
+    s, lg = ctx.session, ctx.lang
     docs = document_count(s)
     coders = [n for (n,) in s.execute(select(Coder.name).order_by(Coder.name))]
-    scope = f"Dokumentgruppe „{ctx.set_name}“: " if ctx.set_name else ""
     # the same figures as the sections: segments of the categories below, summed
-    return [
-        ("title", ctx.title, f"Auswertung, Stand {date.today().isoformat()}"),
-        (
-            "p",
-            f"{scope}{plural(docs, 'Dokument', 'Dokumente')}, "
-            f"{plural(ctx.segment_total(), 'kodiertes Segment', 'kodierte Segmente')} in "
-            f"{plural(ctx.category_count(), 'Kategorie', 'Kategorien')}; Kodierende: "
+    segs, cats = ctx.segment_total(), ctx.category_count()
+    if lg == "de":
+        scope = f"Dokumentgruppe „{ctx.set_name}“: " if ctx.set_name else ""
+        text = (
+            f"{scope}{_count(docs, 'Dokument', 'Dokumente', lg)}, "
+            f"{_count(segs, 'kodiertes Segment', 'kodierte Segmente', lg)} in "
+            f"{_count(cats, 'Kategorie', 'Kategorien', lg)}; Kodierende: "
             + (", ".join(coders) or "—")
             + ". Ein Segment ist eine kodierte Stelle; von mehreren Kodierenden gleich "
-            "kodiert, zählt sie einmal.",
-        ),
-        ("pagebreak",),
-    ]
+            "kodiert, zählt sie einmal."
+        )
+        sub = f"Auswertung, Stand {date.today().strftime('%d.%m.%Y')}"
+    else:
+        scope = f"Document set “{ctx.set_name}”: " if ctx.set_name else ""
+        text = (
+            f"{scope}{_count(docs, 'document', 'documents', lg)}, "
+            f"{_count(segs, 'coded segment', 'coded segments', lg)} in "
+            f"{_count(cats, 'category', 'categories', lg)}; coders: "
+            + (", ".join(coders) or "—")
+            + ". A segment is a coded passage; coded alike by several coders, it counts once."
+        )
+        sub = f"Analysis as of {date.today().isoformat()}"
+    return [("title", ctx.title, sub), ("p", text), ("pagebreak",)]
 
 
 def method(ctx: Context) -> list[Block]:
-    blocks: list[Block] = [
-        ("h1", "Methode"),
-        (
-            "p",
+    lg = ctx.lang
+    if lg == "de":
+        text = (
             "Die Protokolle wurden mit der qualitativen Inhaltsanalyse nach Mayring ausgewertet: "
             "Absätze (bei Bedarf Sätze) wurden den Kategorien des Kategoriensystems zugeordnet, "
             "das deduktiv angelegt und am Material induktiv weiterentwickelt wurde. Gezählt werden "
@@ -196,9 +213,27 @@ def method(ctx: Context) -> list[Block]:
                 " Automatisch kodierte Stellen (Kodierer „auto“) sind nicht enthalten."
                 if not ctx.include_auto
                 else ""
-            ),
-        ),
-        ("h2", "Kodierleitfaden"),
+            )
+        )
+        head = ["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel"]
+    else:
+        text = (
+            "The documents were analysed with qualitative content analysis after Mayring: "
+            "paragraphs (sentences where needed) were assigned to the categories of the category "
+            "system, which was set up deductively and developed inductively on the material. "
+            "The figures count coded segments (a passage coded alike by several coders counts "
+            "once) and the documents in which a category occurs."
+            + (
+                " Passages coded automatically (coder “auto”) are not included."
+                if not ctx.include_auto
+                else ""
+            )
+        )
+        head = ["Category", "Definition", "Anchor example", "Coding rule"]
+    blocks: list[Block] = [
+        ("h1", "Methode" if lg == "de" else "Method"),
+        ("p", text),
+        ("h2", "Kodierleitfaden" if lg == "de" else "Coding agenda"),
     ]
     rows = []
     for c in ctx.tree.ordered():
@@ -206,20 +241,31 @@ def method(ctx: Context) -> list[Block]:
             continue
         depth = len(ctx.tree.path(c).split("/"))
         rows.append(["\u2003" * (depth - 1) + c.name, c.definition, c.anchor, c.rule])
-    blocks.append(("table", ["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel"], rows))
+    blocks.append(("table", head, rows))
     return blocks
 
 
+def _by(lang: str, by: str | None) -> str:
+    return "" if not by else (f" nach {by}" if lang == "de" else f" by {by}")
+
+
 def overview(ctx: Context) -> list[Block]:
-    blocks: list[Block] = [("h1", "Häufigkeiten im Überblick")]
+    lg = ctx.lang
+    blocks: list[Block] = [
+        ("h1", "Häufigkeiten im Überblick" if lg == "de" else "Frequencies at a glance")
+    ]
     table = ctx.freq()
-    blocks.append(freq_table_block(table))
+    blocks.append(freq_table_block(table, lg))
+    caption = (
+        "Anteil der Dokumente je Kategorie" if lg == "de" else "Share of documents per category"
+    )
     for by in ctx.by:
         t = ctx.freq(by=by)
-        blocks += [("h2", f"Nach {t['by']}"), freq_table_block(t)]
-        blocks += _image(chart_png(t), f"Anteil der Dokumente je Kategorie nach {t['by']}")
+        heading = (f"Nach {t['by']}") if lg == "de" else f"By {t['by']}"
+        blocks += [("h2", heading), freq_table_block(t, lg)]
+        blocks += _image(chart_png(t, lang=lg), caption + _by(lg, t["by"]))
     if not ctx.by:
-        blocks += _image(chart_png(table), "Anteil der Dokumente je Kategorie")
+        blocks += _image(chart_png(table, lang=lg), caption)
     return blocks
 
 
@@ -235,17 +281,20 @@ def _memos(ctx: Context, kind: str, ids: list[int]) -> list[str]:
 
 
 def categories(ctx: Context) -> list[Block]:
+    from qualcode.reports.numbers import num, tr
+
+    lg = ctx.lang
     blocks: list[Block] = []
     for c in ctx.main_categories():
         path = ctx.tree.path(c)
         blocks += [("pagebreak",), ("h1", c.name)]
         fields = [
             ("Definition", c.definition),
-            ("Ankerbeispiel", c.anchor),
-            ("Kodierregel", c.rule),
+            (tr(lg, "Ankerbeispiel", "Anchor example"), c.anchor),
+            (tr(lg, "Kodierregel", "Coding rule"), c.rule),
         ]
         if c.description:
-            fields.insert(0, ("Beschreibung", c.description))
+            fields.insert(0, (tr(lg, "Beschreibung", "Description"), c.description))
         blocks.append(("dl", [(k, v) for k, v in fields if v]))
         sub_ids = [c.id] + [d.id for d in ctx.tree.descendants(c)]
         for text in _memos(ctx, "code", sub_ids):  # type: ignore[arg-type]
@@ -253,22 +302,37 @@ def categories(ctx: Context) -> list[Block]:
         by = ctx.by[0] if ctx.by else None
         t = ctx.freq(by=by, code=path)
         blocks += [
-            ("h2", "Häufigkeiten" + (f" nach {t['by']}" if t["by"] else "")),
-            freq_table_block(t),
+            ("h2", tr(lg, "Häufigkeiten", "Frequencies") + _by(lg, t["by"])),
+            freq_table_block(t, lg),
         ]
         if len(t["rows"]) > 1:
-            title = c.name + (f" nach {t['by']}" if t["by"] else "")
-            blocks += _image(chart_png(t, title=title), "")
+            title = c.name + _by(lg, t["by"])
+            blocks += _image(chart_png(t, title=title, lang=lg), "")
         segs = ctx.segments(path)
         shown = segs if ctx.max_segments is None else segs[: ctx.max_segments]
-        blocks.append(("h2", f"Kodierte Segmente ({len(segs)})"))
+        blocks.append(
+            ("h2", f"{tr(lg, 'Kodierte Segmente', 'Coded segments')} ({num(len(segs), 0, lg)})")
+        )
         if len(shown) < len(segs):
             blocks.append(
-                ("p", f"Die ersten {len(shown)} von {len(segs)} Segmenten (nach Dokument).")
+                (
+                    "p",
+                    tr(
+                        lg,
+                        f"Die ersten {num(len(shown), 0, lg)} von {num(len(segs), 0, lg)} "
+                        "Segmenten (nach Dokument).",
+                        f"The first {num(len(shown), 0, lg)} of {num(len(segs), 0, lg)} "
+                        "segments (by document).",
+                    ),
+                )
             )
+        chars = tr(lg, "Zeichen", "characters")
         for s in shown:
             attrs = " · ".join(f"{k}: {v}" for k, v in s["attributes"].items())
-            source = f"{s['document']}, Zeichen {s['start']}–{s['end']} · {s['code'].split('/')[-1]} · {s['coder']}"
+            source = (
+                f"{s['document']}, {chars} {num(s['start'], 0, lg)}–{num(s['end'], 0, lg)} · "
+                f"{s['code'].split('/')[-1]} · {s['coder']}"
+            )
             blocks.append(("quote", s["text"].strip(), source + (f" · {attrs}" if attrs else "")))
             if s["memo"]:
                 blocks.append(("note", "Memo", s["memo"]))
@@ -277,7 +341,9 @@ def categories(ctx: Context) -> list[Block]:
 
 def memos(ctx: Context) -> list[Block]:
     from qualcode.memos import list_memos
+    from qualcode.reports.numbers import tr
 
+    lg = ctx.lang
     rows = [
         m
         for m in list_memos(ctx.session)
@@ -287,7 +353,11 @@ def memos(ctx: Context) -> list[Block]:
         return []
     blocks: list[Block] = [("pagebreak",), ("h1", "Memos")]
     for m in rows:
-        head = "Projekt" if m["on"] == "project" else f"Dokument {m['target']}"
+        head = (
+            tr(lg, "Projekt", "Project")
+            if m["on"] == "project"
+            else f"{tr(lg, 'Dokument', 'Document')} {m['target']}"
+        )
         blocks.append(("note", head + (f": {m['title']}" if m["title"] else ""), m["text"]))
     return blocks
 

@@ -14,6 +14,17 @@ TECHNIQUE = {
     "inductive": "induktive Kategorienbildung",
     "deductive": "deduktive Kategorienanwendung",
 }
+UNIT_EN = {"paragraph": "paragraph", "sentence": "sentence", "document": "document"}
+TECHNIQUE_EN = {
+    "inductive": "inductive category formation",
+    "deductive": "deductive category application",
+}
+FIELDS = {
+    "de": ("Technik", "Selektionskriterium", "Abstraktionsniveau", "Kodiereinheit",
+           "Kontexteinheit", "Auswertungseinheit", "Hauptkategorien", "Kodierte Segmente"),
+    "en": ("Technique", "Selection criterion", "Level of abstraction", "Coding unit",
+           "Context unit", "Recording unit", "Main categories", "Coded segments"),
+}  # fmt: skip
 
 
 def research_questions(ctx: Context) -> list[Block]:
@@ -24,28 +35,39 @@ def research_questions(ctx: Context) -> list[Block]:
         questions = [q for q in questions if q["id"] == ctx.rq_id]
     if not questions:
         return []
-    blocks: list[Block] = [("h1", "Fragestellungen")]
+    de = ctx.lang == "de"
+    unit, technique = (UNIT, TECHNIQUE) if de else (UNIT_EN, TECHNIQUE_EN)
+    names = FIELDS["de" if de else "en"]
+    blocks: list[Block] = [("h1", "Fragestellungen" if de else "Research questions")]
     for q in questions:
         blocks.append(("h2", f"{q['name']}: {q['question']}" if q["question"] else q["name"]))
-        fields = [
-            ("Technik", TECHNIQUE.get(q["technique"], q["technique"])),
-            ("Selektionskriterium", q["criterion"]),
-            ("Abstraktionsniveau", q["abstraction"]),
-            ("Kodiereinheit", UNIT.get(q["coding_unit"], q["coding_unit"])),
-            ("Kontexteinheit", UNIT.get(q["context_unit"], q["context_unit"])),
-            ("Auswertungseinheit", UNIT.get(q["recording_unit"], q["recording_unit"])),
-            ("Hauptkategorien", "; ".join(q["categories"])),
-            ("Kodierte Segmente", _segments(ctx, q["categories"])),
+        values = [
+            technique.get(q["technique"], q["technique"]),
+            q["criterion"],
+            q["abstraction"],
+            unit.get(q["coding_unit"], q["coding_unit"]),
+            unit.get(q["context_unit"], q["context_unit"]),
+            unit.get(q["recording_unit"], q["recording_unit"]),
+            "; ".join(q["categories"]),
+            _segments(ctx, q["categories"]),
         ]
-        blocks.append(("dl", [(k, str(v)) for k, v in fields if v]))
+        blocks.append(("dl", [(k, str(v)) for k, v in zip(names, values, strict=True) if v]))
     return blocks
 
 
 def _segments(ctx: Context, categories: list[str]) -> str:
     """The question's coded segments and their documents, counted as the category sections
     count them (:meth:`Context.segments`)."""
+    from qualcode.reports.numbers import num
+
     segs = [s for path in categories for s in ctx.segments(path)]
-    return f"{len(segs)} in {len({s['document'] for s in segs})} Dokumenten"
+    docs = len({s["document"] for s in segs})
+    what = (
+        ("Dokument" if docs == 1 else "Dokumenten")
+        if ctx.lang == "de"
+        else ("document" if docs == 1 else "documents")
+    )
+    return f"{num(len(segs), 0, ctx.lang)} in {num(docs, 0, ctx.lang)} {what}"
 
 
 def case_summaries(ctx: Context) -> list[Block]:
@@ -54,10 +76,16 @@ def case_summaries(ctx: Context) -> list[Block]:
     grid = summary_grid(ctx.session, rq=ctx.rq)
     if not grid["summaries"]:
         return []
+    de = ctx.lang == "de"
     blocks: list[Block] = [
         ("pagebreak",),
-        ("h1", "Fallzusammenfassungen"),
-        ("p", "Zusammenfassung je Dokument und Kategorie (zusammenfassende Inhaltsanalyse)."),
+        ("h1", "Fallzusammenfassungen" if de else "Case summaries"),
+        (
+            "p",
+            "Zusammenfassung je Dokument und Kategorie (zusammenfassende Inhaltsanalyse)."
+            if de
+            else "A summary per document and category (summarising content analysis).",
+        ),
     ]
     for code in grid["codes"]:
         blocks.append(("h2", code))

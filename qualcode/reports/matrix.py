@@ -177,56 +177,81 @@ def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
     return [Sheet(title, headers, rows, kinds, freeze_cols=1 + len(keys), heat=heat)]
 
 
-def matrix_chart(data: dict, path: str | Path, *, title: str | None = None) -> Path:
-    """The heat map of the matrix (rows × codes; cell colour and label = the count)."""
-    from qualcode.reports.chart import CHART_SUFFIXES
+def matrix_title(data: dict, lang: str = "de") -> str:
+    if lang == "de":
+        kind = {"documents": "Dokumente", "sets": "Dokumentgruppen"}.get(
+            data["rows_are"], data["rows_are"]
+        )
+        return f"Matrix {kind} × Kategorien"
+    kind = {"documents": "documents", "sets": "document sets"}.get(
+        data["rows_are"], data["rows_are"]
+    )
+    return f"Matrix {kind} × categories"
+
+
+def matrix_chart(
+    data: dict, path: str | Path, *, title: str | None = None, lang: str = "de", also: bool = True
+) -> Path:
+    """The heat map of the matrix (rows × codes; cell colour and label = the count) as
+    PNG, SVG and PDF."""
+    from qualcode.reports import figures
+    from qualcode.reports.chart import check_suffix
 
     path = Path(path)
-    if path.suffix.lower() not in CHART_SUFFIXES:
-        raise InvalidInput(f"cannot draw a chart as {path.name!r}", "give FILE.png or FILE.svg")
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    check_suffix(path)
     if not data["codes"] or not data["rows"]:
         raise InvalidInput(
             "there is nothing to chart: no codes or no rows", "code some passages first"
         )
-    values = [r["values"] for r in data["rows"]]
-    rows = [textwrap.shorten(_label(r), 40, placeholder="…") for r in data["rows"]]
-    cols = [textwrap.shorten(n, 32, placeholder="…") for n in data["names"]]
-    top = max((v for row in values for v in row), default=0) or 1
-    width = min(max(7.0, 3.0 + 0.32 * len(cols)), 40.0)
-    height = min(max(3.0, 0.26 * len(rows) + 2.6), 60.0)
-    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
-    try:
-        im = ax.imshow(values or [[0] * len(cols)], aspect="auto", cmap="Blues", vmin=0, vmax=top)
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels(rows, fontsize=7)
-        ax.set_xticks(range(len(cols)))
-        ax.set_xticklabels(cols, fontsize=7, rotation=60, ha="right", rotation_mode="anchor")
-        if len(rows) * len(cols) <= 1500:
-            for i, row in enumerate(values):
-                for j, v in enumerate(row):
-                    if v:
-                        ax.text(
-                            j,
-                            i,
-                            str(v),
-                            ha="center",
-                            va="center",
-                            fontsize=6,
-                            color="white" if v > 0.6 * top else "#333333",
-                        )
-        what = "Dokumente mit Kategorie" if data["presence"] else "kodierte Segmente"
-        fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label(what, fontsize=8)
-        kind = {"documents": "Dokumente", "sets": "Dokumentgruppen"}.get(
-            data["rows_are"], data["rows_are"]
-        )
-        ax.set_title(title or f"Matrix {kind} × Kategorien", fontsize=11, loc="left")
-        fig.tight_layout()
-        fig.savefig(path)
-    finally:
-        plt.close(fig)
+    with figures.style() as plt:
+        fig = matrix_figure(plt, data, title=title, lang=lang)
+        figures.save(fig, path, also=also)
     return path
+
+
+def matrix_figure(plt, data: dict, *, title: str | None = None, lang: str = "de"):
+    """The laid-out figure of :func:`matrix_chart`."""
+    from qualcode.reports import figures
+    from qualcode.reports.numbers import num, tr
+
+    values = [r["values"] for r in data["rows"]]
+    rows = [textwrap.shorten(_label(r), 34, placeholder="…") for r in data["rows"]]
+    cols = [textwrap.shorten(n, 28, placeholder="…") for n in data["names"]]
+    top = max((v for row in values for v in row), default=0) or 1
+    small = len(cols) > 24 or len(rows) > 40
+    fig, ax = figures.figure(plt, 0.42 * len(rows) + 7.0)
+    im = ax.imshow(
+        values or [[0] * len(cols)], aspect="auto", cmap=figures.HEAT_CMAP, vmin=0, vmax=top
+    )
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(rows, fontsize=5 if small else 6.5)
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels(
+        cols, fontsize=5 if small else 6.5, rotation=60, ha="right", rotation_mode="anchor"
+    )
+    if len(rows) * len(cols) <= 1500:
+        for i, row in enumerate(values):
+            for j, v in enumerate(row):
+                if v:
+                    ax.text(
+                        j,
+                        i,
+                        num(v, 0, lang),
+                        ha="center",
+                        va="center",
+                        fontsize=4.5 if small else 5.5,
+                        color="white" if v > 0.6 * top else "#333333",
+                    )
+    what = (
+        tr(lang, "Dokumente mit Kategorie", "documents with the category")
+        if data["presence"]
+        else tr(lang, "kodierte Segmente", "coded segments")
+    )
+    from matplotlib.ticker import MaxNLocator
+
+    cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    cbar.set_label(what)
+    cbar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
+    figures.title(fig, title or matrix_title(data, lang))
+    figures.layout(fig, lang)
+    return fig

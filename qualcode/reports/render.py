@@ -8,6 +8,7 @@ Blocks: ``("title", text, subtitle)``, ``("h1"|"h2"|"h3", text)``, ``("p", text)
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from io import BytesIO
 from pathlib import Path
@@ -40,15 +41,18 @@ div.note { background: #fff8e6; border: 1px solid #f0dca0; padding: .4rem .8rem;
 """
 
 
+_NUMBER = re.compile(r"[-−]?[\d.,]+(\s?%)?")
+
+
 def _cell(v: object) -> str:
-    num = isinstance(v, int | float) or (isinstance(v, str) and v.endswith(" %"))
+    num = isinstance(v, int | float) or (isinstance(v, str) and bool(_NUMBER.fullmatch(v)))
     return f'<td class="num">{escape(str(v))}</td>' if num else f"<td>{escape(str(v))}</td>"
 
 
-def to_html(blocks: list[Block], title: str) -> str:
+def to_html(blocks: list[Block], title: str, lang: str = "de") -> str:
     out = [
         "<!DOCTYPE html>",
-        '<html lang="de"><head><meta charset="utf-8">',
+        f'<html lang="{escape(lang)}"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
     ]
     for b in blocks:

@@ -218,11 +218,15 @@ def pairing_note(data: dict, lang: str = "de") -> str:
     return "; " + (PAIRING_DE if lang == "de" else PAIRING_TEXT)[data["pairing"]]
 
 
-def segments_sheets(data: dict):
+def segments_sheets(data: dict, lang: str = "de"):
     from qualcode.reports.export import INT, TEXT, Sheet
 
     keys = _attr_keys(data)
-    headers = ["Dokument", *keys, "Kategorie", "Kodierer/in", "Anfang", "Ende", "Text", "Memo"]
+    headers = (
+        ["Dokument", *keys, "Kategorie", "Kodierer/in", "Anfang", "Ende", "Text", "Memo"]
+        if lang == "de"
+        else ["Document", *keys, "Category", "Coder", "Start", "End", "Text", "Memo"]
+    )
     kinds = [TEXT] * (1 + len(keys)) + [TEXT, TEXT, INT, INT, TEXT, TEXT]
     rows = [
         [
@@ -237,21 +241,43 @@ def segments_sheets(data: dict):
         ]
         for s in data["segments"]
     ]
-    return [Sheet("Segmente", headers, rows, kinds)]
+    return [Sheet("Segmente" if lang == "de" else "Segments", headers, rows, kinds)]
 
 
-def segments_markdown(data: dict) -> str:
+def _count_line(data: dict, lang: str) -> str:
+    from qualcode.reports.numbers import num, tr
+
+    n, docs = len(data["segments"]), data["documents"]
+    line = tr(
+        lang,
+        f"{num(n, 0, lang)} kodierte{'s' if n == 1 else ''} Segment{'' if n == 1 else 'e'} "
+        f"in {num(docs, 0, lang)} Dokument{'' if docs == 1 else 'en'}",
+        f"{num(n, 0, lang)} coded segment{'' if n == 1 else 's'} "
+        f"in {num(docs, 0, lang)} document{'' if docs == 1 else 's'}",
+    )
+    if data["children"]:
+        line += tr(lang, " (mit Unterkategorien)", " (with sub-categories)")
+    return line + pairing_note(data, lang)
+
+
+def _source(s: dict, data: dict, lang: str) -> str:
+    from qualcode.reports.numbers import num, tr
+
+    src = (
+        f"({s['document']}, {tr(lang, 'Zeichen', 'characters')} "
+        f"{num(s['start'], 0, lang)}–{num(s['end'], 0, lang)}, {s['coder']}"
+    )
+    if data["children"] or s["code"] != data["code"]:
+        src += f", {s['code']}"
+    return src + ")"
+
+
+def segments_markdown(data: dict, lang: str = "de") -> str:
     """Quotations grouped by document: heading with attributes, then block quotes."""
-    n = len(data["segments"])
     out = [f"# {data['code']}", ""]
     if data.get("definition"):
         out += [f"*Definition:* {data['definition']}", ""]
-    out += [
-        f"{n} kodierte Segmente in {data['documents']} Dokumenten"
-        + (" (mit Unterkategorien)" if data["children"] else "")
-        + pairing_note(data),
-        "",
-    ]
+    out += [_count_line(data, lang), ""]
     current = None
     for s in data["segments"]:
         if s["document"] != current:
@@ -261,16 +287,13 @@ def segments_markdown(data: dict) -> str:
                 out += [f"*{_attr_line(s['attributes'])}*", ""]
         text = s["text"].strip()
         out += ["> " + line if line else ">" for line in text.split("\n")]
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
-        if data["children"] or s["code"] != data["code"]:
-            src += f", {s['code']}"
-        out += ["", src + ")", ""]
+        out += ["", _source(s, data, lang), ""]
         if s["memo"]:
             out += [f"Memo: {s['memo']}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_segments_docx(data: dict, path: str | Path) -> None:
+def write_segments_docx(data: dict, path: str | Path, lang: str = "de") -> None:
     """A Word document: title, definition, per document a heading with attributes, quotations."""
     from docx import Document as Docx
     from docx.shared import Pt, RGBColor
@@ -281,12 +304,7 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
         p = doc.add_paragraph()
         p.add_run("Definition: ").bold = True
         p.add_run(data["definition"])
-    n = len(data["segments"])
-    doc.add_paragraph(
-        f"{n} kodierte Segmente in {data['documents']} Dokumenten"
-        + (" (mit Unterkategorien)" if data["children"] else "")
-        + pairing_note(data)
-    )
+    doc.add_paragraph(_count_line(data, lang))
     current = None
     for s in data["segments"]:
         if s["document"] != current:
@@ -302,11 +320,8 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
         except KeyError:  # a template without the Quote style
             q = doc.add_paragraph(s["text"].strip())
         q.paragraph_format.space_after = Pt(2)
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
-        if data["children"] or s["code"] != data["code"]:
-            src += f", {s['code']}"
         p = doc.add_paragraph()
-        run = p.add_run(src + ")")
+        run = p.add_run(_source(s, data, lang))
         run.font.size = Pt(8)
         run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
         if s["memo"]:

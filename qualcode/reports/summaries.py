@@ -6,20 +6,24 @@ from __future__ import annotations
 from qualcode.reports.docwriters import Section
 
 
-def grid_sheets(data: dict) -> list:
+def grid_title(lang: str = "de") -> str:
+    return "Fallzusammenfassungen" if lang == "de" else "Case summaries"
+
+
+def grid_sheets(data: dict, lang: str = "de") -> list:
     from qualcode.reports.export import TEXT, Sheet
 
     keys, codes = data["attributes"], data["codes"]
-    headers = ["Dokument", *keys, *codes]
+    headers = ["Dokument" if lang == "de" else "Document", *keys, *codes]
     rows = [
         [r["document"], *[r["attributes"].get(k) for k in keys],
          *[r["summaries"].get(c, "") for c in codes]]
         for r in data["rows"]
     ]  # fmt: skip
-    return [Sheet("Fallzusammenfassungen", headers, rows, [TEXT] * len(headers), freeze_cols=1)]
+    return [Sheet(grid_title(lang), headers, rows, [TEXT] * len(headers), freeze_cols=1)]
 
 
-def grid_sections(data: dict) -> list[Section]:
+def grid_sections(data: dict, lang: str = "de") -> list[Section]:
     """DOCX/HTML/Markdown: one table per category (a grid of many wide text columns does
     not fit a page) — documents with their attributes and the summary."""
     keys = data["attributes"]
@@ -35,8 +39,14 @@ def grid_sections(data: dict) -> list[Section]:
         sections.append(
             Section(
                 heading=code,
-                lines=[f"Zusammenfassungen: {len(rows)} von {len(data['rows'])} Dokumenten"],
-                headers=["Dokument", "Merkmale", "Zusammenfassung"],
+                lines=[
+                    f"Zusammenfassungen: {len(rows)} von {len(data['rows'])} Dokumenten"
+                    if lang == "de"
+                    else f"Summaries: {len(rows)} of {len(data['rows'])} documents"
+                ],
+                headers=["Dokument", "Merkmale", "Zusammenfassung"]
+                if lang == "de"
+                else ["Document", "Attributes", "Summary"],
                 rows=rows,
                 widths=[1.6, 2.2, 6],
             )

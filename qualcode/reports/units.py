@@ -135,3 +135,91 @@ def unit_statement(data: dict, lang: str = "en") -> str:
         f"{units} (of {data.get('all_units', n)} in {in_docs}; left out: "
         f"{ex['structural']} headings/metadata, {ex['not_relevant']} marked not relevant)"
     )
+
+
+def rule_statement(data: dict, lang: str = "en") -> str:
+    """How the units were formed and when a coder codes one, in the report language (the
+    English text is ``data["rule"]`` without its leading "units: ")."""
+    if lang != "de":
+        rule = data["rule"]
+        return rule[len("units: ") :] if rule.startswith("units: ") else rule
+    from qualcode.reports.numbers import pct
+
+    who = ", ".join(data["coders"])
+    overlap = data.get("overlap", 0.5)
+    if data.get("sample"):
+        ref, chk = (data["coders"] + ["", ""])[:2]
+        how = (
+            "jede Überschneidung"
+            if overlap == 0
+            else f"Kodierungen, die mindestens {pct(overlap, 0, 'de')} des Absatzes abdecken"
+        )
+        return (
+            f"die {data['units']} nachkodierten Absätze der Stichprobe "
+            f"{data['sample']}; {ref} kodiert einen Absatz mit X durch {how}, {chk} durch die "
+            "blind vergebenen Kategorien"
+        )
+    if data["unit"] == "document":
+        return (
+            f"die Dokumente, die alle von {who} kodiert haben; eine Person kodiert "
+            "ein Dokument mit X, wenn es eine Kodierung mit X enthält (Abweichungen nennen nur "
+            "die Kategorien, in denen sie sich unterscheiden)"
+        )
+    how = (
+        "wenn eine Kodierung mit X sie berührt"
+        if overlap == 0
+        else f"wenn ihre Kodierungen mit X mindestens {pct(overlap, 0, 'de')} davon abdecken"
+    )
+    unit = "Sätze" if data["unit"] == "sentence" else "Absätze"
+    if data.get("include_structural"):
+        which = f"alle {unit}"
+        left = ""
+    else:
+        which = f"die inhaltlichen {unit}"
+        left = (
+            " (ohne Überschriften, Metadatenblöcke und Absätze, die eine der verglichenen "
+            "Personen als nicht relevant markiert hat)"
+        )
+    return (
+        f"{which} der Dokumente, die alle von {who} kodiert haben{left}; eine "
+        f"Person kodiert eine Einheit mit X, {how}"
+    )
+
+
+_NOTES_DE = (
+    (
+        r"kappa undefined: .*",
+        "Kappa nicht definiert: erwartete Übereinstimmung pe = 1 (beide Personen gaben jeder "
+        "Einheit denselben Wert)",
+    ),
+    (
+        r"alpha undefined: .*",
+        "Alpha nicht definiert: in allen Einheiten kommt nur ein Wert vor (keine Variation)",
+    ),
+    (
+        r"Cohen's kappa compares two coders.*",
+        "Cohens Kappa vergleicht zwei Personen: siehe die paarweisen Werte",
+    ),
+    (
+        r"(\d+) of the left-out headings/metadata carry codings.*",
+        r"\1 der nicht gezählten Überschriften/Metadaten tragen Kodierungen der verglichenen "
+        "Personen (--include-structural zählt sie)",
+    ),
+    (
+        r"(\d+) of the left-out passages marked not relevant carry codings.*",
+        r"\1 der nicht gezählten, als nicht relevant markierten Absätze tragen Kodierungen der "
+        "verglichenen Personen (--include-structural zählt sie)",
+    ),
+)
+
+
+def note_text(note: str, lang: str = "en") -> str:
+    """A note of the agreement figures (English in the data) in the report language."""
+    if lang != "de":
+        return note
+    import re
+
+    for pattern, german in _NOTES_DE:
+        if re.fullmatch(pattern, note):
+            return re.sub(pattern, german, note)
+    return note
