@@ -208,7 +208,8 @@ def retrieve(
         "coder": coder,
         "documents": len({s["document"] for s in segments}),
         "definition": "",
-        "segments": segments,
+        "segments": len(segments),
+        "rows": segments,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +18,9 @@ from qualcode.cli.reports import (
     _emit,
     report_app,
 )
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import FullReport
 
 
 @report_app.command("words")
@@ -188,8 +192,8 @@ def report_full(
             output.write_text(to_html(blocks, title), encoding="utf-8")
         else:
             write_docx(blocks, output)
-    info = {
-        "output": str(output),
+    info: FullReport = {
+        "file": str(output.absolute()),
         "format": fmt,
         "sections": sum(1 for b in blocks if b[0] == "h1"),
         "charts": sum(1 for b in blocks if b[0] == "image"),
@@ -200,6 +204,6 @@ def report_full(
         info,
         as_json,
         lambda d: (
-            f"wrote the report to {d['output']}: {d['sections']} sections, {d['charts']} charts, {d['segments']} coded segments"
+            f"wrote the report to {output}: {d['sections']} sections, {d['charts']} charts, {d['segments']} coded segments"
         ),
     )

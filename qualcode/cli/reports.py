@@ -387,7 +387,7 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
 
         with writing(output):
             write_segments_docx(data, output)
-        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        typer.echo(f"wrote {len(data['rows'])} segments to {output}", err=True)
         return
     if fmt == "md":
         text = segments_markdown(data)
@@ -396,23 +396,23 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
 
             with writing(output):
                 output.write_text(text, encoding="utf-8")
-            typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+            typer.echo(f"wrote {len(data['rows'])} segments to {output}", err=True)
         else:
             typer.echo(text.rstrip("\n"))
         return
     if fmt == "table" and not output:
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
-        from qualcode.reports.segcore import pairing_note
+        from qualcode.reports.segcore import pairing_note, segment_note
 
         with_code = "query" in data  # retrieval: segments of several codes
-        with_memo = any(s["memo"] for s in data["segments"])
+        with_memo = any(segment_note(s) for s in data["rows"])
         rows = [
             [s["document"], s["start"], s["end"]]
             + ([s["code"]] if with_code else [])
-            + [s["coder"], shorten(s["text"], 70)]
-            + ([shorten(" ".join(s["memo"].split()), 40)] if with_memo else [])
-            for s in data["segments"]
+            + [", ".join(s["coders"]), shorten(s["text"], 70)]
+            + ([shorten(" ".join(segment_note(s).split()), 40)] if with_memo else [])
+            for s in data["rows"]
         ]
         headers = [
             "document", "start", "end", *(["code"] if with_code else []), "coder", "text",
@@ -425,7 +425,7 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         typer.echo(to_text(Sheet("segments", headers, rows, kinds)))
         if with_code:
             typer.echo(
-                f"\n{len(data['segments'])} segments in {data['documents']} documents"
+                f"\n{len(data['rows'])} segments in {data['documents']} documents"
                 + pairing_note(data, "en")
             )
         return
@@ -436,7 +436,7 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         output,
         excel=excel,
         title=data["code"],
-        what=f"{len(data['segments'])} segments",
+        what=f"{len(data['rows'])} segments",
     )
 
 
@@ -512,7 +512,7 @@ def report_crosstab(
     sheets = crosstab_sheets(data, lang="en" if fmt == "table" else "de", paths=(fmt == "csv"))
     if fmt == "table":
         sheets = sheets[:1]
-    title = "Kreuztabelle nach " + " × ".join(data["by"])
+    title = "Kreuztabelle nach " + " × ".join(data["attribute_names"])
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="crosstab")
 
 
@@ -576,7 +576,7 @@ def report_matrix(
     if fmt == "table":
         from qualcode.reports.export import INT, TEXT, Sheet, to_text
 
-        n = len(data["codes"])
+        n = len(data["code_paths"])
         grouped = data["rows_are"] != "documents"
         rows = [
             [r["group"] if grouped else r["document"]]
@@ -596,7 +596,7 @@ def report_matrix(
             rows,
             [TEXT] + [INT] * (len(head) - 1 + n + 1),
         )
-        legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["codes"]))
+        legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["code_paths"]))
         typer.echo(to_text(sheet) + "\n\n" + legend)
         return
     _emit(
@@ -615,6 +615,7 @@ def _fmt_num(x):
 
 
 def _agreement_text(d: dict, show: int) -> str:
+    from qualcode.agreement import coded_units, codes_of
     from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet, to_text
 
     coders = d["coders"]
@@ -623,10 +624,10 @@ def _agreement_text(d: dict, show: int) -> str:
 
     head = (
         f"Intercoder agreement of {', '.join(coders)} on {unit_statement(d)}"
-        + f"\ndocuments: {', '.join(d['documents'])}\n{d['rule']}."
+        + f"\ndocuments: {', '.join(d['document_names'])}\n{d['rule']}."
     )
     if d["excluded_documents"]:
-        head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coded_by']) + ')' for x in d['excluded_documents'])}"
+        head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coders']) + ')' for x in d['excluded_documents'])}"
     headers = [
         "code",
         *[f"{c}" for c in coders],
@@ -637,11 +638,11 @@ def _agreement_text(d: dict, show: int) -> str:
     ]
     kinds = [TEXT] + [INT] * (len(coders) + 1) + [PCT, FLOAT, FLOAT]
     rows = []
-    for c in d["codes"]:
+    for c in d["rows"]:
         rows.append(
             [
                 c["code"],
-                *[c["coded_units"][n] for n in coders],
+                *[coded_units(c, n) for n in coders],
                 c["coded_by_all"],
                 c["percent_agreement"],
                 _fmt_num(c["kappa"]) if two else "",
@@ -663,7 +664,7 @@ def _agreement_text(d: dict, show: int) -> str:
         kinds = kinds[: len(coders) + 3] + [FLOAT]
         rows = [r[: len(coders) + 3] + [r[-1]] for r in rows]
     body = to_text(Sheet("agreement", headers, rows, kinds))
-    notes = sorted({n for c in [*d["codes"], o] for n in c["notes"]})
+    notes = sorted({n for c in [*d["rows"], o] for n in c["notes"]})
     extra = ""
     if not two:
         extra = "\npairwise Cohen's kappa (overall): " + ", ".join(
@@ -689,7 +690,7 @@ def _agreement_text(d: dict, show: int) -> str:
     for x in d["disagreements"][:show]:
         lines.append(f"  {x['document']} {x['start']}-{x['end']}  {shorten(x['text'], 90)}")
         for name in coders:
-            codes = x["codes"][name]
+            codes = codes_of(x, name)
             lines.append(f"      {name}: {'; '.join(codes) if codes else none}")
     if d["disagreement_count"] > show:
         lines.append(f"  … {d['disagreement_count'] - show} more (--show N, or --json for all)")

@@ -3,6 +3,7 @@ codings differ, with both codings and, once decided, the resolution."""
 
 from __future__ import annotations
 
+from qualcode.agreement import codes_of
 from qualcode.reports.docwriters import Section
 
 RESOLUTION_DE = {"reference": "Erstkodierung behalten", "check": "Zweitkodierung übernommen"}
@@ -26,8 +27,8 @@ def disagreement_sections(data: dict) -> list[Section]:
         f"Abweichungen: {data['disagreement_count']}",
     ]
     rows = [
-        [f"{d['document']}\n{d['start']}–{d['end']}", d["text"].strip(), _codes(d["codes"][a]),
-         _codes(d["codes"][b]), RESOLUTION_DE.get(d.get("resolution") or "", "")]
+        [f"{d['document']}\n{d['start']}–{d['end']}", d["text"].strip(), _codes(codes_of(d, a)),
+         _codes(codes_of(d, b)), RESOLUTION_DE.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
     what = f"Stichprobe {data['sample']}" if data.get("sample") else ", ".join(data["coders"])
@@ -47,8 +48,8 @@ def disagreement_sheets(data: dict) -> list:
 
     a, b = data["coders"][:2]
     rows = [
-        [d["document"], d["start"], d["end"], d["text"].strip(), "; ".join(d["codes"][a]) or "(kein Code)",
-         "; ".join(d["codes"][b]) or "(kein Code)", RESOLUTION_DE.get(d.get("resolution") or "", "")]
+        [d["document"], d["start"], d["end"], d["text"].strip(), "; ".join(codes_of(d, a)) or "(kein Code)",
+         "; ".join(codes_of(d, b)) or "(kein Code)", RESOLUTION_DE.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
     return [

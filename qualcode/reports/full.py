@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
 from qualcode.models import Coder, Memo
+from qualcode.reports.segcore import segment_note
 from qualcode.structure import NOT_RELEVANT
 
 Block = tuple[Any, ...]
@@ -87,7 +88,7 @@ class Context:
                 children=True,
                 coder=self.coder,
                 include_auto=self.include_auto,
-            )["segments"]
+            )["rows"]
         return self.cache[key]
 
     def segment_total(self) -> int:
@@ -147,7 +148,7 @@ def freq_table_block(table: dict) -> Block:
     rows = []
     for r in table["rows"]:
         rows.append(
-            ["\u2003" * (r["depth"] - 1) + r["name"], r["total_codings"], r["total_documents"]]
+            ["\u2003" * (r["depth"] - 1) + r["name"], r["total_segments"], r["total_documents"]]
             + [_pct(r["total_share"])]
             + [_pct(r["groups"][g]["total_share"]) for g in groups]
         )
@@ -268,10 +269,10 @@ def categories(ctx: Context) -> list[Block]:
             )
         for s in shown:
             attrs = " · ".join(f"{k}: {v}" for k, v in s["attributes"].items())
-            source = f"{s['document']}, Zeichen {s['start']}–{s['end']} · {s['code'].split('/')[-1]} · {s['coder']}"
+            source = f"{s['document']}, Zeichen {s['start']}–{s['end']} · {s['code'].split('/')[-1]} · {', '.join(s['coders'])}"
             blocks.append(("quote", s["text"].strip(), source + (f" · {attrs}" if attrs else "")))
-            if s["memo"]:
-                blocks.append(("note", "Memo", s["memo"]))
+            if segment_note(s):
+                blocks.append(("note", "Memo", segment_note(s)))
     return blocks
 
 

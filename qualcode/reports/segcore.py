@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.names import resolve_code_path
 from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
 from qualcode.textutil import quotation, split_path, typed_value
+
+if TYPE_CHECKING:
+    from qualcode.schemas.common import Memo, Segment
+    from qualcode.schemas.reports import SegmentsReport
 
 # The columns of a segment row, as every reader of segments selects them.
 SEGMENT_COLUMNS = (
@@ -56,40 +61,101 @@ def segment_memo(memo: str | None, notes: Iterable[str] = ()) -> str:
     return "\n".join(parts)
 
 
+def segment_note(seg: Segment) -> str:
+    """What a report prints as a segment's memo: the codings' own memo text (``memo``) and
+    the memos added to them (``memos``), one a line."""
+    return segment_memo(seg["memo"], [m["text"] for m in seg["memos"]])
+
+
+def iso_time(value: object) -> str:
+    """A timestamp as read from the database (datetime, or SQLite's text) in ISO 8601."""
+    from datetime import datetime
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def coding_memos(
+    execute: Callable[[str], list[tuple]], coding_ids: Iterable[int]
+) -> dict[int, list[Memo]]:
+    """The memos of the memo table on these codings (`memo add --coding`, REFI notes) as
+    :class:`~qualcode.schemas.common.Memo` objects, by coding id, oldest first."""
+    ids = sorted({int(i) for i in coding_ids})
+    if not ids:
+        return {}
+    sql = (
+        "SELECT memo.id, memo.target_id, memo.title, memo.text, coder.name, memo.created_at,"
+        " memo.updated_at FROM memo LEFT JOIN coder ON coder.id = memo.coder_id"
+        " WHERE memo.target_type = 'coding'"
+    )
+    if len(ids) <= 500:
+        sql += f" AND memo.target_id IN ({','.join(map(str, ids))})"
+    wanted = set(ids)
+    out: dict[int, list[Memo]] = {}
+    for mid, cid, title, text, coder, created, updated in execute(sql + " ORDER BY memo.id"):
+        if cid not in wanted:
+            continue
+        out.setdefault(cid, []).append(
+            {
+                "id": mid,
+                "on": "coding",
+                "document": None,
+                "code": None,
+                "coding_id": cid,
+                "title": title or "",
+                "text": text or "",
+                "coder": coder,
+                "created_at": iso_time(created),
+                "updated_at": iso_time(updated),
+            }
+        )
+    return out
+
+
 def merge_segments(
     rows: Iterable[tuple],
     texts: dict[int, str],
     attrs: dict[int, dict[str, object]],
     paths: dict[int, str],
     execute: Callable[[str], list[tuple]] | None = None,
-) -> list[dict]:
+) -> list[Segment]:
     """The segments of rows of :data:`SEGMENT_COLUMNS` (``doc, start, end, code, memo,
     orphaned, coder name, doc name, coding id``); the same quotation coded by several
-    coders is listed once. A segment's memo is :func:`segment_memo` of its codings (with
-    ``execute``, the memos added to them are read too)."""
+    coders is listed once, with all their names (``coders``) and codings (``coding_ids``).
+    ``memo`` is the codings' own memo text (one a line), ``memos`` the memos added to them
+    (read with ``execute``; without it none)."""
     rows = list(rows)
-    notes = coding_notes(execute, [r[8] for r in rows]) if execute is not None and rows else {}
-    segments: list[dict] = []
-    by_span: dict[tuple[int, int, int, int], dict] = {}
+    memos = coding_memos(execute, [r[8] for r in rows]) if execute is not None and rows else {}
+    segments: list[Segment] = []
+    by_span: dict[tuple[int, int, int, int], Segment] = {}
     for did, s, e, cid, own, orphaned, cname, dname, coding_id in rows:
-        memo = segment_memo(own, notes.get(coding_id, ()))
         same = by_span.get((did, s, e, cid))
         if same is not None:  # the same quotation coded by several coders: list it once
-            same["coders"].append(cname)
-            same["coder"] = ", ".join(same["coders"])
-            same["memo"] = segment_memo(same["memo"], [memo])
+            if cname not in same["coders"]:
+                same["coders"].append(cname)
+            same["coding_ids"].append(coding_id)
+            same["memo"] = segment_memo(same["memo"], [own or ""])
+            same["memos"].extend(memos.get(coding_id, []))
+            same["orphaned"] = same["orphaned"] or bool(orphaned)
             continue
-        seg = {
+        seg: Segment = {
             "document": dname,
-            "attributes": attrs.get(did, {}),
+            "attributes": attrs.get(did, {}),  # type: ignore[typeddict-item]
             "code": paths[cid],
-            "coder": cname,
             "coders": [cname],
+            "coding_ids": [coding_id],
             "start": s,
             "end": e,
             "text": quotation(texts[did][s:e], dname),  # without Markdown markup
-            "memo": memo,
-            "orphaned": orphaned,
+            "memo": segment_memo(own),
+            "memos": list(memos.get(coding_id, [])),
+            "orphaned": bool(orphaned),
         }
         by_span[(did, s, e, cid)] = seg
         segments.append(seg)
@@ -110,7 +176,7 @@ def fast_coded_segments(
     children: bool = False,
     coder: str | None = None,
     include_auto: bool = False,
-) -> dict | None:
+) -> SegmentsReport | None:
     """:func:`coded_segments` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
 
     names = _split_path(code)
@@ -182,22 +248,24 @@ def fast_coded_segments(
         (definition,) = conn.execute(
             "SELECT definition FROM code WHERE id = ?", (found.id,)
         ).fetchone()
+        segments = merge_segments(
+            rows, texts, attrs, paths, lambda sql: conn.execute(sql).fetchall()
+        )
         return {
             "code": paths[found.id],
             "children": children,
             "coder": coder,
             "documents": len(doc_ids),
-            "definition": definition,
-            "segments": merge_segments(
-                rows, texts, attrs, paths, lambda sql: conn.execute(sql).fetchall()
-            ),
+            "segments": len(segments),
+            "definition": definition or "",
+            "rows": segments,
         }
     return None  # the data could not be read this way: the full path answers
 
 
 def _attr_keys(data: dict) -> list[str]:
     keys: list[str] = []
-    for s in data["segments"]:
+    for s in data["rows"]:
         for k in s["attributes"]:
             if k not in keys:
                 keys.append(k)
@@ -229,20 +297,20 @@ def segments_sheets(data: dict):
             s["document"],
             *[s["attributes"].get(k, "") for k in keys],
             s["code"],
-            s["coder"],
+            ", ".join(s["coders"]),
             s["start"],
             s["end"],
             s["text"],
-            s["memo"],
+            segment_note(s),
         ]
-        for s in data["segments"]
+        for s in data["rows"]
     ]
     return [Sheet("Segmente", headers, rows, kinds)]
 
 
 def segments_markdown(data: dict) -> str:
     """Quotations grouped by document: heading with attributes, then block quotes."""
-    n = len(data["segments"])
+    n = len(data["rows"])
     out = [f"# {data['code']}", ""]
     if data.get("definition"):
         out += [f"*Definition:* {data['definition']}", ""]
@@ -253,7 +321,7 @@ def segments_markdown(data: dict) -> str:
         "",
     ]
     current = None
-    for s in data["segments"]:
+    for s in data["rows"]:
         if s["document"] != current:
             current = s["document"]
             out += [f"## {current}", ""]
@@ -261,12 +329,12 @@ def segments_markdown(data: dict) -> str:
                 out += [f"*{_attr_line(s['attributes'])}*", ""]
         text = s["text"].strip()
         out += ["> " + line if line else ">" for line in text.split("\n")]
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
+        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {', '.join(s['coders'])}"
         if data["children"] or s["code"] != data["code"]:
             src += f", {s['code']}"
         out += ["", src + ")", ""]
-        if s["memo"]:
-            out += [f"Memo: {s['memo']}", ""]
+        if segment_note(s):
+            out += [f"Memo: {segment_note(s)}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -281,14 +349,14 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
         p = doc.add_paragraph()
         p.add_run("Definition: ").bold = True
         p.add_run(data["definition"])
-    n = len(data["segments"])
+    n = len(data["rows"])
     doc.add_paragraph(
         f"{n} kodierte Segmente in {data['documents']} Dokumenten"
         + (" (mit Unterkategorien)" if data["children"] else "")
         + pairing_note(data)
     )
     current = None
-    for s in data["segments"]:
+    for s in data["rows"]:
         if s["document"] != current:
             current = s["document"]
             doc.add_heading(current, level=2)
@@ -302,15 +370,15 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
         except KeyError:  # a template without the Quote style
             q = doc.add_paragraph(s["text"].strip())
         q.paragraph_format.space_after = Pt(2)
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
+        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {', '.join(s['coders'])}"
         if data["children"] or s["code"] != data["code"]:
             src += f", {s['code']}"
         p = doc.add_paragraph()
         run = p.add_run(src + ")")
         run.font.size = Pt(8)
         run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
-        if s["memo"]:
+        if segment_note(s):
             p = doc.add_paragraph()
             p.add_run("Memo: ").bold = True
-            p.add_run(s["memo"])
+            p.add_run(segment_note(s))
     doc.save(str(path))

@@ -107,7 +107,7 @@ def unit_statement(data: dict, lang: str = "en") -> str:
             + (f" ({pending} pending)" if pending else "")
             + "; headings, metadata and passages marked not relevant are never drawn"
         )
-    docs = len(data["documents"])
+    docs = len(data["document_names"])
     if unit == "document":
         return f"{n} Dokumente" if de else f"{n} document{'s' if n != 1 else ''}"
     ex = data.get("excluded") or {"structural": 0, "not_relevant": 0}

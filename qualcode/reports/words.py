@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -31,6 +31,9 @@ from qualcode.reports.frequency import code_levels
 SORTS = ("count", "ll")
 # Besides spaCy's German stop words: forms of address and agenda words of protocols.
 PROTOCOL_STOPWORDS = frozenset({"frau", "herr", "dr", "prof", "top", "uhr"})
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import WordsReport
 
 
 def log_likelihood(a: int, b: int, n1: int, n2: int) -> float:
@@ -78,7 +81,7 @@ def word_frequencies(
     stopwords: set[str] | None = None,
     coder: str | None = None,
     include_auto: bool = False,
-) -> dict:
+) -> WordsReport:
     """``{"code", "level", "top", "sort", "stopwords", "documents", "corpus_lemmas",
     "categories": [{"code", "segments", "lemmas", "rows": [{"lemma", "count",
     "per_1000", "rest", "rest_per_1000", "ll"}]}]}``."""

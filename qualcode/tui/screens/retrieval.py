@@ -75,7 +75,9 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
                         "definition": "",
                         "pairing": pairing_note(data, "en"),
                     }
-                    rows = data["segments"]
+                    rows = [
+                        {**s, "coder": ", ".join(s["coders"])} for s in data["rows"]
+                    ]  # one line per segment: its coders together
                 else:
                     info = show_code(session, path)
                     rows = list_codings(session, code=path, with_children=with_children)
