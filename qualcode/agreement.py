@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -59,7 +59,10 @@ if TYPE_CHECKING:
         CoderCodes,
         CoderUnits,
         Disagreement,
+        Excluded,
+        ExcludedDocument,
         Figures,
+        PairKappa,
     )
 
 NO_CODE = "(kein Code)"
@@ -154,7 +157,7 @@ def _figures(units: Counter, coders: list[str]) -> Figures:
             notes.append(KAPPA_UNDEFINED)
     else:
         out["kappa"] = None
-        pairwise = []
+        pairwise: list[PairKappa] = []
         for i, j in combinations(range(len(coders)), 2):
             pairs = Counter()
             for vals, k in units.items():
@@ -262,7 +265,7 @@ def agreement(
     common = sorted(
         (d for d, cs in coded_by.items() if len(cs) == len(coder_ids)), key=lambda d: doc_names[d]
     )
-    excluded = sorted(
+    excluded: list[ExcludedDocument] = sorted(
         (
             {"document": doc_names[d], "coders": [names[col[c]] for c in sorted(cs, key=col.get)]}
             for d, cs in coded_by.items()
@@ -324,14 +327,15 @@ def agreement(
             if chars > 0 if overlap == 0 else chars >= overlap * length - 1e-9:
                 sets.setdefault((did, i), [set() for _ in coder_ids])[col[cid]].add(t)
     all_units = sum(len(passages[d].starts) for d in common if d in passages)
-    excluded_units = {"structural": 0, "not_relevant": 0}
-    excluded_coded = {"structural": 0, "not_relevant": 0}
+    excluded_units: Excluded = {"structural": 0, "not_relevant": 0}
+    excluded_coded: Excluded = {"structural": 0, "not_relevant": 0}
     if not include_structural and unit_kind != "document":
         structural = structural_units(session, unit_kind, passages)
         for did, p in passages.items():
             for i in range(len(p.starts)):
                 key = (did, i)
                 per = sets.get(key)
+                why: Literal["structural", "not_relevant"]
                 if (did, i) in structural:
                     why = "structural"
                 elif per is not None and nr_id is not None and any(nr_id in x for x in per):
@@ -394,9 +398,9 @@ def agreement(
     if untouched:
         overall_units[tuple(NO_CODE for _ in coder_ids)] += untouched
     overall = _figures(overall_units, names)
-    for why, k in excluded_coded.items():
+    for reason, k in excluded_coded.items():
         if k:
-            what = "headings/metadata" if why == "structural" else "passages marked not relevant"
+            what = "headings/metadata" if reason == "structural" else "passages marked not relevant"
             overall["notes"].append(
                 f"{k} of the left-out {what} carry codings of the compared coders "
                 "(--include-structural counts them)"

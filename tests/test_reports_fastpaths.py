@@ -68,15 +68,15 @@ def test_cooc_fast_path_exact_figures(small, db_path):
     data = fast_cooccurrence(db_path)
     assert data is not None
     assert data["units"] == 8 and data["coded_units"] == 7  # paragraphs: a 3, b 2, c 2, d 1
-    assert data["codes"] == [H, ZEIT, PERS, "Ziele", VERN]  # code-tree order
-    i = {p: n for n, p in enumerate(data["codes"])}
+    assert data["code_paths"] == [H, ZEIT, PERS, "Ziele", VERN]  # code-tree order
+    i = {p: n for n, p in enumerate(data["code_paths"])}
     m = data["matrix"]
     assert m[i[ZEIT]][i[ZEIT]] == 3  # a¶1, a¶2, d¶1 (auto's b coding left out)
     assert m[i[ZEIT]][i[PERS]] == m[i[PERS]][i[ZEIT]] == 1  # a¶2
     assert m[i[PERS]][i[PERS]] == 2 and m[i[VERN]][i[VERN]] == 2 and m[i[H]] == [0] * 5
-    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}]
+    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "units": 1, "jaccard": 0.25}]
     doc = fast_cooccurrence(db_path, unit="document", level=1)
-    assert doc is not None and doc["units"] == 4 and doc["codes"] == [H, "Ziele"]
+    assert doc is not None and doc["units"] == 4 and doc["code_paths"] == [H, "Ziele"]
     assert doc["matrix"] == [[3, 2], [2, 3]]  # H in a, b, d; Ziele in a, b, c
 
 
@@ -140,16 +140,17 @@ def test_segments_fast_path_exact(small, db_path):
     conn.close()
     data = fast_coded_segments(db_path, ZEIT, include_auto=True)
     assert data is not None and data == _full_segments(db_path, ZEIT, include_auto=True)
-    segs = [(s["document"], s["start"], s["coder"], s["text"]) for s in data["segments"]]
+    segs = [(s["document"], s["start"], s["coders"], s["text"]) for s in data["rows"]]
     assert segs == [
-        ("a.txt", 0, "anna, ben", "Alpha eins."),  # one quotation coded by two coders
-        ("a.txt", 13, "anna", "Alpha zwei."),
-        ("b.txt", 0, "auto", "Beta eins."),
-        ("d.txt", 0, "anna", "Delta eins."),
+        ("a.txt", 0, ["anna", "ben"], "Alpha eins."),  # one quotation coded by two coders
+        ("a.txt", 13, ["anna"], "Alpha zwei."),
+        ("b.txt", 0, ["auto"], "Beta eins."),
+        ("d.txt", 0, ["anna"], "Delta eins."),
     ]
-    b = data["segments"][2]
+    b = data["rows"][2]
     assert b["memo"] == "wichtig" and b["orphaned"] is True and b["attributes"] == {"Format": "Web"}
-    assert data["segments"][0]["orphaned"] is False and data["documents"] == 3
+    assert data["rows"][0]["orphaned"] is False and data["documents"] == 3
+    assert data["segments"] == 4 and len(data["rows"][0]["coding_ids"]) == 2
 
 
 def test_segments_fast_path_leaves_errors_to_the_full_path(small, db_path):
@@ -174,7 +175,7 @@ def test_demo_fast_paths_equal_the_full_paths(demo_db):
     for kw in ({"children": True}, {"children": True, "coder": "ben"}):
         fast = fast_coded_segments(demo_db, code, **kw)
         assert fast is not None and fast == _full_segments(demo_db, code, **kw)
-        assert fast["segments"]
+        assert fast["rows"] and fast["segments"] == len(fast["rows"])
 
 
 def _modules(*args: str) -> set[str]:

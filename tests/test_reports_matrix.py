@@ -18,7 +18,7 @@ def small(cli, write_file, tmp_path):
 
 def test_matrix_by_attribute_and_sets(small, tmp_path):
     m = small.json("report", "matrix", "--by", "Format")
-    assert m["codes"] == [
+    assert m["code_paths"] == [
         "Hindernisse",
         "Hindernisse/Zeit",
         "Hindernisse/Personal",

@@ -152,7 +152,7 @@ def summary_grid(
         {
             "document": name,
             "document_id": did,
-            "attributes": {k: attrs.get(did, {}).get(k) for k in keys},
+            "attributes": {k: attrs.get(did, {}).get(k) for k in keys},  # type: ignore[misc]
             "summaries": [
                 {"code": c, "text": by_doc[name][c]} for c in codes if c in by_doc.get(name, {})
             ],

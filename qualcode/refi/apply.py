@@ -93,6 +93,7 @@ def import_report(plan: Plan, file: str, result: ImportResult | None = None) -> 
         "changed": r is not None and r.changed,
         "backup": None if r is None else r.backup,
         "documents_imported": None if r is None else len(r.documents_imported),
+        "document_names": None if r is None else list(r.documents_imported),
         "documents_reused": None if r is None else len(r.documents_reused),
         "documents_renamed": None
         if r is None

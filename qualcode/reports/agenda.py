@@ -67,7 +67,7 @@ def agenda_rows(session: Session, rq: str | None = None) -> list[AgendaRow]:
     ]
     if rest and only is None:
         groups.append((None, rest))
-    rows = []
+    rows: list[AgendaRow] = []
     for q, tops in groups:
         if only is not None and (q is None or q.id != only):
             continue

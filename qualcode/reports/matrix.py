@@ -107,7 +107,7 @@ def code_matrix(
                 {
                     "document": name,
                     "document_id": did,
-                    "attributes": {k: attrs.get(did, {}).get(k) for k in keys},
+                    "attributes": {k: attrs.get(did, {}).get(k) for k in keys},  # type: ignore[misc]
                     "values": values,
                     "total": sum(values),
                 }

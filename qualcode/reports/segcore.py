@@ -75,7 +75,7 @@ def iso_time(value: object) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     return str(value)

@@ -33,7 +33,7 @@ SORTS = ("count", "ll")
 PROTOCOL_STOPWORDS = frozenset({"frau", "herr", "dr", "prof", "top", "uhr"})
 
 if TYPE_CHECKING:
-    from qualcode.schemas.reports import WordsReport
+    from qualcode.schemas.reports import WordCategory, WordRow, WordsReport
 
 
 def log_likelihood(a: int, b: int, n1: int, n2: int) -> float:
@@ -115,7 +115,7 @@ def word_frequencies(
     corpus = count([texts[d] for d in order])
     n_all = sum(corpus.values())
     where = coding_filter(session, coder, include_auto)
-    out = []
+    out: list[WordCategory] = []
     for cat in categories:
         ids = [cat.id] + [d.id for d in tree.descendants(cat)]
         stmt = select(Coding.document_id, Coding.start, Coding.end).where(
@@ -133,7 +133,7 @@ def word_frequencies(
         mine = count(pieces)
         n1 = sum(mine.values())
         n2 = max(n_all - n1, 0)
-        rows = []
+        rows: list[WordRow] = []
         for lemma, a in mine.items():
             b = max(corpus.get(lemma, 0) - a, 0)
             rows.append(

@@ -39,7 +39,8 @@ class DocumentRename(TypedDict):
 class RefiImport(TypedDict):
     """`qualcode refi import`: what the file holds (``documents``, ``codes``, ``codings``,
     ``memo_count``, ``coders``) and what the import did (``*_imported``, ``*_created`` …;
-    null with --dry-run, which changes nothing)."""
+    null with --dry-run, which changes nothing). ``document_names``: the documents imported
+    (new), ``new_coders`` the coders created."""
 
     file: str
     kind: str
@@ -53,6 +54,7 @@ class RefiImport(TypedDict):
     changed: bool
     backup: str | None
     documents_imported: int | None
+    document_names: list[str] | None
     documents_reused: int | None
     documents_renamed: list[DocumentRename] | None
     codes_created: int | None
