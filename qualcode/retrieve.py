@@ -208,8 +208,7 @@ def retrieve(
         "coder": coder,
         "documents": len({s["document"] for s in segments}),
         "definition": "",
-        "segments": len(segments),
-        "rows": segments,
+        "segments": segments,
     }
 
 

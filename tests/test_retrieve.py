@@ -14,10 +14,7 @@ def small(cli, write_file, tmp_path):
 
 
 def spans(data):
-    return [
-        (s["document"], s["start"], s["end"], s["code"], ", ".join(s["coders"]))
-        for s in data["rows"]
-    ]
+    return [(s["document"], s["start"], s["end"], s["code"], s["coder"]) for s in data["segments"]]
 
 
 def test_parser_precedence_and_operands():
@@ -79,8 +76,8 @@ def test_near_counts_paragraphs(small):
         ("b.txt", 0, 10, "Hindernisse/Personal", "anna"),
         ("b.txt", 12, 22, "Ziele/Vernetzung", "anna"),
     ]
-    assert small.json("retrieve", "Personal NEAR/0 Vernetzung")["rows"] == []
-    assert small.json("retrieve", "Personal AND Vernetzung")["rows"] == []
+    assert small.json("retrieve", "Personal NEAR/0 Vernetzung")["segments"] == []
+    assert small.json("retrieve", "Personal AND Vernetzung")["segments"] == []
 
 
 def test_set_table_and_files(small, tmp_path):

@@ -101,7 +101,7 @@ async def test_retrieval_screen_takes_a_query(demo_db: str) -> None:
         with reading(app.engine) as session:
             want = retrieve(session_execute(session), "Personalmangel NEAR/1 Zeitmangel")
         assert [(s["document"], s["start"]) for s in ret.segments] == [
-            (s["document"], s["start"]) for s in want["rows"]
+            (s["document"], s["start"]) for s in want["segments"]
         ]
         assert len(ret.segments) == 12  # as `qualcode retrieve` on the demo
 

@@ -370,6 +370,18 @@ def report_segments(
 
         with state().read() as session:
             data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
+    if fmt == "json":  # the vocabulary's shape (`qualcode schema report segments`)
+        from qualcode.reports.export import write_json, writing
+        from qualcode.reports.segcore import segments_report
+
+        text = write_json(segments_report(data))
+        if output is None:
+            typer.echo(text)
+            return
+        with writing(output):
+            output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        return
     emit_segments(data, fmt, output, excel)
 
 
@@ -387,7 +399,7 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
 
         with writing(output):
             write_segments_docx(data, output)
-        typer.echo(f"wrote {len(data['rows'])} segments to {output}", err=True)
+        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
         return
     if fmt == "md":
         text = segments_markdown(data)
@@ -396,23 +408,23 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
 
             with writing(output):
                 output.write_text(text, encoding="utf-8")
-            typer.echo(f"wrote {len(data['rows'])} segments to {output}", err=True)
+            typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
         else:
             typer.echo(text.rstrip("\n"))
         return
     if fmt == "table" and not output:
         from qualcode.cli.app import shorten
         from qualcode.reports.export import TEXT, Sheet
-        from qualcode.reports.segcore import pairing_note, segment_note
+        from qualcode.reports.segcore import pairing_note
 
         with_code = "query" in data  # retrieval: segments of several codes
-        with_memo = any(segment_note(s) for s in data["rows"])
+        with_memo = any(s["memo"] for s in data["segments"])
         rows = [
             [s["document"], s["start"], s["end"]]
             + ([s["code"]] if with_code else [])
-            + [", ".join(s["coders"]), shorten(s["text"], 70)]
-            + ([shorten(" ".join(segment_note(s).split()), 40)] if with_memo else [])
-            for s in data["rows"]
+            + [s["coder"], shorten(s["text"], 70)]
+            + ([shorten(" ".join(s["memo"].split()), 40)] if with_memo else [])
+            for s in data["segments"]
         ]
         headers = [
             "document", "start", "end", *(["code"] if with_code else []), "coder", "text",
@@ -425,7 +437,7 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         typer.echo(to_text(Sheet("segments", headers, rows, kinds)))
         if with_code:
             typer.echo(
-                f"\n{len(data['rows'])} segments in {data['documents']} documents"
+                f"\n{len(data['segments'])} segments in {data['documents']} documents"
                 + pairing_note(data, "en")
             )
         return
@@ -436,7 +448,7 @@ def emit_segments(data: dict, fmt: str, output: Path | None, excel: bool = False
         output,
         excel=excel,
         title=data["code"],
-        what=f"{len(data['rows'])} segments",
+        what=f"{len(data['segments'])} segments",
     )
 
 

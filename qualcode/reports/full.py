@@ -36,7 +36,6 @@ from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
 from qualcode.models import Coder, Memo
-from qualcode.reports.segcore import segment_note
 from qualcode.structure import NOT_RELEVANT
 
 Block = tuple[Any, ...]
@@ -88,7 +87,7 @@ class Context:
                 children=True,
                 coder=self.coder,
                 include_auto=self.include_auto,
-            )["rows"]
+            )["segments"]
         return self.cache[key]
 
     def segment_total(self) -> int:
@@ -269,10 +268,10 @@ def categories(ctx: Context) -> list[Block]:
             )
         for s in shown:
             attrs = " · ".join(f"{k}: {v}" for k, v in s["attributes"].items())
-            source = f"{s['document']}, Zeichen {s['start']}–{s['end']} · {s['code'].split('/')[-1]} · {', '.join(s['coders'])}"
+            source = f"{s['document']}, Zeichen {s['start']}–{s['end']} · {s['code'].split('/')[-1]} · {s['coder']}"
             blocks.append(("quote", s["text"].strip(), source + (f" · {attrs}" if attrs else "")))
-            if segment_note(s):
-                blocks.append(("note", "Memo", segment_note(s)))
+            if s["memo"]:
+                blocks.append(("note", "Memo", s["memo"]))
     return blocks
 
 

@@ -10,8 +10,9 @@ code or coder, any error to report).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.names import resolve_code_path
@@ -50,6 +51,82 @@ def coding_notes(
     return out
 
 
+def iso_utc(value: Any) -> str:
+    """A stored timestamp (a datetime, or SQLite's text of a naive UTC one) as ISO 8601 in
+    UTC, to the second."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def memo_rows(execute: Callable[[str], list[tuple]], where: str = "") -> list[tuple]:
+    """``(id, on, target id, title, text, coder, created_at, updated_at)`` of the memos
+    (``where``: an SQL condition on ``memo``), in id order."""
+    return execute(
+        "SELECT memo.id, memo.target_type, memo.target_id, memo.title, memo.text, coder.name,"
+        " memo.created_at, memo.updated_at FROM memo LEFT JOIN coder ON coder.id = memo.coder_id"
+        + (f" WHERE {where}" if where else "")
+        + " ORDER BY memo.id"
+    )
+
+
+def memo_object(row: tuple, document: str | None = None, code: str | None = None) -> Memo:
+    """A row of :func:`memo_rows` as the one memo shape of every ``--json`` output; the
+    caller names the document or code a memo on one is about."""
+    mid, on, target, title, text, coder, created, updated = row
+    return {
+        "id": mid,
+        "on": on,
+        "document": document,
+        "code": code,
+        "coding_id": target if on == "coding" else None,
+        "title": title or "",
+        "text": text or "",
+        "coder": coder,
+        "created_at": iso_utc(created),
+        "updated_at": iso_utc(updated),
+    }
+
+
+def coding_memos(
+    execute: Callable[[str], list[tuple]], coding_ids: Iterable[int] | None = None
+) -> dict[int, list[Memo]]:
+    """The memos on codings (`memo add --coding`, REFI notes) as memo objects, by coding id."""
+    where = "memo.target_type = 'coding'"
+    if coding_ids is not None:
+        ids = sorted({int(i) for i in coding_ids})
+        if not ids:
+            return {}
+        if len(ids) <= 500:
+            where += f" AND memo.target_id IN ({','.join(map(str, ids))})"
+    wanted = None if coding_ids is None else set(coding_ids)
+    out: dict[int, list[Memo]] = {}
+    for row in memo_rows(execute, where):
+        if wanted is None or row[2] in wanted:
+            out.setdefault(row[2], []).append(memo_object(row))
+    return out
+
+
+def segment_json(seg: dict) -> Segment:
+    """A segment of :func:`merge_segments` as ``--json`` gives it: its coders as a list,
+    the ids of its codings, ``memo`` the codings' own memo, ``memos`` the memos on them."""
+    return {
+        "document": seg["document"],
+        "attributes": seg["attributes"],
+        "code": seg["code"],
+        "coders": seg["coders"],
+        "coding_ids": seg["coding_ids"],
+        "start": seg["start"],
+        "end": seg["end"],
+        "text": seg["text"],
+        "memo": seg["own_memo"],
+        "memos": seg["memos"],
+        "orphaned": bool(seg["orphaned"]),
+    }
+
+
 def segment_memo(memo: str | None, notes: Iterable[str] = ()) -> str:
     """The memo of a coded segment: its own (``Coding.memo``: `code --memo`, the
     workbench's `o`) and the memos added to the coding (`memo add --coding`), one a line."""
@@ -61,101 +138,49 @@ def segment_memo(memo: str | None, notes: Iterable[str] = ()) -> str:
     return "\n".join(parts)
 
 
-def segment_note(seg: Segment) -> str:
-    """What a report prints as a segment's memo: the codings' own memo text (``memo``) and
-    the memos added to them (``memos``), one a line."""
-    return segment_memo(seg["memo"], [m["text"] for m in seg["memos"]])
-
-
-def iso_time(value: object) -> str:
-    """A timestamp as read from the database (datetime, or SQLite's text) in ISO 8601."""
-    from datetime import datetime
-
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return str(value)
-
-
-def coding_memos(
-    execute: Callable[[str], list[tuple]], coding_ids: Iterable[int]
-) -> dict[int, list[Memo]]:
-    """The memos of the memo table on these codings (`memo add --coding`, REFI notes) as
-    :class:`~qualcode.schemas.common.Memo` objects, by coding id, oldest first."""
-    ids = sorted({int(i) for i in coding_ids})
-    if not ids:
-        return {}
-    sql = (
-        "SELECT memo.id, memo.target_id, memo.title, memo.text, coder.name, memo.created_at,"
-        " memo.updated_at FROM memo LEFT JOIN coder ON coder.id = memo.coder_id"
-        " WHERE memo.target_type = 'coding'"
-    )
-    if len(ids) <= 500:
-        sql += f" AND memo.target_id IN ({','.join(map(str, ids))})"
-    wanted = set(ids)
-    out: dict[int, list[Memo]] = {}
-    for mid, cid, title, text, coder, created, updated in execute(sql + " ORDER BY memo.id"):
-        if cid not in wanted:
-            continue
-        out.setdefault(cid, []).append(
-            {
-                "id": mid,
-                "on": "coding",
-                "document": None,
-                "code": None,
-                "coding_id": cid,
-                "title": title or "",
-                "text": text or "",
-                "coder": coder,
-                "created_at": iso_time(created),
-                "updated_at": iso_time(updated),
-            }
-        )
-    return out
-
-
 def merge_segments(
     rows: Iterable[tuple],
     texts: dict[int, str],
     attrs: dict[int, dict[str, object]],
     paths: dict[int, str],
     execute: Callable[[str], list[tuple]] | None = None,
-) -> list[Segment]:
+) -> list[dict]:
     """The segments of rows of :data:`SEGMENT_COLUMNS` (``doc, start, end, code, memo,
     orphaned, coder name, doc name, coding id``); the same quotation coded by several
-    coders is listed once, with all their names (``coders``) and codings (``coding_ids``).
-    ``memo`` is the codings' own memo text (one a line), ``memos`` the memos added to them
-    (read with ``execute``; without it none)."""
+    coders is listed once. A segment's memo is :func:`segment_memo` of its codings (with
+    ``execute``, the memos added to them are read too)."""
     rows = list(rows)
     memos = coding_memos(execute, [r[8] for r in rows]) if execute is not None and rows else {}
-    segments: list[Segment] = []
-    by_span: dict[tuple[int, int, int, int], Segment] = {}
+    segments: list[dict] = []
+    by_span: dict[tuple[int, int, int, int], dict] = {}
     for did, s, e, cid, own, orphaned, cname, dname, coding_id in rows:
+        on_it = memos.get(coding_id, [])
+        memo = segment_memo(own, [m["text"] for m in on_it])
         same = by_span.get((did, s, e, cid))
         if same is not None:  # the same quotation coded by several coders: list it once
-            if cname not in same["coders"]:
-                same["coders"].append(cname)
+            same["coders"].append(cname)
+            same["coder"] = ", ".join(same["coders"])
+            same["memo"] = segment_memo(same["memo"], [memo])
             same["coding_ids"].append(coding_id)
-            same["memo"] = segment_memo(same["memo"], [own or ""])
-            same["memos"].extend(memos.get(coding_id, []))
-            same["orphaned"] = same["orphaned"] or bool(orphaned)
+            same["own_memo"] = segment_memo(same["own_memo"], [own or ""])
+            same["memos"].extend(on_it)
+            same["orphaned"] = bool(same["orphaned"] or orphaned)
             continue
-        seg: Segment = {
+        seg = {
             "document": dname,
-            "attributes": attrs.get(did, {}),  # type: ignore[typeddict-item]
+            "attributes": attrs.get(did, {}),
             "code": paths[cid],
+            "coder": cname,
             "coders": [cname],
-            "coding_ids": [coding_id],
             "start": s,
             "end": e,
             "text": quotation(texts[did][s:e], dname),  # without Markdown markup
-            "memo": segment_memo(own),
-            "memos": list(memos.get(coding_id, [])),
+            "memo": memo,
             "orphaned": bool(orphaned),
+            # for --json (:func:`segment_json`): the codings, their own memo, memo objects
+            "coding_ids": [coding_id],
+            "own_memo": segment_memo(own),
+            "memos": list(on_it),
         }
         by_span[(did, s, e, cid)] = seg
         segments.append(seg)
@@ -176,7 +201,7 @@ def fast_coded_segments(
     children: bool = False,
     coder: str | None = None,
     include_auto: bool = False,
-) -> SegmentsReport | None:
+) -> dict | None:
     """:func:`coded_segments` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
 
     names = _split_path(code)
@@ -248,24 +273,22 @@ def fast_coded_segments(
         (definition,) = conn.execute(
             "SELECT definition FROM code WHERE id = ?", (found.id,)
         ).fetchone()
-        segments = merge_segments(
-            rows, texts, attrs, paths, lambda sql: conn.execute(sql).fetchall()
-        )
         return {
             "code": paths[found.id],
             "children": children,
             "coder": coder,
             "documents": len(doc_ids),
-            "segments": len(segments),
-            "definition": definition or "",
-            "rows": segments,
+            "definition": definition,
+            "segments": merge_segments(
+                rows, texts, attrs, paths, lambda sql: conn.execute(sql).fetchall()
+            ),
         }
     return None  # the data could not be read this way: the full path answers
 
 
 def _attr_keys(data: dict) -> list[str]:
     keys: list[str] = []
-    for s in data["rows"]:
+    for s in data["segments"]:
         for k in s["attributes"]:
             if k not in keys:
                 keys.append(k)
@@ -297,20 +320,20 @@ def segments_sheets(data: dict):
             s["document"],
             *[s["attributes"].get(k, "") for k in keys],
             s["code"],
-            ", ".join(s["coders"]),
+            s["coder"],
             s["start"],
             s["end"],
             s["text"],
-            segment_note(s),
+            s["memo"],
         ]
-        for s in data["rows"]
+        for s in data["segments"]
     ]
     return [Sheet("Segmente", headers, rows, kinds)]
 
 
 def segments_markdown(data: dict) -> str:
     """Quotations grouped by document: heading with attributes, then block quotes."""
-    n = len(data["rows"])
+    n = len(data["segments"])
     out = [f"# {data['code']}", ""]
     if data.get("definition"):
         out += [f"*Definition:* {data['definition']}", ""]
@@ -321,7 +344,7 @@ def segments_markdown(data: dict) -> str:
         "",
     ]
     current = None
-    for s in data["rows"]:
+    for s in data["segments"]:
         if s["document"] != current:
             current = s["document"]
             out += [f"## {current}", ""]
@@ -329,12 +352,12 @@ def segments_markdown(data: dict) -> str:
                 out += [f"*{_attr_line(s['attributes'])}*", ""]
         text = s["text"].strip()
         out += ["> " + line if line else ">" for line in text.split("\n")]
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {', '.join(s['coders'])}"
+        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
         if data["children"] or s["code"] != data["code"]:
             src += f", {s['code']}"
         out += ["", src + ")", ""]
-        if segment_note(s):
-            out += [f"Memo: {segment_note(s)}", ""]
+        if s["memo"]:
+            out += [f"Memo: {s['memo']}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -349,14 +372,14 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
         p = doc.add_paragraph()
         p.add_run("Definition: ").bold = True
         p.add_run(data["definition"])
-    n = len(data["rows"])
+    n = len(data["segments"])
     doc.add_paragraph(
         f"{n} kodierte Segmente in {data['documents']} Dokumenten"
         + (" (mit Unterkategorien)" if data["children"] else "")
         + pairing_note(data)
     )
     current = None
-    for s in data["rows"]:
+    for s in data["segments"]:
         if s["document"] != current:
             current = s["document"]
             doc.add_heading(current, level=2)
@@ -370,15 +393,30 @@ def write_segments_docx(data: dict, path: str | Path) -> None:
         except KeyError:  # a template without the Quote style
             q = doc.add_paragraph(s["text"].strip())
         q.paragraph_format.space_after = Pt(2)
-        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {', '.join(s['coders'])}"
+        src = f"({s['document']}, Zeichen {s['start']}–{s['end']}, {s['coder']}"
         if data["children"] or s["code"] != data["code"]:
             src += f", {s['code']}"
         p = doc.add_paragraph()
         run = p.add_run(src + ")")
         run.font.size = Pt(8)
         run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
-        if segment_note(s):
+        if s["memo"]:
             p = doc.add_paragraph()
             p.add_run("Memo: ").bold = True
-            p.add_run(segment_note(s))
+            p.add_run(s["memo"])
     doc.save(str(path))
+
+
+def segments_report(data: dict) -> SegmentsReport:
+    """:func:`coded_segments` (or :func:`fast_coded_segments`) as ``report segments --json``
+    gives it: the number of ``segments`` and the segments as ``rows``
+    (:func:`segment_json`)."""
+    return {
+        "code": data["code"],
+        "children": data["children"],
+        "coder": data["coder"],
+        "documents": data["documents"],
+        "segments": len(data["segments"]),
+        "definition": data["definition"] or "",
+        "rows": [segment_json(s) for s in data["segments"]],
+    }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -19,9 +17,6 @@ from qualcode.reports.segcore import (
     write_segments_docx,
 )
 
-if TYPE_CHECKING:
-    from qualcode.schemas.reports import SegmentsReport
-
 __all__ = ["coded_segments", "segments_markdown", "segments_sheets", "write_segments_docx"]
 
 
@@ -31,10 +26,9 @@ def coded_segments(
     children: bool = False,
     coder: str | None = None,
     include_auto: bool = False,
-) -> SegmentsReport:
-    """``{"code", "children", "documents", "segments": N, "rows": [{document, attributes,
-    code, coders, coding_ids, start, end, text, memo, memos, orphaned}]}`` in document-name
-    and text order (:class:`~qualcode.schemas.reports.SegmentsReport`)."""
+) -> dict:
+    """``{"code", "children", "documents", "segments": [{document, attributes, code, coder,
+    start, end, text, memo, orphaned}]}`` in document-name and text order."""
     tree = CodeTree.load(session)
     c = tree.resolve(code)
     ids = [c.id] + ([d.id for d in tree.descendants(c)] if children else [])
@@ -76,7 +70,6 @@ def coded_segments(
         "children": children,
         "coder": coder,
         "documents": len(doc_ids),
-        "segments": len(segments),
-        "definition": c.definition or "",
-        "rows": segments,
+        "definition": c.definition,
+        "segments": segments,
     }

@@ -75,9 +75,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
                         "definition": "",
                         "pairing": pairing_note(data, "en"),
                     }
-                    rows = [
-                        {**s, "coder": ", ".join(s["coders"])} for s in data["rows"]
-                    ]  # one line per segment: its coders together
+                    rows = data["segments"]
                 else:
                     info = show_code(session, path)
                     rows = list_codings(session, code=path, with_children=with_children)
