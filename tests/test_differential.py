@@ -224,7 +224,7 @@ def check_matrix(db: str, p: oracle.Project) -> None:
             for r in got["rows"]
         }
         assert cells == want["cells"]
-        assert dict(zip(got["code_paths"], got["totals"], strict=True)) == want["totals"]
+        assert dict(zip(got["code_paths"], got["column_totals"], strict=True)) == want["totals"]
         for r in got["rows"]:
             assert r["total"] == sum(r["values"])
 
@@ -527,7 +527,7 @@ def check_words(db: str, p: oracle.Project) -> None:
         ids = p.subtree(tops[cat["code"]])
         spans = {(d, s, e) for c, d, s, e in p.segments() if c in ids}
         assert cat["segments"] == len(spans), cat["code"]
-        n1 = cat["lemmas"]
+        n1 = cat["lemma_count"]
         assert sum(r["count"] for r in cat["rows"]) == n1
         assert 0 <= n1 <= n_all
         text = oracle.coded_text(p, tops[cat["code"]]).casefold()

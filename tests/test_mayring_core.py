@@ -313,7 +313,7 @@ def test_research_questions_travel_through_refi_qda(demo_cli, tmp_path):
         other = Run(str(tmp_path / f"other-{suffix}.sqlite"))
         res = other.json("refi", "import", str(out))
         assert (res["rqs_created"], res["categories_assigned"], res["rq_notes"]) == (2, 2, [])
-        assert not any("sets" in m for m in res["skipped"] + res["warnings"])
+        assert not any("sets" in m for m in res["left_out"] + res["warnings"])
         back = [{k: q[k] for k in ("name", "question", "technique", "criterion", "coding_unit", "categories")}
                 for q in other.json("rq", "list")]  # fmt: skip
         assert back == [

@@ -438,7 +438,7 @@ def test_matrix_counts_and_presence(small, tmp_path):
         "c.txt": ("Präsenz", [0, 0, 0, 0, 1]),
         "d.txt": (None, [0, 1, 0, 0, 0]),
     }
-    assert data["totals"] == [0, 3, 2, 1, 2]
+    assert data["column_totals"] == [0, 3, 2, 1, 2]
     pres = small.json("report", "matrix", "--presence")
     assert [r["values"] for r in pres["rows"]] == [
         [0, 1, 1, 1, 0],
@@ -446,7 +446,7 @@ def test_matrix_counts_and_presence(small, tmp_path):
         [0, 0, 0, 0, 1],
         [0, 1, 0, 0, 0],
     ]
-    assert pres["totals"] == [0, 2, 2, 1, 2]  # documents with the code
+    assert pres["column_totals"] == [0, 2, 2, 1, 2]  # documents with the code
     lvl = small.json("report", "matrix", "--level", "1")
     assert lvl["code_paths"] == [H, Z] and [r["values"] for r in lvl["rows"]] == [
         [3, 1],
@@ -500,7 +500,7 @@ def test_demo_cooc_and_matrix_consistent_with_freq(demo_cli):
         assert cooc["matrix"][i][i] == freq[code]["documents"]
     matrix = demo_cli.json("report", "matrix")
     for i, code in enumerate(matrix["code_paths"]):
-        assert matrix["totals"][i] == freq[code]["segments"]
+        assert matrix["column_totals"][i] == freq[code]["segments"]
 
 
 def test_demo_chart_many_groups_is_a_heat_map(demo_cli, tmp_path):
@@ -553,7 +553,7 @@ def test_reports_on_every_backend(any_cli, write_file, tmp_path):
     assert cooc["units"] == 8 and cooc["pairs"] == [
         {"a": ZEIT, "b": PERS, "units": 1, "jaccard": 0.25}
     ]
-    assert cli.json("report", "matrix")["totals"] == [0, 3, 2, 1, 2]
+    assert cli.json("report", "matrix")["column_totals"] == [0, 3, 2, 1, 2]
     assert [s["coders"] for s in cli.json("report", "segments", "--code", ZEIT)["rows"]] == [
         ["anna", "ben"],
         ["anna"],

@@ -102,7 +102,7 @@ def report_words(
                 [r["lemma"], r["count"], r["per_1000"], r["rest_per_1000"], r["ll"]]
                 for r in c["rows"]
             ]
-            head = f"{c['code']} — {c['lemmas']} lemmas in {c['segments']} segments"
+            head = f"{c['code']} — {c['lemma_count']} lemmas in {c['segments']} segments"
             sheet = Sheet(
                 "words",
                 ["lemma", "count", "per 1000", "rest per 1000", "LL"],

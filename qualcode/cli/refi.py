@@ -215,7 +215,7 @@ def refi_import(
         result["categories_assigned"] = questions["assigned"]
         result["rq_notes"] = questions["notes"]
         # the questions' sets were imported after all
-        result["skipped"] = [n for m in result["skipped"] if (n := _sets_note(m, len(rq_sets)))]
+        result["left_out"] = [n for m in result["left_out"] if (n := _sets_note(m, len(rq_sets)))]
         result["warnings"] = [n for m in result["warnings"] if (n := _sets_note(m, len(rq_sets)))]
     st.keep_new_project(result if as_json else None)  # type: ignore[arg-type]
 
@@ -270,8 +270,8 @@ def _sets_note(message: str, questions: int) -> str | None:
 def _summary_lines(d: dict) -> list[str]:
     """What the import converted, renamed or skipped and why; then the other warnings."""
     lines, listed = [], set()
-    for kind in ("converted", "renamed", "skipped"):
-        for message in d.get(kind, []):
+    for kind, key in (("converted", "converted"), ("renamed", "renamed"), ("skipped", "left_out")):
+        for message in d.get(key, []):
             lines.append(f"{kind:<10} {message}")
             listed.add(message)
     lines.extend(f"warning: {w}" for w in d["warnings"] if w not in listed)

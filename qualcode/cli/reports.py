@@ -599,7 +599,7 @@ def report_matrix(
         rows.append(
             ["total"]
             + ([sum(r["documents"] for r in data["rows"])] if grouped else [])
-            + [*data["totals"], sum(data["totals"])]
+            + [*data["column_totals"], sum(data["column_totals"])]
         )
         head = [data["rows_are"] if grouped else "document"] + (["docs"] if grouped else [])
         sheet = Sheet(

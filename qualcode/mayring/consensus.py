@@ -136,7 +136,7 @@ def sample_agreement(
     docs = sorted({p["document"] for p in passages})
     how = "any overlap" if overlap == 0 else f"codings covering at least {overlap:.0%} of it"
     return {
-        "sample": info["name"],
+        "check_sample": info["name"],
         "kind": info["kind"],
         "coders": names,
         "unit": info["unit"],

@@ -25,7 +25,7 @@ def question_filter(session: Any, rq: str, data: dict, kind: str) -> dict:
         for row in data["rows"]:
             row["values"] = [row["values"][i] for i in idx]
             row["total"] = sum(row["values"])
-        data["totals"] = [data["totals"][i] for i in idx]
+        data["column_totals"] = [data["column_totals"][i] for i in idx]
     elif kind == "cooc":
         data["matrix"] = [[data["matrix"][i][j] for j in idx] for i in idx]
         data["pairs"] = [p for p in data["pairs"] if p["a"] in keep and p["b"] in keep]

@@ -108,7 +108,7 @@ def import_report(plan: Plan, file: str, result: ImportResult | None = None) -> 
         "new_coders": None if r is None else list(r.coders),
         "converted": summary.get("converted", []),
         "renamed": summary.get("renamed", []),
-        "skipped": summary.get("skipped", []),
+        "left_out": summary.get("skipped", []),
         "warnings": plan.warnings if r is None else r.warnings,
     }
 

@@ -31,7 +31,11 @@ def disagreement_sections(data: dict) -> list[Section]:
          _codes(codes_of(d, b)), RESOLUTION_DE.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
-    what = f"Stichprobe {data['sample']}" if data.get("sample") else ", ".join(data["coders"])
+    what = (
+        f"Stichprobe {data['check_sample']}"
+        if data.get("check_sample")
+        else ", ".join(data["coders"])
+    )
     return [
         Section(
             heading=f"Abweichungen: {what}",

@@ -62,7 +62,7 @@ def code_matrix(
 ) -> MatrixReport:
     """``{"presence", "rows_are", "code_paths": [path…], "code_names": [name…],
     "attribute_names": [key…], "rows": [{"document", "document_id", "attributes" (or "group"
-    and "documents"), "values": [n…], "total"}], "totals": [n…]}``
+    and "documents"), "values": [n…], "total"}], "column_totals": [n…]}``
     — rows in name order (groups in value order), one column per code (tree order;
     codable codes and any that occur). With ``presence`` the cells are 0/1 (a group: its
     documents with the code) and ``totals`` count documents."""
@@ -122,7 +122,7 @@ def code_matrix(
         "code_names": [c.name for c in cols],
         "attribute_names": keys,
         "rows": rows,
-        "totals": totals,
+        "column_totals": totals,
     }
 
 
@@ -167,8 +167,8 @@ def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
             "Summe" if de else "total",
             *[""] * len(keys),
             *([sum(r["documents"] for r in data["rows"])] if grouped else []),
-            *data["totals"],
-            sum(data["totals"]),
+            *data["column_totals"],
+            sum(data["column_totals"]),
         ]
     )
     title = ("Matrix (vorhanden)" if data["presence"] else "Matrix") if de else "Matrix"

@@ -83,7 +83,7 @@ def word_frequencies(
     include_auto: bool = False,
 ) -> WordsReport:
     """``{"code", "level", "top", "sort", "stopwords", "documents", "corpus_lemmas",
-    "categories": [{"code", "segments", "lemmas", "rows": [{"lemma", "count",
+    "categories": [{"code", "segments", "lemma_count", "rows": [{"lemma", "count",
     "per_1000", "rest", "rest_per_1000", "ll"}]}]}``."""
     if top < 1:
         raise InvalidInput(f"--top must be 1 or more (got {top})", "e.g. --top 50")
@@ -153,7 +153,7 @@ def word_frequencies(
         )
         rows.sort(key=key)
         out.append(
-            {"code": tree.path(cat), "segments": n_segments, "lemmas": n1, "rows": rows[:top]}
+            {"code": tree.path(cat), "segments": n_segments, "lemma_count": n1, "rows": rows[:top]}
         )
     return {
         "code": code and tree.path(tree.resolve(code)),

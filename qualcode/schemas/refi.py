@@ -71,7 +71,7 @@ class RefiImport(TypedDict):
     project_created: NotRequired[str]
     converted: list[str]
     renamed: list[str]
-    skipped: list[str]
+    left_out: list[str]
     warnings: list[str]
 
 
@@ -102,6 +102,6 @@ KEYS: dict[str, Key] = {
     "rq_notes": Key("array", "notes on the research questions (categories left as they were)"),
     "converted": Key("array", "what was converted on the way in (one message each)"),
     "renamed": Key("array", "what was renamed on the way in (one message each)"),
-    "skipped": Key("array", "what was left out and why (one message each)"),
+    "left_out": Key("array", "what was left out (skipped) and why (one message each)"),
     "warnings": Key("array", "warnings (one message each)"),
 }

@@ -164,7 +164,7 @@ class MatrixReport(TypedDict):
     code_names: list[str]
     attribute_names: list[str]
     rows: list[MatrixRow]
-    totals: list[int]
+    column_totals: list[int]
     rq: NotRequired[str]
 
 
@@ -203,7 +203,7 @@ class WordCategory(TypedDict):
 
     code: str
     segments: int
-    lemmas: int
+    lemma_count: int
     rows: list[WordRow]
 
 
@@ -368,7 +368,7 @@ class Agreement(TypedDict):
     disagreement_count: int
     disagreements: list[Disagreement]
     rule: str
-    sample: NotRequired[str]
+    check_sample: NotRequired[str]
     kind: NotRequired[str]
     rq: NotRequired[str | None]
     pending: NotRequired[int]
@@ -436,7 +436,7 @@ KEYS: dict[str, Key] = {
     "group": Key("string", "a group of documents: an attribute value or a set's name"),
     "values": Key("array", "one number per code of code_paths"),
     "total": Key("integer", "the sum of the row's values"),
-    "totals": Key("array", "per code of code_paths the sum of its column"),
+    "column_totals": Key("array", "per code of code_paths the sum of its column"),
     "children": Key("boolean", "the sub-codes' segments are included"),
     "definition": Key("string", "a code's definition"),
     "lemma": Key("string", "a lemma (base form of a word)"),
@@ -445,7 +445,7 @@ KEYS: dict[str, Key] = {
     "rest": Key("integer", "how often the lemma occurs in the rest of the corpus"),
     "rest_per_1000": Key("number", "occurrences per 1,000 lemmas of the rest of the corpus"),
     "ll": Key("number", "signed log-likelihood G² (≥ 3.84: over-represented, p < 0.05)"),
-    "lemmas": Key("integer", "number of lemmas (stop words left out)"),
+    "lemma_count": Key("integer", "number of lemmas (stop words left out)"),
     "corpus_lemmas": Key("integer", "number of lemmas of the whole corpus"),
     "categories": Key("array", "one entry per category"),
     "top": Key("integer", "how many lemmas per category are listed"),
@@ -478,7 +478,7 @@ KEYS: dict[str, Key] = {
     "disagreement_count": Key("integer", "number of units the coders disagree on"),
     "disagreements": Key("array", "the units the coders disagree on"),
     "resolution": Key("string", "how a disagreement was settled: reference or check"),
-    "sample": Key("string", "a check sample's name"),
+    "check_sample": Key("string", "a check sample's name"),
     "kind": Key("string", "what kind it is (of a check sample; of a REFI file: project, codebook)"),
     "pending": Key("integer", "passages of the sample not re-coded yet"),
     "format": Key("string", "the format written (html, docx)"),
