@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from itertools import combinations
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -50,6 +51,19 @@ from qualcode.reports.units import (
     unit_statement,
 )
 from qualcode.structure import NOT_RELEVANT
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import (
+        Agreement,
+        AgreementRow,
+        CoderCodes,
+        CoderUnits,
+        Disagreement,
+        Excluded,
+        ExcludedDocument,
+        Figures,
+        PairKappa,
+    )
 
 NO_CODE = "(kein Code)"
 
@@ -119,14 +133,17 @@ def _round(x: float | None, nd: int = 4) -> float | None:
     return None if x is None else round(x, nd)
 
 
-def _figures(units: Counter, coders: list[str]) -> dict:
+def _figures(units: Counter, coders: list[str]) -> Figures:
     """Agreement figures from a Counter ``tuple of the coders' values → number of units``."""
     n = sum(units.values())
     agree = sum(k for vals, k in units.items() if len(set(vals)) == 1)
-    out: dict = {
+    out: Figures = {
         "units": n,
         "agreements": agree,
         "percent_agreement": _round(agree / n if n else None),
+        "kappa": None,
+        "alpha": None,
+        "notes": [],
     }
     notes = []
     if len(coders) == 2:
@@ -140,7 +157,7 @@ def _figures(units: Counter, coders: list[str]) -> dict:
             notes.append(KAPPA_UNDEFINED)
     else:
         out["kappa"] = None
-        pairwise = []
+        pairwise: list[PairKappa] = []
         for i, j in combinations(range(len(coders)), 2):
             pairs = Counter()
             for vals, k in units.items():
@@ -204,7 +221,7 @@ def agreement(
     level: int | None = None,
     max_disagreements: int | None = None,
     include_structural: bool = False,
-) -> dict:
+) -> Agreement:
     """Intercoder agreement (the JSON of ``qualcode agreement --json``).
 
     ``code`` limits the comparison to that code and its sub-codes; ``level``
@@ -248,9 +265,9 @@ def agreement(
     common = sorted(
         (d for d, cs in coded_by.items() if len(cs) == len(coder_ids)), key=lambda d: doc_names[d]
     )
-    excluded = sorted(
+    excluded: list[ExcludedDocument] = sorted(
         (
-            {"document": doc_names[d], "coded_by": [names[col[c]] for c in sorted(cs, key=col.get)]}
+            {"document": doc_names[d], "coders": [names[col[c]] for c in sorted(cs, key=col.get)]}
             for d, cs in coded_by.items()
             if len(cs) < len(coder_ids)
         ),
@@ -310,14 +327,15 @@ def agreement(
             if chars > 0 if overlap == 0 else chars >= overlap * length - 1e-9:
                 sets.setdefault((did, i), [set() for _ in coder_ids])[col[cid]].add(t)
     all_units = sum(len(passages[d].starts) for d in common if d in passages)
-    excluded_units = {"structural": 0, "not_relevant": 0}
-    excluded_coded = {"structural": 0, "not_relevant": 0}
+    excluded_units: Excluded = {"structural": 0, "not_relevant": 0}
+    excluded_coded: Excluded = {"structural": 0, "not_relevant": 0}
     if not include_structural and unit_kind != "document":
         structural = structural_units(session, unit_kind, passages)
         for did, p in passages.items():
             for i in range(len(p.starts)):
                 key = (did, i)
                 per = sets.get(key)
+                why: Literal["structural", "not_relevant"]
                 if (did, i) in structural:
                     why = "structural"
                 elif per is not None and nr_id is not None and any(nr_id in x for x in per):
@@ -349,22 +367,16 @@ def agreement(
         for t in set().union(*per):
             per_code_units[t][tuple(int(t in s) for s in per)] += 1
     zeros, ones = tuple(0 for _ in coder_ids), tuple(1 for _ in coder_ids)
-    per_code = []
+    per_code: list[AgreementRow] = []
     for t in codes_used:
         units = per_code_units[t]
-        coded_units = [
-            sum(k for vals, k in units.items() if vals[j]) for j in range(len(coder_ids))
-        ]
+        coded = [sum(k for vals, k in units.items() if vals[j]) for j in range(len(coder_ids))]
         untouched = n_units - sum(units.values())
         if untouched:
             units[zeros] += untouched
-        fig = {
-            "code": tree.path(t),
-            **_figures(units, names),
-            "coded_units": dict(zip(names, coded_units, strict=True)),
-        }
-        fig["coded_by_all"] = units.get(ones, 0)
-        per_code.append(fig)
+        per_code.append(
+            code_row(tree.path(t), _figures(units, names), names, coded, units.get(ones, 0))
+        )
 
     # Overall: the set of codes of each coder on a unit is one nominal value.
     paths = {t: tree.path(t) for t in codes_used}
@@ -386,9 +398,9 @@ def agreement(
     if untouched:
         overall_units[tuple(NO_CODE for _ in coder_ids)] += untouched
     overall = _figures(overall_units, names)
-    for why, k in excluded_coded.items():
+    for reason, k in excluded_coded.items():
         if k:
-            what = "headings/metadata" if why == "structural" else "passages marked not relevant"
+            what = "headings/metadata" if reason == "structural" else "passages marked not relevant"
             overall["notes"].append(
                 f"{k} of the left-out {what} carry codings of the compared coders "
                 "(--include-structural counts them)"
@@ -400,7 +412,7 @@ def agreement(
         ids = sorted({d for _, d, _, _ in listed})
         stmt_t = select(Document.id, Document.text).where(Document.id.in_(ids))  # type: ignore[attr-defined]
         texts = {i: t for i, t in session.execute(stmt_t)}
-    out_dis = []
+    out_dis: list[Disagreement] = []
     for dname, did, i, per in listed:
         p = passages[did]
         s, e = p.starts[i], p.ends[i]
@@ -417,12 +429,13 @@ def agreement(
                 # the whole passage: files are for the consensus discussion (a whole
                 # document as the unit is only named by its beginning)
                 "text": text if unit_kind != "document" or len(text) <= 240 else text[:239] + "…",
-                "codes": {
-                    names[k]: [
-                        paths[t] for t in sorted(per[k] - shared, key=lambda t: order.get(t, 0))
-                    ]
-                    for k in range(len(names))
-                },
+                "by_coder": coder_codes(
+                    names,
+                    [
+                        [paths[t] for t in sorted(per[k] - shared, key=lambda t: order.get(t, 0))]
+                        for k in range(len(names))
+                    ],
+                ),
             }
         )
     return {
@@ -431,15 +444,14 @@ def agreement(
         "overlap": overlap,
         "code": tree.path(tree.resolve(code)) if code else None,
         "level": level,
-        "compared_documents": [doc_names[d] for d in common],
-        "documents": [doc_names[d] for d in common],  # alias of compared_documents (one version)
+        "document_names": [doc_names[d] for d in common],
         "excluded_documents": excluded,
         "units": n_units,
         "all_units": all_units,
         "excluded": excluded_units,
         "excluded_coded": excluded_coded,
         "include_structural": include_structural,
-        "codes": per_code,
+        "rows": per_code,
         "overall": overall,
         "disagreement_count": len(disagreements),
         "disagreements": out_dis,
@@ -447,7 +459,32 @@ def agreement(
     }
 
 
-def agreement_sheets(data: dict, lang: str = "de") -> list:
+def code_row(
+    code: str, figures: Figures, coders: list[str], coded: list[int], coded_by_all: int
+) -> AgreementRow:
+    """A code's row of the agreement: its figures and the units each coder coded with it."""
+    by_coder: list[CoderUnits] = [
+        {"coder": c, "units": n} for c, n in zip(coders, coded, strict=True)
+    ]
+    return {"code": code, **figures, "by_coder": by_coder, "coded_by_all": coded_by_all}  # type: ignore[typeddict-item]
+
+
+def coder_codes(coders: list[str], paths: list[list[str]]) -> list[CoderCodes]:
+    """A disagreement's ``by_coder``: the codes each coder gave the unit."""
+    return [{"coder": c, "code_paths": p} for c, p in zip(coders, paths, strict=True)]
+
+
+def coded_units(row: AgreementRow, coder: str) -> int:
+    """The units ``coder`` coded with the row's code."""
+    return next((c["units"] for c in row["by_coder"] if c["coder"] == coder), 0)
+
+
+def codes_of(unit: Disagreement, coder: str) -> list[str]:
+    """The codes ``coder`` gave a disagreement's unit."""
+    return next((c["code_paths"] for c in unit["by_coder"] if c["coder"] == coder), [])
+
+
+def agreement_sheets(data: Agreement, lang: str = "de") -> list:
     """Per-code and overall figures, and the disagreements, as export sheets (headers and
     notes in ``lang``)."""
     from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet
@@ -468,12 +505,12 @@ def agreement_sheets(data: dict, lang: str = "de") -> list:
     ]
     kinds = [TEXT, INT, *[INT] * len(coders), INT, PCT, *([FLOAT] if two else []), FLOAT, TEXT]
     rows = []
-    for c in data["codes"]:
+    for c in data["rows"]:
         rows.append(
             [
                 c["code"],
                 c["units"],
-                *[c["coded_units"][n] for n in coders],
+                *[coded_units(c, n) for n in coders],
                 c["coded_by_all"],
                 c["percent_agreement"],
                 *([c["kappa"]] if two else []),
@@ -508,7 +545,7 @@ def agreement_sheets(data: dict, lang: str = "de") -> list:
                 d["start"],
                 d["end"],
                 d["text"],
-                *["; ".join(d["codes"][n]) or no_code for n in coders],
+                *["; ".join(codes_of(d, n)) or no_code for n in coders],
             ]
             for d in data["disagreements"]
         ],

@@ -150,7 +150,7 @@ def freq(p: Project, by: str | None = None, coders: Iterable[str] | None = None)
     def figures(per_doc: Counter, docs_in: Callable[[int], bool], size: int) -> dict:
         mine = {d: k for d, k in per_doc.items() if docs_in(d)}
         return {
-            "codings": sum(mine.values()),
+            "segments": sum(mine.values()),
             "documents": len(mine),
             "share": share(len(mine), size),
         }
@@ -166,7 +166,7 @@ def freq(p: Project, by: str | None = None, coders: Iterable[str] | None = None)
             o, t = figures(own, docs_in, size), figures(tot, docs_in, size)
             return {
                 **o,
-                "total_codings": t["codings"],
+                "total_segments": t["segments"],
                 "total_documents": t["documents"],
                 "total_share": t["share"],
             }

@@ -15,7 +15,17 @@ X, Y = "Kat/X", "Kat/Y"
 
 
 def code_row(data: dict, code: str) -> dict:
-    return next(c for c in data["codes"] if c["code"] == code)
+    return next(c for c in data["rows"] if c["code"] == code)
+
+
+def coded(row: dict) -> dict[str, int]:
+    """A code row's units coded, by coder."""
+    return {c["coder"]: c["units"] for c in row["by_coder"]}
+
+
+def codes(unit: dict) -> dict[str, list[str]]:
+    """A disagreement's codes, by coder."""
+    return {c["coder"]: c["code_paths"] for c in unit["by_coder"]}
 
 
 @pytest.fixture
@@ -42,7 +52,9 @@ def ten_units(cli, write_file, tmp_path):
 
 def test_binary_known_answer(cli, ten_units):
     data = cli.json("agreement", "--coders", "anna,ben")
-    assert data["documents"] == ["k.txt"] and data["units"] == 10 and data["unit"] == "paragraph"
+    assert (
+        data["document_names"] == ["k.txt"] and data["units"] == 10 and data["unit"] == "paragraph"
+    )
     x = code_row(data, X)
     # 2×2 table over 10 units:      ben X   ben –
     #                     anna X      4       1
@@ -55,12 +67,12 @@ def test_binary_known_answer(cli, ten_units):
     assert x["expected_agreement"] == 0.5
     assert x["kappa"] == pytest.approx(0.6)
     assert x["alpha"] == pytest.approx(0.62)
-    assert x["coded_units"] == {"anna": 5, "ben": 5} and x["coded_by_all"] == 4 and x["units"] == 10
+    assert coded(x) == {"anna": 5, "ben": 5} and x["coded_by_all"] == 4 and x["units"] == 10
     # one code only: the overall nominal values are {X} and "no code" — the same figures
     o = data["overall"]
     assert (o["percent_agreement"], o["kappa"], o["alpha"]) == (0.8, 0.6, 0.62)
     assert data["disagreement_count"] == 2
-    assert [(d["start"], d["codes"]) for d in data["disagreements"]] == [
+    assert [(d["start"], codes(d)) for d in data["disagreements"]] == [
         (ten_units[8][0], {"anna": [X], "ben": []}),
         (ten_units[9][0], {"anna": [], "ben": [X]}),
     ]
@@ -118,7 +130,7 @@ def test_sets_of_codes_are_one_nominal_value(cli, write_file, tmp_path):
     # Y: anna on 1, 3; ben on 3, 4 → table 1/1/1/2: po = 3/5, pe = 0.4·0.4 + 0.6·0.6 = 0.52
     # κ = (0.6 − 0.52)/0.48 = 1/6
     assert code_row(data, Y)["kappa"] == pytest.approx(round(1 / 6, 4))
-    assert [d["codes"] for d in data["disagreements"]] == [
+    assert [codes(d) for d in data["disagreements"]] == [
         {"anna": [X, Y], "ben": [X]},
         {"anna": [], "ben": [Y]},
     ]
@@ -191,9 +203,9 @@ def test_overlap_threshold_uses_the_union_of_spans(cli, write_file, tmp_path):
     import_codings(cli, tmp_path, rows)
 
     def anna_units(overlap: str) -> int:
-        return code_row(cli.json("agreement", "--coders", "anna,ben", "--overlap", overlap), X)[
-            "coded_units"
-        ]["anna"]
+        return coded(
+            code_row(cli.json("agreement", "--coders", "anna,ben", "--overlap", overlap), X)
+        )["anna"]
 
     assert anna_units("0.5") == 1  # only paragraph 1 (60 %)
     assert anna_units("0.4") == 3  # 40 %, 60 %, 40 %
@@ -233,9 +245,9 @@ def test_only_documents_coded_by_all_coders_are_units(cli, write_file, tmp_path)
     )
     data = cli.json("agreement", "--coders", "anna,ben")
     assert (
-        data["documents"] == ["a.txt"] and data["units"] == 2
+        data["document_names"] == ["a.txt"] and data["units"] == 2
     )  # b.txt only coded by anna, c.txt by nobody
-    assert data["excluded_documents"] == [{"document": "b.txt", "coded_by": ["anna"]}]
+    assert data["excluded_documents"] == [{"document": "b.txt", "coders": ["anna"]}]
     assert code_row(data, X)["percent_agreement"] == 1.0
     out = cli.ok("agreement", "--coders", "anna,ben").stdout
     assert "Left out (not coded by all): b.txt (anna)" in out
@@ -244,12 +256,12 @@ def test_only_documents_coded_by_all_coders_are_units(cli, write_file, tmp_path)
 def test_code_filter_and_errors(cli, write_file, tmp_path, ten_units):
     import_codings(cli, tmp_path, [("k.txt", *ten_units[4], "Andere/Z", "anna")])
     data = cli.json("agreement", "--coders", "anna,ben")
-    assert {c["code"] for c in data["codes"]} == {X, "Andere/Z"}
+    assert {c["code"] for c in data["rows"]} == {X, "Andere/Z"}
     assert data["overall"]["percent_agreement"] == 0.7
     only = cli.json("agreement", "--coders", "anna,ben", "--code", "Kat")
-    assert [c["code"] for c in only["codes"]] == [X] and only["overall"]["percent_agreement"] == 0.8
+    assert [c["code"] for c in only["rows"]] == [X] and only["overall"]["percent_agreement"] == 0.8
     lvl = cli.json("agreement", "--coders", "anna,ben", "--level", "1")
-    assert [c["code"] for c in lvl["codes"]] == ["Kat", "Andere"]
+    assert [c["code"] for c in lvl["rows"]] == ["Kat", "Andere"]
     for args, msg in [
         (["--coders", "anna"], "at least two"),
         (["--coders", "anna,nobody"], "unknown coder 'nobody'"),
@@ -267,14 +279,14 @@ def test_code_filter_and_errors(cli, write_file, tmp_path, ten_units):
 
 def test_demo_agreement(demo_cli):
     data = demo_cli.json("agreement", "--coders", "anna,ben")
-    assert data["documents"] == ["protokoll_01.md", "protokoll_03.txt"]
+    assert data["document_names"] == ["protokoll_01.md", "protokoll_03.txt"]
     assert len(data["excluded_documents"]) == 5  # anna's other protocols
     o = data["overall"]
     assert o["units"] == data["units"] > 0
     assert data["disagreement_count"] == o["units"] - o["agreements"] > 0
     assert 0 < o["kappa"] < 1 and 0 < o["alpha"] < 1
     for d in data["disagreements"]:
-        assert d["codes"]["anna"] != d["codes"]["ben"]
+        assert codes(d)["anna"] != codes(d)["ben"]
     out = demo_cli.ok("agreement", "--coders", "anna,ben", "--show", "1").stdout
     assert "OVERALL" in out and "more (--show N" in out
     assert json.loads(demo_cli.ok("agreement", "--coders", "anna,ben", "--json").stdout)[
@@ -383,10 +395,10 @@ def test_document_unit(cli, write_file, tmp_path):
     assert data["unit"] == "document" and data["units"] == 3
     # X: anna {a, b}, ben {a} → agree on a and c, differ on b
     x = code_row(data, X)
-    assert (x["agreements"], x["coded_units"]) == (2, {"anna": 2, "ben": 1})
+    assert (x["agreements"], coded(x)) == (2, {"anna": 2, "ben": 1})
     # kappa: table 1/1/0/1 → po = 2/3, pe = 2/3·1/3 + 1/3·2/3 = 4/9 → κ = (2/3 − 4/9)/(5/9) = 0.4
     assert x["kappa"] == pytest.approx(0.4)
-    assert [(d["document"], d["codes"]) for d in data["disagreements"]] == [
+    assert [(d["document"], codes(d)) for d in data["disagreements"]] == [
         ("b.txt", {"anna": [X], "ben": [Y]})
     ]
     passage = cli.json("agreement", "--coders", "anna,ben")

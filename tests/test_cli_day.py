@@ -174,17 +174,17 @@ def test_freq_counts_a_passage_coded_by_two_coders_once_and_says_so(demo_cli) ->
 
     def figures(*args):
         rows_ = demo_cli.json("report", "freq", *args)["rows"]
-        return next((r["codings"], r["documents"]) for r in rows_ if r["code"] == zeit)
+        return next((r["segments"], r["documents"]) for r in rows_ if r["code"] == zeit)
 
-    segments = demo_cli.json("report", "segments", "--code", "Zeitmangel")["segments"]
+    segments = demo_cli.json("report", "segments", "--code", "Zeitmangel")["rows"]
     assert figures() == (6, 6) == (len(segments), 6)  # anna 6 + ben 2 on the same spans
     assert figures("--coder", "anna") == (6, 6)
     assert figures("--coder", "ben") == (2, 2)
     data = demo_cli.json("report", "freq", "--by-coder")
-    assert data["by"] == "coder" and data["counts"] == "segments"
+    assert data["by"] == "coder" and "counts" not in data
     assert data["groups"] == {"anna": 14, "ben": 14}
     row = next(r for r in data["rows"] if r["code"] == zeit)
-    assert (row["groups"]["anna"]["codings"], row["groups"]["ben"]["codings"]) == (6, 2)
+    assert (row["groups"]["anna"]["segments"], row["groups"]["ben"]["segments"]) == (6, 2)
     table = demo_cli.ok("report", "freq").stdout.splitlines()
     assert table[0] == (
         "counting segments: a passage coded with the same code by several coders (anna, ben) "
@@ -266,7 +266,7 @@ def test_marking_the_rest_not_relevant_brings_a_document_to_100_percent(demo_cli
     ) == [(len(todo), "tester")]
     # no category: frequencies and the matrix leave it out; REFI exports it as a code
     assert "Nicht relevant" not in [r["code"] for r in demo_cli.json("report", "freq")["rows"]]
-    assert "Nicht relevant" not in demo_cli.json("report", "matrix")["codes"]
+    assert "Nicht relevant" not in demo_cli.json("report", "matrix")["code_paths"]
     demo_cli.ok("refi", "export", str(tmp_path / "book.qdc"))
     assert 'name="Nicht relevant"' in (tmp_path / "book.qdc").read_text(encoding="utf-8")
     # undoable; --relevant takes a mark away
@@ -502,7 +502,7 @@ def test_quotations_of_markdown_documents_lose_the_markup(cli, write_file, tmp_p
     cli.ok("import", str(write_file("q.txt", "**Ort:** bleibt")))
     for doc, s, e in (("p.md", 0, 37), ("q.txt", 0, 15)):
         cli.ok("code", doc, "--start", str(s), "--end", str(e), "--code", "K", "--create")
-    segs = cli.json("report", "segments", "--code", "K")["segments"]
+    segs = cli.json("report", "segments", "--code", "K")["rows"]
     assert [x["text"] for x in segs] == [
         "Protokoll\n\nOrt: Aula, wichtig",
         "**Ort:** bleibt",  # not Markdown: as it stands

@@ -121,11 +121,11 @@ def test_agreement_units_leave_out_headings_and_not_relevant(cli, project, db_pa
     assert o["percent_agreement"] == round(po, 4) and o["kappa"] == round(k, 4)
     assert any("1 of the left-out headings/metadata carry codings" in n for n in o["notes"])
     # per code: X on 8 units, anna 4 ben 3 both 3 → po = 7/8
-    x = next(c for c in data["codes"] if c["code"] == X)
+    x = next(c for c in data["rows"] if c["code"] == X)
     px, kx = kappa([X in v for v in va], [X in v for v in vb])
     assert x["units"] == 8 and x["percent_agreement"] == round(px, 4) == 0.875
     assert x["kappa"] == round(kx, 4)
-    assert [c["code"] for c in data["codes"]] == [X, Y]  # the mark is not a category
+    assert [c["code"] for c in data["rows"]] == [X, Y]  # the mark is not a category
 
     text = cli.ok("agreement", "--coders", "anna,ben").stdout
     assert (
@@ -161,7 +161,7 @@ def test_agreement_on_the_demo(demo_cli, demo_db):
     assert both["units"] == 67 and both["overall"]["percent_agreement"] == 0.8955  # 60/67
     structural = 0
     for did, text in q(demo_db, "SELECT id, text FROM document WHERE name IN (?, ?)",
-                       *data["documents"]):  # fmt: skip
+                       *data["document_names"]):  # fmt: skip
         spans = q(demo_db, "SELECT start, \"end\" FROM passage WHERE document_id = ? "
                   "AND unit = 'paragraph' ORDER BY start", did)  # fmt: skip
         structural += sum(not c for c in content_flags(text, spans))
@@ -231,7 +231,7 @@ def test_cooc_pairs_within_one_coder_unless_asked(cli, pairs_project, db_path):
             if extra:
                 cli.ok("set", "add", "alle", "q.txt")
             data = cli.json(*args, *extra)
-            i, j = data["codes"].index(A), data["codes"].index(B)
+            i, j = data["code_paths"].index(A), data["code_paths"].index(B)
             assert data["matrix"][i][j] == data["matrix"][j][i] == pairs[(A, B)]
             assert (data["matrix"][i][i], data["matrix"][j][j]) == (diag[A], diag[B])
             assert data["pairing"] == ("across-coders" if across else "within-coder")
@@ -239,7 +239,7 @@ def test_cooc_pairs_within_one_coder_unless_asked(cli, pairs_project, db_path):
         text = cli.ok(*args).stdout
         assert ("pairs across coders" if across else "pairs within one coder") in text
     # per document: anna has A and B in q.txt, so both pairings count the one document
-    assert cli.json("report", "cooc", "--unit", "document")["pairs"][0]["count"] == 1
+    assert cli.json("report", "cooc", "--unit", "document")["pairs"][0]["units"] == 1
     graphml = cli.ok("report", "cooc", "-f", "graphml", "--lang", "en").stdout
     assert "<desc>co-occurrence per passage, pairs within one coder</desc>" in graphml
 
@@ -389,10 +389,13 @@ def test_workbench_memo_is_in_report_segments_and_report_full(demo_db, tmp_path)
     cli.ok("memo", "add", "Zweite Notiz zur Stelle.", "--coding", str(coding_id))
     path = f"{parent}/{name}"
     data = cli.json("report", "segments", "--code", path)
-    (seg,) = [
-        s for s in data["segments"] if (s["document"], s["start"], s["end"]) == (doc, start, end)
+    (seg,) = [s for s in data["rows"] if (s["document"], s["start"], s["end"]) == (doc, start, end)]
+    # the coding's own memo, and the memo added to it as a Memo object (with its id)
+    assert seg["memo"] == "Beleg für Zeitdruck im Team."
+    assert [(m["on"], m["coding_id"], m["text"]) for m in seg["memos"]] == [
+        ("coding", coding_id, "Zweite Notiz zur Stelle.")
     ]
-    assert seg["memo"] == "Beleg für Zeitdruck im Team.\nZweite Notiz zur Stelle."
+    assert coding_id in seg["coding_ids"] and isinstance(seg["memos"][0]["id"], int)
     md = cli.ok("report", "segments", "--code", path).stdout
     assert "Memo: Beleg für Zeitdruck im Team." in md
     out = tmp_path / "full.html"

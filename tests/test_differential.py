@@ -126,7 +126,7 @@ def test_the_demo_s_structure_is_the_hand_read_one(demo) -> None:
 
 # --- report freq -----------------------------------------------------------------------------
 
-FREQ_KEYS = ("codings", "documents", "share", "total_codings", "total_documents", "total_share")
+FREQ_KEYS = ("segments", "documents", "share", "total_segments", "total_documents", "total_share")
 
 
 def check_freq(db: str, p: oracle.Project, by: str | None) -> None:
@@ -169,10 +169,10 @@ def cooc_output(db: str, unit: str, *extra: str) -> dict:
     return {
         "units": got["units"],
         "coded_units": got["coded_units"],
-        "codes": sorted(got["codes"]),
-        "diagonal": {c: got["matrix"][i][i] for i, c in enumerate(got["codes"])},
+        "codes": sorted(got["code_paths"]),
+        "diagonal": {c: got["matrix"][i][i] for i, c in enumerate(got["code_paths"])},
         "pairs": {
-            tuple(sorted((q["a"], q["b"]))): (q["count"], q["jaccard"]) for q in got["pairs"]
+            tuple(sorted((q["a"], q["b"]))): (q["units"], q["jaccard"]) for q in got["pairs"]
         },
     }
 
@@ -218,12 +218,13 @@ def check_matrix(db: str, p: oracle.Project) -> None:
     for presence in (False, True):
         got = Run(db).json("report", "matrix", *(["--presence"] if presence else []))
         want = oracle.matrix(p, presence)
-        assert sorted(got["codes"]) == want["codes"]
+        assert sorted(got["code_paths"]) == want["codes"]
         cells = {
-            r["document"]: dict(zip(got["codes"], r["values"], strict=True)) for r in got["rows"]
+            r["document"]: dict(zip(got["code_paths"], r["values"], strict=True))
+            for r in got["rows"]
         }
         assert cells == want["cells"]
-        assert dict(zip(got["codes"], got["totals"], strict=True)) == want["totals"]
+        assert dict(zip(got["code_paths"], got["column_totals"], strict=True)) == want["totals"]
         for r in got["rows"]:
             assert r["total"] == sum(r["values"])
 
@@ -246,7 +247,8 @@ def check_crosstab(db: str, p: oracle.Project, keys: list[str]) -> None:
     got = Run(db).json("report", "crosstab", *[x for k in keys for x in ("--by", k)])
     want = oracle.crosstab(p, keys)
     assert got["documents"] == want["documents"]
-    combos = [tuple(c["values"][k] for k in keys) for c in got["columns"]]
+    assert got["attribute_names"] == keys
+    combos = [tuple(c["attributes"][k] for k in keys) for c in got["columns"]]
     assert {cb: c["documents"] for cb, c in zip(combos, got["columns"], strict=True)} == want[
         "columns"
     ]
@@ -289,9 +291,9 @@ def agreement_output(db: str, coders: list[str], *extra: str) -> dict:
         return out
 
     return {
-        "documents": sorted(got["compared_documents"]),
+        "documents": sorted(got["document_names"]),
         "units": got["units"],
-        "codes": {c["code"]: figures(c) for c in got["codes"]},
+        "codes": {c["code"]: figures(c) for c in got["rows"]},
         "overall": figures(got["overall"]),
     }
 
@@ -390,7 +392,7 @@ def test_agreement_sample_demo(demo: str) -> None:
     got = Run(demo).json("agreement", "--sample", "anna-1")
     want = oracle.sample_agreement(demo, oracle.load(demo), "anna-1")
     assert got["units"] == want["units"]
-    assert {c["code"]: {k: c[k] for k in oracle.FIG_KEYS} for c in got["codes"]} == want["codes"]
+    assert {c["code"]: {k: c[k] for k in oracle.FIG_KEYS} for c in got["rows"]} == want["codes"]
     assert {k: got["overall"][k] for k in oracle.FIG_KEYS} == want["overall"]
 
 
@@ -411,7 +413,7 @@ def test_agreement_sample_generated(spec: Spec) -> None:
                 continue
             got = Run(db).json("agreement", "--sample", name)
             assert got["units"] == want["units"]
-            assert {c["code"]: {k: c[k] for k in oracle.FIG_KEYS} for c in got["codes"]} == want[
+            assert {c["code"]: {k: c[k] for k in oracle.FIG_KEYS} for c in got["rows"]} == want[
                 "codes"
             ]
             assert {k: got["overall"][k] for k in oracle.FIG_KEYS} == want["overall"]
@@ -460,7 +462,7 @@ def test_rq_oracle_demo(demo: str) -> None:
     figures = oracle.rq_figures(demo, oracle.load(demo), demo_structural)
     assert (figures["F1"]["codings"], figures["F1"]["documents"]) == (45, 7)
     got = {
-        r["code"]: r["total_codings"]
+        r["code"]: r["total_segments"]
         for r in Run(demo).json("report", "freq", "--rq", "F1")["rows"]
     }
     assert got["Herausforderungen und Hindernisse"] == 45
@@ -525,7 +527,7 @@ def check_words(db: str, p: oracle.Project) -> None:
         ids = p.subtree(tops[cat["code"]])
         spans = {(d, s, e) for c, d, s, e in p.segments() if c in ids}
         assert cat["segments"] == len(spans), cat["code"]
-        n1 = cat["lemmas"]
+        n1 = cat["lemma_count"]
         assert sum(r["count"] for r in cat["rows"]) == n1
         assert 0 <= n1 <= n_all
         text = oracle.coded_text(p, tops[cat["code"]]).casefold()

@@ -88,12 +88,12 @@ def test_matrix_cooc_crosstab_filtered_by_question(demo_cli):
     ]
     whole = demo_cli.json("report", "matrix", "--json")
     part = demo_cli.json("report", "matrix", "--rq", "F2", "--json")
-    assert part["codes"] == goals and part["rq"] == "F2"
-    cols = [whole["codes"].index(c) for c in goals]
+    assert part["code_paths"] == goals and part["rq"] == "F2"
+    cols = [whole["code_paths"].index(c) for c in goals]
     for a, b in zip(whole["rows"], part["rows"], strict=True):
         assert b["values"] == [a["values"][i] for i in cols] and b["total"] == sum(b["values"])
     cooc = demo_cli.json("report", "cooc", "--rq", "F2", "--format", "json")
-    assert cooc["codes"] == goals and len(cooc["matrix"]) == 5
+    assert cooc["code_paths"] == goals and len(cooc["matrix"]) == 5
     assert all(p["a"] in goals and p["b"] in goals for p in cooc["pairs"])
     rows = demo_cli.json("report", "crosstab", "--by", "Format", "--rq", "F2")["rows"]
     assert [r["code"] for r in rows] == ["Zielformulierungen", *goals]
@@ -207,7 +207,7 @@ def test_agreement_and_disagreements_files_of_a_sample(demo_cli, recoded, tmp_pa
     ]
     assert len(table.rows) == 1 + differ
     assert [r.cells[3].text for r in table.rows[1:]] == [
-        "\n".join(x["codes"]["anna (check)"]) or "(kein Code)" for x in d["disagreements"]
+        "\n".join(x["by_coder"][1]["code_paths"]) or "(kein Code)" for x in d["disagreements"]
     ]
     share = f"{100 * (8 - differ) / 8:.1f} %".replace(".", ",")  # German number format
     assert any(p.text.startswith(f"Übereinstimmung: {share}") for p in doc.paragraphs)

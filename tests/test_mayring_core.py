@@ -84,14 +84,20 @@ def test_kappa_and_alpha_on_a_hand_computed_sample(cli, small):
     assert d["overall"]["percent_agreement"] == 0.75
     assert d["overall"]["kappa"] == 0.6364
     assert d["overall"]["alpha"] == 0.6667
-    a1 = next(c for c in d["codes"] if c["code"] == "A/A1")
-    assert (a1["kappa"], a1["percent_agreement"], a1["coded_units"]) == (
+    a1 = next(c for c in d["rows"] if c["code"] == "A/A1")
+    assert (a1["kappa"], a1["percent_agreement"], a1["by_coder"]) == (
         0.5,
         0.75,
-        {"anna": 2, "anna (check)": 1},
+        [{"coder": "anna", "units": 2}, {"coder": "anna (check)", "units": 1}],
     )
-    assert [(x["start"], x["codes"]) for x in d["disagreements"]] == [
-        (small[1][0], {"anna": ["A/A1"], "anna (check)": ["B"]})
+    assert [(x["start"], x["by_coder"]) for x in d["disagreements"]] == [
+        (
+            small[1][0],
+            [
+                {"coder": "anna", "code_paths": ["A/A1"]},
+                {"coder": "anna (check)", "code_paths": ["B"]},
+            ],
+        )
     ]
     engine.dispose()
 
@@ -108,7 +114,7 @@ def test_consensus_adopts_the_recoding_but_kappa_stays_that_of_the_blind_coding(
             set_check_codes(s, p["id"], codes)
     with reading(engine) as s:
         before = sample_agreement(s, name)
-    pid = before["disagreements"][0]["passage"]
+    pid = before["disagreements"][0]["passage_id"]
     with transaction(engine, "tui: consensus", "anna") as s:
         assert resolve(s, pid, "check") == {
             "passage": pid,
@@ -244,12 +250,12 @@ def test_agenda_rows_exactly(cli, small):
     base = {"anchor_source": None, "definition": "", "anchor": "", "rule": ""}
     assert rows == [
         {**base, "rq": "F1", "number": "1", "level": 1, "code": "A", "name": "A", "definition": "Probleme",
-         "anchor": "Es fehlt …", "rule": "Ist-Zustand", "codings": 0, "documents": 0},
+         "anchor": "Es fehlt …", "rule": "Ist-Zustand", "segments": 0, "documents": 0},
         {**base, "rq": "F1", "number": "1.1", "level": 2, "code": "A/A1", "name": "A1",
          "definition": "Mangel an Ressourcen", "anchor": PARAS[1],
-         "anchor_source": f"doc.txt, {sp[1][0]}–{sp[1][1]}", "codings": 2, "documents": 1},
-        {**base, "rq": "F1", "number": "1.2", "level": 2, "code": "A/A2", "name": "A2", "codings": 0, "documents": 0},
-        {**base, "rq": None, "number": "1", "level": 1, "code": "B", "name": "B", "codings": 1, "documents": 1},
+         "anchor_source": f"doc.txt, {sp[1][0]}–{sp[1][1]}", "segments": 2, "documents": 1},
+        {**base, "rq": "F1", "number": "1.2", "level": 2, "code": "A/A2", "name": "A2", "segments": 0, "documents": 0},
+        {**base, "rq": None, "number": "1", "level": 1, "code": "B", "name": "B", "segments": 1, "documents": 1},
     ]  # fmt: skip
     assert only == rows[:3]
 
@@ -269,21 +275,23 @@ def test_summary_grid_has_every_document_and_the_attributes(cli, write_file):
         grid = summary_grid(s)
     engine.dispose()
     assert grid == {
-        "attributes": ["Format"],
-        "codes": ["K/X", "K/Y"],
+        "attribute_names": ["Format"],
+        "code_paths": ["K/X", "K/Y"],
         "rows": [
             {
                 "document": "a.txt",
+                "document_id": 1,
                 "attributes": {"Format": "Web"},
-                "summaries": {"K/X": "Viel.", "K/Y": "Etwas."},
+                "summaries": [{"code": "K/X", "text": "Viel."}, {"code": "K/Y", "text": "Etwas."}],
             },
             {
                 "document": "b.txt",
+                "document_id": 2,
                 "attributes": {"Format": "Präsenz"},
-                "summaries": {"K/Y": "Wenig."},
+                "summaries": [{"code": "K/Y", "text": "Wenig."}],
             },
         ],
-        "summaries": 3,
+        "summary_count": 3,
     }
     cli.ok("summary", "set", "a.txt", "K/X", "")  # empty removes it
     assert [(r["document"], r["code"]) for r in cli.json("summary", "list")] == [
@@ -304,8 +312,8 @@ def test_research_questions_travel_through_refi_qda(demo_cli, tmp_path):
         demo_cli.ok("refi", "export", str(out))
         other = Run(str(tmp_path / f"other-{suffix}.sqlite"))
         res = other.json("refi", "import", str(out))
-        assert res["research_questions"] == {"created": 2, "assigned": 2, "notes": []}
-        assert not any("sets" in m for m in res["skipped"] + res["warnings"])
+        assert (res["rqs_created"], res["categories_assigned"], res["rq_notes"]) == (2, 2, [])
+        assert not any("sets" in m for m in res["left_out"] + res["warnings"])
         back = [{k: q[k] for k in ("name", "question", "technique", "criterion", "coding_unit", "categories")}
                 for q in other.json("rq", "list")]  # fmt: skip
         assert back == [

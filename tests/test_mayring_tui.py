@@ -125,7 +125,8 @@ async def test_consensus_view_resolves_with_one_key(demo_db: str) -> None:
     before = cli.json("agreement", "--sample", "anna-1")
     dis = before["disagreements"]
     first = dis[0]
-    removed = first["codes"]["anna"]
+    removed = first["by_coder"][0]["code_paths"]
+    assert first["by_coder"][0]["coder"] == "anna"
     assert removed  # anna coded it, the blind re-coding found nothing
     app = QualcodeApp(engine, "anna", suggestions=False)
     async with app.run_test(size=(120, 36)) as pilot:

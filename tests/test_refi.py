@@ -241,7 +241,9 @@ def test_project_export_validates_with_stable_guids(demo_cli, tmp_path):
         counts["documents"] == 14
         and counts["codes"] == 28
         and counts["codings"] == 143
-        and counts["users"] == 2
+        and counts["coders"] == ["anna", "ben"]
+        and counts["memo_count"] == 1
+        and counts["file"] == str(a.absolute())
     )
     demo_cli.ok("refi", "export", str(b))
     import os
@@ -332,8 +334,8 @@ def test_round_trip_loses_nothing(demo_cli, cli, tmp_path):
 
     imported = cli.json("refi", "import", str(out))
     assert imported["backup"] is None  # a new project: nothing to back up
-    assert len(imported["documents"]["imported"]) == 14 and imported["codings"]["imported"] == 144
-    assert imported["memos"] == 4
+    assert len(imported["document_names"]) == 14 and imported["codings_imported"] == 144
+    assert imported["memos_imported"] == 4 and imported["memo_count"] == 4
 
     assert docs_of(cli.db) == docs_of(demo_cli.db)
     assert len(docs_of(cli.db)) == 14
@@ -376,10 +378,10 @@ def test_import_twice_changes_nothing_and_makes_no_backup(demo_cli, demo_db, tmp
     demo_cli.ok("refi", "export", str(out))
     before = dump(demo_db)
     res = demo_cli.json("refi", "import", str(out), "--no-sentences")
-    assert res["documents"]["imported"] == [] and len(res["documents"]["reused"]) == 14
-    assert res["codes"] == {"created": 0, "merged": 28, "updated": 0}
-    assert res["codings"] == {"imported": 0, "skipped": 143}
-    assert res["memos"] == 0 and res["attributes"] == 0
+    assert res["document_names"] == [] and res["documents_reused"] == 14
+    assert (res["codes_created"], res["codes_merged"], res["codes_updated"]) == (0, 28, 0)
+    assert (res["codings_imported"], res["codings_skipped"]) == (0, 143)
+    assert res["memos_imported"] == 0 and res["attribute_values"] == 0
     assert dump(demo_db) == before
     assert res["backup"] is None  # issue 13, item 9: nothing changed, so no backup
     assert not list(Path(demo_db).parent.glob("demo.sqlite.bak-*"))
@@ -389,7 +391,7 @@ def test_import_twice_changes_nothing_and_makes_no_backup(demo_cli, demo_db, tmp
 def test_a_changing_import_backs_up_the_project_as_it_was(demo_cli, demo_db, tmp_path):
     before = dump(demo_db)
     res = demo_cli.json("refi", "import", str(DATA / "atlas_style.qde"), "--no-sentences")
-    assert res["documents"]["imported"]
+    assert res["document_names"]
     backup = Path(res["backup"])
     assert backup.name.startswith("demo.sqlite.bak-") and backup.parent == Path(demo_db).parent
     assert dump(str(backup)) == before  # made inside the import's transaction, before its commit
@@ -403,7 +405,7 @@ def test_undo_reverts_an_import(demo_cli, demo_db, tmp_path, cli):
     demo_cli.ok("refi", "export", str(out))
     before = dump(cli.db)
     res = cli.json("refi", "import", str(out), "--no-sentences")
-    assert res["codes"]["created"] == 28 and res["backup"]
+    assert res["codes_created"] == 28 and res["backup"]
     assert cli.json("status")["codings"] == 143
     cli.ok("undo", "--force")
     cli.ok("redo")
@@ -429,7 +431,7 @@ def test_changed_text_is_a_conflict_unless_rename(demo_cli, demo_db, cli, tmp_pa
     assert dump(cli.db) == before
     res = cli.json("refi", "import", str(out), "--rename", "--no-sentences")
     stem, suffix = name.rsplit(".", 1)
-    assert res["documents"]["renamed"] == {name: f"{stem} (2).{suffix}"}
+    assert res["documents_renamed"] == [{"document": name, "renamed_to": f"{stem} (2).{suffix}"}]
     assert cli.json("docs", "show", name)["text"] == "Ein ganz anderer Text."
     renamed = cli.json("codings", "--doc", f"{stem} (2).{suffix}")
     assert len(renamed) == len(demo_cli.json("codings", "--doc", name))
@@ -440,7 +442,7 @@ def test_changed_text_is_a_conflict_unless_rename(demo_cli, demo_db, cli, tmp_pa
 
 def test_codebook_of_an_older_tool(cli):
     res = cli.json("refi", "import", str(DATA / "codebook_v04.qdc"))
-    assert res["codes"]["created"] == 5
+    assert res["codes_created"] == 5
     assert "code sets were not imported (qualcode has no sets)" in res["warnings"]
     codes = codes_of(cli)
     assert list(codes) == [
@@ -482,13 +484,13 @@ def test_codebook_merges_by_path_and_update_codes(demo_cli, tmp_path):
     )
     old = demo_cli.json("codes", "show", "Herausforderungen und Hindernisse/Zeitmangel")
     res = demo_cli.json("refi", "import", str(qdc))
-    assert res["codes"] == {"created": 1, "merged": 2, "updated": 0}
+    assert (res["codes_created"], res["codes_merged"], res["codes_updated"]) == (1, 2, 0)
     kept = demo_cli.json("codes", "show", "Herausforderungen und Hindernisse/Zeitmangel")
     assert kept["definition"] == old["definition"] and kept["color"] == old["color"]
     new = demo_cli.json("codes", "show", "Herausforderungen und Hindernisse/Neu")
     assert new["guid"] == "11111111-2222-4333-8444-555555555557"
     res = demo_cli.json("refi", "import", str(qdc), "--update-codes")
-    assert res["codes"] == {"created": 0, "merged": 3, "updated": 1}
+    assert (res["codes_created"], res["codes_merged"], res["codes_updated"]) == (0, 3, 1)
     upd = demo_cli.json("codes", "show", "Herausforderungen und Hindernisse/Zeitmangel")
     assert (
         upd["definition"] == "Neu definiert."
@@ -504,7 +506,7 @@ def test_maxqda_style_project_with_crlf_source_file(cli, tmp_path):
     )  # a valid QDA-XML 1.0 file
     qdpx = zip_maxqda(tmp_path / "maxqda.qdpx")
     res = cli.json("refi", "import", str(qdpx))
-    assert res["documents"]["imported"] == ["Protokoll Elbtal"]
+    assert res["document_names"] == ["Protokoll Elbtal"]
     assert res["warnings"] == ["1 PDFSource element skipped (qualcode imports text sources only)"]
     doc = cli.json("docs", "show", "Protokoll Elbtal")
     assert "\r" not in doc["text"] and "wünschen" in doc["text"]
@@ -597,8 +599,8 @@ def test_atlas_style_inline_texts(cli, tmp_path, variant):
             with zipfile.ZipFile(path, "w") as zf:
                 zf.writestr("project.qde", data)
     res = cli.json("refi", "import", str(path), "--no-sentences")
-    assert sorted(res["documents"]["imported"]) == ["Elbtal.txt", "source-3f2504e0"]
-    assert res["coders"] == ["Carla", "import"]
+    assert sorted(res["document_names"]) == ["Elbtal.txt", "source-3f2504e0"]
+    assert res["new_coders"] == ["Carla", "import"]
     assert res["warnings"] == [
         "a source without a name was named 'source-3f2504e0' after its guid",
         "source 'Elbtal.txt': 1 empty or uncoded selections were skipped",
@@ -663,10 +665,9 @@ def test_codebook_round_trip_into_a_new_project(demo_cli, cli, tmp_path):
     out = tmp_path / "codes.qdc"
     demo_cli.ok("refi", "export", str(out))
     res = cli.json("refi", "import", str(out))
-    assert (
-        res["codes"] == {"created": 28, "merged": 0, "updated": 0}
-        and res["documents"]["imported"] == []
-    )
+    assert (res["codes_created"], res["codes_merged"], res["codes_updated"]) == (28, 0, 0) and res[
+        "document_names"
+    ] == []
     assert codes_of(cli) == codes_of(demo_cli)
     assert [c["path"] for c in cli.json("codes", "list")] == [
         c["path"] for c in demo_cli.json("codes", "list")
@@ -694,7 +695,7 @@ def test_import_and_undo_on_every_backend(any_cli, backend, demo_cli, tmp_path):
         assert res["backup"] is None and "make one with pg_dump" in result.stderr
     else:
         assert Path(res["backup"]).exists()
-    assert len(res["documents"]["imported"]) == 14 and res["codings"]["imported"] == 143
+    assert len(res["document_names"]) == 14 and res["codings_imported"] == 143
     assert codings_of(any_cli) == codings_of(demo_cli)
     again = tmp_path / "again.qdpx"
     any_cli.ok("refi", "export", str(again), "--name", "demo")
@@ -702,9 +703,7 @@ def test_import_and_undo_on_every_backend(any_cli, backend, demo_cli, tmp_path):
     guids = lambda p: sorted(re.findall(r'guid="([^"]+)"', qde_of(p).decode()))  # noqa: E731
     extra = set(guids(again)) - set(guids(out))
     assert set(guids(out)) <= set(guids(again)) and len(extra) == 1  # + the code "Vorher"
-    any_cli.ok(
-        "code", res["documents"]["imported"][0], "--start", "0", "--end", "3", "--code", "Vorher"
-    )
+    any_cli.ok("code", res["document_names"][0], "--start", "0", "--end", "3", "--code", "Vorher")
     assert any_cli.json("status")["codings"] == 144  # ids after the bulk insert are free
     any_cli.ok("undo", "-n", "2", "--force")
     status = any_cli.json("status")

@@ -288,7 +288,7 @@ def test_every_user_becomes_a_coder_and_survives_a_round_trip(cli, tmp_path):
     path = tmp_path / "users.qde"
     path.write_text(qde, encoding="utf-8")
     res = cli.json("refi", "import", str(path), "--no-sentences")
-    assert sorted(res["coders"]) == ["Anna", "Ben", "Carla", "Dora"]
+    assert sorted(res["new_coders"]) == ["Anna", "Ben", "Carla", "Dora"]
     assert any("share the guid" in m and "'Carla'" in m for m in res["converted"])
     assert [(c["coder"], c["text"]) for c in cli.json("codings")] == [
         ("Anna", "Eins"),
@@ -298,7 +298,7 @@ def test_every_user_becomes_a_coder_and_survives_a_round_trip(cli, tmp_path):
     cli.ok("refi", "export", str(out))
     again = type(cli)(str(tmp_path / "again.sqlite"))
     res2 = again.json("refi", "import", str(out), "--no-sentences")
-    assert sorted(res2["coders"]) == ["Anna", "Ben", "Carla", "Dora"]
+    assert sorted(res2["new_coders"]) == ["Anna", "Ben", "Carla", "Dora"]
 
 
 # --- 5. A TextSource without a name ------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_a_source_without_name_is_named_after_its_file(cli, tmp_path, path, memb
 <Project {NS} name="x"><Sources>
   <TextSource guid="{G(50)}" plainTextPath="{path}"/></Sources></Project>"""
     res = cli.json("refi", "import", str(qdpx(tmp_path / "n.qdpx", qde, {member: b"Text."})))
-    assert res["documents"]["imported"] == [want]
+    assert res["document_names"] == [want]
     assert res["renamed"] == [f"a source without a name was named {want!r} after its file"]
 
 
@@ -343,7 +343,7 @@ def test_ids_that_are_not_guids_still_resolve(cli, tmp_path):
     assert [m["on"] for m in cli.json("memo", "list")] == ["coding"]
     assert any("are not GUIDs (e.g. 'cod-1')" in m for m in res["converted"])
     # the same file twice: the derived GUIDs are stable, nothing is duplicated
-    assert cli.json("refi", "import", str(path))["codings"]["imported"] == 0
+    assert cli.json("refi", "import", str(path))["codings_imported"] == 0
 
 
 # --- 7. Reversed selections; digits Python's int() takes --------------------------------------------------
@@ -391,7 +391,7 @@ def test_member_names_in_nfd_are_found(cli, tmp_path):
     res = cli.json(
         "refi", "import", str(qdpx(tmp_path / "mac.qdpx", qde, {f"sources/{nfd}": b"x"}))
     )
-    assert res["documents"]["imported"] == [nfc]
+    assert res["document_names"] == [nfc]
 
 
 def test_bidi_controls_are_removed_from_code_names(cli, tmp_path):

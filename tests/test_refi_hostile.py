@@ -238,7 +238,7 @@ def test_percent_encoded_source_paths_are_found(cli, tmp_path):
         "Sources/Mein Text.txt": "Ein neuer Text.",
     }
     res = cli.json("refi", "import", str(qdpx(tmp_path / "enc.qdpx", members)), "--no-sentences")
-    assert res["codings"]["imported"] == 1 and [c["text"] for c in cli.json("codings")] == ["Ein"]
+    assert res["codings_imported"] == 1 and [c["text"] for c in cli.json("codings")] == ["Ein"]
 
 
 def test_the_well_formed_variant_of_the_test_project_imports(cli, tmp_path):
@@ -249,7 +249,7 @@ def test_the_well_formed_variant_of_the_test_project_imports(cli, tmp_path):
         str(qdpx(tmp_path / "ok.qdpx", {"project.qde": project()})),
         "--no-sentences",
     )
-    assert res["documents"]["imported"] == ["neu.txt"] and res["codings"]["imported"] == 1
+    assert res["document_names"] == ["neu.txt"] and res["codings_imported"] == 1
     assert [c["text"] for c in cli.json("codings")] == ["Ein"]
 
 
@@ -271,7 +271,7 @@ def test_a_source_outside_the_archive_is_skipped_not_read(cli, tmp_path):
         )
     }
     res = cli.json("refi", "import", str(qdpx(tmp_path / "ext.qdpx", members)), "--no-sentences")
-    assert res["documents"]["imported"] == ["neu.txt"]
+    assert res["document_names"] == ["neu.txt"]
     assert res["warnings"] == [
         "source 'extern.txt' skipped: its text is a file outside the archive (absolute:///etc/passwd); only texts inside the file are read"
     ]

@@ -82,19 +82,24 @@ def test_freq_json_exact(small):
     r = rows_by_code(data)
     # Zeit: anna a×2 + ben a×1 (the same span as anna's: one segment) + anna d×1
     # = 3 segments in {a, d}; auto's b coding left out
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[ZEIT]["share"]) == (3, 2, 0.5)
-    assert (r[PERS]["codings"], r[PERS]["documents"], r[PERS]["share"]) == (2, 2, 0.5)
+    assert (r[ZEIT]["segments"], r[ZEIT]["documents"], r[ZEIT]["share"]) == (3, 2, 0.5)
+    assert (r[PERS]["segments"], r[PERS]["documents"], r[PERS]["share"]) == (2, 2, 0.5)
     # a parent: no own codings; total = 5 segments in {a, b, d} (a counted once)
-    assert (r[H]["codings"], r[H]["documents"], r[H]["share"]) == (0, 0, 0.0)
-    assert (r[H]["total_codings"], r[H]["total_documents"], r[H]["total_share"]) == (5, 3, 0.75)
+    assert (r[H]["segments"], r[H]["documents"], r[H]["share"]) == (0, 0, 0.0)
+    assert (r[H]["total_segments"], r[H]["total_documents"], r[H]["total_share"]) == (5, 3, 0.75)
     # Ziele has an own coding (a) and its child's (b, c): 3 distinct documents
-    assert (r[Z]["codings"], r[Z]["documents"], r[Z]["total_codings"], r[Z]["total_documents"]) == (
+    assert (
+        r[Z]["segments"],
+        r[Z]["documents"],
+        r[Z]["total_segments"],
+        r[Z]["total_documents"],
+    ) == (
         1,
         1,
         3,
         3,
     )
-    assert (r[VERN]["codings"], r[VERN]["documents"], r[VERN]["total_codings"]) == (2, 2, 2)
+    assert (r[VERN]["segments"], r[VERN]["documents"], r[VERN]["total_segments"]) == (2, 2, 2)
     assert r[ZEIT]["groups"] == {}
     assert r[VERN]["depth"] == 2 and r[VERN]["name"] == "Vernetzung"
 
@@ -108,28 +113,28 @@ def test_freq_by_format_groups_and_column_percentages(small):
     assert list(data["groups"]) == ["Präsenz", "Web", "(none)"]
     r = rows_by_code(data)
     z = r[ZEIT]["groups"]
-    assert (z["Präsenz"]["codings"], z["Präsenz"]["documents"], z["Präsenz"]["share"]) == (
+    assert (z["Präsenz"]["segments"], z["Präsenz"]["documents"], z["Präsenz"]["share"]) == (
         2,
         1,
         0.5,
     )
-    assert (z["Web"]["codings"], z["Web"]["documents"], z["Web"]["share"]) == (0, 0, 0.0)
-    assert (z["(none)"]["codings"], z["(none)"]["documents"], z["(none)"]["share"]) == (1, 1, 1.0)
+    assert (z["Web"]["segments"], z["Web"]["documents"], z["Web"]["share"]) == (0, 0, 0.0)
+    assert (z["(none)"]["segments"], z["(none)"]["documents"], z["(none)"]["share"]) == (1, 1, 1.0)
     h = r[H]["groups"]
     assert (
-        h["Präsenz"]["total_codings"],
+        h["Präsenz"]["total_segments"],
         h["Präsenz"]["total_documents"],
         h["Präsenz"]["total_share"],
     ) == (3, 1, 0.5)
-    assert (h["Web"]["total_codings"], h["Web"]["total_documents"], h["Web"]["total_share"]) == (
+    assert (h["Web"]["total_segments"], h["Web"]["total_documents"], h["Web"]["total_share"]) == (
         1,
         1,
         1.0,
     )
     zi = r[Z]["groups"]
     assert (
-        zi["Präsenz"]["codings"],
-        zi["Präsenz"]["total_codings"],
+        zi["Präsenz"]["segments"],
+        zi["Präsenz"]["total_segments"],
         zi["Präsenz"]["total_documents"],
         zi["Präsenz"]["total_share"],
     ) == (1, 2, 2, 1.0)
@@ -137,16 +142,21 @@ def test_freq_by_format_groups_and_column_percentages(small):
 
 def test_freq_coder_filter_auto_and_level(small):
     r = rows_by_code(small.json("report", "freq", "--include-auto"))
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"]) == (4, 3)
+    assert (r[ZEIT]["segments"], r[ZEIT]["documents"]) == (4, 3)
     r = rows_by_code(small.json("report", "freq", "--coder", "auto"))
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[PERS]["codings"]) == (1, 1, 0)
+    assert (r[ZEIT]["segments"], r[ZEIT]["documents"], r[PERS]["segments"]) == (1, 1, 0)
     r = rows_by_code(small.json("report", "freq", "--coder", "ben"))
-    assert (r[ZEIT]["codings"], r[H]["total_codings"], r[Z]["total_codings"]) == (1, 1, 0)
+    assert (r[ZEIT]["segments"], r[H]["total_segments"], r[Z]["total_segments"]) == (1, 1, 0)
     data = small.json("report", "freq", "--level", "1")
     assert [x["code"] for x in data["rows"]] == [H, Z]
     r = rows_by_code(data)
     # deeper codes are counted under their level-1 ancestor
-    assert (r[H]["codings"], r[H]["documents"], r[Z]["codings"], r[Z]["documents"]) == (5, 3, 3, 3)
+    assert (r[H]["segments"], r[H]["documents"], r[Z]["segments"], r[Z]["documents"]) == (
+        5,
+        3,
+        3,
+        3,
+    )
 
 
 def test_freq_errors_are_one_line(small):
@@ -306,7 +316,7 @@ def test_freq_chart_png_and_svg(small, tmp_path):
 def test_cooc_passage_exact(small):
     data = small.json("report", "cooc")
     assert data["unit"] == "passage" and data["units"] == 8  # 3 + 2 + 2 + 1 paragraphs
-    codes = data["codes"]
+    codes = data["code_paths"]
     assert codes == [H, ZEIT, PERS, Z, VERN]
     m = {
         (codes[i], codes[j]): data["matrix"][i][j]
@@ -317,27 +327,27 @@ def test_cooc_passage_exact(small):
     assert (m[(ZEIT, ZEIT)], m[(PERS, PERS)], m[(Z, Z)], m[(VERN, VERN)]) == (3, 2, 1, 2)
     assert m[(ZEIT, PERS)] == m[(PERS, ZEIT)] == 1  # only a1
     assert m[(ZEIT, Z)] == 0 and m[(PERS, VERN)] == 0
-    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}]  # 1 / (3 + 2 − 1)
+    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "units": 1, "jaccard": 0.25}]  # 1 / (3 + 2 − 1)
 
 
 def test_cooc_document_exact(small):
     data = small.json("report", "cooc", "--unit", "document")
     assert data["units"] == 4
-    pairs = {(p["a"], p["b"]): p["count"] for p in data["pairs"]}
+    pairs = {(p["a"], p["b"]): p["units"] for p in data["pairs"]}
     # a: {Zeit, Personal, Ziele}; b: {Personal, Vernetzung}; c: {Vernetzung}; d: {Zeit}
     assert pairs == {(ZEIT, PERS): 1, (ZEIT, Z): 1, (PERS, Z): 1, (PERS, VERN): 1}
-    i = data["codes"].index(ZEIT)
+    i = data["code_paths"].index(ZEIT)
     assert data["matrix"][i][i] == 2
 
 
 def test_cooc_counts_a_coding_spanning_two_paragraphs_in_both(small):
     small.ok("code", "c.txt", "--start", "5", "--end", "20", "--code", PERS, "--coder", "anna")
     data = small.json("report", "cooc")
-    pairs = {(p["a"], p["b"]): p["count"] for p in data["pairs"]}
+    pairs = {(p["a"], p["b"]): p["units"] for p in data["pairs"]}
     assert (
         pairs[(PERS, VERN)] == 1
     )  # c0 has Vernetzung and (part of) Personal; c1 has only Personal
-    i = data["codes"].index(PERS)
+    i = data["code_paths"].index(PERS)
     assert data["matrix"][i][i] == 4  # a1, b0, c0, c1
 
 
@@ -356,16 +366,19 @@ def test_cooc_xlsx_has_matrix_and_pairs(small, tmp_path):
 
 def test_segments_markdown_json_children(small):
     data = small.json("report", "segments", "--code", ZEIT)
-    segs = data["segments"]
+    segs = data["rows"]
+    assert data["segments"] == 3
     # the same quotation by anna and ben is listed once
-    assert [(s["document"], s["start"], s["end"], s["coder"]) for s in segs] == [
-        ("a.txt", 0, 11, "anna, ben"),
-        ("a.txt", 13, 24, "anna"),
-        ("d.txt", 0, 11, "anna"),
+    assert [(s["document"], s["start"], s["end"], s["coders"]) for s in segs] == [
+        ("a.txt", 0, 11, ["anna", "ben"]),
+        ("a.txt", 13, 24, ["anna"]),
+        ("d.txt", 0, 11, ["anna"]),
     ]
+    assert [len(s["coding_ids"]) for s in segs] == [2, 1, 1]
+    assert [s["orphaned"] for s in segs] == [False, False, False]
     assert segs[0]["text"] == "Alpha eins." and segs[0]["attributes"] == {"Format": "Präsenz"}
     data = small.json("report", "segments", "--code", H, "--children")
-    assert [s["code"] for s in data["segments"]] == [ZEIT, ZEIT, PERS, PERS, ZEIT]
+    assert [s["code"] for s in data["rows"]] == [ZEIT, ZEIT, PERS, PERS, ZEIT]
     md = small.ok("report", "segments", "--code", ZEIT).stdout
     assert "# Hindernisse/Zeit" in md and "## a.txt" in md and "*Format: Präsenz*" in md
     assert "> Alpha eins.\n\n(a.txt, Zeichen 0–11, anna, ben)" in md
@@ -416,8 +429,8 @@ def test_segments_docx_xlsx_csv(small, tmp_path):
 
 def test_matrix_counts_and_presence(small, tmp_path):
     data = small.json("report", "matrix")
-    assert data["codes"] == [H, ZEIT, PERS, Z, VERN]
-    assert data["attributes"] == ["Format"]
+    assert data["code_paths"] == [H, ZEIT, PERS, Z, VERN]
+    assert data["attribute_names"] == ["Format"]
     got = {r["document"]: (r["attributes"]["Format"], r["values"]) for r in data["rows"]}
     assert got == {
         "a.txt": ("Präsenz", [0, 2, 1, 1, 0]),  # anna's and ben's a [0,11): one segment
@@ -425,7 +438,7 @@ def test_matrix_counts_and_presence(small, tmp_path):
         "c.txt": ("Präsenz", [0, 0, 0, 0, 1]),
         "d.txt": (None, [0, 1, 0, 0, 0]),
     }
-    assert data["totals"] == [0, 3, 2, 1, 2]
+    assert data["column_totals"] == [0, 3, 2, 1, 2]
     pres = small.json("report", "matrix", "--presence")
     assert [r["values"] for r in pres["rows"]] == [
         [0, 1, 1, 1, 0],
@@ -433,9 +446,9 @@ def test_matrix_counts_and_presence(small, tmp_path):
         [0, 0, 0, 0, 1],
         [0, 1, 0, 0, 0],
     ]
-    assert pres["totals"] == [0, 2, 2, 1, 2]  # documents with the code
+    assert pres["column_totals"] == [0, 2, 2, 1, 2]  # documents with the code
     lvl = small.json("report", "matrix", "--level", "1")
-    assert lvl["codes"] == [H, Z] and [r["values"] for r in lvl["rows"]] == [
+    assert lvl["code_paths"] == [H, Z] and [r["values"] for r in lvl["rows"]] == [
         [3, 1],
         [1, 1],
         [0, 1],
@@ -473,9 +486,9 @@ def test_demo_frequencies_by_format(demo_cli):
         # roll-ups: a category's documents are at most the sum and at least the max of its sub-codes
         assert r["total_documents"] >= r["documents"]
         assert sum(g["total_documents"] for g in r["groups"].values()) == r["total_documents"]
-        assert sum(g["total_codings"] for g in r["groups"].values()) == r["total_codings"]
+        assert sum(g["total_segments"] for g in r["groups"].values()) == r["total_segments"]
     segments = {(c["document"], c["start"], c["end"], c["code"]) for c in demo_cli.json("codings")}
-    assert sum(r["codings"] for r in data["rows"]) == len(segments)
+    assert sum(r["segments"] for r in data["rows"]) == len(segments)
     # every coded demo protocol has challenges coded: 7 of 14
     assert tops[0]["total_documents"] == 7 and tops[0]["total_share"] == 0.5
 
@@ -483,11 +496,11 @@ def test_demo_frequencies_by_format(demo_cli):
 def test_demo_cooc_and_matrix_consistent_with_freq(demo_cli):
     freq = {r["code"]: r for r in demo_cli.json("report", "freq")["rows"]}
     cooc = demo_cli.json("report", "cooc", "--unit", "document")
-    for i, code in enumerate(cooc["codes"]):
+    for i, code in enumerate(cooc["code_paths"]):
         assert cooc["matrix"][i][i] == freq[code]["documents"]
     matrix = demo_cli.json("report", "matrix")
-    for i, code in enumerate(matrix["codes"]):
-        assert matrix["totals"][i] == freq[code]["codings"]
+    for i, code in enumerate(matrix["code_paths"]):
+        assert matrix["column_totals"][i] == freq[code]["segments"]
 
 
 def test_demo_chart_many_groups_is_a_heat_map(demo_cli, tmp_path):
@@ -508,7 +521,7 @@ def test_freq_code_subtree(small):
     assert data["code"] == Z
     assert [r["code"] for r in data["rows"]] == [Z, VERN]
     r = rows_by_code(data)
-    assert (r[Z]["total_codings"], r[Z]["total_documents"]) == (3, 3)
+    assert (r[Z]["total_segments"], r[Z]["total_documents"]) == (3, 3)
     assert data["documents"] == 4  # shares stay relative to all documents
     res = small("report", "freq", "--code", "Nix")
     assert res.exit_code == 2 and "unknown code" in res.output
@@ -535,21 +548,21 @@ def test_reports_on_every_backend(any_cli, write_file, tmp_path):
     """The same figures on SQLite and PostgreSQL (the bulk reads bypass the ORM)."""
     cli = build_small(any_cli, write_file, tmp_path)
     r = rows_by_code(cli.json("report", "freq", "--by", "Format"))
-    assert (r[ZEIT]["codings"], r[ZEIT]["documents"], r[H]["total_documents"]) == (3, 2, 3)
-    assert r[ZEIT]["groups"]["Präsenz"]["codings"] == 2
-    assert rows_by_code(cli.json("report", "freq", "--include-auto"))[ZEIT]["codings"] == 4
+    assert (r[ZEIT]["segments"], r[ZEIT]["documents"], r[H]["total_documents"]) == (3, 2, 3)
+    assert r[ZEIT]["groups"]["Präsenz"]["segments"] == 2
+    assert rows_by_code(cli.json("report", "freq", "--include-auto"))[ZEIT]["segments"] == 4
     cooc = cli.json("report", "cooc")
     assert cooc["units"] == 8 and cooc["pairs"] == [
-        {"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}
+        {"a": ZEIT, "b": PERS, "units": 1, "jaccard": 0.25}
     ]
-    assert cli.json("report", "matrix")["totals"] == [0, 3, 2, 1, 2]
-    assert [s["coder"] for s in cli.json("report", "segments", "--code", ZEIT)["segments"]] == [
-        "anna, ben",
-        "anna",
-        "anna",
+    assert cli.json("report", "matrix")["column_totals"] == [0, 3, 2, 1, 2]
+    assert [s["coders"] for s in cli.json("report", "segments", "--code", ZEIT)["rows"]] == [
+        ["anna", "ben"],
+        ["anna"],
+        ["anna"],
     ]
     agreement = cli.json("agreement", "--coders", "anna,ben")
-    assert agreement["documents"] == ["a.txt"] and agreement["units"] == 3
+    assert agreement["document_names"] == ["a.txt"] and agreement["units"] == 3
 
 
 @pytest.mark.parametrize(

@@ -68,15 +68,15 @@ def test_cooc_fast_path_exact_figures(small, db_path):
     data = fast_cooccurrence(db_path)
     assert data is not None
     assert data["units"] == 8 and data["coded_units"] == 7  # paragraphs: a 3, b 2, c 2, d 1
-    assert data["codes"] == [H, ZEIT, PERS, "Ziele", VERN]  # code-tree order
-    i = {p: n for n, p in enumerate(data["codes"])}
+    assert data["code_paths"] == [H, ZEIT, PERS, "Ziele", VERN]  # code-tree order
+    i = {p: n for n, p in enumerate(data["code_paths"])}
     m = data["matrix"]
     assert m[i[ZEIT]][i[ZEIT]] == 3  # a¶1, a¶2, d¶1 (auto's b coding left out)
     assert m[i[ZEIT]][i[PERS]] == m[i[PERS]][i[ZEIT]] == 1  # a¶2
     assert m[i[PERS]][i[PERS]] == 2 and m[i[VERN]][i[VERN]] == 2 and m[i[H]] == [0] * 5
-    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "count": 1, "jaccard": 0.25}]
+    assert data["pairs"] == [{"a": ZEIT, "b": PERS, "units": 1, "jaccard": 0.25}]
     doc = fast_cooccurrence(db_path, unit="document", level=1)
-    assert doc is not None and doc["units"] == 4 and doc["codes"] == [H, "Ziele"]
+    assert doc is not None and doc["units"] == 4 and doc["code_paths"] == [H, "Ziele"]
     assert doc["matrix"] == [[3, 2], [2, 3]]  # H in a, b, d; Ziele in a, b, c
 
 

@@ -21,7 +21,13 @@ def small(cli, write_file, tmp_path):
 def test_html_sections_and_segments(small, tmp_path):
     out = tmp_path / "r.html"
     info = small.json("report", "full", "-o", str(out), "--title", "Bericht")
-    assert info == {"output": str(out), "format": "html", "sections": 5, "charts": 3, "segments": 8}
+    assert info == {
+        "file": str(out.absolute()),
+        "format": "html",
+        "sections": 5,
+        "charts": 3,
+        "segments": 8,
+    }
     html = out.read_text(encoding="utf-8")
     assert re.findall(r"<h1>(.*?)</h1>", html) == [
         "Bericht",

@@ -18,7 +18,7 @@ def small(cli, write_file, tmp_path):
 
 def test_matrix_by_attribute_and_sets(small, tmp_path):
     m = small.json("report", "matrix", "--by", "Format")
-    assert m["codes"] == [
+    assert m["code_paths"] == [
         "Hindernisse",
         "Hindernisse/Zeit",
         "Hindernisse/Personal",
@@ -30,7 +30,7 @@ def test_matrix_by_attribute_and_sets(small, tmp_path):
         ("Web", 1, [0, 0, 1, 0, 1]),
         ("(none)", 1, [0, 1, 0, 0, 0]),
     ]
-    assert m["totals"] == [0, 3, 2, 1, 2] and m["rows_are"] == "Format"
+    assert m["column_totals"] == [0, 3, 2, 1, 2] and m["rows_are"] == "Format"
     p = small.json("report", "matrix", "--by", "Format", "--presence")
     assert p["rows"][0]["values"] == [0, 1, 1, 1, 1]  # documents of the group with the code
     small.ok("set", "add", "ab", "a.txt", "b.txt")

@@ -24,7 +24,7 @@ def test_words_per_category(small, tmp_path):
     d = small.json("report", "words")
     assert (d["documents"], d["corpus_lemmas"]) == (4, 12)
     first = d["categories"][0]
-    assert (first["code"], first["segments"], first["lemmas"]) == ("Hindernisse", 4, 7)
+    assert (first["code"], first["segments"], first["lemma_count"]) == ("Hindernisse", 4, 7)
     assert [(r["lemma"], r["count"], r["rest"], r["ll"]) for r in first["rows"]] == [
         ("eins", 3, 1, 0.49),
         ("alpha", 2, 1, 0.09),

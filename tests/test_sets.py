@@ -95,7 +95,7 @@ def test_set_restricts_reports(small):
     small.ok("set", "add", "Präsenz", "--rule", "Format=Präsenz")
     freq = small.json("report", "freq", "--set", "Präsenz")
     assert freq["documents"] == 2
-    got = {r["code"]: (r["codings"], r["documents"], r["share"]) for r in freq["rows"]}
+    got = {r["code"]: (r["segments"], r["documents"], r["share"]) for r in freq["rows"]}
     assert got == {
         "Hindernisse": (0, 0, 0.0),
         "Hindernisse/Zeit": (2, 1, 0.5),
@@ -106,13 +106,13 @@ def test_set_restricts_reports(small):
     by = small.json("report", "freq", "--set", "Präsenz", "--by", "Format")
     assert by["groups"] == {"Präsenz": 2}
     seg = small.json("report", "segments", "--code", "Zeit", "--set", "Präsenz")
-    assert [(s["document"], s["start"]) for s in seg["segments"]] == [("a.txt", 0), ("a.txt", 13)]
+    assert [(s["document"], s["start"]) for s in seg["rows"]] == [("a.txt", 0), ("a.txt", 13)]
     matrix = small.json("report", "matrix", "--set", "Präsenz")
     assert [(r["document"], r["total"]) for r in matrix["rows"]] == [("a.txt", 4), ("c.txt", 1)]
     cooc = small.json("report", "cooc", "--set", "Präsenz", "--unit", "document")
     assert cooc["units"] == 2
     agreement = small.json("agreement", "--coders", "anna,ben", "--set", "Präsenz")
-    assert agreement["documents"] == ["a.txt"]
+    assert agreement["document_names"] == ["a.txt"]
     small.ok("set", "add", "Web", "--rule", "Format=Web")
     r = small("agreement", "--coders", "anna,ben", "--set", "Web")
     assert r.exit_code == 2 and "have not all coded any common document" in r.stderr

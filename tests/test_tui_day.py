@@ -190,7 +190,7 @@ async def test_f5_counts_segments_says_so_and_c_splits_by_coder(demo_db: str) ->
             return next(r for r in data["rows"] if r["name"] == "Zeitmangel")
 
         await wait_until(pilot, lambda: getattr(freq, "data", None), "the frequency table")
-        assert zeit(freq.data)["codings"] == 6
+        assert zeit(freq.data)["segments"] == 6
         title = str(freq.query_one("#freq-title").render())
         assert (
             "a passage coded with the same code by several coders (anna, ben) counts once" in title
@@ -198,7 +198,7 @@ async def test_f5_counts_segments_says_so_and_c_splits_by_coder(demo_db: str) ->
         await pilot.press("c")
         await wait_until(pilot, lambda: freq.data["by"] == "coder", "the table by coder")
         groups = zeit(freq.data)["groups"]
-        assert (groups["anna"]["codings"], groups["ben"]["codings"]) == (6, 2)
+        assert (groups["anna"]["segments"], groups["ben"]["segments"]) == (6, 2)
 
 
 @sync

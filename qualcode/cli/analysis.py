@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,6 +23,9 @@ from qualcode.cli.reports import (
     report_language,
     wrote_figure,
 )
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import FullReport
 
 
 @report_app.command("words")
@@ -107,7 +111,7 @@ def report_words(
                 [r["lemma"], r["count"], r["per_1000"], r["rest_per_1000"], r["ll"]]
                 for r in c["rows"]
             ]
-            head = f"{c['code']} — {c['lemmas']} lemmas in {c['segments']} segments"
+            head = f"{c['code']} — {c['lemma_count']} lemmas in {c['segments']} segments"
             sheet = Sheet(
                 "words",
                 ["lemma", "count", "per 1000", "rest per 1000", "LL"],
@@ -204,8 +208,8 @@ def report_full(
             output.write_text(to_html(blocks, title, lg), encoding="utf-8")
         else:
             write_docx(blocks, output)
-    info = {
-        "output": str(output),
+    info: FullReport = {
+        "file": str(output.absolute()),
         "format": fmt,
         "sections": sum(1 for b in blocks if b[0] == "h1"),
         "charts": sum(1 for b in blocks if b[0] == "image"),
@@ -216,6 +220,6 @@ def report_full(
         info,
         as_json,
         lambda d: (
-            f"wrote the report to {d['output']}: {d['sections']} sections, {d['charts']} charts, {d['segments']} coded segments"
+            f"wrote the report to {output}: {d['sections']} sections, {d['charts']} charts, {d['segments']} coded segments"
         ),
     )

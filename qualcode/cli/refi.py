@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.app import JsonOpt, app, output, state
+
+if TYPE_CHECKING:
+    from qualcode.schemas.refi import RefiExport, RefiImport
 
 refi_app = typer.Typer(
     help="Exchange codebooks (.qdc) and projects (.qdpx) with MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA).",
@@ -56,17 +60,21 @@ def refi_export(
     project_name = name or (db_file.stem if db_file else "qualcode")
     with state().read() as session:
         counts = export_file(session, file, name=project_name, inline=inline, for_tool=for_tool)
-    counts = {"file": str(file), **counts}
+    result: RefiExport = {
+        "file": str(file.absolute()),
+        "kind": "codebook" if file.suffix.lower() == ".qdc" else "project",
+        **counts,  # type: ignore[typeddict-item]
+    }
 
-    def human(d: dict) -> str:
-        if file.suffix.lower() == ".qdc":
+    def human(d: RefiExport) -> str:
+        if d["kind"] == "codebook":
             return f"exported {d['codes']} codes to {file}"
-        line = f"exported {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['notes']} memos, {d['users']} coders to {file}"
+        line = f"exported {d.get('documents')} documents, {d['codes']} codes, {d.get('codings')} codings, {d.get('memo_count')} memos, {len(d.get('coders', []))} coders to {file}"
         if d.get("skipped_codings"):
             line += f"\nskipped {d['skipped_codings']} codings whose span lies outside their document (see `qualcode check`)"
         return line
 
-    output(counts, as_json, human)
+    output(result, as_json, human)
 
 
 @refi_app.command("import")
@@ -126,6 +134,7 @@ def refi_import(
     reverts the import.
     """
     from qualcode.errors import InvalidInput
+    from qualcode.refi.apply import import_report
     from qualcode.refi.import_ import apply_plan, backup_sqlite, read_file
 
     if offsets is not None and offsets not in ("codepoints", "utf16"):
@@ -136,20 +145,12 @@ def refi_import(
     plan = read_file(file, crlf_as_one=crlf_as_one, offsets=offsets)
     st = state()
     if dry_run:
-        data = {
-            "file": str(file),
-            "kind": plan.kind,
-            **plan.counts(),
-            "offsets": plan.offsets,
-            **plan.summary(),
-            "warnings": plan.warnings,
-        }
         output(
-            data,
+            import_report(plan, str(file.absolute())),
             as_json,
             lambda d: "\n".join(
                 [
-                    f"{file.name}: {d['kind']} with {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['notes']} notes, {d['users']} users (nothing imported)",
+                    f"{file.name}: {d['kind']} with {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['memo_count']} notes, {len(d['coders'])} users (nothing imported)",
                     *_summary_lines(d),
                 ]
             ),
@@ -208,42 +209,43 @@ def refi_import(
             f"REFI import {file.name}: {len(res.documents_imported)} documents, {res.codes_created} codes, {res.codings_imported} codings",
         )
 
-    result = res.as_json()
+    result = import_report(plan, str(file.absolute()), res)
     if rq_sets:
-        result["research_questions"] = questions
-        for key in ("skipped", "warnings"):  # the questions' sets were imported after all
-            result[key] = [_sets_note(m, len(rq_sets)) for m in result.get(key, [])]
-            result[key] = [m for m in result[key] if m]
-    st.keep_new_project(result if as_json else None)
+        result["rqs_created"] = questions["created"]
+        result["categories_assigned"] = questions["assigned"]
+        result["rq_notes"] = questions["notes"]
+        # the questions' sets were imported after all
+        result["left_out"] = [n for m in result["left_out"] if (n := _sets_note(m, len(rq_sets)))]
+        result["warnings"] = [n for m in result["warnings"] if (n := _sets_note(m, len(rq_sets)))]
+    st.keep_new_project(result if as_json else None)  # type: ignore[arg-type]
 
-    def human(d: dict) -> str:
+    def human(d: RefiImport) -> str:
         lines = []
         if d["backup"]:
             lines.append(f"backup     {d['backup']}")
-        docs = d["documents"]
+        renamed = d["documents_renamed"] or []
         lines.append(
-            f"documents  {len(docs['imported'])} imported, {len(docs['reused'])} already there"
-            + (f", {len(docs['renamed'])} renamed" if docs["renamed"] else "")
+            f"documents  {d['documents_imported']} imported, {d['documents_reused']} already there"
+            + (f", {len(renamed)} renamed" if renamed else "")
         )
-        for old, new in docs["renamed"].items():
-            lines.append(f"  renamed  {old} → {new}")
+        for r in renamed:
+            lines.append(f"  renamed  {r['document']} → {r['renamed_to']}")
         lines.append(
-            f"codes      {d['codes']['created']} created, {d['codes']['merged']} merged with existing codes"
-            + (f" ({d['codes']['updated']} updated)" if d["codes"]["updated"] else "")
+            f"codes      {d['codes_created']} created, {d['codes_merged']} merged with existing codes"
+            + (f" ({d['codes_updated']} updated)" if d["codes_updated"] else "")
         )
         lines.append(
-            f"codings    {d['codings']['imported']} imported, {d['codings']['skipped']} already there"
+            f"codings    {d['codings_imported']} imported, {d['codings_skipped']} already there"
         )
-        lines.append(f"attributes {d['attributes']}")
-        lines.append(f"memos      {d['memos']}")
-        if "research_questions" in d:
-            rq = d["research_questions"]
+        lines.append(f"attributes {d['attribute_values']}")
+        lines.append(f"memos      {d['memos_imported']}")
+        if "rqs_created" in d:
             lines.append(
-                f"questions  {rq['created']} created, {rq['assigned']} categories assigned"
+                f"questions  {d['rqs_created']} created, {d.get('categories_assigned')} categories assigned"
             )
-            lines.extend(f"note: {n}" for n in rq["notes"])
-        if d["coders"]:
-            lines.append(f"new coders {', '.join(d['coders'])}")
+            lines.extend(f"note: {n}" for n in d.get("rq_notes", []))
+        if d["new_coders"]:
+            lines.append(f"new coders {', '.join(d['new_coders'])}")
         lines.extend(_summary_lines(d))
         if not d["changed"]:
             lines.append("nothing changed (no backup needed)")
@@ -268,8 +270,8 @@ def _sets_note(message: str, questions: int) -> str | None:
 def _summary_lines(d: dict) -> list[str]:
     """What the import converted, renamed or skipped and why; then the other warnings."""
     lines, listed = [], set()
-    for kind in ("converted", "renamed", "skipped"):
-        for message in d.get(kind, []):
+    for kind, key in (("converted", "converted"), ("renamed", "renamed"), ("skipped", "left_out")):
+        for message in d.get(key, []):
             lines.append(f"{kind:<10} {message}")
             listed.add(message)
     lines.extend(f"warning: {w}" for w in d["warnings"] if w not in listed)

@@ -423,6 +423,18 @@ def report_segments(
 
         with state().read() as session:
             data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
+    if fmt == "json":  # the vocabulary's shape (`qualcode schema report segments`)
+        from qualcode.reports.export import write_json, writing
+        from qualcode.reports.segcore import segments_report
+
+        text = write_json(segments_report(data))
+        if output is None:
+            typer.echo(text)
+            return
+        with writing(output):
+            output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        return
     emit_segments(data, fmt, output, excel, lang)
 
 
@@ -628,7 +640,7 @@ def report_matrix(
     if fmt == "table":
         from qualcode.reports.export import INT, TEXT, Sheet, to_text
 
-        n = len(data["codes"])
+        n = len(data["code_paths"])
         grouped = data["rows_are"] != "documents"
         rows = [
             [r["group"] if grouped else r["document"]]
@@ -639,7 +651,7 @@ def report_matrix(
         rows.append(
             ["total"]
             + ([sum(r["documents"] for r in data["rows"])] if grouped else [])
-            + [*data["totals"], sum(data["totals"])]
+            + [*data["column_totals"], sum(data["column_totals"])]
         )
         head = [data["rows_are"] if grouped else "document"] + (["docs"] if grouped else [])
         sheet = Sheet(
@@ -648,7 +660,7 @@ def report_matrix(
             rows,
             [TEXT] + [INT] * (len(head) - 1 + n + 1),
         )
-        legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["codes"]))
+        legend = "\n".join(f"{i + 1:>3}  {p}" for i, p in enumerate(data["code_paths"]))
         typer.echo(to_text(sheet) + "\n\n" + legend)
         return
     _emit(
@@ -668,6 +680,7 @@ def _fmt_num(x):
 
 
 def _agreement_text(d: dict, show: int) -> str:
+    from qualcode.agreement import coded_units, codes_of
     from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet, to_text
 
     coders = d["coders"]
@@ -676,10 +689,10 @@ def _agreement_text(d: dict, show: int) -> str:
 
     head = (
         f"Intercoder agreement of {', '.join(coders)} on {unit_statement(d)}"
-        + f"\ndocuments: {', '.join(d['documents'])}\n{d['rule']}."
+        + f"\ndocuments: {', '.join(d['document_names'])}\n{d['rule']}."
     )
     if d["excluded_documents"]:
-        head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coded_by']) + ')' for x in d['excluded_documents'])}"
+        head += f"\nLeft out (not coded by all): {', '.join(x['document'] + ' (' + ', '.join(x['coders']) + ')' for x in d['excluded_documents'])}"
     headers = [
         "code",
         *[f"{c}" for c in coders],
@@ -690,11 +703,11 @@ def _agreement_text(d: dict, show: int) -> str:
     ]
     kinds = [TEXT] + [INT] * (len(coders) + 1) + [PCT, FLOAT, FLOAT]
     rows = []
-    for c in d["codes"]:
+    for c in d["rows"]:
         rows.append(
             [
                 c["code"],
-                *[c["coded_units"][n] for n in coders],
+                *[coded_units(c, n) for n in coders],
                 c["coded_by_all"],
                 c["percent_agreement"],
                 _fmt_num(c["kappa"]) if two else "",
@@ -716,7 +729,7 @@ def _agreement_text(d: dict, show: int) -> str:
         kinds = kinds[: len(coders) + 3] + [FLOAT]
         rows = [r[: len(coders) + 3] + [r[-1]] for r in rows]
     body = to_text(Sheet("agreement", headers, rows, kinds))
-    notes = sorted({n for c in [*d["codes"], o] for n in c["notes"]})
+    notes = sorted({n for c in [*d["rows"], o] for n in c["notes"]})
     extra = ""
     if not two:
         extra = "\npairwise Cohen's kappa (overall): " + ", ".join(
@@ -742,7 +755,7 @@ def _agreement_text(d: dict, show: int) -> str:
     for x in d["disagreements"][:show]:
         lines.append(f"  {x['document']} {x['start']}-{x['end']}  {shorten(x['text'], 90)}")
         for name in coders:
-            codes = x["codes"][name]
+            codes = codes_of(x, name)
             lines.append(f"      {name}: {'; '.join(codes) if codes else none}")
     if d["disagreement_count"] > show:
         lines.append(f"  … {d['disagreement_count'] - show} more (--show N, or --json for all)")

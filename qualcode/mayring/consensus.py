@@ -15,7 +15,7 @@ from collections import Counter
 from sqlalchemy import select
 from sqlmodel import Session
 
-from qualcode.agreement import NO_CODE, _figures, _merge
+from qualcode.agreement import NO_CODE, _figures, _merge, code_row, coder_codes
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.mayring.samples import RESOLUTIONS, describe, resolve_sample, sample_passages
@@ -104,16 +104,9 @@ def sample_agreement(
     per_code = []
     for t in used:
         units: Counter = Counter((int(t in r), int(t in c)) for r, c in values)
+        coded = [sum(t in r for r, _ in values), sum(t in c for _, c in values)]
         per_code.append(
-            {
-                "code": tree.path(t),
-                **_figures(units, names),
-                "coded_units": {
-                    names[0]: sum(t in r for r, _ in values),
-                    names[1]: sum(t in c for _, c in values),
-                },
-                "coded_by_all": units.get((1, 1), 0),
-            }
+            code_row(tree.path(t), _figures(units, names), names, coded, units.get((1, 1), 0))
         )
 
     def label(s: set[int]) -> str:
@@ -125,22 +118,25 @@ def sample_agreement(
         if r != c:
             dis.append(
                 {
-                    "passage": p["id"],
+                    "passage_id": p["id"],
                     "document": p["document"],
                     "start": p["start"],
                     "end": p["end"],
                     "text": p["text"],
-                    "codes": {
-                        names[0]: [tree.path(t) for t in sorted(r, key=lambda t: order.get(t, 0))],
-                        names[1]: [tree.path(t) for t in sorted(c, key=lambda t: order.get(t, 0))],
-                    },
+                    "by_coder": coder_codes(
+                        names,
+                        [
+                            [tree.path(t) for t in sorted(r, key=lambda t: order.get(t, 0))],
+                            [tree.path(t) for t in sorted(c, key=lambda t: order.get(t, 0))],
+                        ],
+                    ),
                     "resolution": p["resolution"],
                 }
             )
     docs = sorted({p["document"] for p in passages})
     how = "any overlap" if overlap == 0 else f"codings covering at least {overlap:.0%} of it"
     return {
-        "sample": info["name"],
+        "check_sample": info["name"],
         "kind": info["kind"],
         "coders": names,
         "unit": info["unit"],
@@ -148,8 +144,7 @@ def sample_agreement(
         "code": None,
         "level": level,
         "rq": info["rq"],
-        "compared_documents": docs,
-        "documents": docs,
+        "document_names": docs,
         "excluded_documents": [],
         "units": len(passages),
         "all_units": len(passages),
@@ -158,7 +153,7 @@ def sample_agreement(
         "excluded": {"structural": 0, "not_relevant": 0},
         "include_structural": False,
         "pending": info["passages"] - len(passages),
-        "codes": per_code,
+        "rows": per_code,
         "overall": overall,
         "disagreement_count": len(dis),
         "disagreements": dis,

@@ -18,14 +18,14 @@ def question_filter(session: Any, rq: str, data: dict, kind: str) -> dict:
     if kind == "crosstab":
         data["rows"] = [r for r in data["rows"] if r["code"] in keep]
         return data
-    idx = [i for i, c in enumerate(data["codes"]) if c in keep]
-    data["codes"] = [data["codes"][i] for i in idx]
-    data["names"] = [data["names"][i] for i in idx]
+    idx = [i for i, c in enumerate(data["code_paths"]) if c in keep]
+    data["code_paths"] = [data["code_paths"][i] for i in idx]
+    data["code_names"] = [data["code_names"][i] for i in idx]
     if kind == "matrix":
         for row in data["rows"]:
             row["values"] = [row["values"][i] for i in idx]
             row["total"] = sum(row["values"])
-        data["totals"] = [data["totals"][i] for i in idx]
+        data["column_totals"] = [data["column_totals"][i] for i in idx]
     elif kind == "cooc":
         data["matrix"] = [[data["matrix"][i][j] for j in idx] for i in idx]
         data["pairs"] = [p for p in data["pairs"] if p["a"] in keep and p["b"] in keep]

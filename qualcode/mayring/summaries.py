@@ -7,6 +7,8 @@ documents as rows (with their attributes), categories as columns (:func:`summary
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -16,6 +18,9 @@ from qualcode.documents import attributes_of, resolve_document
 from qualcode.errors import NotFound
 from qualcode.mayring.tables import CaseSummary
 from qualcode.models import Coder, Coding, Document, utcnow
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import SummariesReport, SummariesRow
 
 
 def set_summary(session: Session, doc_ref: str, code_path: str, text: str, coder: str) -> dict:
@@ -122,10 +127,13 @@ def segments_for(session: Session, doc_id: int, code_id: int) -> list[dict]:
     return out
 
 
-def summary_grid(session: Session, rq: str | None = None, code: str | None = None) -> dict:
-    """Documents × categories: ``{"attributes": [...], "codes": [...], "rows": [{document,
-    attributes: {…}, summaries: {code: text}}]}`` — the codes that have a summary, in tree
-    order; every document, also those without any summary (an empty row says something)."""
+def summary_grid(
+    session: Session, rq: str | None = None, code: str | None = None
+) -> SummariesReport:
+    """Documents × categories: ``{"attribute_names": [...], "code_paths": [...], "rows":
+    [{document, document_id, attributes: {…}, summaries: [{code, text}]}], "summary_count"}``
+    — the codes that have a summary, in tree order (a row's summaries in that order); every
+    document, also those without any summary (an empty row says something)."""
     items = list_summaries(session, code=code, rq=rq)
     tree = CodeTree.load(session)
     used = {i["code"] for i in items}
@@ -140,12 +148,15 @@ def summary_grid(session: Session, rq: str | None = None, code: str | None = Non
     by_doc: dict[str, dict[str, str]] = {}
     for i in items:
         by_doc.setdefault(i["document"], {})[i["code"]] = i["text"]
-    rows = [
+    rows: list[SummariesRow] = [
         {
             "document": name,
-            "attributes": {k: attrs.get(did, {}).get(k) for k in keys},
-            "summaries": by_doc.get(name, {}),
+            "document_id": did,
+            "attributes": {k: attrs.get(did, {}).get(k) for k in keys},  # type: ignore[misc]
+            "summaries": [
+                {"code": c, "text": by_doc[name][c]} for c in codes if c in by_doc.get(name, {})
+            ],
         }
         for did, name in docs
     ]
-    return {"attributes": keys, "codes": codes, "rows": rows, "summaries": len(items)}
+    return {"attribute_names": keys, "code_paths": codes, "rows": rows, "summary_count": len(items)}

@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -34,6 +35,9 @@ from qualcode.names import near_duplicates
 from qualcode.refi.common import gc_paused
 from qualcode.refi.plan import UNKNOWN_CODER, Plan, unique_name
 from qualcode.textutil import join_path, name_key
+
+if TYPE_CHECKING:
+    from qualcode.schemas.refi import RefiImport
 
 
 @dataclass
@@ -67,31 +71,46 @@ class ImportResult:
             or self.coders
         )
 
-    def as_json(self) -> dict:
-        return {
-            "file": self.source,
-            "changed": self.changed,
-            "documents": {
-                "imported": self.documents_imported,
-                "reused": self.documents_reused,
-                "renamed": self.renamed,
-            },
-            "codes": {
-                "created": self.codes_created,
-                "merged": self.codes_merged,
-                "updated": self.codes_updated,
-            },
-            "codings": {"imported": self.codings_imported, "skipped": self.codings_skipped},
-            "attributes": self.attributes,
-            "memos": self.memos,
-            "coders": self.coders,
-            "offsets": self.offsets,
-            "converted": self.summary.get("converted", []),
-            "renamed": self.summary.get("renamed", []),
-            "skipped": self.summary.get("skipped", []),
-            "warnings": self.warnings,
-            "backup": self.backup,
-        }
+
+def import_report(plan: Plan, file: str, result: ImportResult | None = None) -> RefiImport:
+    """The output of ``refi import`` (one shape with and without ``--dry-run``): what the
+    file holds (``documents``, ``codes``, ``codings``, ``memo_count``, ``coders``) and
+    what the import did — null when nothing was imported (``result`` None: a dry run)."""
+    coders = list(dict.fromkeys([*plan.users.values(), *plan.extra_users]))
+    counts = plan.counts()
+    summary = plan.summary() if result is None else result.summary
+    r = result
+    return {
+        "file": file,
+        "kind": plan.kind,
+        "dry_run": r is None,
+        "offsets": plan.offsets if r is None else r.offsets,
+        "documents": counts["documents"],
+        "codes": counts["codes"],
+        "codings": counts["codings"],
+        "memo_count": counts["notes"],
+        "coders": coders,
+        "changed": r is not None and r.changed,
+        "backup": None if r is None else r.backup,
+        "documents_imported": None if r is None else len(r.documents_imported),
+        "document_names": None if r is None else list(r.documents_imported),
+        "documents_reused": None if r is None else len(r.documents_reused),
+        "documents_renamed": None
+        if r is None
+        else [{"document": old, "renamed_to": new} for old, new in r.renamed.items()],
+        "codes_created": None if r is None else r.codes_created,
+        "codes_merged": None if r is None else r.codes_merged,
+        "codes_updated": None if r is None else r.codes_updated,
+        "codings_imported": None if r is None else r.codings_imported,
+        "codings_skipped": None if r is None else r.codings_skipped,
+        "attribute_values": None if r is None else r.attributes,
+        "memos_imported": None if r is None else r.memos,
+        "new_coders": None if r is None else list(r.coders),
+        "converted": summary.get("converted", []),
+        "renamed": summary.get("renamed", []),
+        "left_out": summary.get("skipped", []),
+        "warnings": plan.warnings if r is None else r.warnings,
+    }
 
 
 def project_has_data(session: Session) -> bool:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import select
@@ -161,7 +162,7 @@ def codebook_xml(session: Session) -> tuple[str, int]:
     return "".join(out), n
 
 
-def export_codebook(session: Session, path: str | Path) -> dict[str, int]:
+def export_codebook(session: Session, path: str | Path) -> dict[str, Any]:
     xml, n = codebook_xml(session)
     _write_atomic(Path(path), lambda fh: fh.write(xml.encode("utf-8")))
     return {"codes": n}
@@ -218,7 +219,7 @@ _VALUE_TAG = {
 
 def project_xml(
     session: Session, name: str, *, inline: bool = False, utf16: bool = False
-) -> tuple[str, dict[str, str], dict[str, int]]:
+) -> tuple[str, dict[str, str], dict[str, Any]]:
     """``(project.qde, {member path: text}, counts)`` of the whole project.
 
     ``utf16``: positions in UTF-16 code units, as NVivo reads them (see :mod:`.offsets`).
@@ -364,9 +365,9 @@ def project_xml(
         "codes": n_codes,
         "codings": n_codings,
         "skipped_codings": skipped,
-        "users": len(coders),
-        "variables": len(variables),
-        "notes": len(memos),
+        "coders": [c.name for c in coders],
+        "memo_count": len(memos),
+        "attribute_names": list(variables),
     }
     return "".join(out), files, counts
 
@@ -378,7 +379,7 @@ def export_project(
     name: str = "qualcode",
     inline: bool = False,
     utf16: bool = False,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Write ``path`` (.qdpx): ``project.qde`` plus one ``sources/<guid>.txt`` per document."""
     xml, files, counts = project_xml(session, name, inline=inline, utf16=utf16)
 
@@ -400,7 +401,7 @@ def export_file(
     name: str = "qualcode",
     inline: bool = False,
     for_tool: str = "refi",
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Export by file suffix: ``.qdc`` codebook or ``.qdpx`` project.
 
     ``for_tool``: ``refi`` (positions in code points, as the standard says) or

@@ -11,6 +11,7 @@ category and is not listed.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -20,6 +21,9 @@ from qualcode.config import AUTO_CODER
 from qualcode.models import Coder, Coding, ResearchQuestion
 from qualcode.reports.docwriters import Section
 from qualcode.structure import NOT_RELEVANT
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import AgendaReport, AgendaRow
 
 NO_QUESTION = "(ohne Forschungsfrage)"
 NO_QUESTION_EN = "(no research question)"
@@ -42,10 +46,10 @@ def _counts(session: Session) -> tuple[Counter, dict[int, set[int]]]:
     return segments, docs
 
 
-def agenda_rows(session: Session, rq: str | None = None) -> list[dict]:
+def agenda_rows(session: Session, rq: str | None = None) -> list[AgendaRow]:
     """One dict per category, in question order and code-tree order within a question:
     ``rq``, ``number`` (1, 1.1, …), ``level``, ``code``, ``name``, ``definition``,
-    ``anchor``, ``anchor_source``, ``rule``, ``codings``, ``documents``."""
+    ``anchor``, ``anchor_source``, ``rule``, ``segments``, ``documents``."""
     from qualcode.mayring.anchors import anchor_segments
     from qualcode.mayring.questions import resolve_question
 
@@ -68,7 +72,7 @@ def agenda_rows(session: Session, rq: str | None = None) -> list[dict]:
     ]
     if rest and only is None:
         groups.append((None, rest))
-    rows = []
+    rows: list[AgendaRow] = []
     for q, tops in groups:
         if only is not None and (q is None or q.id != only):
             continue
@@ -90,7 +94,7 @@ def agenda_rows(session: Session, rq: str | None = None) -> list[dict]:
                             f"{seg['document']}, {seg['start']}–{seg['end']}" if seg else None
                         ),
                         "rule": c.rule,
-                        "codings": segments.get(c.id, 0),
+                        "segments": segments.get(c.id, 0),
                         "documents": len(docs.get(c.id, ())),
                     }
                 )
@@ -100,7 +104,7 @@ def agenda_rows(session: Session, rq: str | None = None) -> list[dict]:
     return rows
 
 
-def agenda(session: Session, rq: str | None = None) -> dict:
+def agenda(session: Session, rq: str | None = None) -> AgendaReport:
     """The agenda as JSON: the questions (with their fields) and the rows."""
     from qualcode.mayring.questions import list_questions
 
@@ -174,7 +178,7 @@ def agenda_sections(data: dict, lang: str = "de") -> list[Section]:
                             else r["anchor"]
                         ),
                         r["rule"],
-                        f"{num(r['codings'], 0, lang)} ({num(r['documents'], 0, lang)})",
+                        f"{num(r['segments'], 0, lang)} ({num(r['documents'], 0, lang)})",
                     ]
                     for r in rows
                 ],
@@ -201,7 +205,7 @@ def agenda_sheets(data: dict, lang: str = "de") -> list:
     kinds = [TEXT, TEXT, INT, TEXT, TEXT, TEXT, TEXT, TEXT, INT, INT]
     rows = [
         [r["rq"] or (NO_QUESTION if de else NO_QUESTION_EN), r["number"], r["level"], r["name"], r["definition"], r["anchor"],
-         r["anchor_source"] or "", r["rule"], r["codings"], r["documents"]]
+         r["anchor_source"] or "", r["rule"], r["segments"], r["documents"]]
         for r in data["rows"]
     ]  # fmt: skip
     return [Sheet(agenda_title(None, lang), headers, rows, kinds, freeze_cols=4)]

@@ -13,9 +13,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.reports.freqcore import code_tree, fast_reader, levels
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import CoocReport
 
 UNITS = ("passage", "document")
 
@@ -76,7 +79,7 @@ def assemble(
     coder: str | None,
     level: int | None,
     pairing: str = "within-coder",
-) -> dict:
+) -> CoocReport:
     """The co-occurrence dict (see ``cooccurrence``) from the codes of every coder on every
     coded unit. The diagonal counts the units with the code (any coder). ``pairing``
     ``within-coder``: two codes co-occur on a unit when one coder gave both (a consensus
@@ -124,11 +127,11 @@ def assemble(
         "coder": coder,
         "level": level,
         "pairing": pairing,
-        "codes": col_paths,
-        "names": [c.name for c in cols],
+        "code_paths": col_paths,
+        "code_names": [c.name for c in cols],
         "matrix": matrix,
         "pairs": [
-            {"a": col_paths[i], "b": col_paths[j], "count": n, "jaccard": jac}
+            {"a": col_paths[i], "b": col_paths[j], "units": n, "jaccard": jac}
             for i, j, n, jac in pairs
         ],
     }
@@ -141,7 +144,7 @@ def fast_cooccurrence(
     include_auto: bool = False,
     level: int | None = None,
     across_coders: bool = False,
-) -> dict | None:
+) -> CoocReport | None:
     """:func:`cooccurrence` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
 
     unit = normalize_unit(unit)
@@ -197,13 +200,13 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
     from qualcode.reports.export import FLOAT, INT, TEXT, Sheet
 
     de = lang == "de"
-    n = len(data["codes"])
-    labels = [str(i + 1) for i in range(n)] if numbered else list(data["names"])
+    n = len(data["code_paths"])
+    labels = [str(i + 1) for i in range(n)] if numbered else list(data["code_names"])
     first = ("Kategorie" if de else "Category") if not numbered else "#  code"
     headers = [first] + labels
     rows = []
     for i in range(n):
-        name = f"{i + 1:>2} {data['codes'][i]}" if numbered else data["codes"][i]
+        name = f"{i + 1:>2} {data['code_paths'][i]}" if numbered else data["code_paths"][i]
         rows.append([name] + data["matrix"][i])
     unit_de = "Absätze" if data["unit"] == "passage" else "Dokumente"
     pairing = data.get("pairing", "within-coder")
@@ -232,7 +235,7 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
             else data["unit"] + "s",
             "Jaccard",
         ],
-        [[p["a"], p["b"], p["count"], p["jaccard"]] for p in data["pairs"]],
+        [[p["a"], p["b"], p["units"], p["jaccard"]] for p in data["pairs"]],
         [TEXT, TEXT, INT, FLOAT],
     )
     return [matrix, pairs]

@@ -11,6 +11,8 @@ Orphaned codings (text gone after a re-import) are left out of the passage unit.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -29,6 +31,9 @@ from qualcode.reports.cooccore import (
 )
 from qualcode.reports.frequency import code_levels
 from qualcode.reports.units import load_passages
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import CoocReport
 
 __all__ = ["UNITS", "cooccurrence", "cooccurrence_sheets", "unit_code_sets"]
 
@@ -73,11 +78,11 @@ def cooccurrence(
     include_auto: bool = False,
     level: int | None = None,
     across_coders: bool = False,
-) -> dict:
+) -> CoocReport:
     """The co-occurrence matrix (the JSON of ``qualcode report cooc --json``).
 
-    ``{"unit", "units", "pairing", "codes": [path…], "matrix": [[n…]…], "pairs": [{"a",
-    "b", "count", "jaccard"}]}``; ``matrix[i][i]`` is the number of units with code i,
+    ``{"unit", "units", "pairing", "code_paths": [path…], "code_names": [name…], "matrix":
+    [[n…]…], "pairs": [{"a", "b", "units", "jaccard"}]}``; ``matrix[i][i]`` is the number of units with code i,
     ``matrix[i][j]`` the number with both (given by one coder, or with ``across_coders``
     by any); pairs sorted by count (most first).
     """

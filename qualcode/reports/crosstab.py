@@ -11,6 +11,7 @@ attribute fall into its ``(none)`` value.
 from __future__ import annotations
 
 from itertools import product
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -18,6 +19,9 @@ from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput
 from qualcode.reports.common import document_groups, document_ids, ratio
 from qualcode.reports.frequency import code_document_counts, code_levels
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import CrosstabCell, CrosstabReport, CrosstabRow
 
 SEP = " · "
 
@@ -28,8 +32,8 @@ def crosstab(
     coder: str | None = None,
     include_auto: bool = False,
     level: int | None = None,
-) -> dict:
-    """``{"by", "documents", "columns": [{"label", "values", "documents"}], "rows": [{"code",
+) -> CrosstabReport:
+    """``{"attribute_names", "documents", "columns": [{"label", "attributes", "documents"}], "rows": [{"code",
     "name", "depth", "documents", "segments", "cells": [{"documents", "segments",
     "row_share", "column_share"}]}]}``."""
     if not by:
@@ -63,10 +67,12 @@ def crosstab(
             parent = total[c.parent_id]
             for did, n in total[c.id].items():  # type: ignore[index]
                 parent[did] = parent.get(did, 0) + n
-    rows = []
+    rows: list[CrosstabRow] = []
     for c in shown:
         mine = total[c.id]  # type: ignore[index]
-        cells: list[dict[str, float]] = [{"documents": 0, "segments": 0} for _ in combos]
+        cells: list[CrosstabCell] = [
+            {"documents": 0, "segments": 0, "row_share": 0.0, "column_share": 0.0} for _ in combos
+        ]
         for did, n in mine.items():
             cell = cells[index[combo_of[did]]]
             cell["documents"] += 1
@@ -85,23 +91,31 @@ def crosstab(
             }
         )
     return {
-        "by": keys,
+        "attribute_names": keys,
         "documents": len(docs),
         "coder": coder,
         "level": level,
         "columns": [
-            {"label": SEP.join(c), "values": dict(zip(keys, c, strict=True)), "documents": sizes[c]}
+            {
+                "label": SEP.join(c),
+                "attributes": dict(zip(keys, c, strict=True)),
+                "documents": sizes[c],
+            }
             for c in combos
         ],
         "rows": rows,
     }
 
 
-def crosstab_title(data: dict, lang: str = "de") -> str:
-    return ("Kreuztabelle nach " if lang == "de" else "Crosstab by ") + " × ".join(data["by"])
+def crosstab_title(data: CrosstabReport, lang: str = "de") -> str:
+    return ("Kreuztabelle nach " if lang == "de" else "Crosstab by ") + " × ".join(
+        data["attribute_names"]
+    )
 
 
-def crosstab_sheets(data: dict, *, lang: str = "de", paths: bool = False, compact: bool = False):
+def crosstab_sheets(
+    data: CrosstabReport, *, lang: str = "de", paths: bool = False, compact: bool = False
+):
     """The crosstab (and, in files, a sheet of the groups); ``compact``: the terminal's
     short English headers."""
     from qualcode.reports.export import INT, PCT, TEXT, Sheet
@@ -134,7 +148,7 @@ def crosstab_sheets(data: dict, *, lang: str = "de", paths: bool = False, compac
         sheets.append(
             Sheet(
                 "Gruppen" if de else "Groups",
-                [" × ".join(data["by"]), "Dokumente" if de else "Documents"],
+                [" × ".join(data["attribute_names"]), "Dokumente" if de else "Documents"],
                 [[c["label"], c["documents"]] for c in data["columns"]],
                 [TEXT, INT],
             )

@@ -3,6 +3,7 @@ codings differ, with both codings and, once decided, the resolution."""
 
 from __future__ import annotations
 
+from qualcode.agreement import codes_of
 from qualcode.reports.docwriters import Section
 
 RESOLUTION_DE = {"reference": "Erstkodierung behalten", "check": "Zweitkodierung übernommen"}
@@ -50,12 +51,12 @@ def disagreement_sections(data: dict, lang: str = "de") -> list[Section]:
     resolution = RESOLUTION_DE if de else RESOLUTION_EN
     rows = [
         [f"{d['document']}\n{num(d['start'], 0, lang)}–{num(d['end'], 0, lang)}", d["text"].strip(),
-         _codes(d["codes"][a], lang), _codes(d["codes"][b], lang),
+         _codes(codes_of(d, a), lang), _codes(codes_of(d, b), lang),
          resolution.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
-    if data.get("sample"):
-        what = f"{'Stichprobe' if de else 'check sample'} {data['sample']}"
+    if data.get("check_sample"):
+        what = f"{'Stichprobe' if de else 'check sample'} {data['check_sample']}"
     else:
         what = ", ".join(data["coders"])
     return [
@@ -78,8 +79,8 @@ def disagreement_sheets(data: dict, lang: str = "de") -> list:
     a, b = data["coders"][:2]
     resolution = RESOLUTION_DE if de else RESOLUTION_EN
     rows = [
-        [d["document"], d["start"], d["end"], d["text"].strip(), "; ".join(d["codes"][a]) or _no_code(lang),
-         "; ".join(d["codes"][b]) or _no_code(lang), resolution.get(d.get("resolution") or "", "")]
+        [d["document"], d["start"], d["end"], d["text"].strip(), "; ".join(codes_of(d, a)) or _no_code(lang),
+         "; ".join(codes_of(d, b)) or _no_code(lang), resolution.get(d.get("resolution") or "", "")]
         for d in data["disagreements"]
     ]  # fmt: skip
     return [

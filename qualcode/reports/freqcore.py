@@ -15,12 +15,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import InvalidInput
 from qualcode.fastread import open_project
 from qualcode.structure import NOT_RELEVANT
 from qualcode.textutil import join_path, name_key, typed_value
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import FreqCell, FreqReport, FreqRow
 
 NONE_GROUP = "(none)"
 AUTO_CODER = "auto"  # qualcode.config.AUTO_CODER
@@ -110,8 +113,9 @@ def assemble(
     coder: str | None = None,
     level: int | None = None,
     code_path: str | None = None,
-) -> dict:
-    """The frequency table from plain inputs (see ``frequency_table`` for the shape)."""
+) -> FreqReport:
+    """The frequency table from plain inputs (see ``frequency_table`` for the shape;
+    ``coders`` is left to the caller)."""
     group_sizes = group_sizes or {}
     own: dict[int, dict[int, int]] = {}
     for cid, did, n in counts:
@@ -127,21 +131,21 @@ def assemble(
             parent = total[c.parent_id]
             for did, n in total[c.id].items():
                 parent[did] = parent.get(did, 0) + n
-    rows = []
+    rows: list[FreqRow] = []
     for c in shown:
         cid = c.id  # type: ignore[assignment]
         o_cod, o_docs, o_groups = _figures(own.get(cid, {}), group_of)
         t_cod, t_docs, t_groups = _figures(total[cid], group_of)
-        row: dict = {
+        row: FreqRow = {
             "code": paths[cid],
             "name": c.name,
             "depth": depth[cid],
             "codable": bool(c.codable),
             "color": c.color,
-            "codings": o_cod,
+            "segments": o_cod,
             "documents": o_docs,
             "share": ratio(o_docs, n_docs),
-            "total_codings": t_cod,
+            "total_segments": t_cod,
             "total_documents": t_docs,
             "total_share": ratio(t_docs, n_docs),
             "groups": {},
@@ -150,14 +154,15 @@ def assemble(
             for g, size in group_sizes.items():
                 oc, od = o_groups.get(g, [0, 0])
                 tc, td = t_groups.get(g, [0, 0])
-                row["groups"][g] = {
-                    "codings": oc,
+                cell: FreqCell = {
+                    "segments": oc,
                     "documents": od,
                     "share": ratio(od, size),
-                    "total_codings": tc,
+                    "total_segments": tc,
                     "total_documents": td,
                     "total_share": ratio(td, size),
                 }
+                row["groups"][g] = cell
         rows.append(row)
     return {
         "documents": n_docs,
@@ -167,6 +172,7 @@ def assemble(
         "code": code_path,
         "groups": group_sizes,
         "rows": rows,
+        "coders": [],
     }
 
 
@@ -192,10 +198,10 @@ def segment_counts(
 
 
 def split_by_coder(
-    data: dict,
+    data: FreqReport,
     per_coder: dict[str, list[tuple[int, int, int]]],
-    table: Callable[[list[tuple[int, int, int]]], dict],
-) -> dict:
+    table: Callable[[list[tuple[int, int, int]]], FreqReport],
+) -> FreqReport:
     """``data`` with one group per coder: each coder's segments (``table(counts)`` makes the
     table of a coder's counts); the column % is the share of all documents."""
     groups: dict[str, int] = {}
@@ -204,17 +210,15 @@ def split_by_coder(
         groups[name] = data["documents"]
         for row, mine in zip(data["rows"], own["rows"], strict=True):
             row["groups"][name] = {
-                k: mine[k]
-                for k in (
-                    "codings",
-                    "documents",
-                    "share",
-                    "total_codings",
-                    "total_documents",
-                    "total_share",
-                )
+                "segments": mine["segments"],
+                "documents": mine["documents"],
+                "share": mine["share"],
+                "total_segments": mine["total_segments"],
+                "total_documents": mine["total_documents"],
+                "total_share": mine["total_share"],
             }
-    return {**data, "by": "coder", "groups": groups}
+    data["by"], data["groups"] = "coder", groups
+    return data
 
 
 def counted(data: dict, split: str = "--by-coder") -> str:
@@ -324,7 +328,7 @@ def fast_frequency_table(
     level: int | None = None,
     include_auto: bool = False,
     by_coder: bool = False,
-) -> dict | None:
+) -> FreqReport | None:
     """:func:`frequency_table` of a SQLite project file via :mod:`sqlite3`, or None (use the full path)."""
 
     if (level is not None and level < 1) or (by and by_coder):
@@ -369,7 +373,8 @@ def fast_frequency_table(
         data = table(every, key=key, group_of=group_of, group_sizes=group_sizes)
         if by_coder:
             data = split_by_coder(data, per_coder, table)
-        return {**data, "counts": "segments", "coders": list(per_coder)}
+        data["coders"] = list(per_coder)
+        return data
     return None  # the data could not be read this way: the full path answers
 
 
@@ -462,21 +467,21 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     for r in table["rows"]:
         row = [
             r["code"] if paths else r["name"],
-            r["codings"],
+            r["segments"],
             r["documents"],
             r["share"],
-            r["total_codings"],
+            r["total_segments"],
             r["total_documents"],
             r["total_share"],
         ]
         for g in groups:
             cell = r["groups"][g]
             if compact and coders:
-                row += [cell["codings"], cell["documents"]]
+                row += [cell["segments"], cell["documents"]]
             elif compact:
                 row += [cell["total_documents"], cell["total_share"]]
             else:
-                row += [cell["total_codings"], cell["total_documents"], cell["total_share"]]
+                row += [cell["total_segments"], cell["total_documents"], cell["total_share"]]
         rows.append(row)
         indent.append(0 if paths else r["depth"] - 1)
     title = h["sheet"]

@@ -1,8 +1,8 @@
 """Category frequency tables: coded segments, documents coded and share of documents per code.
 
-One row per code in code-tree order. ``codings`` counts the code's own coded
-*segments* — a span coded with the same code by several coders counts once —
-and ``documents`` the documents it occurs in; ``total_codings``/``total_documents`` roll up the whole sub-tree
+One row per code in code-tree order. ``segments`` counts the code's own coded
+segments — a span coded with the same code by several coders counts once —
+and ``documents`` the documents it occurs in; ``total_segments``/``total_documents`` roll up the whole sub-tree
 (documents counted once even when several sub-codes occur in them). With
 ``by`` the same figures per value of a document attribute, plus the column
 percentage (share of that group's documents).
@@ -14,6 +14,7 @@ computed in Python, so the cost does not grow with the tree depth.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -30,6 +31,9 @@ from qualcode.reports.freqcore import (
     segment_counts,
     split_by_coder,
 )
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import FreqReport
 
 __all__ = ["HEADERS", "code_document_counts", "code_levels", "frequency_sheets", "frequency_table"]
 
@@ -62,17 +66,18 @@ def frequency_table(
     include_auto: bool = False,
     code: str | None = None,
     by_coder: bool = False,
-) -> dict:
+) -> FreqReport:
     """The frequency table as a dict (the JSON of ``qualcode report freq --json``).
 
     ``{"documents": N, "by": KEY|None, "groups": {value: n_docs}, "rows": [{"code",
-    "codings", "documents", "share", "total_codings", "total_documents", "groups":
-    {value: {"codings", "documents", …}}}]}``. Rows also carry ``name``, ``depth``,
+    "segments", "documents", "share", "total_segments", "total_documents", "groups":
+    {value: {"segments", "documents", …}}}], "coders": [name…]}`` (a
+    :class:`~qualcode.schemas.reports.FreqReport`). Rows also carry ``name``, ``depth``,
     ``codable``, ``color``, ``total_share``; group cells also ``share``, ``total_*``.
     ``code`` limits the rows to that code and its sub-tree.
 
-    ``codings`` counts coded *segments*: a span coded with the same code by several
-    coders counts once (``counts``: ``"segments"``, ``coders``: who was counted). With
+    ``segments`` counts coded segments: a span coded with the same code by several
+    coders counts once (``coders``: who was counted). With
     ``by_coder`` the groups are the coders, each with their own segments.
     """
     if by and by_coder:
@@ -119,4 +124,5 @@ def frequency_table(
     data = table(every, key=key, group_of=group_of, group_sizes=group_sizes)
     if by_coder:
         data = split_by_coder(data, per_coder, table)
-    return {**data, "counts": "segments", "coders": list(per_coder)}
+    data["coders"] = list(per_coder)
+    return data

@@ -150,7 +150,7 @@ def freq_table_block(table: dict, lang: str = "de") -> Block:
         rows.append(
             [
                 "\u2003" * (r["depth"] - 1) + r["name"],
-                num(r["total_codings"], 0, lang),
+                num(r["total_segments"], 0, lang),
                 num(r["total_documents"], 0, lang),
             ]
             + [pct(r["total_share"], 1, lang)]

@@ -72,9 +72,10 @@ def _segments(ctx: Context, categories: list[str]) -> str:
 
 def case_summaries(ctx: Context) -> list[Block]:
     from qualcode.mayring.summaries import summary_grid
+    from qualcode.reports.summaries import summary_text
 
     grid = summary_grid(ctx.session, rq=ctx.rq)
-    if not grid["summaries"]:
+    if not grid["summary_count"]:
         return []
     de = ctx.lang == "de"
     blocks: list[Block] = [
@@ -87,10 +88,10 @@ def case_summaries(ctx: Context) -> list[Block]:
             else "A summary per document and category (summarising content analysis).",
         ),
     ]
-    for code in grid["codes"]:
+    for code in grid["code_paths"]:
         blocks.append(("h2", code))
         for row in grid["rows"]:
-            text = row["summaries"].get(code)
+            text = summary_text(row, code)
             if text:
                 attrs = ", ".join(f"{k}: {v}" for k, v in row["attributes"].items() if v)
                 blocks.append(

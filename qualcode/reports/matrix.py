@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -22,6 +23,9 @@ from qualcode.errors import InvalidInput
 from qualcode.models import Document
 from qualcode.reports.common import attribute_keys
 from qualcode.reports.frequency import code_document_counts, code_levels
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import MatrixReport, MatrixRow
 
 
 def _groups(session: Session, by: str | None, sets: bool, docs: list[int]) -> dict[str, list[int]]:
@@ -56,9 +60,10 @@ def code_matrix(
     by: str | None = None,
     sets: bool = False,
     code: str | None = None,
-) -> dict:
-    """``{"presence", "rows_are", "codes": [path…], "attributes": [key…], "rows": [{"document"
-    (or "group" and "documents"), "attributes", "values": [n…], "total"}], "totals": [n…]}``
+) -> MatrixReport:
+    """``{"presence", "rows_are", "code_paths": [path…], "code_names": [name…],
+    "attribute_names": [key…], "rows": [{"document", "document_id", "attributes" (or "group"
+    and "documents"), "values": [n…], "total"}], "column_totals": [n…]}``
     — rows in name order (groups in value order), one column per code (tree order;
     codable codes and any that occur). With ``presence`` the cells are 0/1 (a group: its
     documents with the code) and ``totals`` count documents. ``code``: only the columns of
@@ -91,7 +96,7 @@ def code_matrix(
             out.append(sum(1 for n in ns if n) if presence else sum(ns))
         return out
 
-    rows: list[dict] = []
+    rows: list[MatrixRow] = []
     keys: list[str] = []
     if by or sets:
         for label, dids in _groups(session, by, sets, [d for d, _ in docs]).items():
@@ -107,7 +112,8 @@ def code_matrix(
             rows.append(
                 {
                     "document": name,
-                    "attributes": {k: attrs.get(did, {}).get(k) for k in keys},
+                    "document_id": did,
+                    "attributes": {k: attrs.get(did, {}).get(k) for k in keys},  # type: ignore[misc]
                     "values": values,
                     "total": sum(values),
                 }
@@ -118,11 +124,11 @@ def code_matrix(
         "coder": coder,
         "level": level,
         "rows_are": "sets" if sets else (by or "documents"),
-        "codes": [tree.path(c) for c in cols],
-        "names": [c.name for c in cols],
-        "attributes": keys,
+        "code_paths": [tree.path(c) for c in cols],
+        "code_names": [c.name for c in cols],
+        "attribute_names": keys,
         "rows": rows,
-        "totals": totals,
+        "column_totals": totals,
     }
 
 
@@ -134,9 +140,9 @@ def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
     from qualcode.reports.export import INT, TEXT, Sheet
 
     de = lang == "de"
-    keys = data["attributes"]
+    keys = data["attribute_names"]
     grouped = data.get("rows_are", "documents") != "documents"
-    labels = data["codes"] if paths else data["names"]
+    labels = data["code_paths"] if paths else data["code_names"]
     total_label = ("Kategorien" if data["presence"] else "Kodierungen") if de else "total"
     first = ("Gruppe" if de else "group") if grouped else ("Dokument" if de else "document")
     headers = [
@@ -167,8 +173,8 @@ def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
             "Summe" if de else "total",
             *[""] * len(keys),
             *([sum(r["documents"] for r in data["rows"])] if grouped else []),
-            *data["totals"],
-            sum(data["totals"]),
+            *data["column_totals"],
+            sum(data["column_totals"]),
         ]
     )
     title = ("Matrix (vorhanden)" if data["presence"] else "Matrix") if de else "Matrix"
@@ -199,7 +205,7 @@ def matrix_chart(
 
     path = Path(path)
     check_suffix(path)
-    if not data["codes"] or not data["rows"]:
+    if not data["code_paths"] or not data["rows"]:
         raise InvalidInput(
             "there is nothing to chart: no codes or no rows", "code some passages first"
         )
@@ -216,7 +222,7 @@ def matrix_figure(plt, data: dict, *, title: str | None = None, lang: str = "de"
 
     values = [r["values"] for r in data["rows"]]
     rows = [textwrap.shorten(_label(r), 34, placeholder="…") for r in data["rows"]]
-    cols = [textwrap.shorten(n, 28, placeholder="…") for n in data["names"]]
+    cols = [textwrap.shorten(n, 28, placeholder="…") for n in data["code_names"]]
     top = max((v for row in values for v in row), default=0) or 1
     small = len(cols) > 24 or len(rows) > 40
     fig, ax = figures.figure(plt, 0.42 * len(rows) + 7.0)

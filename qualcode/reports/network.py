@@ -33,11 +33,11 @@ def graph(data: dict, colors: dict[str, str] | None = None) -> tuple[list[dict],
         {
             "id": f"c{i + 1}",
             "code": path,
-            "label": data["names"][i],
+            "label": data["code_names"][i],
             "frequency": data["matrix"][i][i],
             "color": colors.get(path, "#888888"),
         }
-        for i, path in enumerate(data["codes"])
+        for i, path in enumerate(data["code_paths"])
         if data["matrix"][i][i] > 0
     ]
     ids = {n["code"]: n["id"] for n in nodes}
@@ -45,11 +45,11 @@ def graph(data: dict, colors: dict[str, str] | None = None) -> tuple[list[dict],
         {
             "source": ids[p["a"]],
             "target": ids[p["b"]],
-            "weight": p["count"],
+            "weight": p["units"],
             "jaccard": p["jaccard"],
         }
         for p in data["pairs"]
-        if p["count"] > 0 and p["a"] in ids and p["b"] in ids
+        if p["units"] > 0 and p["a"] in ids and p["b"] in ids
     ]
     return nodes, edges
 

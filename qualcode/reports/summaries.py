@@ -3,7 +3,17 @@ each cell the case summary of that category in that document (MAXQDA's summary t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from qualcode.reports.docwriters import Section
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import SummariesRow
+
+
+def summary_text(row: SummariesRow, code: str) -> str:
+    """The summary of ``code`` in a row of the summary grid ("" when it has none)."""
+    return next((s["text"] for s in row["summaries"] if s["code"] == code), "")
 
 
 def grid_title(lang: str = "de") -> str:
@@ -13,11 +23,11 @@ def grid_title(lang: str = "de") -> str:
 def grid_sheets(data: dict, lang: str = "de") -> list:
     from qualcode.reports.export import TEXT, Sheet
 
-    keys, codes = data["attributes"], data["codes"]
+    keys, codes = data["attribute_names"], data["code_paths"]
     headers = ["Dokument" if lang == "de" else "Document", *keys, *codes]
     rows = [
         [r["document"], *[r["attributes"].get(k) for k in keys],
-         *[r["summaries"].get(c, "") for c in codes]]
+         *[summary_text(r, c) for c in codes]]
         for r in data["rows"]
     ]  # fmt: skip
     return [Sheet(grid_title(lang), headers, rows, [TEXT] * len(headers), freeze_cols=1)]
@@ -26,15 +36,15 @@ def grid_sheets(data: dict, lang: str = "de") -> list:
 def grid_sections(data: dict, lang: str = "de") -> list[Section]:
     """DOCX/HTML/Markdown: one table per category (a grid of many wide text columns does
     not fit a page) — documents with their attributes and the summary."""
-    keys = data["attributes"]
+    keys = data["attribute_names"]
     sections = []
-    for code in data["codes"]:
+    for code in data["code_paths"]:
         rows = [
             [r["document"], ", ".join(f"{k}: {r['attributes'][k]}" for k in keys
                                       if r["attributes"].get(k) not in (None, "")),
-             r["summaries"][code]]
+             summary_text(r, code)]
             for r in data["rows"]
-            if r["summaries"].get(code)
+            if summary_text(r, code)
         ]  # fmt: skip
         sections.append(
             Section(

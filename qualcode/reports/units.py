@@ -93,21 +93,21 @@ def unit_statement(data: dict, lang: str = "en") -> str:
     out: 19 headings/metadata, 0 marked not relevant)" (German with ``lang="de"``)."""
     de = lang == "de"
     n, unit = data["units"], data["unit"]
-    if data.get("sample"):
+    if data.get("check_sample"):
         pending = data.get("pending") or 0
         if de:
             return (
-                f"{n} nachkodierte Absätze der Stichprobe {data['sample']}"
+                f"{n} nachkodierte Absätze der Stichprobe {data['check_sample']}"
                 + (f" ({pending} noch offen)" if pending else "")
                 + "; Überschriften, Metadaten und als nicht relevant markierte Absätze werden "
                 "nicht gezogen"
             )
         return (
-            f"{n} re-coded passages of check sample {data['sample']}"
+            f"{n} re-coded passages of check sample {data['check_sample']}"
             + (f" ({pending} pending)" if pending else "")
             + "; headings, metadata and passages marked not relevant are never drawn"
         )
-    docs = len(data["documents"])
+    docs = len(data["document_names"])
     if unit == "document":
         return f"{n} Dokumente" if de else f"{n} document{'s' if n != 1 else ''}"
     ex = data.get("excluded") or {"structural": 0, "not_relevant": 0}

@@ -18,7 +18,7 @@ import math
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -35,6 +35,9 @@ SORTS = ("count", "ll")
 PROTOCOL_STOPWORDS = frozenset(
     {"frau", "herr", "dr", "prof", "top", "uhr", "sodass", "bzw", "ggf", "usw", "ca", "z.b"}
 )
+
+if TYPE_CHECKING:
+    from qualcode.schemas.reports import WordCategory, WordRow, WordsReport
 
 
 def log_likelihood(a: int, b: int, n1: int, n2: int) -> float:
@@ -110,9 +113,9 @@ def word_frequencies(
     stopwords: set[str] | None = None,
     coder: str | None = None,
     include_auto: bool = False,
-) -> dict:
+) -> WordsReport:
     """``{"code", "level", "top", "sort", "stopwords", "documents", "corpus_lemmas",
-    "categories": [{"code", "segments", "lemmas", "rows": [{"lemma", "form", "count",
+    "categories": [{"code", "segments", "lemma_count", "rows": [{"lemma", "form", "count",
     "per_1000", "rest", "rest_per_1000", "ll"}]}]}``; ``form`` is the lemma as the text
     writes it (:func:`surface_forms`), for charts and word clouds."""
     if top < 1:
@@ -145,7 +148,7 @@ def word_frequencies(
     corpus = count([texts[d] for d in order])
     n_all = sum(corpus.values())
     where = coding_filter(session, coder, include_auto)
-    out = []
+    out: list[WordCategory] = []
     for cat in categories:
         ids = [cat.id] + [d.id for d in tree.descendants(cat)]
         stmt = select(Coding.document_id, Coding.start, Coding.end).where(
@@ -163,7 +166,7 @@ def word_frequencies(
         mine = count(pieces)
         n1 = sum(mine.values())
         n2 = max(n_all - n1, 0)
-        rows = []
+        rows: list[WordRow] = []
         for lemma, a in mine.items():
             b = max(corpus.get(lemma, 0) - a, 0)
             rows.append(
@@ -187,7 +190,9 @@ def word_frequencies(
         forms = surface_forms(pieces, lemmatize, {r["lemma"] for r in rows})
         for r in rows:
             r["form"] = forms.get(r["lemma"], r["lemma"])
-        out.append({"code": tree.path(cat), "segments": n_segments, "lemmas": n1, "rows": rows})
+        out.append(
+            {"code": tree.path(cat), "segments": n_segments, "lemma_count": n1, "rows": rows}
+        )
     return {
         "code": code and tree.path(tree.resolve(code)),
         "level": None if code else level,

@@ -72,6 +72,7 @@ class DisagreementScreen(Screen[None]):
         d = self.data
         o = d["overall"]
         fmt = lambda x: "—" if x is None else f"{x:.3f}"  # noqa: E731
+        from qualcode.agreement import codes_of
         from qualcode.reports.units import unit_statement
 
         self.query_one("#dis-figures", Static).update(
@@ -95,7 +96,7 @@ class DisagreementScreen(Screen[None]):
         for wid, name in zip(("#dis-left", "#dis-right"), d["coders"], strict=True):
             t = Text()
             t.append(f"{name}\n", style="bold")
-            t.append("\n".join(x["codes"][name]) or "(no code)")
+            t.append("\n".join(codes_of(x, name)) or "(no code)")
             self.query_one(wid, Static).update(t)
         state = Text()
         if x["resolution"]:
@@ -110,7 +111,7 @@ class DisagreementScreen(Screen[None]):
         dis = self.data.get("disagreements") or []
         if not dis:
             return
-        pid = dis[self.index]["passage"]
+        pid = dis[self.index]["passage_id"]
         ok, _ = self.app.act(
             f"tui: consensus {self.sample} {choice}", lambda s: resolve(s, pid, choice)
         )  # type: ignore[attr-defined]

@@ -169,7 +169,7 @@ class FrequencyScreen(Screen[None]):
             share = r["total_share"]
             cells = [
                 name,
-                str(r["total_codings"]),
+                str(r["total_segments"]),
                 str(r["total_documents"]),
                 f"{share * 100:.0f}%",
             ]

@@ -102,7 +102,7 @@ class MatrixScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_column("documents" if not grouped else data["rows_are"], key="row")
-        for i, _ in enumerate(data["codes"]):
+        for i, _ in enumerate(data["code_paths"]):
             table.add_column(str(i + 1), key=f"c{i}")
         table.add_column("Σ", key="total")
         top = max((v for r in data["rows"] for v in r["values"]), default=0)
@@ -112,7 +112,7 @@ class MatrixScreen(Screen[None]):
                 Text(f"{v:>3}" if v else "  ·", style=f"on {shade(v, top)}") for v in r["values"]
             ]
             table.add_row(Text(label), *cells, Text(str(r["total"]), style="bold"))
-        legend = "   ".join(f"{i + 1} {n}" for i, n in enumerate(data["names"]))
+        legend = "   ".join(f"{i + 1} {n}" for i, n in enumerate(data["code_names"]))
         self.query_one("#matrix-legend", Static).update(Text(legend, style="dim"))
         table.focus()
 
