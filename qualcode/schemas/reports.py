@@ -191,6 +191,7 @@ class WordRow(TypedDict):
     """A lemma of a category and how over-represented it is there."""
 
     lemma: str
+    form: str
     count: int
     per_1000: float
     rest: int
@@ -440,6 +441,7 @@ KEYS: dict[str, Key] = {
     "children": Key("boolean", "the sub-codes' segments are included"),
     "definition": Key("string", "a code's definition"),
     "lemma": Key("string", "a lemma (base form of a word)"),
+    "form": Key("string", "a lemma as the text writes it (its most frequent spelling)"),
     "count": Key("integer", "how often the lemma occurs in the category's segments"),
     "per_1000": Key("number", "occurrences per 1,000 lemmas of the category"),
     "rest": Key("integer", "how often the lemma occurs in the rest of the corpus"),
