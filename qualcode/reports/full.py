@@ -287,7 +287,7 @@ def memos(ctx: Context) -> list[Block]:
         return []
     blocks: list[Block] = [("pagebreak",), ("h1", "Memos")]
     for m in rows:
-        head = "Projekt" if m["on"] == "project" else f"Dokument {m['target']}"
+        head = "Projekt" if m["on"] == "project" else f"Dokument {m['document']}"
         blocks.append(("note", head + (f": {m['title']}" if m["title"] else ""), m["text"]))
     return blocks
 

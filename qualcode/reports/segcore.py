@@ -10,12 +10,17 @@ code or coder, any error to report).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.names import resolve_code_path
 from qualcode.reports.freqcore import _join_path, code_tree, fast_reader
 from qualcode.textutil import quotation, split_path, typed_value
+
+if TYPE_CHECKING:
+    from qualcode.schemas.common import Memo, Segment
 
 # The columns of a segment row, as every reader of segments selects them.
 SEGMENT_COLUMNS = (
@@ -45,6 +50,82 @@ def coding_notes(
     return out
 
 
+def iso_utc(value: Any) -> str:
+    """A stored timestamp (a datetime, or SQLite's text of a naive UTC one) as ISO 8601 in
+    UTC, to the second."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def memo_rows(execute: Callable[[str], list[tuple]], where: str = "") -> list[tuple]:
+    """``(id, on, target id, title, text, coder, created_at, updated_at)`` of the memos
+    (``where``: an SQL condition on ``memo``), in id order."""
+    return execute(
+        "SELECT memo.id, memo.target_type, memo.target_id, memo.title, memo.text, coder.name,"
+        " memo.created_at, memo.updated_at FROM memo LEFT JOIN coder ON coder.id = memo.coder_id"
+        + (f" WHERE {where}" if where else "")
+        + " ORDER BY memo.id"
+    )
+
+
+def memo_object(row: tuple, document: str | None = None, code: str | None = None) -> Memo:
+    """A row of :func:`memo_rows` as the one memo shape of every ``--json`` output; the
+    caller names the document or code a memo on one is about."""
+    mid, on, target, title, text, coder, created, updated = row
+    return {
+        "id": mid,
+        "on": on,
+        "document": document,
+        "code": code,
+        "coding_id": target if on == "coding" else None,
+        "title": title or "",
+        "text": text or "",
+        "coder": coder,
+        "created_at": iso_utc(created),
+        "updated_at": iso_utc(updated),
+    }
+
+
+def coding_memos(
+    execute: Callable[[str], list[tuple]], coding_ids: Iterable[int] | None = None
+) -> dict[int, list[Memo]]:
+    """The memos on codings (`memo add --coding`, REFI notes) as memo objects, by coding id."""
+    where = "memo.target_type = 'coding'"
+    if coding_ids is not None:
+        ids = sorted({int(i) for i in coding_ids})
+        if not ids:
+            return {}
+        if len(ids) <= 500:
+            where += f" AND memo.target_id IN ({','.join(map(str, ids))})"
+    wanted = None if coding_ids is None else set(coding_ids)
+    out: dict[int, list[Memo]] = {}
+    for row in memo_rows(execute, where):
+        if wanted is None or row[2] in wanted:
+            out.setdefault(row[2], []).append(memo_object(row))
+    return out
+
+
+def segment_json(seg: dict) -> Segment:
+    """A segment of :func:`merge_segments` as ``--json`` gives it: its coders as a list,
+    the ids of its codings, ``memo`` the codings' own memo, ``memos`` the memos on them."""
+    return {
+        "document": seg["document"],
+        "attributes": seg["attributes"],
+        "code": seg["code"],
+        "coders": seg["coders"],
+        "coding_ids": seg["coding_ids"],
+        "start": seg["start"],
+        "end": seg["end"],
+        "text": seg["text"],
+        "memo": seg["own_memo"],
+        "memos": seg["memos"],
+        "orphaned": bool(seg["orphaned"]),
+    }
+
+
 def segment_memo(memo: str | None, notes: Iterable[str] = ()) -> str:
     """The memo of a coded segment: its own (``Coding.memo``: `code --memo`, the
     workbench's `o`) and the memos added to the coding (`memo add --coding`), one a line."""
@@ -68,16 +149,21 @@ def merge_segments(
     coders is listed once. A segment's memo is :func:`segment_memo` of its codings (with
     ``execute``, the memos added to them are read too)."""
     rows = list(rows)
-    notes = coding_notes(execute, [r[8] for r in rows]) if execute is not None and rows else {}
+    memos = coding_memos(execute, [r[8] for r in rows]) if execute is not None and rows else {}
     segments: list[dict] = []
     by_span: dict[tuple[int, int, int, int], dict] = {}
     for did, s, e, cid, own, orphaned, cname, dname, coding_id in rows:
-        memo = segment_memo(own, notes.get(coding_id, ()))
+        on_it = memos.get(coding_id, [])
+        memo = segment_memo(own, [m["text"] for m in on_it])
         same = by_span.get((did, s, e, cid))
         if same is not None:  # the same quotation coded by several coders: list it once
             same["coders"].append(cname)
             same["coder"] = ", ".join(same["coders"])
             same["memo"] = segment_memo(same["memo"], [memo])
+            same["coding_ids"].append(coding_id)
+            same["own_memo"] = segment_memo(same["own_memo"], [own or ""])
+            same["memos"].extend(on_it)
+            same["orphaned"] = bool(same["orphaned"] or orphaned)
             continue
         seg = {
             "document": dname,
@@ -89,7 +175,11 @@ def merge_segments(
             "end": e,
             "text": quotation(texts[did][s:e], dname),  # without Markdown markup
             "memo": memo,
-            "orphaned": orphaned,
+            "orphaned": bool(orphaned),
+            # for --json (:func:`segment_json`): the codings, their own memo, memo objects
+            "coding_ids": [coding_id],
+            "own_memo": segment_memo(own),
+            "memos": list(on_it),
         }
         by_span[(did, s, e, cid)] = seg
         segments.append(seg)
