@@ -222,7 +222,7 @@ def test_codings_csv_all_or_nothing(project, tmp_path):
     assert project.json("codings") == []
     rows[898] = ("protokoll_01.md", 3, 9, "X", "c")
     _write_csv(tmp_path / "c.csv", rows)
-    assert project.json("codings", "import", str(tmp_path / "c.csv"))["imported"] == 1000
+    assert project.json("codings", "import", str(tmp_path / "c.csv"))["codings"] == 1000
 
 
 def test_codings_csv_errors_list_line_numbers(project, tmp_path):
@@ -250,7 +250,7 @@ def test_codings_csv_with_quotes(project, tmp_path):
         header=("document", "code", "quote"),
     )
     assert (
-        project.json("codings", "import", str(tmp_path / "q.csv"), "--create-codes")["imported"]
+        project.json("codings", "import", str(tmp_path / "q.csv"), "--create-codes")["codings"]
         == 1
     )
     [c] = project.json("codings")
