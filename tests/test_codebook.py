@@ -109,6 +109,7 @@ def test_code_counts_and_codings_json(project):
             "memo": "klar",
             "text": "Es fehlt Personal.",
             "memos": [],
+            "orphaned": False,
         },
         {
             "document": "protokoll_01.md",
@@ -119,6 +120,7 @@ def test_code_counts_and_codings_json(project):
             "memo": "",
             "text": "Es fehlt Zeit für Fallberatung.",
             "memos": [],
+            "orphaned": False,
         },
     ]
     assert [c["text"] for c in project.json("codings", "--coder", "ben")] == [
@@ -262,9 +264,9 @@ def test_memos(project):
     project.ok("memo", "add", "Definition prüfen", "--code", "X")
     project.ok("memo", "add", "Gute Sitzung", "--doc", "protokoll_01.md")
     memos = project.json("memo", "list")
-    assert [(m["on"], m["target"], m["text"]) for m in memos] == [
-        ("code", "X", "Definition prüfen"),
-        ("document", "protokoll_01.md", "Gute Sitzung"),
+    assert [(m["on"], m["code"], m["document"], m["text"]) for m in memos] == [
+        ("code", "X", None, "Definition prüfen"),
+        ("document", None, "protokoll_01.md", "Gute Sitzung"),
     ]
     assert project.json("codes", "show", "X")["memos"][0]["text"] == "Definition prüfen"
 

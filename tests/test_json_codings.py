@@ -31,7 +31,7 @@ def test_a_retrieved_segment_carries_its_coders_codings_and_memos(demo_cli) -> N
             r[0]
             for r in conn.execute(
                 "SELECT coding.id FROM coding JOIN document ON document.id = coding.document_id"
-                " WHERE document.name = ? AND start = 2169 AND \"end\" = 2366 ORDER BY coding.id",
+                ' WHERE document.name = ? AND start = 2169 AND "end" = 2366 ORDER BY coding.id',
                 (DOC,),
             )
         ]
@@ -88,7 +88,7 @@ def test_passages_and_search_hits_carry_passage_ids(demo_cli) -> None:
     passages = run.json("passages", "--doc", DOC)
     with _db(run) as conn:
         stored = conn.execute(
-            "SELECT passage.id, start, \"end\" FROM passage JOIN document"
+            'SELECT passage.id, start, "end" FROM passage JOIN document'
             " ON document.id = passage.document_id WHERE document.name = ?"
             " AND unit = 'paragraph' ORDER BY start",
             (DOC,),
@@ -142,7 +142,9 @@ def test_sets_carry_their_id_and_document_names(demo_cli) -> None:
 
 def test_rq_list_and_show_have_one_row_shape(demo_cli) -> None:
     run = demo_cli
-    added = run.json("rq", "add", "F9", "-q", "Welche Hürden?", "-c", "Herausforderungen und Hindernisse")
+    added = run.json(
+        "rq", "add", "F9", "-q", "Welche Hürden?", "-c", "Herausforderungen und Hindernisse"
+    )
     shown = run.json("rq", "show", "F9")
     (listed,) = run.json("rq", "list")
     assert added == shown == listed
