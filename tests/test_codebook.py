@@ -252,8 +252,7 @@ def test_codings_csv_with_quotes(project, tmp_path):
         header=("document", "code", "quote"),
     )
     assert (
-        project.json("codings", "import", str(tmp_path / "q.csv"), "--create-codes")["codings"]
-        == 1
+        project.json("codings", "import", str(tmp_path / "q.csv"), "--create-codes")["codings"] == 1
     )
     [c] = project.json("codings")
     assert (c["start"], c["end"], c["code"]) == (20, 51, "X/Y")
