@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode import boolexpr
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.textutil import name_key, typed_value
+
+if TYPE_CHECKING:
+    from qualcode.schemas.analysis import SetAdded, SetRemoved, SetRow, SetShown
 
 Execute = Callable[[str], list[tuple]]
 
@@ -160,7 +163,7 @@ def set_ids(execute: Execute, name: str) -> list[int]:
     ]
 
 
-def list_sets(execute: Execute) -> list[dict]:
+def list_sets(execute: Execute) -> list[SetRow]:
     out = []
     for sid, sname, _key, rule in execute(
         "SELECT id, name, name_key, rule FROM doc_set ORDER BY name_key"
@@ -171,7 +174,7 @@ def list_sets(execute: Execute) -> list[dict]:
     return out
 
 
-def show_set(execute: Execute, name: str) -> dict:
+def show_set(execute: Execute, name: str) -> SetShown:
     found = _find(execute, name)
     if found is None:
         raise _unknown(execute, name)
@@ -183,7 +186,7 @@ def show_set(execute: Execute, name: str) -> dict:
         "set": sname,
         "rule": rule,
         "documents": len(ids),
-        "members": sorted((names[i] for i in ids), key=lambda n: (n.lower(), n)),
+        "document_names": sorted((names[i] for i in ids), key=lambda n: (n.lower(), n)),
     }
 
 
@@ -220,7 +223,7 @@ def restrict(session: Any, doc_ids: Sequence[int] | None) -> list[int] | None:
 # --- writing (ORM, audited) ------------------------------------------------------------------------
 
 
-def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None = None) -> dict:
+def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None = None) -> SetAdded:
     """Create a set (or add documents to a set chosen by hand). Returns what changed."""
     from sqlalchemy import select
 
@@ -253,6 +256,7 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
         session.add(ds)
         session.flush()
         return {
+            "id": ds.id,
             "set": name,
             "created": True,
             "rule": ds.rule,
@@ -284,6 +288,7 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
             added += 1
     session.flush()
     return {
+        "id": ds.id,
         "set": ds.name,
         "created": created,
         "rule": None,
@@ -292,7 +297,7 @@ def add_set(session: Any, name: str, docs: Sequence[str] = (), rule: str | None 
     }
 
 
-def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
+def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> SetRemoved:
     """Delete a set, or (with ``docs``) take documents out of a set chosen by hand."""
     from sqlalchemy import select
 
@@ -321,6 +326,7 @@ def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
             session.delete(m)
         session.flush()
         return {
+            "id": ds.id,
             "set": ds.name,
             "deleted": False,
             "removed": len(gone),
@@ -329,6 +335,7 @@ def remove_set(session: Any, name: str, docs: Sequence[str] = ()) -> dict:
     for m in members:
         session.delete(m)
     session.flush()
+    set_id = ds.id
     session.delete(ds)
     session.flush()
-    return {"set": ds.name, "deleted": True, "removed": len(members), "documents": 0}
+    return {"id": set_id, "set": ds.name, "deleted": True, "removed": len(members), "documents": 0}

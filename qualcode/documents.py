@@ -450,7 +450,9 @@ def list_passages(
 ) -> list[dict]:
     if unit not in UNITS:
         raise InvalidInput(f"unknown unit {unit!r}", "use paragraph or sentence")
-    stmt = select(Passage.document_id, Passage.start, Passage.end).where(Passage.unit == unit)
+    stmt = select(Passage.document_id, Passage.start, Passage.end, Passage.id).where(
+        Passage.unit == unit
+    )
     cstmt = select(Coding.document_id, Coding.start, Coding.end)
     dstmt = select(Document.id, Document.name, Document.text).order_by(Document.name)
     only: list[int] | None = None
@@ -461,10 +463,12 @@ def list_passages(
         cstmt = cstmt.where(Coding.document_id == d.id)
         dstmt = dstmt.where(Document.id == d.id)
     by_doc: dict[int, list[tuple[int, int]]] = {}
-    for did, s, e in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
+    ids: dict[tuple[int, int, int], int] = {}  # (document, start, end) → passage id
+    for did, s, e, pid in session.execute(stmt.order_by(Passage.document_id, Passage.start)):
         by_doc.setdefault(did, []).append((s, e))
+        ids[(did, s, e)] = pid
     if unit == "sentence":
-        by_doc.update(unsplit_sentences(session, only))
+        by_doc.update(unsplit_sentences(session, only))  # not stored yet: no id
     codings: dict[int, list[tuple[int, int]]] = {}
     if uncoded:
         for did, s, e in session.execute(cstmt):
@@ -477,5 +481,13 @@ def list_passages(
         for (s, e), coded, c in zip(spans, flags, content, strict=True):
             if uncoded and (coded or not c):  # still to read: content
                 continue
-            out.append({"document": name, "start": s, "end": e, "text": text[s:e]})
+            out.append(
+                {
+                    "id": ids.get((did, s, e)),
+                    "document": name,
+                    "start": s,
+                    "end": e,
+                    "text": text[s:e],
+                }
+            )
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -9,6 +11,9 @@ from qualcode.codebook import CodeTree, resolve_code
 from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Coding, Document, Memo, utcnow
+
+if TYPE_CHECKING:
+    from qualcode.schemas.common import Memo as MemoObject
 
 TARGETS = ("project", "document", "code", "coding")
 
@@ -84,31 +89,46 @@ def get_memo_text(session: Session, target_type: str, target_id: int | None) -> 
     return memo.text if memo else ""
 
 
-def list_memos(session: Session, target_type: str | None = None) -> list[dict]:
+def list_memos(session: Session, target_type: str | None = None) -> list[MemoObject]:
+    """The memos (on one kind of target: ``target_type``) in the one memo shape of every
+    ``--json`` output: ``on`` and the ``document``, ``code`` or ``coding_id`` it is about."""
+    from qualcode.docsets import session_execute
+    from qualcode.reports.segcore import memo_rows
+
+    where = ""
+    if target_type:
+        if target_type not in TARGETS:
+            raise InvalidInput(
+                f"unknown memo target {target_type!r}", f"use one of {', '.join(TARGETS)}"
+            )
+        where = f"memo.target_type = '{target_type}'"
+    return memo_objects(session, memo_rows(session_execute(session), where))
+
+
+def memo_objects(session: Session, rows: list[tuple]) -> list[MemoObject]:
+    """Rows of :func:`qualcode.reports.segcore.memo_rows` as memo objects, with the names
+    of the documents and the paths of the codes they are about."""
+    from qualcode.reports.segcore import memo_object
+
     tree = CodeTree.load(session)
     names = dict(session.execute(select(Document.id, Document.name)).all())
-    stmt = select(Memo).order_by(Memo.id)
-    if target_type:
-        stmt = stmt.where(Memo.target_type == target_type)
-    out = []
-    for m in session.execute(stmt).scalars():
-        if m.target_type == "document":
-            target = names.get(m.target_id)  # type: ignore[arg-type]
-        elif m.target_type == "code":
-            target = tree.path(m.target_id) if m.target_id in tree.by_id else None
-        else:
-            target = m.target_id
-        out.append(
-            {
-                "id": m.id,
-                "on": m.target_type,
-                "target": target,
-                "title": m.title,
-                "text": m.text,
-                "updated": m.updated_at.isoformat(timespec="seconds"),
-            }
-        )
+    out: list[MemoObject] = []
+    for row in rows:
+        on, target = row[1], row[2]
+        document = names.get(target) if on == "document" else None
+        code = tree.path(target) if on == "code" and target in tree.by_id else None
+        out.append(memo_object(row, document, code))
     return out
+
+
+def memo_object_of(session: Session, memo_id: int) -> MemoObject:
+    """One memo (by id) as a memo object."""
+    from qualcode.docsets import session_execute
+    from qualcode.reports.segcore import memo_rows
+
+    return memo_objects(session, memo_rows(session_execute(session), f"memo.id = {int(memo_id)}"))[
+        0
+    ]
 
 
 def delete_memo(session: Session, memo_id: int) -> None:

@@ -28,14 +28,18 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from qualcode import boolexpr
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.names import names_by_id, resolve_code_path
-from qualcode.reports.segcore import SEGMENT_COLUMNS, merge_segments
+from qualcode.reports.segcore import SEGMENT_COLUMNS, merge_segments, segment_json
 from qualcode.search import code_paths
 from qualcode.textutil import join_path, typed_value
+
+if TYPE_CHECKING:
+    from qualcode.schemas.analysis import Retrieve
 
 Execute = Callable[[str], list[tuple]]
 
@@ -209,6 +213,23 @@ def retrieve(
         "documents": len({s["document"] for s in segments}),
         "definition": "",
         "segments": segments,
+    }
+
+
+def as_json(data: dict) -> Retrieve:
+    """What :func:`retrieve` found, as ``retrieve --json`` gives it: the query's ``terms``
+    (each as written and the code it names), the number of ``segments`` and ``documents``,
+    and the segments as ``rows``."""
+    return {
+        "query": data["query"],
+        "terms": [{"term": t, "code": p} for t, p in data["codes"].items()],
+        "unit": data["unit"],
+        "pairing": data["pairing"],
+        "children": data["children"],
+        "coder": data["coder"],
+        "documents": data["documents"],
+        "segments": len(data["segments"]),
+        "rows": [segment_json(s) for s in data["segments"]],
     }
 
 

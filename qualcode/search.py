@@ -142,7 +142,8 @@ def kwic(
     hits: list[tuple[_Doc, int, int]],
     context: int = 60,
 ) -> list[dict]:
-    """KWIC rows of the hits with the codes whose codings overlap each hit."""
+    """KWIC rows of the hits with the paragraph each begins in (``passage_id``) and the
+    codes whose codings overlap it (``code_paths``)."""
     rows: list[dict] = []
     if not hits:
         return rows
@@ -154,20 +155,31 @@ def kwic(
     ):
         spans.setdefault(did, []).append((s, e, cid))
     paths = code_paths(execute) if spans else {}
+    paras: dict[int, tuple[list[int], list[int]]] = {}  # document → paragraph starts, ids
+    for pid, did, s in execute(
+        "SELECT id, document_id, start FROM passage WHERE unit = 'paragraph'"
+        f" AND document_id IN ({','.join(map(str, ids))}) ORDER BY document_id, start"
+    ):
+        starts_ids = paras.setdefault(did, ([], []))
+        starts_ids[0].append(s)
+        starts_ids[1].append(pid)
     for d, s, e in hits:
         mine = spans.get(d.id, [])
         starts = [x[0] for x in mine]
         stop = bisect.bisect_left(starts, e)
         codes = sorted({paths[c] for cs, ce, c in mine[:stop] if ce > s and c in paths})
+        p_starts, p_ids = paras.get(d.id, ([], []))
+        i = bisect.bisect_right(p_starts, s) - 1  # the paragraph the hit begins in
         rows.append(
             {
                 "document": d.name,
+                "passage_id": p_ids[i] if i >= 0 else None,
                 "start": s,
                 "end": e,
                 "left": _one_line(d.text[max(0, s - context) : s]),
                 "text": d.text[s:e],
                 "right": _one_line(d.text[e : e + context]),
-                "codes": codes,
+                "code_paths": codes,
             }
         )
     return rows

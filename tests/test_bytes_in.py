@@ -201,7 +201,7 @@ def test_a_windows_1252_codings_csv_is_read_and_says_so(project, write_file):
     out = project.ok("codings", "import", str(path)).stdout.strip()
     assert out == "imported 1 codings (0 already there); the file was read as Windows-1252"
     assert project.json("codings", "import", str(path)) == {
-        "imported": 0,
+        "codings": 0,
         "skipped": 1,
         "encoding": "windows-1252",
     }
@@ -271,7 +271,7 @@ def test_wrong_field_counts_name_the_line_and_the_columns(project, write_file):
     )
     # Excel's empty cells beyond the last column are no extra fields
     excel = header + "sitzung.txt,0,3,Übergänge,anna,,,\n"
-    assert project.json("codings", "import", str(write_file("c.csv", excel)))["imported"] == 1
+    assert project.json("codings", "import", str(write_file("c.csv", excel)))["codings"] == 1
 
 
 def test_an_xlsx_value_beyond_the_header_names_its_row(project, tmp_path):

@@ -311,7 +311,10 @@ def test_codings_json_shows_both_kinds_of_memo_with_the_coding_id(cli, write_fil
     (coding,) = cli.json("codings")
     cli.ok("memo", "add", "--coding", str(coding["id"]), "Mit Ben besprechen.")
     (coding,) = cli.json("codings")
-    assert (coding["memo"], coding["memos"]) == ("klar", ["Mit Ben besprechen."])
+    assert coding["memo"] == "klar"
+    assert [(m["on"], m["coding_id"], m["text"]) for m in coding["memos"]] == [
+        ("coding", coding["id"], "Mit Ben besprechen.")
+    ]
 
 
 # --- codebook import FILE --------------------------------------------------------------------

@@ -109,6 +109,7 @@ def test_code_counts_and_codings_json(project):
             "memo": "klar",
             "text": "Es fehlt Personal.",
             "memos": [],
+            "orphaned": False,
         },
         {
             "document": "protokoll_01.md",
@@ -119,6 +120,7 @@ def test_code_counts_and_codings_json(project):
             "memo": "",
             "text": "Es fehlt Zeit für Fallberatung.",
             "memos": [],
+            "orphaned": False,
         },
     ]
     assert [c["text"] for c in project.json("codings", "--coder", "ben")] == [
@@ -222,7 +224,7 @@ def test_codings_csv_all_or_nothing(project, tmp_path):
     assert project.json("codings") == []
     rows[898] = ("protokoll_01.md", 3, 9, "X", "c")
     _write_csv(tmp_path / "c.csv", rows)
-    assert project.json("codings", "import", str(tmp_path / "c.csv"))["imported"] == 1000
+    assert project.json("codings", "import", str(tmp_path / "c.csv"))["codings"] == 1000
 
 
 def test_codings_csv_errors_list_line_numbers(project, tmp_path):
@@ -250,8 +252,7 @@ def test_codings_csv_with_quotes(project, tmp_path):
         header=("document", "code", "quote"),
     )
     assert (
-        project.json("codings", "import", str(tmp_path / "q.csv"), "--create-codes")["imported"]
-        == 1
+        project.json("codings", "import", str(tmp_path / "q.csv"), "--create-codes")["codings"] == 1
     )
     [c] = project.json("codings")
     assert (c["start"], c["end"], c["code"]) == (20, 51, "X/Y")
@@ -262,9 +263,9 @@ def test_memos(project):
     project.ok("memo", "add", "Definition prüfen", "--code", "X")
     project.ok("memo", "add", "Gute Sitzung", "--doc", "protokoll_01.md")
     memos = project.json("memo", "list")
-    assert [(m["on"], m["target"], m["text"]) for m in memos] == [
-        ("code", "X", "Definition prüfen"),
-        ("document", "protokoll_01.md", "Gute Sitzung"),
+    assert [(m["on"], m["code"], m["document"], m["text"]) for m in memos] == [
+        ("code", "X", None, "Definition prüfen"),
+        ("document", None, "protokoll_01.md", "Gute Sitzung"),
     ]
     assert project.json("codes", "show", "X")["memos"][0]["text"] == "Definition prüfen"
 

@@ -153,7 +153,7 @@ def test_export_round_trips_through_import(project, tmp_path, write_file, name, 
     # and into the project itself: nothing new
     encoding = None if out.suffix != ".csv" else "utf-8"
     assert project.json("codings", "import", str(out)) == {
-        "imported": 0,
+        "codings": 0,
         "skipped": 3,
         "encoding": encoding,
     }

@@ -250,7 +250,7 @@ def test_retrieve_and_pairs_within_one_coder(cli, pairs_project):
     def got(*extra):
         data = cli.json("retrieve", "A AND B", *extra)
         return data["pairing"], sorted(
-            (s["start"], s["code"], s["coder"]) for s in data["segments"]
+            (s["start"], s["code"], ", ".join(s["coders"])) for s in data["rows"]
         )
 
     p = [s for s, _ in spans]
@@ -268,7 +268,7 @@ def test_retrieve_and_pairs_within_one_coder(cli, pairs_project):
     assert out.rstrip().endswith("4 segments in 1 documents; pairs within one coder")
     # NOT: anna's A on paragraph 1 meets only ben's B — it stays
     data = cli.json("retrieve", "A NOT B")
-    assert sorted((s["start"], s["coder"]) for s in data["segments"]) == [
+    assert sorted((s["start"], ", ".join(s["coders"])) for s in data["rows"]) == [
         (p[1], "anna"),
         (p[2], "anna"),
         (p[3], "konsens"),
@@ -300,7 +300,7 @@ def test_check_sample_list_counts_the_recoded_passages(cli, write_file, tmp_path
     )
     assert (n, done) == (16, 5)
     (row,) = cli.json("check-sample", "--list")
-    assert (row["passages"], row["done"]) == (16, 5)
+    assert (row["units"], row["units_done"]) == (16, 5)
     assert re.search(r"\s5/16\s", cli.ok("check-sample", "--list").stdout)
     data = cli.json("agreement", "--sample", "s1")
     assert data["units"] == 5 and data["pending"] == 11

@@ -127,7 +127,7 @@ def test_sigkill_during_large_recode(any_cli: Run, tmp_path: Path) -> None:
         rows.append(f"gross.txt,{p['start']},{p['start'] + 6},Kat/A,ben")
     csv = tmp_path / "codings.csv"
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert cli.json("codings", "import", str(csv))["imported"] == 2000
+    assert cli.json("codings", "import", str(csv))["codings"] == 2000
     before = _state(cli.db)
 
     # pause after the first bulk UPDATE of codings (the move of A's codings to B)

@@ -374,7 +374,7 @@ def test_alpha_and_kappa_formulas_match_the_krippendorff_package() -> None:
 
 def check_samples(db: str) -> None:
     got = Run(db).json("check-sample", "--list")
-    assert {s["name"]: {"passages": s["passages"], "done": s["done"]} for s in got} == (
+    assert {s["check_sample"]: {"passages": s["units"], "done": s["units_done"]} for s in got} == (
         oracle.samples(db)
     )
 
@@ -449,7 +449,7 @@ def test_status_generated(spec: Spec) -> None:
 
 def check_rq_list(db: str, p: oracle.Project) -> None:
     want = oracle.rq_figures(db, p, lambda *a: False)
-    got = {r["name"]: (r["segments"], r["documents"]) for r in Run(db).json("rq", "list")}
+    got = {r["rq"]: (r["segments"], r["documents"]) for r in Run(db).json("rq", "list")}
     assert got == {n: (w["codings"], w["documents"]) for n, w in want.items()}
 
 

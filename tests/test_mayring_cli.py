@@ -39,17 +39,18 @@ def test_rq_add_list_show_edit_and_errors(demo_cli):
     d = demo_cli.json(
         "rq", "add", "F1", "-q", "Welche Hindernisse?", "--criterion", "Probleme", "-c", H
     )
-    assert (d["name"], d["technique"], d["categories"]) == ("F1", "inductive", [H])
+    assert (d["rq"], d["technique"], d["code_paths"]) == ("F1", "inductive", [H])
     assert d["coded_share"] == round(share_by_hand(demo_cli.db, H), 4)
     rows = demo_cli.json("rq", "list")
     # segments, as `report freq --rq` counts them
-    assert [(r["name"], r["segments"], r["documents"]) for r in rows] == [("F1", 45, 7)]
+    assert [(r["rq"], r["segments"], r["documents"]) for r in rows] == [("F1", 45, 7)]
+    assert rows == [demo_cli.json("rq", "show", "F1")]  # one row shape
     out = demo_cli.ok("rq", "show", "F1").stdout
     assert "criterion    Probleme" in out and f"categories   {H}" in out
     edited = demo_cli.json(
         "rq", "edit", "F1", "--technique", "deductive", "-c", "Zielformulierungen"
     )
-    assert edited["technique"] == "deductive" and edited["categories"] == [H, "Zielformulierungen"]
+    assert edited["technique"] == "deductive" and edited["code_paths"] == [H, "Zielformulierungen"]
     for args, message in (
         (("rq", "add", "F1"), "error: research question 'F1' exists"),
         (("rq", "add", "F2", "--technique", "abductive"), "error: unknown technique 'abductive'"),
@@ -61,7 +62,7 @@ def test_rq_add_list_show_edit_and_errors(demo_cli):
         r = demo_cli(*args)
         assert r.exit_code == 2 and r.stderr.startswith(message), (args, r.output)
         assert "Traceback" not in r.output
-    assert [r["name"] for r in demo_cli.json("rq", "list")] == ["F1"]  # nothing half-written
+    assert [r["rq"] for r in demo_cli.json("rq", "list")] == ["F1"]  # nothing half-written
 
 
 def test_freq_filtered_by_question(demo_cli):
@@ -103,7 +104,7 @@ def test_matrix_cooc_crosstab_filtered_by_question(demo_cli):
 
 def test_checkpoint_list_undo_and_errors(demo_cli):
     assert demo_cli.ok("checkpoint", "K1").stdout == "stored checkpoint K1: 28 codes, 143 codings\n"
-    assert [c["name"] for c in demo_cli.json("checkpoint", "list")] == ["K1"]
+    assert [c["checkpoint"] for c in demo_cli.json("checkpoint", "list")] == ["K1"]
     for args, message in (
         (("checkpoint", "K1"), "error: checkpoint 'K1' exists"),
         (("checkpoint", "diff"), "error: `checkpoint diff` compares one or two checkpoints"),
@@ -132,7 +133,7 @@ def test_check_sample_errors_and_agreement_before_recoding(demo_cli):
     d = demo_cli.json(
         "check-sample", "--coder", "ben", "--against", "anna", "--share", "0.1", "--seed", "7"
     )
-    assert (d["name"], d["kind"], d["passages"], d["seed"]) == ("ben-1", "intercoder", 16, 7)
+    assert (d["check_sample"], d["kind"], d["units"], d["seed"]) == ("ben-1", "intercoder", 16, 7)
     r = demo_cli("agreement", "--sample", "ben-1")
     assert r.exit_code == 2 and r.stderr.startswith(
         "error: the check sample 'ben-1' has not been re-coded yet (16 passages)"
@@ -307,4 +308,4 @@ def test_an_older_project_gets_the_new_tables_with_db_upgrade(tmp_path):
     top = cli.json("codes", "list")[0]["code"]
     cli.ok("rq", "add", "F1", "-c", top)
     cli.ok("checkpoint", "K1")
-    assert [q["categories"] for q in cli.json("rq", "list")] == [[top]]
+    assert [q["code_paths"] for q in cli.json("rq", "list")] == [[top]]

@@ -162,7 +162,7 @@ def test_the_same_seed_draws_the_same_passages_and_never_a_not_relevant_one(demo
             (name,),
         ).fetchall()
 
-    assert first["passages"] == second["passages"] == round(0.3 * first["population"])
+    assert first["units"] == second["units"] == round(0.3 * first["population"])
     assert drawn("a") == drawn("b") and drawn("a") != drawn("c")
     # mark one drawn passage not relevant: the population shrinks by it, a new draw skips it
     doc, s, e = drawn("a")[0]
@@ -199,7 +199,7 @@ def test_checkpoint_diff_after_merge_rename_move_redefine(demo_cli):
     assert d["codings_moved"] == [
         {"from": f"{H}/Zeitmangel", "to": f"{H}/Personalmangel", "codings": 8}
     ]
-    assert (d["from"], d["to"], d["codes"]) == ("vorher", "now", {"before": 28, "after": 27})
+    assert (d["from"], d["to"], d["codes_before"], d["codes_after"]) == ("vorher", "now", 28, 27)
     # a second checkpoint compares with the first; nothing changed since it
     demo_cli.ok("checkpoint", "nachher")
     assert demo_cli.json("checkpoint", "diff", "nachher")["changes"] == []
@@ -314,14 +314,14 @@ def test_research_questions_travel_through_refi_qda(demo_cli, tmp_path):
         res = other.json("refi", "import", str(out))
         assert (res["rqs_created"], res["categories_assigned"], res["rq_notes"]) == (2, 2, [])
         assert not any("sets" in m for m in res["left_out"] + res["warnings"])
-        back = [{k: q[k] for k in ("name", "question", "technique", "criterion", "coding_unit", "categories")}
+        back = [{k: q[k] for k in ("rq", "question", "technique", "criterion", "coding_unit", "code_paths")}
                 for q in other.json("rq", "list")]  # fmt: skip
         assert back == [
-            {"name": "F1", "question": "Welche Hindernisse?", "technique": "deductive",
+            {"rq": "F1", "question": "Welche Hindernisse?", "technique": "deductive",
              "criterion": "Probleme der Arbeit", "coding_unit": "sentence",
-             "categories": ["Herausforderungen und Hindernisse"]},
-            {"name": "F2", "question": "Welche Ziele?", "technique": "inductive", "criterion": "",
-             "coding_unit": "paragraph", "categories": ["Zielformulierungen"]},
+             "code_paths": ["Herausforderungen und Hindernisse"]},
+            {"rq": "F2", "question": "Welche Ziele?", "technique": "inductive", "criterion": "",
+             "coding_unit": "paragraph", "code_paths": ["Zielformulierungen"]},
         ]  # fmt: skip
 
 

@@ -196,7 +196,7 @@ def test_codings_import_create_codes_refuses_near_duplicates(demo_cli, write_fil
     )
     assert db_snapshot(db) == before
     assert demo_cli.json("codings", "import", str(path), "--create-codes", "--force") == {
-        "imported": 2,
+        "codings": 2,
         "skipped": 0,
         "encoding": "utf-8",
     }

@@ -50,11 +50,11 @@ def test_import_code_undo_redo(any_cli: Run, corpus3: Path, gold_csv, backend: s
 
     path, n = gold_csv
     result = cli.json("codings", "import", str(path), "--create-codes")
-    assert result == {"imported": n, "skipped": 0, "encoding": "utf-8"}
+    assert result == {"codings": n, "skipped": 0, "encoding": "utf-8"}
     assert len(cli.json("codings")) == n
     # a second import of the same file adds nothing
     again = cli.json("codings", "import", str(path))
-    assert again == {"imported": 0, "skipped": n, "encoding": "utf-8"}
+    assert again == {"codings": 0, "skipped": n, "encoding": "utf-8"}
 
     p = paras[0]
     cli.ok("codes", "add", "Neu/Unterkategorie", "--definition", "Test")

@@ -351,7 +351,10 @@ def test_round_trip_loses_nothing(demo_cli, cli, tmp_path):
     assert status_b["sentences"] == 0 and status_b["unsplit_documents"] == 14
     assert status_a["sentences"] == 600 and status_a["unsplit_documents"] == 0
     assert "the sentences of 14 are split when first needed" in cli.ok("status").stdout
-    sentences = lambda c: c.json("passages", "--unit", "sentence")  # noqa: E731
+    sentences = lambda c: [  # noqa: E731
+        {k: v for k, v in p.items() if k != "id"}  # not stored yet in the import: no id
+        for p in c.json("passages", "--unit", "sentence")
+    ]
     assert sentences(cli) == sentences(demo_cli) and len(sentences(cli)) == 600
     kappa = lambda c: c.json("agreement", "--coders", "anna,ben", "--unit", "sentence")  # noqa: E731
     assert kappa(cli) == kappa(demo_cli) and kappa(cli)["all_units"] == 93

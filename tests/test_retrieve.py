@@ -14,7 +14,10 @@ def small(cli, write_file, tmp_path):
 
 
 def spans(data):
-    return [(s["document"], s["start"], s["end"], s["code"], s["coder"]) for s in data["segments"]]
+    return [
+        (s["document"], s["start"], s["end"], s["code"], ", ".join(s["coders"]))
+        for s in data["rows"]
+    ]
 
 
 def test_parser_precedence_and_operands():
@@ -38,7 +41,10 @@ def test_and_lists_both_overlapping_segments(small):
         ("a.txt", 13, 24, "Hindernisse/Zeit", "anna"),
         ("a.txt", 13, 24, "Hindernisse/Personal", "anna"),
     ]
-    assert data["codes"] == {"Zeit": "Hindernisse/Zeit", "Personal": "Hindernisse/Personal"}
+    assert data["terms"] == [
+        {"term": "Zeit", "code": "Hindernisse/Zeit"},
+        {"term": "Personal", "code": "Hindernisse/Personal"},
+    ]
     assert spans(small.json("retrieve", "Zeit AND Personal", "--unit", "passage")) == spans(data)
 
 
@@ -76,8 +82,8 @@ def test_near_counts_paragraphs(small):
         ("b.txt", 0, 10, "Hindernisse/Personal", "anna"),
         ("b.txt", 12, 22, "Ziele/Vernetzung", "anna"),
     ]
-    assert small.json("retrieve", "Personal NEAR/0 Vernetzung")["segments"] == []
-    assert small.json("retrieve", "Personal AND Vernetzung")["segments"] == []
+    assert small.json("retrieve", "Personal NEAR/0 Vernetzung")["rows"] == []
+    assert small.json("retrieve", "Personal AND Vernetzung")["segments"] == 0
 
 
 def test_set_table_and_files(small, tmp_path):

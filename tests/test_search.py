@@ -14,7 +14,7 @@ def small(cli, write_file, tmp_path):
 
 def rows(data):
     return [
-        (r["document"], r["start"], r["end"], r["left"], r["text"], r["right"], r["codes"])
+        (r["document"], r["start"], r["end"], r["left"], r["text"], r["right"], r["code_paths"])
         for r in data
     ]
 

@@ -17,7 +17,7 @@ def small(cli, write_file, tmp_path):
 
 
 def members(cli, name):
-    return cli.json("set", "show", name)["members"]
+    return cli.json("set", "show", name)["document_names"]
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,7 @@ def test_rules_select_exactly(small, rule, expected):
 
 def test_hand_sets_add_remove_list_undo(small):
     assert small.json("set", "add", "Auswahl", "a.txt", "d.txt") == {
+        "id": 1,
         "set": "Auswahl",
         "created": True,
         "rule": None,

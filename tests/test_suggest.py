@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+# the core's rows as `--json` gives them (`code_paths`, `suggested_codes`)
+from qualcode.cli.suggest import _similar_json, _suggested
+
 PERSONAL = "Personalmangel"
 ZEIT = "Hindernisse/Zeitmangel"
 RAUM = "Hindernisse/Räume"
@@ -206,16 +209,16 @@ def test_similar_json_shape_and_compounds(project):
     rows = project.json("similar", "p4.md", "--start", str(s), "--end", str(e), "--top", "3")
     assert len(rows) == 3
     for r in rows:
-        assert set(r) == {"document", "start", "end", "score", "text", "codes"}
+        assert set(r) == {"document", "start", "end", "score", "text", "code_paths"}
         assert 0 < r["score"] <= 1
         assert r["text"] == DOCS[r["document"]][r["start"] : r["end"]]
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     # "Personalmangel" meets "zu wenig Personal" and "Mangel an Personal"
-    assert rows[0]["text"].startswith("Es gebe viel zu wenig Personal") and rows[0]["codes"] == [
-        PERS
-    ]
+    assert rows[0]["text"].startswith("Es gebe viel zu wenig Personal") and rows[0][
+        "code_paths"
+    ] == [PERS]
     assert any(
-        r["text"].startswith("Der Mangel an Personal") and r["codes"] == [PERS] for r in rows
+        r["text"].startswith("Der Mangel an Personal") and r["code_paths"] == [PERS] for r in rows
     )
 
 
@@ -265,7 +268,7 @@ def test_more_like_this_code(project):
     rows = project.json("similar", "--code", RAUM, "--top", "2")
     assert rows[0]["document"] == "p3.md"
     assert rows[0]["text"].startswith("Differenzierungsräume fehlen")
-    assert all(r["codes"] == [] for r in rows)  # only uncoded passages
+    assert all(r["code_paths"] == [] for r in rows)  # only uncoded passages
 
 
 # --- suggest ------------------------------------------------------------------------------
@@ -280,22 +283,22 @@ def test_suggest_json_shape_and_determinism(project):
     second = project.json("suggest", "--doc", "p3.md")
     assert first == second
     by_text = {DOCS["p3.md"][r["start"] : r["end"]][:20]: r for r in first}
-    assert set(first[0]) == {"document", "start", "end", "suggestions"}
+    assert set(first[0]) == {"document", "start", "end", "suggested_codes"}
     for r in first:
         assert r["document"] == "p3.md"
-        assert len(r["suggestions"]) <= 3
+        assert len(r["suggested_codes"]) <= 3
         text = DOCS["p3.md"][r["start"] : r["end"]]
-        assert r["suggestions"] or "begrüßt" in text  # boilerplate may get none at all
-        for sg in r["suggestions"]:
+        assert r["suggested_codes"] or "begrüßt" in text  # boilerplate may get none at all
+        for sg in r["suggested_codes"]:
             assert (
                 set(sg) == {"code", "score", "basis"}
                 and 0 < sg["score"] <= 1
                 and sg["basis"] == "model"
             )
-    assert by_text["Unbesetzte Stellen u"]["suggestions"][0]["code"] == PERS
-    assert by_text["Für Teamabsprachen f"]["suggestions"][0]["code"] == ZEIT
-    assert by_text["Differenzierungsräum"]["suggestions"][0]["code"] == RAUM
-    assert by_text["Das nächste Treffen "]["suggestions"][0]["code"] == NEXT
+    assert by_text["Unbesetzte Stellen u"]["suggested_codes"][0]["code"] == PERS
+    assert by_text["Für Teamabsprachen f"]["suggested_codes"][0]["code"] == ZEIT
+    assert by_text["Differenzierungsräum"]["suggested_codes"][0]["code"] == RAUM
+    assert by_text["Das nächste Treffen "]["suggested_codes"][0]["code"] == NEXT
     # headings and coded passages get no suggestions
     assert not any(DOCS["p3.md"][r["start"] :].startswith("## ") for r in first)
 
@@ -305,7 +308,7 @@ def test_suggest_min_score_and_top(project):
     rows = project.json("suggest", "--top", "1", "--min-score", "0.5")
     assert rows
     for r in rows:
-        assert len(r["suggestions"]) == 1 and r["suggestions"][0]["score"] >= 0.5
+        assert len(r["suggested_codes"]) == 1 and r["suggested_codes"][0]["score"] >= 0.5
 
 
 def test_suggest_for_span_contract(project, engine):
@@ -557,12 +560,12 @@ def test_warm_similar_reads_sqlite_without_sqlalchemy(project, write_file):
         "print(json.dumps(rows))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == full and full
+    assert _similar_json(json.loads(out.stdout)) == full and full
     from qualcode.suggest.fast import similar as fast
 
     assert fast(project.db, "p1.md", s, e - 1, 10) is None  # not a paragraph: needs spaCy
     assert fast(project.db, "nope.md", s, e, 10) is None  # the full path explains
-    assert fast(project.db, "p1.md", s, e, 3) == full[:3]
+    assert _similar_json(fast(project.db, "p1.md", s, e, 3)) == full[:3]
     project.ok("import", str(write_file("p5.md", "Neue Räume fehlen.\n").parent))
     assert fast(project.db, "p1.md", s, e, 10) is None  # the index is stale: never served
     bad = project("similar", "nope.md", "--start", "0", "--end", "5")
@@ -588,12 +591,12 @@ def test_warm_suggest_doc_reads_sqlite_without_sqlalchemy(project):
         "print(json.dumps(rows))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == full
+    assert _suggested(json.loads(out.stdout)) == full
     from qualcode.suggest.fast import suggest_doc
 
     assert suggest_doc(project.db, "nope.md", 3, 0.0) is None  # the full path explains
     top1 = suggest_doc(project.db, "p3.md", 1, 0.0)
-    assert top1 == [{**r, "suggestions": r["suggestions"][:1]} for r in full]
+    assert _suggested(top1) == [{**r, "suggested_codes": r["suggested_codes"][:1]} for r in full]
     first = full[0]
     project.ok(
         "code", "p3.md", "--start", str(first["start"]), "--end", str(first["end"]),
@@ -674,4 +677,4 @@ def test_embedded_project_fast_and_full_paths_agree(project, monkeypatch):
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
     )
-    assert json.loads(out.stdout) == full and full
+    assert _suggested(json.loads(out.stdout)) == full and full

@@ -27,14 +27,16 @@ def test_one_new_code_does_not_take_over(demo_cli, demo_db):
         .execute("select count(*) from passage where unit = 'paragraph'")
         .fetchone()[0]
     )
-    strong = [r for r in rows for s in r["suggestions"] if s["code"] == NEW and s["score"] >= 0.5]
+    strong = [
+        r for r in rows for s in r["suggested_codes"] if s["code"] == NEW and s["score"] >= 0.5
+    ]
     assert len(strong) <= 0.05 * n_passages
-    firsts = [r for r in rows if r["suggestions"] and r["suggestions"][0]["code"] == NEW]
+    firsts = [r for r in rows if r["suggested_codes"] and r["suggested_codes"][0]["code"] == NEW]
     assert len(firsts) <= 0.05 * n_passages
     boilerplate = ("Ort:", "Zeit:", "Datum:", "Teilnehmende:", "Protokoll")
     for r in rows:
         if r["text"].lstrip("*# ").startswith(boilerplate) or "begrüßt" in r["text"]:
-            assert all(s["code"] != NEW or s["score"] < 0.2 for s in r["suggestions"]), r
+            assert all(s["code"] != NEW or s["score"] < 0.2 for s in r["suggested_codes"]), r
     # the engine says that the code has one example and is scored cautiously
     ex = demo_cli.json("suggest", "--explain")
     assert {"code": NEW, "examples": 1} in ex["codes"]
@@ -215,7 +217,7 @@ def test_tuner_picks_the_semantic_block_when_only_meaning_tells(
     before = store.looked_up
     rows = cli.json("suggest", "--doc", "doc7.txt", "--text")
     assert store.looked_up > before and len(rows) == 12
-    right = sum(r["suggestions"][0]["code"] == labels[r["text"].strip()] for r in rows)
+    right = sum(r["suggested_codes"][0]["code"] == labels[r["text"].strip()] for r in rows)
     assert right >= 11
     assert started == []  # everything was embedded: no background work
 
@@ -374,7 +376,7 @@ def test_suggestions_on_both_backends(any_cli, write_file, tmp_path, monkeypatch
     assert len(rows) == 12
     for r in rows:
         want = "Personal" if "Personalmangel" in r["text"] else "Räume"
-        assert r["suggestions"][0]["code"] == want
+        assert r["suggested_codes"][0]["code"] == want
     assert any_cli.json("suggest", "--explain")["training"]["coded_passages"] == 84
 
 
@@ -387,7 +389,7 @@ def test_the_first_code_is_not_certain_everywhere(cli, write_file):
     cli.ok("code", "a.txt", "--start", "0", "--end", "32", "--code", "Personal", "--coder", "anna")
     rows = cli.json("suggest")
     assert len(rows) == 2
-    assert all(s["score"] < 0.5 for r in rows for s in r["suggestions"])
+    assert all(s["score"] < 0.5 for r in rows for s in r["suggested_codes"])
 
 
 def test_not_relevant_marks_teach_no_code(demo_cli):
@@ -398,7 +400,7 @@ def test_not_relevant_marks_teach_no_code(demo_cli):
     assert all(c["code"] != "Nicht relevant" for c in ex["codes"])
     assert ex["training"]["no_code_passages"] >= before + 1
     rows = demo_cli.json("suggest", "--top", "5")
-    assert all(s["code"] != "Nicht relevant" for r in rows for s in r["suggestions"])
+    assert all(s["code"] != "Nicht relevant" for r in rows for s in r["suggested_codes"])
     assert all(not (r["document"] == "protokoll_02.md" and r["start"] == 1884) for r in rows)
 
 

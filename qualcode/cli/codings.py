@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.app import CoderOpt, JsonOpt, app, emit_json, output, shorten, state, table
+
+if TYPE_CHECKING:
+    from qualcode.schemas.codings import (
+        Coded,
+        CodingRow,
+        CodingsExport,
+        CodingsImport,
+        Marked,
+        Uncoded,
+    )
 
 codings_app = typer.Typer(
     help="List codings, or import them from CSV.",
@@ -52,8 +63,9 @@ def code(
             force=force,
         )
         cid, path = coding.id, CodeTree.load(session).path(coding.code_id)
+    result: Coded = {"id": cid, "created": created, "code": path}
     output(
-        {"id": cid, "created": created, "code": path},
+        result,
         as_json,
         lambda d: (
             f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {path} (coding {cid})"
@@ -97,8 +109,9 @@ def uncode(
             overlapping=overlapping,
             guard_for=None if force else st.coder_name(),
         )
+    result: Uncoded = {"document": doc, "start": start, "end": end, "removed": n}
     output(
-        {"document": doc, "start": start, "end": end, "removed": n},
+        result,
         as_json,
         lambda _: f"removed {n} coding{'s' if n != 1 else ''}",
     )
@@ -135,7 +148,7 @@ def mark(
             n = unmark(session, doc, start, end, st.coder_name())
         else:
             _coding, created = mark_not_relevant(session, doc, start, end, st.coder_name())
-    span = {"document": doc, "start": start, "end": end, "code": NOT_RELEVANT}
+    span: Marked = {"document": doc, "start": start, "end": end, "code": NOT_RELEVANT}
     if relevant:
         output(
             {**span, "removed": n},
@@ -167,17 +180,12 @@ def codings_list(
     if ctx.invoked_subcommand is not None:
         return
     from qualcode.codings import list_codings
-    from qualcode.memos import coding_notes
 
     with state().read() as session:
         rows = list_codings(session, doc, code_path, coder, with_children=children)
-        notes = coding_notes(session) if as_json else {}
-    if as_json:
-        for r in rows:  # `id` stays: `memo add --coding ID` needs it
-            r["memos"] = notes.get(r["id"], [])  # the memos on it (`memo add --coding`)
-            r.pop("orphaned", None)
-        emit_json(rows)
-        return
+        if as_json:
+            emit_json(_json_rows(session, rows))
+            return
     typer.echo(
         table(
             [
@@ -188,6 +196,30 @@ def codings_list(
             align="lrrlll",
         )
     )
+
+
+def _json_rows(session, rows: list[dict]) -> list[CodingRow]:
+    """Codings of :func:`qualcode.codings.list_codings` as ``codings --json`` gives them:
+    ``memo`` the coding's own memo, ``memos`` the memo objects on it (`memo add --coding`)."""
+    from qualcode.docsets import session_execute
+    from qualcode.reports.segcore import coding_memos
+
+    memos = coding_memos(session_execute(session), [r["id"] for r in rows] if rows else [])
+    return [
+        {
+            "id": r["id"],
+            "document": r["document"],
+            "start": r["start"],
+            "end": r["end"],
+            "code": r["code"],
+            "coder": r["coder"],
+            "memo": r["memo"] or "",
+            "text": r["text"],
+            "memos": memos.get(r["id"], []),
+            "orphaned": bool(r["orphaned"]),
+        }
+        for r in rows
+    ]
 
 
 @codings_app.command("import")
@@ -224,11 +256,16 @@ def codings_import(
         )
         audit.set_summary(session, f"imported {n['imported']} codings from {file.name}")
     label = legacy_label(n["encoding"])
+    result: CodingsImport = {
+        "codings": n["imported"],
+        "skipped": n["skipped"],
+        "encoding": n["encoding"],
+    }
     output(
-        n,
+        result,
         as_json,
         lambda d: (
-            f"imported {d['imported']} codings ({d['skipped']} already there)"
+            f"imported {d['codings']} codings ({d['skipped']} already there)"
             + (f"; the file was read as {label}" if label else "")
         ),
     )
@@ -259,6 +296,13 @@ def codings_export(
     from qualcode.codings_io import export_codings
 
     to_stdout = file is None or str(file) == "-"
+    if to_stdout and as_json:  # the codings as JSON rows (`codings --json`), not CSV
+        from qualcode.codings import list_codings
+
+        with state().read() as session:
+            rows = [r for r in list_codings(session, doc, code_path, coder) if not r["orphaned"]]
+            emit_json(_json_rows(session, rows))
+        return
     with state().read() as session:
         n, data = export_codings(
             session, None if to_stdout else file, fmt=fmt, excel=excel,
@@ -267,8 +311,9 @@ def codings_export(
     if to_stdout:
         typer.echo(data or b"", nl=False)  # bytes: exactly what a file would hold
         return
+    result: CodingsExport = {"file": str(file), "codings": n}
     output(
-        {"file": str(file), "codings": n},
+        result,
         as_json,
         lambda d: f"exported {d['codings']} codings to {d['file']}",
     )

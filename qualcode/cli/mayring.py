@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qualcode.cli.app import JsonOpt, app, output, shorten, table
+from qualcode.cli.app import JsonOpt, app, emit_json, output, shorten, table
 from qualcode.cli.app import state as _state
 from qualcode.cli.codes import codes_app
 
@@ -37,6 +37,14 @@ _RecordingUnit = typer.Option(
 _Category = typer.Option(
     None, "--category", "-c", help="A top category that belongs to the question (repeatable)."
 )
+
+
+def _emit(d: dict, as_json: bool, human) -> None:
+    """A question: as ``rq --json`` gives it (:func:`qualcode.mayring.questions.as_json`),
+    or in words."""
+    from qualcode.mayring.questions import as_json as rq_json
+
+    output(rq_json(d) if as_json else d, as_json, human)
 
 
 def _human(d: dict) -> str:
@@ -88,16 +96,20 @@ def rq_add(
             context_unit=context_unit,
             recording_unit=recording_unit,
         )
-    output(d, as_json, lambda d: "added research question\n" + _human(d))
+    _emit(d, as_json, lambda d: "added research question\n" + _human(d))
 
 
 @rq_app.command("list")
 def rq_list(as_json: bool = JsonOpt) -> None:
     """The research questions with technique, categories and counts."""
+    from qualcode.mayring.questions import as_json as rq_json
     from qualcode.mayring.questions import list_questions
 
     with _state().read() as session:
         rows = list_questions(session)
+    if as_json:
+        emit_json([rq_json(r) for r in rows])
+        return
     output(
         rows,
         as_json,
@@ -133,7 +145,7 @@ def rq_show(
 
     with _state().read() as session:
         d = show_question(session, name)
-    output(d, as_json, _human)
+    _emit(d, as_json, _human)
 
 
 @rq_app.command("edit")
@@ -171,7 +183,7 @@ def rq_edit(
             context_unit=context_unit,
             recording_unit=recording_unit,
         )
-    output(d, as_json, lambda d: "changed research question\n" + _human(d))
+    _emit(d, as_json, lambda d: "changed research question\n" + _human(d))
 
 
 @rq_app.command("delete")
@@ -184,9 +196,9 @@ def rq_delete(
     with _state().write() as session:
         d = delete_question(session, name)
     output(
-        d,
+        {"id": d["id"], "rq": d["name"], "codes": d["categories"]},
         as_json,
-        lambda d: f"deleted research question {d['name']} ({d['categories']} categories kept)",
+        lambda d: f"deleted research question {d['rq']} ({d['codes']} categories kept)",
     )
 
 

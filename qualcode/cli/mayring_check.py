@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from qualcode.cli.app import JsonOpt, app, output, shorten, state, table
+from qualcode.cli.app import JsonOpt, app, emit_json, output, shorten, state, table
 
 
 def _diff_text(d: dict) -> str:
-    lines = [f"changes from {d['from']} to {d['to']}: {d['codes']['before']} → {d['codes']['after']} codes, "
-             f"{d['codings']['before']} → {d['codings']['after']} codings"]  # fmt: skip
+    lines = [f"changes from {d['from']} to {d['to']}: {d['codes_before']} → {d['codes_after']} codes, "
+             f"{d['codings_before']} → {d['codings_after']} codings"]  # fmt: skip
     if d["changes"]:
         lines += ["", table([[c["change"], c["code"], c["detail"]] for c in d["changes"]],
                             ["change", "category", "detail"])]  # fmt: skip
@@ -49,7 +49,7 @@ def checkpoint_cmd(
         with state().read() as session:
             rows = cp.list_checkpoints(session)
         output(rows, as_json, lambda rs: table(
-            [[r["id"], r["name"], r["created_at"], r["coder"], r["codes"], r["codings"], shorten(r["note"], 40)] for r in rs],
+            [[r["id"], r["checkpoint"], r["created_at"], r["coder"], r["codes"], r["codings"], shorten(r["note"], 40)] for r in rs],
             ["id", "name", "created_at", "coder", "codes", "codings", "note"], align="rlllrrl",
         ) if rs else "no checkpoints yet — `qualcode checkpoint NAME` stores one")  # fmt: skip
         return
@@ -74,7 +74,9 @@ def checkpoint_cmd(
     output(
         d,
         as_json,
-        lambda d: f"stored checkpoint {d['name']}: {d['codes']} codes, {d['codings']} codings",
+        lambda d: (
+            f"stored checkpoint {d['checkpoint']}: {d['codes']} codes, {d['codings']} codings"
+        ),
     )
 
 
@@ -116,6 +118,9 @@ def check_sample_cmd(
     if list_:
         with st.read() as session:
             rows = samples.list_samples(session)
+        if as_json:
+            emit_json([samples.as_json(r) for r in rows])
+            return
         output(rows, as_json, lambda rs: table(
             [[r["id"], r["name"], r["kind"], r["coder"], r["reference"], f"{r['share']:.0%}", r["seed"],
               f"{r['done']}/{r['passages']}", r["rq"] or ""] for r in rs],
@@ -125,14 +130,18 @@ def check_sample_cmd(
     if delete:
         with st.write() as session:
             d = samples.delete_sample(session, delete)
-        output(d, as_json, lambda d: f"deleted check sample {d['name']} ({d['passages']} passages)")
+        output(
+            samples.as_json(d) if as_json else d,
+            as_json,
+            lambda d: f"deleted check sample {d['name']} ({d['passages']} passages)",
+        )
         return
     with st.write() as session:
         d = samples.draw_sample(
             session, coder or st.coder_name(), name=name, reference=against,
             share=share, seed=seed, unit=unit, rq=rq,
         )  # fmt: skip
-    output(d, as_json, lambda d: (
+    output(samples.as_json(d) if as_json else d, as_json, lambda d: (
         f"drew check sample {d['name']} ({d['kind']}): {d['passages']} of {d['population']} passages, seed {d['seed']}\n"
         f"{d['coder']} re-codes them blind: qualcode --coder {d['coder']} tui --sample {d['name']}"
     ))  # fmt: skip

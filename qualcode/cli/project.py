@@ -164,7 +164,7 @@ def memo_add(
 ) -> None:
     """Write a memo (on the project when no target is given)."""
     from qualcode.codings import get_coder
-    from qualcode.memos import add_memo
+    from qualcode.memos import add_memo, memo_object_of
 
     targets = [
         (t, r) for t, r in (("document", doc), ("code", code), ("coding", coding)) if r is not None
@@ -182,8 +182,9 @@ def memo_add(
             title,
             get_coder(session, st.coder_name()).id,
         )
+        shown = memo_object_of(session, memo.id)  # type: ignore[arg-type]
     output(
-        {"id": memo.id, "on": target_type, "target": ref, "title": title},
+        shown,
         as_json,
         lambda d: f"memo {d['id']} on {target_type}" + (f" {ref}" if ref is not None else ""),
     )
@@ -200,10 +201,18 @@ def memo_list(
     with state().read() as session:
         rows = list_memos(session, on)
     output(
-        canonical(rows, "memo"),
+        rows,
         as_json,
         lambda rs: table(
-            [[m["id"], m["on"], m["target"], shorten(m["text"], 60)] for m in rs],
+            [
+                [
+                    m["id"],
+                    m["on"],
+                    m["document"] or m["code"] or m["coding_id"],
+                    shorten(m["text"], 60),
+                ]
+                for m in rs
+            ],
             ["id", "on", "target", "text"],
             align="rlll",
         ),

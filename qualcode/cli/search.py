@@ -21,7 +21,9 @@ def _kwic_table(rows: list[dict], context: int, styled: bool = False) -> str:
         hit = shorten(r["text"], 40)
         return left.rjust(w) + (typer.style(hit, bold=True) if styled else hit) + right
 
-    lines = [[r["document"], r["start"], r["end"], kwic(r), "; ".join(r["codes"])] for r in rows]
+    lines = [
+        [r["document"], r["start"], r["end"], kwic(r), "; ".join(r["code_paths"])] for r in rows
+    ]
     docs = len({r["document"] for r in rows})
     header = "left ".rjust(w) + "hit · right"
     body = table(lines, ["document", "start", "end", header, "codes"], align="lrrll")

@@ -82,9 +82,9 @@ def set_show(name: str = typer.Argument(..., help="The set."), as_json: bool = J
         head = f"{d['set']}: {d['documents']} documents" + (
             f" (rule {d['rule']!r})" if d["rule"] else " (by hand)"
         )
-        return "\n".join([head, *[f"  {m}" for m in d["members"]]])
+        return "\n".join([head, *[f"  {m}" for m in d["document_names"]]])
 
-    output({**data, "members": data["members"]}, as_json, human)
+    output(data, as_json, human)
 
 
 @set_app.command("remove")

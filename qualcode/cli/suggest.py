@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from qualcode.cli.app import JsonOpt, SetOpt, UserError, app, output, shorten, state, table
+
+if TYPE_CHECKING:
+    from qualcode.schemas.analysis import Applied, NextPassage, Similar, Suggestion
 
 
 def _similar_table(rows: list[dict]) -> str:
@@ -27,6 +32,32 @@ def _similar_table(rows: list[dict]) -> str:
     )
 
 
+def _similar_json(rows: list[dict]) -> list[Similar]:
+    """``similar --json``: the codes on each passage as ``code_paths``."""
+    return [
+        {
+            "document": r["document"],
+            "start": r["start"],
+            "end": r["end"],
+            "score": r["score"],
+            "text": r["text"],
+            "code_paths": r["codes"],
+        }
+        for r in rows
+    ]
+
+
+def _suggested(rows: list[dict], *, with_text: bool = True) -> list[dict]:
+    """Rows of passages with their likeliest codes as ``--json`` gives them: the codes
+    under ``suggested_codes`` (``suggestions`` is the engine's choice in `status`)."""
+    out = []
+    for r in rows:
+        row = {k: v for k, v in r.items() if k != "suggestions" and (with_text or k != "text")}
+        row["suggested_codes"] = r["suggestions"]
+        out.append(row)
+    return out
+
+
 @app.command("similar")
 def similar_cmd(
     doc: str = typer.Argument(None, help="Document name or id of the span."),
@@ -46,7 +77,7 @@ def similar_cmd(
 
         rows = fast_similar(st.db, doc, start, end, top)  # warm, SQLite: no SQLAlchemy
         if rows is not None:
-            output(rows, as_json, _similar_table)
+            output(_similar_json(rows) if as_json else rows, as_json, _similar_table)
             return
     from qualcode import suggest
     from qualcode.documents import resolve_document
@@ -63,7 +94,7 @@ def similar_cmd(
                 )
             d = resolve_document(session, doc)
             rows = suggest.similar(session, d.id, start, end, top)  # type: ignore[arg-type]
-    output(rows, as_json, _similar_table)
+    output(_similar_json(rows) if as_json else rows, as_json, _similar_table)
 
 
 def _suggest_table(rows: list[dict]) -> str:
@@ -127,7 +158,7 @@ def suggest_cmd(
     if apply:
         with st.write(AUTO_CODER) as session:
             n = suggest.apply_suggestions(session, rows, threshold)
-        result = {"applied": n, "min_score": threshold, "coder": AUTO_CODER}
+        result: Applied = {"applied": n, "min_score": threshold, "coder": AUTO_CODER}
         output(
             result,
             as_json,
@@ -136,10 +167,8 @@ def suggest_cmd(
             ),
         )
         return
-    if as_json and not with_text:
-        for r in rows:
-            r.pop("text", None)
-    output(rows, as_json, _suggest_table)
+    suggestions: list[Suggestion] = _suggested(rows, with_text=with_text)  # type: ignore[assignment]
+    output(suggestions if as_json else rows, as_json, _suggest_table)
 
 
 def _next_table(rows: list[dict]) -> str:
@@ -167,7 +196,8 @@ def next_cmd(
 
     with state().read() as session:
         rows = next_passages(session, doc, n)
-    output(rows, as_json, _next_table)
+    passages: list[NextPassage] = _suggested(rows)  # type: ignore[assignment]
+    output(passages if as_json else rows, as_json, _next_table)
 
 
 def _explain_text(ex: dict) -> str:

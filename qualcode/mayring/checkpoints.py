@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -21,6 +21,9 @@ from qualcode.codebook import CodeTree, code_counts
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.mayring.tables import Checkpoint
 from qualcode.models import Coding, ResearchQuestion
+
+if TYPE_CHECKING:
+    from qualcode.schemas.mayring import CheckpointDiff, CheckpointRow
 
 TEXT_FIELDS = ("definition", "anchor", "rule", "description")
 RESERVED = ("list", "diff", "now")
@@ -64,7 +67,9 @@ def snapshot(session: Session) -> dict[str, Any]:
     return {"version": 1, "codes": codes, "codings": codings}
 
 
-def create_checkpoint(session: Session, name: str | None, coder: str, note: str = "") -> dict:
+def create_checkpoint(
+    session: Session, name: str | None, coder: str, note: str = ""
+) -> CheckpointRow:
     n = session.execute(select(func.count(Checkpoint.id))).scalar_one()  # type: ignore[arg-type]
     name = (name or "").strip() or f"checkpoint-{n + 1}"
     if name.casefold() in RESERVED:
@@ -80,10 +85,10 @@ def create_checkpoint(session: Session, name: str | None, coder: str, note: str 
     return _row(cp, snap)
 
 
-def _row(cp: Checkpoint, snap: dict) -> dict:
+def _row(cp: Checkpoint, snap: dict) -> CheckpointRow:
     return {
-        "id": cp.id,
-        "name": cp.name,
+        "id": cp.id,  # type: ignore[typeddict-item]  # stored: it has one
+        "checkpoint": cp.name,
         "coder": cp.coder,
         "note": cp.note,
         "created_at": cp.created_at.isoformat(timespec="seconds"),
@@ -92,7 +97,7 @@ def _row(cp: Checkpoint, snap: dict) -> dict:
     }
 
 
-def list_checkpoints(session: Session) -> list[dict]:
+def list_checkpoints(session: Session) -> list[CheckpointRow]:
     cps = session.execute(select(Checkpoint).order_by(Checkpoint.id)).scalars()  # type: ignore[arg-type]
     return [_row(cp, json.loads(cp.data)) for cp in cps]
 
@@ -118,11 +123,11 @@ def latest(session: Session) -> str | None:
     return cp.name if cp else None
 
 
-def diff_checkpoints(session: Session, a: str, b: str | None = None) -> dict:
+def diff_checkpoints(session: Session, a: str, b: str | None = None) -> CheckpointDiff:
     """What changed from checkpoint ``a`` to ``b`` (default: the project now)."""
     la, sa = load(session, a)
     lb, sb = load(session, b or NOW)
-    return {"from": la, "to": lb, **diff(sa, sb)}
+    return {"from": la, "to": lb, **diff(sa, sb)}  # type: ignore[typeddict-item]
 
 
 def diff(a: dict, b: dict) -> dict:
@@ -173,22 +178,22 @@ def diff(a: dict, b: dict) -> dict:
             continue
         if old["name"] != new["name"]:
             changes.append(
-                {"change": "renamed", "code": new["path"], "before": old["name"], "after": new["name"],
+                {"change": "renamed", "code": new["path"], "name_before": old["name"], "name_after": new["name"],
                  "detail": f"{old['name']} → {new['name']}"}
             )  # fmt: skip
         if old["parent_id"] != new["parent_id"]:
             before = pa.get(old["parent_id"], "(top level)") if old["parent_id"] else "(top level)"
             after = pb.get(new["parent_id"], "(top level)") if new["parent_id"] else "(top level)"
             changes.append(
-                {"change": "moved", "code": new["path"], "before": before, "after": after,
+                {"change": "moved", "code": new["path"], "parent_before": before, "parent_after": after,
                  "detail": f"from {before} to {after}"}
             )  # fmt: skip
         fields = [f for f in TEXT_FIELDS if (old.get(f) or "") != (new.get(f) or "")]
         if fields:
             changes.append(
                 {"change": "redefined", "code": new["path"], "fields": fields,
-                 "before": {f: old.get(f) or "" for f in fields},
-                 "after": {f: new.get(f) or "" for f in fields},
+                 "fields_before": {f: old.get(f) or "" for f in fields},
+                 "fields_after": {f: new.get(f) or "" for f in fields},
                  "detail": ", ".join(fields)}
             )  # fmt: skip
     order = {
@@ -200,7 +205,7 @@ def diff(a: dict, b: dict) -> dict:
         for (o, n), k in sorted(moved.items(), key=lambda x: (-x[1], pa[x[0][0]]))
     ]
     counts = [
-        {"code": pb[cid], "before": ca[cid]["codings"], "after": c["codings"]}
+        {"code": pb[cid], "codings_before": ca[cid]["codings"], "codings_after": c["codings"]}
         for cid, c in cb.items()
         if cid in ca and ca[cid]["codings"] != c["codings"]
     ]
@@ -208,6 +213,8 @@ def diff(a: dict, b: dict) -> dict:
         "changes": changes,
         "codings_moved": codings_moved,
         "counts": counts,
-        "codes": {"before": len(ca), "after": len(cb)},
-        "codings": {"before": len(a["codings"]), "after": len(b["codings"])},
+        "codes_before": len(ca),
+        "codes_after": len(cb),
+        "codings_before": len(a["codings"]),
+        "codings_after": len(b["codings"]),
     }

@@ -11,7 +11,7 @@ the coding agenda can be limited to one question (:func:`question_code_ids`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -20,6 +20,9 @@ from qualcode.codebook import CodeTree
 from qualcode.config import AUTO_CODER
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.models import Code, Coder, Coding, Document, Passage, ResearchQuestion
+
+if TYPE_CHECKING:
+    from qualcode.schemas.mayring import RqRow
 
 TECHNIQUES = {
     "inductive": "inductive",
@@ -216,35 +219,60 @@ def _as_dict(rq: ResearchQuestion, tree: CodeTree) -> dict:
 
 
 def list_questions(session: Session) -> list[dict]:
-    """All questions in their order, each with its top categories and counts."""
+    """All questions in their order, each with its top categories and counts
+    (:func:`figures`)."""
     tree = CodeTree.load(session)
     rqs = session.execute(
         select(ResearchQuestion).order_by(ResearchQuestion.position, ResearchQuestion.id)
     ).scalars()  # type: ignore[arg-type]
-    out = []
-    for rq in rqs:
-        d = _as_dict(rq, tree)
-        ids = question_code_ids(session, rq, tree)
-        # Segments, as `report freq --rq` counts them: a span coded identically by several
-        # coders once, the automatic coder's codings left out.
-        segments = set(
-            session.execute(
-                select(Coding.code_id, Coding.document_id, Coding.start, Coding.end)
-                .join(Coder, Coder.id == Coding.coder_id)
-                .where(Coding.code_id.in_(ids), Coder.name != AUTO_CODER)  # type: ignore[attr-defined]
-            ).all()
-        )
-        d["segments"], d["documents"] = len(segments), len({s[1] for s in segments})
-        out.append(d)
-    return out
+    return [{**_as_dict(rq, tree), **figures(session, rq, tree)} for rq in rqs]
+
+
+def figures(session: Session, rq: ResearchQuestion, tree: CodeTree) -> dict[str, Any]:
+    """How much is coded for the question: ``segments`` (as `report freq --rq` counts them:
+    a span coded identically by several coders once), ``codings``, ``documents`` (the
+    automatic coder's codings left out) and ``coded_share`` (:func:`coded_share`)."""
+    ids = question_code_ids(session, rq, tree)
+    codings = session.execute(
+        select(Coding.code_id, Coding.document_id, Coding.start, Coding.end)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coding.code_id.in_(ids), Coder.name != AUTO_CODER)  # type: ignore[attr-defined]
+    ).all()
+    segments = set(codings)
+    return {
+        "segments": len(segments),
+        "codings": len(codings),
+        "documents": len({s[1] for s in segments}),
+        "coded_share": coded_share(session, rq),
+    }
 
 
 def show_question(session: Session, ref: str) -> dict:
     rq = resolve_question(session, ref)
     tree = CodeTree.load(session)
-    d = _as_dict(rq, tree)
-    d["coded_share"] = coded_share(session, rq)
-    return d
+    return {**_as_dict(rq, tree), **figures(session, rq, tree)}
+
+
+def as_json(d: dict) -> RqRow:
+    """A question of :func:`show_question` or :func:`list_questions` as ``rq --json``
+    gives it (the vocabulary: ``rq`` its name, ``code_paths`` its top categories)."""
+    return {
+        "id": d["id"],
+        "rq": d["name"],
+        "question": d["question"],
+        "technique": d["technique"],
+        "criterion": d["criterion"],
+        "abstraction": d["abstraction"],
+        "coding_unit": d["coding_unit"],
+        "context_unit": d["context_unit"],
+        "recording_unit": d["recording_unit"],
+        "code_paths": d["categories"],
+        "created_at": d["created_at"],
+        "segments": d["segments"],
+        "codings": d["codings"],
+        "documents": d["documents"],
+        "coded_share": d["coded_share"],
+    }
 
 
 def question_code_ids(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 from sqlmodel import Session
@@ -25,6 +26,9 @@ from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.mayring.tables import CheckCoding, CheckPassage, CheckSample
 from qualcode.models import Coder, Coding, Document, ResearchQuestion
 from qualcode.structure import NOT_RELEVANT
+
+if TYPE_CHECKING:
+    from qualcode.schemas.mayring import SampleRow
 
 RESOLUTIONS = ("reference", "check")
 
@@ -183,6 +187,28 @@ def describe(session: Session, sample: CheckSample) -> dict:
         "done": int(done or 0),
         "created_at": sample.created_at.isoformat(timespec="seconds"),
     }
+
+
+def as_json(d: dict) -> SampleRow:
+    """A sample of :func:`describe` as ``check-sample --json`` gives it (the vocabulary:
+    ``check_sample`` its name, ``units`` its paragraphs or sentences, ``units_done``)."""
+    row: SampleRow = {
+        "id": d["id"],
+        "check_sample": d["name"],
+        "coder": d["coder"],
+        "reference": d["reference"],
+        "kind": d["kind"],
+        "share": d["share"],
+        "seed": d["seed"],
+        "unit": d["unit"],
+        "rq": d["rq"],
+        "units": d["passages"],
+        "units_done": d["done"],
+        "created_at": d["created_at"],
+    }
+    if "population" in d:
+        row["population"] = d["population"]
+    return row
 
 
 def list_samples(session: Session, coder: str | None = None) -> list[dict]:

@@ -20,10 +20,14 @@ from qualcode.mayring.tables import CaseSummary
 from qualcode.models import Coder, Coding, Document, utcnow
 
 if TYPE_CHECKING:
+    from qualcode.schemas.mayring import SummarySet
     from qualcode.schemas.reports import SummariesReport, SummariesRow
 
 
-def set_summary(session: Session, doc_ref: str, code_path: str, text: str, coder: str) -> dict:
+
+def set_summary(
+    session: Session, doc_ref: str, code_path: str, text: str, coder: str
+) -> SummarySet:
     """Write (or, with an empty text, remove) the summary of a category in a document."""
     doc = resolve_document(session, doc_ref)
     tree = CodeTree.load(session)
@@ -32,12 +36,17 @@ def set_summary(session: Session, doc_ref: str, code_path: str, text: str, coder
         select(CaseSummary).where(CaseSummary.document_id == doc.id, CaseSummary.code_id == code.id)
     ).scalar_one_or_none()
     text = text.strip()
-    out = {"document": doc.name, "code": tree.path(code), "text": text}
     if not text:
         if row is not None:
             session.delete(row)
             session.flush()
-        return {**out, "id": None, "removed": row is not None}
+        return {
+            "id": None,
+            "document": doc.name,
+            "code": tree.path(code),
+            "text": text,
+            "deleted": row is not None,
+        }
     c = get_coder(session, coder)
     if row is None:
         row = CaseSummary(document_id=doc.id, code_id=code.id, text=text, coder_id=c.id)  # type: ignore[arg-type]
@@ -45,7 +54,13 @@ def set_summary(session: Session, doc_ref: str, code_path: str, text: str, coder
         row.text, row.coder_id, row.updated_at = text, c.id, utcnow()
     session.add(row)
     session.flush()
-    return {**out, "id": row.id, "removed": False}
+    return {
+        "id": row.id,
+        "document": doc.name,
+        "code": tree.path(code),
+        "text": text,
+        "deleted": False,
+    }
 
 
 def get_summary(session: Session, doc_id: int, code_id: int) -> str:

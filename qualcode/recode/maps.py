@@ -437,7 +437,7 @@ def apply_map(
     totals["codes_deleted"] = sum(1 for res in results if res["source_deleted"])
     totals["codes_created"] = len(created)
     totals["codes_renamed"] = len(plan.relocate)
-    return {"rules": results, "totals": totals, "created": created}
+    return {"rules": results, "totals": totals, "created_code_paths": created}
 
 
 def _follow(redirect: dict[int, int], code_id: int | None) -> int | None:

@@ -208,7 +208,7 @@ def _sample(
     )
     return [
         {
-            "coding": cid,
+            "coding_id": cid,
             "document": dname,
             "start": s,
             "end": e,

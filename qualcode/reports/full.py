@@ -356,7 +356,7 @@ def memos(ctx: Context) -> list[Block]:
         head = (
             tr(lg, "Projekt", "Project")
             if m["on"] == "project"
-            else f"{tr(lg, 'Dokument', 'Document')} {m['target']}"
+            else f"{tr(lg, 'Dokument', 'Document')} {m['document']}"
         )
         blocks.append(("note", head + (f": {m['title']}" if m["title"] else ""), m["text"]))
     return blocks

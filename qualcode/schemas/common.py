@@ -54,8 +54,10 @@ class Segment(TypedDict):
 
 
 class Passage(TypedDict):
-    """A passage (paragraph) of a document."""
+    """A passage (paragraph or sentence) of a document (``id`` null: a sentence of a
+    document whose sentences are not stored yet)."""
 
+    id: int | None
     document: str
     start: int
     end: int

@@ -89,7 +89,6 @@ KEYS: dict[str, Key] = {
     "documents_reused": Key("integer", "number of the file's documents already in the project"),
     "documents_renamed": Key("array", "documents imported under a new name (--rename)"),
     "renamed_to": Key("string", "the new name a document was imported under"),
-    "codes_created": Key("integer", "number of codes created"),
     "codes_merged": Key("integer", "number of the file's codes merged with existing codes"),
     "codes_updated": Key("integer", "number of existing codes updated (--update-codes)"),
     "codings_imported": Key("integer", "number of codings imported"),

@@ -93,6 +93,39 @@ KEYS: dict[str, Key] = {
     "audit_entries": Key("integer", "number of entries in the project's log"),
     "nlp": Key("string", "the NLP pipeline in use"),
     "suggestions": Key("object", "what the suggestion engine chose when it last trained"),
+    # --- shared by several groups of commands
+    "check_sample": Key("string", "a check sample's name"),
+    "children": Key("boolean", "the sub-codes' segments are included"),
+    "codes_created": Key("integer", "number of codes the command created"),
+    "definition": Key("string", "a code's definition (coding agenda)"),
+    "file": Key("string", "the file read or written (its full path)"),
+    "kind": Key(
+        "string",
+        "what kind it is (of a rule, a sample, a change, a REFI-QDA file: the command says)",
+    ),
+    "label": Key(
+        "string", "a label for people: a cluster's top lemmas, a column's attribute values"
+    ),
+    "memo": Key(
+        "string",
+        "a coding's own memo text (`code --memo`; of a segment: its codings', one a line); memos added to it are under `memos`",
+    ),
+    "on": Key("string", "what a memo is about: project, document, code or coding"),
+    "pairing": Key(
+        "string", "which codings meet: within-coder (one coder gave both) or across-coders"
+    ),
+    "rule": Key(
+        "string",
+        "a rule: a code's coding rule, a set's attribute rule, where a recode/autocode rule comes from, or how agreement units were compared (the command says)",
+    ),
+    "share": Key(
+        "number",
+        "a fraction 0–1: of the documents with the code (reports), of the passages drawn (check-sample)",
+    ),
+    "title": Key("string", "a memo's title"),
+    "unit": Key(
+        "string", "the unit: passage (paragraph), sentence, document, word, match, overlap"
+    ),
     # --- errors
     "error": Key("string", "an expected error: what is wrong"),
     "hint": Key("string", "an expected error: what to do"),

@@ -28,8 +28,8 @@ class CheckpointDiffScreen(ModalScreen[None]):
         d = self.diff
         with Vertical():
             yield Label(
-                f"Since checkpoint {d['from']}: {d['codes']['before']} → {d['codes']['after']} codes, "
-                f"{d['codings']['before']} → {d['codings']['after']} codings",
+                f"Since checkpoint {d['from']}: {d['codes_before']} → {d['codes_after']} codes, "
+                f"{d['codings_before']} → {d['codings_after']} codings",
                 classes="title",
             )
             if not d["changes"]:

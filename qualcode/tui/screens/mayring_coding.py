@@ -131,7 +131,7 @@ class MayringCodingScreen(CodingScreen):
 
             ok, cp = self.app.act("tui: checkpoint" if yes else "tui: no checkpoint", run)  # type: ignore[attr-defined]
             if ok and cp:
-                self.notify(f"stored checkpoint {cp['name']} — F7 shows what changes since")
+                self.notify(f"stored checkpoint {cp['checkpoint']} — F7 shows what changes since")
 
         self.app.push_screen(
             ConfirmScreen(

@@ -117,9 +117,9 @@ class SearchScreen(Screen[tuple[int, int, int] | None]):
             t.append(r["left"][-CONTEXT:], style="dim")
             t.append(r["text"], style="bold reverse")
             t.append(r["right"][:CONTEXT], style="dim")
-            if r["codes"]:
+            if r["code_paths"]:
                 t.append(
-                    "  [" + "; ".join(c.split("/")[-1] for c in r["codes"]) + "]",
+                    "  [" + "; ".join(c.split("/")[-1] for c in r["code_paths"]) + "]",
                     style="italic cyan",
                 )
             ol.add_option(Option(t, id=str(i)))
