@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -20,6 +21,9 @@ from qualcode.documents import import_paths
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.memos import add_memo
 from qualcode.models import Code, Coding, Document
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import DemoBuild
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +66,7 @@ def build_demo(
     codebook: Path | None = None,
     *,
     force: bool = False,
-) -> dict[str, int]:
+) -> DemoBuild:
     corpus = corpus or default_path("corpus")
     codebook = codebook or default_path("codebooks", "starter.toml")
     if not corpus.is_dir():

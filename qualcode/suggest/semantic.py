@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from qualcode.schemas.project import EmbedRun, EmbedStatus
     from sqlmodel import Session
 
 ENCODER = "use-m3"  # the encoder's name (part of every key and of the store's folder name)
@@ -655,7 +656,7 @@ def embed_missing(
     progress: Callable[[int, int], None] | None = None,
     batch: int = 64,
     chunk_rows: int = 1024,
-) -> dict:
+) -> EmbedRun:
     """Embed the :func:`texts_to_embed` the store lacks; a chunk is written every
     ``chunk_rows`` rows (an interrupted run keeps its work), the store is marked complete
     for the documents when nothing is missing. ``progress(done, total)`` after each batch.
@@ -803,7 +804,7 @@ def model_state(url: str, documents_fp: Callable[[], str]) -> str:
     return f"ready:{store.generation()}"
 
 
-def status(db: str | None) -> dict:
+def status(db: str | None) -> EmbedStatus:
     """``{"enabled", "encoder", "stored", "missing", "complete", "running", "bytes"}``:
     ``missing`` counts the texts to embed that the store lacks; ``complete`` says whether the
     last embedder run left nothing missing for the current documents."""
