@@ -96,7 +96,7 @@ def test_names_and_passwords_are_checked(tmp_path: Path) -> None:
     assert users.load_users(path) == {}
 
 
-def test_users_commands(cli, tmp_path: Path) -> None:
+def test_users_commands(cli, tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "users.toml"
     result = cli.ok("users", "add", "anna", "--file", str(path), input=f"{PASSWORD}\n{PASSWORD}\n")
     assert f"added anna in {path}" in result.output
@@ -122,9 +122,9 @@ def test_users_commands(cli, tmp_path: Path) -> None:
     again = cli.json("users", "add", "cleo", "--file", str(path), input="cleo-secret2\n" * 2)
     assert again["created"] is False  # the coder was there: a new password
     # the file is always the full path, also when given relative to the working directory
-    with cli.runner.isolated_filesystem(temp_dir=tmp_path):
-        added = cli.json("users", "add", "dora", "--file", "rel.toml", input="dora-secret\n" * 2)
-        assert added["file"] == str((Path.cwd() / "rel.toml").resolve())
+    monkeypatch.chdir(tmp_path)
+    added = cli.json("users", "add", "dora", "--file", "rel.toml", input="dora-secret\n" * 2)
+    assert added["file"] == str((tmp_path / "rel.toml").resolve())
 
 
 # --- who may serve where -------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_log_json_and_undo_steps_on_the_demo_project(demo_cli, demo_db):
         newest[0]["summary"] == "autocode: 0 codings added (0 existed)"
         and newest[0]["changes"] == 0
     )
-    assert set(newest[0]) >= {"id", "at", "coder", "command", "summary", "state", "changes"}
+    assert set(newest[0]) == {"id", "created_at", "coder", "command", "summary", "state", "changes"}
     after = dump(demo_db)
     undone = demo_cli.json("undo", "--steps", "3", "--force")
     assert [u["id"] for u in undone] == [e["id"] for e in newest]

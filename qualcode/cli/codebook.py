@@ -56,7 +56,10 @@ def codebook_import(
         "updated": len(result["updated"]),
         "unchanged": result["unchanged"],
         "rows": [{"code": p, "status": "added", "fields": []} for p in result["added"]]
-        + [{"code": u["code"], "status": "updated", "fields": u["fields"]} for u in result["updated"]],
+        + [
+            {"code": u["code"], "status": "updated", "fields": u["fields"]}
+            for u in result["updated"]
+        ],
         "dry_run": dry_run,
         "encoding": encoding,
     }

@@ -230,7 +230,14 @@ def log(
         as_json,
         lambda rs: table(
             [
-                [r["id"], r["created_at"], r["coder"], r["state"], r["changes"], shorten(r["command"], 60)]
+                [
+                    r["id"],
+                    r["created_at"],
+                    r["coder"],
+                    r["state"],
+                    r["changes"],
+                    shorten(r["command"], 60),
+                ]
                 for r in rs
             ],
             ["id", "when", "coder", "state", "rows", "command"],

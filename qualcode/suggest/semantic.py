@@ -41,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from qualcode.schemas.project import EmbedRun, EmbedStatus
     from sqlmodel import Session
+
+    from qualcode.schemas.project import EmbedRun, EmbedStatus
 
 ENCODER = "use-m3"  # the encoder's name (part of every key and of the store's folder name)
 FAKE = "fake"
