@@ -562,7 +562,7 @@ def log(session: Session, limit: int | None = 50) -> list[LogEntry]:
                 "command": entry.command,
                 "summary": entry.summary,
                 "state": entry.state,
-                "changes": n,
+                "row_changes": n,
             }
         )
     return out

@@ -234,7 +234,7 @@ def test_log_rows_have_created_at_not_at(demo_cli) -> None:
     demo_cli.ok("codes", "add", "Neu")
     [entry] = demo_cli.json("log", "--limit", "1")
     assert "at" not in entry and entry["created_at"].startswith("20")
-    assert entry["state"] == "done" and entry["changes"] == 1
+    assert entry["state"] == "done" and entry["row_changes"] == 1
     changes = demo_cli.json("log", "--entry", str(entry["id"]))
     assert [(c["table"], c["op"]) for c in changes] == [("code", "insert")]
 

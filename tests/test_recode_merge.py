@@ -234,7 +234,7 @@ def test_memos_of_both_codes_are_joined_and_undo_restores_them(project, db_path)
     assert [m["text"] for m in memos] == [
         f"Personal: landesweit\n\n[Memo — aus {H}/Fachkräftemangel]\nFachkräfte: Sachsenweit"
     ]
-    assert project.json("log")[0]["changes"] >= 8
+    assert project.json("log")[0]["row_changes"] >= 8
     project.ok("undo")
     assert dump(db_path) == before
 

@@ -235,7 +235,7 @@ def log(
                     r["created_at"],
                     r["coder"],
                     r["state"],
-                    r["changes"],
+                    r["row_changes"],
                     shorten(r["command"], 60),
                 ]
                 for r in rs

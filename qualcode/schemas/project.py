@@ -117,7 +117,7 @@ class LogEntry(TypedDict):
     command: str
     summary: str
     state: Literal["done", "undone", "dropped"]
-    changes: int
+    row_changes: int
 
 
 class Change(TypedDict):
@@ -249,7 +249,9 @@ KEYS: dict[str, Key] = {
     "command": Key("string", "the command line or workbench action of an audit log entry"),
     "summary": Key("string", "what an audit log entry did, in words"),
     "state": Key("string", "an audit log entry's state: done or undone"),
-    "changes": Key("integer", "number of rows an audit log entry changed"),
+    "row_changes": Key(
+        "integer", "number of row changes of an audit log entry (rows inserted, updated, deleted)"
+    ),
     "op": Key("string", "the kind of row change: insert, update, delete, …"),
     "before": Key("object", "a row's values before the change"),
     "after": Key("object", "a row's values after the change"),
