@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Table, delete, event, insert, select, update
@@ -23,6 +23,9 @@ from sqlmodel import Session
 
 from qualcode.errors import Conflict, QualcodeError
 from qualcode.models import DATA_TABLES, AuditChange, AuditEntry, utcnow
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import Change, LogEntry
 
 _TABLES: dict[str, Table] = {m.__table__.name: m.__table__ for m in DATA_TABLES}  # type: ignore[attr-defined]
 _ORDER = {name: i for i, name in enumerate(_TABLES)}
@@ -529,7 +532,7 @@ def redo(session: Session, steps: int = 1, coder: str | None = None) -> list[Aud
     return entries
 
 
-def log(session: Session, limit: int | None = 50) -> list[dict[str, Any]]:
+def log(session: Session, limit: int | None = 50) -> list[LogEntry]:
     """The newest entries with the number of rows each changed."""
     from sqlalchemy import case, func
 
@@ -549,23 +552,23 @@ def log(session: Session, limit: int | None = 50) -> list[dict[str, Any]]:
     )
     if limit:
         stmt = stmt.limit(limit)
-    out = []
+    out: list[LogEntry] = []
     for entry, n in session.execute(stmt):
         out.append(
             {
                 "id": entry.id,
-                "at": entry.at.isoformat(timespec="seconds"),
+                "created_at": entry.at.isoformat(timespec="seconds"),
                 "coder": entry.coder,
                 "command": entry.command,
                 "summary": entry.summary,
                 "state": entry.state,
-                "changes": n,
+                "row_changes": n,
             }
         )
     return out
 
 
-def entry_changes(session: Session, entry_id: int) -> list[dict[str, Any]]:
+def entry_changes(session: Session, entry_id: int) -> list[Change]:
     return [
         {
             "table": c.table_name,

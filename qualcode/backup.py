@@ -13,11 +13,15 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from qualcode.config import sqlite_path
 from qualcode.errors import Conflict, InvalidInput, QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import Backup
 
 
 def pg_dump_hint(engine: Engine) -> QualcodeError:
@@ -118,7 +122,7 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> dic
 
 def backup(
     engine: Engine, target: str | Path, *, overwrite: bool = False, with_cache: bool = False
-) -> dict:
+) -> Backup:
     """Back the project up to ``target``: a file, or a folder (a name ending in ``/``,
     which must exist — it is never taken for a file name). The derived data beside the
     project (model, passage index, sentence embeddings: ``PROJECT.cache/``) is left out
@@ -131,7 +135,7 @@ def backup(
                 f"create it first (mkdir {target.rstrip('/' + os.sep)}) or give a file name",
             )
     source = sqlite_source(engine)
-    result = backup_sqlite(source, Path(target), overwrite=overwrite)
+    result: Backup = backup_sqlite(source, Path(target), overwrite=overwrite)  # type: ignore[assignment]
     if with_cache:
         result.update(_copy_cache(source, Path(result["backup"])))
     return result

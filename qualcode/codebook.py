@@ -543,9 +543,14 @@ def show_code(session: Session, path: str) -> dict:
     tree = CodeTree.load(session)
     c = tree.resolve(path)
     n, d = code_counts(session).get(c.id, (0, 0))  # type: ignore[arg-type]
+    from qualcode.models import Coder
+
     memos = session.execute(
-        select(Memo).where(Memo.target_type == "code", Memo.target_id == c.id).order_by(Memo.id)
-    ).scalars()
+        select(Memo, Coder.name)
+        .join(Coder, Coder.id == Memo.coder_id, isouter=True)
+        .where(Memo.target_type == "code", Memo.target_id == c.id)
+        .order_by(Memo.id)
+    ).all()
     return {
         "id": c.id,
         "path": tree.path(c),
@@ -562,5 +567,19 @@ def show_code(session: Session, path: str) -> dict:
         "created": c.created_at.isoformat(timespec="seconds"),
         "codings": n,
         "documents": d,
-        "memos": [{"id": m.id, "title": m.title, "text": m.text} for m in memos],
+        "memos": [  # the memo objects of every --json output (qualcode.schemas.common.Memo)
+            {
+                "id": m.id,
+                "on": "code",
+                "document": None,
+                "code": tree.path(c),
+                "coding_id": None,
+                "title": m.title,
+                "text": m.text,
+                "coder": coder,
+                "created_at": m.created_at.isoformat(timespec="seconds"),
+                "updated_at": m.updated_at.isoformat(timespec="seconds"),
+            }
+            for m, coder in memos
+        ],
     }

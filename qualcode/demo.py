@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -22,6 +23,9 @@ from qualcode.documents import import_paths
 from qualcode.errors import InvalidInput, QualcodeError
 from qualcode.memos import add_memo
 from qualcode.models import Code, Coding, Document
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import DemoBuild
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = DATA / "corpus"
@@ -60,7 +64,7 @@ def build_demo(
     codebook: Path | None = None,
     *,
     force: bool = False,
-) -> dict[str, int]:
+) -> DemoBuild:
     if codebook is not None and not codebook.is_file():
         raise InvalidInput(
             f"no codebook file at {codebook}",

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -26,6 +27,9 @@ from qualcode.textutil import (
     split_front_matter,
     typed_value,
 )
+
+if TYPE_CHECKING:
+    from qualcode.schemas.documents import DocumentDetail, Import, ImportedFile
 
 
 def resolve_document(session: Session, ref: str | int) -> Document:
@@ -188,28 +192,44 @@ class ImportResult:
     imported: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # a file that could not be imported: {"path", "error", "hint"} (the error without hint)
     failed: list[dict[str, str]] = field(default_factory=list)
     # per file read: its encoding ("utf-8", "utf-16", "windows-1252"; None for .docx/.odt/.pdf)
     encodings: dict[str, str | None] = field(default_factory=dict)
+    # one row per file, in the order they were read (`import --json`)
+    files: list[ImportedFile] = field(default_factory=list)
 
-    def as_json(self) -> dict:
-        files = [
-            {"document": name, "status": status, "encoding": self.encodings.get(name)}
-            for status in ("imported", "updated", "unchanged")
-            for name in getattr(self, status)
-        ]
+    def fail(self, path: str | Path, error: str, hint: str | None = None) -> None:
+        row = {"path": str(path), "error": error, "hint": hint or ""}
+        self.failed.append(row)
+        self.files.append(
+            {
+                "file": str(Path(path).absolute()),
+                "document": None,
+                "status": "failed",
+                "encoding": None,
+                "error": error,
+                "hint": row["hint"],
+            }
+        )
+
+    def as_json(self) -> Import:
         return {
-            "imported": self.imported,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "files": files,
+            "imported": len(self.imported),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "failed": len(self.failed),
+            "files": self.files,
         }
 
 
-def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, str]]]:
+def collect_files(
+    paths: Iterable[str | Path],
+) -> tuple[list[Path], list[tuple[Path, QualcodeError]]]:
+    """The files to import (a folder: its .txt, .md, .docx, .odt and .pdf files) and the
+    paths that give none (each an error with the path in its message)."""
     files: list[Path] = []
-    failed: list[dict[str, str]] = []
+    failed: list[tuple[Path, QualcodeError]] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -220,16 +240,27 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[st
             )
             if not found:
                 failed.append(
-                    {
-                        "path": str(path),
-                        "error": f"{path}: no .txt, .md, .docx, .odt or .pdf files in this folder",
-                    }
+                    (
+                        path,
+                        InvalidInput(
+                            f"{path}: no .txt, .md, .docx, .odt or .pdf files in this folder",
+                            "give the folder that holds the protocols, or the files themselves",
+                        ),
+                    )
                 )
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            failed.append({"path": str(path), "error": f"{path}: no such file or folder"})
+            failed.append(
+                (
+                    path,
+                    NotFound(
+                        f"{path}: no such file or folder",
+                        "check the path (`ls` shows what is there)",
+                    ),
+                )
+            )
     return files, failed
 
 
@@ -243,16 +274,17 @@ def import_paths(
 ) -> ImportResult:
     """Import files and folders. Failures are collected per file; the rest is imported."""
     files, failed = collect_files(paths)
-    result = ImportResult(failed=failed)
+    result = ImportResult()
+    for path, exc in failed:
+        result.fail(path, exc.message, exc.hint)
     seen: dict[str, Path] = {}
     for path in files:
         name = path.name
         if name in seen:
-            result.failed.append(
-                {
-                    "path": str(path),
-                    "error": f"{path}: a file named {name!r} is already in this import ({seen[name]})",
-                }
+            result.fail(
+                path,
+                f"{path}: a file named {name!r} is already in this import ({seen[name]})",
+                "rename one of them: a document's name is its file name, once per project",
             )
             continue
         seen[name] = path
@@ -260,11 +292,19 @@ def import_paths(
             with session.begin_nested():
                 status, encoding = _import_one(session, path, attrs or {}, update, nlp_obj)
         except QualcodeError as exc:
-            result.failed.append({"path": str(path), "error": str(exc)})
+            result.fail(path, exc.message, exc.hint)
             _forget_rolled_back_entry(session)
             continue
         getattr(result, status).append(name)
         result.encodings[name] = encoding
+        result.files.append(
+            {
+                "file": str(path.absolute()),
+                "document": name,
+                "status": status,
+                "encoding": encoding,
+            }
+        )
     return result
 
 
@@ -427,18 +467,18 @@ def list_documents(session: Session) -> list[dict]:
     return out
 
 
-def show_document(session: Session, ref: str) -> dict:
+def show_document(session: Session, ref: str) -> DocumentDetail:
     doc = resolve_document(session, ref)
     n = session.execute(
         select(func.count(Coding.id)).where(Coding.document_id == doc.id)
     ).scalar_one()
     return {
-        "id": doc.id,
-        "name": doc.name,
+        "id": doc.id,  # type: ignore[typeddict-item]
+        "document": doc.name,
         "attributes": attributes_of(session, [doc.id]).get(doc.id, {}),  # type: ignore[list-item]
         "sha256": doc.sha256,
         "source_path": doc.source_path,
-        "imported": doc.imported_at.isoformat(timespec="seconds"),
+        "imported_at": doc.imported_at.isoformat(timespec="seconds"),
         "codings": n,
         "length": len(doc.text),
         "text": doc.text,

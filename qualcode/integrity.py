@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -41,6 +41,9 @@ from qualcode.models import (
     Passage,
 )
 from qualcode.textutil import name_key, paragraphs
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import Check as CheckResult
 
 _LIMIT = 200  # problems listed per kind (all are counted)
 
@@ -300,7 +303,7 @@ def _orphaned(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def check(session: Session) -> dict[str, Any]:
+def check(session: Session) -> CheckResult:
     """Run all checks; ``ok`` is false when any problem was found."""
     rep = Report()
     _check_sqlite(session, rep)
@@ -310,26 +313,31 @@ def check(session: Session) -> dict[str, Any]:
     _check_documents(session, rep)
     orphaned = _orphaned(session)
 
-    def count(model) -> int:
-        return session.execute(select(func.count()).select_from(model)).scalar_one()
+    def count(model, *where) -> int:
+        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
-    return {
+    # passages are paragraphs (as `status` counts them); sentences are counted apart
+    units = dict(session.execute(select(Passage.unit, func.count()).group_by(Passage.unit)).all())
+    result: CheckResult = {
         "ok": not rep.problems,
         "backend": session.connection().dialect.name,
         "checked": {
             "documents": count(Document),
-            "passages": count(Passage),
+            "passages": units.get("paragraph", 0),
+            "sentences": units.get("sentence", 0),
             "codes": count(Code),
             "codings": count(Coding),
-            "memos": count(Memo),
+            "memo_count": count(Memo),
         },
-        "problems": rep.problems,
+        "problems": rep.problems,  # type: ignore[typeddict-item]
         "problem_counts": dict(rep.counts),
-        "orphaned_codings": orphaned,
+        "orphaned_codings": len(orphaned),
+        "orphans": orphaned,  # type: ignore[typeddict-item]
     }
+    return result
 
 
-def check_engine(engine: Engine) -> dict[str, Any]:
+def check_engine(engine: Engine) -> CheckResult:
     with Session(engine) as session:
         try:
             return check(session)

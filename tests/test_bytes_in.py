@@ -59,10 +59,12 @@ def test_one_bad_byte_in_a_utf8_document_is_refused_with_offset_and_line(cli, wr
     )
     assert data[24] == 0xFF
     assert cli.json("docs", "list") == []
-    failed = json.loads(cli("import", str(path), "--json").stdout)["failed"]
-    assert [f["error"].split(" — ")[0] for f in failed] == [
-        "protokoll.txt: not valid UTF-8 at byte 24 (line 2, after 'Zeile 2'): 0xFF"
-    ]
+    r = cli("import", str(path), "--json")  # nothing imported: one error, on stdout
+    assert r.exit_code == 2 and r.stderr == ""
+    assert json.loads(r.stdout) == {
+        "error": "protokoll.txt: not valid UTF-8 at byte 24 (line 2, after 'Zeile 2'): 0xFF",
+        "hint": "re-save the file as UTF-8 (or fix that byte)",
+    }
 
 
 def test_a_real_windows_1252_file_is_read_and_reported(cli, write_file):
@@ -71,10 +73,21 @@ def test_a_real_windows_1252_file_is_read_and_reported(cli, write_file):
     out = cli.ok("import", str(path)).stdout.splitlines()
     assert out[0] == "imported  protokoll_03.txt (Windows-1252)"
     assert cli.json("docs", "show", "protokoll_03.txt")["text"] == text.strip()
-    again = cli.json("import", str(path), str(write_file("neu.txt", "Schön.\n")))
-    assert again["files"] == [
-        {"document": "neu.txt", "status": "imported", "encoding": "utf-8"},
-        {"document": "protokoll_03.txt", "status": "unchanged", "encoding": "windows-1252"},
+    neu = write_file("neu.txt", "Schön.\n")
+    again = cli.json("import", str(path), str(neu))
+    assert again["files"] == [  # in the order read
+        {
+            "file": str(path.absolute()),
+            "document": "protokoll_03.txt",
+            "status": "unchanged",
+            "encoding": "windows-1252",
+        },
+        {
+            "file": str(neu.absolute()),
+            "document": "neu.txt",
+            "status": "imported",
+            "encoding": "utf-8",
+        },
     ]
 
 

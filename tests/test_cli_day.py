@@ -239,7 +239,9 @@ def test_the_workbench_on_a_missing_project_file_is_an_error_like_status(tmp_pat
 
 def test_marking_the_rest_not_relevant_brings_a_document_to_100_percent(demo_cli, tmp_path) -> None:
     def progress(name: str) -> float:
-        return next(d["progress"] for d in demo_cli.json("docs", "list") if d["name"] == name)
+        return next(
+            d["coded_share"] for d in demo_cli.json("docs", "list") if d["document"] == name
+        )
 
     todo = demo_cli.json("passages", "--doc", "protokoll_01.md", "--uncoded")
     assert todo and not any(
@@ -337,9 +339,13 @@ def test_codebook_import_merges_by_path_fills_gaps_and_undoes_in_one_step(cli) -
     zeit = rows(cli.db, "SELECT definition, description FROM code WHERE name = 'Zeitmangel'")
     assert zeit[0][0] == "eigene Definition" and zeit[0][1].startswith("Fehlende zeitliche")
     again = cli.json("codebook", "import", STARTER)
-    assert (again["added"], again["updated"], again["unchanged"]) == ([], [], 28)
-    updated = cli.json("codebook", "import", STARTER, "--update")["updated"]
-    assert {"code": f"{H}/Zeitmangel", "fields": ["color", "definition"]} in updated
+    assert (again["added"], again["updated"], again["unchanged"], again["rows"]) == (0, 0, 28, [])
+    updated = cli.json("codebook", "import", STARTER, "--update")["rows"]
+    assert {
+        "code": f"{H}/Zeitmangel",
+        "status": "updated",
+        "fields": ["color", "definition"],
+    } in updated
     cli.ok("undo")  # the --update
     cli.ok("undo")  # the import (the second import changed nothing: no step)
     assert db_snapshot(cli.db)["code"] == before["code"]
@@ -352,7 +358,12 @@ def test_codebook_import_from_csv_xlsx_and_qdc(cli, write_file, tmp_path) -> Non
         "Ziele;;;#112233;nein\n"
         "Ziele/Vernetzung;Austausch im Verbund;„Wir wollen uns vernetzen.“;;ja\n",
     )
-    assert cli.json("codebook", "import", str(path))["added"] == ["Ziele", "Ziele/Vernetzung"]
+    added = cli.json("codebook", "import", str(path))
+    assert added["added"] == 2
+    assert [(r["code"], r["status"]) for r in added["rows"]] == [
+        ("Ziele", "added"),
+        ("Ziele/Vernetzung", "added"),
+    ]
     assert rows(
         cli.db, "SELECT name, definition, anchor, color, codable FROM code ORDER BY id"
     ) == [
@@ -371,15 +382,15 @@ def test_codebook_import_from_csv_xlsx_and_qdc(cli, write_file, tmp_path) -> Non
     wb.active.append(["path", "rule"])
     wb.active.append(["Ziele/Vernetzung/Digital", "Nur digitale Formate."])
     wb.save(tmp_path / "buch.xlsx")
-    assert cli.json("codebook", "import", str(tmp_path / "buch.xlsx"))["added"] == [
-        "Ziele/Vernetzung/Digital"
-    ]
+    assert [
+        r["code"] for r in cli.json("codebook", "import", str(tmp_path / "buch.xlsx"))["rows"]
+    ] == ["Ziele/Vernetzung/Digital"]
     cli.ok("refi", "export", str(tmp_path / "buch.qdc"))
     from conftest import Run
 
     other = Run(str(tmp_path / "other.sqlite"))
     other.ok("init")
-    assert len(other.json("codebook", "import", str(tmp_path / "buch.qdc"))["added"]) == 3
+    assert other.json("codebook", "import", str(tmp_path / "buch.qdc"))["added"] == 3
     assert rows(other.db, "SELECT rule FROM code WHERE name = 'Digital'") == [
         ("Nur digitale Formate.",)
     ]

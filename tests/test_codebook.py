@@ -40,13 +40,13 @@ def test_codes_add_creates_parents_and_lists_in_tree_order(project):
     project.ok("codes", "add", f"{H}/Personalmangel")
     project.ok("codes", "add", "Zielformulierungen")
     codes = project.json("codes", "list")
-    assert [c["path"] for c in codes] == [
+    assert [c["code"] for c in codes] == [
         H,
         f"{H}/Zeitmangel",
         f"{H}/Personalmangel",
         "Zielformulierungen",
     ]
-    assert set(codes[0]) >= {"id", "path", "name", "parent", "codings", "documents"}
+    assert set(codes[0]) >= {"id", "code", "name", "parent", "codings", "documents"}
     assert codes[1]["parent"] == H and codes[1]["name"] == "Zeitmangel"
     shown = project.json("codes", "show", f"{H.lower()}/ZEITMANGEL")  # names compare case-folded
     assert (shown["definition"], shown["anchor"], shown["rule"], shown["color"]) == (
@@ -65,7 +65,7 @@ def test_duplicate_code_is_refused(project):
 
 def test_slash_in_name_is_escaped(project):
     project.ok("codes", "add", r"Herausforderungen\/Hindernisse/Zeit")
-    paths = [c["path"] for c in project.json("codes", "list")]
+    paths = [c["code"] for c in project.json("codes", "list")]
     assert paths == [r"Herausforderungen\/Hindernisse", r"Herausforderungen\/Hindernisse/Zeit"]
     assert project.json("codes", "list")[0]["name"] == "Herausforderungen/Hindernisse"
 
@@ -126,7 +126,7 @@ def test_code_counts_and_codings_json(project):
     assert [c["text"] for c in project.json("codings", "--coder", "ben")] == [
         "Es fehlt Zeit für Fallberatung."
     ]
-    counts = {c["path"]: (c["codings"], c["documents"]) for c in project.json("codes", "list")}
+    counts = {c["code"]: (c["codings"], c["documents"]) for c in project.json("codes", "list")}
     assert counts[f"{H}/Personalmangel"] == (1, 1)
     docs = project.json("docs", "list")
     assert (
@@ -152,16 +152,16 @@ def test_rename_move_delete(project):
     project.ok("code", "protokoll_01.md", "--start", "0", "--end", "5", "--code", "A/B")
     project.ok("codes", "rename", "A/B", "Bneu")
     project.ok("codes", "move", "A/Bneu", "C")
-    assert [c["path"] for c in project.json("codes", "list")] == ["A", "C", "C/Bneu"]
+    assert [c["code"] for c in project.json("codes", "list")] == ["A", "C", "C/Bneu"]
     assert project.json("codings")[0]["code"] == "C/Bneu"
     assert project("codes", "move", "C", "C/Bneu").exit_code == 2  # cycle
     refused = project("codes", "delete", "C")
     assert refused.exit_code == 2 and "--force" in refused.stderr
     project.ok("codes", "delete", "C", "--force")
-    assert [c["path"] for c in project.json("codes", "list")] == ["A"]
+    assert [c["code"] for c in project.json("codes", "list")] == ["A"]
     assert project.json("codings") == []
     project.ok("undo")
-    assert [c["path"] for c in project.json("codes", "list")] == ["A", "C", "C/Bneu"]
+    assert [c["code"] for c in project.json("codes", "list")] == ["A", "C", "C/Bneu"]
     assert project.json("codings")[0]["code"] == "C/Bneu"
 
 
@@ -304,9 +304,9 @@ def test_undo_refuses_to_overwrite_a_colleagues_change(project):
     project.ok("--coder", "ben", "codes", "rename", "X", "X2")  # ben renames tester's code
     project.ok("codes", "delete", "Y")  # tester again
     project.ok("undo", "--mine", "-n", "2")  # tester's delete of Y, then tester's coding
-    assert [c["path"] for c in project.json("codes", "list")] == ["X2", "Y"]
+    assert [c["code"] for c in project.json("codes", "list")] == ["X2", "Y"]
     assert project.json("codings") == []
     project.ok("undo", "--mine")  # tester's `codes add Y`
     refused = project("undo", "--mine")  # `codes add X`: but ben renamed X since
     assert refused.exit_code == 2 and "changed since" in refused.stderr
-    assert [c["path"] for c in project.json("codes", "list")] == ["X2"]
+    assert [c["code"] for c in project.json("codes", "list")] == ["X2"]

@@ -126,7 +126,7 @@ def test_eight_writers_lose_nothing(any_cli: Run, tmp_path: Path, backend: str) 
     print(
         f"\n[{backend}] {writers} writers x {per_writer} codings: {4000 / span:.0f} codings/s ({span:.1f} s)"
     )
-    coders = {c["name"]: c["codings"] for c in any_cli.json("status")["coders"]}
+    coders = {c["coder"]: c["codings"] for c in any_cli.json("status")["by_coder"]}
     assert all(coders[f"coder{w}"] == per_writer for w in range(writers))
     assert any_cli.json("check")["ok"] is True
 
@@ -163,7 +163,7 @@ def test_merge_and_rename_while_others_code(any_cli: Run, tmp_path: Path) -> Non
     assert counts["codings"] == writers * per_writer
     assert counts["dangling"] == 0
     codes = any_cli.json("codes", "list")
-    assert [(c["path"], c["codings"]) for c in codes] == [
+    assert [(c["code"], c["codings"]) for c in codes] == [
         ("Kat", 0),
         ("Kat/C", writers * per_writer),
     ]

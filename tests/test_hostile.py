@@ -221,7 +221,7 @@ def test_ten_thousand_codes(project: Run) -> None:
     engine.dispose()
     codes = project.json("codes", "list")
     assert len(codes) == 10002
-    last = codes[-1]["path"]
+    last = codes[-1]["code"]
     assert last == "Kategorie 99/Code 99-98 50% a_b 'q' \"d\""
     project.ok("code", "prot.txt", "--start", "0", "--end", "6", "--code", last)
     assert [c["code"] for c in project.json("codings", "--code", last)] == [last]
@@ -230,12 +230,12 @@ def test_ten_thousand_codes(project: Run) -> None:
     project.ok(
         "undo", "-n", "3", "--force"
     )  # coding, `codes add` and the bulk creation (one action)
-    assert [c["path"] for c in project.json("codes", "list")] == ["Kat", "Kat/A"]
+    assert [c["code"] for c in project.json("codes", "list")] == ["Kat", "Kat/A"]
 
 
 def test_read_only_database(project: Run) -> None:
     ro = Run(f"sqlite:///file:{project.db}?mode=ro&uri=true")
-    assert [c["path"] for c in ro.json("codes", "list")] == ["Kat", "Kat/A"]
+    assert [c["code"] for c in ro.json("codes", "list")] == ["Kat", "Kat/A"]
     refused(ro, "codes", "add", "Neu", contains="the project database is read-only")
     refused(
         ro,

@@ -87,14 +87,14 @@ def test_sentences_stay_inside_paragraphs(cli, write_file):
 
 def test_reimport_unchanged_is_noop_and_changed_is_refused(cli, write_file):
     path = write_file("p.md", "Absatz eins.\n\nAbsatz zwei.")
-    assert cli.json("import", str(path))["imported"] == ["p.md"]
-    assert cli.json("import", str(path))["unchanged"] == ["p.md"]
+    assert cli.json("import", str(path))["imported"] == 1
+    assert cli.json("import", str(path))["unchanged"] == 1
     path.write_text("Absatz eins, geändert.\n\nAbsatz zwei.", encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 2
     assert "--update" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert cli.json("docs", "show", "p.md")["text"] == "Absatz eins.\n\nAbsatz zwei."
-    assert cli.json("import", str(path), "--update")["updated"] == ["p.md"]
+    assert cli.json("import", str(path), "--update")["updated"] == 1
     assert cli.json("docs", "show", "p.md")["text"].startswith("Absatz eins, geändert.")
 
 
@@ -119,9 +119,13 @@ def test_bad_files_fail_alone(cli, write_file, tmp_path):
     write_file("kaputt.pdf", b"%PDF-1.4 garbage")
     result = cli("import", str(good.parent), "--json")
     assert result.exit_code == 2
+    assert result.stderr == ""  # under --json the errors are in the rows
     data = json.loads(result.stdout)
-    assert data["imported"] == ["gut.txt"]
-    failed = {f["path"].rsplit("/", 1)[-1]: f["error"] for f in data["failed"]}
+    assert (data["imported"], data["failed"]) == (1, 4)
+    assert [f["document"] for f in data["files"] if f["status"] == "imported"] == ["gut.txt"]
+    failed = {
+        f["file"].rsplit("/", 1)[-1]: f["error"] for f in data["files"] if f["status"] == "failed"
+    }
     assert set(failed) == {"leer.txt", "binaer.txt", "kaputt.docx", "kaputt.pdf"}
     assert "empty" in failed["leer.txt"]
     assert "binary" in failed["binaer.txt"]
@@ -175,11 +179,18 @@ def test_import_json_shape(cli, write_file):
     data = cli.json("import", str(write_file("x.txt", "Text.")))
     assert set(data) >= {"imported", "unchanged", "failed"}
     assert data == {
-        "imported": ["x.txt"],
-        "updated": [],
-        "unchanged": [],
-        "failed": [],
-        "files": [{"document": "x.txt", "status": "imported", "encoding": "utf-8"}],
+        "imported": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "files": [
+            {
+                "file": str(write_file("x.txt", "Text.").absolute()),
+                "document": "x.txt",
+                "status": "imported",
+                "encoding": "utf-8",
+            }
+        ],
     }
 
 
@@ -190,6 +201,6 @@ def test_failed_file_after_good_ones_keeps_audit_consistent(cli, write_file):
     write_file("b.md", "Zwei.")
     result = cli("import", str(good.parent), "--json")
     assert result.exit_code == 2
-    assert [d["name"] for d in cli.json("docs", "list")] == ["a.md", "b.md"]
+    assert [d["document"] for d in cli.json("docs", "list")] == ["a.md", "b.md"]
     cli.ok("undo")
-    assert [d["name"] for d in cli.json("docs", "list")] == ["a.md"]
+    assert [d["document"] for d in cli.json("docs", "list")] == ["a.md"]

@@ -180,7 +180,7 @@ def test_upgrade_on_postgresql() -> None:
         assert (
             result["upgraded"] is True and result["backup"] is None and "pg_dump" in result["hint"]
         )
-        assert [c["path"] for c in cli.json("codes", "list")] == ["A", "A/B"]
+        assert [c["code"] for c in cli.json("codes", "list")] == ["A", "A/B"]
         fresh_schema = None
         with fresh_pg_database() as url2:
             make_engine(url2, create=True).dispose()

@@ -93,7 +93,7 @@ def test_an_unknown_code_keeps_its_did_you_mean(demo_cli) -> None:
 def test_a_full_path_with_its_parent_wins_over_a_longer_path_ending_alike(cli) -> None:
     cli.ok("codes", "add", "A/B")
     cli.ok("codes", "add", "X/A/B")
-    ids = {c["path"]: c["id"] for c in cli.json("codes", "list")}
+    ids = {c["code"]: c["id"] for c in cli.json("codes", "list")}
     assert error(cli("codes", "rename", "B", "C")) == (
         "error: code 'B' is ambiguous: 2 codes end with it ('A/B', 'X/A/B')"
         " — give more of the path, e.g. 'A/B'"
@@ -105,7 +105,7 @@ def test_a_full_path_with_its_parent_wins_over_a_longer_path_ending_alike(cli) -
 def test_siblings_that_differ_only_by_accents_are_told_apart_by_their_exact_spelling(cli) -> None:
     cli.ok("codes", "add", "K/Zeitmangel")
     cli.ok("codes", "add", "K/Zeitmängel", "--force")
-    ids = {c["path"]: c["id"] for c in cli.json("codes", "list")}
+    ids = {c["code"]: c["id"] for c in cli.json("codes", "list")}
     assert "ambiguous" in error(cli("codes", "show", "Zeitmangel"))
     assert cli.json("codes", "rename", "K/Zeitmängel", "Zeitnot")["id"] == ids["K/Zeitmängel"]
     assert cli.json("codes", "rename", "K/Zeitmangel", "Zeitdruck")["id"] == ids["K/Zeitmangel"]
@@ -331,7 +331,7 @@ def test_refi_import_refuses_a_code_name_with_a_c1_control(cli, tmp_path) -> Non
     path.write_text(QDC.format(name="Rot\x9b31m"), encoding="utf-8")
     line = error(cli("refi", "import", str(path)))
     assert "code name 'Rot\\x9b31m' contains a control character (U+009B)" in line
-    assert [c["path"] for c in cli.json("codes", "list")] == ["Rot"]
+    assert [c["code"] for c in cli.json("codes", "list")] == ["Rot"]
 
 
 def test_refi_round_trip_keeps_every_name(cli, tmp_path, write_file) -> None:
@@ -340,15 +340,15 @@ def test_refi_round_trip_keeps_every_name(cli, tmp_path, write_file) -> None:
         cli.ok("codes", "add", n, "--force")
     cli.ok("import", str(write_file("Sitzung Görlitz.txt", "Eins zwei drei.")))
     cli.ok("docs", "set", "Sitzung Görlitz.txt", "Schulform=Grundschule")
-    want = sorted(c["path"] for c in cli.json("codes", "list"))
+    want = sorted(c["code"] for c in cli.json("codes", "list"))
     out = tmp_path / "p.qdpx"
     cli.ok("refi", "export", str(out))
     from conftest import Run
 
     other = Run(str(tmp_path / "other.sqlite"))
     other.ok("refi", "import", str(out), "--no-sentences")
-    assert sorted(c["path"] for c in other.json("codes", "list")) == want
-    assert [d["name"] for d in other.json("docs", "list")] == ["Sitzung Görlitz.txt"]
+    assert sorted(c["code"] for c in other.json("codes", "list")) == want
+    assert [d["document"] for d in other.json("docs", "list")] == ["Sitzung Görlitz.txt"]
 
 
 def test_names_with_invalid_utf8_do_not_crash_the_core(engine) -> None:

@@ -39,7 +39,9 @@ def gold_csv(tmp_path: Path) -> tuple[Path, int]:
 
 def test_import_code_undo_redo(any_cli: Run, corpus3: Path, gold_csv, backend: str) -> None:
     cli = any_cli
-    assert cli.json("import", str(corpus3))["imported"] == DOCS
+    imported = cli.json("import", str(corpus3))
+    assert imported["imported"] == len(DOCS)
+    assert [f["document"] for f in imported["files"]] == DOCS
     status = cli.json("status")
     assert status["backend"] == backend
     assert status["documents"] == 3
@@ -100,7 +102,10 @@ def test_import_code_undo_redo(any_cli: Run, corpus3: Path, gold_csv, backend: s
     # removing a document and undoing it restores rows with their ids (explicit-id inserts)
     docs_before = db_snapshot(cli.db)
     cli.ok("docs", "remove", "protokoll_02.md", "--force")
-    assert [d["name"] for d in cli.json("docs", "list")] == ["protokoll_01.md", "protokoll_03.txt"]
+    assert [d["document"] for d in cli.json("docs", "list")] == [
+        "protokoll_01.md",
+        "protokoll_03.txt",
+    ]
     cli.ok("undo", "--force")
     restored = db_snapshot(cli.db)
     for table in ("document", "passage", "coding", "document_attribute"):
@@ -124,7 +129,7 @@ def test_names_with_sql_metacharacters(any_cli: Run, write_file) -> None:
     names = ["50%", "a_b", 'O\'Brien "x"', "x; DROP TABLE code; --", "Weg\\/Ziel", "%", "_"]
     for name in names:
         cli.ok("codes", "add", f"Sonder/{name}")
-    paths = [c["path"] for c in cli.json("codes", "list")]
+    paths = [c["code"] for c in cli.json("codes", "list")]
     assert paths == ["Sonder", *[f"Sonder/{n}" for n in names]]
     # exact matches only: "%" and "_" are not wildcards
     cli.ok("code", "a%_b'.txt", "--start", "0", "--end", "5", "--code", "Sonder/%")
@@ -132,7 +137,7 @@ def test_names_with_sql_metacharacters(any_cli: Run, write_file) -> None:
     assert cli.json("codings", "--code", "Sonder/_") == []
     r = cli("code", "a%_b'.txt", "--start", "0", "--end", "5", "--code", "Sonder/5%")
     assert r.exit_code == 2 and "unknown code" in r.output
-    assert cli.json("docs", "show", "a%_b'.txt")["name"] == "a%_b'.txt"
+    assert cli.json("docs", "show", "a%_b'.txt")["document"] == "a%_b'.txt"
     r = cli("docs", "show", "a%")
     assert r.exit_code == 2 and "unknown document" in r.output
     assert cli.json("check")["ok"] is True
@@ -155,10 +160,10 @@ def test_orphaned_flag_and_booleans(any_cli: Run, write_file) -> None:
     f.write_text(
         "Neuer Absatz davor.\n\nErster Absatz.\n\nZweiter Absatz wird kodiert.", encoding="utf-8"
     )
-    assert cli.json("import", str(f), "--update")["updated"] == ["p.txt"]
+    assert cli.json("import", str(f), "--update")["updated"] == 1
     check = cli.json("check")
     assert check["ok"] is True
-    assert [(o["text"], o["code"]) for o in check["orphaned_codings"]] == [
+    assert [(o["text"], o["code"]) for o in check["orphans"]] == [
         ("Dritter Absatz.", "Gruppe/Kind")
     ]
     moved = [c for c in cli.json("codings") if c["text"] == "Zweiter Absatz wird kodiert."]

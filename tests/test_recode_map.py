@@ -113,7 +113,7 @@ match = "schulsozial"
         f"{H}/Ressourcen": [(0, 35), (78, 109)],  # chain Fachkräftemangel → Zeitmangel → Ressourcen
         "Zielformulierungen/Vernetzung": [(111, 144)],
     }
-    paths = [c["path"] for c in project.json("codes", "list")]
+    paths = [c["code"] for c in project.json("codes", "list")]
     assert f"{H}/Fachkräftemangel" not in paths and f"{H}/Zeitmangel" not in paths
 
 

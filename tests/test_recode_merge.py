@@ -117,7 +117,7 @@ def test_merge_moves_collapses_and_merges_subcodes(project, engine, db_path):
         r["memos_moved"],
     ) == (2, 2, 1, 1, 1)
     assert r["source_deleted"] is True
-    paths = [c["path"] for c in project.json("codes", "list")]
+    paths = [c["code"] for c in project.json("codes", "list")]
     assert f"{H}/Fachkräftemangel" not in paths
     assert (
         f"{H}/Personalmangel/Sonderpädagogik" in paths and f"{H}/Personalmangel/Lehrkräfte" in paths
@@ -234,7 +234,7 @@ def test_memos_of_both_codes_are_joined_and_undo_restores_them(project, db_path)
     assert [m["text"] for m in memos] == [
         f"Personal: landesweit\n\n[Memo — aus {H}/Fachkräftemangel]\nFachkräfte: Sachsenweit"
     ]
-    assert project.json("log")[0]["changes"] >= 8
+    assert project.json("log")[0]["row_changes"] >= 8
     project.ok("undo")
     assert dump(db_path) == before
 
@@ -243,7 +243,7 @@ def test_recode_renames_moves_and_respells(project, db_path):
     before = dump(db_path)
     r = project.json("recode", "--from", f"{H}/Fachkräftemangel", "--to", f"{H}/fachkräftemangel")
     assert r["action"] == "rename"
-    ids = {c["path"]: c["id"] for c in project.json("codes", "list")}
+    ids = {c["code"]: c["id"] for c in project.json("codes", "list")}
     assert f"{H}/fachkräftemangel" in ids and f"{H}/fachkräftemangel/Lehrkräfte" in ids
     refused = project(
         "recode",
@@ -259,7 +259,7 @@ def test_recode_renames_moves_and_respells(project, db_path):
     project.ok(
         "recode", "--from", f"{H}/fachkräftemangel", "--to", "Ressourcen/Fachkräfte", "--create"
     )
-    after = {c["path"]: c["id"] for c in project.json("codes", "list")}
+    after = {c["code"]: c["id"] for c in project.json("codes", "list")}
     assert after["Ressourcen/Fachkräfte"] == ids[f"{H}/fachkräftemangel"]  # same code, same id
     assert after["Ressourcen/Fachkräfte/Lehrkräfte"] == ids[f"{H}/fachkräftemangel/Lehrkräfte"]
     project.ok("undo", "--steps", "2")

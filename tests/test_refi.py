@@ -219,7 +219,7 @@ def test_codebook_export_validates_and_carries_the_code_fields(demo_cli, tmp_pat
     ns = {"c": "urn:QDA-XML:codebook:1.0"}
     tops = root.findall("c:Codes/c:Code", ns)
     assert [t.get("name") for t in tops] == [
-        c["path"] for c in demo_cli.json("codes", "list") if c["depth"] == 1
+        c["code"] for c in demo_cli.json("codes", "list") if c["depth"] == 1
     ]
     assert all(t.get("isCodable") == "false" for t in tops)  # demo: top categories only group
     zeit = root.find("c:Codes/c:Code/c:Code[@name='Zeitmangel']", ns)
@@ -415,7 +415,7 @@ def test_undo_reverts_an_import(demo_cli, demo_db, tmp_path, cli):
     assert cli.json("status")["codings"] == 143 and len(cli.json("docs", "list")) == 14
     cli.ok("undo", "--force")
     assert cli.json("status")["codings"] == 0 and [
-        c["path"] for c in cli.json("codes", "list")
+        c["code"] for c in cli.json("codes", "list")
     ] == ["Extra", "Extra/Code"]
     after = [line for line in dump(cli.db) if "audit_" not in line]
     assert after == [line for line in before if "audit_" not in line]
@@ -424,7 +424,7 @@ def test_undo_reverts_an_import(demo_cli, demo_db, tmp_path, cli):
 def test_changed_text_is_a_conflict_unless_rename(demo_cli, demo_db, cli, tmp_path, write_file):
     out = tmp_path / "demo.qdpx"
     demo_cli.ok("refi", "export", str(out))
-    name = demo_cli.json("docs", "list")[0]["name"]
+    name = demo_cli.json("docs", "list")[0]["document"]
     cli.ok("import", str(write_file(name, "Ein ganz anderer Text.\n")))
     before = dump(cli.db)
     r = cli("refi", "import", str(out), "--no-sentences")
@@ -672,8 +672,8 @@ def test_codebook_round_trip_into_a_new_project(demo_cli, cli, tmp_path):
         "document_names"
     ] == []
     assert codes_of(cli) == codes_of(demo_cli)
-    assert [c["path"] for c in cli.json("codes", "list")] == [
-        c["path"] for c in demo_cli.json("codes", "list")
+    assert [c["code"] for c in cli.json("codes", "list")] == [
+        c["code"] for c in demo_cli.json("codes", "list")
     ]
 
 

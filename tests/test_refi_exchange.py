@@ -259,7 +259,7 @@ def test_case_only_siblings_stay_two_codes(cli, tmp_path):
     path = tmp_path / "case.qde"
     path.write_text(qde, encoding="utf-8")
     res = cli.json("refi", "import", str(path), "--no-sentences")
-    codes = {c["path"]: c["codable"] for c in cli.json("codes", "list")}
+    codes = {c["code"]: c["codable"] for c in cli.json("codes", "list")}
     assert codes == {"Alpha": True, "alpha (2)": False, "alpha (2)/Kind": True}
     assert [(c[3], c[4]) for c in codings(cli)] == [("Alpha", "Eins"), ("alpha (2)/Kind", "zwei")]
     assert res["renamed"] == [
@@ -401,7 +401,7 @@ def test_bidi_controls_are_removed_from_code_names(cli, tmp_path):
     path = tmp_path / "bidi.qdc"
     path.write_text(qde, encoding="utf-8")
     res = cli.json("refi", "import", str(path))
-    assert [c["path"] for c in cli.json("codes", "list")] == ["Zieletxt.exe"]
+    assert [c["code"] for c in cli.json("codes", "list")] == ["Zieletxt.exe"]
     assert "U+202E" in res["renamed"][0]
 
 

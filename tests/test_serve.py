@@ -96,12 +96,12 @@ def test_names_and_passwords_are_checked(tmp_path: Path) -> None:
     assert users.load_users(path) == {}
 
 
-def test_users_commands(cli, tmp_path: Path) -> None:
+def test_users_commands(cli, tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "users.toml"
     result = cli.ok("users", "add", "anna", "--file", str(path), input=f"{PASSWORD}\n{PASSWORD}\n")
     assert f"added anna in {path}" in result.output
     cli.ok("users", "add", "ben", "--file", str(path), "--password-stdin", input="ben-secret\n")
-    assert cli.json("users", "list", "--file", str(path)) == [{"name": "anna"}, {"name": "ben"}]
+    assert cli.json("users", "list", "--file", str(path)) == [{"coder": "anna"}, {"coder": "ben"}]
     loaded = users.load_users(path)
     assert users.verify(loaded, "ben", "ben-secret") == "ben"
     # a typo in the repeated password: nothing written
@@ -112,13 +112,19 @@ def test_users_commands(cli, tmp_path: Path) -> None:
     result = cli("users", "remove", "dora", "--file", str(path))
     assert result.exit_code == 2 and "no coder 'dora'" in result.output
     assert cli.json("users", "remove", "ben", "--file", str(path)) == {
-        "name": "ben",
+        "coder": "ben",
         "file": str(path),
-        "removed": True,
+        "deleted": True,
     }
-    assert cli.json("users", "list", "--file", str(path)) == [{"name": "anna"}]
+    assert cli.json("users", "list", "--file", str(path)) == [{"coder": "anna"}]
     added = cli.json("users", "add", "cleo", "--file", str(path), input="cleo-secret\n" * 2)
-    assert added == {"name": "cleo", "file": str(path), "added": True}
+    assert added == {"coder": "cleo", "file": str(path), "created": True}
+    again = cli.json("users", "add", "cleo", "--file", str(path), input="cleo-secret2\n" * 2)
+    assert again["created"] is False  # the coder was there: a new password
+    # the file is always the full path, also when given relative to the working directory
+    monkeypatch.chdir(tmp_path)
+    added = cli.json("users", "add", "dora", "--file", "rel.toml", input="dora-secret\n" * 2)
+    assert added["file"] == str((tmp_path / "rel.toml").resolve())
 
 
 # --- who may serve where -------------------------------------------------------------------------

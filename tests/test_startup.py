@@ -174,7 +174,7 @@ def test_the_fast_exit_keeps_output_exit_codes_and_data(tmp_path: Path):
     assert not Path(str(db) + "-wal").exists()  # engine disposed: WAL checkpointed
     listed = _qualcode("codes", "list", "--json", db=db)
     assert listed.returncode == 0
-    assert [c["path"] for c in json.loads(listed.stdout)] == [
+    assert [c["code"] for c in json.loads(listed.stdout)] == [
         "Herausforderungen",
         "Herausforderungen/Zeitmangel",
     ]

@@ -29,7 +29,7 @@ async def test_n_skips_an_agenda_heading_with_a_quoted_title(demo_db: str) -> No
         screen.view.goto_passage(0)  # the title: `n` passes the metadata block and TOP 1
         await pilot.press("n")
         assert texts[screen.view.index].startswith("Herr Kühnel begrüßt")
-        cli = {d["name"]: d["passages"] for d in Run(demo_db).json("docs", "list")}
+        cli = {d["document"]: d["passages"] for d in Run(demo_db).json("docs", "list")}
         shown = {d["name"]: d["passages"] for d in screen.doclist.docs}
         assert shown == cli
         assert (shown["protokoll_11.md"], shown["protokoll_13.md"]) == (20, 21)

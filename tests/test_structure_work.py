@@ -94,7 +94,7 @@ def test_propose_clusters_only_content(project):
 
 
 def test_progress_counts_content_passages(project):
-    docs = {d["name"]: d for d in project.json("docs", "list")}
+    docs = {d["document"]: d for d in project.json("docs", "list")}
     assert (docs["a.txt"]["passages"], docs["b.txt"]["passages"]) == (3, 3)
     s = A.index("TOP 2:")  # coding a heading makes it count: it is done
     project.ok(
@@ -108,7 +108,7 @@ def test_progress_counts_content_passages(project):
         "X",
         "--create",
     )
-    docs = {d["name"]: d for d in project.json("docs", "list")}
+    docs = {d["document"]: d for d in project.json("docs", "list")}
     assert (docs["a.txt"]["passages"], docs["a.txt"]["coded_passages"]) == (4, 1)
 
 
@@ -122,7 +122,7 @@ def test_demo_next_and_progress(demo_db, demo_cli):
     rows = demo_cli.json("next", "--n", "1000")
     docs = demo_cli.json("docs", "list")
     assert len(rows) == sum(d["passages"] for d in docs) == 305
-    by_doc = {d["name"]: d["passages"] for d in docs}
+    by_doc = {d["document"]: d["passages"] for d in docs}
     assert (by_doc["protokoll_11.md"], by_doc["protokoll_13.md"]) == (20, 21)
     texts = [r["text"] for r in rows]
     assert not [t for t in texts if "\nModeration:" in t.replace("*", "")]

@@ -42,12 +42,20 @@ def test_log_json_and_undo_steps_on_the_demo_project(demo_cli, demo_db):
         e["state"] == "done" for e in newest
     )
     assert newest[2]["command"].startswith("qualcode recode --from")
-    assert "codings moved" in newest[2]["summary"] and newest[2]["changes"] >= 9
+    assert "codings moved" in newest[2]["summary"] and newest[2]["row_changes"] >= 9
     assert (
         newest[0]["summary"] == "autocode: 0 codings added (0 existed)"
-        and newest[0]["changes"] == 0
+        and newest[0]["row_changes"] == 0
     )
-    assert set(newest[0]) >= {"id", "at", "coder", "command", "summary", "state", "changes"}
+    assert set(newest[0]) == {
+        "id",
+        "created_at",
+        "coder",
+        "command",
+        "summary",
+        "state",
+        "row_changes",
+    }
     after = dump(demo_db)
     undone = demo_cli.json("undo", "--steps", "3", "--force")
     assert [u["id"] for u in undone] == [e["id"] for e in newest]

@@ -58,7 +58,7 @@ def check(as_json: bool = JsonOpt) -> None:
     def human(r: dict) -> str:
         c = r["checked"]
         lines = [
-            f"checked {c['documents']} documents, {c['passages']} passages, {c['codes']} codes, {c['codings']} codings, {c['memos']} memos ({r['backend']})"
+            f"checked {c['documents']} documents, {c['passages']} paragraphs, {c['sentences']} sentences, {c['codes']} codes, {c['codings']} codings, {c['memo_count']} memos ({r['backend']})"
         ]
         for p in r["problems"]:
             lines.append(f"problem: {p['message']}")
@@ -66,11 +66,11 @@ def check(as_json: bool = JsonOpt) -> None:
         total = sum(r["problem_counts"].values())
         if total > shown:
             lines.append(f"… and {total - shown} more problems")
-        if r["orphaned_codings"]:
+        if r["orphans"]:
             lines.append(
-                f"{len(r['orphaned_codings'])} orphaned codings to review (their text changed; re-code or remove them):"
+                f"{r['orphaned_codings']} orphaned codings to review (their text changed; re-code or remove them):"
             )
-            for o in r["orphaned_codings"]:
+            for o in r["orphans"]:
                 lines.append(
                     f"  coding {o['id']}  {o['document']} {o['start']}-{o['end']}  {o['code']}  ({o['coder']}): {shorten(o['text'] or '', 60)!r}"
                 )

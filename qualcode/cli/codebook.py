@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.app import JsonOpt, app, output, state
+
+if TYPE_CHECKING:
+    from qualcode.schemas.codes import CodebookImport
 
 codebook_app = typer.Typer(
     help="Load a codebook (TOML, CSV, XLSX, REFI-QDA .qdc) into the project.",
@@ -47,12 +51,29 @@ def codebook_import(
             dry_run=dry_run,
         )
 
+    data: CodebookImport = {
+        "added": len(result["added"]),
+        "updated": len(result["updated"]),
+        "unchanged": result["unchanged"],
+        "rows": [{"code": p, "status": "added", "fields": []} for p in result["added"]]
+        + [
+            {"code": u["code"], "status": "updated", "fields": u["fields"]}
+            for u in result["updated"]
+        ],
+        "dry_run": dry_run,
+        "encoding": encoding,
+    }
+
     def human(r: dict) -> str:
         lines = ["dry run — nothing was changed; this would happen:"] if dry_run else []
-        lines += [f"added    {p}" for p in r["added"]]
-        lines += [f"updated  {u['code']} ({', '.join(u['fields'])})" for u in r["updated"]]
+        lines += [
+            f"added    {u['code']}"
+            if u["status"] == "added"
+            else f"updated  {u['code']} ({', '.join(u['fields'])})"
+            for u in r["rows"]
+        ]
         lines.append(
-            f"{len(r['added'])} added, {len(r['updated'])} updated, {r['unchanged']} unchanged"
+            f"{r['added']} added, {r['updated']} updated, {r['unchanged']} unchanged"
             + ("" if update or dry_run else " (existing fields kept; --update overwrites them)")
         )
         label = legacy_label(encoding)
@@ -60,4 +81,4 @@ def codebook_import(
             lines.append(f"{file.name} was read as {label}")
         return "\n".join(lines)
 
-    output({**result, "dry_run": dry_run, "encoding": encoding}, as_json, human)
+    output(data, as_json, human)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from qualcode.cli.app import JsonOpt, app, output, state, table
-from qualcode.cli.vocab import canonical
+
+if TYPE_CHECKING:
+    from qualcode.schemas.codes import (
+        CodeDeleted,
+        CodeDetail,
+        CodeEdited,
+        CodeMoved,
+        CodeRef,
+        CodeRow,
+    )
 
 codes_app = typer.Typer(
     help="Create, list, edit, rename, move and delete codes.",
@@ -62,11 +73,8 @@ def codes_add(
             force=force,
         )
         p = CodeTree.load(session).path(code)
-    output(
-        {"id": code.id, "code": p, "path": p},
-        as_json,
-        lambda d: f"created {d['path']} (id {d['id']})",
-    )
+    added: CodeRef = {"id": code.id, "code": p}  # type: ignore[typeddict-item]
+    output(added, as_json, lambda d: f"created {d['code']} (id {d['id']})")
 
 
 @codes_app.command("list")
@@ -75,9 +83,22 @@ def codes_list(as_json: bool = JsonOpt) -> None:
     from qualcode.codebook import list_codes
 
     with state().read() as session:
-        rows = list_codes(session)
+        rows: list[CodeRow] = [
+            {
+                "id": r["id"],
+                "code": r["path"],
+                "name": r["name"],
+                "parent": r["parent"],
+                "depth": r["depth"],
+                "color": r["color"],
+                "codable": r["codable"],
+                "codings": r["codings"],
+                "documents": r["documents"],
+            }
+            for r in list_codes(session)
+        ]
     output(
-        canonical(rows, "code"),
+        rows,
         as_json,
         lambda rs: table(
             [
@@ -96,11 +117,29 @@ def codes_show(path: str = typer.Argument(..., help="Code path."), as_json: bool
     from qualcode.codebook import show_code
 
     with state().read() as session:
-        d = canonical(show_code(session, path), "code")
+        info = show_code(session, path)
+    d: CodeDetail = {
+        "id": info["id"],
+        "code": info["path"],
+        "name": info["name"],
+        "parent": info["parent"],
+        "subcode_paths": info["children"],
+        "description": info["description"],
+        "definition": info["definition"],
+        "anchor": info["anchor"],
+        "rule": info["rule"],
+        "color": info["color"],
+        "codable": info["codable"],
+        "guid": info["guid"],
+        "created_at": info["created"],
+        "codings": info["codings"],
+        "documents": info["documents"],
+        "memos": info["memos"],
+    }
 
     def human(d: dict) -> str:
         lines = [
-            f"{d['path']}  (id {d['id']}, {d['color']}, {d['codings']} codings in {d['documents']} documents)"
+            f"{d['code']}  (id {d['id']}, {d['color']}, {d['codings']} codings in {d['documents']} documents)"
         ]
         for key, label in (
             ("description", "Description"),
@@ -110,8 +149,8 @@ def codes_show(path: str = typer.Argument(..., help="Code path."), as_json: bool
         ):
             if d[key]:
                 lines.append(f"{label}: {d[key]}")
-        if d["children"]:
-            lines.append("Sub-codes: " + ", ".join(d["children"]))
+        if d["subcode_paths"]:
+            lines.append("Sub-codes: " + ", ".join(d["subcode_paths"]))
         lines += [f"Memo: {m['text']}" for m in d["memos"]]
         return "\n".join(lines)
 
@@ -132,10 +171,18 @@ def codes_edit(
     as_json: bool = JsonOpt,
 ) -> None:
     """Change the definition, anchor example, coding rule, description or colour."""
-    from qualcode.codebook import edit_code
+    from qualcode.codebook import CodeTree, edit_code
 
+    given = {
+        "description": description,
+        "definition": definition,
+        "anchor": anchor,
+        "rule": rule,
+        "color": color,
+        "codable": codable,
+    }
     with state().write() as session:
-        edit_code(
+        code = edit_code(
             session,
             path,
             description=description,
@@ -145,7 +192,12 @@ def codes_edit(
             color=color,
             codable=codable,
         )
-    output({"code": path, "updated": True}, as_json, lambda d: f"updated {path}")
+        edited: CodeEdited = {
+            "id": code.id,  # type: ignore[typeddict-item]
+            "code": CodeTree.load(session).path(code),
+            "fields": [k for k, v in given.items() if v is not None],
+        }
+    output(edited, as_json, lambda d: f"updated {path}")
 
 
 @codes_app.command("rename")
@@ -163,10 +215,13 @@ def codes_rename(
     from qualcode.codebook import CodeTree, rename_code
 
     with state().write() as session:
+        before = CodeTree.load(session)
+        old = before.path(before.resolve(path))
         code = rename_code(session, path, new, force=force)
         p = CodeTree.load(session).path(code)
         cid = code.id
-    output({"id": cid, "code": p, "from": path}, as_json, lambda d: f"renamed {path} → {p}")
+    renamed: CodeMoved = {"id": cid, "code": p, "old_code": old}  # type: ignore[typeddict-item]
+    output(renamed, as_json, lambda d: f"renamed {path} → {p}")
 
 
 @codes_app.command("move")
@@ -179,10 +234,13 @@ def codes_move(
     from qualcode.codebook import CodeTree, move_code
 
     with state().write() as session:
+        before = CodeTree.load(session)
+        old = before.path(before.resolve(path))
         code = move_code(session, path, new_parent)
         p = CodeTree.load(session).path(code)
         cid = code.id
-    output({"id": cid, "code": p, "from": path}, as_json, lambda d: f"moved {path} → {p}")
+    moved: CodeMoved = {"id": cid, "code": p, "old_code": old}  # type: ignore[typeddict-item]
+    output(moved, as_json, lambda d: f"moved {path} → {p}")
 
 
 @codes_app.command("delete")
@@ -192,12 +250,22 @@ def codes_delete(
     as_json: bool = JsonOpt,
 ) -> None:
     """Delete a code. Refused while it has codings or sub-codes, unless --force."""
-    from qualcode.codebook import delete_code
+    from qualcode.codebook import CodeTree, delete_code
 
     with state().write() as session:
+        tree = CodeTree.load(session)
+        code = tree.resolve(path)
+        cid, full = code.id, tree.path(code)
         n = delete_code(session, path, force=force)
+    deleted: CodeDeleted = {
+        "id": cid,  # type: ignore[typeddict-item]
+        "code": full,
+        "deleted": True,
+        "codes": n["codes"],
+        "codings": n["codings"],
+    }
     output(
-        {"code": path, "deleted": {"codes": n["codes"], "codings": n["codings"]}},
+        deleted,
         as_json,
         lambda d: (
             f"deleted {path} ({n['codes']} codes, {n['codings']} codings) — `qualcode undo` brings it back"

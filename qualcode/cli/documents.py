@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
-from qualcode.cli.vocab import canonical
 from qualcode.textutil import plural
+
+if TYPE_CHECKING:
+    from qualcode.schemas.documents import DocsRemove, DocsSet, DocumentDetail, DocumentRow
 
 docs_app = typer.Typer(
     help="List, show, annotate and remove documents.", no_args_is_help=True, rich_markup_mode=None
@@ -51,9 +54,20 @@ def import_(
         )
     data = result.as_json()
     if result.imported or result.updated or not result.failed:  # else a new project is removed
-        st.keep_new_project(data if as_json else None)
+        st.keep_new_project(data if as_json else None)  # type: ignore[arg-type]
     if as_json:
-        emit_json(data)
+        if result.failed and len(result.failed) == len(result.files):
+            # nothing could be imported: an error, as every command's ({"error", "hint"})
+            first = result.failed[0]
+            more = len(result.failed) - 1
+            raise UserError(
+                first["error"] + (f" (and {plural(more, 'more file')})" if more else ""),
+                first["hint"] or "fix the file and import it again",
+            )
+        emit_json(data)  # failed files are rows with their error and hint
+        if result.failed:
+            raise typer.Exit(2)
+        return
     else:
         from qualcode.readers import legacy_label
 
@@ -69,7 +83,7 @@ def import_(
             f"{len(result.imported)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, {len(result.failed)} failed"
         )
     for f in result.failed:
-        typer.echo(f"error: {f['error']}", err=True)
+        typer.echo(f"error: {f['error']}" + (f" — {f['hint']}" if f["hint"] else ""), err=True)
     if result.failed:
         raise typer.Exit(2)
 
@@ -80,7 +94,19 @@ def docs_list(as_json: bool = JsonOpt) -> None:
     from qualcode.documents import list_documents
 
     with state().read() as session:
-        docs = canonical(list_documents(session), "document")
+        docs: list[DocumentRow] = [
+            {
+                "id": d["id"],
+                "document": d["name"],
+                "attributes": d["attributes"],
+                "passages": d["passages"],
+                "coded_passages": d["coded_passages"],
+                "coded_share": d["progress"],
+                "codings": d["codings"],
+                "imported_at": d["imported"],
+            }
+            for d in list_documents(session)
+        ]
 
     def human(rows: list[dict]) -> str:
         keys: list[str] = []
@@ -91,11 +117,11 @@ def docs_list(as_json: bool = JsonOpt) -> None:
             [
                 [
                     d["id"],
-                    d["name"],
+                    d["document"],
                     *[d["attributes"].get(k, "") for k in keys],
                     d["passages"],
                     d["codings"],
-                    f"{d['progress']:.0%}",
+                    f"{d['coded_share']:.0%}",
                 ]
                 for d in rows
             ],
@@ -114,11 +140,11 @@ def docs_show(
     from qualcode.documents import show_document
 
     with state().read() as session:
-        d = canonical(show_document(session, doc), "document")
+        d: DocumentDetail = show_document(session, doc)
 
     def human(d: dict) -> str:
         head = [
-            f"{d['name']} (id {d['id']}, {d['length']} characters, {plural(d['codings'], 'coding')})"
+            f"{d['document']} (id {d['id']}, {d['length']} characters, {plural(d['codings'], 'coding')})"
         ]
         head += [f"  {k}: {v}" for k, v in d["attributes"].items()]
         return "\n".join(head) + "\n\n" + d["text"]
@@ -141,8 +167,9 @@ def docs_set(
     with state().write() as session:
         d = resolve_document(session, doc)
         set_attributes(session, d, attrs)
+    result: DocsSet = {"id": d.id, "document": d.name, "attributes": attrs}  # type: ignore[typeddict-item]
     output(
-        {"id": d.id, "document": d.name, "attributes": attrs},
+        result,
         as_json,
         lambda _: f"{d.name}: " + ", ".join(f"{k}={v}" for k, v in attrs.items()),
     )
@@ -158,14 +185,17 @@ def docs_remove(
 
     A document with codings needs --force.
     """
-    from qualcode.documents import remove_document
+    from qualcode.documents import remove_document, resolve_document
 
     with state().write() as session:
+        d = resolve_document(session, doc)
+        did, name = d.id, d.name
         n = remove_document(session, doc, force=force)
+    result: DocsRemove = {"id": did, "document": name, "deleted": True, "codings": n["codings"]}  # type: ignore[typeddict-item]
     output(
-        {"document": doc, "removed": {"documents": 1, "codings": n["codings"]}},
+        result,
         as_json,
-        lambda _: f"removed {doc} and its {n['codings']} coding{'s' if n['codings'] != 1 else ''}",
+        lambda _: f"removed {name} and its {n['codings']} coding{'s' if n['codings'] != 1 else ''}",
     )
 
 

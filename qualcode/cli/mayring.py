@@ -226,7 +226,7 @@ def codes_anchor(
         lambda d: (
             f"anchor example of {d['code']}: {d['document']} {d['start']}-{d['end']} "
             f"„{shorten(d['text'], 60)}“"
-            if d["coding"]
+            if d["coding_id"]
             else f"anchor example of {d['code']}: the stored text again"
         ),
     )

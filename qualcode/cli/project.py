@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
 from qualcode.cli.vocab import canonical
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import ConfigSet, ConfigShow, Init, LogEntry, UndoneEntry
 
 
 def open_workbench(sample: str | None = None) -> None:
@@ -62,12 +66,12 @@ def init(
             )
         st.db = path
     engine = st.engine(create=True)
-    data: dict = {
+    data: Init = {
         "database": engine.url.render_as_string(hide_password=True),
         "backend": engine.dialect.name,
         "schema_version": SCHEMA_VERSION,
     }
-    if st.keep_new_project(data) is None:
+    if st.keep_new_project(data) is None:  # type: ignore[arg-type]
         from qualcode.database import project_label, schema_version
 
         raise Conflict(
@@ -244,13 +248,20 @@ def log(
         if entry is not None:
             emit_json(audit.entry_changes(session, entry))
             return
-        rows = audit.log(session, limit or None)
+        rows: list[LogEntry] = audit.log(session, limit or None)
     output(
-        canonical(rows, "log"),
+        rows,
         as_json,
         lambda rs: table(
             [
-                [r["id"], r["at"], r["coder"], r["state"], r["changes"], shorten(r["command"], 60)]
+                [
+                    r["id"],
+                    r["created_at"],
+                    r["coder"],
+                    r["state"],
+                    r["row_changes"],
+                    shorten(r["command"], 60),
+                ]
                 for r in rs
             ],
             ["id", "when", "coder", "state", "rows", "command"],
@@ -285,7 +296,7 @@ def undo(
         if not force:
             audit.check_undo(session, steps, who, st.coder_name())
         entries = audit.undo(session, steps, who)
-        done = [{"id": e.id, "command": e.command} for e in entries]
+        done: list[UndoneEntry] = [{"id": e.id, "command": e.command} for e in entries]
     output(done, as_json, lambda rs: "\n".join(f"undone #{r['id']}: {r['command']}" for r in rs))
 
 
@@ -303,7 +314,7 @@ def redo(
     st = state()
     with st.write(record=False) as session:
         entries = audit.redo(session, steps, st.coder_name() if mine else None)
-        done = [{"id": e.id, "command": e.command} for e in entries]
+        done: list[UndoneEntry] = [{"id": e.id, "command": e.command} for e in entries]
     output(done, as_json, lambda rs: "\n".join(f"redone #{r['id']}: {r['command']}" for r in rs))
 
 
@@ -379,6 +390,9 @@ def demo_build(
     _build_demo(corpus, codebook, force=force, as_json=as_json)
 
 
+#: the project settings `config set` changes (stored in the project's meta table)
+SETTINGS = ("nlp.model", "language", "checkpoint.threshold", "words.stopwords", "report.lang")
+
 config_app = typer.Typer(
     help="Project settings (stored in the project).", no_args_is_help=True, rich_markup_mode=None
 )
@@ -398,9 +412,8 @@ def config_set(
     """Set a project setting, e.g. `qualcode config set nlp.model de_core_news_md`."""
     from qualcode.database import set_setting
 
-    known = ("nlp.model", "language", "checkpoint.threshold", "words.stopwords", "report.lang")
-    if key not in known:
-        raise UserError(f"unknown setting {key!r} — use {', '.join(known)}")
+    if key not in SETTINGS:
+        raise UserError(f"unknown setting {key!r} — use {', '.join(SETTINGS)}")
     if key == "report.lang":
         from qualcode.config import parse_report_lang
 
@@ -415,7 +428,8 @@ def config_set(
         nlp.load(model=value)  # refuses a pipeline that is not installed
     with state().write() as session:
         set_setting(session, key, value)
-    output({"key": key, "value": value}, as_json, lambda _: f"{key} = {value}")
+    result: ConfigSet = {"key": key, "value": value}
+    output(result, as_json, lambda _: f"{key} = {value}")
 
 
 @config_app.command("show")
@@ -424,7 +438,9 @@ def config_show(as_json: bool = JsonOpt) -> None:
     from qualcode.database import settings
 
     with state().read() as session:
-        s: dict = settings(session)
-    if str(s.get("schema_version", "")).isdigit():  # a number, as in `status`
-        s["schema_version"] = int(s["schema_version"])
+        stored = settings(session)
+    # the schema version (a number, as in `status`) and the settings that are set; the
+    # project's internal flags (checkpoint.offered.…) are no settings
+    s: ConfigShow = {"schema_version": int(stored.get("schema_version") or 0)}
+    s.update({k: v for k, v in stored.items() if k in SETTINGS})  # type: ignore[typeddict-item]
     output(s, as_json, lambda d: "\n".join(f"{k} = {v}" for k, v in d.items()))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, output, state
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import User, UserAdded, UserRemoved
 
 DEFAULT_USERS = Path("users.toml")
 
@@ -157,10 +161,11 @@ def users_add(
             f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True
         )
     new = add_user(file, name, password)
+    result: UserAdded = {"coder": name, "file": str(file.resolve()), "created": new}
     output(
-        {"name": name, "file": str(file), "added": new},
+        result,
         as_json,
-        lambda d: f"{'added' if d['added'] else 'new password for'} {name} in {file}",
+        lambda d: f"{'added' if d['created'] else 'new password for'} {name} in {file}",
     )
 
 
@@ -174,11 +179,8 @@ def users_remove(
     from qualcode.web.users import remove_user
 
     remove_user(file, name)
-    output(
-        {"name": name.strip(), "file": str(file), "removed": True},
-        as_json,
-        lambda d: f"removed {d['name']} from {file}",
-    )
+    result: UserRemoved = {"coder": name.strip(), "file": str(file.resolve()), "deleted": True}
+    output(result, as_json, lambda d: f"removed {d['coder']} from {file}")
 
 
 @users_app.command("list")
@@ -186,9 +188,9 @@ def users_list(file: Path = FileOpt, as_json: bool = JsonOpt) -> None:
     """The coders who may log in."""
     from qualcode.web.users import load_users
 
-    rows = [{"name": n} for n in sorted(load_users(file), key=str.casefold)]
+    rows: list[User] = [{"coder": n} for n in sorted(load_users(file), key=str.casefold)]
     output(
         rows,
         as_json,
-        lambda r: "\n".join(x["name"] for x in r) if r else f"no coders in {file}",
+        lambda r: "\n".join(x["coder"] for x in r) if r else f"no coders in {file}",
     )

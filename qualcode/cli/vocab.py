@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 # kind of row → {old key: canonical key}
+# (vocabulary 2.0 removed the aliases of codes, documents and the log: qualcode/schemas)
 ALIASES: dict[str, dict[str, str]] = {
-    "code": {"path": "code", "created": "created_at"},
-    "document": {"name": "document", "imported": "imported_at"},
     "memo": {"updated": "updated_at"},
-    "log": {"at": "created_at"},
 }
 
 

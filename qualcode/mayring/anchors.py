@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -9,13 +11,23 @@ from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Code, Coding, Document
 
+if TYPE_CHECKING:
+    from qualcode.schemas.codes import CodeAnchor
 
-def set_anchor_coding(session: Session, path: str, coding_id: int | None) -> dict:
+
+def set_anchor_coding(session: Session, path: str, coding_id: int | None) -> CodeAnchor:
     """Make coding ``coding_id`` (of this code) the anchor example; None: the stored text."""
     tree = CodeTree.load(session)
     code = tree.resolve(path)
-    out = {"code": tree.path(code), "coding": coding_id, "document": None, "start": None}
-    out.update({"end": None, "text": code.anchor})
+    out: CodeAnchor = {
+        "id": code.id,  # type: ignore[typeddict-item]
+        "code": tree.path(code),
+        "coding_id": coding_id,
+        "document": None,
+        "start": None,
+        "end": None,
+        "text": code.anchor,
+    }
     if coding_id is not None:
         coding = session.get(Coding, coding_id)
         if coding is None:
@@ -27,12 +39,9 @@ def set_anchor_coding(session: Session, path: str, coding_id: int | None) -> dic
             )
         doc = session.get(Document, coding.document_id)
         assert doc is not None
-        out.update(
-            document=doc.name,
-            start=coding.start,
-            end=coding.end,
-            text=doc.text[coding.start : coding.end],
-        )
+        out["document"] = doc.name
+        out["start"], out["end"] = coding.start, coding.end
+        out["text"] = doc.text[coding.start : coding.end]
     code.anchor_coding_id = coding_id
     session.add(code)
     session.flush()

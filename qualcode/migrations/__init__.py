@@ -14,8 +14,12 @@ imported only by :func:`upgrade`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, MetaData, String, Table, inspect, select
+
+if TYPE_CHECKING:
+    from qualcode.schemas.project import DbUpgrade
 
 HEAD_REVISION = "0004"
 HERE = Path(__file__).resolve().parent
@@ -80,7 +84,7 @@ def upgrade(conn, schema_version: int) -> tuple[str | None, str]:
     return before, current_revision(conn)  # type: ignore[return-value]
 
 
-def upgrade_project(db: str | None, *, backup: bool = True) -> dict:
+def upgrade_project(db: str | None, *, backup: bool = True) -> DbUpgrade:
     """``qualcode db upgrade``: back up a SQLite project, then migrate it to the head revision.
 
     The migration runs in one transaction (SQLite and PostgreSQL both have transactional
@@ -95,7 +99,7 @@ def upgrade_project(db: str | None, *, backup: bool = True) -> dict:
         version = schema_version(engine)
         with engine.connect() as conn:
             rev = current_revision(conn)
-        result: dict = {
+        result: DbUpgrade = {
             "database": engine.url.render_as_string(hide_password=True),
             "from_version": version,
             "to_version": SCHEMA_VERSION,

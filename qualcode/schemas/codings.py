@@ -13,7 +13,6 @@ from qualcode.schemas.vocabulary import Key
 KEYS: dict[str, Key] = {
     # shared (common.Segment): not yet in vocabulary.KEYS
     "removed": Key("integer", "how many the command took away (codings, marks, documents)"),
-    "added": Key("integer", "how many the command added (codings, documents)"),
     "skipped": Key("integer", "rows of the file that were there already (not imported twice)"),
     "found": Key("integer", "how many hits the rule found"),
     "existing": Key("integer", "hits that were coded already (not coded twice)"),

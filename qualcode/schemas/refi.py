@@ -84,7 +84,6 @@ KEYS: dict[str, Key] = {
     "skipped_codings": Key("integer", "codings left out: their span lies outside the document"),
     "offsets": Key("string", "what the file's positions count: codepoints or utf16"),
     "changed": Key("boolean", "the command changed the project"),
-    "backup": Key("string", "the backup copy made before the import (null: none)"),
     "documents_imported": Key("integer", "number of documents imported (new)"),
     "documents_reused": Key("integer", "number of the file's documents already in the project"),
     "documents_renamed": Key("array", "documents imported under a new name (--rename)"),

@@ -126,6 +126,18 @@ KEYS: dict[str, Key] = {
     "unit": Key(
         "string", "the unit: passage (paragraph), sentence, document, word, match, overlap"
     ),
+    "added": Key(
+        "integer", "number of items the command added (codes, codings, documents: the command says)"
+    ),
+    "anchor": Key("string", "a code's anchor example (a typical quotation)"),
+    "backup": Key("string", "the path of a backup file (null: none was made)"),
+    "codable": Key("boolean", "passages can be coded with the code (false: it only groups)"),
+    "coded_share": Key(
+        "number", "the share (0–1) of the content paragraphs coded (or marked not relevant)"
+    ),
+    "color": Key("string", "a code's colour (#RRGGBB)"),
+    "depth": Key("integer", "a code's depth in the tree (1: top level)"),
+    "fields": Key("array", "the names of the fields given or changed"),
     # --- errors
     "error": Key("string", "an expected error: what is wrong"),
     "hint": Key("string", "an expected error: what to do"),

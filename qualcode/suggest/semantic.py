@@ -45,6 +45,8 @@ from qualcode import portable
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from qualcode.schemas.project import EmbedRun, EmbedStatus
+
 ENCODER = "use-m3"  # the encoder's name (part of every key and of the store's folder name)
 FAKE = "fake"
 DIM = 512
@@ -639,7 +641,7 @@ def embed_missing(
     progress: Callable[[int, int], None] | None = None,
     batch: int = 64,
     chunk_rows: int = 1024,
-) -> dict:
+) -> EmbedRun:
     """Embed the :func:`texts_to_embed` the store lacks; a chunk is written every
     ``chunk_rows`` rows (an interrupted run keeps its work), the store is marked complete
     for the documents when nothing is missing. ``progress(done, total)`` after each batch.
@@ -786,7 +788,7 @@ def model_state(url: str, documents_fp: Callable[[], str]) -> str:
     return f"ready:{store.generation()}"
 
 
-def status(db: str | None) -> dict:
+def status(db: str | None) -> EmbedStatus:
     """``{"enabled", "encoder", "stored", "missing", "complete", "running", "bytes"}``:
     ``missing`` counts the texts to embed that the store lacks; ``complete`` says whether the
     last embedder run left nothing missing for the current documents."""
