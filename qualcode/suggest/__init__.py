@@ -253,8 +253,18 @@ def similar(session: Session, document_id: int, start: int, end: int, top: int =
     index = get_index(session)
     d = int(document_id)
     q = _query_vector(session, index, d, start, end)
-    exclude = exclude_span(index, _out_of_scope(session, index), d, start, end)
-    return passage_items(Reads(session), index, _rank(index, q, exclude, top))
+    own = exclude_span(index, np.zeros(len(index.starts), dtype=bool), d, start, end)
+    if q.W.nnz == 0 and not np.any(q.Z):
+        return []
+    from qualcode.suggest.index import db_url
+    from qualcode.suggest.meaning import similar_scores
+
+    row = index.row_of(d, start, end)
+    text = None if row is not None else _doc_texts(session, [d])[d][start:end]
+    reads = Reads(session)
+    scores = similar_scores(db_url(session), index, q, own, reads.texts, row, text)
+    exclude = _out_of_scope(session, index) | own  # the document set limits the results only
+    return passage_items(reads, index, _top(index, scores, exclude, top))
 
 
 def _out_of_scope(session: Session, index) -> np.ndarray:
