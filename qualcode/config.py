@@ -8,7 +8,7 @@ from pathlib import Path
 
 # The project schema version (re-exported by qualcode.models). Bump with a migration in
 # qualcode/migrations/versions (revision NNNN = version NNNN).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 DEFAULT_DB = Path("codebooks") / "qualcode.sqlite"
 ENV_DB = "QUALCODE_DB"

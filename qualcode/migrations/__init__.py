@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, MetaData, String, Table, inspect, select
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 HERE = Path(__file__).resolve().parent
 
 _version_table = Table(
