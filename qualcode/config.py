@@ -16,7 +16,9 @@ ENV_CODER = "QUALCODE_CODER"
 ENV_NLP_MODEL = "QUALCODE_NLP_MODEL"
 ENV_LANG = "QUALCODE_LANG"
 AUTO_CODER = "auto"
-ENGINE_CODER = "engine"  # reserved: the suggestions engine as a coder (`agreement --coders anna,engine`)
+ENGINE_CODER = (
+    "engine"  # reserved: the suggestions engine as a coder (`agreement --coders anna,engine`)
+)
 
 
 def database_url(db: str | os.PathLike[str] | None = None) -> str:
