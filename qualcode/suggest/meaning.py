@@ -103,18 +103,18 @@ def similarity(
     set limits the results, not the lenders, so that how alike two passages are does not
     depend on it. ``make bench-suggest`` measures it (P@10)."""
     use = meaning is not None and q_meaning is not None and bool(np.any(q_meaning))
+    w = MEANING_WEIGHT * meaning.found if use else None  # type: ignore[union-attr]
 
-    def scores(lex_q: Vectors, sem_q: np.ndarray | None) -> np.ndarray:
-        s = index.V.scores(lex_q).astype(np.float64)
-        if use and sem_q is not None:
-            assert meaning is not None
-            sem = meaning.E @ sem_q.astype(np.float32)
-            w = MEANING_WEIGHT * meaning.found
-            s = (1 - w) * s + w * sem
-        return s
+    def mix(lex: np.ndarray, sem: np.ndarray, found: np.ndarray | bool) -> np.ndarray:
+        """Per passage; ``found``: whether the query side has an embedding."""
+        wf = w[:, None] * found if np.ndim(found) else w * found  # type: ignore[index, operator]
+        return (1 - wf) * lex + wf * sem
 
-    qe = np.asarray(q_meaning, dtype=np.float32).ravel() if use else None
-    s = scores(q, qe)
+    s = index.V.scores(q).astype(np.float64)
+    if use:
+        assert meaning is not None
+        qe = np.asarray(q_meaning, dtype=np.float32).ravel()
+        s = mix(s, meaning.E @ qe, True)
     pool = s.copy()
     pool[index.is_heading] = -np.inf
     if exclude is not None:
@@ -124,10 +124,14 @@ def similarity(
         lent = np.argpartition(-pool, m - 1)[:m]
         lent = lent[(pool[lent] > 0)]
         if len(lent):
-            fb = np.zeros_like(s)
-            for r in lent.tolist():
-                fb += scores(index.V[[r]], meaning.E[r] if use and meaning.found[r] else None)  # type: ignore[union-attr]
-            s = (s + FEEDBACK_WEIGHT * fb / len(lent)) / (1 + FEEDBACK_WEIGHT)  # stays a 0–1 score
+            lex = np.stack([index.V.scores(index.V[[r]]) for r in lent.tolist()], axis=1)
+            if use:
+                assert meaning is not None
+                sem = meaning.E @ meaning.E[lent].T  # one pass for all the lenders
+                fb = mix(lex, sem, meaning.found[lent][None, :]).mean(axis=1)
+            else:
+                fb = lex.mean(axis=1)
+            s = (s + FEEDBACK_WEIGHT * fb) / (1 + FEEDBACK_WEIGHT)  # stays a 0–1 score
     return s
 
 
