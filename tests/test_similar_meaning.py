@@ -61,6 +61,17 @@ def test_similar_finds_a_passage_that_says_the_same_in_other_words(project):
     assert not part or part[0]["text"] != SAME_MEANING
 
 
+def test_more_like_a_code_by_meaning_too(project):
+    cli, a, _b = project
+    s, e = a[0]
+    cli.ok("code", "a.txt", "--start", str(s), "--end", str(e), "--code", "Geld", "--create")
+    before = cli.json("similar", "--code", "Geld")
+    assert not before or before[0]["text"] != SAME_MEANING
+    _embed(cli.db, [QUERY, SAME_MEANING, *OTHERS], (QUERY, SAME_MEANING))
+    rows = cli.json("similar", "--code", "Geld")
+    assert rows[0]["text"] == SAME_MEANING and all(r["text"] != QUERY for r in rows)
+
+
 def test_embeddings_that_arrive_later_are_used(project):
     """The cache of the passages' embeddings is keyed by the store's generation."""
     cli, a, _b = project

@@ -158,3 +158,29 @@ def similar_scores(
             E, found = semantic.Store.open(url).lookup([span_text])
             qm = E[0] if found[0] else None
     return similarity(index, q, exclude, meaning, qm)
+
+
+def spans_meaning(
+    url: str, meaning: Meaning, index: PassageIndex, spans, texts
+) -> np.ndarray | None:
+    """The mean embedding of the spans ``(document, start, end)`` — a paragraph's from the
+    index, another span's from the store — of unit length; None when none is embedded."""
+    from qualcode.suggest import semantic
+
+    vecs = []
+    missing = []
+    for d, s, e in spans:
+        r = index.row_of(d, s, e)
+        if r is not None and meaning.found[r]:
+            vecs.append(meaning.E[r])
+        else:
+            missing.append((d, s, e))
+    if missing:
+        docs = texts(sorted({d for d, _, _ in missing}))
+        E, found = semantic.Store.open(url).lookup([docs[d][s:e] for d, s, e in missing])
+        vecs += list(E[found])
+    if not vecs:
+        return None
+    v = np.mean(np.asarray(vecs, dtype=np.float32), axis=0)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else None
