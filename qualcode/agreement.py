@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from itertools import combinations
+from itertools import chain, combinations
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -320,14 +320,13 @@ def agreement(
         Coding.document_id.in_(common),  # type: ignore[attr-defined]
         Coding.orphaned.is_(False),  # type: ignore[attr-defined]
     )
-    rows = list(raw_rows(session, stmt))
+    engine_rows: list[tuple] = []
     engine_info = None
     if with_engine:
         engine_rows, engine_info = _engine_codings(
             session, unit_kind, common, passages, doc_names, engine_min_score
         )
-        rows += engine_rows
-    for cid, did, code_id, s, e in rows:
+    for cid, did, code_id, s, e in chain(raw_rows(session, stmt), engine_rows):
         if code_id == nr_id:  # the mark is no category value; it may leave a unit out
             if not include_structural and unit_kind != "document":
                 spans.setdefault((cid, did, code_id), []).append((s, e))
