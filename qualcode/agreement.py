@@ -601,9 +601,10 @@ def agreement_sheets(data: dict) -> list:
 
 def _rule(unit_kind: str, names: list[str], overlap: float, include_structural: bool) -> str:
     who = ", ".join(names)
+    all_of = "all of " if len(names) > 1 else ""  # one human beside the engine: theirs
     if unit_kind == "document":
         return (
-            f"units: the documents all of {who} coded; a coder codes a document with X when it has a coding of X "
+            f"units: the documents {all_of}{who} coded; a coder codes a document with X when it has a coding of X "
             "(disagreements list only the codes the coders differ on)"
         )
     how = (
@@ -622,6 +623,6 @@ def _rule(unit_kind: str, names: list[str], overlap: float, include_structural: 
         else " (not headings, metadata blocks or passages a compared coder marked not relevant)"
     )
     return (
-        f"units: {which} {unit_kind}s of the documents all of {who} coded{left}; "
+        f"units: {which} {unit_kind}s of the documents {all_of}{who} coded{left}; "
         f"a coder codes a unit with X {how}"
     )
