@@ -26,19 +26,28 @@ codings or characters. When ``pe = 1`` (both coders used one value throughout)
 kappa is undefined and reported as ``None`` with a note. Krippendorff's alpha
 (nominal) uses the coincidence matrix: ``α = 1 − (n − 1) · Do / Σ_{c≠k} n_c n_k``;
 it is verified against the ``krippendorff`` package in the tests.
+
+**The engine as a coder.** The reserved coder name ``engine``
+(:data:`qualcode.config.ENGINE_CODER`) stands for the suggestions engine: its value on a
+unit is its out-of-sample first suggestion (:mod:`qualcode.suggest.engine_coder`: every
+prediction comes from a model trained on the other documents), coded when its calibrated
+score is at least ``engine_min_score``. The engine has "coded" every document, so the
+units are those of the documents all compared *human* coders coded; everything else —
+units, exclusions, figures, disagreements — is as between two humans.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from itertools import combinations
+from itertools import chain, combinations
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
+from qualcode.config import ENGINE_CODER
 from qualcode.docsets import scope_ids
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Coder, Coding, Document
@@ -66,6 +75,7 @@ if TYPE_CHECKING:
     )
 
 NO_CODE = "(kein Code)"
+ENGINE_ID = -1  # the engine's column (no coder row has this id)
 
 KAPPA_UNDEFINED = (
     "kappa undefined: expected agreement pe = 1 (both coders gave every unit the same value)"
@@ -203,12 +213,23 @@ def _resolve_coders(session: Session, coders: Sequence[str]) -> list[tuple[int, 
     known = {n: i for i, n in session.execute(select(Coder.id, Coder.name))}
     out = []
     for n in names:
+        if n.casefold() == ENGINE_CODER:
+            from qualcode.suggest.engine_coder import check_no_such_coder
+
+            check_no_such_coder(session)
+            out.append((ENGINE_ID, ENGINE_CODER))
+            continue
         if n not in known:
             raise NotFound(
                 f"unknown coder {n!r}",
-                f"coders in this project: {', '.join(sorted(known)) or 'none yet'}",
+                f"coders in this project: {', '.join(sorted(known)) or 'none yet'}"
+                f" (and {ENGINE_CODER!r}: the suggestions engine)",
             )
         out.append((known[n], n))
+    if len({i for i, _ in out}) < 2:
+        raise InvalidInput(
+            "agreement needs at least two different coders", "give --coders A,B (comma-separated)"
+        )
     return out
 
 
@@ -221,13 +242,15 @@ def agreement(
     level: int | None = None,
     max_disagreements: int | None = None,
     include_structural: bool = False,
+    engine_min_score: float | None = None,
 ) -> Agreement:
     """Intercoder agreement (the JSON of ``qualcode agreement --json``).
 
     ``code`` limits the comparison to that code and its sub-codes; ``level``
     compares on the categories of that depth (deeper codes count as their ancestor);
     ``include_structural`` keeps headings, metadata and passages marked not relevant
-    as units (see the module doc).
+    as units (see the module doc). ``engine_min_score``: the score from which the engine
+    (coder ``engine``) codes a unit with its first suggestion (default 0.5).
     """
     if not 0 <= overlap <= 1:
         raise InvalidInput(
@@ -237,8 +260,19 @@ def agreement(
     unit_kind = "document" if unit.strip().lower() == "document" else passage_unit(unit)
     if unit_kind == "document":
         overlap = 0.0  # a document is coded with X when it has any coding of X
+    from qualcode.suggest.engine_coder import MIN_SCORE
+
+    if engine_min_score is None:
+        engine_min_score = MIN_SCORE
+    if not 0 <= engine_min_score <= 1:
+        raise InvalidInput(
+            f"--engine-min-score must be between 0 and 1 (got {engine_min_score})",
+            "0.5 = the engine codes a unit when its first suggestion is more likely than not",
+        )
     coder_rows = _resolve_coders(session, coders)
     coder_ids = [i for i, _ in coder_rows]
+    with_engine = ENGINE_ID in coder_ids
+    humans = [i for i in coder_ids if i != ENGINE_ID]
     names = [n for _, n in coder_rows]
     col = {cid: k for k, cid in enumerate(coder_ids)}
 
@@ -256,20 +290,21 @@ def agreement(
     doc_scope = scope_ids(session)  # the command's document set (--set)
     in_set = None if doc_scope is None else set(doc_scope)
     for cid, did in session.connection().execute(
-        select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(coder_ids)).distinct()  # type: ignore[attr-defined]
+        select(Coding.coder_id, Coding.document_id).where(Coding.coder_id.in_(humans)).distinct()  # type: ignore[attr-defined]
     ):
         if in_set is not None and did not in in_set:
             continue
         coded_by.setdefault(did, set()).add(cid)
     doc_names = {i: n for i, n in session.execute(select(Document.id, Document.name))}
+    # the engine has "coded" every document: the documents every human coder coded
     common = sorted(
-        (d for d, cs in coded_by.items() if len(cs) == len(coder_ids)), key=lambda d: doc_names[d]
+        (d for d, cs in coded_by.items() if len(cs) == len(humans)), key=lambda d: doc_names[d]
     )
     excluded: list[ExcludedDocument] = sorted(
         (
             {"document": doc_names[d], "coders": [names[col[c]] for c in sorted(cs, key=col.get)]}
             for d, cs in coded_by.items()
-            if len(cs) < len(coder_ids)
+            if len(cs) < len(humans)
         ),
         key=lambda x: x["document"],
     )
@@ -302,7 +337,13 @@ def agreement(
         Coding.document_id.in_(common),  # type: ignore[attr-defined]
         Coding.orphaned.is_(False),  # type: ignore[attr-defined]
     )
-    for cid, did, code_id, s, e in raw_rows(session, stmt):
+    engine_rows: list[tuple] = []
+    engine_info = None
+    if with_engine:
+        engine_rows, engine_info = _engine_codings(
+            session, unit_kind, common, passages, doc_names, engine_min_score
+        )
+    for cid, did, code_id, s, e in chain(raw_rows(session, stmt), engine_rows):
         if code_id == nr_id:  # the mark is no category value; it may leave a unit out
             if not include_structural and unit_kind != "document":
                 spans.setdefault((cid, did, code_id), []).append((s, e))
@@ -455,8 +496,56 @@ def agreement(
         "overall": overall,
         "disagreement_count": len(disagreements),
         "disagreements": out_dis,
-        "rule": _rule(unit_kind, names, overlap, include_structural),
+        "rule": _rule(
+            unit_kind, [n for n in names if n != ENGINE_CODER], overlap, include_structural
+        )
+        + (_engine_rule(engine_info) if engine_info else ""),
+        "engine": engine_info,
     }
+
+
+def _engine_codings(session, unit_kind, common, passages, doc_names, min_score):
+    """The engine's "codings": ``(ENGINE_ID, doc, code, start, end)`` for each unit whose
+    out-of-sample first suggestion scores at least ``min_score``, and how they were made."""
+    from qualcode.suggest.engine_coder import predictions
+
+    if unit_kind == "document":  # the engine codes a document through its paragraphs
+        paragraphs = load_passages(session, "paragraph", common)
+        skip = structural_units(session, "paragraph", paragraphs)
+        units = {
+            d: [
+                (s, e)
+                for i, (s, e) in enumerate(zip(p.starts, p.ends, strict=True))
+                if (d, i) not in skip
+            ]
+            for d, p in paragraphs.items()
+        }
+    else:
+        units = {d: list(zip(p.starts, p.ends, strict=True)) for d, p in passages.items()}
+    units = {d: u for d, u in units.items() if u}
+    if not units:
+        return [], None
+    preds, info = predictions(session, units, doc_names)
+    rows = [
+        (ENGINE_ID, d, code, s, e)
+        for (d, s, e), (code, score) in sorted(preds.items())
+        if score >= min_score
+    ]
+    return rows, {
+        "coder": ENGINE_CODER,
+        "min_score": min_score,
+        **info,
+        "units_scored": sum(len(u) for u in units.values()),
+        "units_coded": len(rows),
+    }
+
+
+def _engine_rule(info: dict) -> str:
+    return (
+        f"; {ENGINE_CODER}: the suggestions engine's first suggestion on each unit, from a "
+        f"model trained without the unit's document ({info['folds']} groups of documents), "
+        f"coded when its score is at least {info['min_score']:g}"
+    )
 
 
 def code_row(
@@ -556,9 +645,10 @@ def agreement_sheets(data: Agreement, lang: str = "de") -> list:
 
 def _rule(unit_kind: str, names: list[str], overlap: float, include_structural: bool) -> str:
     who = ", ".join(names)
+    all_of = "all of " if len(names) > 1 else ""  # one human beside the engine: theirs
     if unit_kind == "document":
         return (
-            f"units: the documents all of {who} coded; a coder codes a document with X when it has a coding of X "
+            f"units: the documents {all_of}{who} coded; a coder codes a document with X when it has a coding of X "
             "(disagreements list only the codes the coders differ on)"
         )
     how = (
@@ -577,6 +667,6 @@ def _rule(unit_kind: str, names: list[str], overlap: float, include_structural: 
         else " (not headings, metadata blocks or passages a compared coder marked not relevant)"
     )
     return (
-        f"units: {which} {unit_kind}s of the documents all of {who} coded{left}; "
+        f"units: {which} {unit_kind}s of the documents {all_of}{who} coded{left}; "
         f"a coder codes a unit with X {how}"
     )

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from qualcode import audit, textutil
 from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
-from qualcode.config import AUTO_CODER
+from qualcode.config import AUTO_CODER, ENGINE_CODER
 from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
@@ -24,6 +24,12 @@ def get_coder(session: Session, name: str, *, create: bool = True) -> Coder:
     if coder is None:
         if not create:
             raise NotFound(f"unknown coder {name!r}", "`qualcode status --json` lists the coders")
+        if name.casefold() == ENGINE_CODER:
+            raise InvalidInput(
+                f"{ENGINE_CODER!r} is reserved for the suggestions engine as a coder "
+                f"(`qualcode agreement --coders anna,{ENGINE_CODER}`)",
+                "choose another coder name",
+            )
         coder = Coder(name=name)
         session.add(coder)
         session.flush()

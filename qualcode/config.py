@@ -8,7 +8,7 @@ from pathlib import Path
 
 # The project schema version (re-exported by qualcode.models). Bump with a migration in
 # qualcode/migrations/versions (revision NNNN = version NNNN).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 DEFAULT_DB = Path("codebooks") / "qualcode.sqlite"  # in a checkout, relative to it
 ENV_DB = "QUALCODE_DB"
@@ -16,6 +16,9 @@ ENV_CODER = "QUALCODE_CODER"
 ENV_NLP_MODEL = "QUALCODE_NLP_MODEL"
 ENV_LANG = "QUALCODE_LANG"
 AUTO_CODER = "auto"
+ENGINE_CODER = (
+    "engine"  # reserved: the suggestions engine as a coder (`agreement --coders anna,engine`)
+)
 
 
 def in_checkout(folder: Path | None = None) -> bool:

@@ -247,6 +247,34 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
 )
 
 
+class SuggestionDecision(SQLModel, table=True):
+    """What a coder did with a code the workbench suggested for a passage: ``accepted`` (coded
+    with it), ``coded_otherwise`` (coded, but not with it) or ``dismissed`` (moved on without
+    coding). One row per shown suggestion (``rank`` 1 = the first); read by ``qualcode
+    suggest --stats`` (:mod:`qualcode.suggest.decisions`).
+
+    A record of what happened, not a change: not audited (undo leaves it), and without
+    foreign keys, so that deleting a document or a code never needs it; rows of deleted
+    documents or codes are left out of the statistics."""
+
+    __tablename__ = "suggestion_decision"
+    __table_args__ = (
+        Index("ix_suggestion_decision_span", "document_id", "start", "end"),
+        Index("ix_suggestion_decision_code", "code_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int
+    start: int
+    end: int
+    code_id: int  # the suggested code
+    rank: int  # its place in the list shown (1 = the first suggestion)
+    score: float  # its calibrated score
+    outcome: str = Field(max_length=20)  # accepted | coded_otherwise | dismissed
+    chosen_code_id: int | None = None  # coded_otherwise: the code the coder chose instead
+    coder: str = Field(max_length=200)
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
 class SuggestCache(SQLModel, table=True):
     """Derived data of the suggestions engine (text index, trained model), keyed by a content hash.
 

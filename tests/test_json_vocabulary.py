@@ -6,11 +6,9 @@ import json
 import re
 from typing import Any
 
-from qualcode.cli.vocab import ALIASES
-
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
-# old key → canonical key: an old key may only appear next to its canonical key
-OLD = {old: new for kind in ALIASES.values() for old, new in kind.items() if old != "name"}
+# the aliases of vocabulary 1 (0.1) are gone in 2.0: an old key may not appear at all
+OLD = {"path": "code", "imported": "imported_at", "updated": "updated_at", "at": "created_at"}
 
 
 def walk(data: Any, where: str = "") -> list[str]:
@@ -22,12 +20,10 @@ def walk(data: Any, where: str = "") -> list[str]:
     elif isinstance(data, dict):
         for key, value in data.items():
             at = f"{where}.{key}"
-            if key in OLD and value is not None and OLD[key] not in data:
-                if key in ("path", "name", "at") or (isinstance(value, str) and ISO.match(value)):
-                    problems.append(f"{at}: old key without {OLD[key]!r}")
+            if key in OLD and isinstance(value, str):  # (imported, updated: counts now)
+                problems.append(f"{at}: the 0.1 key {key!r} (now {OLD[key]!r})")
             if isinstance(value, str) and ISO.match(value) and not key.endswith("_at"):
-                if not (key in OLD and OLD[key] in data):
-                    problems.append(f"{at}: a timestamp not named *_at")
+                problems.append(f"{at}: a timestamp not named *_at")
             if key == "schema_version" and not isinstance(value, int):
                 problems.append(f"{at}: schema_version is not a number")
             problems += walk(value, at)

@@ -165,7 +165,7 @@ def test_init_refuses_an_existing_project(tmp_path: Path) -> None:
     )
     r = cli("init", str(path), "--json")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"].endswith(
-        "is already a qualcode project (schema 4)"
+        f"is already a qualcode project (schema {SCHEMA_VERSION})"
     )
     assert db_snapshot(str(path)) == before
 

@@ -619,6 +619,12 @@ async def test_suggestions_panel_accepts_with_one_key(demo_db: str, monkeypatch)
             ),
             "the accepted suggestion in the database",
         )
+        # the panel's refresh after the coding rebuilds its options: wait for it first
+        await wait_until(
+            pilot,
+            lambda: not panel.stale and not screen._sugg_busy and panel.similar,
+            "the suggestions refreshed after the coding",
+        )
         # a similar passage opens its document at the span
         screen.query_one("#sugg-options").focus()
         ol = screen.query_one("#sugg-options")

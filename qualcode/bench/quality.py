@@ -368,11 +368,26 @@ def similar_precision(session, cod, k: int = 10) -> dict:
         ]
         return float(np.mean(hits))
 
-    engine = np.vstack([V.scores(V[[i]]) for i in range(len(rows))])
+    from qualcode.suggest.index import db_url
+    from qualcode.suggest.meaning import passage_meaning, similarity
+
+    # what `similar` ranks by (:func:`qualcode.suggest.meaning.similarity`): the query
+    # against the whole index (its neighbours lend theirs from there), read at the coded rows
+    meaning = passage_meaning(db_url(session), index, lambda ids: dict(_texts(session, ids)))
+
+    def engine_scores(r: int) -> np.ndarray:
+        exclude = np.zeros(len(index.starts), dtype=bool)
+        exclude[r] = True  # the query itself, as `similar` leaves it out
+        qm = meaning.E[r] if meaning is not None and meaning.found[r] else None
+        return similarity(index, index.V[[r]], exclude, meaning, qm)[rows]
+
+    text_only = np.vstack([V.scores(V[[i]]) for i in range(len(rows))])
     return {
         "queries": len(rows),
         "k": k,
-        "engine": precision(engine),
+        "engine": precision(np.vstack([engine_scores(r) for r in rows])),
+        "engine_text_only": precision(text_only),
+        "meaning": meaning is not None and bool(meaning.found.all()),
         "baseline": precision((B @ B.T).toarray()),
     }
 
@@ -410,14 +425,16 @@ def summary_table(results: list[dict]) -> str:
 
 def similar_table(results: list[dict]) -> str:
     lines = [
-        "| corpus | coded paragraphs | strong baseline P@10 | **engine** P@10 |",
-        "|---|---:|---:|---:|",
+        "| corpus | coded paragraphs | strong baseline P@10 | engine, text vectors only | **engine** P@10 | − baseline (≥ +0.05) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for q in results:
         r = q.get("similar") or {}
         if r.get("queries"):
+            gain = r["engine"] - r["baseline"]
             lines.append(
-                f"| {q['corpus']} | {r['queries']} | {r['baseline']:.3f} | {r['engine']:.3f} |"
+                f"| {q['corpus']} | {r['queries']} | {r['baseline']:.3f} | {_f(r.get('engine_text_only'))} | "
+                f"{r['engine']:.3f} | {gain:+.3f}{'' if gain >= 0.05 else ' ✗'} |"
             )
     return "\n".join(lines)
 

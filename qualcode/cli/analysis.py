@@ -163,12 +163,19 @@ def report_full(
         None, "--rq", help="Only this research question: its description, categories and summaries."
     ),
     lang: str = LangOpt,
+    agreement: str = typer.Option(
+        None,
+        "--agreement",
+        help="Add the intercoder agreement of these coders, e.g. anna,ben or anna,engine (the suggestions engine).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """The whole analysis in one document for the funders: title page, method (coding
     agenda: definitions, anchor examples, coding rules), research questions, frequencies
     by group (tables and charts), per category its definition, memos, frequencies and
     coded segments with source and attributes, case summaries, and the memos.
+    With --agreement A,B also the intercoder agreement of A and B (as `qualcode
+    agreement`; B may be `engine`, the suggestions engine as a coder).
     """
     from qualcode.cli.app import output as emit
     from qualcode.reports.export import choose_format, writing
@@ -196,6 +203,7 @@ def report_full(
             max_segments=max_segments,
             set_name=session.info.get("doc_scope_name"),
             lang=lg,
+            agreement=[c for c in agreement.split(",") if c.strip()] if agreement else None,
         )
         if rq:
             from qualcode.mayring.questions import resolve_question

@@ -159,6 +159,13 @@ def report_disagreements(
         "--include-structural",
         help="With --coders: also count headings, metadata and passages marked not relevant.",
     ),
+    engine_min_score: float = typer.Option(
+        None,
+        "--engine-min-score",
+        min=0.0,
+        max=1.0,
+        help="With --coders A,engine: the engine codes a unit from this score [default: 0.5].",
+    ),
     fmt: str = typer.Option(
         None, "--format", "-f", help="xlsx, docx, md, html or json [default: from -o, else md]."
     ),
@@ -170,7 +177,8 @@ def report_disagreements(
 
     With --sample, the blind re-coding of a check sample against the reference coding
     (and how each disagreement was resolved in the workbench, F8); with --coders, two
-    coders' codings as `qualcode agreement` compares them.
+    coders' codings as `qualcode agreement` compares them (`--coders anna,engine`: a coder
+    beside the engine's out-of-sample first suggestions).
     """
     from qualcode.errors import InvalidInput
     from qualcode.reports.disagreements import (
@@ -200,7 +208,13 @@ def report_disagreements(
             names = [c for c in coders.split(",") if c.strip()]  # type: ignore[union-attr]
             if len(names) != 2:
                 raise InvalidInput("the side-by-side view compares two coders", "give --coders A,B")
-            data = agreement(session, names, overlap=overlap, include_structural=include_structural)
+            data = agreement(
+                session,
+                names,
+                overlap=overlap,
+                include_structural=include_structural,
+                engine_min_score=engine_min_score,
+            )
     lg = report_language(lang)
     _write(
         fmt,

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from qualcode.cli.app import JsonOpt, UserError, app, emit_json, output, shorten, state, table
-from qualcode.cli.vocab import canonical
 
 if TYPE_CHECKING:
     from qualcode.schemas.project import ConfigSet, ConfigShow, Init, LogEntry, UndoneEntry

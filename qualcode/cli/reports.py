@@ -805,6 +805,13 @@ def agreement_cmd(
         "--include-structural",
         help="Also count headings, metadata blocks and passages marked not relevant as units.",
     ),
+    engine_min_score: float = typer.Option(
+        None,
+        "--engine-min-score",
+        min=0.0,
+        max=1.0,
+        help="With the coder `engine`: it codes a unit with its first suggestion from this score [default: 0.5; 0 = always].",
+    ),
     excel: bool = ExcelOpt,
     doc_set: str = SetOpt,
     lang: str = LangOpt,
@@ -824,6 +831,10 @@ def agreement_cmd(
     Kappa or alpha that is undefined (no variation) is shown as — / null.
     With --sample NAME the units are exactly the re-coded passages of that check
     sample, and the blind re-coding is compared with the reference coder's codings.
+
+    The coder name `engine` is the suggestions engine (`--coders anna,engine`): its
+    out-of-sample first suggestion on each unit, from a model trained on the other
+    documents only, coded from --engine-min-score.
     """
     from qualcode.agreement import agreement, agreement_sheets
     from qualcode.reports.export import choose_format
@@ -854,6 +865,7 @@ def agreement_cmd(
                 code=code,
                 level=level,
                 include_structural=include_structural,
+                engine_min_score=engine_min_score,
             )
     if fmt == "table":
         text = _agreement_text(data, show)

@@ -129,6 +129,12 @@ def suggest_cmd(
         "--explain",
         help="Say what the engine chose for this project (blocks, weights, regularisation) and the cross-validated figures it chose on.",
     ),
+    stats: bool = typer.Option(
+        False,
+        "--stats",
+        help="What coders did with the workbench's suggestions: per code how often the first suggestion was taken, and how well the scores matched the decisions.",
+    ),
+    coder: str = typer.Option(None, "--coder", help="With --stats: only this coder's decisions."),
     doc_set: str = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -140,6 +146,16 @@ def suggest_cmd(
     from qualcode.config import AUTO_CODER
 
     st = state()
+    if stats:
+        if explain or apply or doc is not None:
+            raise UserError("give --stats alone (with --coder NAME at most)")
+        from qualcode.suggest.decisions import decision_stats
+
+        with st.read() as session:
+            output(decision_stats(session, coder), as_json, _stats_text)
+        return
+    if coder is not None:
+        raise UserError("--coder goes with --stats (the suggestions learn from every human coder)")
     if explain:
         if apply:
             raise UserError("give either --explain or --apply, not both")
@@ -198,6 +214,84 @@ def next_cmd(
         rows = next_passages(session, doc, n)
     passages: list[NextPassage] = _suggested(rows)  # type: ignore[assignment]
     output(passages if as_json else rows, as_json, _next_table)
+
+
+def _stats_text(d: dict) -> str:
+    if not d["passages"]:
+        return (
+            "no decisions on suggestions recorded yet"
+            + (f" for {d['coder']}" if d["coder"] else "")
+            + ": the workbench records them as you code with its suggestions panel open"
+        )
+
+    def num(x, fmt=".2f") -> str:
+        return "—" if x is None else format(x, fmt)
+
+    head = (
+        f"{d['passages']} passages with suggestions decided"
+        + (f" by {d['coder']}" if d["coder"] else "")
+        + f": {d['coded']} coded, {d['dismissed']} dismissed (moved on without coding); "
+        f"first suggestion taken {d['first_taken']} times"
+        + (
+            f" ({d['first_taken_rate']:.0%} of the coded)"
+            if d["first_taken_rate"] is not None
+            else ""
+        )
+    )
+    rows = [
+        [
+            c["code"],
+            c["first"],
+            c["first_taken"],
+            num(c["first_taken_rate"], ".0%"),
+            c["first_dismissed"],
+            c["suggested"],
+            num(c["mean_score"]),
+            num(c["accepted_share"]),
+            num(c["brier"], ".3f"),
+        ]
+        for c in d["rows"]
+    ]
+    codes = table(
+        rows,
+        [
+            "code",
+            "first",
+            "taken",
+            "rate",
+            "dismissed",
+            "suggested",
+            "mean score",
+            "accepted",
+            "Brier",
+        ],
+        align="lrrrrrrrr",
+    )
+    cal = d["calibration"]
+    bins = table(
+        [
+            [
+                f"{b['score_from']:.1f}–{b['score_to']:.1f}",
+                b["suggestion_count"],
+                f"{b['mean_score']:.2f}",
+                f"{b['accepted_share']:.2f}",
+            ]
+            for b in cal["bins"]
+        ],
+        ["score", "suggestions", "mean score", "accepted"],
+        align="lrrr",
+    )
+    tail = (
+        f"calibration on the coded passages' {cal['suggestion_count']} suggestions: "
+        f"ECE {num(cal['ece'], '.3f')}, Brier {num(cal['brier'], '.3f')} "
+        "(a score of 0.8 should be accepted 8 times in 10)"
+    )
+    extra = (
+        f"\n{d['decisions_left_out']} decisions on codes or documents since deleted are left out"
+        if d["decisions_left_out"]
+        else ""
+    )
+    return f"{head}\n\n{codes}\n\n{bins}\n{tail}{extra}"
 
 
 def _explain_text(ex: dict) -> str:

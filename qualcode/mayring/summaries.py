@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from qualcode.schemas.reports import SummariesReport, SummariesRow
 
 
-
 def set_summary(
     session: Session, doc_ref: str, code_path: str, text: str, coder: str
 ) -> SummarySet:

@@ -21,7 +21,7 @@ from sqlalchemy import Column, MetaData, String, Table, inspect, select
 if TYPE_CHECKING:
     from qualcode.schemas.project import DbUpgrade
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 HERE = Path(__file__).resolve().parent
 
 _version_table = Table(

@@ -55,6 +55,7 @@ class Context:
     rq: str | None = None  # a research question: its categories, summaries and description only
     rq_id: int | None = None
     lang: str = "de"  # the report language (qualcode.reports.lang)
+    agreement: list[str] | None = None  # coders to compare (`--agreement anna,engine`)
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -402,4 +403,8 @@ def default_by(session: Session) -> list[str]:
 from qualcode.reports.full_mayring import case_summaries, research_questions  # noqa: E402
 
 OPTIONAL_SECTIONS.append(research_questions)
+
+from qualcode.reports.full_agreement import agreement_section  # noqa: E402
+
+OPTIONAL_SECTIONS.append(agreement_section)
 SECTIONS.insert(SECTIONS.index(memos), case_summaries)

@@ -12,6 +12,24 @@ from qualcode.schemas.common import Passage, Segment
 from qualcode.schemas.vocabulary import Key
 
 KEYS: dict[str, Key] = {
+    "first": Key("integer", "suggestions that were a passage's first suggestion"),
+    "first_taken": Key("integer", "first suggestions the coder took"),
+    "first_taken_rate": Key("number", "share (0–1) of the first suggestions taken"),
+    "first_dismissed": Key("integer", "first suggestions on passages the coder moved on from"),
+    "suggested": Key("integer", "suggestions of the code on coded passages"),
+    "accepted": Key("integer", "suggestions the coder accepted (coded the passage with them)"),
+    "mean_score": Key("number", "the mean score of the suggestions"),
+    "accepted_share": Key("number", "share (0–1) of the suggestions accepted"),
+    "brier": Key("number", "the Brier score of the scores against the decisions"),
+    "ece": Key("number", "expected calibration error of the scores (0: perfect)"),
+    "bins": Key("array", "the reliability table: score bins of 0.1"),
+    "score_from": Key("number", "lower bound of a score bin"),
+    "score_to": Key("number", "upper bound of a score bin"),
+    "suggestion_count": Key("integer", "number of suggestions"),
+    "calibration": Key("object", "how well the scores matched the decisions"),
+    "decisions_left_out": Key("integer", "decisions on codes or documents deleted since"),
+    "coded": Key("integer", "passages the coder coded"),
+    "dismissed": Key("integer", "passages the coder moved on from without coding"),
     "left": Key("string", "the context before a hit (line breaks as spaces)"),
     "right": Key("string", "the context after a hit"),
     "terms": Key("array", "the codes of a query: each term as written and the code it names"),
@@ -177,12 +195,62 @@ class SetRemoved(TypedDict):
     documents: int
 
 
+class StatsCode(TypedDict):
+    """A code's suggestions and what the coders did with them."""
+
+    code: str
+    first: int
+    first_taken: int
+    first_taken_rate: float | None
+    first_dismissed: int
+    suggested: int
+    accepted: int
+    mean_score: float | None
+    accepted_share: float | None
+    brier: float | None
+
+
+class StatsBin(TypedDict):
+    """Suggestions whose score lies in [score_from, score_to) and the share accepted."""
+
+    score_from: float
+    score_to: float
+    suggestion_count: int
+    mean_score: float
+    accepted_share: float
+
+
+class Calibration(TypedDict):
+    """How well the scores matched the coders' decisions (on coded passages)."""
+
+    suggestion_count: int
+    accepted: int
+    mean_score: float | None
+    ece: float | None
+    brier: float | None
+    bins: list[StatsBin]
+
+
+class SuggestStats(TypedDict):
+    """`qualcode suggest --stats`: what the coders did with the workbench's suggestions."""
+
+    coder: str | None
+    passages: int
+    coded: int
+    dismissed: int
+    first_taken: int
+    first_taken_rate: float | None
+    rows: list[StatsCode]
+    calibration: Calibration
+    decisions_left_out: int
+
+
 COMMANDS: dict[str, Any] = {
     "passages": list[Passage],
     "search": list[Hit] | SearchCoded,
     "retrieve": Retrieve,
     "similar": list[Similar],
-    "suggest": list[Suggestion] | Applied | dict[str, Any],
+    "suggest": list[Suggestion] | Applied | SuggestStats | dict[str, Any],
     "next": list[NextPassage],
     "propose": list[Cluster],
     "set add": SetAdded,

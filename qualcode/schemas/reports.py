@@ -347,6 +347,25 @@ class Disagreement(TypedDict):
     resolution: NotRequired[str | None]
 
 
+class TrainedOn(TypedDict):
+    """How many documents the engine's fold models were trained on."""
+
+    min_documents: int
+    max_documents: int
+
+
+class EngineCoder(TypedDict):
+    """The engine as a coder: its first suggestion on each unit, out of sample."""
+
+    coder: str
+    min_score: float
+    folds: int
+    documents: int
+    trained_on: TrainedOn
+    units_scored: int
+    units_coded: int
+
+
 class Agreement(TypedDict):
     """`qualcode agreement` and `qualcode report disagreements`: intercoder agreement per
     code (``rows``) and overall, and the units the coders disagree on. With --sample:
@@ -373,6 +392,7 @@ class Agreement(TypedDict):
     kind: NotRequired[str]
     rq: NotRequired[str | None]
     pending: NotRequired[int]
+    engine: NotRequired[EngineCoder | None]
 
 
 # --- report full ------------------------------------------------------------------------
@@ -403,6 +423,13 @@ COMMANDS: dict[str, Any] = {
 }
 
 KEYS: dict[str, Key] = {
+    "engine": Key("object", "the engine as a coder: how its codings were made (null: no engine)"),
+    "folds": Key("integer", "groups of documents, each scored by a model trained on the others"),
+    "trained_on": Key("object", "how many documents the models were trained on"),
+    "min_documents": Key("integer", "the fewest documents"),
+    "max_documents": Key("integer", "the most documents"),
+    "units_scored": Key("integer", "units the engine scored"),
+    "units_coded": Key("integer", "units the engine coded (score at least min_score)"),
     # --- keys of common.Memo and common.Segment (shared: belong in vocabulary.KEYS)
     # --- what a report is computed on
     "by": Key("string", "the attribute the documents are grouped by (`coder`: by coder)"),

@@ -175,14 +175,6 @@ def _query_vector(session: Session, index, document_id: int, start: int, end: in
     return index.space.transform(lem, vec)
 
 
-def _rank(index, q, exclude: np.ndarray | None, top: int) -> list[tuple[int, float]]:
-    """The ``top`` passages most like the vector ``q`` (one pass over the index: 40,000
-    passages of the reference workload take a few milliseconds)."""
-    if q.W.nnz == 0 and not np.any(q.Z):
-        return []
-    return _top(index, index.V.scores(q), exclude, top)
-
-
 def _top(index, scores: np.ndarray, exclude, top: int) -> list[tuple[int, float]]:
     scores[index.is_heading] = 0.0
     if exclude is not None:
@@ -253,8 +245,18 @@ def similar(session: Session, document_id: int, start: int, end: int, top: int =
     index = get_index(session)
     d = int(document_id)
     q = _query_vector(session, index, d, start, end)
-    exclude = exclude_span(index, _out_of_scope(session, index), d, start, end)
-    return passage_items(Reads(session), index, _rank(index, q, exclude, top))
+    own = exclude_span(index, np.zeros(len(index.starts), dtype=bool), d, start, end)
+    if q.W.nnz == 0 and not np.any(q.Z):
+        return []
+    from qualcode.suggest.index import db_url
+    from qualcode.suggest.meaning import similar_scores
+
+    row = index.row_of(d, start, end)
+    text = None if row is not None else _doc_texts(session, [d])[d][start:end]
+    reads = Reads(session)
+    scores = similar_scores(db_url(session), index, q, own, reads.texts, row, text)
+    exclude = _out_of_scope(session, index) | own  # the document set limits the results only
+    return passage_items(reads, index, _top(index, scores, exclude, top))
 
 
 def _out_of_scope(session: Session, index) -> np.ndarray:
@@ -271,7 +273,9 @@ def similar_to_code(
     session: Session, code_path: str, top: int = 10, *, uncoded_only: bool = True
 ) -> list[dict]:
     """Passages most like the segments of a code ("more like this"): cosine to the
-    centroid of its segments; by default only passages that are not coded yet."""
+    centroid of its segments (text vectors, and their embeddings' mean where they have
+    them: :func:`qualcode.suggest.meaning.similarity`); by default only passages that are
+    not coded yet."""
     from qualcode.codebook import CodeTree
     from qualcode.suggest.index import get_index, get_nlp, span_units
     from qualcode.suggest.model import human_codings
@@ -290,13 +294,24 @@ def similar_to_code(
         )
     units = span_units(session, index, get_nlp(session), spans)
     centroid = units.T.centroid()
-    exclude = _out_of_scope(session, index)
-    if uncoded_only:
-        exclude |= _coded_mask(index, _codings_by_doc(session))
+    own = np.zeros(len(index.starts), dtype=bool)  # the code's segments themselves
     for d, s, e in spans:
         lo, hi = index.by_doc[d]
-        exclude[lo:hi] |= (index.starts[lo:hi] < e) & (index.ends[lo:hi] > s)
-    return passage_items(Reads(session), index, _rank(index, centroid, exclude, top))
+        own[lo:hi] |= (index.starts[lo:hi] < e) & (index.ends[lo:hi] > s)
+    if centroid.W.nnz == 0 and not np.any(centroid.Z):
+        return []
+    from qualcode.suggest.index import db_url
+    from qualcode.suggest.meaning import passage_meaning, similarity, spans_meaning
+
+    reads = Reads(session)
+    url = db_url(session)
+    meaning = passage_meaning(url, index, reads.texts)
+    qm = spans_meaning(url, meaning, index, spans, reads.texts) if meaning is not None else None
+    scores = similarity(index, centroid, own, meaning, qm)
+    exclude = _out_of_scope(session, index) | own
+    if uncoded_only:
+        exclude |= _coded_mask(index, _codings_by_doc(session))
+    return passage_items(reads, index, _top(index, scores, exclude, top))
 
 
 def get_model(session: Session):

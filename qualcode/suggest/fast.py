@@ -71,7 +71,7 @@ def _similar(conn, url: str, doc: str, start: int, end: int, top: int) -> list[d
     import numpy as np
 
     from qualcode import cache, nlp
-    from qualcode.suggest import _rank, exclude_span, passage_items
+    from qualcode.suggest import _top, exclude_span, passage_items
 
     row = conn.execute("SELECT id FROM document WHERE name = ?", (doc,)).fetchone()
     if row is None:
@@ -89,7 +89,11 @@ def _similar(conn, url: str, doc: str, start: int, end: int, top: int) -> list[d
         return None
     index.V.ready()
     exclude = exclude_span(index, np.zeros(len(index.starts), dtype=bool), d, start, end)
-    return passage_items(SqliteReads(conn), index, _rank(index, index.V[[r]], exclude, top))
+    from qualcode.suggest.meaning import similar_scores
+
+    reads = SqliteReads(conn)
+    scores = similar_scores(url, index, index.V[[r]], exclude, reads.texts, r)
+    return passage_items(reads, index, _top(index, scores, exclude, top))
 
 
 def suggest_doc(db: str | None, doc: str, top: int, min_score: float) -> list[dict] | None:

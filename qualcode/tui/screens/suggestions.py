@@ -5,6 +5,12 @@ screen stays readable): the suggestions for the selected passage are computed in
 thread worker with its own session (the model retrains or refits there when the codings
 changed); a request made while one runs waits, and only the latest is shown. After a
 coding the panel is marked outdated until the model has followed it.
+
+What the coder does with the suggested codes is recorded (:mod:`qualcode.suggest.decisions`,
+``qualcode suggest --stats``): the codes shown for a passage the coder has not decided on
+are kept, and settled when the next suggestions are asked for — after a coding (accepted
+or coded otherwise, read from the coder's codings on the passage) or when the selection
+moved on without one (dismissed).
 """
 
 from __future__ import annotations
@@ -33,7 +39,40 @@ class SuggestionsMixin:
             self.open_document(int(doc_id), select=(int(p["start"]), int(p["end"])))
             self.view.focus()
 
+    def _settle_shown(self) -> None:
+        """Record the decision on the passage whose suggested codes were shown, once there
+        is one (see the module doc); nothing while the same passage is still selected and
+        uncoded. A failure here never reaches the coder: the record is only statistics."""
+        shown = getattr(self, "_sugg_shown", None)
+        if shown is None:
+            return
+        doc_id, start, end, codes = shown
+        here = (self.doc.id, *self.view.sel) if self.doc is not None else None  # the selection now
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from qualcode.database import transaction
+        from qualcode.errors import QualcodeError
+        from qualcode.suggest.decisions import coder_codes_on, record
+
+        coder = self.app.coder  # type: ignore[attr-defined]
+        try:
+            with transaction(
+                self.app.engine,  # type: ignore[attr-defined]
+                command="tui: suggestion decision",
+                coder=coder,
+                record=False,
+            ) as session:
+                if here == (doc_id, start, end) and not coder_codes_on(
+                    session, coder, doc_id, start, end
+                ):
+                    return  # still undecided
+                record(session, coder, doc_id, start, end, codes)
+        except (QualcodeError, SQLAlchemyError):
+            pass
+        self._sugg_shown = None
+
     def schedule_suggestions(self) -> None:
+        self._settle_shown()
         if self._sugg_timer is not None:
             self._sugg_timer.stop()
         if not self.query_one("#sugg").display or self.doc is None:
@@ -85,6 +124,16 @@ class SuggestionsMixin:
                 except QualcodeError as exc:
                     codes, note = [], str(exc)
                 sims = similar(session, doc_id, start, end, top=10)
+                from qualcode.suggest.decisions import is_open
+
+                # a passage the coder has not decided on: what they do next is recorded
+                undecided = bool(codes) and is_open(
+                    session,
+                    self.app.coder,  # type: ignore[attr-defined]
+                    doc_id,
+                    start,
+                    end,
+                )
         except QualcodeError as exc:
             self.app.call_from_thread(self._show_suggestions, None, None, str(exc))
             return
@@ -96,7 +145,7 @@ class SuggestionsMixin:
         if note and not sims:
             self.app.call_from_thread(self._show_suggestions, None, None, note)
             return
-        self.app.call_from_thread(self._show_suggestions, codes, sims, None, note)
+        self.app.call_from_thread(self._show_suggestions, codes, sims, None, note, undecided)
 
     def _show_suggestions(
         self,
@@ -104,6 +153,7 @@ class SuggestionsMixin:
         sims: list[dict] | None,
         message: str | None,
         note: str | None = None,
+        undecided: bool = False,
     ) -> None:
         self._sugg_busy = False
         pending, self._sugg_pending = self._sugg_pending, None
@@ -119,6 +169,11 @@ class SuggestionsMixin:
             return
         colors = {r["path"]: r["color"] for r in self.code_rows}
         panel.show(codes or [], sims or [], colors, note)
+        if undecided and panel.codes and self._sugg_request is not None:
+            self._settle_shown()  # a passage shown before (should already be settled)
+            doc_id, start, end = self._sugg_request
+            shown = [{"code": c["code"], "score": c["score"]} for c in panel.codes]
+            self._sugg_shown = (doc_id, start, end, shown)
 
     def action_accept_suggestion(self) -> None:
         panel = self.query_one(SuggestionsPanel)
