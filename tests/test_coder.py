@@ -121,7 +121,7 @@ def test_cli_json_and_given_names_stay_quiet(as_root, demo_db: str) -> None:
     run = Run(demo_db)
     out = run.ok("codes", "add", "Neu/Eins", "--json")
     assert out.stderr == ""
-    assert json.loads(out.stdout)["path"] == "Neu/Eins"
+    assert json.loads(out.stdout)["code"] == "Neu/Eins"
     assert run.ok("--coder", "ben", "codes", "add", "Neu/Zwei").stderr == ""
     # --json did not count as said: the first plain writing command says it
     assert "writing as coder 'root'" in run.ok("codes", "add", "Neu/Drei").stderr

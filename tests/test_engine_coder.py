@@ -11,12 +11,14 @@ import json
 import pytest
 from conftest import import_codings, make_doc
 
+from qualcode.agreement import codes_of
+
 X, Y = "Kat/X", "Kat/Y"
 P = [f"Absatz {i} über etwas ganz Bestimmtes, das hier steht." for i in range(4)]
 
 
 def code_row(data: dict, code: str) -> dict:
-    return next(c for c in data["codes"] if c["code"] == code)
+    return next(c for c in data["rows"] if c["code"] == code)
 
 
 @pytest.fixture
@@ -58,7 +60,11 @@ def fixed_engine(monkeypatch, table: dict[tuple[str, int], tuple[str, float]]):
                 hit = table.get((names[d], i))
                 if hit:
                     out[(d, s, e)] = (tree.resolve(hit[0]).id, hit[1])
-        return out, {"folds": len(groups), "documents": len(units), "trained_on": {}}
+        return out, {
+            "folds": len(groups),
+            "documents": len(units),
+            "trained_on": {"min_documents": 1, "max_documents": 1},
+        }
 
     monkeypatch.setattr(engine_coder, "_predict", predict)
     return calls
@@ -78,7 +84,7 @@ def test_engine_against_a_human_known_answer(cli, two_docs, monkeypatch):
     calls = fixed_engine(monkeypatch, ENGINE)
     data = cli.json("agreement", "--coders", "anna,engine")
     assert data["coders"] == ["anna", "engine"] and data["units"] == 8
-    assert data["documents"] == ["d1.txt", "d2.txt"]
+    assert data["document_names"] == ["d1.txt", "d2.txt"]
     assert calls and [sorted(g) for g in calls[0]] == [[1], [2]]  # two documents: two groups
     # units:  d1: 1  2  3  4   d2: 5  6  7  8
     # anna:       X  Y  –  –       X  X  –  –
@@ -89,13 +95,16 @@ def test_engine_against_a_human_known_answer(cli, two_docs, monkeypatch):
     assert x["percent_agreement"] == 0.75
     assert x["expected_agreement"] == pytest.approx(0.5312, abs=1e-4)
     assert x["kappa"] == pytest.approx(7 / 15, abs=1e-4)
-    assert x["coded_units"] == {"anna": 3, "engine": 3} and x["coded_by_all"] == 2
+    assert (
+        x["by_coder"] == [{"coder": "anna", "units": 3}, {"coder": "engine", "units": 3}]
+        and x["coded_by_all"] == 2
+    )
     y = code_row(data, Y)
     # Y: anna on unit 2 only, engine on 6 and 8 → po = 5/8; pe = (1·2 + 7·6)/64 = 44/64;
     # κ = (0.625 − 0.6875)/0.3125 = −0.2
     assert y["percent_agreement"] == 0.625
     assert y["kappa"] == pytest.approx(-0.2, abs=1e-4)
-    assert y["coded_units"] == {"anna": 1, "engine": 2}
+    assert y["by_coder"] == [{"coder": "anna", "units": 1}, {"coder": "engine", "units": 2}]
     o = data["overall"]
     # sets: agree on units 1, 3, 4, 5, 7 → po = 5/8; marginals anna X3 Y1 ∅4, engine X3 Y2 ∅3
     # → pe = (9 + 2 + 12)/64 = 23/64; κ = (40/64 − 23/64)/(41/64) = 17/41
@@ -117,7 +126,7 @@ def test_engine_against_a_human_known_answer(cli, two_docs, monkeypatch):
         cli.ok("report", "disagreements", "--coders", "anna,engine", "--format", "json").stdout
     )
     assert side["overall"] == data["overall"] and len(side["disagreements"]) == 3
-    assert {d["codes"]["engine"][0] for d in side["disagreements"]} == {X, Y}
+    assert {codes_of(d, "engine")[0] for d in side["disagreements"]} == {X, Y}
 
 
 def test_full_report_with_the_engine_as_a_coder(cli, two_docs, monkeypatch, tmp_path):

@@ -152,10 +152,12 @@ def test_an_older_read_only_project_points_to_a_copy(simulated, demo_db: str) ->
         con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
     run = Run(demo_db)
+    from qualcode.models import SCHEMA_VERSION
+
     listed = run("codes", "list")
     assert listed.exit_code == 2
     assert listed.stderr.strip() == (
-        "error: this project has the older schema version 3 (current 4) and is read-only"
+        f"error: this project has the older schema version 3 (current {SCHEMA_VERSION}) and is read-only"
         " — copy it to a writable folder and run `qualcode db upgrade` there"
     )
     upgrade = run("db", "upgrade")

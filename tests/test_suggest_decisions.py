@@ -165,7 +165,7 @@ def test_the_workbench_records_what_the_coder_does(demo_db, monkeypatch):
             panel = screen.query_one("SuggestionsPanel")
 
             def tracked_here() -> bool:  # the suggestions of the selected passage are kept
-                shown = screen._sugg_shown
+                shown = getattr(screen, "_sugg_shown", None)
                 return shown is not None and shown[:3] == (screen.doc.id, *screen.view.sel)
 
             def on(span) -> list[tuple]:

@@ -227,14 +227,14 @@ def test_report_matrix_code(demo_db: str) -> None:
     run = Run(demo_db)
     full = run.json("report", "matrix")
     part = run.json("report", "matrix", "--code", "Handlungsschritte")
-    subs = [c for c in full["codes"] if c.startswith("Handlungsschritte/")]
-    assert part["codes"] == subs and len(subs) == 6
-    cols = [full["codes"].index(c) for c in subs]
+    subs = [c for c in full["code_paths"] if c.startswith("Handlungsschritte/")]
+    assert part["code_paths"] == subs and len(subs) == 6
+    cols = [full["code_paths"].index(c) for c in subs]
     assert [r["document"] for r in part["rows"]] == [r["document"] for r in full["rows"]]
     for p, f in zip(part["rows"], full["rows"], strict=True):
         assert p["values"] == [f["values"][i] for i in cols]
         assert p["total"] == sum(p["values"])
-    assert part["totals"] == [full["totals"][i] for i in cols]
+    assert part["column_totals"] == [full["column_totals"][i] for i in cols]
     bad = run("report", "matrix", "--code", "Nope")
     assert bad.exit_code == 2
     assert bad.stderr.startswith("error: unknown code 'Nope'")

@@ -10,78 +10,95 @@ out-of-sample first suggestions (:mod:`qualcode.suggest.engine_coder`).
 from __future__ import annotations
 
 from qualcode.reports.full import Block, Context
+from qualcode.reports.numbers import coef, pct, tr
 
 
-def _num(x: float | None, pct: bool = False) -> str:
+def _num(x: float | None, lang: str, percent: bool = False) -> str:
     if x is None:
         return "—"
-    return (f"{100 * x:.1f} %" if pct else f"{x:.3f}").replace(".", ",")
+    return pct(x, 1, lang) if percent else coef(x, 3, lang)
 
 
 def agreement_section(ctx: Context) -> list[Block]:
     if not ctx.agreement:
         return []
-    from qualcode.agreement import agreement
+    from qualcode.agreement import agreement, coded_units
     from qualcode.config import ENGINE_CODER
     from qualcode.reports.units import unit_statement
 
+    lg = ctx.lang
     data = agreement(ctx.session, ctx.agreement)
     coders = data["coders"]
     two = len(coders) == 2
-    shown = ["Vorschlagsassistent (engine)" if c == ENGINE_CODER else c for c in data["coders"]]
-    how = (
+    assistant = tr(lg, "Vorschlagsassistent", "suggestions engine")
+    shown = [f"{assistant} (engine)" if c == ENGINE_CODER else c for c in data["coders"]]
+    how = tr(
+        lg,
         "ein Kodierender ordnet eine Einheit der Kategorie X zu, wenn seine Kodierungen mit X "
-        f"mindestens {100 * data['overlap']:.0f} % davon abdecken"
+        f"mindestens {pct(data['overlap'], 0, lg)} davon abdecken",
+        "a coder gives a unit the category X when their codings with X cover at least "
+        f"{pct(data['overlap'], 0, lg)} of it",
     )
     lines = [
-        ("Verglichen", ", ".join(shown)),
-        ("Einheiten", unit_statement(data, "de")),
-        ("Regel", how),
+        (tr(lg, "Verglichen", "Compared"), ", ".join(shown)),
+        (tr(lg, "Einheiten", "Units"), unit_statement(data, lg)),
+        (tr(lg, "Regel", "Rule"), how),
     ]
     eng = data.get("engine")
     if eng:
+        score = format(eng["min_score"], "g").replace(".", "," if lg == "de" else ".")
         lines.append(
             (
-                "Vorschlagsassistent",
-                "sein erster Vorschlag je Einheit, von einem Modell, das das Dokument der "
-                f"Einheit nicht gesehen hat (trainiert je Gruppe von Dokumenten, {eng['folds']} "
-                f"Gruppen), gezählt ab einem Score von {format(eng['min_score'], 'g').replace('.', ',')}",
+                assistant[0].upper() + assistant[1:],
+                tr(
+                    lg,
+                    "sein erster Vorschlag je Einheit, von einem Modell, das das Dokument der "
+                    f"Einheit nicht gesehen hat (trainiert je Gruppe von Dokumenten, "
+                    f"{eng['folds']} Gruppen), gezählt ab einem Score von {score}",
+                    "its first suggestion on each unit, from a model that did not see the "
+                    f"unit's document (trained per group of documents, {eng['folds']} groups), "
+                    f"counted from a score of {score}",
+                ),
             )
         )
     headers = [
-        "Kategorie",
-        *[f"kodiert von {c}" for c in shown],
-        "von allen",
-        "Übereinstimmung",
-        *(["Cohens Kappa"] if two else []),
-        "Krippendorffs Alpha",
+        tr(lg, "Kategorie", "Category"),
+        *[tr(lg, f"kodiert von {c}", f"coded by {c}") for c in shown],
+        tr(lg, "von allen", "by all"),
+        tr(lg, "Übereinstimmung", "Agreement"),
+        *([tr(lg, "Cohens Kappa", "Cohen's kappa")] if two else []),
+        tr(lg, "Krippendorffs Alpha", "Krippendorff's alpha"),
     ]
     rows = []
-    for c in data["codes"]:
+    for c in data["rows"]:
         rows.append(
             [
                 c["code"],
-                *[str(c["coded_units"][n]) for n in coders],
+                *[str(coded_units(c, n)) for n in coders],
                 str(c["coded_by_all"]),
-                _num(c["percent_agreement"], pct=True),
-                *([_num(c["kappa"])] if two else []),
-                _num(c["alpha"]),
+                _num(c["percent_agreement"], lg, percent=True),
+                *([_num(c["kappa"], lg)] if two else []),
+                _num(c["alpha"], lg),
             ]
         )
     o = data["overall"]
     rows.append(
         [
-            "Gesamt (Menge der Kategorien je Einheit)",
+            tr(lg, "Gesamt (Menge der Kategorien je Einheit)", "Overall (set of codes per unit)"),
             *[""] * len(coders),
             "",
-            _num(o["percent_agreement"], pct=True),
-            *([_num(o["kappa"])] if two else []),
-            _num(o["alpha"]),
+            _num(o["percent_agreement"], lg, percent=True),
+            *([_num(o["kappa"], lg)] if two else []),
+            _num(o["alpha"], lg),
         ]
     )
     return [
-        ("h1", "Intercoder-Übereinstimmung"),
+        ("h1", tr(lg, "Intercoder-Übereinstimmung", "Intercoder agreement")),
         ("dl", lines),
         ("table", headers, rows),
-        ("p", f"Verschieden kodierte Einheiten: {data['disagreement_count']}."),
+        (
+            "p",
+            tr(lg, "Verschieden kodierte Einheiten", "Units coded differently")
+            + f": {data['disagreement_count']}.",
+        ),
     ]
