@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 UNCALIBRATED_MIN_T = 0.3  # without a calibration map, no softmax sharper than this
+ZERO_SHOT_T = 0.3  # the coding agenda alone (no codings): see :func:`zero_shot`
 TEMPERATURES = tuple(float(t) for t in np.geomspace(0.01, 2.0, 40))
 
 

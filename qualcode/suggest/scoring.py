@@ -17,7 +17,7 @@ from qualcode.suggest import calibrate, tune
 from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout
 
-MODEL_VERSION = "5"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "6"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 
 
