@@ -21,7 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 UNCALIBRATED_MIN_T = 0.3  # without a calibration map, no softmax sharper than this
-ZERO_SHOT_T = 0.3  # the coding agenda alone (no codings): see :func:`zero_shot`
+ZERO_SHOT_T = 0.3  # the coding agenda alone (no codings): the softmax temperature
+# The prior calibration map, where a project has too little held-out evidence to fit its own
+# (no codings: the agenda alone; or a few codings): coefficients of :func:`apply_platt`
+# (logit p, first, log examples, intercept) fitted on the benchmark corpora
+# (`python -m qualcode.bench.suggest`, issue 25): cautious scores, rarely above 0.5.
+PRIOR_PLATT: tuple[float, ...] | None = None
 TEMPERATURES = tuple(float(t) for t in np.geomspace(0.01, 2.0, 40))
 
 

@@ -268,6 +268,8 @@ def train(
     prior: dict | None = None,
     negatives: list[tuple[int, int, int]] | None = None,
     agenda: agenda_mod.Agenda | None = None,
+    self_train: bool = True,
+    fixed: tune.TuneResult | None = None,
 ) -> CodeModel:
     """Train on the human codings (or ``codings``). ``negatives``: the passages known to
     carry no code, instead of those guessed from reading order. ``prior`` is the explanation of the
@@ -289,6 +291,8 @@ def train(
             "code a few passages per code first (`qualcode code …` or the workbench), or write "
             "the codes' definitions (`qualcode codes edit CODE --definition …`), then ask again",
         )
+    if not codings and self_train and not marked and PSEUDO_PER_CODE:
+        return _self_trained(session, content_hash, ag)
     spans: dict[tuple[int, int, int], set[int]] = {}
     for d, s, e, c in codings:
         spans.setdefault((d, s, e), set()).add(c)
@@ -368,7 +372,7 @@ def train(
             np.arange(n_real, len(all_labels), dtype=np.int64),
         ]
     )
-    reuse = _reusable(prior, len(keys), set(X), len(ag) > 0)
+    reuse = fixed if fixed is not None else _reusable(prior, len(keys), set(X), len(ag) > 0)
     expected = None
     if reuse is not None:
         res = reuse
@@ -459,6 +463,7 @@ def train(
     }
     # calibration on the held-out scores
     T, platt, iso = 1.0, None, None
+    platt_prior = False
     if cal_oof is not None:
         row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
         S_cal, is_code_cal = _with_rest(cal_oof, classes)
@@ -470,11 +475,17 @@ def train(
         )
         if platt is None:  # too little held-out evidence to trust a sharp softmax
             T = max(T, calibrate.UNCALIBRATED_MIN_T)
+            platt_prior = True
         else:
             P_cal = calibrate.apply_platt(platt, calibrate.softmax(S_cal, T), is_code_cal, log_n)
             iso = calibrate.fit_isotonic(P_cal, [lab_idx[i] for i in cal_rows], is_code_cal, row_w)
     elif not n_real:  # the agenda alone: no held-out evidence at all
-        T = calibrate.ZERO_SHOT_T
+        T, platt_prior = calibrate.ZERO_SHOT_T, True
+    else:
+        T, platt_prior = calibrate.UNCALIBRATED_MIN_T, True
+    calibration = "project" if platt is not None else "prior"
+    if platt is None and platt_prior:
+        platt = calibrate.PRIOR_PLATT  # the prior map: see calibrate.PRIOR_PLATT
     model = CodeModel(
         content_hash=content_hash,
         classes=classes,
@@ -498,7 +509,8 @@ def train(
             "lambda": res.lam,
             "tuned_on": getattr(res, "tuned_on", len(keys)),
             "sequence": seq_B is not None,
-            "calibrated": platt is not None,
+            "calibrated": calibration == "project",
+            "calibration": calibration,
             "semantic": {"available": sem is not None, "state": sem_state},
             "agenda": {
                 "units": len(ag),
@@ -524,6 +536,80 @@ def train(
             },
         }
     )
+    return model
+
+
+PSEUDO_PER_CODE = 5  # zero-shot self-training: the passages the agenda fits best, per code
+PSEUDO_SAMPLE = 2000  # paragraphs of the project the agenda-only model scores for them
+PSEUDO_DOCS = 300
+
+
+def _project_sample(session: Session):
+    """A deterministic sample of the project's content paragraphs and their layouts."""
+    from qualcode.models import Document
+
+    ids = [d for (d,) in session.connection().execute(select(Document.id).order_by(Document.id))]
+    rng = np.random.default_rng(SEED)
+    if len(ids) > PSEUDO_DOCS:
+        ids = sorted(rng.choice(ids, PSEUDO_DOCS, replace=False).tolist())
+    layouts = load_layouts(session, ids)
+    keys = []
+    for d in sorted(layouts):
+        lay = layouts[d]
+        for i in lay.content:
+            s, e = lay.starts[i], lay.ends[i]
+            if len(lay.text[s:e].split()) >= 3:
+                keys.append((d, s, e))
+    if len(keys) > PSEUDO_SAMPLE:
+        keys = [keys[i] for i in sorted(rng.choice(len(keys), PSEUDO_SAMPLE, replace=False))]
+    return layouts, keys
+
+
+def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
+    """No codings yet: the agenda-only model scores a sample of the project's paragraphs,
+    the ``PSEUDO_PER_CODE`` it fits best per code (each first for that code) become its
+    examples beside the agenda, and the model is fitted again with the same configuration
+    — the project's own wording joins the agenda's. Scores keep the prior calibration."""
+    base = train(session, content_hash, codings=[], negatives=[], agenda=ag, self_train=False)
+    layouts, keys = _project_sample(session)
+    if not keys:
+        return base
+    codes, M = score_spans(session, base, keys, None, layouts)
+    first = M.argmax(axis=1)
+    pseudo = []
+    for j, c in enumerate(codes):
+        rows = np.flatnonzero(first == j)
+        top = rows[np.argsort(-M[rows, j], kind="stable")[:PSEUDO_PER_CODE]]
+        pseudo += [(*keys[i], c) for i in sorted(top.tolist())]
+    if len({c for *_, c in pseudo}) < 2:
+        return base
+    fixed = tune.TuneResult(
+        dict(base.weights),
+        float(base.explain["lambda"]),
+        False,
+        tuned=False,
+        reason="",
+        agenda_weight=float(base.explain["agenda"]["weight"]),
+    )
+    model = train(
+        session,
+        content_hash,
+        codings=pseudo,
+        negatives=[],
+        agenda=ag,
+        self_train=False,
+        fixed=fixed,
+    )
+    model.temperature, model.platt, model.isotonic = base.temperature, base.platt, None
+    model.n_examples = {}
+    model.seq_B = None
+    ex = dict(base.explain)
+    ex["reason"] = (
+        f"no codings yet: the coding agenda, and the {len(pseudo)} passages it fits best "
+        "as first examples (self-training)"
+    )
+    ex["training"] = {**ex["training"], "seconds": model.explain["training"]["seconds"]}
+    model.explain = ex
     return model
 
 

@@ -115,9 +115,25 @@ def sample_weights(Y: np.ndarray, agenda: np.ndarray | None = None, a: float = 1
     return w
 
 
-def folds_by_document(doc_ids: np.ndarray, k: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
+SMALL_FOLDS = 8  # projects of fewer than MANY_DOCS documents: up to this many folds
+MANY_DOCS = 40
+
+
+def n_folds(n_docs: int) -> int:
+    """Folds for a project of ``n_docs`` documents: 4 from ``MANY_DOCS`` documents; below,
+    up to 8 (one document per fold up to 8), so that each fold trains on 7/8 of a small
+    project — 4 folds train on 3/4 and, where every document counts, underestimate what
+    the model trained on all of them reaches."""
+    return FOLDS if n_docs >= MANY_DOCS else max(FOLDS, min(n_docs, SMALL_FOLDS))
+
+
+def folds_by_document(
+    doc_ids: np.ndarray, k: int | None = None, seed: int = 0
+) -> list[np.ndarray]:
     """Held-out index sets; all units of a document fall into one fold (seeded, deterministic)."""
     uniq = np.unique(doc_ids)
+    if k is None:
+        k = n_folds(len(uniq))
     rng = np.random.default_rng(seed)
     if len(uniq) >= 2:
         perm = rng.permutation(uniq)
