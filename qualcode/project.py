@@ -156,9 +156,7 @@ def explain_line(ex: dict | None) -> str:
     exp = ex.get("expected") or {}
     if exp.get("macro_f1") is not None:
         lo, hi = exp["interval"]
-        head += (
-            f"; expected macro-F1 {exp['macro_f1']:.2f} ({lo:.2f}–{hi:.2f}, {exp['method']})"
-        )
+        head += f"; expected macro-F1 {exp['macro_f1']:.2f} ({lo:.2f}–{hi:.2f}, {exp['method']})"
     if not ex.get("tuned"):
         if not tr["coded_passages"]:
             return head + " (no codings yet: the coding agenda alone)"

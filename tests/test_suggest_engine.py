@@ -73,7 +73,15 @@ def test_explain_output(demo_cli):
     cv = ex["cross_validation"]
     assert cv["folds"] >= 2 and cv["configurations_tried"] > 3
     for key in ("chosen", "plain_text"):
-        assert set(cv[key]) == {"blocks", "agenda", "lambda", "sequence", "macro_f1", "top1", "top3"}
+        assert set(cv[key]) == {
+            "blocks",
+            "agenda",
+            "lambda",
+            "sequence",
+            "macro_f1",
+            "top1",
+            "top3",
+        }
         assert 0 <= cv[key]["macro_f1"] <= 1
     assert cv["chosen"]["macro_f1"] >= cv["plain_text"]["macro_f1"]
     text = demo_cli.ok("suggest", "--explain").stdout

@@ -235,9 +235,7 @@ def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DO
 def summarise_small(rows: list[dict]) -> dict:
     gaps = [abs(r["reported"] - r["measured"]) for r in rows if r["reported"] is not None]
     cv = [abs(r["cv_chosen"] - r["measured"]) for r in rows if r["cv_chosen"] is not None]
-    inside = [
-        r["interval"][0] <= r["measured"] <= r["interval"][1] for r in rows if r["interval"]
-    ]
+    inside = [r["interval"][0] <= r["measured"] <= r["interval"][1] for r in rows if r["interval"]]
     n_apply = sum(r["apply_n"] for r in rows)
     right = sum((r["apply_precision"] or 0) * r["apply_n"] for r in rows)
     return {
@@ -293,4 +291,6 @@ if __name__ == "__main__":  # a quick look at one corpus: python -m qualcode.ben
     corpus = Path(sys.argv[1])
     ds = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     dsm = int(sys.argv[3]) if len(sys.argv) > 3 else 2
-    print(json.dumps(run(corpus, corpus / "codings.csv", draws_curve=ds, draws_small=dsm), indent=1))
+    print(
+        json.dumps(run(corpus, corpus / "codings.csv", draws_curve=ds, draws_small=dsm), indent=1)
+    )

@@ -471,13 +471,20 @@ def train(
         T = calibrate.fit_temperature(S_cal, Y_cal, row_w)
         log_n = _log_examples(classes, n_examples, S_cal.shape[1])
         platt = calibrate.fit_platt(
-            calibrate.softmax(S_cal, T), [lab_idx[i] for i in cal_rows], is_code_cal, log_n, row_w
+            calibrate.softmax(S_cal, T),
+            [lab_idx[i] for i in cal_rows],
+            is_code_cal,
+            log_n,
+            row_w,
+            S_cal,
         )
         if platt is None:  # too little held-out evidence to trust a sharp softmax
             T = max(T, calibrate.UNCALIBRATED_MIN_T)
             platt_prior = True
         else:
-            P_cal = calibrate.apply_platt(platt, calibrate.softmax(S_cal, T), is_code_cal, log_n)
+            P_cal = calibrate.apply_platt(
+                platt, calibrate.softmax(S_cal, T), is_code_cal, log_n, S_cal
+            )
             iso = calibrate.fit_isotonic(P_cal, [lab_idx[i] for i in cal_rows], is_code_cal, row_w)
     elif not n_real:  # the agenda alone: no held-out evidence at all
         T, platt_prior = calibrate.ZERO_SHOT_T, True

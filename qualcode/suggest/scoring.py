@@ -224,7 +224,7 @@ def score_spans(
     P = calibrate.softmax(S, model.temperature)
     if model.platt is not None:
         log_n = _log_examples(model.classes, model.n_examples, S.shape[1])
-        P = calibrate.apply_platt(model.platt, P, is_code, log_n)
+        P = calibrate.apply_platt(model.platt, P, is_code, log_n, S)
         if model.isotonic is not None:
             P = calibrate.apply_isotonic(model.isotonic, P)
     M = P[:, is_code]

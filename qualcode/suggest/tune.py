@@ -127,9 +127,7 @@ def n_folds(n_docs: int) -> int:
     return FOLDS if n_docs >= MANY_DOCS else max(FOLDS, min(n_docs, SMALL_FOLDS))
 
 
-def folds_by_document(
-    doc_ids: np.ndarray, k: int | None = None, seed: int = 0
-) -> list[np.ndarray]:
+def folds_by_document(doc_ids: np.ndarray, k: int | None = None, seed: int = 0) -> list[np.ndarray]:
     """Held-out index sets; all units of a document fall into one fold (seeded, deterministic)."""
     uniq = np.unique(doc_ids)
     if k is None:
@@ -290,7 +288,9 @@ def search(
     if n_coded < MIN_TUNE_UNITS or n_docs < MIN_TUNE_DOCS:
         if not has_agenda or n_docs < 2:
             t0 = Trial(dict(prior), BASELINE_LAMBDA, False, 0.0, 0.0, 0.0, prior_a)
-            what = "the plain text configuration" if prior == BASELINE else "the prior configuration"
+            what = (
+                "the plain text configuration" if prior == BASELINE else "the prior configuration"
+            )
             res = result(t0, False, f"{too_few}: {what}")
             res.chosen = None
             return res
@@ -397,7 +397,9 @@ def nested(
     for test in folds:
         inner = np.concatenate([np.setdiff1d(np.arange(n_real), test), np.flatnonzero(agenda)])
         sub = {b: K[np.ix_(inner, inner)] for b, K in Ks.items()}
-        res = search(sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agenda[inner])
+        res = search(
+            sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agenda[inner]
+        )
         S[test] = fit_predict(Ks, Y, agenda, inner, test, res)
     return S, folds
 
