@@ -49,13 +49,21 @@ def test_a_small_project_gets_a_small_search():
 
 def test_nested_cross_validation_scores_every_unit_out_of_sample():
     Ks, Y, labels, is_code, doc = _data(8, 12, 3, noise=3, seed=1)
-    S, folds = tune.nested(Ks, Y, labels, is_code, doc)
+    S, folds, seen = tune.nested(Ks, Y, labels, is_code, doc)
+    assert seen.all()  # every code is coded in several documents
     assert S.shape == Y.shape and sorted(np.concatenate(folds).tolist()) == list(range(96))
     for f in folds:  # a fold is whole documents
         assert not set(doc[f]) & set(np.delete(doc, f))
     f1 = tune.evaluate(S, labels, is_code)[0]
     lo, hi = tune.bootstrap_interval(S, labels, is_code, doc)
     assert 0 < lo <= f1 <= hi <= 1
+    # a code coded in one document only: its units say nothing when that document is held out
+    labels2 = [frozenset({3}) if d == 0 else lab for d, lab in zip(doc, labels, strict=True)]
+    Y2 = np.hstack([Y, np.zeros((len(Y), 1))])
+    Y2[doc == 0] = 0
+    Y2[doc == 0, 3] = 1
+    seen2 = tune.nested(Ks, Y2, labels2, np.ones(4, dtype=bool), doc)[2]
+    assert seen2.tolist() == (doc != 0).tolist()
 
 
 def test_explain_reports_the_expected_macro_f1_with_an_interval(demo_cli):

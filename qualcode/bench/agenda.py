@@ -79,6 +79,17 @@ def _draw_per_code(train_cod, k: int, seed: int):
     return [r for r in train_cod if (r[0], r[1], r[2]) in pick]
 
 
+PASSAGES = "40 passages"
+
+
+def _draw_passages(train_cod, n: int, seed: int):
+    """``n`` coded spans drawn at random from the training codings (all codes of each)."""
+    rng = np.random.default_rng(seed)
+    spans = sorted({(d, s, e) for d, s, e, _ in train_cod})
+    pick = {spans[i] for i in rng.permutation(len(spans))[:n]}
+    return [r for r in train_cod if (r[0], r[1], r[2]) in pick]
+
+
 def _cosine_baseline(session, ag, spans_texts, codes_order):
     """A plain sentence-encoder cosine between each passage and "name: definition"."""
     from qualcode.suggest import semantic
@@ -119,10 +130,13 @@ def agenda_curve(session, layouts, cod, train_docs, test_docs, *, draws: int = 3
     span_texts = [texts[d][s:e] for d, s, e in test_spans]
     rows: list[dict] = []
     pairs: dict[str, list] = {}
-    for k in ks:
+    for k in (*ks, PASSAGES):
         per: dict[str, list[dict]] = {}
         for r in range(draws if k else 1):
-            sub = _draw_per_code(train_cod, k, seed=100 + r) if k else []
+            if k == PASSAGES:  # a project of 40 coded passages (issue 25, point 4)
+                sub = _draw_passages(train_cod, 40, seed=200 + r)
+            else:
+                sub = _draw_per_code(train_cod, k, seed=100 + r) if k else []
             got: dict[str, dict] = {}
             for name, agenda in (("engine + agenda", ag), ("engine", agenda_mod.Agenda())):
                 if not sub and not len(agenda):
@@ -132,7 +146,7 @@ def agenda_curve(session, layouts, cod, train_docs, test_docs, *, draws: int = 3
                 model = train(session, "bench", codings=sub, negatives=[], agenda=agenda)
                 codes, M = score_spans(session, model, test_spans, Coded(sub), layouts)
                 codes_p, P = score_spans(session, model, para_keys, Coded(sub), layouts)
-                if model.platt is None and k <= 1:  # for the prior calibration map
+                if k in (0, 1):  # for the prior calibration map
                     pairs.setdefault(f"{name} k={k}", []).extend(
                         _raw_pairs(model, codes_p, P, para_gold)
                     )
@@ -282,6 +296,131 @@ def run(corpus: Path, codings_csv: Path, *, draws_curve=3, draws_small=5, ks=CUR
                 )
         engine.dispose()
     return out
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def _f(v, fmt=".3f") -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def _mark(ok: bool) -> str:
+    return "" if ok else " ✗"
+
+
+def small_table(results: list[dict]) -> str:
+    lines = [
+        "| corpus | draws | training documents | coded passages | reported (nested CV) | measured | \\|reported − measured\\| (≤ 0.05) | \\|plain CV − measured\\| | measured inside the 90 % interval | ECE all paragraphs (≤ 0.05) | `--apply` 0.9 precision (n) (≥ 0.9) |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for q in results:
+        sm = q.get("small")
+        if not sm:
+            continue
+        s, rows = sm["summary"], sm["draws"]
+        docs = [r["train_documents"] for r in rows]
+        coded = [r["coded_passages"] for r in rows]
+        p = s["apply_precision"]
+        lines.append(
+            f"| {q['corpus']} | {s['draws']} | {min(docs)}–{max(docs)} | {min(coded)}–{max(coded)} | "
+            f"{_f(s['reported'])} | {s['measured']:.3f} | {_f(s['gap'])}{_mark(s['gap'] is not None and s['gap'] <= 0.05)} | "
+            f"{_f(s['gap_plain_cv'])} | {_f(s['in_interval'], '.0%')} | "
+            f"{s['ece_all']:.3f}{_mark(s['ece_all'] <= 0.05)} | {_f(p, '.2f')} ({s['apply_n']}){_mark(p is None or p >= 0.9)} |"
+        )
+    return "\n".join(lines)
+
+
+SYSTEMS = (
+    "engine + agenda",
+    "engine",
+    "strong baseline",
+    "strong baseline + definitions",
+    "encoder cosine",
+)
+
+
+def curve_table(results: list[dict]) -> str:
+    lines = [
+        "| corpus | codings per code | "
+        + " | ".join(SYSTEMS)
+        + " | ECE engine + agenda / engine |",
+        "|---|---|" + "---:|" * len(SYSTEMS) + "---:|",
+    ]
+    for q in results:
+        ac = q.get("agenda_curve")
+        if not ac:
+            continue
+        for row in ac["rows"]:
+            cells = []
+            for name in SYSTEMS:
+                v = row.get(name)
+                cells.append("–" if not v else f"{v['macro_f1']:.3f} ({v['top3']:.3f})")
+            e1, e2 = row.get("engine + agenda") or {}, row.get("engine") or {}
+            k = row["per_code"]
+            lines.append(
+                f"| {q['corpus']} | {k if k != PASSAGES else '40 passages'} | "
+                + " | ".join(cells)
+                + f" | {_f(e1.get('ece_all'))} / {_f(e2.get('ece_all'))} |"
+            )
+    return "\n".join(lines)
+
+
+def targets_table(results: list[dict]) -> str:
+    lines = [
+        "| corpus | 0 codings: agenda − max(baseline on 1 per code, encoder cosine) (≥ +0.05) | 1 per code: agenda − codings alone (≥ +0.05) | 3 per code: agenda − codings alone (≥ +0.05) | 40 passages: top-3 engine + agenda − baseline (≥ +0.05) | 40 passages: top-3 engine − baseline |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for q in results:
+        ac = q.get("agenda_curve")
+        if not ac:
+            continue
+        by = {r["per_code"]: r for r in ac["rows"]}
+
+        def f1(k, name, m="macro_f1", by=by):
+            v = (by.get(k) or {}).get(name)
+            return None if not v else v[m]
+
+        cells = []
+        z = f1(0, "engine + agenda")
+        ref = [v for v in (f1(1, "strong baseline"), f1(0, "encoder cosine")) if v is not None]
+        if z is not None and ref:
+            d = z - max(ref)
+            cells.append(f"{d:+.3f}{_mark(d >= 0.05)}")
+        else:
+            cells.append("–")
+        for k in (1, 3):
+            a, b = f1(k, "engine + agenda"), f1(k, "engine")
+            cells.append("–" if a is None or b is None else f"{a - b:+.3f}{_mark(a - b >= 0.05)}")
+        b3 = f1(PASSAGES, "strong baseline", "top3")
+        for name, target in (("engine + agenda", True), ("engine", False)):
+            a3 = f1(PASSAGES, name, "top3")
+            if a3 is None or b3 is None:
+                cells.append("–")
+            else:
+                cells.append(f"{a3 - b3:+.3f}" + (_mark(a3 - b3 >= 0.05) if target else ""))
+        lines.append(f"| {q['corpus']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown(results: list[dict]) -> str:
+    return "\n".join(
+        [
+            "Small projects: random draws of 8–15 training documents per corpus (no agenda), "
+            "scored on every other document.",
+            "",
+            small_table(results),
+            "",
+            "Learning curve with the coding agenda (written from the category names alone), "
+            "same split as above; macro-F1 (top-3) of the first suggestion on the test documents:",
+            "",
+            curve_table(results),
+            "",
+            "Targets:",
+            "",
+            targets_table(results),
+        ]
+    )
 
 
 if __name__ == "__main__":  # a quick look at one corpus: python -m qualcode.bench.agenda DIR

@@ -393,7 +393,7 @@ def train(
         if n_real and int((~is_agenda[tune_rows]).sum()) <= tune.NESTED_MAX:
             got = tune.nested(Kt, *tune_args)
             if got is not None:
-                expected = _expected(got[0], tune_args, "nested")
+                expected = _expected(got[0], tune_args, "nested", got[2])
                 if expected is not None:  # the real units come first in tune_rows
                     expected["rows"] = tune_rows[: len(got[0])]
     weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
@@ -546,7 +546,7 @@ def train(
     return model
 
 
-PSEUDO_PER_CODE = 5  # zero-shot self-training: the passages the agenda fits best, per code
+PSEUDO_PER_CODE = 15  # zero-shot self-training: the passages the agenda fits best, per code
 PSEUDO_SAMPLE = 2000  # paragraphs of the project the agenda-only model scores for them
 PSEUDO_DOCS = 300
 
@@ -620,16 +620,19 @@ def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
     return model
 
 
-def _expected(S: np.ndarray, args, method: str) -> dict | None:
+def _expected(S: np.ndarray, args, method: str, seen: np.ndarray | None = None) -> dict | None:
     """The macro-F1 to expect on new documents from held-out scores ``S`` of the real units
-    of ``args`` (the search's arguments), with a 90 % interval (documents resampled)."""
+    of ``args`` (the search's arguments), with a 90 % interval (documents resampled); only
+    the units in ``seen`` (see :func:`qualcode.suggest.tune.nested`) count."""
     Y, labels, is_code, doc_ids, is_agenda = args
     real = np.flatnonzero(~np.asarray(is_agenda))
-    labels = [labels[i] for i in real]
+    keep = np.arange(len(real)) if seen is None else np.flatnonzero(seen)
+    labels = [labels[real[i]] for i in keep]
     if not any(labels):
         return None
-    f1 = tune.evaluate(S, labels, is_code)[0]
-    lo, hi = tune.bootstrap_interval(S, labels, is_code, np.asarray(doc_ids)[real])
+    S_k = S[keep]
+    f1 = tune.evaluate(S_k, labels, is_code)[0]
+    lo, hi = tune.bootstrap_interval(S_k, labels, is_code, np.asarray(doc_ids)[real][keep])
     return {
         "macro_f1": round(f1, 4),
         "interval": [round(lo, 4), round(hi, 4)],

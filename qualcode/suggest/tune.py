@@ -43,6 +43,7 @@ BASELINE_LAMBDA = 1.0
 AGENDA_WEIGHTS = (0.0, 1.0, 3.0)
 AGENDA_PRIOR = 1.0
 SEMANTIC_PRIOR = 1.0  # the semantic block's weight where the evidence cannot choose
+ZERO_SHOT_HEADING = 0.5  # with the agenda alone: its units' heading (the code's name) counts
 SMALL_UNITS = 150  # below this many coded passages (or MIN_FULL_DOCS documents): a small search
 MIN_FULL_DOCS = 6
 NESTED_MAX = 700  # units of the search: up to this many, the reported figure is nested CV
@@ -242,6 +243,8 @@ def search(
     n_docs = len(np.unique(doc_ids[coded_rows])) if coded_rows else 0
     folds = folds_by_document(doc_ids[:n_real]) if n_real else []
     prior, prior_a = prior_weights(Ks, has_agenda)
+    if not n_real and "heading" in Ks:  # the agenda alone (measured on the benchmark corpora)
+        prior["heading"] = ZERO_SHOT_HEADING
     gain = min_gain(n_coded)
     trials: list[Trial] = []
     cache: dict[tuple, dict[float, np.ndarray]] = {}
@@ -382,11 +385,14 @@ def nested(
     is_code: np.ndarray,
     doc_ids: np.ndarray,
     agenda: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[np.ndarray]] | None:
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray] | None:
     """Nested cross-validation: for each outer fold (whole documents) the search runs on the
     other documents alone and its choice scores the fold. Returns the held-out scores of
     every unit that is not an agenda unit — what the search's choice reaches on documents it
-    did not see, the search included — and the outer folds; None below two documents."""
+    did not see, the search included —, the outer folds, and which units' codes the fold's
+    training side had (a code coded in one document only cannot be learned when that
+    document is held out, but the final model knows it: such units say nothing about new
+    documents); None below two documents."""
     n = len(Y)
     agenda = np.zeros(n, dtype=bool) if agenda is None else np.asarray(agenda, dtype=bool)
     n_real = int((~agenda).sum())
@@ -394,6 +400,7 @@ def nested(
         return None
     folds = folds_by_document(doc_ids[:n_real], seed=1)
     S = np.zeros((n_real, Y.shape[1]))
+    seen = np.ones(n_real, dtype=bool)
     for test in folds:
         inner = np.concatenate([np.setdiff1d(np.arange(n_real), test), np.flatnonzero(agenda)])
         sub = {b: K[np.ix_(inner, inner)] for b, K in Ks.items()}
@@ -401,7 +408,10 @@ def nested(
             sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agenda[inner]
         )
         S[test] = fit_predict(Ks, Y, agenda, inner, test, res)
-    return S, folds
+        known = set(np.flatnonzero(Y[inner].sum(axis=0) > 0).tolist())
+        for i in test:
+            seen[i] = not labels[i] or bool(labels[i] & known)
+    return S, folds, seen
 
 
 def bootstrap_interval(
