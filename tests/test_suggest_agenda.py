@@ -63,7 +63,8 @@ def test_the_agenda_alone_gives_suggestions(cli, write_file):
     assert max(s["score"] for r in rows for s in r["suggestions"]) < 0.9
     assert cli.ok("suggest", "--apply", "--min-score", "0.9").stdout.startswith("coded 0 ")
     ex = cli.json("suggest", "--explain")
-    assert ex["agenda"] == {"units": 2, "codes": 2, "weight": 1.0}
+    # 2 definitions; the 5 paragraphs as first examples (self-training)
+    assert ex["agenda"] == {"units": 2, "codes": 2, "weight": 1.0, "examples": 5}
     assert ex["training"]["coded_passages"] == 0 and ex["expected"] is None
     assert ex["reason"].startswith("no codings yet: the coding agenda")
     text = cli.ok("suggest", "--explain").stdout
@@ -92,11 +93,12 @@ def test_editing_the_agenda_retrains(cli, write_file):
 
 def test_anchor_examples_are_agenda_units_and_groups_are_not():
     rows = [
-        (1, "Personal", "Zu wenig Personal.", "Es fehlen Lehrer.\nStellen sind frei.", "", 1),
-        (2, "Räume", "", "", "Räume kodieren.", 1),  # a rule alone is no agenda
-        (3, "Gruppe", "Eine Gruppe.", "", "", 0),  # not codable
-        (4, "Nicht relevant", "Nichts.", "", "", 1),
-        (5, "Zeit", "Keine Zeit.", "", "Nur Zeitmangel.", 1),
+        (1, "Personal", "Zu wenig Personal.", "Es fehlen Lehrer.\nStellen sind frei.", "", 1, None),
+        (2, "Räume", "", "", "Räume kodieren.", 1, None),  # a rule alone is no agenda
+        (3, "Gruppe", "Eine Gruppe.", "", "", 0, None),  # not codable
+        (4, "Nicht relevant", "Nichts.", "", "", 1, None),
+        (5, "Zeit", "Keine Zeit.", "", "Nur Zeitmangel.", 1, 6),
+        (6, "Hindernisse", "Alle Hindernisse.", "", "", 1, None),  # described by its children
     ]
     a = agenda_mod.units_of(rows)
     assert a.codes == [1, 1, 1, 5]
@@ -107,6 +109,7 @@ def test_anchor_examples_are_agenda_units_and_groups_are_not():
         "Zeit: Keine Zeit. Nur Zeitmangel.",
     ]
     assert a.contexts == ["Personal", "Personal", "Personal", "Zeit"]
+    assert agenda_mod.units_of(rows[5:]).codes == [6]  # no child with a definition
     assert agenda_mod.fingerprint(rows) != agenda_mod.fingerprint(rows[:1])
     assert agenda_mod.fingerprint(rows[1:3]) == "agenda="
 
@@ -187,6 +190,11 @@ def test_the_agenda_helps_most_where_codings_are_few(cli, write_file, tmp_path, 
     for code in _TOPICS:
         cli.ok("codes", "edit", code, "--definition", "")
     without = _accuracy(cli, truth)
-    assert cli.json("suggest", "--explain")["agenda"] == {"units": 0, "codes": 0, "weight": 0.0}
+    assert cli.json("suggest", "--explain")["agenda"] == {
+        "units": 0,
+        "codes": 0,
+        "weight": 0.0,
+        "examples": 0,
+    }
     # measured: 0.882 with the agenda, 0.549 without (17 of 51 paragraphs, one coding per code)
     assert with_agenda >= 0.85 and without <= 0.6, (with_agenda, without)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-AGENDA_SQL = "SELECT id, name, definition, anchor, rule, codable FROM code ORDER BY id"
+AGENDA_SQL = "SELECT id, name, definition, anchor, rule, codable, parent_id FROM code ORDER BY id"
 NOT_RELEVANT = "Nicht relevant"  # :data:`qualcode.structure.NOT_RELEVANT` (kept light)
 
 
@@ -37,6 +37,15 @@ class Agenda:
     codes: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     contexts: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)  # each unit's own weight (1)
+    keys: list[tuple[int, int, int] | None] = field(default_factory=list)  # a passage's span
+
+    def add(self, code: int, text: str, context: str, weight: float = 1.0, key=None) -> None:
+        self.codes.append(code)
+        self.texts.append(text)
+        self.contexts.append(context)
+        self.weights.append(weight)
+        self.keys.append(key)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -51,23 +60,23 @@ def _clean(text: str | None) -> str:
 
 
 def units_of(rows) -> Agenda:
-    """The agenda units of ``(id, name, definition, anchor, rule, codable)`` rows."""
+    """The agenda units of ``(id, name, definition, anchor, rule, codable, parent_id)`` rows.
+    A category whose sub-categories have their own definition is described by them (Mayring's
+    main categories are often containers): it gets no agenda unit of its own."""
     out = Agenda()
-    for cid, name, definition, anchor, rule, codable in rows:
-        if not codable or not name or name == NOT_RELEVANT:
+    rows = list(rows)
+    parents = {r[6] for r in rows if r[6] is not None and r[5] and _clean(r[2])}
+    for cid, name, definition, anchor, rule, codable, _parent in rows:
+        if not codable or not name or name == NOT_RELEVANT or cid in parents:
             continue
         definition, rule = _clean(definition), _clean(rule)
         anchors = [_clean(a) for a in (anchor or "").splitlines() if _clean(a)]
         if not definition and not anchors:
             continue
         if definition:
-            out.codes.append(int(cid))
-            out.texts.append(" ".join(p for p in (f"{name}: {definition}", rule) if p))
-            out.contexts.append(name)
+            out.add(int(cid), " ".join(p for p in (f"{name}: {definition}", rule) if p), name)
         for a in anchors:
-            out.codes.append(int(cid))
-            out.texts.append(a)
-            out.contexts.append(name)
+            out.add(int(cid), a, name)
     return out
 
 

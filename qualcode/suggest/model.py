@@ -302,6 +302,9 @@ def train(
     for lab in labels:
         for c in lab:
             n_examples[c] = n_examples.get(c, 0) + 1
+    n_defined = len(ag)
+    if len(ag) and self_train and len(keys) < PSEUDO_UNTIL * len(ag.code_ids):
+        ag = _with_pseudo(session, content_hash, ag, keys)
     keep = _sample(keys, labels, MAX_UNITS)
     keys, labels = [keys[i] for i in keep], [labels[i] for i in keep]
     layouts = load_layouts(session, {d for d, _, _ in keys} | {d for d, _, _ in marked})
@@ -338,8 +341,9 @@ def train(
     real_keys = keys + neg
     n_real = len(real_keys)
     all_labels = labels + [frozenset()] * len(neg) + [frozenset({c}) for c in ag.codes]
-    is_agenda = np.zeros(len(all_labels), dtype=bool)
-    is_agenda[n_real:] = True
+    ag_w = np.zeros(len(all_labels))  # 0 for the units, each agenda unit's own weight
+    ag_w[n_real:] = ag.weights
+    is_agenda = ag_w > 0
     units = Spans.of(layouts, real_keys)
     texts = units.texts + ag.texts
     contexts = units.contexts + ag.contexts
@@ -386,7 +390,7 @@ def train(
             [lab_idx[i] for i in tune_rows],
             is_code,
             doc_ids[tune_rows],
-            is_agenda[tune_rows],
+            ag_w[tune_rows],
         )
         res = tune.search(Kt, *tune_args)
         res.tuned_on = len(keys)  # type: ignore[attr-defined]
@@ -401,7 +405,7 @@ def train(
     # held-out scores of the chosen configuration on every unit: for the sequence stage and
     # the calibration (a sample's scores would be less confident than the final model's)
     K = _cross(X, X, weights)
-    w_all = tune.sample_weights(Y, is_agenda, a_w)
+    w_all = tune.sample_weights(Y, ag_w, a_w)
     folds = tune.folds_by_document(doc_ids[:n_real]) if n_real else []
     n_docs = len(np.unique(doc_ids[:n_real]))
     oof = tune.oof_scores(K, Y, w_all, folds, [res.lam])[res.lam] if n_docs >= 2 else None
@@ -411,7 +415,7 @@ def train(
             rows = np.arange(n_real)
             expected = _expected(
                 oof,
-                (Y[rows], [lab_idx[i] for i in rows], is_code, doc_ids[rows], is_agenda[rows]),
+                (Y[rows], [lab_idx[i] for i in rows], is_code, doc_ids[rows], ag_w[rows]),
                 "cross-validation" if not res.tuned else "cross-validation (search not nested)",
             )
     seq_B, sequence_cv = None, None
@@ -461,10 +465,10 @@ def train(
         b: np.asarray(X[b].T @ alpha, dtype=np.float32) * np.float32(wt)
         for b, wt in weights.items()
     }
-    # calibration on the held-out scores
+    # calibration on the held-out scores (not for self-training's examples: see _self_trained)
     T, platt, iso = 1.0, None, None
     platt_prior = False
-    if cal_oof is not None:
+    if cal_oof is not None and not (fixed is not None and not self_train):
         row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
         S_cal, is_code_cal = _with_rest(cal_oof, classes)
         Y_cal = np.hstack([Y[cal_rows], np.zeros((len(cal_rows), S_cal.shape[1] - Y.shape[1]))])
@@ -491,8 +495,8 @@ def train(
     else:
         T, platt_prior = calibrate.UNCALIBRATED_MIN_T, True
     calibration = "project" if platt is not None else "prior"
-    if platt is None and platt_prior:
-        platt = calibrate.PRIOR_PLATT  # the prior map: see calibrate.PRIOR_PLATT
+    if platt is None and platt_prior:  # the prior maps: see calibrate.PRIOR_PLATT
+        platt = calibrate.PRIOR_PLATT if n_real else calibrate.ZERO_SHOT_PLATT
     model = CodeModel(
         content_hash=content_hash,
         classes=classes,
@@ -520,9 +524,10 @@ def train(
             "calibration": calibration,
             "semantic": {"available": sem is not None, "state": sem_state},
             "agenda": {
-                "units": len(ag),
+                "units": n_defined,
                 "codes": len(ag.code_ids),
                 "weight": a_w,
+                "examples": len(ag) - n_defined,
             },
             "expected": expected,
             "cross_validation": {
@@ -572,22 +577,52 @@ def _project_sample(session: Session):
     return layouts, keys
 
 
+PSEUDO_UNTIL = 5  # codings per agenda code below which the agenda brings its examples
+PSEUDO_WEIGHT = 0.2  # each such example's weight, as a share of the agenda's
+
+
+def _pseudo_examples(session: Session, content_hash: str, ag, skip=()):
+    """The agenda-only model scores a sample of the project's paragraphs (not those in
+    ``skip``); per code the ``PSEUDO_PER_CODE`` it fits best (each first for that code):
+    ``[(key, code)]`` and the layouts they come from."""
+    base = train(session, content_hash, codings=[], negatives=[], agenda=ag, self_train=False)
+    layouts, keys = _project_sample(session)
+    busy: dict[int, list[tuple[int, int]]] = {}
+    for d, s, e in skip:
+        busy.setdefault(d, []).append((s, e))
+    keys = [k for k in keys if not any(s < k[2] and e > k[1] for s, e in busy.get(k[0], ()))]
+    if not keys:
+        return base, [], layouts
+    codes, M = score_spans(session, base, keys, None, layouts)
+    first = M.argmax(axis=1)
+    out = []
+    for j, c in enumerate(codes):
+        rows = np.flatnonzero(first == j)
+        top = rows[np.argsort(-M[rows, j], kind="stable")[:PSEUDO_PER_CODE]]
+        out += [(keys[i], c) for i in sorted(top.tolist())]
+    return base, out, layouts
+
+
+def _with_pseudo(session: Session, content_hash: str, ag, coded_keys):
+    """The agenda with the passages it fits best as more agenda units (few codings yet):
+    they weigh ``PSEUDO_WEIGHT`` each, and with the agenda as the cross-validation sets."""
+    _, pseudo, layouts = _pseudo_examples(session, content_hash, ag, coded_keys)
+    out = agenda_mod.Agenda(
+        list(ag.codes), list(ag.texts), list(ag.contexts), list(ag.weights), list(ag.keys)
+    )
+    for (d, s, e), c in pseudo:
+        lay = layouts[d]
+        out.add(c, lay.text[s:e], lay.context_of(s), PSEUDO_WEIGHT, (d, s, e))
+    return out
+
+
 def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
     """No codings yet: the agenda-only model scores a sample of the project's paragraphs,
     the ``PSEUDO_PER_CODE`` it fits best per code (each first for that code) become its
     examples beside the agenda, and the model is fitted again with the same configuration
     — the project's own wording joins the agenda's. Scores keep the prior calibration."""
-    base = train(session, content_hash, codings=[], negatives=[], agenda=ag, self_train=False)
-    layouts, keys = _project_sample(session)
-    if not keys:
-        return base
-    codes, M = score_spans(session, base, keys, None, layouts)
-    first = M.argmax(axis=1)
-    pseudo = []
-    for j, c in enumerate(codes):
-        rows = np.flatnonzero(first == j)
-        top = rows[np.argsort(-M[rows, j], kind="stable")[:PSEUDO_PER_CODE]]
-        pseudo += [(*keys[i], c) for i in sorted(top.tolist())]
+    base, got, _ = _pseudo_examples(session, content_hash, ag)
+    pseudo = [(*k, c) for k, c in got]
     if len({c for *_, c in pseudo}) < 2:
         return base
     fixed = tune.TuneResult(
@@ -616,6 +651,7 @@ def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
         "as first examples (self-training)"
     )
     ex["training"] = {**ex["training"], "seconds": model.explain["training"]["seconds"]}
+    ex["agenda"] = {**ex["agenda"], "examples": len(pseudo)}
     model.explain = ex
     return model
 
@@ -625,7 +661,7 @@ def _expected(S: np.ndarray, args, method: str, seen: np.ndarray | None = None) 
     of ``args`` (the search's arguments), with a 90 % interval (documents resampled); only
     the units in ``seen`` (see :func:`qualcode.suggest.tune.nested`) count."""
     Y, labels, is_code, doc_ids, is_agenda = args
-    real = np.flatnonzero(~np.asarray(is_agenda))
+    real = np.flatnonzero(np.asarray(is_agenda) == 0)
     keep = np.arange(len(real)) if seen is None else np.flatnonzero(seen)
     labels = [labels[real[i]] for i in keep]
     if not any(labels):

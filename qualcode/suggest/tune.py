@@ -106,13 +106,13 @@ def sample_weights(Y: np.ndarray, agenda: np.ndarray | None = None, a: float = 1
     """Class-balanced weights (rows of ``Y`` may carry several codes, summing to 1). Rows in
     ``agenda`` (the coding agenda's units) weigh ``a`` × one example of their code and do not
     count as examples."""
-    real = np.ones(len(Y), dtype=bool) if agenda is None else ~agenda
+    ag = np.zeros(len(Y)) if agenda is None else np.asarray(agenda, dtype=np.float64)
+    real = ag == 0
     counts = np.maximum(Y[real].sum(axis=0), MIN_COUNT)
     n, k = max(1, int(real.sum())), Y.shape[1]
     per_class = n / (k * counts)
     w = np.asarray(Y @ per_class, dtype=np.float64)
-    if agenda is not None:
-        w[agenda] *= a
+    w[~real] *= a * ag[~real]  # an agenda unit's own weight (1; less for a pseudo-example)
     return w
 
 
@@ -234,7 +234,8 @@ def search(
     documents, the full greedy search above; a configuration must beat the one before by
     :func:`min_gain`."""
     n = len(Y)
-    agenda = np.zeros(n, dtype=bool) if agenda is None else np.asarray(agenda, dtype=bool)
+    agw = np.zeros(n) if agenda is None else np.asarray(agenda, dtype=np.float64)
+    agenda = agw > 0
     n_real = int((~agenda).sum())
     has_agenda = bool(agenda.any())
     real_labels = labels[:n_real]
@@ -254,7 +255,7 @@ def search(
         got_lams = cache.setdefault(key, {})
         todo = [lam for lam in lams if lam not in got_lams]
         if todo:
-            w = sample_weights(Y, agenda, a)
+            w = sample_weights(Y, agw, a)
             got_lams.update(oof_scores(combine(Ks, weights), Y, w, folds, todo))
         got = []
         for lam in lams:
@@ -394,7 +395,8 @@ def nested(
     document is held out, but the final model knows it: such units say nothing about new
     documents); None below two documents."""
     n = len(Y)
-    agenda = np.zeros(n, dtype=bool) if agenda is None else np.asarray(agenda, dtype=bool)
+    agw = np.zeros(n) if agenda is None else np.asarray(agenda, dtype=np.float64)
+    agenda = agw > 0
     n_real = int((~agenda).sum())
     if len(np.unique(doc_ids[:n_real])) < 2:
         return None
@@ -404,10 +406,8 @@ def nested(
     for test in folds:
         inner = np.concatenate([np.setdiff1d(np.arange(n_real), test), np.flatnonzero(agenda)])
         sub = {b: K[np.ix_(inner, inner)] for b, K in Ks.items()}
-        res = search(
-            sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agenda[inner]
-        )
-        S[test] = fit_predict(Ks, Y, agenda, inner, test, res)
+        res = search(sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agw[inner])
+        S[test] = fit_predict(Ks, Y, agw, inner, test, res)
         known = set(np.flatnonzero(Y[inner].sum(axis=0) > 0).tolist())
         for i in test:
             seen[i] = not labels[i] or bool(labels[i] & known)
