@@ -198,3 +198,40 @@ def test_the_agenda_helps_most_where_codings_are_few(cli, write_file, tmp_path, 
     }
     # measured: 0.882 with the agenda, 0.549 without (17 of 51 paragraphs, one coding per code)
     assert with_agenda >= 0.85 and without <= 0.6, (with_agenda, without)
+
+
+def test_the_workbench_shows_suggestions_from_the_agenda_alone(cli, write_file, db_path):
+    """No coding yet: the workbench's suggestions panel offers the agenda's codes (before
+    issue 25 it said "nothing to learn from yet")."""
+    import asyncio
+
+    import pytest
+
+    pytest.importorskip("textual")
+    from conftest import wait_until
+
+    from qualcode.database import make_engine
+    from qualcode.tui.app import QualcodeApp
+
+    _project(cli, write_file)
+    rows = cli.json("suggest", "--top", "3")
+
+    async def run() -> None:
+        app = QualcodeApp(make_engine(db_path), "anna", suggestions=True)
+        async with app.run_test(size=(110, 40)) as pilot:
+            panel = app.screen.query_one("SuggestionsPanel")
+            await pilot.press("j")
+            await wait_until(pilot, lambda: bool(panel.codes), "the agenda's suggestions")
+            doc_id, start, end = app.screen._sugg_request
+            names = {1: "a.txt", 2: "b.txt"}
+            want = next(
+                r["suggestions"]
+                for r in rows
+                if (r["document"], r["start"], r["end"]) == (names[doc_id], start, end)
+            )
+            assert [(c["code"], c["score"]) for c in panel.codes] == [
+                (c["code"], c["score"]) for c in want
+            ]
+            assert {c["code"] for c in panel.codes} == {"Personalmangel", "Räume"}
+
+    asyncio.run(run())
