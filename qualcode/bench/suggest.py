@@ -316,7 +316,15 @@ def speed_markdown(rows: list[dict]) -> str:
 
 # --- main --------------------------------------------------------------------------------
 
-SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+def _shared_corpora() -> Path:
+    """``../shared/corpora`` of the checkout, or of a folder above it (a git worktree)."""
+    for base in ROOT.parents:
+        if (base / "shared" / "corpora").is_dir():
+            return base / "shared" / "corpora"
+    return ROOT.parent / "shared" / "corpora"
+
+
+SHARED_CORPORA = _shared_corpora()
 
 
 def default_corpora() -> list[Path]:
