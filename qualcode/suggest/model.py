@@ -275,7 +275,11 @@ def train(
     carry no code, instead of those guessed from reading order. ``prior`` is the explanation of the
     last model: its tuned configuration is reused (no search) while the coded passages have
     grown by less than a quarter since it was tuned — so the model follows each new coding
-    in a fraction of a second, and is re-tuned as the material grows."""
+    in a fraction of a second, and is re-tuned as the material grows. ``agenda``: the coding
+    agenda's units (default: the project's, :mod:`qualcode.suggest.agenda`); with no codings
+    the model is the agenda's (self-trained unless ``self_train`` is false), with few it
+    brings its best-fitting passages as weighted agenda units. ``fixed``: a configuration to
+    use without a search."""
     t0 = time.perf_counter()
     from_db = codings is None
     codings = human_codings(session) if codings is None else codings
