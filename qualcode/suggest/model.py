@@ -581,7 +581,7 @@ def _project_sample(session: Session):
     return layouts, keys
 
 
-PSEUDO_UNTIL = 5  # codings per agenda code below which the agenda brings its examples
+PSEUDO_UNTIL = 0  # codings per agenda code below which the agenda brings its examples
 PSEUDO_WEIGHT = 0.2  # each such example's weight, as a share of the agenda's
 
 
