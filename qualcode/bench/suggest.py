@@ -316,6 +316,7 @@ def speed_markdown(rows: list[dict]) -> str:
 
 # --- main --------------------------------------------------------------------------------
 
+
 def _shared_corpora() -> Path:
     """``../shared/corpora`` of the checkout, or of a folder above it (a git worktree)."""
     for base in ROOT.parents:
