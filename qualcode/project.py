@@ -157,10 +157,19 @@ def explain_line(ex: dict | None) -> str:
     cv = ex["cross_validation"]
     tr = ex["training"]
     head = f"{tr['coded_passages']} coded passages, {tr['codes']} codes: {blocks}, λ {ex['lambda']:g}{seq}"
+    ag = ex.get("agenda") or {}
+    if ag.get("units"):
+        head += f", agenda ×{ag.get('weight', 0):g}"
+    exp = ex.get("expected") or {}
+    if exp.get("macro_f1") is not None:
+        lo, hi = exp["interval"]
+        head += f"; expected macro-F1 {exp['macro_f1']:.2f} ({lo:.2f}–{hi:.2f}, {exp['method']})"
     if not ex.get("tuned"):
-        return head + " (too few codings to tune: the plain text configuration)"
+        if not tr["coded_passages"]:
+            return head + " (no codings yet: the coding agenda alone)"
+        return head + f" ({ex['reason']})"
     ch, pt = cv.get("chosen") or {}, cv.get("plain_text") or {}
     return (
-        head + f"; cross-validated macro-F1 {ch.get('macro_f1', 0):.2f}"
+        head + f"; cross-validated macro-F1 of the choice {ch.get('macro_f1', 0):.2f}"
         f" (plain text {pt.get('macro_f1', 0):.2f}) over {cv['folds']} folds by document"
     )

@@ -106,7 +106,7 @@ def test_record_first_decisions_and_stats_known_answer(cli, doc, db_path):
     assert x["mean_score"] == pytest.approx(0.4333) and x["brier"] == pytest.approx(0.055)
     # Y: 0.3 (no), 0.6 (no), 0.6 (yes) → Brier (0.09 + 0.36 + 0.16)/3 = 0.2033
     assert y["brier"] == pytest.approx(0.2033)
-    cal = st["calibration"]
+    cal = st["reliability"]
     # six suggestions: 0.25 ×2 (0 accepted), 0.3 (0), 0.6 ×2 (1), 0.8 (1)
     assert cal["suggestion_count"] == 6 and cal["accepted"] == 2
     assert [(b["score_from"], b["suggestion_count"], b["accepted_share"]) for b in cal["bins"]] == [
@@ -131,7 +131,7 @@ def test_record_first_decisions_and_stats_known_answer(cli, doc, db_path):
 
 def test_stats_without_decisions_and_bad_combinations(cli, doc):
     st = cli.json("suggest", "--stats")
-    assert st["passages"] == 0 and st["rows"] == [] and st["calibration"]["ece"] is None
+    assert st["passages"] == 0 and st["rows"] == [] and st["reliability"]["ece"] is None
     assert "no decisions on suggestions recorded yet" in cli.ok("suggest", "--stats").stdout
     r = cli("suggest", "--stats", "--explain")
     assert r.exit_code == 2

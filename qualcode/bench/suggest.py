@@ -316,7 +316,16 @@ def speed_markdown(rows: list[dict]) -> str:
 
 # --- main --------------------------------------------------------------------------------
 
-SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+
+def _shared_corpora() -> Path:
+    """``../shared/corpora`` of the checkout, or of a folder above it (a git worktree)."""
+    for base in ROOT.parents:
+        if (base / "shared" / "corpora").is_dir():
+            return base / "shared" / "corpora"
+    return ROOT.parent / "shared" / "corpora"
+
+
+SHARED_CORPORA = _shared_corpora()
 
 
 def default_corpora() -> list[Path]:
@@ -365,6 +374,33 @@ def quality_all(
             r["process_seconds"] = time.perf_counter() - t
             results.append(r)
             print(f"{corpus.name}: done in {r['process_seconds']:.0f} s", flush=True)
+    return results
+
+
+def agenda_all(corpora: list[Path], codings: Path | None, small: int, draws: int) -> list[dict]:
+    """:func:`qualcode.bench.agenda.run` per corpus, each in a process of its own."""
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, corpus in enumerate(corpora):
+            out_file = Path(tmp) / f"a{k}.json"
+            cmd = [sys.executable, "-m", "qualcode.bench.suggest", "--agenda-one", str(corpus)]
+            cmd += ["--out", str(out_file), "--small-draws", str(small)]
+            cmd += ["--agenda-draws", str(draws)]
+            if codings is not None:
+                cmd += ["--codings", str(codings)]
+            t = time.perf_counter()
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+            )
+            if proc.returncode != 0:
+                raise SystemExit(f"agenda run on {corpus} failed:\n{proc.stderr[-3000:]}")
+            r = json.loads(out_file.read_text())
+            r["process_seconds"] = time.perf_counter() - t
+            results.append(r)
+            print(
+                f"{corpus.name} (agenda, small projects): done in {r['process_seconds']:.0f} s",
+                flush=True,
+            )
     return results
 
 
@@ -447,7 +483,23 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="simulate a researcher coding in `qualcode next` order vs document order (default: on)",
     )
+    p.add_argument(
+        "--agenda",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="issue 25: learning curve with the coding agenda and small-project draws (default: on)",
+    )
+    p.add_argument(
+        "--only-agenda",
+        action="store_true",
+        help="only the issue-25 benchmarks (the quality tables are kept from the last run)",
+    )
+    p.add_argument("--small-draws", type=int, default=10, help="small-project draws per corpus")
+    p.add_argument(
+        "--agenda-draws", type=int, default=3, help="draws per step of the agenda learning curve"
+    )
     p.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    p.add_argument("--agenda-one", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--quality-one", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--speed-one", type=int, help=argparse.SUPPRESS)
     p.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -456,6 +508,17 @@ def main(argv: list[str] | None = None) -> int:
     curve = tuple(int(x) for x in a.curve.split(",") if x.strip())
     if a.speed_one:
         a.out.write_text(json.dumps(_speed_one(a.speed_one, a.workdir)))
+        return 0
+    if a.agenda_one:
+        from qualcode.bench.agenda import run
+
+        r = run(
+            a.agenda_one,
+            a.codings or a.agenda_one / "codings.csv",
+            draws_curve=a.agenda_draws,
+            draws_small=a.small_draws,
+        )
+        a.out.write_text(json.dumps(r, default=str))
         return 0
     if a.quality_one:
         from qualcode.bench.quality import quality
@@ -476,8 +539,8 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(prev.read_text()) if prev.exists() else {}
     except ValueError:
         old = {}
-    if not a.no_quality:
-        corpora = a.corpus or default_corpora()
+    corpora = a.corpus or default_corpora()
+    if not a.no_quality and not a.only_agenda:
         missing = [
             c for c in corpora if not (c.is_dir() and ((a.codings or c / "codings.csv").is_file()))
         ]
@@ -494,6 +557,22 @@ def main(argv: list[str] | None = None) -> int:
     elif "quality" in old:
         result["quality"] = old["quality"]
         md += ["## Quality", "", quality_markdown(old["quality"]), ""]
+    if (a.agenda and not a.no_quality) or a.only_agenda:
+        from qualcode.bench.agenda import markdown as agenda_markdown
+
+        result["agenda"] = agenda_all(corpora, a.codings, a.small_draws, a.agenda_draws)
+    elif "agenda" in old:
+        result["agenda"] = old["agenda"]
+    if result.get("agenda"):
+        from qualcode.bench.agenda import markdown as agenda_markdown
+
+        md += [
+            "## Coding agenda and small projects (issue 25)",
+            "",
+            agenda_markdown(result["agenda"]),
+            "",
+        ]
+        print(agenda_markdown(result["agenda"]))
     if a.speed:
         sizes = [int(x) for x in a.speed.split(",") if x.strip()]
         result["speed"] = speed(sizes)

@@ -267,7 +267,7 @@ def _stats_text(d: dict) -> str:
         ],
         align="lrrrrrrrr",
     )
-    cal = d["calibration"]
+    cal = d["reliability"]
     bins = table(
         [
             [
@@ -299,6 +299,19 @@ def _explain_text(ex: dict) -> str:
 
     cv = ex["cross_validation"]
     lines = [f"model      {explain_line(ex)}", f"why        {ex['reason']}"]
+    exp = ex.get("expected")
+    if exp:
+        lo, hi = exp["interval"]
+        lines.append(
+            f"expected   macro-F1 {exp['macro_f1']:.3f} on new documents (90 % interval "
+            f"{lo:.3f}–{hi:.3f}; {exp['method']}, {exp['documents']} documents)"
+        )
+    ag = ex.get("agenda") or {}
+    if ag.get("units"):
+        lines.append(
+            f"agenda     {ag['codes']} codes with a definition ({ag['units']} texts), "
+            f"weight {ag['weight']:g} × one example"
+        )
     rows = []
     for name, r in (("chosen", cv.get("chosen")), ("plain text", cv.get("plain_text"))):
         if r:
@@ -347,7 +360,7 @@ def _explain_text(ex: dict) -> str:
         + (
             "scores calibrated on held-out documents"
             if ex["calibrated"]
-            else "scores not calibrated (too few codings)"
+            else "scores from the prior calibration map (too few codings to fit one): cautious"
         ),
     ]
     sem = ex.get("semantic")

@@ -26,7 +26,7 @@ KEYS: dict[str, Key] = {
     "score_from": Key("number", "lower bound of a score bin"),
     "score_to": Key("number", "upper bound of a score bin"),
     "suggestion_count": Key("integer", "number of suggestions"),
-    "calibration": Key("object", "how well the scores matched the decisions"),
+    "reliability": Key("object", "how well the scores matched the decisions: ECE, Brier, the score bins"),
     "decisions_left_out": Key("integer", "decisions on codes or documents deleted since"),
     "coded": Key("integer", "passages the coder coded"),
     "dismissed": Key("integer", "passages the coder moved on from without coding"),
@@ -241,7 +241,7 @@ class SuggestStats(TypedDict):
     first_taken: int
     first_taken_rate: float | None
     rows: list[StatsCode]
-    calibration: Calibration
+    reliability: Calibration
     decisions_left_out: int
 
 

@@ -267,7 +267,7 @@ def decision_stats(session: Session, coder: str | None = None) -> dict:
         "first_taken": first_taken,
         "first_taken_rate": _rate(first_taken, first),
         "rows": codes,
-        "calibration": {
+        "reliability": {
             "suggestion_count": len(decided),
             "accepted": sum(y for _, y in decided),
             "mean_score": round(sum(p for p, _ in decided) / len(decided), 4) if decided else None,

@@ -123,7 +123,10 @@ def _model_hash(conn, url: str) -> str:
     docs = hashlib.sha256(f"features={FEATURE_VERSION};nlp=model".encode())
     docs.update((documents or "").encode())
     state = semantic.model_state(url, lambda: semantic.fingerprint(documents))
+    from qualcode.suggest.agenda import AGENDA_SQL, fingerprint
+
     h = hashlib.sha256(f"{docs.hexdigest()};model={MODEL_VERSION};semantic={state}".encode())
+    h.update(fingerprint(conn.execute(AGENDA_SQL).fetchall()).encode())
     h.update(sqlite_codings(lambda sql, p: conn.execute(sql, p).fetchone()).encode())
     return h.hexdigest()
 

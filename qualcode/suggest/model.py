@@ -32,8 +32,9 @@ from sqlmodel import Session
 from qualcode.config import AUTO_CODER
 from qualcode.errors import QualcodeError
 from qualcode.models import Code, Coder, Coding
+from qualcode.suggest import agenda as agenda_mod
 from qualcode.suggest import calibrate, tune
-from qualcode.suggest.blocks import Featurizer
+from qualcode.suggest.blocks import SEMANTIC_DIM, Featurizer
 from qualcode.suggest.layout import load_layouts
 from qualcode.suggest.scoring import (  # noqa: F401 (re-exported)
     MODEL_VERSION,
@@ -84,8 +85,11 @@ def codings_hash(session: Session, doc_hash: str, semantic: str = "off") -> str:
     than the warm query it protects)."""
     from sqlalchemy import text
 
+    from qualcode.suggest import agenda
+
     h = hashlib.sha256(f"{doc_hash};model={MODEL_VERSION};semantic={semantic}".encode())
     conn = session.connection()
+    h.update(agenda.fingerprint(agenda.rows(conn)).encode())  # the coding agenda
     dialect = conn.dialect.name
     if dialect == "sqlite":
         from qualcode.suggest.fingerprint import sqlite_codings
@@ -263,12 +267,19 @@ def train(
     codings=None,
     prior: dict | None = None,
     negatives: list[tuple[int, int, int]] | None = None,
+    agenda: agenda_mod.Agenda | None = None,
+    self_train: bool = True,
+    fixed: tune.TuneResult | None = None,
 ) -> CodeModel:
     """Train on the human codings (or ``codings``). ``negatives``: the passages known to
     carry no code, instead of those guessed from reading order. ``prior`` is the explanation of the
     last model: its tuned configuration is reused (no search) while the coded passages have
     grown by less than a quarter since it was tuned — so the model follows each new coding
-    in a fraction of a second, and is re-tuned as the material grows."""
+    in a fraction of a second, and is re-tuned as the material grows. ``agenda``: the coding
+    agenda's units (default: the project's, :mod:`qualcode.suggest.agenda`); with no codings
+    the model is the agenda's (self-trained unless ``self_train`` is false), with few it
+    brings its best-fitting passages as weighted agenda units. ``fixed``: a configuration to
+    use without a search."""
     t0 = time.perf_counter()
     from_db = codings is None
     codings = human_codings(session) if codings is None else codings
@@ -276,11 +287,16 @@ def train(
     nr = _not_relevant_id(session)
     marked = sorted({(d, s, e) for d, s, e, c in codings if c == nr})
     codings = [row for row in codings if row[3] != nr]
-    if not codings:
+    ag = agenda_mod.load(session) if agenda is None else agenda
+    if not codings and not len(ag):
         raise QualcodeError(
-            "nothing to learn from yet: the project has no codings by a human coder",
-            "code a few passages per code first (`qualcode code …` or the workbench), then ask again",
+            "nothing to learn from yet: the project has no codings by a human coder "
+            "and no coding agenda",
+            "code a few passages per code first (`qualcode code …` or the workbench), or write "
+            "the codes' definitions (`qualcode codes edit CODE --definition …`), then ask again",
         )
+    if not codings and self_train and not marked and PSEUDO_PER_CODE:
+        return _self_trained(session, content_hash, ag)
     spans: dict[tuple[int, int, int], set[int]] = {}
     for d, s, e, c in codings:
         spans.setdefault((d, s, e), set()).add(c)
@@ -290,6 +306,9 @@ def train(
     for lab in labels:
         for c in lab:
             n_examples[c] = n_examples.get(c, 0) + 1
+    n_defined = len(ag)
+    if len(ag) and self_train and len(keys) < PSEUDO_UNTIL * len(ag.code_ids):
+        ag = _with_pseudo(session, content_hash, ag, keys)
     keep = _sample(keys, labels, MAX_UNITS)
     keys, labels = [keys[i] for i in keep], [labels[i] for i in keep]
     layouts = load_layouts(session, {d for d, _, _ in keys} | {d for d, _, _ in marked})
@@ -318,69 +337,123 @@ def train(
         neg = marked[:cap] + [
             rest[i] for i in sorted(rng.choice(len(rest), min(take, len(rest)), replace=False))
         ]
-    if len(neg) < 2:  # too few to learn a "no code" class from
+    if len(neg) < 2 or not keys:  # too few to learn a "no code" class from
         neg = []
     none_weight = len(neg_all) / max(1, len(neg))
-    codes = sorted(n_examples)
+    codes = sorted(set(n_examples) | set(ag.codes))
     classes = codes + ([NONE] if neg else [])
-    all_keys = keys + neg
-    all_labels = labels + [frozenset()] * len(neg)
-    units = Spans.of(layouts, all_keys)
+    real_keys = keys + neg
+    n_real = len(real_keys)
+    all_labels = labels + [frozenset()] * len(neg) + [frozenset({c}) for c in ag.codes]
+    ag_w = np.zeros(len(all_labels))  # 0 for the units, each agenda unit's own weight
+    ag_w[n_real:] = ag.weights
+    is_agenda = ag_w > 0
+    units = Spans.of(layouts, real_keys)
+    texts = units.texts + ag.texts
+    contexts = units.contexts + ag.contexts
+    relpos = np.concatenate([units.relpos, np.full(len(ag), 0.5, dtype=np.float32)])
     store, sem_state = semantic_store(session)
     sem = None
     if store is not None:
-        sem, n_missing = semantic_vectors(store, layouts, all_keys, units.texts)
-        if n_missing > SEMANTIC_MAX_MISSING * len(all_keys):
+        sem, n_missing = (
+            semantic_vectors(store, layouts, real_keys, units.texts)
+            if n_real
+            else (np.zeros((0, SEMANTIC_DIM), np.float32), 0)
+        )
+        if n_missing > SEMANTIC_MAX_MISSING * max(1, n_real):
             sem, sem_state = None, f"not used: {n_missing} training passages not embedded yet"
+        elif len(ag):
+            sem = np.vstack([sem, agenda_vectors(store, ag.texts)])
     feat = Featurizer()
-    X = feat.fit_transform(units.texts, units.contexts, units.relpos, semantic=sem)
+    X = feat.fit_transform(texts, contexts, relpos, semantic=sem)
+    if len(ag):  # an agenda unit has no place in a document
+        X["position"] = sp.diags((~is_agenda).astype(np.float32)) @ X["position"]
+        X["position"] = X["position"].tocsr()
     Y = _targets(all_labels, classes)
     is_code = np.asarray([c != NONE for c in classes])
     lab_idx = tune.label_index(all_labels, classes)
-    doc_ids = np.asarray([d for d, _, _ in all_keys])
-    # the search runs on a sample of at most MAX_TUNE units
-    tune_rows = np.asarray(_sample(all_keys, all_labels, MAX_TUNE))
-    reuse = _reusable(prior, len(keys), set(X))
+    doc_ids = np.asarray([d for d, _, _ in real_keys] + [-1] * len(ag), dtype=np.int64)
+    # the search runs on a sample of at most MAX_TUNE units (and every agenda unit)
+    tune_rows = np.concatenate(
+        [
+            np.asarray(_sample(real_keys, all_labels[:n_real], MAX_TUNE), dtype=np.int64),
+            np.arange(n_real, len(all_labels), dtype=np.int64),
+        ]
+    )
+    reuse = fixed if fixed is not None else _reusable(prior, len(keys), set(X), len(ag) > 0)
+    expected = None
     if reuse is not None:
         res = reuse
+        if prior and prior.get("expected"):
+            expected = {**prior["expected"], "scores": None, "rows": None}
     else:
         Xt = {b: m[tune_rows] for b, m in X.items()}
-        res = tune.search(
-            _gram(Xt), Y[tune_rows], [lab_idx[i] for i in tune_rows], is_code, doc_ids[tune_rows]
+        Kt = _gram(Xt)
+        tune_args = (
+            Y[tune_rows],
+            [lab_idx[i] for i in tune_rows],
+            is_code,
+            doc_ids[tune_rows],
+            ag_w[tune_rows],
         )
+        res = tune.search(Kt, *tune_args)
         res.tuned_on = len(keys)  # type: ignore[attr-defined]
+        if n_real and int((~is_agenda[tune_rows]).sum()) <= tune.NESTED_MAX:
+            got = tune.nested(Kt, *tune_args)
+            if got is not None:
+                expected = _expected(got[0], tune_args, "nested", got[2])
+                if expected is not None:  # the real units come first in tune_rows
+                    expected["rows"] = tune_rows[: len(got[0])]
     weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
+    a_w = float(res.agenda_weight) if len(ag) else 0.0
     # held-out scores of the chosen configuration on every unit: for the sequence stage and
     # the calibration (a sample's scores would be less confident than the final model's)
     K = _cross(X, X, weights)
-    w_all = tune.sample_weights(Y)
-    folds = tune.folds_by_document(doc_ids)
-    n_docs = len(np.unique(doc_ids))
+    w_all = tune.sample_weights(Y, ag_w, a_w)
+    folds = tune.folds_by_document(doc_ids[:n_real]) if n_real else []
+    n_docs = len(np.unique(doc_ids[:n_real]))
     oof = tune.oof_scores(K, Y, w_all, folds, [res.lam])[res.lam] if n_docs >= 2 else None
+    if oof is not None:
+        oof = oof[:n_real]
+        if expected is None:
+            rows = np.arange(n_real)
+            expected = _expected(
+                oof,
+                (Y[rows], [lab_idx[i] for i in rows], is_code, doc_ids[rows], ag_w[rows]),
+                "cross-validation" if not res.tuned else "cross-validation (search not nested)",
+            )
     seq_B, sequence_cv = None, None
-    cal_rows = np.arange(len(all_keys))  # the units the calibration is fitted on
-    if res.tuned and oof is not None and (reuse is None or reuse.sequence):
+    cal_rows = np.arange(n_real)  # the units the calibration is fitted on
+    cal_oof = oof
+    if expected is not None:
+        scores, rows_n = expected.pop("scores", None), expected.pop("rows", None)
+        if scores is not None and rows_n is not None:
+            cal_oof, cal_rows = scores, rows_n
+    if res.tuned and oof is not None and a_w == 0 and (reuse is None or reuse.sequence):
         # judged on the search's sample: the neighbours' kernel is the costly part
-        sub = tune_rows
-        if len(sub) < len(all_keys):
-            Ys = Y[sub]
+        sub = tune_rows[tune_rows < n_real]
+        Xr = {b: m[:n_real] for b, m in X.items()}
+        Kr = K[:n_real, :n_real]
+        Yr = Y[:n_real]
+        if len(sub) < n_real:
+            Ys = Yr[sub]
             sub_folds = tune.folds_by_document(doc_ids[sub])
-            Ks = K[np.ix_(sub, sub)]
+            Ks = Kr[np.ix_(sub, sub)]
             sub_oof = tune.oof_scores(Ks, Ys, tune.sample_weights(Ys), sub_folds, [res.lam])[
                 res.lam
             ]
         else:
-            Ys, sub_folds, Ks, sub_oof = Y, folds, K, oof
+            Ys, sub_folds, Ks, sub_oof = Yr, folds, Kr, oof
         seq = _sequence_stage(
             layouts,
             feat,
-            {b: m[sub] for b, m in X.items()},
+            {b: m[sub] for b, m in Xr.items()},
             Ks,
             weights,
             res.lam,
             sub_folds,
             sub_oof,
-            [all_keys[i] for i in sub],
+            [real_keys[i] for i in sub],
             Ys,
             [lab_idx[i] for i in sub],
             is_code,
@@ -389,29 +462,45 @@ def train(
         if seq is not None:
             seq_B, S2, sequence_cv = seq
             if seq_B is not None:
-                oof, cal_rows = S2, sub
+                cal_oof, cal_rows = S2, sub
     # final first stage on every training unit
     alpha = tune.ridge_dual(K, Y, w_all, res.lam)
     W = {
         b: np.asarray(X[b].T @ alpha, dtype=np.float32) * np.float32(wt)
         for b, wt in weights.items()
     }
-    # calibration on the held-out scores
+    # calibration on the held-out scores (not for self-training's examples: see _self_trained)
     T, platt, iso = 1.0, None, None
-    if oof is not None:
+    platt_prior = False
+    if cal_oof is not None and not (fixed is not None and not self_train):
         row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
-        S_cal, is_code_cal = _with_rest(oof, classes)
+        S_cal, is_code_cal = _with_rest(cal_oof, classes)
         Y_cal = np.hstack([Y[cal_rows], np.zeros((len(cal_rows), S_cal.shape[1] - Y.shape[1]))])
         T = calibrate.fit_temperature(S_cal, Y_cal, row_w)
         log_n = _log_examples(classes, n_examples, S_cal.shape[1])
         platt = calibrate.fit_platt(
-            calibrate.softmax(S_cal, T), [lab_idx[i] for i in cal_rows], is_code_cal, log_n, row_w
+            calibrate.softmax(S_cal, T),
+            [lab_idx[i] for i in cal_rows],
+            is_code_cal,
+            log_n,
+            row_w,
+            S_cal,
         )
         if platt is None:  # too little held-out evidence to trust a sharp softmax
             T = max(T, calibrate.UNCALIBRATED_MIN_T)
+            platt_prior = True
         else:
-            P_cal = calibrate.apply_platt(platt, calibrate.softmax(S_cal, T), is_code_cal, log_n)
+            P_cal = calibrate.apply_platt(
+                platt, calibrate.softmax(S_cal, T), is_code_cal, log_n, S_cal
+            )
             iso = calibrate.fit_isotonic(P_cal, [lab_idx[i] for i in cal_rows], is_code_cal, row_w)
+    elif not n_real:  # the agenda alone: no held-out evidence at all
+        T, platt_prior = calibrate.ZERO_SHOT_T, True
+    else:
+        T, platt_prior = calibrate.UNCALIBRATED_MIN_T, True
+    calibration = "project" if platt is not None else "prior"
+    if platt is None and platt_prior:  # the prior maps: see calibrate.PRIOR_PLATT
+        platt = calibrate.PRIOR_PLATT if n_real else calibrate.ZERO_SHOT_PLATT
     model = CodeModel(
         content_hash=content_hash,
         classes=classes,
@@ -424,21 +513,31 @@ def train(
         n_examples=n_examples,
         isotonic=iso,
     )
+    if not n_real:
+        model.zero_shot = True  # type: ignore[attr-defined]
     model.explain = _plain(
         {
             "version": MODEL_VERSION,
             "tuned": res.tuned,
-            "reason": res.reason,
+            "reason": res.reason if n_real else "no codings yet: the coding agenda alone",
             "blocks": weights,
             "lambda": res.lam,
             "tuned_on": getattr(res, "tuned_on", len(keys)),
             "sequence": seq_B is not None,
-            "calibrated": platt is not None,
+            "calibrated": calibration == "project",
+            "calibration": calibration,
             "semantic": {"available": sem is not None, "state": sem_state},
+            "agenda": {
+                "units": n_defined,
+                "codes": len(ag.code_ids),
+                "weight": a_w,
+                "examples": len(ag) - n_defined,
+            },
+            "expected": expected,
             "cross_validation": {
                 "folds": len(folds),
                 "units": int(len(tune_rows)),
-                "held_out_units": int(len(all_keys)) if oof is not None else 0,
+                "held_out_units": int(n_real) if oof is not None else 0,
                 "chosen": (res.chosen.as_dict() if res.chosen else None),
                 "plain_text": (res.baseline.as_dict() if res.baseline else None),
                 "sequence_stage": sequence_cv,
@@ -454,6 +553,150 @@ def train(
         }
     )
     return model
+
+
+PSEUDO_PER_CODE = 15  # zero-shot self-training: the passages the agenda fits best, per code
+PSEUDO_SAMPLE = 2000  # paragraphs of the project the agenda-only model scores for them
+PSEUDO_DOCS = 300
+
+
+def _project_sample(session: Session):
+    """A deterministic sample of the project's content paragraphs and their layouts."""
+    from qualcode.models import Document
+
+    ids = [d for (d,) in session.connection().execute(select(Document.id).order_by(Document.id))]
+    rng = np.random.default_rng(SEED)
+    if len(ids) > PSEUDO_DOCS:
+        ids = sorted(rng.choice(ids, PSEUDO_DOCS, replace=False).tolist())
+    layouts = load_layouts(session, ids)
+    keys = []
+    for d in sorted(layouts):
+        lay = layouts[d]
+        for i in lay.content:
+            s, e = lay.starts[i], lay.ends[i]
+            if len(lay.text[s:e].split()) >= 3:
+                keys.append((d, s, e))
+    if len(keys) > PSEUDO_SAMPLE:
+        keys = [keys[i] for i in sorted(rng.choice(len(keys), PSEUDO_SAMPLE, replace=False))]
+    return layouts, keys
+
+
+PSEUDO_UNTIL = 0  # codings per agenda code below which the agenda brings its examples
+PSEUDO_WEIGHT = 0.2  # each such example's weight, as a share of the agenda's
+
+
+def _pseudo_examples(session: Session, content_hash: str, ag, skip=()):
+    """The agenda-only model scores a sample of the project's paragraphs (not those in
+    ``skip``); per code the ``PSEUDO_PER_CODE`` it fits best (each first for that code):
+    ``[(key, code)]`` and the layouts they come from."""
+    base = train(session, content_hash, codings=[], negatives=[], agenda=ag, self_train=False)
+    layouts, keys = _project_sample(session)
+    busy: dict[int, list[tuple[int, int]]] = {}
+    for d, s, e in skip:
+        busy.setdefault(d, []).append((s, e))
+    keys = [k for k in keys if not any(s < k[2] and e > k[1] for s, e in busy.get(k[0], ()))]
+    if not keys:
+        return base, [], layouts
+    codes, M = score_spans(session, base, keys, None, layouts)
+    first = M.argmax(axis=1)
+    out = []
+    for j, c in enumerate(codes):
+        rows = np.flatnonzero(first == j)
+        top = rows[np.argsort(-M[rows, j], kind="stable")[:PSEUDO_PER_CODE]]
+        out += [(keys[i], c) for i in sorted(top.tolist())]
+    return base, out, layouts
+
+
+def _with_pseudo(session: Session, content_hash: str, ag, coded_keys):
+    """The agenda with the passages it fits best as more agenda units (few codings yet):
+    they weigh ``PSEUDO_WEIGHT`` each, and with the agenda as the cross-validation sets."""
+    _, pseudo, layouts = _pseudo_examples(session, content_hash, ag, coded_keys)
+    out = agenda_mod.Agenda(
+        list(ag.codes), list(ag.texts), list(ag.contexts), list(ag.weights), list(ag.keys)
+    )
+    for (d, s, e), c in pseudo:
+        lay = layouts[d]
+        out.add(c, lay.text[s:e], lay.context_of(s), PSEUDO_WEIGHT, (d, s, e))
+    return out
+
+
+def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
+    """No codings yet: the agenda-only model scores a sample of the project's paragraphs,
+    the ``PSEUDO_PER_CODE`` it fits best per code (each first for that code) become its
+    examples beside the agenda, and the model is fitted again with the same configuration
+    — the project's own wording joins the agenda's. Scores keep the prior calibration."""
+    base, got, _ = _pseudo_examples(session, content_hash, ag)
+    pseudo = [(*k, c) for k, c in got]
+    if len({c for *_, c in pseudo}) < 2:
+        return base
+    fixed = tune.TuneResult(
+        dict(base.weights),
+        float(base.explain["lambda"]),
+        False,
+        tuned=False,
+        reason="",
+        agenda_weight=float(base.explain["agenda"]["weight"]),
+    )
+    model = train(
+        session,
+        content_hash,
+        codings=pseudo,
+        negatives=[],
+        agenda=ag,
+        self_train=False,
+        fixed=fixed,
+    )
+    model.temperature, model.platt, model.isotonic = base.temperature, base.platt, None
+    model.n_examples = {}
+    model.seq_B = None
+    ex = dict(base.explain)
+    ex["reason"] = (
+        f"no codings yet: the coding agenda, and the {len(pseudo)} passages it fits best "
+        "as first examples (self-training)"
+    )
+    ex["training"] = {**ex["training"], "seconds": model.explain["training"]["seconds"]}
+    ex["agenda"] = {**ex["agenda"], "examples": len(pseudo)}
+    model.explain = ex
+    return model
+
+
+def _expected(S: np.ndarray, args, method: str, seen: np.ndarray | None = None) -> dict | None:
+    """The macro-F1 to expect on new documents from held-out scores ``S`` of the real units
+    of ``args`` (the search's arguments), with a 90 % interval (documents resampled); only
+    the units in ``seen`` (see :func:`qualcode.suggest.tune.nested`) count."""
+    Y, labels, is_code, doc_ids, is_agenda = args
+    real = np.flatnonzero(np.asarray(is_agenda) == 0)
+    keep = np.arange(len(real)) if seen is None else np.flatnonzero(seen)
+    labels = [labels[real[i]] for i in keep]
+    if not any(labels):
+        return None
+    S_k = S[keep]
+    f1 = tune.evaluate(S_k, labels, is_code)[0]
+    lo, hi = tune.bootstrap_interval(S_k, labels, is_code, np.asarray(doc_ids)[real][keep])
+    return {
+        "macro_f1": round(f1, 4),
+        "interval": [round(lo, 4), round(hi, 4)],
+        "method": method,
+        "documents": int(len(np.unique(np.asarray(doc_ids)[real]))),
+        "scores": S if method == "nested" else None,
+        "rows": None,
+    }
+
+
+def agenda_vectors(store, texts: list[str]) -> np.ndarray:
+    """Embeddings of the agenda texts: from the store, the missing ones embedded now and
+    stored (a few texts; the encoder loads once per changed agenda)."""
+    from qualcode.suggest import semantic
+
+    V, found = store.lookup(texts)
+    missing = [t for t, f in zip(texts, found, strict=True) if not f]
+    if missing and semantic.enabled():
+        try:
+            store.add(missing, semantic.load_encoder()(missing))
+            V, found = semantic.Store(store.folder).lookup(texts)
+        except (OSError, ValueError):  # a read-only cache: the other blocks carry the agenda
+            pass
+    return V
 
 
 def _not_relevant_id(session: Session) -> int | None:
@@ -507,7 +750,9 @@ def semantic_store(session: Session):
 RETUNE_GROWTH = 1.25  # re-tune when the coded passages grew by a quarter since the last tuning
 
 
-def _reusable(prior: dict | None, n_coded: int, blocks: set[str]) -> tune.TuneResult | None:
+def _reusable(
+    prior: dict | None, n_coded: int, blocks: set[str], has_agenda: bool = False
+) -> tune.TuneResult | None:
     """The last tuning's result, when it still stands for the codings (see :func:`train`)."""
     if not prior or not prior.get("tuned") or prior.get("version") != MODEL_VERSION:
         return None
@@ -519,6 +764,8 @@ def _reusable(prior: dict | None, n_coded: int, blocks: set[str]) -> tune.TuneRe
         return None
     if bool((prior.get("semantic") or {}).get("available")) != ("semantic" in blocks):
         return None  # the embeddings arrived (or went): the blocks are chosen again
+    if bool((prior.get("agenda") or {}).get("units")) != has_agenda:
+        return None  # an agenda was written (or removed): chosen again
     cv = prior.get("cross_validation") or {}
     res = tune.TuneResult(
         weights,
@@ -529,6 +776,7 @@ def _reusable(prior: dict | None, n_coded: int, blocks: set[str]) -> tune.TuneRe
         chosen=_trial(cv.get("chosen")),
         baseline=_trial(cv.get("plain_text")),
         folds=[],
+        agenda_weight=float((prior.get("agenda") or {}).get("weight") or 0.0),
     )
     res.tuned_on = tuned_on  # type: ignore[attr-defined]
     res.trials_count = cv.get("configurations_tried", 0)  # type: ignore[attr-defined]
@@ -539,7 +787,13 @@ def _trial(d: dict | None) -> tune.Trial | None:
     if not d:
         return None
     return tune.Trial(
-        dict(d["blocks"]), d["lambda"], d["sequence"], d["macro_f1"], d["top1"], d["top3"]
+        dict(d["blocks"]),
+        d["lambda"],
+        d["sequence"],
+        d["macro_f1"],
+        d["top1"],
+        d["top3"],
+        float(d.get("agenda") or 0.0),
     )
 
 

@@ -17,7 +17,7 @@ from qualcode.suggest import calibrate, tune
 from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout
 
-MODEL_VERSION = "5"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "6"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 
 
@@ -224,7 +224,7 @@ def score_spans(
     P = calibrate.softmax(S, model.temperature)
     if model.platt is not None:
         log_n = _log_examples(model.classes, model.n_examples, S.shape[1])
-        P = calibrate.apply_platt(model.platt, P, is_code, log_n)
+        P = calibrate.apply_platt(model.platt, P, is_code, log_n, S)
         if model.isotonic is not None:
             P = calibrate.apply_isotonic(model.isotonic, P)
     M = P[:, is_code]

@@ -1,0 +1,80 @@
+"""Honest figures on small projects (issue 25, point 1): the expected macro-F1 of
+`suggest --explain` comes from nested cross-validation (the search repeated without the
+held-out documents) with an interval; the search grows with the evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qualcode.suggest import tune
+
+
+def test_folds_and_gain_grow_with_the_evidence():
+    assert [tune.n_folds(n) for n in (2, 5, 7, 8, 20, 39, 40, 500)] == [4, 5, 7, 8, 8, 8, 4, 4]
+    assert round(tune.min_gain(40), 4) == 0.0237
+    assert round(tune.min_gain(150), 4) == 0.0122
+    assert tune.min_gain(1000) == tune.MIN_GAIN
+    folds = tune.folds_by_document(np.repeat(np.arange(6), 3))
+    assert len(folds) == 6 and all(
+        len(np.unique(np.repeat(np.arange(6), 3)[f])) == 1 for f in folds
+    )
+
+
+def _data(n_docs: int, per_doc: int, n_codes: int, noise: int, seed: int = 0):
+    """Units whose code shows in one block ("signal") and not in the others (noise)."""
+    rng = np.random.default_rng(seed)
+    n = n_docs * per_doc
+    y = rng.integers(0, n_codes, n)
+    doc = np.repeat(np.arange(n_docs), per_doc)
+    X = np.eye(n_codes)[y] + 0.8 * rng.normal(size=(n, n_codes))
+    Ks = {"words": X @ X.T, "chars": X @ X.T}
+    for b in ("heading", "position", "semantic")[:noise]:
+        Z = rng.normal(size=(n, 8))
+        Ks[b] = Z @ Z.T
+    Y = np.eye(n_codes)[y]
+    labels = [frozenset({int(c)}) for c in y]
+    return Ks, Y, labels, np.ones(n_codes, dtype=bool), doc
+
+
+def test_a_small_project_gets_a_small_search():
+    Ks, Y, labels, is_code, doc = _data(6, 10, 3, noise=3)
+    res = tune.search(Ks, Y, labels, is_code, doc)
+    assert res.reason.startswith("a small search (60 coded passages in 6 documents)")
+    # the plain text baseline (3 λ), the prior, semantic off, heading, position
+    assert len(res.trials) == 3 + 1 + 3
+    big = tune.search(*_data(12, 20, 3, noise=3))
+    assert big.reason == "chosen by cross-validation grouped by document"
+    assert len(big.trials) > 30
+
+
+def test_nested_cross_validation_scores_every_unit_out_of_sample():
+    Ks, Y, labels, is_code, doc = _data(8, 12, 3, noise=3, seed=1)
+    S, folds, seen = tune.nested(Ks, Y, labels, is_code, doc)
+    assert seen.all()  # every code is coded in several documents
+    assert S.shape == Y.shape and sorted(np.concatenate(folds).tolist()) == list(range(96))
+    for f in folds:  # a fold is whole documents
+        assert not set(doc[f]) & set(np.delete(doc, f))
+    f1 = tune.evaluate(S, labels, is_code)[0]
+    lo, hi = tune.bootstrap_interval(S, labels, is_code, doc)
+    assert 0 < lo <= f1 <= hi <= 1
+    # a code coded in one document only: its units say nothing when that document is held out
+    labels2 = [frozenset({3}) if d == 0 else lab for d, lab in zip(doc, labels, strict=True)]
+    Y2 = np.hstack([Y, np.zeros((len(Y), 1))])
+    Y2[doc == 0] = 0
+    Y2[doc == 0, 3] = 1
+    seen2 = tune.nested(Ks, Y2, labels2, np.ones(4, dtype=bool), doc)[2]
+    assert seen2.tolist() == (doc != 0).tolist()
+
+
+def test_explain_reports_the_expected_macro_f1_with_an_interval(demo_cli):
+    ex = demo_cli.json("suggest", "--explain")
+    exp = ex["expected"]
+    assert set(exp) == {"macro_f1", "interval", "method", "documents"}
+    assert exp["method"] == "nested" and exp["documents"] == 7
+    lo, hi = exp["interval"]
+    assert 0 < lo <= exp["macro_f1"] <= hi <= 1
+    assert ex["calibration"] == "project" and ex["calibrated"] is True
+    text = demo_cli.ok("suggest", "--explain").stdout
+    assert f"expected   macro-F1 {exp['macro_f1']:.3f} on new documents (90 % interval" in text
+    status = demo_cli.ok("status").stdout
+    assert f"expected macro-F1 {exp['macro_f1']:.2f} ({lo:.2f}–{hi:.2f}, nested)" in status
