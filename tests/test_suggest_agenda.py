@@ -41,7 +41,7 @@ def _project(cli, write_file, agenda: bool = True) -> None:
 
 def _first(rows, doc: str, start: int) -> dict:
     row = next(r for r in rows if r["document"] == doc and r["start"] == start)
-    return row["suggestions"][0]
+    return row["suggested_codes"][0]
 
 
 def test_the_agenda_alone_gives_suggestions(cli, write_file):
@@ -54,13 +54,13 @@ def test_the_agenda_alone_gives_suggestions(cli, write_file):
         for p in paras:
             starts[(name, p)] = pos
             pos += len(p) + 2
-    got = {(r["document"], r["start"]): r["suggestions"][0]["code"] for r in rows}
+    got = {(r["document"], r["start"]): r["suggested_codes"][0]["code"] for r in rows}
     assert got[("a.txt", starts[("a.txt", DOCS["a.txt"][0])])] == "Personalmangel"
     assert got[("a.txt", starts[("a.txt", DOCS["a.txt"][2])])] == "Räume"
     assert got[("b.txt", 0)] == "Personalmangel"
     assert got[("b.txt", starts[("b.txt", DOCS["b.txt"][1])])] == "Räume"
     # a zero-shot suggestion says how unsure it is: nothing reaches --apply's 0.9
-    assert max(s["score"] for r in rows for s in r["suggestions"]) < 0.9
+    assert max(s["score"] for r in rows for s in r["suggested_codes"]) < 0.9
     assert cli.ok("suggest", "--apply", "--min-score", "0.9").stdout.startswith("coded 0 ")
     ex = cli.json("suggest", "--explain")
     # 2 definitions; the 5 paragraphs as first examples (self-training)
@@ -176,7 +176,7 @@ def _synthetic(cli, write_file, tmp_path, per_code: int, agenda: bool) -> list[t
 def _accuracy(cli, truth) -> float:
     rows = {(r["document"], r["start"]): r for r in cli.json("suggest", "--top", "1")}
     hits = [
-        rows[(d, s)]["suggestions"][0]["code"] == code for d, s, code in truth if (d, s) in rows
+        rows[(d, s)]["suggested_codes"][0]["code"] == code for d, s, code in truth if (d, s) in rows
     ]
     return sum(hits) / len(truth)
 
@@ -225,7 +225,7 @@ def test_the_workbench_shows_suggestions_from_the_agenda_alone(cli, write_file, 
             doc_id, start, end = app.screen._sugg_request
             names = {1: "a.txt", 2: "b.txt"}
             want = next(
-                r["suggestions"]
+                r["suggested_codes"]
                 for r in rows
                 if (r["document"], r["start"], r["end"]) == (names[doc_id], start, end)
             )

@@ -174,7 +174,7 @@ def _baseline_train(layout_text, codings):
 
 def content_paragraphs(layouts, docs, codings):
     """Content paragraphs of the test documents (with words) and their gold codes."""
-    from qualcode.suggest import _has_words
+    from qualcode.suggest.service import _has_words
 
     by_doc: dict[int, list[tuple[int, int, int]]] = {}
     for d, s, e, c in codings:

@@ -26,7 +26,9 @@ KEYS: dict[str, Key] = {
     "score_from": Key("number", "lower bound of a score bin"),
     "score_to": Key("number", "upper bound of a score bin"),
     "suggestion_count": Key("integer", "number of suggestions"),
-    "reliability": Key("object", "how well the scores matched the decisions: ECE, Brier, the score bins"),
+    "reliability": Key(
+        "object", "how well the scores matched the decisions: ECE, Brier, the score bins"
+    ),
     "decisions_left_out": Key("integer", "decisions on codes or documents deleted since"),
     "coded": Key("integer", "passages the coder coded"),
     "dismissed": Key("integer", "passages the coder moved on from without coding"),

@@ -21,7 +21,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
-from qualcode.suggest.features import position_features
+from qualcode.suggest.features import count_matrix, position_features
 
 TEXT_BLOCKS = ("words", "chars")
 SEMANTIC_DIM = 512  # :data:`qualcode.suggest.semantic.DIM` (not imported: scoring stays light)
@@ -64,31 +64,6 @@ class WordNgrams:
 
     def transform(self, texts) -> sp.csr_matrix:
         return _sublinear_tfidf(self._counts(texts, grow=False), self.idf)
-
-
-def count_matrix(rows, vocab: dict[str, int], grow: bool) -> sp.csr_matrix:
-    """Counts (rows × vocabulary) of the strings of each row; with ``grow`` new strings are
-    added to ``vocab``, else they are skipped."""
-    indptr, indices = [0], []
-    for items in rows:
-        for x in items:
-            j = vocab.get(x)
-            if j is None:
-                if not grow:
-                    continue
-                j = vocab[x] = len(vocab)
-            indices.append(j)
-        indptr.append(len(indices))
-    m = sp.csr_matrix(
-        (
-            np.ones(len(indices), dtype=np.float32),
-            np.asarray(indices, dtype=np.int64),
-            np.asarray(indptr),
-        ),
-        shape=(len(indptr) - 1, len(vocab)),
-    )
-    m.sum_duplicates()
-    return m
 
 
 def _sublinear_tfidf(counts: sp.csr_matrix, idf) -> sp.csr_matrix:

@@ -71,7 +71,7 @@ def _similar(conn, url: str, doc: str, start: int, end: int, top: int) -> list[d
     import numpy as np
 
     from qualcode import cache, nlp
-    from qualcode.suggest import _top, exclude_span, passage_items
+    from qualcode.suggest.service import _top, exclude_span, passage_items
 
     row = conn.execute("SELECT id FROM document WHERE name = ?", (doc,)).fetchone()
     if row is None:
@@ -134,9 +134,9 @@ def _model_hash(conn, url: str) -> str:
 def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[dict] | None:
     from qualcode import cache
     from qualcode.config import AUTO_CODER
-    from qualcode.suggest import _has_words
     from qualcode.suggest.layout import build_layouts
     from qualcode.suggest.scoring import MODEL_VERSION, Coded, CodeModel, score_spans, top_k
+    from qualcode.suggest.service import _has_words
 
     row = conn.execute("SELECT id, name FROM document WHERE name = ?", (doc,)).fetchone()
     if row is None:

@@ -313,8 +313,6 @@ class TextSpace:
     def _word_counts(
         self, lemmas: list[list[str]], *, fit: bool
     ) -> tuple[sp.csr_matrix, list[str]]:
-        from qualcode.suggest.blocks import count_matrix
-
         vocab = self.vocab if not fit else {}
         m = count_matrix(lemmas, vocab, fit)
         if fit:
@@ -327,8 +325,6 @@ class TextSpace:
 
     @staticmethod
     def _word_ngram_matrix(words: list[str]) -> tuple[sp.csr_matrix, list[str]]:
-        from qualcode.suggest.blocks import count_matrix
-
         grams: dict[str, int] = {}
         W = count_matrix((_char_ngrams(w) for w in words), grams, True)
         names = [""] * len(grams)
@@ -392,3 +388,28 @@ def position_features(relpos: np.ndarray, bins: int = 8) -> sp.csr_matrix:
     m = np.exp(-0.5 * (d / (1.0 / bins)) ** 2).astype(np.float32)
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
     return sp.csr_matrix(m)
+
+
+def count_matrix(rows, vocab: dict[str, int], grow: bool) -> sp.csr_matrix:
+    """Counts (rows × vocabulary) of the strings of each row; with ``grow`` new strings are
+    added to ``vocab``, else they are skipped."""
+    indptr, indices = [0], []
+    for items in rows:
+        for x in items:
+            j = vocab.get(x)
+            if j is None:
+                if not grow:
+                    continue
+                j = vocab[x] = len(vocab)
+            indices.append(j)
+        indptr.append(len(indices))
+    m = sp.csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float32),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(indptr),
+        ),
+        shape=(len(indptr) - 1, len(vocab)),
+    )
+    m.sum_duplicates()
+    return m

@@ -25,8 +25,9 @@ def next_passages(session: Session, doc: str | None = None, n: int = 1) -> list[
     from qualcode.documents import resolve_document
     from qualcode.errors import QualcodeError
     from qualcode.models import Document
-    from qualcode.suggest import _paths, get_model, uncoded_paragraphs
+    from qualcode.suggest import get_model, uncoded_paragraphs
     from qualcode.suggest.model import Coded, human_codings, score_spans, top_k
+    from qualcode.suggest.service import _paths
 
     if doc is not None:
         doc_ids = [resolve_document(session, doc).id]
