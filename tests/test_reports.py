@@ -188,7 +188,7 @@ def test_freq_table_output(small):
         "counting segments: a passage coded with the same code by several coders (anna, ben) "
         "counts once; --by-coder splits them by coder"
     )
-    assert lines[2].split()[:3] == ["code", "codings", "docs"]
+    assert lines[2].split()[:3] == ["code", "segments", "docs"]
     zeit = next(line for line in lines if line.strip().startswith("Zeit"))
     assert line_numbers(zeit) == [
         "3",
@@ -220,9 +220,9 @@ def test_freq_csv_plain_and_excel(small, tmp_path):
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
-    assert rows[0][:4] == ["Kategorie (Pfad)", "Kodierungen", "Dokumente", "% Dokumente"]
+    assert rows[0][:4] == ["Kategorie (Pfad)", "Segmente", "Dokumente", "% Dokumente"]
     assert rows[0][7:10] == [
-        "Präsenz (n=2): Kodierungen",
+        "Präsenz (n=2): Segmente",
         "Präsenz (n=2): Dokumente",
         "Präsenz (n=2): % Dokumente",
     ]
@@ -248,7 +248,7 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Häufigkeiten", "Gruppen", "Diagramm"]
     ws = wb["Häufigkeiten"]
-    assert [c.value for c in ws[1]][:4] == ["Kategorie", "Kodierungen", "Dokumente", "% Dokumente"]
+    assert [c.value for c in ws[1]][:4] == ["Kategorie", "Segmente", "Dokumente", "% Dokumente"]
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "B2"
     names = [ws.cell(row=i, column=1).value for i in range(2, 7)]
@@ -291,7 +291,7 @@ def test_freq_markdown_and_json_files(small, tmp_path):
     small.ok("report", "freq", "-o", str(md))
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# Kategorienhäufigkeiten")
-    assert "| Kategorie | Kodierungen | Dokumente | % Dokumente |" in text
+    assert "| Kategorie | Segmente | Dokumente | % Dokumente |" in text
     assert "| &nbsp;&nbsp;&nbsp;&nbsp;Zeit | 3 | 2 | 50,0 % | 3 | 2 | 50,0 % |" in text
     js = tmp_path / "f.json"
     small.ok("report", "freq", "-o", str(js))

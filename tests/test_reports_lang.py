@@ -49,7 +49,7 @@ def test_report_lang_setting_and_option(demo_cli, tmp_path):
     demo_cli.ok("report", "freq", "--by", "Format", "-o", str(md))
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# Category frequencies by Format")
-    assert "| Category | Codings | Documents | % documents |" in text
+    assert "| Category | Segments | Documents | % documents |" in text
     assert "| 45 | 7 | 50.0% |" in text
     demo_cli.ok("report", "freq", "--by", "Format", "-o", str(md), "--lang", "de")  # overrides
     assert md.read_text(encoding="utf-8").startswith("# Kategorienhäufigkeiten")

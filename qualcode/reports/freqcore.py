@@ -385,10 +385,11 @@ HEADERS = {
     "de": {
         "code": "Kategorie",
         "path": "Kategorie (Pfad)",
-        "codings": "Kodierungen",
+        "codings": "Segmente",
+        "coder_codings": "Kodierungen",
         "documents": "Dokumente",
         "share": "% Dokumente",
-        "total_codings": "Kodierungen inkl. Unterkategorien",
+        "total_codings": "Segmente inkl. Unterkategorien",
         "total_documents": "Dokumente inkl. Unterkategorien",
         "total_share": "% Dokumente inkl. Unterkategorien",
         "group": "Gruppe",
@@ -398,10 +399,11 @@ HEADERS = {
     "en": {
         "code": "code",
         "path": "code",
-        "codings": "codings",
+        "codings": "segments",
+        "coder_codings": "codings",
         "documents": "docs",
         "share": "% docs",
-        "total_codings": "Σ codings",
+        "total_codings": "Σ segments",
         "total_documents": "Σ docs",
         "total_share": "Σ %",
         "group": "group",
@@ -412,10 +414,11 @@ HEADERS = {
     "en_file": {
         "code": "Category",
         "path": "Category (path)",
-        "codings": "Codings",
+        "codings": "Segments",
+        "coder_codings": "Codings",
         "documents": "Documents",
         "share": "% documents",
-        "total_codings": "Codings incl. sub-categories",
+        "total_codings": "Segments incl. sub-categories",
         "total_documents": "Documents incl. sub-categories",
         "total_share": "% documents incl. sub-categories",
         "group": "Group",
@@ -448,17 +451,19 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     kinds = [TEXT, INT, INT, PCT, INT, INT, PCT]
     groups = table["groups"]
     coders = table.get("by") == "coder"  # per coder: the segments first
+    # per coder a column counts the coder's own codings; per attribute value, segments
+    counted = h["coder_codings"] if coders else h["codings"]
     for g, size in groups.items():
         label = f"{g} (n={size})"
         if compact and coders:
-            headers += [f"{g} {h['codings']}", f"{g} {h['documents']}"]
+            headers += [f"{g} {counted}", f"{g} {h['documents']}"]
             kinds += [INT, INT]
         elif compact:
             headers += [f"{label} {h['documents']}", f"{g} %"]
             kinds += [INT, PCT]
         else:
             headers += [
-                f"{label}: {h['codings']}",
+                f"{label}: {counted}",
                 f"{label}: {h['documents']}",
                 f"{label}: {h['share']}",
             ]
