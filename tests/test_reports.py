@@ -236,7 +236,7 @@ def test_freq_csv_plain_and_excel(small, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     text = raw[3:].decode("utf-8")
     first = text.split("\r\n")[0]
-    assert first.startswith("Kategorie (Pfad);Kodierungen;Dokumente;% Dokumente;")
+    assert first.startswith("Kategorie (Pfad);Segmente;Dokumente;% Dokumente;")
     assert "Hindernisse/Zeit;3;2;50,0;3;2;50,0;2;1;50,0;0;0;0,0;1;1;100,0" in text  # decimal comma
 
 
