@@ -424,18 +424,24 @@ def report_segments(
         with state().read() as session:
             data = coded_segments(session, code, children=children, coder=coder, include_auto=auto)
     if fmt == "json":  # the vocabulary's shape (`qualcode schema report segments`)
-        from qualcode.reports.export import write_json, writing
         from qualcode.reports.segcore import segments_report
 
-        text = write_json(segments_report(data))
-        if output is None:
-            typer.echo(text)
-            return
-        with writing(output):
-            output.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        emit_segments_json(segments_report(data), len(data["segments"]), output)
         return
     emit_segments(data, fmt, output, excel, lang)
+
+
+def emit_segments_json(payload: dict, n: int, output: Path | None) -> None:
+    """The JSON of ``report segments`` or ``retrieve`` (``n`` segments) to stdout or a file."""
+    from qualcode.reports.export import write_json, writing
+
+    text = write_json(payload)
+    if output is None:
+        typer.echo(text)
+        return
+    with writing(output):
+        output.write_text(text + "\n", encoding="utf-8")
+    typer.echo(f"wrote {n} segments to {output}", err=True)
 
 
 def emit_segments(

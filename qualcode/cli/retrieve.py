@@ -97,15 +97,9 @@ def retrieve_cmd(
                 across_coders=across_coders,
             )
     if fmt == "json":  # the vocabulary's shape (`qualcode schema retrieve`), not the sheets'
-        from qualcode.reports.export import write_json, writing
+        from qualcode.cli.reports import emit_segments_json
         from qualcode.retrieve import as_json
 
-        text = write_json(as_json(data))
-        if output is None:
-            typer.echo(text)
-            return
-        with writing(output):
-            output.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {len(data['segments'])} segments to {output}", err=True)
+        emit_segments_json(as_json(data), len(data["segments"]), output)
         return
     emit_segments(data, fmt, output, excel)

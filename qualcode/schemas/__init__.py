@@ -41,16 +41,15 @@ def file_name(command: str) -> str:
     return command.replace(" ", "-") + ".json"
 
 
+def type_modules() -> list[Any]:
+    """The modules that type the outputs (each has ``COMMANDS``, maybe ``KEYS``)."""
+    return [importlib.import_module(f"qualcode.schemas.{name}") for name in _MODULES]
+
+
 def command_types() -> dict[str, Any]:
     """Every command with ``--json`` → the type of its output (imports the type modules)."""
     types: dict[str, Any] = {}
-    for name in _MODULES:
-        try:
-            module = importlib.import_module(f"qualcode.schemas.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"qualcode.schemas.{name}":
-                raise
-            continue
+    for module in type_modules():
         types.update(module.COMMANDS)
     return dict(sorted(types.items()))
 

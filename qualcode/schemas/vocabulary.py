@@ -149,20 +149,14 @@ KEYS: dict[str, Key] = {
 
 def all_keys() -> dict[str, Key]:
     """:data:`KEYS` and the keys of every type module (a key defined twice is an error)."""
-    import importlib
-
-    from qualcode.schemas import _MODULES
+    from qualcode.schemas import type_modules
 
     keys = dict(KEYS)
-    for name in _MODULES:
-        try:
-            module = importlib.import_module(f"qualcode.schemas.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"qualcode.schemas.{name}":
-                raise
-            continue
+    for module in type_modules():
         for key, value in getattr(module, "KEYS", {}).items():
             if key in keys:
-                raise ValueError(f"the JSON key {key!r} is defined twice (in {name} too)")
+                raise ValueError(
+                    f"the JSON key {key!r} is defined twice (in {module.__name__} too)"
+                )
             keys[key] = value
     return keys

@@ -32,17 +32,6 @@ if TYPE_CHECKING:
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.textutil import check_span
 
-__all__ = [
-    "similar",
-    "similar_to_code",
-    "suggest_for_span",
-    "suggest",
-    "apply_suggestions",
-    "propose",
-    "get_model",
-    "explain",
-]
-
 
 def select(*args, **kwargs):
     """SQLAlchemy's select, imported on first use: a warm `similar` (:mod:`.fast`) needs none."""
