@@ -75,7 +75,14 @@ def read_codebook_file(path: Path) -> tuple[list[dict[str, Any]], str | None]:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"cannot read {path.name}: {exc}", "check the TOML file") from exc
-        raw = data.get("codes", [])
+        if "codes" not in data:  # e.g. [[code]]: nothing would be read, silently
+            found = ", ".join(f"[[{k}]]" if isinstance(v, list) else k for k, v in data.items())
+            raise InvalidInput(
+                f"{path.name} has no [[codes]] tables"
+                + (f" (it has {found})" if found else " (it is empty)"),
+                'give one [[codes]] table per code with path = "Parent/Child" (see starter.toml)',
+            )
+        raw = data["codes"]
         if not isinstance(raw, list):
             raise InvalidInput(f"{path.name}: codes must be [[codes]] tables", "see starter.toml")
         return [_entry(path.name, f"code {i}", e) for i, e in enumerate(raw, 1)], encoding

@@ -38,7 +38,7 @@ def steps(tmp: Path) -> Iterator[tuple[str, Args]]:
         f"document,start,end,code\n{DOC},0,10,{CODE}\n", encoding="utf-8", newline=""
     )
     codebook = tmp / "book.toml"
-    codebook.write_text('[[code]]\npath = "Neu aus Datei"\ndefinition = "D"\n', encoding="utf-8")
+    codebook.write_text('[[codes]]\npath = "Neu aus Datei"\ndefinition = "D"\n', encoding="utf-8")
     users = tmp / "users.toml"
     qdpx = tmp / "p.qdpx"
     # reading

@@ -310,3 +310,21 @@ def test_undo_refuses_to_overwrite_a_colleagues_change(project):
     refused = project("undo", "--mine")  # `codes add X`: but ben renamed X since
     assert refused.exit_code == 2 and "changed since" in refused.stderr
     assert [c["code"] for c in project.json("codes", "list")] == ["X2"]
+
+
+def test_a_toml_codebook_without_codes_tables_is_refused(cli, tmp_path):
+    """`[[code]]` (a typing slip for `[[codes]]`) used to import nothing and say it worked."""
+    book = tmp_path / "book.toml"
+    book.write_text('[[code]]\npath = "Neu"\n', encoding="utf-8")
+    r = cli("codebook", "import", str(book))
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        "error: book.toml has no [[codes]] tables (it has [[code]]) — give one [[codes]] "
+        'table per code with path = "Parent/Child" (see starter.toml)'
+    )
+    assert cli.json("codes", "list") == []
+    book.write_text("", encoding="utf-8")
+    assert "(it is empty)" in cli("codebook", "import", str(book)).stderr
+    book.write_text('[[codes]]\npath = "Neu"\n', encoding="utf-8")
+    cli.ok("codebook", "import", str(book))
+    assert [c["code"] for c in cli.json("codes", "list")] == ["Neu"]
