@@ -28,8 +28,9 @@ def propose(
     from qualcode.docsets import scope_ids
     from qualcode.models import Document
     from qualcode.suggest.index import get_index, get_nlp, span_units
-    from qualcode.suggest.model import human_codings, single_thread
+    from qualcode.suggest.model import human_codings
     from qualcode.suggest.service import _coded_mask, _codings_by_doc, _out_of_scope
+    from qualcode.suggest.threads import single_thread
 
     index = get_index(session)
     outside = _out_of_scope(session, index)  # --set: only the set's passages

@@ -16,24 +16,10 @@ import numpy as np
 from qualcode.suggest import calibrate, tune
 from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout
+from qualcode.suggest.threads import single_thread
 
 MODEL_VERSION = "6"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
-
-
-def single_thread(fn):
-    """Run with one BLAS thread: on a busy 2-core machine, OpenBLAS threads spinning against
-    each other make small dense products many times slower."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 class Coded:

@@ -93,7 +93,7 @@ class Projection:
 
 def fit_projection(C: sp.csr_matrix, seed: int = 0) -> Projection:
     """Topics of the character block ``C`` (rows L2-normalised); none for small corpora."""
-    from qualcode.suggest.model import single_thread
+    from qualcode.suggest.threads import single_thread
 
     n, m = C.shape
     df = np.bincount(C.indices, minlength=m)
