@@ -145,21 +145,11 @@ class Autocode(TypedDict):
     totals: AutocodeTotals
 
 
-class SearchCoded(TypedDict):
-    """`qualcode search PATTERN --code PATH`: the hits coded (``dry_run``: would be)."""
+class SearchCoded(AutocodeRule):
+    """`qualcode search PATTERN --code PATH`: the hits coded (``dry_run``: would be) — one
+    autocode rule's result."""
 
     dry_run: bool
-    rule: str
-    code: str
-    kind: str
-    query: str
-    unit: str
-    coder: str
-    found: int
-    added: int
-    existing: int
-    documents: int
-    sample: NotRequired[list[AutocodeExample]]
 
 
 # `from` and `to` are Python keywords: the functional form
