@@ -16,7 +16,8 @@ process per corpus, beside :mod:`qualcode.bench.quality`):
   engine's first score over all their content paragraphs. No "no code" examples are given
   (the draws say nothing about the paragraphs around them).
 * **Small projects** (:func:`small_projects`). ``draws`` random draws of 8–15 training
-  documents (seeded); the engine trains on their gold codings (no agenda) and is scored on
+  documents (seeded; at most as many as leave 4 documents and a third of the corpus for
+  measuring: 8–9 of the demo's 14); the engine trains on their gold codings (no agenda) and is scored on
   every other document: ECE over all content paragraphs, precision of ``--apply
   --min-score 0.9``, and |reported − measured| macro-F1, where *reported* is the expected
   macro-F1 of ``suggest --explain`` (nested cross-validation) and *measured* the macro-F1
@@ -33,6 +34,7 @@ import numpy as np
 AGENDAS = Path(__file__).resolve().parent / "agendas"
 CURVE_K = (0, 1, 3, 10)
 SMALL_DOCS = (8, 15)
+MIN_TEST_DOCS = 4
 
 
 def agenda_file(corpus: Path) -> Path | None:
@@ -215,7 +217,9 @@ def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DO
     out = []
     for _ in range(draws):
         n = int(rng.integers(size[0], size[1] + 1))
-        train_docs = sorted(rng.choice(coded_docs, min(n, len(coded_docs) - 1), replace=False))
+        # at least 4 documents (and a third of the corpus) stay for measuring
+        n = max(2, min(n, len(coded_docs) - max(MIN_TEST_DOCS, len(coded_docs) // 3)))
+        train_docs = sorted(rng.choice(coded_docs, n, replace=False))
         test_docs = [d for d in docs if d not in set(train_docs)]
         sub = [c for c in cod if c[0] in set(train_docs)]
         test_spans, test_gold = spans_of(cod, set(test_docs))

@@ -421,6 +421,7 @@ def train(
                 oof,
                 (Y[rows], [lab_idx[i] for i in rows], is_code, doc_ids[rows], ag_w[rows]),
                 "cross-validation" if not res.tuned else "cross-validation (search not nested)",
+                tune.seen_in_folds(Y[:n_real], lab_idx[:n_real], folds, Y[is_agenda]),
             )
     seq_B, sequence_cv = None, None
     cal_rows = np.arange(n_real)  # the units the calibration is fitted on
@@ -662,17 +663,17 @@ def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
 
 def _expected(S: np.ndarray, args, method: str, seen: np.ndarray | None = None) -> dict | None:
     """The macro-F1 to expect on new documents from held-out scores ``S`` of the real units
-    of ``args`` (the search's arguments), with a 90 % interval (documents resampled); only
-    the units in ``seen`` (see :func:`qualcode.suggest.tune.nested`) count."""
+    of ``args`` (the search's arguments), with a 90 % interval (documents resampled); see
+    :func:`qualcode.suggest.tune.expected_f1` for ``seen``."""
     Y, labels, is_code, doc_ids, is_agenda = args
     real = np.flatnonzero(np.asarray(is_agenda) == 0)
-    keep = np.arange(len(real)) if seen is None else np.flatnonzero(seen)
-    labels = [labels[real[i]] for i in keep]
-    if not any(labels):
+    seen = np.ones(len(real), dtype=bool) if seen is None else np.asarray(seen)
+    labels = [labels[i] for i in real]
+    if not any(lab for lab, s in zip(labels, seen, strict=True) if s):
         return None
-    S_k = S[keep]
-    f1 = tune.evaluate(S_k, labels, is_code)[0]
-    lo, hi = tune.bootstrap_interval(S_k, labels, is_code, np.asarray(doc_ids)[real][keep])
+    docs = np.asarray(doc_ids)[real]
+    f1 = tune.expected_f1(S, labels, is_code, docs, seen)
+    lo, hi = tune.bootstrap_interval(S, labels, is_code, docs, seen=seen)
     return {
         "macro_f1": round(f1, 4),
         "interval": [round(lo, 4), round(hi, 4)],
