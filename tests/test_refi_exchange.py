@@ -301,6 +301,29 @@ def test_every_user_becomes_a_coder_and_survives_a_round_trip(cli, tmp_path):
     assert sorted(res2["new_coders"]) == ["Anna", "Ben", "Carla", "Dora"]
 
 
+def test_a_user_named_engine_is_imported_under_another_name(cli, tmp_path):
+    # "engine" is the reserved coder name of the suggestions engine (`agreement --coders
+    # anna,engine`): an imported human coder of that name would make the comparison ambiguous
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project {NS} name="x"><Users><User guid="{G(11)}" name="Engine"/></Users>
+<CodeBook><Codes><Code guid="{G(1)}" name="A"/></Codes></CodeBook><Sources>
+  <TextSource guid="{G(50)}" name="t.txt"><PlainTextContent>Eins zwei drei.</PlainTextContent>
+    <PlainTextSelection guid="{G(60)}" startPosition="0" endPosition="4" creatingUser="{G(11)}">
+      <Coding guid="{G(70)}" creatingUser="{G(11)}"><CodeRef targetGUID="{G(1)}"/></Coding>
+    </PlainTextSelection></TextSource></Sources></Project>"""
+    path = tmp_path / "engine.qde"
+    path.write_text(qde, encoding="utf-8")
+    plan = cli.json("refi", "import", str(path), "--no-sentences", "--dry-run")
+    assert plan["coders"] == ["Engine (human)"]
+    res = cli.json("refi", "import", str(path), "--no-sentences")
+    assert res["new_coders"] == ["Engine (human)"]
+    assert res["renamed"] == [
+        "user 'Engine' renamed to 'Engine (human)': 'engine' is the reserved name of the"
+        " suggestions engine as a coder"
+    ]
+    assert [(c["coder"], c["text"]) for c in cli.json("codings")] == [("Engine (human)", "Eins")]
+
+
 # --- 5. A TextSource without a name ------------------------------------------------------------------
 
 

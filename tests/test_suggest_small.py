@@ -78,3 +78,54 @@ def test_explain_reports_the_expected_macro_f1_with_an_interval(demo_cli):
     assert f"expected   macro-F1 {exp['macro_f1']:.3f} on new documents (90 % interval" in text
     status = demo_cli.ok("status").stdout
     assert f"expected macro-F1 {exp['macro_f1']:.2f} ({lo:.2f}–{hi:.2f}, nested)" in status
+
+
+def _scores(first: list[int], n_codes: int) -> np.ndarray:
+    """Held-out scores whose first suggestion is ``first``."""
+    S = np.zeros((len(first), n_codes))
+    S[np.arange(len(first)), first] = 1.0
+    return S
+
+
+def test_the_macro_f1_averages_over_the_codes_in_the_gold():
+    # the third unit is given code 2, which no unit has: it costs code 0's recall, but code 2
+    # adds no F1 of 0 of its own (by hand: code 0 2·1/(2·1+0+1) = 2/3, code 1 = 1)
+    S = _scores([0, 2, 1], 3)
+    labels = [frozenset({0}), frozenset({0}), frozenset({1})]
+    f1, top1, _ = tune.evaluate(S, labels, np.ones(3, dtype=bool))
+    assert round(f1, 4) == round((2 / 3 + 1) / 2, 4) and round(top1, 4) == round(2 / 3, 4)
+
+
+def test_the_expected_macro_f1_stands_in_for_a_code_no_fold_could_know():
+    # units: (document, code, first suggestion); one document per fold
+    units = [(0, 0, 0), (4, 0, 1), (1, 1, 1), (3, 1, 1), (5, 1, 1), (2, 2, 0)]
+    docs = np.asarray([u[0] for u in units])
+    labels = [frozenset({u[1]}) for u in units]
+    Y = np.eye(3)[[u[1] for u in units]]
+    folds = [np.flatnonzero(docs == d) for d in range(6)]
+    # code 2 is coded in document 2 only: held out, no fold knew it
+    seen = tune.seen_in_folds(Y, labels, folds)
+    assert seen.tolist() == [True, True, True, True, True, False]
+    # the agenda's units are always on the training side: then the code is known
+    assert tune.seen_in_folds(Y, labels, folds, Y[[5]]).all()
+    S = _scores([u[2] for u in units], 3)
+    # by hand, over the seen units: code 0 tp 1, fn 1 → 2/3; code 1 tp 3, fp 1 → 6/7. Code 2
+    # gets the F1 of the codes coded in the fewest documents (code 0, two documents: 2/3);
+    # the mean over the project's three codes:
+    want = (2 / 3 + 6 / 7 + 2 / 3) / 3
+    got = tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen)
+    assert round(got, 6) == round(want, 6)
+    # before: code 2 dropped out (and its false alarm cost nothing) — (2/3 + 6/7) / 2
+    assert round(got, 4) != round((2 / 3 + 6 / 7) / 2, 4)
+
+
+def test_the_interval_is_the_bootstrap_widened(monkeypatch):
+    Ks, Y, labels, is_code, doc = _data(8, 12, 3, noise=0, seed=2)
+    S = tune.nested(Ks, Y, labels, is_code, doc)[0]
+    mid = tune.expected_f1(S, labels, is_code, doc)
+    lo2, hi2 = tune.bootstrap_interval(S, labels, is_code, doc)
+    monkeypatch.setattr(tune, "INTERVAL_WIDEN", 1.0)
+    lo1, hi1 = tune.bootstrap_interval(S, labels, is_code, doc)
+    assert lo1 < mid < hi1
+    assert round(mid - lo2, 6) == round(min(mid, 2 * (mid - lo1)), 6)
+    assert round(hi2 - mid, 6) == round(min(1 - mid, 2 * (hi1 - mid)), 6)

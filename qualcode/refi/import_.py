@@ -30,6 +30,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from qualcode import audit
+from qualcode.config import ENGINE_CODER
 from qualcode.errors import InvalidInput
 from qualcode.names import name_problem
 from qualcode.refi import xmlread as xr
@@ -166,6 +167,13 @@ def _read_project(
             plan.note("skipped", f"a user without a valid guid ({u.get('name')!r}) was ignored")
             continue
         uname = xr.clean_name(u.get("name") or u.get("id")) or f"user-{g[:8]}"
+        if uname.casefold() == ENGINE_CODER:
+            plan.note(
+                "renamed",
+                f"user {uname!r} renamed to '{uname} (human)': {ENGINE_CODER!r} is the reserved"
+                " name of the suggestions engine as a coder",
+            )
+            uname = f"{uname} (human)"
         first = plan.users.setdefault(g, uname)
         if first != uname:  # both become coders; the selections go to the first
             plan.extra_users.append(uname)
