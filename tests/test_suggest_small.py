@@ -10,7 +10,7 @@ from qualcode.suggest import tune
 
 
 def test_folds_and_gain_grow_with_the_evidence():
-    assert [tune.n_folds(n) for n in (2, 5, 7, 8, 20, 39, 40, 500)] == [4, 5, 7, 8, 8, 8, 4, 4]
+    assert [tune.n_folds(n) for n in (2, 5, 7, 8, 15, 16, 40, 500)] == [4, 5, 7, 8, 8, 4, 4, 4]
     assert round(tune.min_gain(40), 4) == 0.0237
     assert round(tune.min_gain(150), 4) == 0.0122
     assert tune.min_gain(1000) == tune.MIN_GAIN
@@ -129,3 +129,23 @@ def test_the_interval_is_the_bootstrap_widened(monkeypatch):
     assert lo1 < mid < hi1
     assert round(mid - lo2, 6) == round(min(mid, 2 * (mid - lo1)), 6)
     assert round(hi2 - mid, 6) == round(min(1 - mid, 2 * (hi1 - mid)), 6)
+
+
+def test_calibration_keeps_the_order_of_a_passages_codes():
+    from qualcode.suggest import calibrate
+
+    # held out: code 1 (one example) is first in half the passages and always wrong there;
+    # code 0 (50 examples) is right wherever it is first or second
+    rng = np.random.default_rng(3)
+    P, labels = [], []
+    for i in range(200):
+        p1 = rng.uniform(0.5, 0.9) if i % 2 else rng.uniform(0.05, 0.3)
+        P.append([1 - p1 - 0.02, p1, 0.02])
+        labels.append(frozenset({0}))
+    P = np.asarray(P)
+    is_code = np.ones(3, dtype=bool)
+    log_n = np.log1p(np.asarray([50.0, 1.0, 10.0]))
+    ab = calibrate.fit_platt(P, labels, is_code, log_n, np.ones(len(P)))
+    assert ab is not None and ab[2] == 0.0  # no coefficient for the number of examples
+    Q = calibrate.apply_platt(ab, np.asarray([[0.3, 0.68, 0.02]]), is_code, log_n)
+    assert Q[0].argmax() == 1  # the code the classifier ranks first stays first
