@@ -561,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
         from qualcode.bench.agenda import markdown as agenda_markdown
 
         result["agenda"] = agenda_all(corpora, a.codings, a.small_draws, a.agenda_draws)
+        for r in result["agenda"]:  # the raw (score, first, right) pairs of the prior map's fit
+            (r.get("agenda_curve") or {}).pop("pairs", None)  # stay in `--agenda-one`'s output
     elif "agenda" in old:
         result["agenda"] = old["agenda"]
     if result.get("agenda"):
