@@ -197,16 +197,24 @@ def evaluate(
     gold = [labels[i] for i in rows]
     hit = np.asarray([f in g for f, g in zip(first.tolist(), gold, strict=True)])
     top3 = np.mean([bool(set(o.tolist()) & g) for o, g in zip(order, gold, strict=True)])
+    f1s = f1_per_code(first, gold)
+    return float(np.mean(list(f1s.values()))), float(hit.mean()), float(top3)
+
+
+def f1_per_code(first: np.ndarray, gold: list[frozenset[int]]) -> dict[int, float]:
+    """F1 of each code that occurs in ``gold``, for the first suggestions ``first`` (a
+    first suggestion among a unit's codes is right; a wrong one counts against the unit's
+    lowest code)."""
     y_true = np.asarray(
         [f if f in g else min(g) for f, g in zip(first.tolist(), gold, strict=True)]
     )
-    f1s = []
-    for c in np.unique(y_true):
+    out = {}
+    for c in np.unique(y_true).tolist():
         tp = np.sum((first == c) & (y_true == c))
         fp = np.sum((first == c) & (y_true != c))
         fn = np.sum((first != c) & (y_true == c))
-        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(f1s)), float(hit.mean()), float(top3)
+        out[c] = 0.0 if tp == 0 else float(2 * tp / (2 * tp + fp + fn))
+    return out
 
 
 def oof_scores(
@@ -469,17 +477,8 @@ def expected_f1(
     ev = [i for i in rows if seen[i]]
     f1: dict[int, float] = {}
     if ev:
-        Q = np.where(is_code[None, :], S[ev], -np.inf)
-        first = Q.argmax(axis=1)
-        gold = [labels[i] for i in ev]
-        y_true = np.asarray(
-            [f if f in g else min(g) for f, g in zip(first.tolist(), gold, strict=True)]
-        )
-        for c in np.unique(y_true).tolist():
-            tp = np.sum((first == c) & (y_true == c))
-            fp = np.sum((first == c) & (y_true != c))
-            fn = np.sum((first != c) & (y_true == c))
-            f1[c] = 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+        first = np.where(is_code[None, :], S[ev], -np.inf).argmax(axis=1)
+        f1 = f1_per_code(first, [labels[i] for i in ev])
     if not f1:
         return 0.0
     fewest = min(len(docs_of[c]) for c in f1)
