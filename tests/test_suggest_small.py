@@ -109,10 +109,15 @@ def test_the_expected_macro_f1_stands_in_for_a_code_no_fold_could_know():
     # the agenda's units are always on the training side: then the code is known
     assert tune.seen_in_folds(Y, labels, folds, Y[[5]]).all()
     S = _scores([u[2] for u in units], 3)
-    # by hand, over the seen units: code 0 tp 1, fn 1 → 2/3; code 1 tp 3, fp 1 → 6/7. Code 2
-    # gets the F1 of the codes coded in the fewest documents (code 0, two documents: 2/3);
-    # the mean over the project's three codes:
-    want = (2 / 3 + 6 / 7 + 2 / 3) / 3
+    # by hand, over the seen units: code 0 tp 1, fn 1 → 2/3 (2 passages); code 1 tp 3, fp 1
+    # → 6/7 (3 passages). Each leans towards their mean with the weight of PRIOR_UNITS = 10
+    # passages; code 2 gets the figure of the codes coded in the fewest documents (code 0,
+    # two documents); the mean over the project's three codes:
+    mean = (2 / 3 + 6 / 7) / 2
+    f0 = (2 * 2 / 3 + 10 * mean) / 12
+    f1 = (3 * 6 / 7 + 10 * mean) / 13
+    want = (f0 + f1 + f0) / 3
+    assert tune.PRIOR_UNITS == 10
     got = tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen)
     assert round(got, 6) == round(want, 6)
     # before: code 2 dropped out (and its false alarm cost nothing) — (2/3 + 6/7) / 2
