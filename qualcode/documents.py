@@ -49,7 +49,13 @@ def resolve_document(session: Session, ref: str | int) -> Document:
     if len(matches) == 1:
         return session.get(Document, matches[0])  # type: ignore[return-value]
     hint = "`qualcode docs list` shows all documents"
-    if names:
+    # the same name with another extension first (protokoll_12.md for protokoll_12.txt),
+    # never taken without asking: it may be another file that was not imported
+    stem = name_key(Path(ref_s).stem)
+    same = [n for _, n in names if name_key(Path(n).stem) == stem]
+    if len(same) == 1:
+        hint = f"did you mean {same[0]!r}? ({hint})"
+    elif names:
         from rapidfuzz import fuzz, process
 
         best = process.extractOne(ref_s, [n for _, n in names], scorer=fuzz.ratio, score_cutoff=60)

@@ -56,6 +56,15 @@ def test_error_names_a_fix(project):
     assert "did you mean 'A/B'" in result.stderr
 
 
+def test_a_document_under_another_extension_is_named_not_taken(cli, write_file):
+    for name in ("protokoll_01.md", "protokoll_12.txt"):
+        cli.ok("import", str(write_file(name, "Es fehlt Personal.")))
+    result = cli("docs", "show", "protokoll_12.md")
+    assert result.exit_code == 2
+    # the same name with another extension, not the nearest spelling (protokoll_01.md)
+    assert "did you mean 'protokoll_12.txt'?" in result.stderr
+
+
 def test_database_of_newer_schema_is_refused(db_path, cli):
     cli.ok("codes", "add", "X")
     import sqlite3
