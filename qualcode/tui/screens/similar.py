@@ -8,7 +8,6 @@ first call may build the passage index. Returns ``(document id, start, end)`` or
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
+
+from qualcode.tui.widgets.options import move_highlight, similar_line
 
 TOP = 20
 
@@ -76,17 +77,7 @@ class SimilarScreen(ModalScreen[tuple[int, int, int] | None]):
         ol = self.query_one(OptionList)
         ol.clear_options()
         for i, s in enumerate(items):
-            t = Text()
-            t.append(f"{s['score']:.2f} ", style="dim")
-            t.append(f"{s['document']}: ", style="bold")
-            snippet = " ".join(str(s.get("text", "")).split())
-            t.append(snippet[:70] + ("…" if len(snippet) > 70 else ""))
-            if s.get("codes"):
-                t.append(
-                    "  [" + ", ".join(str(c).rsplit("/", 1)[-1] for c in s["codes"]) + "]",
-                    style="italic cyan",
-                )
-            ol.add_option(Option(t, id=str(i)))
+            ol.add_option(Option(similar_line(s, 70), id=str(i)))
         if items:
             ol.highlighted = 0
         hint = self.query_one("#similar-hint", Label)
@@ -103,10 +94,7 @@ class SimilarScreen(ModalScreen[tuple[int, int, int] | None]):
         self.dismiss((int(s["document_id"]), int(s["start"]), int(s["end"])))
 
     def action_move(self, step: int) -> None:
-        ol = self.query_one(OptionList)
-        if ol.option_count:
-            cur = ol.highlighted if ol.highlighted is not None else -step
-            ol.highlighted = max(0, min(cur + step, ol.option_count - 1))
+        move_highlight(self.query_one(OptionList), step)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

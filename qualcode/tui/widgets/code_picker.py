@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from qualcode.codematch import rank
 from qualcode.textutil import join_path, split_path
+from qualcode.tui.widgets.options import move_highlight
 
 __all__ = ["CodePicker", "rank"]
 
@@ -224,10 +225,7 @@ class CodePicker(ModalScreen[dict | None]):
             self.dismiss({"path": path, "create": kind == "n"})
 
     def action_move(self, step: int) -> None:
-        ol = self.query_one(OptionList)
-        if ol.option_count:
-            cur = ol.highlighted if ol.highlighted is not None else -step
-            ol.highlighted = max(0, min(cur + step, ol.option_count - 1))
+        move_highlight(self.query_one(OptionList), step)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

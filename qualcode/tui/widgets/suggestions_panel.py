@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from qualcode.tui.widgets.options import similar_line
+
 MIN_CODE_SCORE = 0.05
 
 
@@ -94,17 +96,7 @@ class SuggestionsPanel(Vertical):
         if similar:
             ol.add_option(Option(Text("similar passages", style="bold"), disabled=True))
         for i, s in enumerate(similar):
-            t = Text()
-            t.append(f"{s['score']:.2f} ", style="dim")
-            t.append(f"{str(s['document']).rsplit('.', 1)[0]}: ", style="bold")
-            snippet = " ".join(str(s.get("text", "")).split())
-            t.append(snippet[:60] + ("…" if len(snippet) > 60 else ""))
-            if s.get("codes"):
-                t.append(
-                    "  [" + ", ".join(str(c).rsplit("/", 1)[-1] for c in s["codes"]) + "]",
-                    style="italic cyan",
-                )
-            ol.add_option(Option(t, id=f"similar:{i}"))
+            ol.add_option(Option(similar_line(s, 60, stem=True), id=f"similar:{i}"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
