@@ -179,15 +179,18 @@ def _analyse_lookup(nlp, texts: list[str]) -> list[list[str]]:
 # --- TF-IDF spaces -----------------------------------------------------------------------
 
 
-def _l2(m: sp.csr_matrix) -> sp.csr_matrix:
-    """Scale the rows to unit length in place (all-zero rows stay zero)."""
+def _l2(m: sp.csr_matrix, extra_sq: np.ndarray | None = None) -> sp.csr_matrix:
+    """Scale the rows to unit length in place (all-zero rows stay zero). ``extra_sq``: per
+    row, the squared length of components left out of ``m`` that still count in its length."""
     m = m.tocsr()
     if m.nnz == 0:
         return m
     sq = np.zeros(m.shape[0], dtype=np.float64)
+    if extra_sq is not None:
+        sq += extra_sq
     lengths = np.diff(m.indptr)
     nz = lengths > 0
-    sq[nz] = np.add.reduceat(np.square(m.data, dtype=np.float64), m.indptr[:-1][nz])
+    sq[nz] += np.add.reduceat(np.square(m.data, dtype=np.float64), m.indptr[:-1][nz])
     norms = np.sqrt(sq)
     norms[norms == 0] = 1.0
     m.data /= np.repeat(norms, lengths).astype(m.data.dtype)

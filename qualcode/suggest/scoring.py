@@ -18,7 +18,7 @@ from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout
 from qualcode.suggest.threads import single_thread
 
-MODEL_VERSION = "7"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "8"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 
 
