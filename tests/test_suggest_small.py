@@ -49,8 +49,12 @@ def test_a_small_project_gets_a_small_search():
 
 def test_nested_cross_validation_scores_every_unit_out_of_sample():
     Ks, Y, labels, is_code, doc = _data(8, 12, 3, noise=3, seed=1)
-    S, folds, seen = tune.nested(Ks, Y, labels, is_code, doc)
+    S, folds, seen, trained = tune.nested(Ks, Y, labels, is_code, doc)
     assert seen.all()  # every code is coded in several documents
+    # every code is in each of the 8 documents, one document per fold: 7 on the training side
+    assert (np.bincount(doc) == 12).all() and all(len(set(doc[f])) == 1 for f in folds)
+    assert all(len({doc[i] for i in range(96) if labels[i] & {c}}) == 8 for c in range(3))
+    assert trained.tolist() == [7.0] * 96
     assert S.shape == Y.shape and sorted(np.concatenate(folds).tolist()) == list(range(96))
     for f in folds:  # a fold is whole documents
         assert not set(doc[f]) & set(np.delete(doc, f))
@@ -122,6 +126,35 @@ def test_the_expected_macro_f1_stands_in_for_a_code_no_fold_could_know():
     assert round(got, 6) == round(want, 6)
     # before: code 2 dropped out (and its false alarm cost nothing) — (2/3 + 6/7) / 2
     assert round(got, 4) != round((2 / 3 + 6 / 7) / 2, 4)
+
+
+def test_the_expected_macro_f1_follows_the_projects_learning_curve():
+    # units: (document, code, first suggestion); one document per fold. Code 0 is coded in
+    # documents 0–2, code 1 in 3–4, code 2 in 5 only.
+    units = [(0, 0, 0), (1, 0, 0), (2, 0, 0), (3, 1, 1), (4, 1, 0), (5, 2, 1)]
+    docs = np.asarray([u[0] for u in units])
+    labels = [frozenset({u[1]}) for u in units]
+    Y = np.eye(3)[[u[1] for u in units]]
+    folds = [np.flatnonzero(docs == d) for d in range(6)]
+    seen = tune.seen_in_folds(Y, labels, folds)
+    trained = tune.training_documents(labels, docs, folds)
+    # held out, code 0 had 2 documents left, code 1 one, code 2 none
+    assert trained.tolist() == [2, 2, 2, 1, 1, 0]
+    S = _scores([u[2] for u in units], 3)
+    # the curve, by hand: with 2 documents right 3 times in 3, with 1 right 1 time in 2:
+    # g(1) = 1/2, g(2) = 1 (and 1 beyond, the last step held)
+    # F1 as the folds measured it (seen units): code 0 tp 3, fp 1 → 6/7; code 1 tp 1, fn 1 → 2/3
+    # carried to the final model's documents, F1 × 2r/(1+r) with r = g(k)/g(held-out mean):
+    # code 0: r = g(3)/g(2) = 1 → 6/7; code 1: r = g(2)/g(1) = 2 → 2/3 × 4/3 = 8/9
+    f0, f1 = 6 / 7, 8 / 9
+    mean = (f0 + f1) / 2
+    f0, f1 = (3 * f0 + 10 * mean) / 13, (2 * f1 + 10 * mean) / 12  # towards the mean
+    # code 2 (one document, no fold knew it): the fewest-document codes' figure (code 1, 2
+    # documents), carried down the curve to 1 document: r = g(1)/g(2) = 1/2 → × 2/3
+    want = (f0 + f1 + f1 * 2 / 3) / 3
+    got = tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen, trained)
+    assert round(got, 6) == round(want, 6)
+    assert round(got, 4) != round(tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen), 4)
 
 
 def test_the_interval_is_the_bootstrap_widened(monkeypatch):

@@ -401,7 +401,7 @@ def train(
         if n_real and int((~is_agenda[tune_rows]).sum()) <= tune.NESTED_MAX:
             got = tune.nested(Kt, *tune_args)
             if got is not None:
-                expected = _expected(got[0], tune_args, "nested", got[2])
+                expected = _expected(got[0], tune_args, "nested", got[2], got[3])
                 if expected is not None:  # the real units come first in tune_rows
                     expected["rows"] = tune_rows[: len(got[0])]
     weights = {b: w for b, w in res.weights.items() if w > 0 and b in X}
@@ -422,6 +422,7 @@ def train(
                 (Y[rows], [lab_idx[i] for i in rows], is_code, doc_ids[rows], ag_w[rows]),
                 "cross-validation" if not res.tuned else "cross-validation (search not nested)",
                 tune.seen_in_folds(Y[:n_real], lab_idx[:n_real], folds, Y[is_agenda]),
+                tune.training_documents(lab_idx[:n_real], doc_ids[:n_real], folds),
             )
     seq_B, sequence_cv = None, None
     cal_rows = np.arange(n_real)  # the units the calibration is fitted on
@@ -661,10 +662,16 @@ def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
     return model
 
 
-def _expected(S: np.ndarray, args, method: str, seen: np.ndarray | None = None) -> dict | None:
+def _expected(
+    S: np.ndarray,
+    args,
+    method: str,
+    seen: np.ndarray | None = None,
+    trained: np.ndarray | None = None,
+) -> dict | None:
     """The macro-F1 to expect on new documents from held-out scores ``S`` of the real units
     of ``args`` (the search's arguments), with a 90 % interval (documents resampled); see
-    :func:`qualcode.suggest.tune.expected_f1` for ``seen``."""
+    :func:`qualcode.suggest.tune.expected_f1` for ``seen`` and ``trained``."""
     Y, labels, is_code, doc_ids, is_agenda = args
     real = np.flatnonzero(np.asarray(is_agenda) == 0)
     seen = np.ones(len(real), dtype=bool) if seen is None else np.asarray(seen)
@@ -672,8 +679,8 @@ def _expected(S: np.ndarray, args, method: str, seen: np.ndarray | None = None) 
     if not any(lab for lab, s in zip(labels, seen, strict=True) if s):
         return None
     docs = np.asarray(doc_ids)[real]
-    f1 = tune.expected_f1(S, labels, is_code, docs, seen)
-    lo, hi = tune.bootstrap_interval(S, labels, is_code, docs, seen=seen)
+    f1 = tune.expected_f1(S, labels, is_code, docs, seen, trained)
+    lo, hi = tune.bootstrap_interval(S, labels, is_code, docs, seen=seen, trained=trained)
     return {
         "macro_f1": round(f1, 4),
         "interval": [round(lo, 4), round(hi, 4)],
