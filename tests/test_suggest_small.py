@@ -154,7 +154,9 @@ def test_the_expected_macro_f1_follows_the_projects_learning_curve():
     want = (f0 + f1 + f1 * 2 / 3) / 3
     got = tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen, trained)
     assert round(got, 6) == round(want, 6)
-    assert round(got, 4) != round(tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen), 4)
+    assert round(got, 4) != round(
+        tune.expected_f1(S, labels, np.ones(3, dtype=bool), docs, seen), 4
+    )
 
 
 def test_the_interval_is_the_bootstrap_widened(monkeypatch):
