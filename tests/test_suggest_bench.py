@@ -83,3 +83,26 @@ def test_synthetic_corpus_is_deterministic():
         assert text.startswith("TOP 1 Begrüßung")
         assert all(text[s:e].strip() == text[s:e] and e > s for s, e in spans)
     assert synthetic(300, seed=8)[0] != a_docs
+
+
+def test_small_projects_reweight_the_other_documents_to_the_training_mix_of_codes():
+    import numpy as np
+
+    from qualcode.bench.agenda import mix_weights
+    from qualcode.bench.quality import paragraph_metrics
+
+    train = [{1}, {1}, {2}, set()]  # shares: code 1 1/2, code 2 1/4, no code 1/4
+    test = [{1}, {2}, {2}, {2}, set(), {1, 2}]  # code 1 1.5/6, code 2 3.5/6, no code 1/6
+    w = mix_weights(train, test)
+    want = [2.0, 0.25 / (3.5 / 6), 0.25 / (3.5 / 6), 0.25 / (3.5 / 6), 1.5]
+    want.append((2.0 + 0.25 / (3.5 / 6)) / 2)
+    assert np.allclose(w, want)
+    # --apply precision counts each paragraph with its weight: right on code 1 (weight 2),
+    # wrong on code 2 (weight 1/2) → 2 / 2.5; unweighted 1 / 2
+    M = np.asarray([[0.95, 0.0], [0.95, 0.0]])
+    assert paragraph_metrics([1, 2], M, [{1}, {2}])["apply_precision"] == 0.5
+    got = paragraph_metrics([1, 2], M, [{1}, {2}], np.asarray([2.0, 0.5]))
+    assert abs(got["apply_precision"] - 0.8) < 1e-12
+    # ECE: one bin (0.95), weighted accuracy 0.8 → 0.15; unweighted 0.45
+    assert abs(got["ece_all"] - 0.15) < 1e-12
+    assert abs(paragraph_metrics([1, 2], M, [{1}, {2}])["ece_all"] - 0.45) < 1e-12

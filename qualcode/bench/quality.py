@@ -88,22 +88,25 @@ def spans_of(codings, docs) -> tuple[list[tuple[int, int, int]], list[frozenset[
     return keys, [frozenset(spans[k]) for k in keys]
 
 
-def reliability(scores, ok) -> dict:
+def reliability(scores, ok, weights=None) -> dict:
     s = np.asarray(scores, dtype=float)
     y = np.asarray(ok, dtype=float)
+    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=float)
     bins, ece = [], 0.0
     for lo, hi in zip(BINS[:-1], BINS[1:], strict=True):
         m = (s >= lo) & (s < hi)
-        if m.sum():
+        if m.sum() and w[m].sum() > 0:
+            mean_s = float(np.average(s[m], weights=w[m]))
+            acc = float(np.average(y[m], weights=w[m]))
             bins.append(
                 {
                     "bin": f"{lo:.1f}–{min(hi, 1.0):.1f}",
                     "n": int(m.sum()),
-                    "mean_score": float(s[m].mean()),
-                    "accuracy": float(y[m].mean()),
+                    "mean_score": mean_s,
+                    "accuracy": acc,
                 }
             )
-            ece += m.sum() / len(s) * abs(s[m].mean() - y[m].mean())
+            ece += w[m].sum() / w.sum() * abs(mean_s - acc)
     return {"ece": float(ece), "reliability": bins}
 
 
@@ -122,22 +125,25 @@ def ranking_metrics(codes, M, gold: list[frozenset[int]]) -> dict:
     return {"n": n, "top1": acc1, "top3": acc3, "macro_f1": float(f1)}
 
 
-def paragraph_metrics(codes, M, gold: list[set[int]]) -> dict:
-    """Calibration and `--apply --min-score 0.9` over all content paragraphs."""
+def paragraph_metrics(codes, M, gold: list[set[int]], weights=None) -> dict:
+    """Calibration and `--apply --min-score 0.9` over all content paragraphs (``weights``:
+    per paragraph, for :func:`qualcode.bench.agenda.mix_weights`)."""
+    w = np.ones(len(gold)) if weights is None else np.asarray(weights, dtype=float)
     first = M.argmax(axis=1) if M.shape[1] else np.zeros(len(M), dtype=int)
     sc = M[np.arange(len(M)), first] if M.shape[1] else np.zeros(len(M))
     ok = [codes[j] in g for j, g in zip(first.tolist(), gold, strict=True)] if M.shape[1] else []
-    rel = reliability(sc.tolist(), ok)
+    rel = reliability(sc.tolist(), ok, w if len(ok) else None)
     applied = np.argwhere(M >= APPLY_AT)
-    right = sum(1 for r, j in applied if codes[j] in gold[r])
-    coded = sum(1 for g in gold if g)
+    right = sum(w[r] for r, j in applied if codes[j] in gold[r])
+    n_w = sum(w[r] for r, _ in applied)
+    coded = sum(w[i] for i, g in enumerate(gold) if g)
     return {
         "paragraphs": len(gold),
         "ece_all": rel["ece"],
         "reliability_all": rel["reliability"],
         "apply_n": int(len(applied)),
-        "apply_precision": (right / len(applied)) if len(applied) else None,
-        "apply_coverage": right / coded if coded else 0.0,
+        "apply_precision": float(right / n_w) if n_w else None,
+        "apply_coverage": float(right / coded) if coded else 0.0,
     }
 
 
