@@ -393,19 +393,24 @@ def position_features(relpos: np.ndarray, bins: int = 8) -> sp.csr_matrix:
     return sp.csr_matrix(m)
 
 
-def count_matrix(rows, vocab: dict[str, int], grow: bool) -> sp.csr_matrix:
+def count_matrix(rows, vocab: dict[str, int], grow: bool, missed=None) -> sp.csr_matrix:
     """Counts (rows × vocabulary) of the strings of each row; with ``grow`` new strings are
-    added to ``vocab``, else they are skipped."""
+    added to ``vocab``, else they are skipped (and, given a list ``missed``, listed there
+    row by row)."""
     indptr, indices = [0], []
     for items in rows:
+        skipped = []
         for x in items:
             j = vocab.get(x)
             if j is None:
                 if not grow:
+                    skipped.append(x)
                     continue
                 j = vocab[x] = len(vocab)
             indices.append(j)
         indptr.append(len(indices))
+        if missed is not None:
+            missed.append(skipped)
     m = sp.csr_matrix(
         (
             np.ones(len(indices), dtype=np.float32),
