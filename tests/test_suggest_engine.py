@@ -438,3 +438,17 @@ def test_uncoded_paragraphs_count_as_read_only_when_coded_in_reading_order(
                "--code", codes[k], "--coder", "anna")  # fmt: skip
     ex = cli.json("suggest", "--explain")
     assert ex["training"]["no_code_passages"] == no_code
+
+
+def test_next_counts_no_code_among_the_answers():
+    import numpy as np
+
+    from qualcode.suggest.next import pick, uncertainty_of
+
+    M = np.asarray([[0.06, 0.05], [0.45, 0.40], [0.90, 0.05], [0.03, 0.01]])
+    # "no code" takes what the codes leave: 0.89, 0.15, 0.05 → margins by hand
+    want = [1 - (0.89 - 0.06), 1 - (0.45 - 0.40), 1 - (0.90 - 0.05), -1.0]
+    assert np.allclose(uncertainty_of(M), want)
+    # the passage the engine cannot decide comes first, not the one where nothing is likely
+    assert [i for i, _ in pick(M, 4, 0)[0]][:3] == [1, 0, 2]
+    assert np.allclose(uncertainty_of(np.asarray([[0.5]])), [1.0])  # one code: 0.5 vs 0.5
