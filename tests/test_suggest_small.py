@@ -100,13 +100,19 @@ def test_the_macro_f1_averages_over_the_codes_in_the_gold():
     assert round(f1, 4) == round((2 / 3 + 1) / 2, 4) and round(top1, 4) == round(2 / 3, 4)
 
 
-def test_the_expected_macro_f1_stands_in_for_a_code_no_fold_could_know():
-    # units: (document, code, first suggestion); one document per fold
-    units = [(0, 0, 0), (4, 0, 1), (1, 1, 1), (3, 1, 1), (5, 1, 1), (2, 2, 0)]
+def _one_document_per_fold(units):
+    """Documents, labels, targets and folds of ``(document, code, first suggestion)`` units
+    of three codes, one document per fold."""
     docs = np.asarray([u[0] for u in units])
     labels = [frozenset({u[1]}) for u in units]
     Y = np.eye(3)[[u[1] for u in units]]
-    folds = [np.flatnonzero(docs == d) for d in range(6)]
+    return docs, labels, Y, [np.flatnonzero(docs == d) for d in range(int(docs.max()) + 1)]
+
+
+def test_the_expected_macro_f1_stands_in_for_a_code_no_fold_could_know():
+    # units: (document, code, first suggestion); one document per fold
+    units = [(0, 0, 0), (4, 0, 1), (1, 1, 1), (3, 1, 1), (5, 1, 1), (2, 2, 0)]
+    docs, labels, Y, folds = _one_document_per_fold(units)
     # code 2 is coded in document 2 only: held out, no fold knew it
     seen = tune.seen_in_folds(Y, labels, folds)
     assert seen.tolist() == [True, True, True, True, True, False]
@@ -132,10 +138,7 @@ def test_the_expected_macro_f1_follows_the_projects_learning_curve():
     # units: (document, code, first suggestion); one document per fold. Code 0 is coded in
     # documents 0–2, code 1 in 3–4, code 2 in 5 only.
     units = [(0, 0, 0), (1, 0, 0), (2, 0, 0), (3, 1, 1), (4, 1, 0), (5, 2, 1)]
-    docs = np.asarray([u[0] for u in units])
-    labels = [frozenset({u[1]}) for u in units]
-    Y = np.eye(3)[[u[1] for u in units]]
-    folds = [np.flatnonzero(docs == d) for d in range(6)]
+    docs, labels, Y, folds = _one_document_per_fold(units)
     seen = tune.seen_in_folds(Y, labels, folds)
     trained = tune.training_documents(labels, docs, folds)
     # held out, code 0 had 2 documents left, code 1 one, code 2 none
