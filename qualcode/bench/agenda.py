@@ -160,7 +160,10 @@ def agenda_curve(session, layouts, cod, train_docs, test_docs, *, draws: int = 3
                 got[name] = {
                     **ranking_metrics(codes, M, test_gold),
                     **paragraph_metrics(codes_p, P, para_gold),
-                    "ece_coded": _ece_first(codes, M, test_gold),
+                    # the first score's ECE over the coded passages (over all content
+                    # paragraphs every one without a code counts as wrong: the draws give no
+                    # "no code" examples, so a model of the curve cannot know them)
+                    "ece_coded": paragraph_metrics(codes, M, test_gold)["ece_all"],
                     "agenda_weight": model.explain.get("agenda", {}).get("weight"),
                     "blocks": model.explain.get("blocks"),
                 }
@@ -194,20 +197,6 @@ def agenda_curve(session, layouts, cod, train_docs, test_docs, *, draws: int = 3
             row[name]["agenda_weights"] = [v.get("agenda_weight") for v in vs]
         rows.append(row)
     return {"rows": rows, "pairs": pairs}
-
-
-def _ece_first(codes, M, gold) -> float:
-    """ECE of the first suggestion's score over the coded passages: whether the first code
-    is one of the passage's. (Over all content paragraphs, see ``ece_all``, every paragraph
-    without a code counts as wrong: the draws give no "no code" examples, so a model of
-    the curve cannot know them.)"""
-    from qualcode.bench.quality import reliability
-
-    if not len(M):
-        return 0.0
-    first = M.argmax(axis=1)
-    ok = [codes[j] in g for j, g in zip(first.tolist(), gold, strict=True)]
-    return reliability(M[np.arange(len(M)), first].tolist(), ok)["ece"]
 
 
 def _raw_pairs(model, codes, P, gold, limit: int = 1500):
@@ -245,7 +234,6 @@ def mix_weights(train_gold: list, test_gold: list) -> np.ndarray:
 def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DOCS, seed=7):
     """Random draws of ``size`` training documents: reported vs measured (see module doc)."""
     from qualcode.bench.quality import (
-        APPLY_AT,
         content_paragraphs,
         paragraph_metrics,
         ranking_metrics,
@@ -273,7 +261,6 @@ def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DO
         measured = ranking_metrics(codes, M, test_gold)
         para = paragraph_metrics(codes_p, P, para_gold)
         para_mix = paragraph_metrics(codes_p, P, para_gold, mix)
-        applied_mix = float(sum(mix[r] for r, _ in np.argwhere(P >= APPLY_AT)))
         exp = model.explain.get("expected") or {}
         out.append(
             {
@@ -291,7 +278,7 @@ def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DO
                 "apply_precision": para["apply_precision"],
                 "ece_mix": para_mix["ece_all"],
                 "apply_precision_mix": para_mix["apply_precision"],
-                "apply_weight_mix": applied_mix,
+                "apply_weight_mix": para_mix["apply_weight"],
                 "blocks": model.explain["blocks"],
             }
         )

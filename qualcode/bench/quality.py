@@ -142,6 +142,7 @@ def paragraph_metrics(codes, M, gold: list[set[int]], weights=None) -> dict:
         "ece_all": rel["ece"],
         "reliability_all": rel["reliability"],
         "apply_n": int(len(applied)),
+        "apply_weight": float(n_w),
         "apply_precision": float(right / n_w) if n_w else None,
         "apply_coverage": float(right / coded) if coded else 0.0,
     }

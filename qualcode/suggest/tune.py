@@ -251,15 +251,21 @@ def seen_in_folds(Y: np.ndarray, labels: list[frozenset[int]], folds, always=Non
     return seen
 
 
+def documents_of(labels: list[frozenset[int]], doc_ids) -> dict[int, set]:
+    """The documents each code is coded in, among the units ``labels``."""
+    out: dict[int, set] = {}
+    for d, lab in zip(doc_ids, labels, strict=True):
+        for c in lab:
+            out.setdefault(c, set()).add(d)
+    return out
+
+
 def training_documents(labels: list[frozenset[int]], doc_ids: np.ndarray, folds) -> np.ndarray:
     """Per unit: how many documents coded with its codes (the mean over its codes) the fold
     that held it out had on its training side — one or more fewer than the model trained on
     every document has (see :func:`expected_f1`)."""
     doc_ids = np.asarray(doc_ids)
-    docs_of: dict[int, set] = {}
-    for i, lab in enumerate(labels):
-        for c in lab:
-            docs_of.setdefault(c, set()).add(doc_ids[i])
+    docs_of = documents_of(labels, doc_ids)
     out = np.zeros(len(labels))
     for test in folds:
         held = set(doc_ids[test].tolist())
@@ -523,10 +529,7 @@ def expected_f1(
     rows = [i for i, lab in enumerate(labels) if lab]
     if not rows:
         return 0.0
-    docs_of: dict[int, set] = {}
-    for i in rows:
-        for c in labels[i]:
-            docs_of.setdefault(c, set()).add(doc_ids[i])
+    docs_of = documents_of(labels, doc_ids)
     ev = [i for i in rows if seen[i]]
     f1: dict[int, float] = {}
     if ev:
@@ -559,18 +562,14 @@ def expected_f1(
     f1 = {c: (units[c] * v + PRIOR_UNITS * pool) / (units[c] + PRIOR_UNITS) for c, v in f1.items()}
     fewest = min(len(docs_of[c]) for c in f1)
     stand_in = float(np.mean([v for c, v in f1.items() if len(docs_of[c]) == fewest]))
-    if g is None:
-        return float(np.mean([f1.get(c, stand_in) for c in docs_of]))
-    # a code no fold knew has fewer documents than those codes: along the curve, down to its own
-    ref = g(fewest)[0]
-    return float(
-        np.mean(
-            [
-                f1[c] if c in f1 else min(1.0, stand_in * _more_documents(g(len(d))[0] / ref))
-                for c, d in docs_of.items()
-            ]
-        )
-    )
+
+    def stand(n_docs: int) -> float:
+        # a code no fold knew has fewer documents than those codes: along the curve, down to its own
+        if g is None:
+            return stand_in
+        return min(1.0, stand_in * float(_more_documents(g(n_docs)[0] / g(fewest)[0])))
+
+    return float(np.mean([f1[c] if c in f1 else stand(len(d)) for c, d in docs_of.items()]))
 
 
 def bootstrap_interval(
