@@ -504,6 +504,32 @@ def test_propose_splits_a_code(project):
     assert r.exit_code == 2 and "at least 4 segments" in r.output
 
 
+def test_apply_writes_from_the_score_held_out_documents_bear_out(project):
+    _code_all(project)
+    shown = project.json("suggest", "--min-score", "0.3")
+    out = project.json("suggest", "--apply", "--min-score", "0.3")
+    start = out["from_score"]
+    assert out["min_score"] == 0.3 and start is not None and start >= 0.3
+    # exactly the shown suggestions that reach the score `--apply` names
+    expected = sum(sg["score"] >= start for r in shown for sg in r["suggested_codes"])
+    assert out["applied"] == expected > 0
+    auto = project.json("codings", "--coder", "auto")
+    assert len(auto) == expected
+    ex = project.json("suggest", "--explain")
+    assert [a["min_score"] for a in ex["apply"]] == [0.8, 0.9, 0.95]
+
+
+def test_apply_writes_nothing_where_no_score_is_borne_out(project):
+    _code_all(project)
+    # no number of held-out suggestions shows 100 % with 90 % confidence
+    out = project.json("suggest", "--apply", "--min-score", "1")
+    assert out == {"applied": 0, "min_score": 1.0, "from_score": None, "coder": "auto"}
+    r = project.ok("suggest", "--apply", "--min-score", "1")
+    assert r.output.startswith("coded nothing: on the held-out documents no score level")
+    assert "--min-score" in r.output
+    assert project.json("codings", "--coder", "auto") == []
+
+
 def test_propose_text_output(project):
     _code_all(project)
     r = project.ok("propose", "--n", "2")

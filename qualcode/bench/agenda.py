@@ -159,7 +159,7 @@ def agenda_curve(session, layouts, cod, train_docs, test_docs, *, draws: int = 3
                     )
                 got[name] = {
                     **ranking_metrics(codes, M, test_gold),
-                    **paragraph_metrics(codes_p, P, para_gold),
+                    **paragraph_metrics(codes_p, P, para_gold, apply_from=model.apply_from(0.9)),
                     # the first score's ECE over the coded passages (over all content
                     # paragraphs every one without a code counts as wrong: the draws give no
                     # "no code" examples, so a model of the curve cannot know them)
@@ -259,8 +259,9 @@ def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DO
         codes, M = score_spans(session, model, test_spans, Coded(sub), layouts)
         codes_p, P = score_spans(session, model, para_keys, Coded(sub), layouts)
         measured = ranking_metrics(codes, M, test_gold)
-        para = paragraph_metrics(codes_p, P, para_gold)
-        para_mix = paragraph_metrics(codes_p, P, para_gold, mix)
+        start = model.apply_from(0.9)
+        para = paragraph_metrics(codes_p, P, para_gold, apply_from=start)
+        para_mix = paragraph_metrics(codes_p, P, para_gold, mix, apply_from=start)
         exp = model.explain.get("expected") or {}
         out.append(
             {
@@ -275,6 +276,7 @@ def small_projects(session, layouts, cod, docs, *, draws: int = 5, size=SMALL_DO
                 "top3": measured["top3"],
                 "ece_all": para["ece_all"],
                 "apply_n": para["apply_n"],
+                "apply_from": start,
                 "apply_precision": para["apply_precision"],
                 "ece_mix": para_mix["ece_all"],
                 "apply_precision_mix": para_mix["apply_precision"],
@@ -296,11 +298,16 @@ def summarise_small(rows: list[dict]) -> dict:
         (r.get("apply_precision_mix") or 0) * r.get("apply_weight_mix", 0.0) for r in rows
     )
     mixed = [r["ece_mix"] for r in rows if r.get("ece_mix") is not None]
+    starts = [r["apply_from"] for r in rows if r.get("apply_from") is not None]
     return {
         "draws": len(rows),
         "ece_all": float(np.mean([r["ece_all"] for r in rows])),
         "apply_n": n_apply,
         "apply_precision": (right / n_apply) if n_apply else None,
+        # the score from which `--apply --min-score 0.9` wrote, over the draws (and how
+        # many draws it wrote nothing: no level the held-out documents bear out)
+        "apply_from": [min(starts), max(starts)] if starts else None,
+        "apply_nowhere": sum("apply_from" in r and r["apply_from"] is None for r in rows),
         "ece_mix": float(np.mean(mixed)) if mixed else None,
         "apply_precision_mix": (right_mix / w_mix) if w_mix else None,
         "gap": float(np.mean(gaps)) if gaps else None,

@@ -125,15 +125,16 @@ def ranking_metrics(codes, M, gold: list[frozenset[int]]) -> dict:
     return {"n": n, "top1": acc1, "top3": acc3, "macro_f1": float(f1)}
 
 
-def paragraph_metrics(codes, M, gold: list[set[int]], weights=None) -> dict:
+def paragraph_metrics(codes, M, gold: list[set[int]], weights=None, apply_from=APPLY_AT) -> dict:
     """Calibration and `--apply --min-score 0.9` over all content paragraphs (``weights``:
-    per paragraph, for :func:`qualcode.bench.agenda.mix_weights`)."""
+    per paragraph, for :func:`qualcode.bench.agenda.mix_weights`; ``apply_from``: the score
+    from which `--apply` writes, the engine's ``model.apply_from(0.9)``, None: nowhere)."""
     w = np.ones(len(gold)) if weights is None else np.asarray(weights, dtype=float)
     first = M.argmax(axis=1) if M.shape[1] else np.zeros(len(M), dtype=int)
     sc = M[np.arange(len(M)), first] if M.shape[1] else np.zeros(len(M))
     ok = [codes[j] in g for j, g in zip(first.tolist(), gold, strict=True)] if M.shape[1] else []
     rel = reliability(sc.tolist(), ok, w if len(ok) else None)
-    applied = np.argwhere(M >= APPLY_AT)
+    applied = np.argwhere(M >= apply_from) if apply_from is not None else np.zeros((0, 2), int)
     right = sum(w[r] for r, j in applied if codes[j] in gold[r])
     n_w = sum(w[r] for r, _ in applied)
     coded = sum(w[i] for i, g in enumerate(gold) if g)
@@ -145,6 +146,7 @@ def paragraph_metrics(codes, M, gold: list[set[int]], weights=None) -> dict:
         "apply_weight": float(n_w),
         "apply_precision": float(right / n_w) if n_w else None,
         "apply_coverage": float(right / coded) if coded else 0.0,
+        "apply_from": apply_from,
     }
 
 
@@ -221,7 +223,7 @@ def evaluate_systems(session, layouts, train_cod, test_spans, test_gold, para_ke
     codes_p, P = score_spans(session, model, para_keys, coded, layouts)
     out["engine"] = {
         **ranking_metrics(codes, M, test_gold),
-        **paragraph_metrics(codes_p, P, para_gold),
+        **paragraph_metrics(codes_p, P, para_gold, apply_from=model.apply_from(APPLY_AT)),
         "train_seconds": t_engine,
         "explain": model.explain,
     }

@@ -119,7 +119,7 @@ def suggest_cmd(
     apply: bool = typer.Option(
         False,
         "--apply",
-        help="Write the suggestions (score ≥ --min-score, default 0.9) as codings by the coder `auto`.",
+        help="Write the suggestions as codings by the coder `auto`: from the score (≥ --min-score, default 0.9) where suggestions on held-out documents were right at least --min-score of the time with 90 % confidence.",
     ),
     with_text: bool = typer.Option(
         False, "--text", help="With --json: include each passage's text."
@@ -173,18 +173,34 @@ def suggest_cmd(
             rows = suggest.suggest(session, doc, top, threshold)
     if apply:
         with st.write(AUTO_CODER) as session:
-            n = suggest.apply_suggestions(session, rows, threshold)
-        result: Applied = {"applied": n, "min_score": threshold, "coder": AUTO_CODER}
-        output(
-            result,
-            as_json,
-            lambda d: (
-                f"coded {d['applied']} passage{'s' if d['applied'] != 1 else ''} as `auto` (score ≥ {threshold:g}); review with `qualcode codings --coder auto`, revert with `qualcode undo`"
-            ),
-        )
+            start = suggest.apply_from(session, threshold)
+            n = suggest.apply_suggestions(session, rows, start)
+        result: Applied = {
+            "applied": n,
+            "min_score": threshold,
+            "from_score": start,
+            "coder": AUTO_CODER,
+        }
+        output(result, as_json, _applied_text)
         return
     suggestions: list[Suggestion] = _suggested(rows, with_text=with_text)  # type: ignore[assignment]
     output(suggestions if as_json else rows, as_json, _suggest_table)
+
+
+def _applied_text(d: dict) -> str:
+    m, start = d["min_score"], d["from_score"]
+    if start is None:
+        return (
+            f"coded nothing: on the held-out documents no score level was right at least "
+            f"{m:.0%} of the time with 90 % confidence (`qualcode suggest --explain` shows "
+            "where they stand); code more documents, or give a lower --min-score"
+        )
+    why = "" if start == m else f"; from {start:g}, where held-out suggestions bear {m:g} out"
+    n = d["applied"]
+    return (
+        f"coded {n} passage{'s' if n != 1 else ''} as `auto` (score ≥ {start:g}{why}); "
+        "review with `qualcode codings --coder auto`, revert with `qualcode undo`"
+    )
 
 
 def _next_table(rows: list[dict]) -> str:
@@ -305,6 +321,17 @@ def _explain_text(ex: dict) -> str:
         lines.append(
             f"expected   macro-F1 {exp['macro_f1']:.3f} on new documents (90 % interval "
             f"{lo:.3f}–{hi:.3f}; {exp['method']}, {exp['documents']} documents)"
+        )
+    if ex.get("apply"):
+        levels = ", ".join(
+            f"{a['min_score']:g} from {a['from_score']:g}"
+            if a["from_score"] is not None
+            else f"{a['min_score']:g} nowhere"
+            for a in ex["apply"]
+        )
+        lines.append(
+            f"apply      --min-score {levels} (where held-out suggestions bear the level out "
+            "with 90 % confidence)"
         )
     ag = ex.get("agenda") or {}
     if ag.get("units"):

@@ -19,7 +19,7 @@ from typing import Any
 
 #: The version of the JSON vocabulary: the major part changes when a key is renamed,
 #: removed or changes its type; the minor part when keys or commands are added.
-VOCABULARY_VERSION = "2.0"
+VOCABULARY_VERSION = "2.1"
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -43,6 +43,12 @@ KEYS: dict[str, Key] = {
     "uncertainty": Key("number", "how unsure the engine is about the passage (0–1)"),
     "applied": Key("integer", "passages coded with suggestions"),
     "min_score": Key("number", "the least score a suggestion needed (0–1)"),
+    "from_score": Key(
+        "number",
+        "the score from which --apply wrote codings: the least at or above min_score whose "
+        "held-out suggestions were right at least min_score of the time with 90 % "
+        "confidence (null: none, nothing written)",
+    ),
     "cluster": Key("integer", "the number of a cluster (1: the largest)"),
     "size": Key("integer", "passages (or segments) in the cluster"),
     "lemmas": Key("array", "a cluster's top lemmas"),
@@ -117,6 +123,7 @@ class Applied(TypedDict):
 
     applied: int
     min_score: float
+    from_score: float | None
     coder: str
 
 

@@ -8,7 +8,8 @@ their own session:
 * :func:`similar` / :func:`similar_to_code` — passages most like a span, or like a code's
   segments (text vectors and, where stored, sentence embeddings: :mod:`.meaning`);
 * :func:`suggest_for_span` / :func:`suggest` — the likeliest codes of a span, of every
-  uncoded paragraph; :func:`apply_suggestions` writes them as codings of the coder ``auto``;
+  uncoded paragraph; :func:`apply_suggestions` writes them as codings of the coder ``auto``
+  from the score :func:`apply_from` gives (what held-out documents bear out);
 * :func:`explain` / :func:`last_explain` — what the engine chose for the project, and why;
 * :func:`get_model` — the trained code model (learned from the codings and the coding
   agenda: :mod:`.agenda`, :mod:`.model`, :mod:`.tune`, :mod:`.calibrate`);
@@ -32,6 +33,7 @@ __all__ = [
     "similar_to_code",
     "suggest_for_span",
     "suggest",
+    "apply_from",
     "apply_suggestions",
     "propose",
     "get_model",

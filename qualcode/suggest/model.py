@@ -47,6 +47,7 @@ from qualcode.suggest.scoring import (  # noqa: F401 (re-exported)
     _log_examples,
     _seq_features,
     _with_rest,
+    calibrated,
     score_spans,
     semantic_vectors,
     single_thread,
@@ -517,6 +518,12 @@ def train(
     )
     if not n_real:
         model.zero_shot = True  # type: ignore[attr-defined]
+    if cal_oof is not None and not (fixed is not None and not self_train):
+        model.apply_bounds = _apply_bounds(
+            model, cal_oof, [lab_idx[i] for i in cal_rows], doc_ids[cal_rows], row_w
+        )
+    # what `--apply --min-score` writes: from which score the held-out documents bear it out
+    apply_levels = [{"min_score": m, "from_score": model.apply_from(m)} for m in (0.8, 0.9, 0.95)]
     model.explain = _plain(
         {
             "version": MODEL_VERSION,
@@ -536,6 +543,7 @@ def train(
                 "examples": len(ag) - n_defined,
             },
             "expected": expected,
+            "apply": apply_levels if model.apply_bounds is not None else None,
             "cross_validation": {
                 "folds": len(folds),
                 "units": int(len(tune_rows)),
@@ -689,6 +697,17 @@ def _expected(
         "scores": S if method == "nested" else None,
         "rows": None,
     }
+
+
+def _apply_bounds(model: CodeModel, S: np.ndarray, labels, docs, row_w) -> list[float | None]:
+    """:func:`qualcode.suggest.calibrate.precision_bounds` of the final model's scores on
+    the held-out passages (raw scores ``S``): every suggestion that reaches a score level."""
+    M = calibrated(model, S)
+    col = {c: j for j, c in enumerate(model.classes)}
+    cols = np.asarray([col[c] for c in model.code_ids], dtype=int)
+    r, j = np.nonzero(M >= calibrate.APPLY_GRID[0])
+    right = np.asarray([cols[jj] in labels[rr] for rr, jj in zip(r, j, strict=True)], dtype=bool)
+    return calibrate.precision_bounds(M[r, j], right, np.asarray(docs)[r], np.asarray(row_w)[r])
 
 
 def agenda_vectors(store, texts: list[str]) -> np.ndarray:

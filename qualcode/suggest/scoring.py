@@ -18,7 +18,7 @@ from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout
 from qualcode.suggest.threads import single_thread
 
-MODEL_VERSION = "8"  # bump when training changes: cached models of older versions are rebuilt
+MODEL_VERSION = "9"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 
 
@@ -48,6 +48,13 @@ class CodeModel:
     explain: dict = field(default_factory=dict)
     isotonic: tuple[list[float], list[float]] | None = None
     version: str = MODEL_VERSION
+    # per score level of calibrate.APPLY_GRID, a 90 % lower bound of the held-out precision
+    # (None: no held-out documents)
+    apply_bounds: list[float | None] | None = None
+
+    def apply_from(self, min_score: float) -> float | None:
+        """The score from which `--apply --min-score` writes codings (None: nowhere)."""
+        return calibrate.apply_from(self.apply_bounds, min_score)
 
     @property
     def calibrated(self) -> bool:
@@ -145,6 +152,19 @@ def _first_stage(model: CodeModel, units: Spans, store=None, layouts=None) -> np
 
 
 @single_thread
+def calibrated(model: CodeModel, S: np.ndarray) -> np.ndarray:
+    """The model's scores (passages × codes) from its classifier's raw scores ``S``
+    (passages × classes): softmax, the calibration map, the isotonic correction."""
+    S, is_code = _with_rest(S, model.classes)
+    P = calibrate.softmax(S, model.temperature)
+    if model.platt is not None:
+        log_n = _log_examples(model.classes, model.n_examples, S.shape[1])
+        P = calibrate.apply_platt(model.platt, P, is_code, log_n, S)
+        if model.isotonic is not None:
+            P = calibrate.apply_isotonic(model.isotonic, P)
+    return P[:, is_code]
+
+
 def score_spans(
     session,
     model: CodeModel,
@@ -206,14 +226,7 @@ def score_spans(
         prev = np.vstack([vec(a) for a, _ in pairs])
         nxt = np.vstack([vec(b) for _, b in pairs])
         S = S + tune.apply_primal(_seq_features(S, prev, nxt), model.seq_B)
-    S, is_code = _with_rest(S, model.classes)
-    P = calibrate.softmax(S, model.temperature)
-    if model.platt is not None:
-        log_n = _log_examples(model.classes, model.n_examples, S.shape[1])
-        P = calibrate.apply_platt(model.platt, P, is_code, log_n, S)
-        if model.isotonic is not None:
-            P = calibrate.apply_isotonic(model.isotonic, P)
-    M = P[:, is_code]
+    M = calibrated(model, S)
     # a passage without any word carries no evidence
     empty = np.asarray(
         [not any(ch.isalnum() for ch in t) for t in (layouts[d].text[s:e] for d, s, e in keys)]

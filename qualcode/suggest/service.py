@@ -439,16 +439,28 @@ def explain(session: Session) -> dict:
     return out
 
 
-def apply_suggestions(session: Session, items: list[dict], min_score: float) -> int:
-    """Write every suggestion with ``score >= min_score`` as a coding by the coder ``auto``
-    (audited bulk insert, so `qualcode undo` reverts it). Returns the number written."""
+def apply_from(session: Session, min_score: float) -> float | None:
+    """The score from which `--apply --min-score` writes codings: the least score level
+    ≥ ``min_score`` whose suggestions on held-out documents were right at least
+    ``min_score`` of the time with 90 % confidence (None: no such level, nothing is
+    written; without held-out documents, ``min_score`` itself). See
+    :func:`qualcode.suggest.calibrate.precision_bounds`."""
+    if not 0 < min_score <= 1:
+        raise InvalidInput(f"--min-score {min_score} must be in (0, 1]", "e.g. --min-score 0.9")
+    return get_model(session).apply_from(min_score)
+
+
+def apply_suggestions(session: Session, items: list[dict], from_score: float | None) -> int:
+    """Write every suggestion with ``score >= from_score`` (:func:`apply_from`; None:
+    none) as a coding by the coder ``auto`` (audited bulk insert, so `qualcode undo`
+    reverts it). Returns the number written."""
     from qualcode.codebook import CodeTree
     from qualcode.codings import bulk_insert_codings, get_coder
     from qualcode.config import AUTO_CODER
     from qualcode.models import Coding, Document
 
-    if not 0 < min_score <= 1:
-        raise InvalidInput(f"--min-score {min_score} must be in (0, 1]", "e.g. --min-score 0.9")
+    if from_score is None:
+        return 0
     tree = CodeTree.load(session)
     auto = get_coder(session, AUTO_CODER)
     doc_ids = dict(session.execute(select(Document.name, Document.id)).all())
@@ -463,7 +475,7 @@ def apply_suggestions(session: Session, items: list[dict], min_score: float) -> 
         if d is None:
             continue
         for sg in it["suggestions"]:
-            if sg["score"] < min_score:
+            if sg["score"] < from_score:
                 continue
             code = tree.find(sg["code"])
             if code is None:
