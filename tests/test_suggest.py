@@ -526,6 +526,7 @@ def test_apply_writes_nothing_where_no_score_is_borne_out(project):
     assert out == {"applied": 0, "min_score": 1.0, "from_score": None, "coder": "auto"}
     r = project.ok("suggest", "--apply", "--min-score", "1")
     assert r.output.startswith("coded nothing: on the held-out documents no score level")
+    assert "at least 100 % of the time" in r.output
     assert "--min-score" in r.output
     assert project.json("codings", "--coder", "auto") == []
 

@@ -106,3 +106,41 @@ def test_small_projects_reweight_the_other_documents_to_the_training_mix_of_code
     # ECE: one bin (0.95), weighted accuracy 0.8 → 0.15; unweighted 0.45
     assert abs(got["ece_all"] - 0.15) < 1e-12
     assert abs(paragraph_metrics([1, 2], M, [{1}, {2}])["ece_all"] - 0.45) < 1e-12
+
+
+def test_small_projects_measure_what_apply_writes():
+    import numpy as np
+
+    from qualcode.bench.agenda import small_table, summarise_small
+    from qualcode.bench.quality import paragraph_metrics
+
+    M = np.asarray([[0.95, 0.0], [0.91, 0.0], [0.0, 0.97]])
+    gold = [{1}, {2}, {2}]
+    # from 0.93 (the model's apply_from): rows 1 and 3, both right; from 0.9 also row 2
+    assert paragraph_metrics([1, 2], M, gold, apply_from=0.93)["apply_precision"] == 1.0
+    assert paragraph_metrics([1, 2], M, gold)["apply_precision"] == 2 / 3
+    nowhere = paragraph_metrics([1, 2], M, gold, apply_from=None)
+    assert nowhere["apply_n"] == 0 and nowhere["apply_precision"] is None
+    row = {
+        "train_documents": 8,
+        "coded_passages": 100,
+        "reported": 0.5,
+        "interval": [0.4, 0.6],
+        "cv_chosen": 0.55,
+        "measured": 0.45,
+        "top3": 0.7,
+        "ece_all": 0.04,
+        "ece_mix": 0.04,
+        "apply_precision_mix": None,
+        "apply_weight_mix": 0.0,
+    }
+    rows = [
+        {**row, "apply_from": 0.93, "apply_n": 2, "apply_precision": 1.0},
+        {**row, "apply_from": None, "apply_n": 0, "apply_precision": None},
+        {**row, "apply_from": 0.9, "apply_n": 3, "apply_precision": 2 / 3},
+    ]
+    s = summarise_small(rows)
+    assert s["apply_n"] == 5 and abs(s["apply_precision"] - 4 / 5) < 1e-12
+    assert s["apply_from"] == [0.9, 0.93] and s["apply_nowhere"] == 1
+    line = small_table([{"corpus": "c", "small": {"summary": s, "draws": rows}}]).splitlines()[2]
+    assert "| 0.80 (5) ✗ | 1 |" in line

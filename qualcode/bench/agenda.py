@@ -364,8 +364,8 @@ def _mark(ok: bool) -> str:
 
 def small_table(results: list[dict]) -> str:
     lines = [
-        "| corpus | draws | training documents | coded passages | reported (nested CV) | measured | \\|reported − measured\\| (≤ 0.05) | \\|plain CV − measured\\| | measured inside the 90 % interval | ECE all paragraphs (≤ 0.05) | `--apply` 0.9 precision (n) (≥ 0.9) | ECE / `--apply` 0.9 precision, the training documents' mix of codes |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| corpus | draws | training documents | coded passages | reported (nested CV) | measured | \\|reported − measured\\| (≤ 0.05) | \\|plain CV − measured\\| | measured inside the 90 % interval | ECE all paragraphs (≤ 0.05) | `--apply` 0.9 precision (n) (≥ 0.9) | draws where `--apply` 0.9 wrote nothing | ECE / `--apply` 0.9 precision, the training documents' mix of codes |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for q in results:
         sm = q.get("small")
@@ -380,7 +380,7 @@ def small_table(results: list[dict]) -> str:
             f"{_f(s['reported'])} | {s['measured']:.3f} | {_f(s['gap'])}{_mark(s['gap'] is not None and s['gap'] <= 0.05)} | "
             f"{_f(s['gap_plain_cv'])} | {_f(s['in_interval'], '.0%')} | "
             f"{s['ece_all']:.3f}{_mark(s['ece_all'] <= 0.05)} | {_f(p, '.2f')} ({s['apply_n']}){_mark(p is None or p >= 0.9)} | "
-            f"{_f(s.get('ece_mix'))} / {_f(s.get('apply_precision_mix'), '.2f')} |"
+            f"{s.get('apply_nowhere', 0)} | {_f(s.get('ece_mix'))} / {_f(s.get('apply_precision_mix'), '.2f')} |"
         )
     return "\n".join(lines)
 

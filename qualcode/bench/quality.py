@@ -416,6 +416,14 @@ def _f(v, fmt=".3f") -> str:
     return "–" if v is None else format(v, fmt)
 
 
+def _from(r: dict) -> str:
+    """Where `--apply --min-score 0.9` wrote from, when the held-out documents moved it."""
+    start = r.get("apply_from", APPLY_AT)
+    if start is None:
+        return ", nowhere"
+    return "" if start == APPLY_AT else f", from {start:g}"
+
+
 def summary_table(results: list[dict]) -> str:
     lines = [
         "| corpus | system | top-1 | top-3 | macro-F1 | ECE all paragraphs | `--apply` ≥ 0.9: precision / coverage (n) | train s |",
@@ -427,7 +435,7 @@ def summary_table(results: list[dict]) -> str:
             label = "strong baseline" if name == "baseline" else "**engine**"
             lines.append(
                 f"| {q['corpus']} | {label} | {r['top1']:.3f} | {r['top3']:.3f} | {r['macro_f1']:.3f} | "
-                f"{r['ece_all']:.3f} | {_f(r['apply_precision'], '.2f')} / {r['apply_coverage']:.2f} ({r['apply_n']}) | {r['train_seconds']:.1f} |"
+                f"{r['ece_all']:.3f} | {_f(r['apply_precision'], '.2f')} / {r['apply_coverage']:.2f} ({r['apply_n']}){_from(r)} | {r['train_seconds']:.1f} |"
             )
     return "\n".join(lines)
 
@@ -504,7 +512,7 @@ def targets_table(results: list[dict]) -> str:
 
         lines.append(
             f"| {q['corpus']} | {d1:+.3f}{mark(d1 >= 0.05)} | {d3:+.3f}{mark(d3 >= 0)} | "
-            f"{e['ece_all']:.3f}{mark(e['ece_all'] <= 0.05)} | {_f(p, '.2f')}{mark(p is None or p >= 0.9)} |"
+            f"{e['ece_all']:.3f}{mark(e['ece_all'] <= 0.05)} | {_f(p, '.2f')}{_from(e)}{mark(p is None or p >= 0.9)} |"
         )
     return "\n".join(lines)
 

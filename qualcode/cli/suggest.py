@@ -192,7 +192,7 @@ def _applied_text(d: dict) -> str:
     if start is None:
         return (
             f"coded nothing: on the held-out documents no score level was right at least "
-            f"{m:.0%} of the time with 90 % confidence (`qualcode suggest --explain` shows "
+            f"{m * 100:g} % of the time with 90 % confidence (`qualcode suggest --explain` shows "
             "where they stand); code more documents, or give a lower --min-score"
         )
     why = "" if start == m else f"; from {start:g}, where held-out suggestions bear {m:g} out"
