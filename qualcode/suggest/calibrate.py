@@ -197,25 +197,33 @@ def precision_bounds(
     s = np.asarray(scores, dtype=float)
     ok = np.asarray(right, dtype=float)
     w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=float)
-    order = np.argsort(-s, kind="stable")
-    s, ok, w = s[order], ok[order], w[order]
-    _, di = np.unique(np.asarray(docs)[order], return_inverse=True)
-    n_docs = int(di.max()) + 1 if len(di) else 0
+    grid = np.asarray(APPLY_GRID)
+    level = np.searchsorted(grid, s + 1e-12, side="right") - 1  # the highest level reached
+    keep = level >= 0
+    _, di = np.unique(np.asarray(docs)[keep], return_inverse=True)
+    n_docs, n_lv = (int(di.max()) + 1 if keep.any() else 0), len(grid)
+    # per document and level: the weight of its suggestions scored at least that level, and
+    # of the right ones (sums over the levels above)
+    Wd, Rd = np.zeros((n_docs, n_lv)), np.zeros((n_docs, n_lv))
+    np.add.at(Wd, (di, level[keep]), w[keep])
+    np.add.at(Rd, (di, level[keep]), (w * ok)[keep])
+    Wd, Rd = Wd[:, ::-1].cumsum(1)[:, ::-1], Rd[:, ::-1].cumsum(1)[:, ::-1]
+    W2 = np.zeros((n_docs, n_lv))
+    np.add.at(W2, (di, level[keep]), (w * w)[keep])
+    W2 = W2[:, ::-1].cumsum(1)[:, ::-1]
     rng = np.random.default_rng(0)
     draws = rng.multinomial(n_docs, np.full(n_docs, 1 / max(n_docs, 1)), size=APPLY_BOOTSTRAP)
-    Wb = draws[:, di] * w if len(s) else np.zeros((APPLY_BOOTSTRAP, 0))
-    cw, cr = np.cumsum(Wb, axis=1), np.cumsum(Wb * ok, axis=1)
-    sw, sw2, sr = np.cumsum(w), np.cumsum(w * w), np.cumsum(w * ok)
+    Wb, Rb = draws @ Wd, draws @ Rd  # bootstrap × level
     out: list[float | None] = []
-    for g in APPLY_GRID:
-        k = int(np.searchsorted(-s, -g, side="right"))  # suggestions scored ≥ g
-        if k == 0:
+    for k in range(n_lv):
+        sw = Wd[:, k].sum()
+        if sw <= 0:
             out.append(None)
             continue
-        p = sr[k - 1] / sw[k - 1]
-        n = sw[k - 1] ** 2 / sw2[k - 1]  # Kish: what the weights leave of k passages
-        has = cw[:, k - 1] > 0
-        var = float(np.var(cr[has, k - 1] / cw[has, k - 1])) if has.sum() > 1 else 0.0
+        p = Rd[:, k].sum() / sw
+        n = sw * sw / W2[:, k].sum()  # Kish: what the weights leave of the suggestions
+        has = Wb[:, k] > 0
+        var = float(np.var(Rb[has, k] / Wb[has, k])) if has.sum() > 1 else 0.0
         if var > 0:
             n = min(n, p * (1 - p) / var)  # the documents' design effect
         out.append(round(float(_wilson_lower(np.asarray(p), np.asarray(n))), 4))
