@@ -61,3 +61,10 @@ def test_weights_count_for_the_passages_they_stand_for():
     w = np.r_[np.ones(10), 9.0]
     b = calibrate.precision_bounds(scores, right, np.arange(11), w)[_level(0.9)]
     assert b < 10 / 19  # a lower bound of 0.53, never of 10/11
+
+
+def test_no_held_out_suggestion_bears_out_any_level():
+    for scores in (np.zeros(0), np.full(3, 0.01)):  # none at all, none reaching 0.05
+        b = calibrate.precision_bounds(scores, np.ones(len(scores), bool), np.arange(len(scores)))
+        assert b == [None] * len(calibrate.APPLY_GRID)
+        assert calibrate.apply_from(b, 0.9) is None

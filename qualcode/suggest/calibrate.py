@@ -202,6 +202,8 @@ def precision_bounds(
     keep = level >= 0
     _, di = np.unique(np.asarray(docs)[keep], return_inverse=True)
     n_docs, n_lv = (int(di.max()) + 1 if keep.any() else 0), len(grid)
+    if not n_docs:  # no held-out suggestion reaches the lowest level
+        return [None] * n_lv
     # per document and level: the weight of its suggestions scored at least that level, and
     # of the right ones (sums over the levels above)
     Wd, Rd = np.zeros((n_docs, n_lv)), np.zeros((n_docs, n_lv))
