@@ -47,6 +47,29 @@ def test_a_small_project_gets_a_small_search():
     assert len(big.trials) > 30
 
 
+def test_the_small_search_takes_each_step_from_the_one_before():
+    # semantic is noise, position carries the codes: the search turns semantic off, then
+    # tries position on top of that (not on the prior with semantic back on)
+    rng = np.random.default_rng(2)
+    n, n_codes = 60, 3
+    y = rng.integers(0, n_codes, n)
+    X = np.eye(n_codes)[y] + 1.2 * rng.normal(size=(n, n_codes))
+    P = np.eye(n_codes)[y] + 0.3 * rng.normal(size=(n, n_codes))
+    Z = 3 * rng.normal(size=(n, 8))
+    Ks = {"words": X @ X.T, "chars": X @ X.T, "semantic": Z @ Z.T, "position": P @ P.T}
+    labels = [frozenset({int(c)}) for c in y]
+    doc = np.repeat(np.arange(6), 10)
+    res = tune.search(Ks, np.eye(n_codes)[y], labels, np.ones(n_codes, dtype=bool), doc)
+    assert res.reason.startswith("a small search")
+    tried = [t.weights for t in res.trials[3:]]
+    assert tried == [
+        {"words": 1.0, "chars": 1.0, "semantic": 1.0},  # the prior
+        {"words": 1.0, "chars": 1.0, "semantic": 0.0},  # better: taken
+        {"words": 1.0, "chars": 1.0, "semantic": 0.0, "position": 0.25},
+    ]
+    assert res.weights == {"words": 1.0, "chars": 1.0, "semantic": 0.0, "position": 0.25}
+
+
 def test_nested_cross_validation_scores_every_unit_out_of_sample():
     Ks, Y, labels, is_code, doc = _data(8, 12, 3, noise=3, seed=1)
     S, folds, seen, trained = tune.nested(Ks, Y, labels, is_code, doc)

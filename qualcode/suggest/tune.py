@@ -378,18 +378,23 @@ def search(
     small = n_coded < SMALL_UNITS or n_docs < MIN_FULL_DOCS
     if small:
         current = run(prior, prior_a, (BASELINE_LAMBDA,))[0]
-        options = []
+        # one step at a time, each from the configuration the steps before chose
+        steps: list[list[tuple[str, float]]] = []
         if "semantic" in Ks:
-            options.append(({**prior, "semantic": 0.0}, prior_a))
+            steps.append([("semantic", 0.0)])
         if has_agenda:
-            options += [(prior, a) for a in AGENDA_WEIGHTS if a != prior_a]
+            steps.append([("agenda", a) for a in AGENDA_WEIGHTS if a != prior_a])
         for b, wt in (("heading", 0.5), ("position", 0.25)):
             if b in Ks:
-                options.append(({**prior, b: wt}, prior_a))
-        for weights, a in options:
-            cand = run(weights, a, (BASELINE_LAMBDA,))[0]
-            if cand.macro_f1 > current.macro_f1 + gain:
-                current = cand
+                steps.append([(b, wt)])
+        for step in steps:
+            base = current
+            for b, wt in step:
+                weights = dict(base.weights) if b == "agenda" else {**base.weights, b: wt}
+                a = wt if b == "agenda" else base.agenda
+                cand = run(weights, a, (BASELINE_LAMBDA,))[0]
+                if cand.macro_f1 > current.macro_f1 + gain:
+                    current = cand
         return result(
             current,
             True,
