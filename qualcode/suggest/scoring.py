@@ -151,7 +151,6 @@ def _first_stage(model: CodeModel, units: Spans, store=None, layouts=None) -> np
     return S
 
 
-@single_thread
 def calibrated(model: CodeModel, S: np.ndarray) -> np.ndarray:
     """The model's scores (passages × codes) from its classifier's raw scores ``S``
     (passages × classes): softmax, the calibration map, the isotonic correction."""
@@ -165,6 +164,7 @@ def calibrated(model: CodeModel, S: np.ndarray) -> np.ndarray:
     return P[:, is_code]
 
 
+@single_thread
 def score_spans(
     session,
     model: CodeModel,
