@@ -9,7 +9,8 @@ recomputes each figure from the raw tables, after the README's definitions:
   the reserved top-level code ``Nicht relevant`` (and anything below it) is no category;
 - a paragraph is **touched** by a coding when they share a character;
 - co-occurrence pairs codes **within one coder** (issue 22 b): two codes co-occur on a
-  unit when one coder's codings of both touch it;
+  unit when one coder's codings of both touch it; its passage units are the content
+  paragraphs (no headings or metadata blocks, as in agreement);
 - agreement compares the paragraphs of the documents every listed coder has coded,
   leaving out headings/metadata blocks and paragraphs marked not relevant (issue 22 a);
   a coder codes a unit with X when the union of their codings of X covers at least
@@ -180,23 +181,40 @@ def freq(p: Project, by: str | None = None, coders: Iterable[str] | None = None)
 # --- report cooc --------------------------------------------------------------------------
 
 
-def unit_codes(p: Project, unit: str = "passage") -> dict[tuple[int, int], dict[str, set[int]]]:
-    """``{(doc, unit index): {coder: {codes}}}``: the codes each coder's codings touch."""
+def content_paragraphs(
+    p: Project, structural: Callable[[str, str, int, int], bool]
+) -> dict[int, list[tuple[int, int]]]:
+    """Per document the paragraphs that are no heading or metadata block."""
+    out = {}
+    for d, (name, text) in p.docs.items():
+        out[d] = [(ps, pe) for ps, pe in p.paragraphs[d] if not structural(name, text, ps, pe)]
+    return out
+
+
+def unit_codes(
+    p: Project, structural: Callable[[str, str, int, int], bool], unit: str = "passage"
+) -> dict[tuple[int, int], dict[str, set[int]]]:
+    """``{(doc, unit index): {coder: {codes}}}``: the codes each coder's codings touch
+    (passage units: content paragraphs only, as in agreement)."""
     out: dict[tuple[int, int], dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    paragraphs = content_paragraphs(p, structural)
     for _i, d, s, e, c, coder, _m, _o in p.report_codings():
         if unit == "document":
             out[(d, -1)][coder].add(c)
             continue
-        for k, (ps, pe) in enumerate(p.paragraphs[d]):
+        for k, (ps, pe) in enumerate(paragraphs[d]):
             if touches(s, e, ps, pe):
                 out[(d, k)][coder].add(c)
     return out
 
 
-def cooc(p: Project, unit: str = "passage") -> dict:
-    """``{"units", "coded_units", "codes": [paths shown], "diagonal": {path: n},
-    "pairs": {(a, b): (count, jaccard)}}`` with pairs formed within one coder."""
-    units = unit_codes(p, unit)
+def cooc(
+    p: Project, structural: Callable[[str, str, int, int], bool], unit: str = "passage"
+) -> dict:
+    """``{"units", "structural", "coded_units", "codes": [paths shown], "diagonal": {path:
+    n}, "pairs": {(a, b): (count, jaccard)}}`` with pairs formed within one coder; passage
+    units are the content paragraphs (``structural``: how many were left out)."""
+    units = unit_codes(p, structural, unit)
     diag: Counter = Counter()
     pairs: Counter = Counter()
     for per_coder in units.values():
@@ -209,13 +227,16 @@ def cooc(p: Project, unit: str = "passage") -> dict:
         for a, b in together:
             pairs[(a, b)] += 1
     shown = [c for c in p.categories if p.codes[c][2] or diag[c]]
-    n_units = len(p.docs) if unit == "document" else sum(len(v) for v in p.paragraphs.values())
+    content = content_paragraphs(p, structural)
+    n_units = len(p.docs) if unit == "document" else sum(len(v) for v in content.values())
+    n_all = sum(len(v) for v in p.paragraphs.values())
     out_pairs = {}
     for (a, b), k in pairs.items():
         key = tuple(sorted((p.paths[a], p.paths[b])))
         out_pairs[key] = (k, r4(k / (diag[a] + diag[b] - k)))
     return {
         "units": n_units,
+        "structural": 0 if unit == "document" else n_all - n_units,
         "coded_units": len(units),
         "codes": sorted(p.paths[c] for c in shown),
         "diagonal": {p.paths[c]: diag[c] for c in shown},

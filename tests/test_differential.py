@@ -168,6 +168,7 @@ def cooc_output(db: str, unit: str, *extra: str) -> dict:
     got = Run(db).json("report", "cooc", "--unit", unit, *extra)
     return {
         "units": got["units"],
+        "structural": got["structural"],
         "coded_units": got["coded_units"],
         "codes": sorted(got["code_paths"]),
         "diagonal": {c: got["matrix"][i][i] for i, c in enumerate(got["code_paths"])},
@@ -177,38 +178,39 @@ def cooc_output(db: str, unit: str, *extra: str) -> dict:
     }
 
 
-def check_cooc_units(db: str, p: oracle.Project) -> None:
+def check_cooc_units(db: str, p: oracle.Project, structural) -> None:
     for unit in ("passage", "document"):
-        got, want = cooc_output(db, unit), oracle.cooc(p, unit)
-        for key in ("units", "coded_units", "codes", "diagonal"):
+        got, want = cooc_output(db, unit), oracle.cooc(p, structural, unit)
+        for key in ("units", "structural", "coded_units", "codes", "diagonal"):
             assert got[key] == want[key], (unit, key)
 
 
-def check_cooc_pairs(db: str, p: oracle.Project) -> None:
+def check_cooc_pairs(db: str, p: oracle.Project, structural) -> None:
     for unit in ("passage", "document"):
-        assert cooc_output(db, unit)["pairs"] == oracle.cooc(p, unit)["pairs"], unit
+        want = oracle.cooc(p, structural, unit)["pairs"]
+        assert cooc_output(db, unit)["pairs"] == want, unit
 
 
 def test_cooc_units_and_diagonal_demo(demo: str) -> None:
-    check_cooc_units(demo, oracle.load(demo))
+    check_cooc_units(demo, oracle.load(demo), demo_structural)
 
 
 def test_cooc_pairs_within_coder_demo(demo: str) -> None:
-    check_cooc_pairs(demo, oracle.load(demo))
+    check_cooc_pairs(demo, oracle.load(demo), demo_structural)
 
 
 @SETTINGS
 @given(spec=projects())
 def test_cooc_units_and_diagonal_generated(spec: Spec) -> None:
     with generated(spec) as (db, p):
-        check_cooc_units(db, p)
+        check_cooc_units(db, p, oracle.by_truth(spec.structural()))
 
 
 @SETTINGS
 @given(spec=projects())
 def test_cooc_pairs_within_coder_generated(spec: Spec) -> None:
     with generated(spec) as (db, p):
-        check_cooc_pairs(db, p)
+        check_cooc_pairs(db, p, oracle.by_truth(spec.structural()))
 
 
 # --- report matrix ------------------------------------------------------------------------------

@@ -351,6 +351,34 @@ def test_cooc_counts_a_coding_spanning_two_paragraphs_in_both(small):
     assert data["matrix"][i][i] == 4  # a1, b0, c0, c1
 
 
+def test_cooc_passage_units_leave_headings_out(cli, write_file):
+    # a title, two headings and three content paragraphs
+    text = (
+        "# Protokoll\n\n## TOP 1 Personal\n\nEs fehlen Lehrkräfte an allen Schulen.\n\n"
+        "Die Zeit für Absprachen reicht nicht.\n\n## TOP 2 Ziele\n\nWir wollen uns besser abstimmen.\n"
+    )
+    write_file("h.md", text)
+    cli.ok("import", str(write_file("h.md", text)))
+    for path in (PERS, ZEIT):
+        cli.ok("codes", "add", path)
+    top1, para1 = text.index("## TOP 1"), text.index("Es fehlen")
+    para2 = text.index("Die Zeit")
+
+    def code(start: int, end: int, path: str) -> None:
+        cli.ok("code", "h.md", "--start", str(start), "--end", str(end), "--code", path)
+
+    code(top1, para1 + 10, PERS)  # the heading and the paragraph below: one unit
+    code(top1, top1 + 8, ZEIT)  # the heading alone: no unit
+    code(para2, para2 + 8, ZEIT)
+    data = cli.json("report", "cooc")
+    assert (data["units"], data["structural"], data["coded_units"]) == (3, 3, 2)
+    i, j = data["code_paths"].index(PERS), data["code_paths"].index(ZEIT)
+    assert (data["matrix"][i][i], data["matrix"][j][j]) == (1, 1)
+    assert data["matrix"][i][j] == 0 and data["pairs"] == []  # they met on the heading only
+    out = cli.ok("report", "cooc").output
+    assert "(3 in all; 3 headings and metadata blocks not counted)" in out
+
+
 def test_cooc_xlsx_has_matrix_and_pairs(small, tmp_path):
     import openpyxl
 

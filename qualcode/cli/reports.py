@@ -265,6 +265,8 @@ def report_cooc(
 
     The diagonal holds the number of units with the code; XLSX adds a sheet of
     code pairs with counts and Jaccard index; the terminal table numbers the codes.
+    Passage units are content paragraphs: headings and metadata blocks are not counted
+    (`structural` in --json says how many were left out).
     """
     from qualcode.reports.cooccore import cooccurrence_sheets, fast_cooccurrence
     from qualcode.reports.export import choose_format

@@ -43,6 +43,25 @@ def pairing_of(across_coders: bool) -> str:
     return "across-coders" if across_coders else "within-coder"
 
 
+def content_passages(
+    texts: dict[int, str], passages: dict[int, tuple[list[int], list[int]]]
+) -> tuple[dict[int, tuple[list[int], list[int]]], int]:
+    """The paragraphs that are units of analysis — headings, titles, metadata blocks and the
+    agenda left out (:func:`qualcode.structure.content_flags`, as ``qualcode agreement``
+    does) — and how many were left out. A coding that spans a heading and the paragraph
+    below it is one unit with the code, not two."""
+    from qualcode.structure import content_flags
+
+    out: dict[int, tuple[list[int], list[int]]] = {}
+    left = 0
+    for did, (starts, ends) in passages.items():
+        flags = content_flags(texts.get(did) or "", list(zip(starts, ends, strict=True)))
+        keep = [i for i, content in enumerate(flags) if content]
+        left += len(starts) - len(keep)
+        out[did] = ([starts[i] for i in keep], [ends[i] for i in keep])
+    return out, left
+
+
 def passage_code_sets(
     rows: Iterable[tuple[int, int, int, int, int]],
     passages: dict[int, tuple[list[int], list[int]]],
@@ -79,12 +98,14 @@ def assemble(
     coder: str | None,
     level: int | None,
     pairing: str = "within-coder",
+    structural: int = 0,
 ) -> CoocReport:
     """The co-occurrence dict (see ``cooccurrence``) from the codes of every coder on every
     coded unit. The diagonal counts the units with the code (any coder). ``pairing``
     ``within-coder``: two codes co-occur on a unit when one coder gave both (a consensus
     coder is a coder of its own); ``across-coders``: when anybody gave each — anna's A and
-    ben's B on one passage count, though they may be a disagreement."""
+    ben's B on one passage count, though they may be a disagreement. ``structural``: the
+    headings and metadata blocks left out of the passage units."""
     if pairing not in PAIRINGS:
         raise ValueError(pairing)
     diag: dict[int, int] = {}
@@ -123,6 +144,7 @@ def assemble(
     return {
         "unit": unit,
         "units": n_units,
+        "structural": structural,
         "coded_units": len(sets),
         "coder": coder,
         "level": level,
@@ -164,9 +186,9 @@ def fast_cooccurrence(
                 if cid in target:
                     sets.setdefault((did, -1), {}).setdefault(who, set()).add(target[cid])
             (n_units,) = conn.execute("SELECT count(id) FROM document").fetchone()
+            structural = 0
         else:
             passages: dict[int, tuple[list[int], list[int]]] = {}
-            n_units = 0
             for did, s, e in conn.execute(
                 "SELECT document_id, start, end FROM passage WHERE unit = 'paragraph'"
                 " ORDER BY document_id, start"
@@ -176,13 +198,17 @@ def fast_cooccurrence(
                     p = passages[did] = ([], [])
                 p[0].append(s)
                 p[1].append(e)
-                n_units += 1
+            texts = dict(conn.execute("SELECT id, text FROM document").fetchall())
+            passages, structural = content_passages(texts, passages)
+            n_units = sum(len(p[0]) for p in passages.values())
             sql = "SELECT document_id, start, end, code_id, coder_id FROM coding" + (
                 where + " AND orphaned IS 0" if where else " WHERE orphaned IS 0"
             )
             rows = conn.execute(sql + " ORDER BY document_id").fetchall()
             sets = passage_code_sets(rows, passages, target)  # type: ignore[arg-type]
-        return assemble(unit, sets, n_units, shown, paths, coder, level, pairing_of(across_coders))
+        return assemble(
+            unit, sets, n_units, shown, paths, coder, level, pairing_of(across_coders), structural
+        )
     return None  # the data could not be read this way: the full path answers
 
 
@@ -210,11 +236,14 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
         rows.append([name] + data["matrix"][i])
     unit_de = "Absätze" if data["unit"] == "passage" else "Dokumente"
     pairing = data.get("pairing", "within-coder")
+    left = data.get("structural") or 0
     note = (
         f"Gemeinsames Vorkommen je {'Absatz' if data['unit'] == 'passage' else 'Dokument'}, "
-        f"{PAIRING_DE[pairing]}; Diagonale: {unit_de} mit der Kategorie ({data['units']} {unit_de} insgesamt)"
+        f"{PAIRING_DE[pairing]}; Diagonale: {unit_de} mit der Kategorie ({data['units']} {unit_de} insgesamt"
+        + (f"; {left} Überschriften und Metadaten nicht gezählt)" if left else ")")
         if de
-        else f"co-occurrence per {data['unit']}, {PAIRING_TEXT[pairing]}; diagonal: {data['unit']}s with the code ({data['units']} in all)"
+        else f"co-occurrence per {data['unit']}, {PAIRING_TEXT[pairing]}; diagonal: {data['unit']}s with the code ({data['units']} in all"
+        + (f"; {left} headings and metadata blocks not counted)" if left else ")")
     )
     matrix = Sheet(
         "Überschneidungen" if de else "Co-occurrence",  # fmt: skip

@@ -1,7 +1,9 @@
 """Code co-occurrence: how often two codes occur in the same passage or document.
 
 Passage unit: two codes co-occur when codings of both touch (overlap) the same
-paragraph — by default codings of one coder (``pairing`` ``within-coder``: anna's A and
+paragraph — a content paragraph: headings, titles, metadata blocks and the agenda are no
+units of analysis (as in ``qualcode agreement``; ``structural`` says how many were left
+out), so a coding that spans a heading and the paragraph below counts once — by default codings of one coder (``pairing`` ``within-coder``: anna's A and
 ben's B on one passage are two opinions, maybe a disagreement, not a co-occurrence; a
 consensus coder is a coder of its own); ``across_coders`` pairs codings of any coders. Every coding is mapped onto the paragraphs it overlaps with a binary
 search over the sorted paragraph spans, so the cost is linear in the number of
@@ -18,12 +20,13 @@ from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput
-from qualcode.models import Coding
+from qualcode.models import Coding, Document
 from qualcode.reports.common import coding_filter, raw_rows
 from qualcode.reports.cooccore import (
     UNITS,
     UnitSets,
     assemble,
+    content_passages,
     cooccurrence_sheets,
     normalize_unit,
     pairing_of,
@@ -40,9 +43,10 @@ __all__ = ["UNITS", "cooccurrence", "cooccurrence_sheets", "unit_code_sets"]
 
 def unit_code_sets(
     session: Session, unit: str, target: dict[int, int], coder: str | None, include_auto: bool
-) -> tuple[UnitSets, int]:
-    """``{(doc_id, passage index or -1): {coder id: {code ids}}}`` and the number of units
-    in the project."""
+) -> tuple[UnitSets, int, int]:
+    """``{(doc_id, passage index or -1): {coder id: {code ids}}}``, the number of units in
+    the project and of the headings and metadata blocks left out of them
+    (:func:`qualcode.reports.cooccore.content_passages`)."""
     stmt = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.orphaned)
     where = coding_filter(session, coder, include_auto)
     if where is not None:
@@ -57,8 +61,15 @@ def unit_code_sets(
         ):
             if cid in target:
                 sets.setdefault((did, -1), {}).setdefault(who, set()).add(target[cid])
-        return sets, document_count(session)
+        return sets, document_count(session), 0
     passages = {did: (p.starts, p.ends) for did, p in load_passages(session, "paragraph").items()}
+    texts = dict(
+        raw_rows(
+            session,
+            select(Document.id, Document.text).where(Document.id.in_(list(passages))),  # type: ignore[attr-defined]
+        )
+    )
+    passages, structural = content_passages(texts, passages)
     rows = raw_rows(
         session,
         stmt.with_only_columns(
@@ -68,7 +79,7 @@ def unit_code_sets(
         .order_by(Coding.document_id),
     )
     sets = passage_code_sets(rows, passages, target)
-    return sets, sum(len(p[0]) for p in passages.values())
+    return sets, sum(len(p[0]) for p in passages.values()), structural
 
 
 def cooccurrence(
@@ -91,7 +102,7 @@ def cooccurrence(
         raise InvalidInput(f"unknown unit {unit!r}", "use passage or document")
     tree = CodeTree.load(session)
     shown, target, _depth = code_levels(tree, level)
-    sets, n_units = unit_code_sets(session, unit, target, coder, include_auto)
+    sets, n_units, structural = unit_code_sets(session, unit, target, coder, include_auto)
     return assemble(
         unit,
         sets,
@@ -101,4 +112,5 @@ def cooccurrence(
         coder,
         level,
         pairing_of(across_coders),
+        structural,
     )

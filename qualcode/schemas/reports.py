@@ -125,6 +125,7 @@ class CoocReport(TypedDict):
 
     unit: str
     units: int
+    structural: int
     coded_units: int
     coder: str | None
     level: int | None
