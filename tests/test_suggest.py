@@ -519,6 +519,21 @@ def test_apply_writes_from_the_score_held_out_documents_bear_out(project):
     assert [a["min_score"] for a in ex["apply"]] == [0.8, 0.9, 0.95]
 
 
+def test_apply_refuses_a_min_score_of_zero_before_any_work(project, monkeypatch):
+    from qualcode.suggest import service
+
+    _code_all(project)
+
+    def no_work(*a, **k):
+        raise AssertionError("suggestions computed for a refused --min-score")
+
+    monkeypatch.setattr(service, "suggest", no_work)
+    r = project("suggest", "--apply", "--min-score", "0")
+    assert r.exit_code == 2
+    assert "--min-score 0 must be in (0, 1] — e.g. --min-score 0.9" in r.output
+    assert project.json("codings", "--coder", "auto") == []
+
+
 def test_apply_writes_nothing_where_no_score_is_borne_out(project):
     _code_all(project)
     # no number of held-out suggestions shows 100 % with 90 % confidence
