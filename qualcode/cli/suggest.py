@@ -163,8 +163,10 @@ def suggest_cmd(
             output(suggest.explain(session), as_json, _explain_text)
         return
     threshold = min_score if min_score is not None else (0.9 if apply else 0.0)
-    if apply and not 0 < threshold <= 1:  # before the suggestions are computed
-        raise UserError(f"--min-score {threshold:g} must be in (0, 1]", "e.g. --min-score 0.9")
+    if apply:  # before the suggestions are computed
+        from qualcode.suggest.service import check_min_score
+
+        check_min_score(threshold)
     rows = None
     if doc is not None and not apply and not st.doc_set:
         from qualcode.suggest.fast import suggest_doc

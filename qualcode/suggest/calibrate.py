@@ -180,11 +180,11 @@ APPLY_Z = 1.2816  # one-sided 90 %
 APPLY_BOOTSTRAP = 400
 
 
-def _wilson_lower(p: np.ndarray, n: np.ndarray, z: float | None = None) -> np.ndarray:
-    z = APPLY_Z if z is None else z
-    n = np.maximum(n, 1e-9)
+def _wilson_lower(p: float, n: float) -> float:
+    z = APPLY_Z
+    n = max(n, 1e-9)
     centre = p + z * z / (2 * n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    half = z * float(np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)))
     return (centre - half) / (1 + z * z / n)
 
 
@@ -204,15 +204,15 @@ def precision_bounds(
     n_docs, n_lv = (int(di.max()) + 1 if keep.any() else 0), len(grid)
     if not n_docs:  # no held-out suggestion reaches the lowest level
         return [None] * n_lv
-    # per document and level: the weight of its suggestions scored at least that level, and
-    # of the right ones (sums over the levels above)
-    Wd, Rd = np.zeros((n_docs, n_lv)), np.zeros((n_docs, n_lv))
-    np.add.at(Wd, (di, level[keep]), w[keep])
-    np.add.at(Rd, (di, level[keep]), (w * ok)[keep])
-    Wd, Rd = Wd[:, ::-1].cumsum(1)[:, ::-1], Rd[:, ::-1].cumsum(1)[:, ::-1]
-    W2 = np.zeros((n_docs, n_lv))
-    np.add.at(W2, (di, level[keep]), (w * w)[keep])
-    W2 = W2[:, ::-1].cumsum(1)[:, ::-1]
+
+    def at_least(v: np.ndarray) -> np.ndarray:
+        """Per document and level: the sum of ``v`` over its suggestions scored at least
+        that level."""
+        acc = np.zeros((n_docs, n_lv))
+        np.add.at(acc, (di, level[keep]), v[keep])
+        return acc[:, ::-1].cumsum(axis=1)[:, ::-1]
+
+    Wd, Rd, W2 = at_least(w), at_least(w * ok), at_least(w * w)
     rng = np.random.default_rng(0)
     draws = rng.multinomial(n_docs, np.full(n_docs, 1 / max(n_docs, 1)), size=APPLY_BOOTSTRAP)
     Wb, Rb = draws @ Wd, draws @ Rd  # bootstrap × level
@@ -228,7 +228,7 @@ def precision_bounds(
         var = float(np.var(Rb[has, k] / Wb[has, k])) if has.sum() > 1 else 0.0
         if var > 0:
             n = min(n, p * (1 - p) / var)  # the documents' design effect
-        out.append(round(float(_wilson_lower(np.asarray(p), np.asarray(n))), 4))
+        out.append(round(_wilson_lower(float(p), float(n)), 4))
     return out
 
 

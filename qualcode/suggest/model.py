@@ -475,7 +475,8 @@ def train(
     # calibration on the held-out scores (not for self-training's examples: see _self_trained)
     T, platt, iso = 1.0, None, None
     platt_prior = False
-    if cal_oof is not None and not (fixed is not None and not self_train):
+    calibrating = cal_oof is not None and not (fixed is not None and not self_train)
+    if calibrating:
         row_w = np.where(np.asarray([bool(all_labels[i]) for i in cal_rows]), 1.0, none_weight)
         S_cal, is_code_cal = _with_rest(cal_oof, classes)
         Y_cal = np.hstack([Y[cal_rows], np.zeros((len(cal_rows), S_cal.shape[1] - Y.shape[1]))])
@@ -518,7 +519,7 @@ def train(
     )
     if not n_real:
         model.zero_shot = True  # type: ignore[attr-defined]
-    if cal_oof is not None and not (fixed is not None and not self_train):
+    if calibrating:  # the same held-out passages: what `--apply` may write
         model.apply_bounds = _apply_bounds(
             model, cal_oof, [lab_idx[i] for i in cal_rows], doc_ids[cal_rows], row_w
         )

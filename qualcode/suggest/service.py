@@ -445,9 +445,14 @@ def apply_from(session: Session, min_score: float) -> float | None:
     ``min_score`` of the time with 90 % confidence (None: no such level, nothing is
     written; without held-out documents, ``min_score`` itself). See
     :func:`qualcode.suggest.calibrate.precision_bounds`."""
-    if not 0 < min_score <= 1:
-        raise InvalidInput(f"--min-score {min_score} must be in (0, 1]", "e.g. --min-score 0.9")
+    check_min_score(min_score)
     return get_model(session).apply_from(min_score)
+
+
+def check_min_score(min_score: float) -> None:
+    """`--apply --min-score` is a share of suggestions that must be right: in (0, 1]."""
+    if not 0 < min_score <= 1:
+        raise InvalidInput(f"--min-score {min_score:g} must be in (0, 1]", "e.g. --min-score 0.9")
 
 
 def apply_suggestions(session: Session, items: list[dict], from_score: float | None) -> int:
