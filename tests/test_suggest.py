@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 # the core's rows as `--json` gives them (`code_paths`, `suggested_codes`)
 from qualcode.cli.suggest import _similar_json, _suggested
@@ -354,6 +355,26 @@ def test_single_example_codes_are_scored_by_the_model_cautiously(project, engine
     # one example does not make the code a likely suggestion for unrelated passages
     assert staff[0]["code"] == PERS
     assert all(o["score"] < 0.2 for o in staff if o["code"] == "Hindernisse/Begrüßung")
+
+
+def test_one_coding_does_not_make_a_document_read(project, engine):
+    from qualcode.database import reading
+    from qualcode.models import Document
+    from qualcode.suggest.model import _read_in_order
+
+    _code_all(project)
+    before = project.json("suggest", "--explain")["training"]["no_code_passages"]
+    # one passage coded in the last third of p3 (as from the workbench's `N`): the four
+    # content paragraphs above it were not shown, so they are no "no code" examples
+    s, e = _span(DOCS["p3.md"], "Das nächste Treffen findet im Juni")
+    project.ok("code", "p3.md", "--start", str(s), "--end", str(e), "--code", NEXT)
+    after = project.json("suggest", "--explain")["training"]
+    assert after["coded_passages"] == len(CODED) + 1
+    assert after["no_code_passages"] == before  # not before + 4
+    with reading(engine) as sess:
+        ids = {n: i for i, n in sess.execute(select(Document.id, Document.name)).all()}
+        coded = {ids["p1.md"], ids["p2.md"], ids["p3.md"]}
+        assert _read_in_order(sess, coded) == {ids["p1.md"], ids["p2.md"]}
 
 
 def test_auto_and_orphaned_codings_are_not_learned(project, engine):

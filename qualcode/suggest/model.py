@@ -3,7 +3,8 @@
 Training units are the coded spans (coder ``auto``, orphaned codings and codes that are
 not codable left out), one row per span with all its codes. Passages marked "not
 relevant" and uncoded paragraphs that a coder has evidently read — in a document coded in
-reading order, before the last coding, or anywhere in one coded into its last third — are
+reading order (two codings at least), before the last coding, or anywhere in one coded
+into its last third — are
 added as a "no code" class, so that boilerplate ("Frau X begrüßt die Anwesenden") scores
 low for every code.
 
@@ -177,7 +178,10 @@ def _read_in_order(session: Session, doc_ids: set[int]) -> set[int]:
     the one before, mostly; imported codings count as made in their order): there an
     uncoded paragraph before the last coding was read and passed over. A researcher who
     follows `qualcode next` jumps about the document, and the paragraphs between the
-    passages shown were not read — only the passages marked "not relevant" say "no code"."""
+    passages shown were not read — only the passages marked "not relevant" say "no code".
+    One coding shows no order at all: a passage coded from the workbench's `N` (the
+    engine's next) in the last third of a document made every other paragraph of it "no
+    code", and the held-out suggestions for them wrong."""
     from sqlalchemy import text
 
     rows = session.connection().execute(
@@ -195,7 +199,7 @@ def _read_in_order(session: Session, doc_ids: set[int]) -> set[int]:
     for d, starts in seq.items():
         steps = len(starts) - 1
         forward = sum(b >= a for a, b in zip(starts, starts[1:], strict=False))
-        if steps <= 1 or forward >= IN_ORDER * steps:
+        if steps >= 1 and forward >= IN_ORDER * steps:
             out.add(d)
     return out
 
