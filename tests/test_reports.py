@@ -351,7 +351,7 @@ def test_cooc_counts_a_coding_spanning_two_paragraphs_in_both(small):
     assert data["matrix"][i][i] == 4  # a1, b0, c0, c1
 
 
-def test_cooc_passage_units_leave_headings_out(cli, write_file):
+def test_cooc_passage_units_leave_headings_out(cli, write_file, tmp_path):
     # a title, two headings and three content paragraphs
     text = (
         "# Protokoll\n\n## TOP 1 Personal\n\nEs fehlen Lehrkräfte an allen Schulen.\n\n"
@@ -377,6 +377,16 @@ def test_cooc_passage_units_leave_headings_out(cli, write_file):
     assert data["matrix"][i][j] == 0 and data["pairs"] == []  # they met on the heading only
     out = cli.ok("report", "cooc").output
     assert "(3 in all; 3 headings and metadata blocks not counted)" in out
+    # the exported tables say it too: a reader of the file sees what the units were
+    md = cli.ok("report", "cooc", "--format", "md", "--lang", "de").stdout
+    assert "(3 Absätze insgesamt; 3 Überschriften und Metadaten nicht gezählt)" in md
+    import openpyxl
+
+    out_x = tmp_path / "c.xlsx"
+    cli.ok("report", "cooc", "-o", str(out_x), "--lang", "en")
+    ws = openpyxl.load_workbook(out_x)["Co-occurrence"]
+    assert ws["A1"].value.endswith("(3 in all; 3 headings and metadata blocks not counted)")
+    assert ws["A3"].value == "Category" and ws["A2"].value is None  # the table below the note
 
 
 def test_cooc_xlsx_has_matrix_and_pairs(small, tmp_path):

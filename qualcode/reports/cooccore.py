@@ -250,7 +250,7 @@ def cooccurrence_sheets(data: dict, *, lang: str = "de", numbered: bool = False)
         headers,
         rows,
         [TEXT] + [INT] * n,
-        note="" if not numbered else note,
+        note=note,  # the units and what was left out: in the terminal and in every file
     )
     pairs = Sheet(
         "Paare" if de else "Pairs",
