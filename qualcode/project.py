@@ -10,7 +10,7 @@ caller takes the full path, :func:`status`, with its checks and error messages.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from qualcode import nlp
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
+    from qualcode.schemas.analysis import Explanation
     from qualcode.schemas.project import CoderCount, Status
 
 
@@ -81,12 +82,15 @@ def quick_status(db: str | None) -> Status | None:
         conn.close()
 
 
-def _explain_file(url: str) -> dict | None:
-    """What the suggestions engine chose when it last trained (a small cache entry)."""
+def _explain_file(url: str) -> Explanation | None:
+    """What the suggestions engine chose when it last trained (a small cache entry; None
+    for a model of an older version, rebuilt on its next use)."""
     from qualcode import cache
+    from qualcode.config import MODEL_VERSION
 
     ex = cache.load_latest(url, "model-explain")
-    return ex if isinstance(ex, dict) else None
+    ok = isinstance(ex, dict) and ex.get("version") == MODEL_VERSION
+    return cast("Explanation", ex) if ok else None
 
 
 def status(session: Session, engine: Engine) -> Status:
@@ -142,10 +146,10 @@ def status(session: Session, engine: Engine) -> Status:
     return result
 
 
-def _last_explain(session) -> dict | None:
+def _last_explain(session) -> Explanation | None:
     from qualcode.suggest import last_explain
 
-    return last_explain(session)
+    return cast("Explanation | None", last_explain(session))
 
 
 def explain_line(ex: dict | None) -> str:

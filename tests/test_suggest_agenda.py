@@ -64,7 +64,7 @@ def test_the_agenda_alone_gives_suggestions(cli, write_file):
     assert cli.ok("suggest", "--apply", "--min-score", "0.9").stdout.startswith("coded 0 ")
     ex = cli.json("suggest", "--explain")
     # 2 definitions; the 5 paragraphs as first examples (self-training)
-    assert ex["agenda"] == {"units": 2, "codes": 2, "weight": 1.0, "examples": 5}
+    assert ex["agenda"] == {"units": 2, "codes": 2, "weight": 1.0, "passages": 5}
     assert ex["training"]["coded_passages"] == 0 and ex["expected"] is None
     assert ex["reason"].startswith("no codings yet: the coding agenda")
     text = cli.ok("suggest", "--explain").stdout
@@ -194,7 +194,7 @@ def test_the_agenda_helps_most_where_codings_are_few(cli, write_file, tmp_path, 
         "units": 0,
         "codes": 0,
         "weight": 0.0,
-        "examples": 0,
+        "passages": 0,
     }
     # measured: 0.882 with the agenda, 0.549 without (17 of 51 paragraphs, one coding per code)
     assert with_agenda >= 0.85 and without <= 0.6, (with_agenda, without)

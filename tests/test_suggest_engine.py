@@ -39,7 +39,7 @@ def test_one_new_code_does_not_take_over(demo_cli, demo_db):
             assert all(s["code"] != NEW or s["score"] < 0.2 for s in r["suggested_codes"]), r
     # the engine says that the code has one example and is scored cautiously
     ex = demo_cli.json("suggest", "--explain")
-    assert {"code": NEW, "examples": 1} in ex["codes"]
+    assert {"code": NEW, "coded_passages": 1} in ex["code_examples"]
 
 
 def test_model_is_deterministic(demo_cli, demo_db):
@@ -64,7 +64,7 @@ def test_explain_output(demo_cli):
     ex = demo_cli.json("suggest", "--explain")
     assert set(ex) >= {
         "tuned", "reason", "blocks", "lambda", "sequence", "calibrated", "cross_validation",
-        "training", "codes", "semantic",
+        "training", "code_examples", "semantic",
     }  # fmt: skip
     assert ex["semantic"] == {
         "available": False,
@@ -77,7 +77,7 @@ def test_explain_output(demo_cli):
     for key in ("chosen", "plain_text"):
         assert set(cv[key]) == {
             "blocks",
-            "agenda",
+            "agenda_weight",
             "lambda",
             "sequence",
             "macro_f1",
@@ -101,15 +101,15 @@ _WORDS = (
 ).split()
 
 
-def _fixture(cli, write_file, tmp_path, label_of, uncoded=()) -> None:
-    """8 documents of 12 paragraphs of filler text; ``label_of(doc, k, rng)`` gives
-    (label, text) for paragraph k."""
+def _fixture(cli, write_file, tmp_path, label_of, uncoded=(), paragraphs=12) -> None:
+    """8 documents of ``paragraphs`` paragraphs of filler text; ``label_of(doc, k, rng)``
+    gives (label, text) for paragraph k."""
     rng = np.random.default_rng(3)
     rows = []
     folder = None
     for d in range(8):
         paras = []
-        for k in range(12):
+        for k in range(paragraphs):
             label, text = label_of(d, k, rng)
             paras.append((label, text))
         text = "\n\n".join(t for _, t in paras) + "\n"
@@ -154,6 +154,29 @@ def test_tuner_leaves_position_out_when_words_tell(cli, write_file, tmp_path):
     ex = cli.json("suggest", "--explain")
     assert ex["tuned"] and "position" not in ex["blocks"]
     assert ex["cross_validation"]["chosen"]["macro_f1"] >= 0.9
+
+
+def test_explanation_of_a_full_search_with_the_sequence_stage(cli, write_file, tmp_path):
+    """160 coded passages in 8 documents: the full search, and the sequence stage tried on
+    top (runs of four paragraphs of one topic, its word in the run's first paragraph only).
+    Its figures are in `--explain` and `status` under the keys the schema names (every
+    --json output of the tests is validated against it)."""
+
+    def label_of(d, k, rng):
+        topic = ["Personal", "Räume", "Zeit"][(k // 4 + d) % 3]
+        return topic, _filler(rng, extra=f"{topic}mangel" if k % 4 == 0 else "")
+
+    _fixture(cli, write_file, tmp_path, label_of, paragraphs=20)
+    ex = cli.json("suggest", "--explain")
+    assert ex["tuned"] and ex["training"]["coded_passages"] == 160
+    assert "a small search" not in ex["reason"]
+    seq = ex["cross_validation"]["sequence_stage"]
+    assert set(seq) == {"macro_f1", "top1", "top3", "lambda", "macro_f1_without", "kept"}
+    assert seq["kept"] == (seq["macro_f1"] > seq["macro_f1_without"] + 0.005) == ex["sequence"]
+    assert [c["code"] for c in ex["code_examples"]] == ["Personal", "Räume", "Zeit"]
+    assert sum(c["coded_passages"] for c in ex["code_examples"]) == 160
+    stored = cli.json("status")["suggestions"]
+    assert stored == {k: v for k, v in ex.items() if k != "code_examples"}
 
 
 class _OracleStore:
@@ -272,6 +295,19 @@ def test_cache_of_an_older_version_is_rebuilt(demo_cli, demo_db, stale):
     con.commit()
     con.close()
     assert demo_cli.json("suggest", "--doc", "protokoll_03.txt") == before
+
+
+def test_status_shows_no_explanation_of_an_older_model(demo_cli, monkeypatch):
+    """After an upgrade the stored explanation is an older model's (its keys may differ
+    from the schema's): `status` shows none until the model is rebuilt, which `suggest`
+    does."""
+    import qualcode.config
+
+    ex = demo_cli.json("suggest", "--explain")
+    assert demo_cli.json("status")["suggestions"]["version"] == ex["version"]
+    monkeypatch.setattr(qualcode.config, "MODEL_VERSION", "999")  # the next release
+    assert demo_cli.json("status")["suggestions"] is None
+    assert "not trained yet" in demo_cli.ok("status").stdout
 
 
 def test_cache_lives_beside_the_project_not_in_it(demo_cli, demo_db, tmp_path):
@@ -405,7 +441,7 @@ def test_not_relevant_marks_teach_no_code(demo_cli):
     before = demo_cli.json("suggest", "--explain")["training"]["no_code_passages"]
     demo_cli.ok("mark", "protokoll_02.md", "--start", "1884", "--end", "2115", "--not-relevant")
     ex = demo_cli.json("suggest", "--explain")
-    assert all(c["code"] != "Nicht relevant" for c in ex["codes"])
+    assert all(c["code"] != "Nicht relevant" for c in ex["code_examples"])
     assert ex["training"]["no_code_passages"] >= before + 1
     rows = demo_cli.json("suggest", "--top", "5")
     assert all(s["code"] != "Nicht relevant" for r in rows for s in r["suggested_codes"])

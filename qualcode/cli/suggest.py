@@ -397,7 +397,7 @@ def _explain_text(ex: dict) -> str:
     sem = ex.get("semantic")
     if sem:
         lines.append(f"semantic block (sentence embeddings): {sem['state']}")
-    few = [c["code"] for c in ex.get("codes", []) if c["examples"] < 3]
+    few = [c["code"] for c in ex.get("code_examples", []) if c["coded_passages"] < 3]
     if few:
         lines.append(f"codes with fewer than 3 examples (scored cautiously): {', '.join(few)}")
     return "\n".join(lines)

@@ -63,7 +63,7 @@ def unit_code_sets(
                 sets.setdefault((did, -1), {}).setdefault(who, set()).add(target[cid])
         return sets, document_count(session), 0
     passages = {did: (p.starts, p.ends) for did, p in load_passages(session, "paragraph").items()}
-    texts = dict(
+    texts: dict[int, str] = dict(
         raw_rows(
             session,
             select(Document.id, Document.text).where(Document.id.in_(list(passages))),  # type: ignore[attr-defined]

@@ -39,7 +39,11 @@ KEYS: dict[str, Key] = {
     "score": Key("number", "how likely or how similar (0–1)"),
     "basis": Key("string", "where a suggestion comes from: model, …"),
     "suggested_codes": Key("array", "the likeliest codes of a passage: code, score, basis"),
-    "reason": Key("string", "why this passage: uncertain or reading order"),
+    "reason": Key(
+        "string",
+        "why the engine chose it: this passage (`next`: uncertain or reading order) or this "
+        "configuration (`suggest --explain`)",
+    ),
     "uncertainty": Key("number", "how unsure the engine is about the passage (0–1)"),
     "applied": Key("integer", "passages coded with suggestions"),
     "min_score": Key("number", "the least score a suggestion needed (0–1)"),
@@ -54,6 +58,53 @@ KEYS: dict[str, Key] = {
     "lemmas": Key("array", "a cluster's top lemmas"),
     "examples": Key("array", "the passages closest to a cluster's centre"),
     "members": Key("array", "every passage of a cluster: document, start, end"),
+    # --- `suggest --explain` (and `status`'s suggestions): what the engine chose, and why
+    "version": Key("string", "the suggestion model's version (older cached models are rebuilt)"),
+    "tuned": Key("boolean", "the configuration was chosen by cross-validation"),
+    "blocks": Key("object", "the feature blocks used: block name → weight"),
+    "lambda": Key("number", "the ridge penalty λ of the classifier"),
+    "tuned_on": Key("integer", "coded passages the configuration was chosen on"),
+    "sequence": Key("boolean", "the sequence stage (the neighbours' scores) is used"),
+    "calibrated": Key("boolean", "the scores are calibrated on the project's held-out documents"),
+    "calibration": Key(
+        "string", "where the calibration map comes from: project (held-out documents) or prior"
+    ),
+    "semantic": Key("object", "the semantic block (sentence embeddings): available, state"),
+    "available": Key("boolean", "the sentence embeddings are there and used"),
+    "agenda": Key(
+        "object", "the coding agenda in the model: units, codes, weight, passages it brought"
+    ),
+    "weight": Key("number", "the coding agenda's weight, a multiple of one coded example"),
+    "agenda_weight": Key("number", "the coding agenda's weight in this configuration"),
+    "expected": Key(
+        "object", "the macro-F1 to expect on new documents, with a 90 % interval (null: none)"
+    ),
+    "macro_f1": Key("number", "macro-averaged F1 of the first suggestion (0–1)"),
+    "macro_f1_without": Key("number", "macro-F1 of the same configuration without the stage"),
+    "top1": Key("number", "share (0–1) of passages whose first suggestion was right"),
+    "top3": Key("number", "share (0–1) of passages with a right code among the first three"),
+    "interval": Key("array", "a 90 % interval: [low, high]"),
+    "method": Key(
+        "string", "how the figure was measured: nested or plain cross-validation by document"
+    ),
+    "apply": Key(
+        "array", "per --min-score (0.8, 0.9, 0.95): the score from which --apply writes codings"
+    ),
+    "cross_validation": Key("object", "the cross-validation grouped by document that chose"),
+    "held_out_units": Key("integer", "passages scored by a model that did not see their document"),
+    "chosen": Key("object", "the chosen configuration and its cross-validated figures"),
+    "plain_text": Key(
+        "object", "the plain-text configuration (words and characters), as a yardstick"
+    ),
+    "sequence_stage": Key(
+        "object", "the sequence stage's cross-validated figures (null: not tried)"
+    ),
+    "kept": Key("boolean", "the stage beat the configuration without it and is used"),
+    "configurations_tried": Key("integer", "configurations the search compared"),
+    "training": Key("object", "what the model was trained on"),
+    "no_code_passages": Key("integer", "uncoded paragraphs learned as 'no code'"),
+    "sampled": Key("boolean", "the coded passages were sampled (a very large project)"),
+    "code_examples": Key("array", "the codes the model knows and how many coded passages each has"),
 }
 
 
@@ -254,12 +305,128 @@ class SuggestStats(TypedDict):
     decisions_left_out: int
 
 
+class ApplyLevel(TypedDict):
+    """`suggest --apply --min-score min_score` writes codings from ``from_score``."""
+
+    min_score: float
+    from_score: float | None
+
+
+class Expected(TypedDict):
+    """The macro-F1 to expect on new documents and its 90 % interval."""
+
+    macro_f1: float
+    interval: list[float]
+    method: str
+    documents: int
+
+
+Configuration = TypedDict(
+    "Configuration",
+    {
+        "blocks": dict[str, float],
+        "agenda_weight": float,
+        "lambda": float,
+        "sequence": bool,
+        "macro_f1": float,
+        "top1": float,
+        "top3": float,
+    },
+)
+Configuration.__doc__ = "A configuration the search tried, and its cross-validated figures."
+
+SequenceStage = TypedDict(
+    "SequenceStage",
+    {
+        "macro_f1": float,
+        "top1": float,
+        "top3": float,
+        "lambda": float,
+        "macro_f1_without": float,
+        "kept": bool,
+    },
+)
+SequenceStage.__doc__ = "The sequence stage (the neighbours' scores), cross-validated."
+
+
+class CrossValidation(TypedDict):
+    """The cross-validation grouped by document that chose the configuration."""
+
+    folds: int
+    units: int
+    held_out_units: int
+    chosen: Configuration | None
+    plain_text: Configuration | None
+    sequence_stage: SequenceStage | None
+    configurations_tried: int
+
+
+class Semantic(TypedDict):
+    """The semantic block: whether the sentence embeddings are used, and why (not)."""
+
+    available: bool
+    state: str
+
+
+class AgendaUse(TypedDict):
+    """The coding agenda in the model: its texts (units), codes, weight and the project
+    passages it fits best, brought in as its examples before the first codings."""
+
+    units: int
+    codes: int
+    weight: float
+    passages: int
+
+
+class Training(TypedDict):
+    """What the model was trained on."""
+
+    coded_passages: int
+    no_code_passages: int
+    codes: int
+    sampled: bool
+    seconds: float
+
+
+class CodeExamples(TypedDict):
+    code: str
+    coded_passages: int
+
+
+Explanation = TypedDict(
+    "Explanation",
+    {
+        "version": str,
+        "tuned": bool,
+        "reason": str,
+        "blocks": dict[str, float],
+        "lambda": float,
+        "tuned_on": int,
+        "sequence": bool,
+        "calibrated": bool,
+        "calibration": str,
+        "semantic": Semantic,
+        "agenda": AgendaUse,
+        "expected": Expected | None,
+        "apply": list[ApplyLevel] | None,
+        "cross_validation": CrossValidation,
+        "training": Training,
+        "code_examples": NotRequired[list[CodeExamples]],
+    },
+)
+Explanation.__doc__ = (
+    "`qualcode suggest --explain`: what the engine chose for the project, the "
+    "cross-validated figures it chose on, and what to expect on new documents "
+    "(`status` shows it without `code_examples`)."
+)
+
+
 COMMANDS: dict[str, Any] = {
     "passages": list[Passage],
     "search": list[Hit] | SearchCoded,
     "retrieve": Retrieve,
     "similar": list[Similar],
-    "suggest": list[Suggestion] | Applied | SuggestStats | dict[str, Any],
+    "suggest": list[Suggestion] | Applied | SuggestStats | Explanation,
     "next": list[NextPassage],
     "propose": list[Cluster],
     "set add": SetAdded,

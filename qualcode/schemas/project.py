@@ -7,6 +7,7 @@ from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
+from qualcode.schemas.analysis import Explanation
 from qualcode.schemas.vocabulary import Key
 
 
@@ -36,7 +37,7 @@ class Status(TypedDict):
     by_coder: list[CoderCount]
     audit_entries: int
     nlp: str
-    suggestions: dict[str, Any] | None
+    suggestions: Explanation | None
 
 
 class Checked(TypedDict):
@@ -250,7 +251,11 @@ KEYS: dict[str, Key] = {
     # log, undo, redo
     "command": Key("string", "the command line or workbench action of an audit log entry"),
     "summary": Key("string", "what an audit log entry did, in words"),
-    "state": Key("string", "an audit log entry's state: done or undone"),
+    "state": Key(
+        "string",
+        "a state, in words: an audit log entry's (done or undone), the semantic block's "
+        "(`suggest --explain`)",
+    ),
     "row_changes": Key(
         "integer", "number of row changes of an audit log entry (rows inserted, updated, deleted)"
     ),

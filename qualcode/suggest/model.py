@@ -545,7 +545,7 @@ def train(
                 "units": n_defined,
                 "codes": len(ag.code_ids),
                 "weight": a_w,
-                "examples": len(ag) - n_defined,
+                "passages": len(ag) - n_defined,
             },
             "expected": expected,
             "apply": apply_levels if model.apply_bounds is not None else None,
@@ -670,7 +670,7 @@ def _self_trained(session: Session, content_hash: str, ag) -> CodeModel:
         "as first examples (self-training)"
     )
     ex["training"] = {**ex["training"], "seconds": model.explain["training"]["seconds"]}
-    ex["agenda"] = {**ex["agenda"], "examples": len(pseudo)}
+    ex["agenda"] = {**ex["agenda"], "passages": len(pseudo)}
     model.explain = ex
     return model
 
@@ -825,7 +825,7 @@ def _trial(d: dict | None) -> tune.Trial | None:
         d["macro_f1"],
         d["top1"],
         d["top3"],
-        float(d.get("agenda") or 0.0),
+        float(d.get("agenda_weight") or 0.0),
     )
 
 
@@ -904,7 +904,7 @@ def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labe
         "lambda": lam2,
     }
     base = tune.evaluate(oof, labels, is_code)[0]
-    figures["without"] = round(base, 4)
+    figures["macro_f1_without"] = round(base, 4)
     if f1 <= base + tune.MIN_GAIN:
         figures["kept"] = False
         return None, oof, figures

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qualcode.config import MODEL_VERSION as MODEL_VERSION  # (`status` reads it without numpy)
 from qualcode.suggest import calibrate, tune
 from qualcode.suggest.blocks import Featurizer
 from qualcode.suggest.layout import DocLayout
 from qualcode.suggest.threads import single_thread
 
-MODEL_VERSION = "9"  # bump when training changes: cached models of older versions are rebuilt
 NONE = -1  # the "no code" class
 
 

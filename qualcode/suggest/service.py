@@ -327,10 +327,13 @@ EXPLAIN_KEY = "model-explain"
 
 
 def last_explain(session: Session) -> dict | None:
-    """What the last trained model chose (without training), or None."""
+    """What the last trained model chose (without training), or None — also when that model
+    is of an older version (its explanation may use other keys; it is rebuilt on use)."""
+    from qualcode.config import MODEL_VERSION
     from qualcode.suggest.index import load_any
 
-    return load_any(session, EXPLAIN_KEY)
+    ex = load_any(session, EXPLAIN_KEY)
+    return ex if isinstance(ex, dict) and ex.get("version") == MODEL_VERSION else None
 
 
 def suggest_for_span(
@@ -431,8 +434,8 @@ def explain(session: Session) -> dict:
         store(session, EXPLAIN_KEY, model.content_hash, model.explain)
     paths = _paths(session)
     out = dict(model.explain)
-    out["codes"] = [
-        {"code": paths[c], "examples": model.n_examples.get(c, 0)}
+    out["code_examples"] = [
+        {"code": paths[c], "coded_passages": model.n_examples.get(c, 0)}
         for c in model.code_ids
         if c in paths
     ]

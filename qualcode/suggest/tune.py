@@ -86,7 +86,7 @@ class Trial:
     def as_dict(self) -> dict:
         return {
             "blocks": {k: v for k, v in self.weights.items() if v > 0},
-            "agenda": self.agenda,
+            "agenda_weight": self.agenda,
             "lambda": self.lam,
             "sequence": self.sequence,
             "macro_f1": round(self.macro_f1, 4),
