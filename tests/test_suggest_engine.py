@@ -88,6 +88,11 @@ def test_explain_output(demo_cli):
     assert cv["chosen"]["macro_f1"] >= cv["plain_text"]["macro_f1"]
     text = demo_cli.ok("suggest", "--explain").stdout
     assert text.startswith("model ") and "cross-validation: " in text and "plain text" in text
+    # the table names the agenda's weight: else the demo's chosen row (words, chars and the
+    # starter codebook's agenda) reads like the plain-text row with another figure
+    chosen = next(line for line in text.splitlines() if line.startswith("chosen "))
+    assert cv["chosen"]["agenda_weight"] > 0
+    assert f"agenda {cv['chosen']['agenda_weight']:g}" in chosen
     status = demo_cli.ok("status").stdout
     assert "suggestions " in status and "cross-validated macro-F1" in status
 

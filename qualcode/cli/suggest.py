@@ -347,6 +347,8 @@ def _explain_text(ex: dict) -> str:
     for name, r in (("chosen", cv.get("chosen")), ("plain text", cv.get("plain_text"))):
         if r:
             blocks = ", ".join(f"{b} {w:g}" for b, w in r["blocks"].items())
+            if r.get("agenda_weight"):  # the coding agenda's units, × one example
+                blocks += f", agenda {r['agenda_weight']:g}"
             rows.append(
                 [
                     name,
