@@ -15,6 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo protocols and the starter codebook, where the package keeps them (a checkout's
+# `corpus/` and `codebooks/starter.toml` link there; an unpacked sdist has no such links).
+CORPUS = ROOT / "qualcode" / "data" / "corpus"
+STARTER = ROOT / "qualcode" / "data" / "codebooks" / "starter.toml"
 
 os.environ.setdefault("QUALCODE_CODER", "tester")
 # The login's settings (who codes a project, qualcode.coder) never go to the real home.
@@ -190,9 +194,9 @@ def _demo_template(tmp_path_factory) -> Path:
         "demo",
         "build",
         "--corpus",
-        str(ROOT / "corpus"),
+        str(CORPUS),
         "--codebook",
-        str(ROOT / "codebooks" / "starter.toml"),
+        str(STARTER),
     )
     return path
 

@@ -120,11 +120,12 @@ def steps(tmp: Path) -> Iterator[tuple[str, Args]]:
     )
     yield "db upgrade", ["db", "upgrade"]
     yield "init", ["init", str(tmp / "empty.sqlite")]
-    root = Path(__file__).resolve().parent.parent
+    from conftest import CORPUS, STARTER
+
     yield (
         "demo build",
         [
             *("--db", str(tmp / "demo2.sqlite"), "demo", "build"),
-            *("--corpus", str(root / "corpus"), "--codebook", str(root / "codebooks/starter.toml")),
+            *("--corpus", str(CORPUS), "--codebook", str(STARTER)),
         ],
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import conftest
 import pytest
 from conftest import db_snapshot, rows
 
@@ -321,7 +320,7 @@ def test_codings_json_shows_both_kinds_of_memo_with_the_coding_id(cli, write_fil
 
 # --- codebook import FILE --------------------------------------------------------------------
 
-STARTER = str(Path(__file__).resolve().parent.parent / "codebooks" / "starter.toml")
+STARTER = str(conftest.STARTER)
 
 
 def test_codebook_import_merges_by_path_fills_gaps_and_undoes_in_one_step(cli) -> None:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Run, db_snapshot
+from conftest import CORPUS, ROOT, Run, db_snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ def kill_in_the_middle(tmp_path: Path, args: list[str], pause_sql: str, after: i
 def _folder(tmp_path: Path, copies: int) -> Path:
     folder = tmp_path / "many"
     folder.mkdir()
-    for src in sorted((ROOT / "corpus").glob("protokoll_*")):
+    for src in sorted(CORPUS.glob("protokoll_*")):
         for k in range(copies):
             shutil.copy(src, folder / f"{src.stem}_{k}{src.suffix}")
     return folder

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Run, db_snapshot
+from conftest import CORPUS, Run, db_snapshot
 
 DOCS = ["protokoll_01.md", "protokoll_02.md", "protokoll_03.txt"]
 
@@ -17,7 +17,7 @@ def corpus3(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus3"
     folder.mkdir()
     for name in DOCS:
-        shutil.copy(ROOT / "corpus" / name, folder / name)
+        shutil.copy(CORPUS / name, folder / name)
     return folder
 
 
@@ -26,7 +26,7 @@ def gold_csv(tmp_path: Path) -> tuple[Path, int]:
     """The gold codings of the three documents (quote form)."""
     rows = [
         r
-        for r in csv.DictReader((ROOT / "corpus" / "codings.csv").open(encoding="utf-8"))
+        for r in csv.DictReader((CORPUS / "codings.csv").open(encoding="utf-8"))
         if r["document"] in DOCS
     ]
     path = tmp_path / "gold.csv"

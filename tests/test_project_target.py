@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Run, db_snapshot, fresh_pg_database, pg_url
+from conftest import CORPUS, ROOT, STARTER, Run, db_snapshot, fresh_pg_database, pg_url
 
 from qualcode.config import SCHEMA_VERSION
 
@@ -270,9 +270,9 @@ def test_demo_build_says_it_created_the_project(tmp_path: Path) -> None:
         "demo",
         "build",
         "--corpus",
-        str(ROOT / "corpus"),
+        str(CORPUS),
         "--codebook",
-        str(ROOT / "codebooks" / "starter.toml"),
+        str(STARTER),
     )
     assert data["project_created"] == str(path) and data["documents"] > 0
 

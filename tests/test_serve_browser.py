@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import PG_SKIP, ROOT, Run, fresh_pg_database, pg_url
+from conftest import CORPUS, PG_SKIP, STARTER, Run, fresh_pg_database, pg_url
 from serving import Server, Workbench, browser_skip_reason, chromium
 
 pytestmark = [
@@ -99,8 +99,7 @@ def test_two_browsers_code_one_postgresql_project(users_file: Path) -> None:
     from sqlalchemy import create_engine, text
 
     with fresh_pg_database() as url:
-        Run(url).ok("demo", "build", "--corpus", str(ROOT / "corpus"),
-                    "--codebook", str(ROOT / "codebooks" / "starter.toml"))  # fmt: skip
+        Run(url).ok("demo", "build", "--corpus", str(CORPUS), "--codebook", str(STARTER))
         engine = create_engine(url)
 
         def counts(code: str, coder: str | None = None) -> tuple[int, int]:
