@@ -15,10 +15,6 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
-# The demo protocols and the starter codebook, where the package keeps them (a checkout's
-# `corpus/` and `codebooks/starter.toml` link there; an unpacked sdist has no such links).
-CORPUS = ROOT / "qualcode" / "data" / "corpus"
-STARTER = ROOT / "qualcode" / "data" / "codebooks" / "starter.toml"
 
 os.environ.setdefault("QUALCODE_CODER", "tester")
 # The login's settings (who codes a project, qualcode.coder) never go to the real home.
@@ -30,6 +26,11 @@ os.environ.pop("QUALCODE_NLP_MODEL", None)
 os.environ.setdefault("QUALCODE_SEMANTIC", "off")
 os.environ.setdefault("QUALCODE_SEMANTIC_BACKGROUND", "off")
 
+# The demo protocols and the starter codebook, where the package keeps them (a checkout's
+# `corpus/` and `codebooks/starter.toml` link there; an unpacked sdist has no such links;
+# imported after the environment above is set).
+from qualcode.demo import CORPUS  # noqa: E402
+from qualcode.demo import STARTER_CODEBOOK as STARTER  # noqa: E402
 
 WAIT_LIMIT = 30.0  # seconds: generous, for a loaded 2-core machine; only reached on failure
 
