@@ -22,6 +22,7 @@ from qualcode.structure import content_flags, progress
 from qualcode.textutil import (
     coded_flags,
     infer_type,
+    is_id,
     name_key,
     normalize,
     split_front_matter,
@@ -33,21 +34,34 @@ if TYPE_CHECKING:
 
 
 def resolve_document(session: Session, ref: str | int) -> Document:
-    """A document by id or name (names compare case-insensitively when unambiguous)."""
+    """A document by id or name (names compare case-insensitively when unambiguous).
+
+    A number that is one document's id and another's name (``2`` for the id of
+    ``10.txt`` and the file ``2.txt``) is refused, never guessed."""
+    if isinstance(ref, int):
+        doc = session.get(Document, ref)
+        if doc is None:
+            raise NotFound(f"unknown document id {ref}", "`qualcode docs list` shows all documents")
+        return doc
     ref_s = str(ref).strip()
     check_text("document", ref_s)  # bytes that were not UTF-8 cannot name a document
-    if ref_s.isdigit():
-        doc = session.get(Document, int(ref_s))
-        if doc is not None:
-            return doc
-    doc = session.execute(select(Document).where(Document.name == ref_s)).scalar_one_or_none()
-    if doc is not None:
-        return doc
-    names = list(session.execute(select(Document.id, Document.name)))
-    key = name_key(ref_s)
-    matches = [i for i, n in names if name_key(n) == key or name_key(Path(n).stem) == key]
-    if len(matches) == 1:
-        return session.get(Document, matches[0])  # type: ignore[return-value]
+    by_id = session.get(Document, int(ref_s)) if is_id(ref_s) else None
+    by_name = session.execute(select(Document).where(Document.name == ref_s)).scalar_one_or_none()
+    names: list = []
+    if by_name is None:
+        names = list(session.execute(select(Document.id, Document.name)))
+        key = name_key(ref_s)
+        matches = [i for i, n in names if name_key(n) == key or name_key(Path(n).stem) == key]
+        if len(matches) == 1:
+            by_name = session.get(Document, matches[0])
+    if by_id is not None and by_name is not None and by_id.id != by_name.id:
+        raise InvalidInput(
+            f"document {ref_s!r} is ambiguous: the id of {by_id.name!r} and the name of "
+            f"{by_name.name!r}",
+            f"write the full name: {by_id.name!r} or {by_name.name!r}",
+        )
+    if by_id is not None or by_name is not None:
+        return by_id or by_name  # type: ignore[return-value]
     hint = "`qualcode docs list` shows all documents"
     # the same name with another extension first (protokoll_12.md for protokoll_12.txt),
     # never taken without asking: it may be another file that was not imported

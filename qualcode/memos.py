@@ -11,6 +11,7 @@ from qualcode.codebook import CodeTree, resolve_code
 from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Coding, Document, Memo, utcnow
+from qualcode.textutil import is_id
 
 if TYPE_CHECKING:
     from qualcode.schemas.common import Memo as MemoObject
@@ -30,7 +31,7 @@ def resolve_target(session: Session, target_type: str, ref: str | None) -> int |
     if target_type == "code":
         return resolve_code(session, ref).id
     if target_type == "coding":
-        if not str(ref).isdigit() or session.get(Coding, int(ref)) is None:
+        if not is_id(str(ref).strip()) or session.get(Coding, int(ref)) is None:
             raise NotFound(f"unknown coding {ref!r}", "`qualcode codings --json` lists coding ids")
         return int(ref)
     raise InvalidInput(f"unknown memo target {target_type!r}", f"use one of {', '.join(TARGETS)}")

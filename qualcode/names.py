@@ -10,6 +10,8 @@
   (``zeitmangel``, ``Zeitmangel`` and ``Zeitmängel`` fold alike; ``ß`` folds to ``ss``).
 - :func:`resolve_code_path` finds the code a user means by ``--code`` (one rule for the
   ORM, the sqlite3 fast paths and retrieval).
+- :func:`pick_by_name_or_id` finds a checkpoint, sample or question by name or id, refusing
+  a number that is one row's id and another's name.
 - :func:`near_duplicates` finds the existing codes a new name would be confused with.
 """
 
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
-from qualcode.textutil import join_path, split_path
+from qualcode.textutil import is_id, join_path, split_path
 
 _BIDI = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 RULE = "names may not contain control, escape or direction-override characters"
@@ -158,6 +160,22 @@ def resolve_code_path(
         + repr(longest if top is not None else paths[0])
         + (f", or '/{top}' for the top-level code" if top is not None else ""),
     )
+
+
+def pick_by_name_or_id(rows: Sequence, ref: str, kind: str, casefold: bool = False):
+    """The row of ``rows`` (with ``.id`` and ``.name``) named ``ref`` or with id ``ref``;
+    None when none is. A number that is one row's id and another row's name is refused."""
+    key = ref.strip()
+    same = (lambda n: n.casefold() == key.casefold()) if casefold else (lambda n: n == key)
+    by_name = next((r for r in rows if same(r.name)), None)
+    by_id = next((r for r in rows if r.id == int(key)), None) if is_id(key) else None
+    if by_name is not None and by_id is not None and by_name.id != by_id.id:
+        raise InvalidInput(
+            f"{kind} {key!r} is ambiguous: the name of one (id {by_name.id}) and the id of "
+            f"{by_id.name!r}",
+            f"write the name {by_id.name!r} for that one, or rename the {kind} named {key!r}",
+        )
+    return by_name or by_id
 
 
 def did_you_mean(names_of: Mapping[int, Sequence[str]], term: str) -> str:

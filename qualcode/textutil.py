@@ -219,3 +219,9 @@ def quotation(text: str, document: str) -> str:
     text = _MD_STRONG.sub(r"\2", text)
     text = _MD_EM.sub(r"\1", text)
     return _MD_CODE.sub(r"\1", text)
+
+
+def is_id(ref: str) -> bool:
+    """``ref`` written as a row id: ASCII digits without a leading zero (``²``, ``３`` and
+    ``02`` are names)."""
+    return ref.isascii() and ref.isdigit() and str(int(ref)) == ref

@@ -48,6 +48,7 @@ def code(
     """Code the span [start, end) of a document."""
     from qualcode.codebook import CodeTree
     from qualcode.codings import add_coding
+    from qualcode.models import Document
 
     st = state()
     with st.write(coder) as session:
@@ -63,12 +64,13 @@ def code(
             force=force,
         )
         cid, path = coding.id, CodeTree.load(session).path(coding.code_id)
+        name = session.get(Document, coding.document_id).name  # what the reference named
     result: Coded = {"id": cid, "created": created, "code": path}
     output(
         result,
         as_json,
         lambda d: (
-            f"{'coded' if created else 'already coded'} {doc} {start}-{end} with {path} (coding {cid})"
+            f"{'coded' if created else 'already coded'} {name} {start}-{end} with {path} (coding {cid})"
         ),
     )
 

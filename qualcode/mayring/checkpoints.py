@@ -21,6 +21,7 @@ from qualcode.codebook import CodeTree, code_counts
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.mayring.tables import Checkpoint
 from qualcode.models import Coding, ResearchQuestion
+from qualcode.names import pick_by_name_or_id
 
 if TYPE_CHECKING:
     from qualcode.schemas.mayring import CheckpointDiff, CheckpointRow
@@ -107,9 +108,9 @@ def load(session: Session, name: str) -> tuple[str, dict]:
     if name.strip().casefold() == NOW:
         return NOW, snapshot(session)
     cps = list(session.execute(select(Checkpoint).order_by(Checkpoint.id)).scalars())  # type: ignore[arg-type]
-    for cp in cps:
-        if cp.name == name or (name.isdigit() and cp.id == int(name)):
-            return cp.name, json.loads(cp.data)
+    found = pick_by_name_or_id(cps, name, "checkpoint")
+    if found is not None:
+        return found.name, json.loads(found.data)
     raise NotFound(
         f"unknown checkpoint {name!r}",
         ("checkpoints: " + ", ".join(c.name for c in cps))

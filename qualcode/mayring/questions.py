@@ -20,6 +20,7 @@ from qualcode.codebook import CodeTree
 from qualcode.config import AUTO_CODER
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.models import Code, Coder, Coding, Document, Passage, ResearchQuestion
+from qualcode.names import pick_by_name_or_id
 
 if TYPE_CHECKING:
     from qualcode.schemas.mayring import RqRow
@@ -87,14 +88,9 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 def resolve_question(session: Session, ref: str) -> ResearchQuestion:
     """A question by its name (case-insensitive) or id."""
     rqs = list(session.execute(select(ResearchQuestion)).scalars())
-    key = ref.strip().casefold()
-    for rq in rqs:
-        if rq.name.casefold() == key:
-            return rq
-    if key.isdigit():
-        for rq in rqs:
-            if rq.id == int(key):
-                return rq
+    found = pick_by_name_or_id(rqs, ref, "research question", casefold=True)
+    if found is not None:
+        return found
     raise NotFound(
         f"unknown research question {ref!r}",
         ("questions: " + ", ".join(q.name for q in rqs) + " (`qualcode rq list`)")

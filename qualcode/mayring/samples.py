@@ -25,6 +25,7 @@ from qualcode.codings import get_coder
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.mayring.tables import CheckCoding, CheckPassage, CheckSample
 from qualcode.models import Coder, Coding, Document, ResearchQuestion
+from qualcode.names import pick_by_name_or_id
 from qualcode.structure import NOT_RELEVANT
 
 if TYPE_CHECKING:
@@ -147,9 +148,9 @@ def draw_sample(
 
 def resolve_sample(session: Session, name: str) -> CheckSample:
     samples = list(session.execute(select(CheckSample).order_by(CheckSample.id)).scalars())  # type: ignore[arg-type]
-    for s in samples:
-        if s.name == name or (name.isdigit() and s.id == int(name)):
-            return s
+    found = pick_by_name_or_id(samples, name, "check sample")
+    if found is not None:
+        return found
     raise NotFound(
         f"unknown check sample {name!r}",
         ("samples: " + ", ".join(s.name for s in samples))
