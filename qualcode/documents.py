@@ -361,7 +361,7 @@ def _store_one(
     text = normalize(raw)
     file_attrs: dict[str, str] = {}
     if front:
-        file_attrs, text = split_front_matter(text)
+        file_attrs, text = split_front_matter(text, path.name)
     text = text.strip("\n")
     if not text.strip():
         raise InvalidInput(

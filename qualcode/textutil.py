@@ -35,33 +35,47 @@ def name_key(name: str) -> str:
 _FRONT_LINE = re.compile(r"^\s*([^:#][^:]*?)\s*:\s*(.*?)\s*$")
 
 
-def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+def split_front_matter(text: str, name: str = "the text") -> tuple[dict[str, str], str]:
     """Split a leading ``---`` block of ``key: value`` lines from the body.
 
-    Returns ``({}, text)`` when there is no (well-formed) front matter.
+    Returns ``({}, text)`` when there is no front matter: no ``---`` line first, no closing
+    ``---`` line, or no ``key: value`` line between them (two rules of Markdown text). A
+    block that holds ``key: value`` lines *and* a line that is not one, or a key twice, is
+    refused (``name`` says where): its attributes would be lost and the block coded as text.
     """
-    if not text.startswith("---\n"):
+    first, nl, _ = text.partition("\n")
+    if first.rstrip() != "---" or not nl:
         return {}, text
-    end = text.find("\n---", 3)
-    if end < 0:
-        return {}, text
-    after = text.find("\n", end + 4)
-    close_line = text[end + 1 : after if after >= 0 else len(text)]
-    if close_line.strip() != "---":
+    lines = text.split("\n")
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if close is None:
         return {}, text
     attrs: dict[str, str] = {}
-    for line in text[4:end].split("\n"):
+    bad: tuple[int, str] | None = None
+    for n, line in enumerate(lines[1:close], start=2):
         if not line.strip():
             continue
         m = _FRONT_LINE.match(line)
         if not m:
-            return {}, text
+            bad = bad or (n, line)
+            continue
         value = m.group(2)
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
+        if m.group(1) in attrs:
+            raise InvalidInput(
+                f"{name}, line {n}: front matter key {m.group(1)!r} given twice",
+                "keep one of its lines",
+            )
         attrs[m.group(1)] = value
-    body = text[after + 1 :] if after >= 0 else ""
-    return attrs, body
+    if not attrs:  # horizontal rules, not front matter
+        return {}, text
+    if bad is not None:
+        raise InvalidInput(
+            f"{name}, line {bad[0]}: front matter line {bad[1].strip()!r} is not `key: value`",
+            "write it as key: value, or remove it",
+        )
+    return attrs, "\n".join(lines[close + 1 :])
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -225,3 +239,24 @@ def is_id(ref: str) -> bool:
     """``ref`` written as a row id: ASCII digits without a leading zero (``²``, ``３`` and
     ``02`` are names)."""
     return ref.isascii() and ref.isdigit() and str(int(ref)) == ref
+
+
+YES = ("true", "1", "yes", "ja", "x", "wahr")
+NO = ("false", "0", "no", "nein", "falsch")
+
+
+def yes_no(value: object, what: str, default: bool = False) -> bool:
+    """A yes/no field of an input file: a boolean, or one of :data:`YES`/:data:`NO` in any
+    case (``codebook import`` reads ``codable`` so); empty or None is ``default``. Anything
+    else (``Y``, ``behalten``, ``2``) raises, naming ``what``, the value and the accepted ones."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().casefold()
+    if not text:
+        return default
+    if text in YES or text in NO:
+        return text in YES
+    raise InvalidInput(
+        f"{what} is {value!r}, not a yes/no value (use {', '.join(YES)} or {', '.join(NO)})",
+        "use true or false",
+    )

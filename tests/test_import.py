@@ -59,6 +59,35 @@ def test_front_matter_sets_typed_attributes_and_is_removed(cli, write_file):
     assert doc["text"] == "TOP 1: Begrüßung\n\nText."
 
 
+
+def test_a_front_matter_line_without_key_value_is_refused_not_coded_as_text(cli, write_file):
+    from conftest import db_snapshot
+
+    before = db_snapshot(cli.db)
+    bad = write_file("bad.md", "---\nRegion: Leipzig\nDatum 2020-01-01\n---\n\nText.\n")
+    result = cli("import", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: bad.md, line 3: front matter line 'Datum 2020-01-01' is not `key: value`"
+        " — write it as key: value, or remove it"
+    )
+    twice = write_file("twice.md", "---\nRegion: Leipzig\nRegion: Dresden\n---\n\nText.\n")
+    result = cli("import", str(twice))
+    assert result.exit_code == 2
+    assert "twice.md, line 3: front matter key 'Region' given twice" in result.stderr
+    assert db_snapshot(cli.db) == before
+
+
+def test_front_matter_opened_with_trailing_spaces_and_rules_without_keys(cli, write_file):
+    cli.ok("import", str(write_file("a.md", "--- \nRegion: Leipzig\n---  \n\nText.\n")))
+    doc = cli.json("docs", "show", "a.md")
+    assert (doc["attributes"], doc["text"]) == ({"Region": "Leipzig"}, "Text.")
+    # two horizontal rules around prose are text, not front matter
+    rules = "---\n\nErster Absatz.\n\n---\n\nZweiter."
+    cli.ok("import", str(write_file("b.md", rules)))
+    doc = cli.json("docs", "show", "b.md")
+    assert (doc["attributes"], doc["text"]) == ({}, rules)
+
 def test_paragraph_offsets(cli, write_file):
     text = "  Erster Absatz.\n\n\n  Zweiter\nAbsatz.  \n \t\nDritter."
     cli.ok("import", str(write_file("a.txt", text)))

@@ -34,6 +34,9 @@ def import_(
 ) -> None:
     """Import protocols. Front matter (--- key: value ---) sets document attributes.
 
+    A front matter block with a line that is not `key: value`, or a key twice, is
+    refused (its attributes would be lost), naming the file and the line.
+
     Re-importing an unchanged file does nothing; a changed file with the same
     name is refused unless --update. Files that cannot be read are reported and
     skipped; the exit code is then 2.
