@@ -218,6 +218,8 @@ class ImportResult:
     encodings: dict[str, str | None] = field(default_factory=dict)
     # one row per file, in the order they were read (`import --json`)
     files: list[ImportedFile] = field(default_factory=list)
+    # per updated file: how many of its codings the new text orphaned
+    orphaned: dict[str, int] = field(default_factory=dict)
 
     def fail(self, path: str | Path, error: str, hint: str | None = None) -> None:
         row = {"path": str(path), "error": error, "hint": hint or ""}
@@ -310,21 +312,24 @@ def import_paths(
         seen[name] = path
         try:
             with session.begin_nested():
-                status, encoding = _import_one(session, path, attrs or {}, update, nlp_obj)
+                status, encoding, orphaned = _import_one(
+                    session, path, attrs or {}, update, nlp_obj
+                )
         except QualcodeError as exc:
             result.fail(path, exc.message, exc.hint)
             _forget_rolled_back_entry(session)
             continue
         getattr(result, status).append(name)
         result.encodings[name] = encoding
-        result.files.append(
-            {
-                "file": str(path.absolute()),
-                "document": name,
-                "status": status,
-                "encoding": encoding,
-            }
-        )
+        row: ImportedFile = {
+            "file": str(path.absolute()),
+            "document": name,
+            "status": status,
+            "encoding": encoding,
+        }
+        if status == "updated":
+            result.orphaned[name] = row["orphaned_codings"] = orphaned
+        result.files.append(row)
     return result
 
 
@@ -342,11 +347,13 @@ def _forget_rolled_back_entry(session: Session) -> None:
 
 def _import_one(
     session: Session, path: Path, attrs: dict[str, str], update: bool, nlp_obj
-) -> tuple[str, str | None]:
-    """``(status, encoding)`` of one file: "imported", "updated" or "unchanged"."""
+) -> tuple[str, str | None, int]:
+    """``(status, encoding, orphaned)`` of one file: "imported", "updated" or "unchanged",
+    and how many codings an update orphaned."""
     check_name("document", path.name)
     raw, front, encoding = read_document(path)
-    return _store_one(session, path, raw, front, attrs, update, nlp_obj), encoding
+    status, orphaned = _store_one(session, path, raw, front, attrs, update, nlp_obj)
+    return status, encoding, orphaned
 
 
 def _store_one(
@@ -357,7 +364,7 @@ def _store_one(
     attrs: dict[str, str],
     update: bool,
     nlp_obj,
-) -> str:
+) -> tuple[str, int]:
     text = normalize(raw)
     file_attrs: dict[str, str] = {}
     if front:
@@ -376,7 +383,7 @@ def _store_one(
         if existing.sha256 == digest:
             if all_attrs:
                 set_attributes(session, existing, all_attrs)
-            return "unchanged"
+            return "unchanged", 0
         if not update:
             raise Conflict(
                 f"{path.name}: a different document with this name is already in the project",
@@ -384,17 +391,17 @@ def _store_one(
             )
         from qualcode.reanchor import replace_text
 
-        replace_text(session, existing, text, nlp_obj=nlp_obj)
+        moves = replace_text(session, existing, text, nlp_obj=nlp_obj)
         existing.sha256 = digest
         existing.source_path = str(path.absolute())
         set_attributes(session, existing, all_attrs)
-        return "updated"
+        return "updated", moves["orphaned"]
     doc = Document(name=path.name, text=text, sha256=digest, source_path=str(path.absolute()))
     session.add(doc)
     session.flush()
     store_passages(session, doc.id, compute_passages(text, nlp_obj))  # type: ignore[arg-type]
     add_attributes(session, doc.id, all_attrs)  # type: ignore[arg-type]
-    return "imported"
+    return "imported", 0
 
 
 def add_text_document(

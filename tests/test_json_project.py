@@ -43,7 +43,15 @@ def test_check_lists_orphans_and_counts_them(cli, write_file) -> None:
     cli.ok("import", str(path))
     cli.ok("code", "p.md", "--start", "29", "--end", "44", "--code", "Personal", "--create")
     path.write_text("Ganz anderer Text.", encoding="utf-8")
-    cli.ok("import", str(path), "--update")
+    out = cli.ok("import", str(path), "--update").stdout
+    assert out.splitlines()[:2] == [
+        "updated   p.md",
+        "          1 coding could not be re-anchored in the new text"
+        " (orphaned: `qualcode check` lists them)",
+    ]
+    path.write_text("Ganz anderer Text, noch einmal.", encoding="utf-8")
+    [row] = cli.json("import", str(path), "--update")["files"]
+    assert (row["status"], row["orphaned_codings"]) == ("updated", 0)  # orphaned before
     check = cli.json("check")
     assert check["orphaned_codings"] == 1 == cli.json("status")["orphaned_codings"]
     [orphan] = check["orphans"]

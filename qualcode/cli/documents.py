@@ -82,6 +82,12 @@ def import_(
             for name in names:
                 label = legacy_label(result.encodings.get(name))
                 typer.echo(f"{status} {name}" + (f" ({label})" if label else ""))
+                if result.orphaned.get(name):
+                    n = result.orphaned[name]
+                    typer.echo(
+                        f"          {plural(n, 'coding')} could not be re-anchored in the new"
+                        " text (orphaned: `qualcode check` lists them)"
+                    )
         typer.echo(
             f"{len(result.imported)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, {len(result.failed)} failed"
         )

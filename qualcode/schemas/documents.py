@@ -12,7 +12,8 @@ from qualcode.schemas.vocabulary import Key
 
 class ImportedFile(TypedDict):
     """A file of the import: what became of it. A failed file has ``error`` and ``hint``
-    (and ``document`` null: no document was made)."""
+    (and ``document`` null: no document was made); an updated file has
+    ``orphaned_codings``, how many of its codings the new text left without their passage."""
 
     file: str
     document: str | None
@@ -20,6 +21,7 @@ class ImportedFile(TypedDict):
     encoding: str | None
     error: NotRequired[str]
     hint: NotRequired[str]
+    orphaned_codings: NotRequired[int]  # an updated file: the codings its new text orphaned
 
 
 class Import(TypedDict):
