@@ -13,7 +13,10 @@ out). The operators work on segments of the same document:
   of each other (``NEAR/0``: in the same paragraph).
 
 "Meet" for AND and NOT is set by ``unit``: ``overlap`` (the default; the spans share a
-character) or ``passage`` (they touch the same paragraph). Two segments meet only when
+character) or ``passage`` (they touch the same paragraph). Paragraphs are the units of
+analysis of ``report cooc`` and ``agreement``: headings, titles, metadata blocks and the
+agenda are none (:func:`qualcode.structure.content_flags`), so two segments that touch
+only on a heading do not meet, and NEAR counts content paragraphs. Two segments meet only when
 **one coder** coded both (``pairing`` ``within-coder``: anna's A and ben's B on the same
 passage are two opinions, maybe a disagreement, not a passage that is A and B; a consensus
 coder is a coder of its own); ``across_coders`` lets the segments of any coders meet. Results are in document-name
@@ -142,6 +145,7 @@ def retrieve(
             p = passages.setdefault(did, _Paras())
             p.starts.append(s)
             p.ends.append(e)
+        _content_only(execute, passages)
 
     cache: dict[Key, tuple[int, int]] = {}
 
@@ -170,7 +174,13 @@ def retrieve(
                 cands = [r for r in rs[: bisect.bisect_left(starts[lk[0]], lk[2])] if r[2] > lk[1]]
             else:
                 f, last = para(lk)
-                cands = [r for r in rs if max(para(r)[0] - last, f - para(r)[1], 0) <= dist]
+                if f < 0:  # on no content paragraph: it meets nothing by paragraph
+                    continue
+                cands = [
+                    r
+                    for r in rs
+                    if para(r)[0] >= 0 and max(para(r)[0] - last, f - para(r)[1], 0) <= dist
+                ]
             for r in cands:
                 if r != lk and (across_coders or r[4] == lk[4]):
                     out_l.add(lk)
@@ -231,6 +241,20 @@ def as_json(data: dict) -> Retrieve:
         "segments": len(data["segments"]),
         "rows": [segment_json(s) for s in data["segments"]],
     }
+
+
+def _content_only(execute: Execute, passages: dict[int, _Paras]) -> None:
+    """Leave the headings, titles, metadata blocks and the agenda out of ``passages``."""
+    from qualcode.structure import content_flags
+
+    if not passages:
+        return
+    idl = ",".join(map(str, passages))
+    texts = dict(execute(f"SELECT id, text FROM document WHERE id IN ({idl})"))
+    for did, p in passages.items():
+        flags = content_flags(texts.get(did) or "", list(zip(p.starts, p.ends, strict=True)))
+        p.starts = [s for s, keep in zip(p.starts, flags, strict=True) if keep]
+        p.ends = [e for e, keep in zip(p.ends, flags, strict=True) if keep]
 
 
 def _texts_attrs(execute: Execute, ids: list[int]):

@@ -121,3 +121,45 @@ def test_set_table_and_files(small, tmp_path):
 def test_errors_are_one_line(small, query, message):
     r = small("retrieve", query)
     assert r.exit_code == 2 and r.stderr.startswith(message) and "Traceback" not in r.output
+
+
+def test_headings_are_no_passage_units(cli, write_file):
+    """Passage units and NEAR are content paragraphs, as in `report cooc` and `agreement`:
+    two codings that meet only on a heading do not meet, and a heading is no distance."""
+    text = (
+        "# Sitzung eins\n\nDer Raum ist zu klein.\n\n## Nächste Schritte\n\nDie Eltern fragen nach."
+    )
+    heading = text.index("## Nächste")
+    room, parents = text.index("Der Raum"), text.index("Die Eltern")
+    cli.ok("import", str(write_file("s.md", text)))
+
+    def code(start, end, code):
+        cli.ok(
+            "--coder",
+            "anna",
+            "code",
+            "s.md",
+            "--start",
+            str(start),
+            "--end",
+            str(end),
+            "--code",
+            code,
+            "--create",
+        )
+
+    code(heading, len(text), "Raum")  # the heading and the paragraph below it
+    code(heading, heading + 19, "Finanzen")  # the heading alone
+    code(room, room + 22, "Zeit")  # the first content paragraph
+    code(parents, len(text), "Eltern")  # the second content paragraph
+    assert cli.json("retrieve", "Raum AND Finanzen", "--unit", "passage")["segments"] == 0
+    assert cli.json("retrieve", "Raum NEAR/0 Finanzen")["segments"] == 0
+    # on the characters of the heading they overlap: unit overlap still finds them
+    assert cli.json("retrieve", "Raum AND Finanzen")["segments"] == 2
+    # the heading spanned with its paragraph: that paragraph is the unit
+    assert cli.json("retrieve", "Raum AND Eltern", "--unit", "passage")["segments"] == 2
+    # one content paragraph apart; the heading between them is no distance
+    assert cli.json("retrieve", "Zeit NEAR/1 Eltern")["segments"] == 2
+    assert cli.json("retrieve", "Zeit NEAR/0 Eltern")["segments"] == 0
+    # a segment on a heading alone meets nothing, so NOT keeps it
+    assert cli.json("retrieve", "Finanzen NOT Raum", "--unit", "passage")["segments"] == 1

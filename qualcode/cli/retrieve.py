@@ -19,7 +19,7 @@ def retrieve_cmd(
     unit: str = typer.Option(
         "overlap",
         "--unit",
-        help="When two segments meet for AND/NOT: overlap (share text) or passage (same paragraph).",
+        help="When two segments meet for AND/NOT: overlap (share text) or passage (same content paragraph; headings are none).",
     ),
     coder: str = CoderFilterOpt,
     include_auto: bool = AutoOpt,
