@@ -575,13 +575,29 @@ def codes_of(unit: Disagreement, coder: str) -> list[str]:
 
 def agreement_sheets(data: Agreement, lang: str = "de") -> list:
     """Per-code and overall figures, and the disagreements, as export sheets (headers and
-    notes in ``lang``)."""
+    notes in ``lang``). With three coders or more, Cohen's kappa of every pair of coders
+    has a column of its own (``pairwise_kappa`` in the JSON)."""
     from qualcode.reports.export import FLOAT, INT, PCT, TEXT, Sheet
     from qualcode.reports.units import note_text
 
     de = lang == "de"
     coders = data["coders"]
     two = len(coders) == 2
+    pairs = [] if two else list(combinations(coders, 2))
+
+    def pairwise(c) -> list:
+        got = {tuple(p["coders"]): p["kappa"] for p in c.get("pairwise_kappa", [])}
+        return [got.get(p) for p in pairs]
+
+    def note(n: str) -> str:
+        if n.startswith("Cohen's kappa compares two coders"):  # the columns, not the JSON key
+            return (
+                "Cohens Kappa vergleicht zwei Personen: siehe die Spalten der Personenpaare"
+                if de
+                else "Cohen's kappa compares two coders: see the columns of the pairs"
+            )
+        return note_text(n, lang)
+
     headers = [
         "Kategorie" if de else "Category",
         "Einheiten" if de else "Units",
@@ -589,10 +605,21 @@ def agreement_sheets(data: Agreement, lang: str = "de") -> list:
         "von allen" if de else "by all",
         "Übereinstimmung" if de else "Agreement",
         *((["Cohens Kappa"] if de else ["Cohen's kappa"]) if two else []),
+        *[(f"Cohens Kappa {a}–{b}" if de else f"Cohen's kappa {a}–{b}") for a, b in pairs],
         "Krippendorffs Alpha" if de else "Krippendorff's alpha",
         "Hinweis" if de else "Note",
     ]
-    kinds = [TEXT, INT, *[INT] * len(coders), INT, PCT, *([FLOAT] if two else []), FLOAT, TEXT]
+    kinds = [
+        TEXT,
+        INT,
+        *[INT] * len(coders),
+        INT,
+        PCT,
+        *([FLOAT] if two else []),
+        *[FLOAT] * len(pairs),
+        FLOAT,
+        TEXT,
+    ]
     rows = []
     for c in data["rows"]:
         rows.append(
@@ -603,8 +630,9 @@ def agreement_sheets(data: Agreement, lang: str = "de") -> list:
                 c["coded_by_all"],
                 c["percent_agreement"],
                 *([c["kappa"]] if two else []),
+                *pairwise(c),
                 c["alpha"],
-                "; ".join(note_text(n, lang) for n in c["notes"]),
+                "; ".join(note(n) for n in c["notes"]),
             ]
         )
     o = data["overall"]
@@ -617,8 +645,9 @@ def agreement_sheets(data: Agreement, lang: str = "de") -> list:
             "",
             o["percent_agreement"],
             *([o["kappa"]] if two else []),
+            *pairwise(o),
             o["alpha"],
-            "; ".join([units, *(note_text(n, lang) for n in o["notes"])]),
+            "; ".join([units, *(note(n) for n in o["notes"])]),
         ]
     )
     figures = Sheet("Übereinstimmung" if de else "Agreement", headers, rows, kinds)

@@ -187,6 +187,33 @@ def test_alpha_matches_the_krippendorff_package(cli, write_file, tmp_path):
         krippendorff.alpha(reliability_data=reliability, level_of_measurement="nominal"), abs=1e-4
     )
     assert pairwise[("anna", "ben")] == two["overall"]["kappa"]
+    # the files carry every pair's kappa as the terminal and the JSON do
+    from openpyxl import load_workbook
+
+    cli.ok("agreement", "--coders", "anna,ben,cara", "-o", str(tmp_path / "a.xlsx"))
+    sheet = load_workbook(tmp_path / "a.xlsx").worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    got = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    for a, b in pairwise:
+        col = header.index(f"Cohens Kappa {a}–{b}")
+        assert got[X][col].value == pytest.approx(
+            next(p["kappa"] for p in code_row(data, X)["pairwise_kappa"] if p["coders"] == [a, b])
+        )
+        assert got["Gesamt (Menge der Kategorien je Einheit)"][col].value == pytest.approx(
+            pairwise[(a, b)]
+        )
+    assert "siehe die Spalten der Personenpaare" in got[X][header.index("Hinweis")].value
+    # and one pair by hand: anna and ben on X, units 0–11 (2×2 table)
+    a_x, b_x = set(pattern["anna"][X]), set(pattern["ben"][X])
+    both = len(a_x & b_x)
+    neither = 12 - len(a_x | b_x)
+    po = (both + neither) / 12
+    pe = (len(a_x) * len(b_x) + (12 - len(a_x)) * (12 - len(b_x))) / 144
+    col = header.index("Cohens Kappa anna–ben")
+    assert got[X][col].value == pytest.approx((po - pe) / (1 - pe), abs=1e-4)
+    cli.ok("agreement", "--coders", "anna,ben,cara", "-o", str(tmp_path / "a.csv"), "--lang", "en")
+    header_csv = (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "Cohen's kappa anna–cara" in header_csv and "Cohen's kappa ben–cara" in header_csv
 
 
 def test_overlap_threshold_uses_the_union_of_spans(cli, write_file, tmp_path):
