@@ -3,8 +3,12 @@
 Formats (by suffix): TOML (``[[codes]]`` entries, as ``codebooks/starter.toml``), CSV and
 XLSX (a header row; columns ``path``, ``description``, ``definition``, ``anchor``,
 ``rule``, ``color``, ``codable`` — German headers such as *Kategorie*, *Definition*,
-*Ankerbeispiel*, *Kodierregel*, *Farbe* work too), and REFI-QDA ``.qdc`` / ``.qdpx``
-(only the codebook is read).
+*Ankerbeispiel*, *Kodierregel*, *Farbe* work too; the one sheet with data of a workbook),
+and REFI-QDA ``.qdc`` / ``.qdpx`` (only the codebook is read).
+
+A file is read whole or refused: an unknown key, table or column, two columns for one
+field, and a code path given twice (compared as :func:`qualcode.names.fold` does) are
+errors, and so is a workbook with data on several sheets.
 
 Codes are merged by path (compared like everywhere: NFC, case-insensitive): a new path is
 created (missing parents too); an existing code keeps what it has and gets the fields it
@@ -43,6 +47,16 @@ HEADERS = {
     "codable": "codable",
     "kodierbar": "codable",
 }
+KEYS = ("path", *FIELDS, "codable")
+GERMAN = (
+    "Kategorie",
+    "Beschreibung",
+    "Definition",
+    "Ankerbeispiel",
+    "Kodierregel",
+    "Farbe",
+    "kodierbar",
+)
 _TRUE = {"1", "true", "yes", "ja", "x", "wahr"}
 _FALSE = {"0", "false", "no", "nein", "falsch", ""}
 
@@ -76,7 +90,7 @@ def read_codebook_file(path: Path) -> tuple[list[dict[str, Any]], str | None]:
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"cannot read {path.name}: {exc}", "check the TOML file") from exc
         if "codes" not in data:  # e.g. [[code]]: nothing would be read, silently
-            found = ", ".join(f"[[{k}]]" if isinstance(v, list) else k for k, v in data.items())
+            found = ", ".join(_toml_key(k, v) for k, v in data.items())
             raise InvalidInput(
                 f"{path.name} has no [[codes]] tables"
                 + (f" (it has {found})" if found else " (it is empty)"),
@@ -85,7 +99,30 @@ def read_codebook_file(path: Path) -> tuple[list[dict[str, Any]], str | None]:
         raw = data["codes"]
         if not isinstance(raw, list):
             raise InvalidInput(f"{path.name}: codes must be [[codes]] tables", "see starter.toml")
-        return [_entry(path.name, f"code {i}", e) for i, e in enumerate(raw, 1)], encoding
+        other = [k for k in data if k != "codes"]
+        if other:  # e.g. [[code]] beside [[codes]]: its codes would be left out, silently
+            from rapidfuzz import fuzz
+
+            near = any(fuzz.ratio(k.casefold(), "codes") >= 80 for k in other)
+            raise InvalidInput(
+                f"{path.name}: {', '.join(_toml_key(k, data[k]) for k in other)} beside"
+                " [[codes]] "
+                + ("are" if len(other) > 1 else "is")
+                + " not read"
+                + (" (did you mean [[codes]]?)" if near else ""),
+                "a codebook holds only [[codes]] tables, one per code; rename or remove "
+                + ("them" if len(other) > 1 else "it"),
+            )
+        for i, e in enumerate(raw, 1):
+            unknown = [k for k in e if k not in KEYS] if isinstance(e, dict) else []
+            if unknown:
+                raise InvalidInput(
+                    f"{path.name}, code {i}: unknown {_listed(unknown, 'key')}",
+                    f"the keys of a [[codes]] entry are {', '.join(KEYS)}",
+                )
+        entries = [_entry(path.name, f"code {i}", e) for i, e in enumerate(raw, 1)]
+        _check_repeats(path.name, entries, [f"code {i}" for i in range(1, len(raw) + 1)])
+        return entries, encoding
     encoding = None
     if suffix == ".csv":
         rows, encoding = _csv_rows(path)
@@ -93,20 +130,106 @@ def read_codebook_file(path: Path) -> tuple[list[dict[str, Any]], str | None]:
         rows = list(enumerate(_xlsx_rows(path), 1))
     if not rows:
         raise InvalidInput(f"{path.name} is empty", "give a header row and one row per code")
-    header = [HEADERS.get(str(h or "").strip().casefold()) for h in rows[0][1]]
+    names = [str(h if h is not None else "").strip() for h in rows[0][1]]
+    header = [HEADERS.get(h.casefold()) for h in names]
     if "path" not in header:
         raise InvalidInput(
             f"{path.name}: no column 'path' in the header ({', '.join(map(str, rows[0][1]))})",
             "name the code column path (or Kategorie); optional: description, definition, "
             "anchor, rule, color, codable",
         )
-    out = []
+    _check_header(path.name, names, header)
+    out, where = [], []
     for n, row in rows[1:]:
+        stray = next(
+            (i for i, v in enumerate(row) if not _named(header, i) and str(v or "").strip()),
+            None,
+        )
+        if stray is not None:  # a value under a column without a header: it would be lost
+            raise InvalidInput(
+                f"{path.name}, line {n}: a value in column {stray + 1}, which has no header",
+                f"give the column a header ({', '.join(KEYS)}) or remove the value",
+            )
         values = {k: row[i] for i, k in enumerate(header) if k and i < len(row)}
         if not any(str(v or "").strip() for v in values.values()):
             continue  # a blank line
         out.append(_entry(path.name, f"line {n}", values))
+        where.append(f"line {n}")
+    _check_repeats(path.name, out, where)
     return out, encoding
+
+
+def _toml_key(key: str, value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return f"[[{key}]]"
+    return f"[{key}]" if isinstance(value, dict) else repr(key)
+
+
+def _named(header: list[str | None], i: int) -> bool:
+    return i < len(header) and header[i] is not None
+
+
+def _suggest(name: str) -> str | None:
+    """The known key or column ``name`` is most likely a slip for (rapidfuzz), or None."""
+    from rapidfuzz import fuzz, process
+
+    from qualcode.names import fold
+
+    key = fold(name).replace("_", " ").replace("-", " ")
+    if key in HEADERS:  # e.g. anchor_example for the column "anchor example"
+        return HEADERS[key]
+    best = process.extractOne(key, list(HEADERS), scorer=fuzz.WRatio, score_cutoff=80)
+    return HEADERS[best[0]] if best else None
+
+
+def _listed(names: list[str], what: str) -> str:
+    """``key 'defintion' (did you mean 'definition'?)``, several of them comma-separated."""
+    parts = []
+    for n in names:
+        near = _suggest(n)
+        parts.append(f"{n!r}" + (f" (did you mean {near!r}?)" if near else ""))
+    return f"{what}{'s' if len(names) > 1 else ''} {', '.join(parts)}"
+
+
+def _check_header(name: str, names: list[str], header: list[str | None]) -> None:
+    """Refuse a header with a column nothing reads (``Definiton``, ``Anker``) or two columns
+    for one field (``Kategorie`` and ``path``): either would drop what the file says."""
+    unknown = [n for n, k in zip(names, header, strict=True) if n and k is None]
+    if unknown:
+        raise InvalidInput(
+            f"{name}: unknown {_listed(unknown, 'column')}",
+            f"the columns are {', '.join(KEYS)} (German: {', '.join(GERMAN)}); "
+            f"rename or remove {'them' if len(unknown) > 1 else 'it'}",
+        )
+    for field in dict.fromkeys(k for k in header if k):
+        same = [n for n, k in zip(names, header, strict=True) if k == field]
+        if len(same) > 1:
+            listed = ", ".join(map(repr, same[:-1])) + f" and {same[-1]!r}"
+            raise InvalidInput(
+                f"{name}: the columns {listed} {'both' if len(same) == 2 else 'all'} mean {field}",
+                "keep one of them",
+            )
+
+
+def _check_repeats(name: str, entries: list[dict[str, Any]], where: list[str]) -> None:
+    """Refuse a code path given twice (compared as names match: :func:`qualcode.names.fold`):
+    the second entry would silently fill in or lose against the first."""
+    from qualcode.names import fold
+    from qualcode.textutil import split_path
+
+    seen: dict[tuple[str, ...], int] = {}
+    for i, e in enumerate(entries):
+        try:
+            key = tuple(fold(n) for n in split_path(e["path"]))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{name}, {where[i]}: {exc.message}", exc.hint) from exc
+        first = seen.setdefault(key, i)
+        if first != i:
+            raise InvalidInput(
+                f"{name}, {where[i]}: {e['path']!r} repeats {entries[first]['path']!r}"
+                f" ({where[first]})",
+                "give each code one entry; merge the two",
+            )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -162,10 +285,25 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
     except Exception as exc:  # a damaged or foreign file
         raise InvalidInput(f"cannot read {path.name}: {exc}", "save it again as .xlsx") from exc
     try:
-        ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        sheets = [(ws, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
     finally:
         wb.close()
+    full = [(ws, rows) for ws, rows in sheets if any(_filled_row(r) for r in rows)]
+    if len(full) > 1:  # only one would be read, the rest left out without a word
+        listed = ", ".join(
+            repr(ws.title) + ("" if ws.sheet_state == "visible" else " (hidden)") for ws, _ in full
+        )
+        raise InvalidInput(
+            f"{path.name}: {len(full)} sheets hold data ({listed}), and a codebook is read"
+            " from one sheet",
+            "keep the codebook on one sheet and delete or empty the others "
+            "(or save that sheet as .csv)",
+        )
+    return full[0][1] if full else []
+
+
+def _filled_row(row: list[Any]) -> bool:
+    return any(v is not None and str(v).strip() for v in row)
 
 
 def _from_refi(path: Path) -> list[dict[str, Any]]:
