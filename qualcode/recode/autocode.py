@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree, add_code, check_new_path
-from qualcode.codings import bulk_insert_codings, get_coder
+from qualcode.codings import bulk_insert_codings, find_coder, get_coder
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.matchers import (  # noqa: F401  (re-exported: the engine's matchers)
@@ -48,9 +48,10 @@ from qualcode.matchers import (  # noqa: F401  (re-exported: the engine's matche
     find_hits,
     query_lemmas,
 )
-from qualcode.models import Code, Coder, Coding
+from qualcode.models import Code, Coding
 from qualcode.names import NearDuplicate, listed
 from qualcode.recode.scope import compile_pattern, make_scope
+from qualcode.textutil import yes_no
 
 UNITS = ("passage", "sentence", "word", "match")
 
@@ -118,7 +119,8 @@ _RULE_KEYS = {
 
 
 def load_rules(path: str | Path) -> list[AutoRule]:
-    """``[[rule]]`` entries of a TOML file (top-level ``unit``/``coder`` are defaults)."""
+    """``[[rule]]`` entries of a TOML file (top-level ``unit``/``coder`` are defaults; other
+    top-level keys, ``[[rule]]`` with ``[[rules]]`` and a yes/no that is none are refused)."""
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
@@ -126,9 +128,9 @@ def load_rules(path: str | Path) -> list[AutoRule]:
         raise InvalidInput(f"cannot read {p}: {exc.strerror}", "check the path") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{p.name}: invalid TOML: {exc}", "check the syntax") from exc
-    entries = data.get("rule", data.get("rules", []))
-    if isinstance(entries, dict):
-        entries = [entries]
+    from qualcode.recode.maps import rule_tables
+
+    entries = rule_tables(data, p.name, ("unit", "coder"))
     rules, errors = [], []
     for i, e in enumerate(entries, start=1):
         origin = f"{p.name} rule {i}"
@@ -137,6 +139,11 @@ def load_rules(path: str | Path) -> list[AutoRule]:
             errors.append(
                 f"{origin}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_RULE_KEYS))})"
             )
+            continue
+        try:
+            case_sensitive = yes_no(e.get("case_sensitive"), "case_sensitive")
+        except InvalidInput as exc:
+            errors.append(f"{origin}: {exc.message}")
             continue
         where = {
             str(k): ([str(x) for x in v] if isinstance(v, list) else [str(v)])
@@ -152,7 +159,7 @@ def load_rules(path: str | Path) -> list[AutoRule]:
                 fuzzy=e.get("fuzzy"),
                 unit=e.get("unit", data.get("unit", "passage")),
                 coder=e.get("coder", data.get("coder")),
-                case_sensitive=bool(e.get("case_sensitive", False)),
+                case_sensitive=case_sensitive,
                 doc=[docs] if isinstance(docs, str) else list(docs),
                 where=where,
                 origin=origin,
@@ -265,7 +272,7 @@ def autocode(
             session, rule.code, force=True
         )  # checked above
         coder_name = (rule.coder or coder or AUTO_CODER).strip()
-        who = session.execute(select(Coder).where(Coder.name == coder_name)).scalar_one_or_none()
+        who = find_coder(session, coder_name)  # `ANNA` is the coder anna, as get_coder says
         hits = find_hits(session, rule, docs, nlp_get, tick)
         existing_stmt = select(Coding.document_id, Coding.start, Coding.end).where(
             Coding.code_id == code.id, Coding.coder_id == (who.id if who else -1)

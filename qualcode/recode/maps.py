@@ -1,7 +1,8 @@
 """Recode maps: many merge/rename/split rules from one CSV or TOML file, all or nothing.
 
-CSV — a header ``from,to`` (optional columns ``match``, ``keep``; ``;`` works as
-separator too) or two columns without a header::
+CSV — a header ``from,to`` (optional columns ``match``, ``keep``, ``case_sensitive``;
+``;`` works as separator too; unknown or repeated columns are refused — ``doc``,
+``coder`` and ``where`` need a TOML map) or two columns without a header::
 
     from,to
     Herausforderungen und Hindernisse/Fachkräftemangel,Herausforderungen und Hindernisse/Personalmangel
@@ -16,6 +17,10 @@ TOML — a ``[map]`` table of ``"from" = "to"`` pairs and/or ``[[rule]]`` entrie
     to = "Herausforderungen und Hindernisse/Personalmangel/Schulsozialarbeit"
     match = "Schulsozialarbeit|Sozialarbeiter"   # codings whose text matches (case-insensitive)
     # keep = true, doc = ["protokoll_01.md"], coder = "anna", where = { Format = "Web" }
+
+Yes/no fields (``keep``, ``case_sensitive``) take true/false or 1/0, yes/no, ja/nein,
+x, wahr/falsch (:func:`qualcode.textutil.yes_no`); anything else is refused, as are
+unknown top-level TOML keys and ``[[rule]]`` together with ``[[rules]]``.
 
 The whole map is checked before anything changes: unknown source codes, unknown
 targets (unless ``create``), a code mapped to two targets, merges into a code's own
@@ -41,7 +46,7 @@ from qualcode.models import Code
 from qualcode.names import NearDuplicate, listed
 from qualcode.recode.merge import _empty_result, _merge, _relocate
 from qualcode.recode.scope import make_scope
-from qualcode.textutil import name_key
+from qualcode.textutil import name_key, yes_no
 
 
 @dataclass
@@ -75,10 +80,6 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "ja", "x")
-
-
 def parse_map(text: str, name: str) -> list[Rule]:
     """Rules from the text of a map file (TOML when ``name`` ends in .toml, else CSV)."""
     if name.lower().endswith(".toml"):
@@ -97,6 +98,51 @@ def load_map(path: str | Path) -> list[Rule]:
     return parse_map(decode_text(raw, p.name).text.replace("\r\n", "\n"), p.name)
 
 
+# CSV header (any case) → the field it fills.
+_CSV_COLUMNS = {
+    "from": "from",
+    "von": "from",
+    "source": "from",
+    "to": "to",
+    "nach": "to",
+    "target": "to",
+    "match": "match",
+    "keep": "keep",
+    "case_sensitive": "case_sensitive",
+}
+_CSV_KNOWN = "from, to, match, keep, case_sensitive; from/to also as von/nach or source/target"
+
+
+def _csv_header(row: list[str], name: str) -> dict[str, int] | None:
+    """Field → column of a CSV map's header row; None when ``row`` is no header (a map
+    without one has two columns from,to). Unknown and repeated columns are refused."""
+    header = [h.strip().lower() for h in row]
+    fields = [_CSV_COLUMNS.get(h) for h in header]
+    if "from" not in fields or "to" not in fields:
+        return None
+    unknown = [row[i].strip() for i, f in enumerate(fields) if f is None and header[i]]
+    if unknown:
+        toml_only = any(u.lower() in ("doc", "coder", "where") for u in unknown)
+        raise InvalidInput(
+            f"{name}: unknown column{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} (known: {_CSV_KNOWN})",
+            "doc, coder and where work only in a TOML map ([[rule]] entries)"
+            if toml_only
+            else "rename or remove the column",
+        )
+    cols: dict[str, int] = {}
+    for i, f in enumerate(fields):
+        if f is None:
+            continue
+        if f in cols:
+            raise InvalidInput(
+                f"{name}: column {f!r} given twice ({row[cols[f]].strip()!r} and {row[i].strip()!r})",
+                "keep one of them",
+            )
+        cols[f] = i
+    return cols
+
+
 def _parse_csv(text: str, name: str) -> list[Rule]:
     first = text.split("\n", 1)[0]
     delim = (
@@ -107,21 +153,27 @@ def _parse_csv(text: str, name: str) -> list[Rule]:
     from qualcode.readers import csv_rows
 
     rows = csv_rows(text, name, delim)  # strict quoting; physical line numbers
-    header = [h.strip().lower() for h in rows[0][1]] if rows else []
-    if header[:2] in (["from", "to"], ["von", "nach"], ["source", "target"]):
-        cols = {h: i for i, h in enumerate(header)}
-        cols.setdefault("from", cols.get("von", cols.get("source", 0)))
-        cols.setdefault("to", cols.get("nach", cols.get("target", 1)))
+    cols = _csv_header(rows[0][1], name) if rows else None
+    headed = cols is not None
+    if cols is not None:
         body = rows[1:]
     else:
         cols = {"from": 0, "to": 1}
         body = rows
+    named = set(cols.values())
     rules, errors = [], []
     for lineno, row in body:
         if not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if len(row) < 2:
             errors.append(f"line {lineno}: needs two columns from,to")
+            continue
+        extra = next((i for i, c in enumerate(row) if c.strip() and i not in named), None)
+        if extra is not None:
+            errors.append(
+                f"line {lineno}: {row[extra].strip()!r} in column {extra + 1}, which "
+                + ("has no header" if headed else "a map without a header row does not have")
+            )
             continue
 
         def col(n: str, row: list[str] = row) -> str:
@@ -131,18 +183,26 @@ def _parse_csv(text: str, name: str) -> list[Rule]:
         if not col("from") or not col("to"):
             errors.append(f"line {lineno}: empty from or to")
             continue
+        try:
+            keep = yes_no(col("keep"), "keep")
+            case_sensitive = yes_no(col("case_sensitive"), "case_sensitive")
+        except InvalidInput as exc:
+            errors.append(f"line {lineno}: {exc.message}")
+            continue
         rules.append(
             Rule(
                 col("from"),
                 col("to"),
                 f"line {lineno}",
-                keep=_truthy(col("keep")),
+                keep=keep,
                 match=col("match") or None,
+                case_sensitive=case_sensitive,
             )
         )
     if errors:
         raise InvalidInput(
-            f"{name}: " + "; ".join(errors), "write one `from,to` pair of code paths per line"
+            f"{name}: " + "; ".join(errors),
+            "write one `from,to` pair of code paths per line (keep, case_sensitive: true or false)",
         )
     if not rules:
         raise InvalidInput(f"{name}: no rules", "write one `from,to` pair of code paths per line")
@@ -152,20 +212,43 @@ def _parse_csv(text: str, name: str) -> list[Rule]:
 _RULE_KEYS = {"from", "to", "keep", "match", "case_sensitive", "doc", "coder", "where"}
 
 
+def rule_tables(data: dict[str, Any], name: str, known: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The ``[[rule]]`` tables of a parsed TOML rules file (``[[rules]]`` works too, not
+    both). Top-level keys other than ``known`` and the rule tables are refused."""
+    unknown = [k for k in data if k not in ("rule", "rules", *known)]
+    if unknown:
+        raise InvalidInput(
+            f"{name}: unknown top-level key{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} (known: {', '.join([*known, '[[rule]]'])})",
+            "check the spelling; keys of one rule go below its [[rule]] line",
+        )
+    if "rule" in data and "rules" in data:
+        raise InvalidInput(
+            f"{name}: both [[rule]] and [[rules]] tables; only one kind would be read",
+            "write every entry as [[rule]]",
+        )
+    entries = data.get("rule", data.get("rules", []))
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InvalidInput(f"{name}: rule must be [[rule]] tables", "write each rule as [[rule]]")
+    return entries
+
+
 def _parse_toml(text: str, name: str) -> list[Rule]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{name}: invalid TOML: {exc}", "check the syntax") from exc
+    entries = rule_tables(data, name, ("map",))
+    if not isinstance(data.get("map", {}), dict):
+        raise InvalidInput(f"{name}: map must be a table", 'write [map] with "from" = "to" lines')
     rules, errors = [], []
-    for i, (src, dst) in enumerate((data.get("map") or {}).items(), start=1):
+    for i, (src, dst) in enumerate(data.get("map", {}).items(), start=1):
         if not isinstance(dst, str):
             errors.append(f"[map] {src!r}: the target must be a code path string")
             continue
         rules.append(Rule(src, dst, f"[map] entry {i}"))
-    entries = data.get("rule", data.get("rules", []))
-    if isinstance(entries, dict):
-        entries = [entries]
     for i, entry in enumerate(entries, start=1):
         origin = f"rule {i}"
         unknown = set(entry) - _RULE_KEYS
@@ -177,15 +260,21 @@ def _parse_toml(text: str, name: str) -> list[Rule]:
         if not entry.get("from") or not entry.get("to"):
             errors.append(f"{origin}: needs from and to")
             continue
+        try:
+            keep = yes_no(entry.get("keep"), "keep")
+            case_sensitive = yes_no(entry.get("case_sensitive"), "case_sensitive")
+        except InvalidInput as exc:
+            errors.append(f"{origin}: {exc.message}")
+            continue
         where = {str(k): _as_list(v) for k, v in (entry.get("where") or {}).items()}
         rules.append(
             Rule(
                 str(entry["from"]),
                 str(entry["to"]),
                 origin,
-                keep=bool(entry.get("keep", False)),
+                keep=keep,
                 match=entry.get("match") or None,
-                case_sensitive=bool(entry.get("case_sensitive", False)),
+                case_sensitive=case_sensitive,
                 doc=_as_list(entry.get("doc")),
                 coder=_as_list(entry.get("coder")),
                 where=where,
