@@ -219,13 +219,16 @@ def _resolve_coders(session: Session, coders: Sequence[str]) -> list[tuple[int, 
             check_no_such_coder(session)
             out.append((ENGINE_ID, ENGINE_CODER))
             continue
-        if n not in known:
+        from qualcode.codings import find_coder
+
+        found = find_coder(session, n)  # case and accents ignored, as codes and sets match
+        if found is None:
             raise NotFound(
                 f"unknown coder {n!r}",
                 f"coders in this project: {', '.join(sorted(known)) or 'none yet'}"
                 f" (and {ENGINE_CODER!r}: the suggestions engine)",
             )
-        out.append((known[n], n))
+        out.append((found.id, found.name))
     if len({i for i, _ in out}) < 2:
         raise InvalidInput(
             "agreement needs at least two different coders", "give --coders A,B (comma-separated)"

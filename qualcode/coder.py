@@ -149,8 +149,11 @@ def resolve_coder(db: str | None, given: str | None = None) -> CoderChoice:
 
 def should_ask(choice: CoderChoice, project_coders: list[str]) -> bool:
     """The workbench asks who is coding when the name is only the login name and that is
-    not a coder of the project yet (a shared ``root``, a first start)."""
-    return choice.source == "login" and choice.name not in project_coders
+    not a coder of the project yet (a shared ``root``, a first start; ``Root`` is the coder
+    ``root``: names match with case and accents ignored)."""
+    from qualcode.names import fold
+
+    return choice.source == "login" and fold(choice.name) not in {fold(n) for n in project_coders}
 
 
 def human_coders(names: list[str]) -> list[str]:

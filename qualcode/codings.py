@@ -9,25 +9,58 @@ from qualcode import audit, textutil
 from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
 from qualcode.config import AUTO_CODER, ENGINE_CODER
 from qualcode.documents import resolve_document
-from qualcode.errors import InvalidInput, NotFound, QualcodeError
+from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
-from qualcode.names import NearDuplicate, listed
+from qualcode.names import NearDuplicate, fold, listed
 from qualcode.structure import NOT_RELEVANT, NOT_RELEVANT_COLOR, NOT_RELEVANT_DESCRIPTION
 from qualcode.textutil import normalize
 
 
+def find_coder(session: Session, name: str) -> Coder | None:
+    """The coder ``name`` means: the one spelled exactly so, else the one whose name differs
+    from it only by case or accents (:func:`qualcode.names.fold`, as codes and sets match),
+    else None. Several such coders and none spelled exactly so (a project from before this
+    rule may hold ``Anna`` and ``anna``) is an error naming them. The automatic coder
+    ``auto`` is only ever meant by its exact name."""
+    name = name.strip()
+    coder = session.execute(select(Coder).where(Coder.name == name)).scalar_one_or_none()
+    if coder is not None or name == AUTO_CODER:
+        return coder
+    key = fold(name)
+    same = [c for c in session.execute(select(Coder)).scalars() if fold(c.name) == key]
+    if len(same) > 1:
+        raise Conflict(
+            f"coder {name!r} is ambiguous: the coders "
+            + ", ".join(repr(c.name) for c in sorted(same, key=lambda c: c.name))
+            + " differ from it only by case or accents",
+            "give one of them exactly as it is written",
+        )
+    return same[0] if same else None
+
+
 def get_coder(session: Session, name: str, *, create: bool = True) -> Coder:
+    """The coder ``name`` means (:func:`find_coder`: case and accents ignored); an unknown
+    one is created (``create``) — never one that differs from an existing coder only by
+    case or accents, nor one spelled like the reserved ``auto`` or ``engine``."""
     name = name.strip()
     if not name:
         raise InvalidInput("the coder name is empty", "give --coder NAME or set QUALCODE_CODER")
-    coder = session.execute(select(Coder).where(Coder.name == name)).scalar_one_or_none()
+    coder = find_coder(session, name)
+    if create and coder is not None and coder.name == AUTO_CODER and name != AUTO_CODER:
+        coder = None  # nobody writes as `Auto` into the automatic coder's codings
     if coder is None:
         if not create:
             raise NotFound(f"unknown coder {name!r}", "`qualcode status --json` lists the coders")
-        if name.casefold() == ENGINE_CODER:
+        if fold(name) == ENGINE_CODER:
             raise InvalidInput(
                 f"{ENGINE_CODER!r} is reserved for the suggestions engine as a coder "
                 f"(`qualcode agreement --coders anna,{ENGINE_CODER}`)",
+                "choose another coder name",
+            )
+        if fold(name) == AUTO_CODER and name != AUTO_CODER:
+            raise InvalidInput(
+                f"coder {name!r} is too close to {AUTO_CODER!r}, the reserved coder of"
+                " `autocode` (whose codings reports leave out)",
                 "choose another coder name",
             )
         coder = Coder(name=name)
@@ -123,6 +156,9 @@ def remove_codings(
         cond.append(Coding.code_id == CodeTree.load(session).resolve(code_path).id)
     if coder:
         cond.append(Coding.coder_id == get_coder(session, coder, create=False).id)
+    if guard_for is not None:
+        me = find_coder(session, guard_for)
+        guard_for = me.name if me is not None else guard_for  # `Anna` writes as `anna`
     where = cond[0]
     for c in cond[1:]:
         where = where & c
@@ -186,7 +222,8 @@ def list_codings(
         ids = [c.id] + ([d.id for d in tree.descendants(c)] if with_children else [])
         stmt = stmt.where(Coding.code_id.in_(ids))  # type: ignore[attr-defined]
     if coder:
-        stmt = stmt.where(Coder.name == coder)
+        who = find_coder(session, coder)
+        stmt = stmt.where(Coder.id == who.id if who is not None else Coder.name == coder)
     elif not include_auto:
         stmt = stmt.where(Coder.name != AUTO_CODER)
     paths = {cid: tree.path(cid) for cid in tree.by_id}
@@ -244,7 +281,10 @@ def import_codings_records(
 
     ``create_codes``: unknown codes are created; a near duplicate of an existing code
     (:func:`qualcode.codebook.add_code`) only with ``force``."""
+    from qualcode.codings_io import check_columns
+
     p_name = source
+    check_columns(fields, p_name)
     has_span = {"start", "end"} <= set(fields)
     has_quote = "quote" in fields or "text" in fields
     if "document" not in fields or "code" not in fields or not (has_span or has_quote):
@@ -263,6 +303,7 @@ def import_codings_records(
     rows: list[dict] = []
     new_codes: dict[str, Code] = {}
     seen: set[tuple] = set()
+    repeated = 0
     for lineno, rec in records:
         if len(errors) >= 20:
             break
@@ -276,7 +317,15 @@ def import_codings_records(
             continue
         did, dtext = docs[dname]
         quote = normalize(rec.get("quote") or rec.get("text") or "").strip()
-        if has_span and (rec.get("start") or "").strip() != "":
+        given = [k for k in ("start", "end") if (rec.get(k) or "").strip()]
+        if len(given) == 1:
+            other = "end" if given[0] == "start" else "start"
+            errors.append(
+                f"line {lineno}: {given[0]} {rec[given[0]].strip()!r} without {other}"
+                f" (give both, or leave both empty to locate the quote)"
+            )
+            continue
+        if given:
             start, end = textutil.ascii_int(rec["start"]), textutil.ascii_int(rec.get("end"))
             if start is None or end is None:
                 errors.append(
@@ -335,10 +384,15 @@ def import_codings_records(
                 new_codes[cpath] = code
                 tree = CodeTree.load(session)
         coder = (rec.get("coder") or "").strip() or default_coder
-        if coder not in coders:
-            coders[coder] = get_coder(session, coder).id  # type: ignore[assignment]
+        if coder not in coders:  # `ANNA` is the coder `anna` (never a new near-duplicate)
+            try:
+                coders[coder] = get_coder(session, coder).id  # type: ignore[assignment]
+            except QualcodeError as exc:
+                errors.append(f"line {lineno}: {listed(exc)}")
+                continue
         key = (did, start, end, code.id, coders[coder])
         if key in seen:
+            repeated += 1  # the same coding twice in the file: counted as already there
             continue
         seen.add(key)
         rows.append(
@@ -372,7 +426,7 @@ def import_codings_records(
         if (r["document_id"], r["start"], r["end"], r["code_id"], r["coder_id"]) not in existing
     ]
     bulk_insert_codings(session, rows)
-    return {"imported": len(rows), "skipped": len(seen) - len(rows)}
+    return {"imported": len(rows), "skipped": len(seen) - len(rows) + repeated}
 
 
 def bulk_insert_codings(session: Session, rows: list[dict]) -> list[int]:

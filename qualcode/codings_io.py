@@ -6,7 +6,8 @@ What :func:`export_codings` writes, :func:`read_table` reads back identically:
 * CSV for German Excel (``excel``) — a BOM, ``;`` and ``\\r\\n``, as ``report … --excel``;
   a text cell that begins with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``
   (Excel would run it as a formula), which reading a ``;``-separated file removes again.
-* XLSX — one sheet with the same columns (start/end as numbers).
+* XLSX — one sheet ``Kodierungen`` with the same columns (start/end as numbers). Reading
+  takes the sheet ``Kodierungen``, else the one sheet that holds data (several: refused).
 
 Reading sniffs what Excel and other programs write: the separator (``;``, ``,`` or tab,
 from the header line; a first line ``sep=;`` is honoured), the encoding
@@ -32,6 +33,7 @@ from qualcode import portable
 from qualcode.errors import InvalidInput
 
 COLUMNS = ["document", "start", "end", "code", "coder", "memo", "quote"]
+ALIASES = {"text": "quote"}  # other names a column is read under
 FORMATS = ("csv", "xlsx")
 XLSX_CELL_LIMIT = 32_767  # characters an Excel cell holds
 SHEET = "Kodierungen"
@@ -131,13 +133,25 @@ def _read_xlsx(p: Path, raw: bytes) -> tuple[list[str], Records]:
 
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         try:
-            ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-            rows = [
-                (n, [_cell(v) for v in row])
-                for n, row in enumerate(ws.iter_rows(values_only=True), 1)
-            ]
+            sheets = [wb[SHEET]] if SHEET in wb.sheetnames else wb.worksheets
+            filled = []
+            for ws in sheets:
+                rows = [
+                    (n, [_cell(v) for v in row])
+                    for n, row in enumerate(ws.iter_rows(values_only=True), 1)
+                ]
+                if any(c.strip() for _, row in rows for c in row):
+                    filled.append((ws.title, rows))
         finally:
             wb.close()
+        if len(filled) > 1:
+            raise InvalidInput(
+                f"{p.name}: {len(filled)} sheets hold data"
+                f" ({', '.join(repr(t) for t, _ in filled)}), and none is called {SHEET!r}",
+                f"name the sheet to import {SHEET!r} (or put all codings on one sheet);"
+                " nothing was imported",
+            )
+        rows = filled[0][1] if filled else []
     except InvalidInput:
         raise
     except Exception as exc:  # a damaged workbook raises many kinds of errors
@@ -164,6 +178,50 @@ def _read_xlsx(p: Path, raw: bytes) -> tuple[list[str], Records]:
         records.append((n, dict(zip(fields, row, strict=False))))
     check_positions(records, p.name, "row")
     return fields or [], records
+
+
+def check_columns(fields: list[str], name: str) -> None:
+    """Refuse a header with a column the import does not know (a misspelled ``cdoer`` would
+    silently lose every coder) or with one column twice (which value would count?).
+    ``fields``: the header's names, trimmed and lower-cased; empty ones at the end (Excel's
+    trailing separators) do not count."""
+    import difflib
+
+    known = [*COLUMNS, *ALIASES]
+    names = list(fields)
+    while names and not names[-1]:
+        names.pop()
+    columns = f"the columns are {', '.join(COLUMNS)} ({_aliases()})"
+    if "" in names:
+        raise InvalidInput(
+            f"{name}: column {names.index('') + 1} of the header has no name",
+            f"{columns}; name it or delete it; nothing was imported",
+        )
+    unknown = []
+    for f in names:
+        if f not in known:
+            close = difflib.get_close_matches(f, known, n=1, cutoff=0.75)
+            unknown.append(repr(f) + (f" (did you mean {close[0]!r}?)" if close else ""))
+    if unknown:
+        raise InvalidInput(
+            f"{name}: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
+            f"{columns}; rename or delete the others; nothing was imported",
+        )
+    seen: dict[str, str] = {}
+    for f in names:
+        column = ALIASES.get(f, f)
+        if column in seen:
+            raise InvalidInput(
+                f"{name}: the column {f!r} appears twice"
+                if seen[column] == f
+                else f"{name}: the columns {seen[column]!r} and {f!r} are the same column",
+                "keep one of them; nothing was imported",
+            )
+        seen[column] = f
+
+
+def _aliases() -> str:
+    return ", ".join(f"{a} is read as {c}" for a, c in ALIASES.items())
 
 
 # --- writing ----------------------------------------------------------------------------------------

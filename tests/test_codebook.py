@@ -242,7 +242,7 @@ def test_codings_csv_errors_list_line_numbers(project, tmp_path):
     assert "line 3: unknown document 'nope.md'" in result.stderr
     assert "line 4" in result.stderr
     _write_csv(tmp_path / "bad.csv", [("x",)], header=("foo",))
-    assert "header" in project("codings", "import", str(tmp_path / "bad.csv")).stderr
+    assert "unknown column 'foo'" in project("codings", "import", str(tmp_path / "bad.csv")).stderr
 
 
 def test_codings_csv_with_quotes(project, tmp_path):

@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from qualcode.codebook import CodeTree
-from qualcode.codings import get_coder
+from qualcode.codings import find_coder, get_coder
 from qualcode.errors import Conflict, InvalidInput, NotFound
 from qualcode.mayring.tables import CheckCoding, CheckPassage, CheckSample
 from qualcode.models import Coder, Coding, Document, ResearchQuestion
@@ -101,7 +101,7 @@ def draw_sample(
     unit = passage_unit(unit)
     check = get_coder(session, coder)
     ref_name = (reference or coder).strip()
-    ref = session.execute(select(Coder).where(Coder.name == ref_name)).scalar_one_or_none()
+    ref = find_coder(session, ref_name)
     if ref is None:
         known = ", ".join(session.execute(select(Coder.name).order_by(Coder.name)).scalars())
         raise NotFound(

@@ -42,7 +42,20 @@ def _table():
     return SuggestionDecision.__table__  # type: ignore[attr-defined]
 
 
+def _name(session: Session, coder: str) -> str:
+    """The coder's name as the project writes it (``Root`` is the coder ``root``)."""
+    from qualcode.codings import find_coder
+    from qualcode.errors import QualcodeError
+
+    try:
+        found = find_coder(session, coder)
+    except QualcodeError:  # two coders differ from it only by case: the name as given
+        return coder
+    return found.name if found is not None else coder
+
+
 def _span_rows(session: Session, coder: str, document_id: int, start: int, end: int):
+    coder = _name(session, coder)
     t = _table()
     from sqlalchemy import select
 
@@ -62,6 +75,7 @@ def coder_codes_on(
     """The codes of ``coder``'s codings that overlap the span (any overlap)."""
     from sqlalchemy import select
 
+    coder = _name(session, coder)
     from qualcode.models import Coder, Coding
 
     rows = session.execute(
@@ -106,6 +120,7 @@ def record(
 
     if not shown:
         return None
+    coder = _name(session, coder)
     earlier = [o for (o,) in _span_rows(session, coder, document_id, start, end)]
     if any(o != DISMISSED for o in earlier):
         return None  # decided before: only the first decision counts
