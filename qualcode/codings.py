@@ -9,9 +9,9 @@ from qualcode import audit, textutil
 from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
 from qualcode.config import AUTO_CODER, ENGINE_CODER
 from qualcode.documents import resolve_document
-from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
+from qualcode.errors import InvalidInput, NotFound, QualcodeError
 from qualcode.models import Code, Coder, Coding, Document
-from qualcode.names import NearDuplicate, fold, listed
+from qualcode.names import NearDuplicate, coder_id, fold, listed
 from qualcode.structure import NOT_RELEVANT, NOT_RELEVANT_COLOR, NOT_RELEVANT_DESCRIPTION
 from qualcode.textutil import normalize
 
@@ -26,16 +26,8 @@ def find_coder(session: Session, name: str) -> Coder | None:
     coder = session.execute(select(Coder).where(Coder.name == name)).scalar_one_or_none()
     if coder is not None or name == AUTO_CODER:
         return coder
-    key = fold(name)
-    same = [c for c in session.execute(select(Coder)).scalars() if fold(c.name) == key]
-    if len(same) > 1:
-        raise Conflict(
-            f"coder {name!r} is ambiguous: the coders "
-            + ", ".join(repr(c.name) for c in sorted(same, key=lambda c: c.name))
-            + " differ from it only by case or accents",
-            "give one of them exactly as it is written",
-        )
-    return same[0] if same else None
+    cid = coder_id(dict(session.execute(select(Coder.name, Coder.id)).all()), name)
+    return session.get(Coder, cid) if cid is not None else None
 
 
 def get_coder(session: Session, name: str, *, create: bool = True) -> Coder:

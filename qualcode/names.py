@@ -178,6 +178,29 @@ def pick_by_name_or_id(rows: Sequence, ref: str, kind: str, casefold: bool = Fal
     return by_name or by_id
 
 
+def coder_id(coders: Mapping[str, int], name: str) -> int | None:
+    """The id of the coder ``name`` means among ``coders`` (name → id): the one spelled
+    exactly so, else the one whose name differs only by case or accents (:func:`fold`);
+    None when none does. Two such coders and none spelled exactly so is an error. ``auto``
+    (the automatic coder's name) never means a person's coder ``Auto``
+    (:func:`qualcode.codings.find_coder` reads it through the ORM)."""
+    from qualcode.config import AUTO_CODER
+
+    name = name.strip()
+    if name in coders or name == AUTO_CODER:
+        return coders.get(name)
+    key = fold(name)
+    same = sorted(n for n in coders if fold(n) == key)
+    if len(same) > 1:
+        raise Conflict(
+            f"coder {name!r} is ambiguous: the coders "
+            + ", ".join(repr(n) for n in same)
+            + " differ from it only by case or accents",
+            "give one of them exactly as it is written",
+        )
+    return coders[same[0]] if same else None
+
+
 def did_you_mean(names_of: Mapping[int, Sequence[str]], term: str) -> str:
     """Did you mean …: the closest full paths, compared by path and by leaf name."""
     from rapidfuzz import fuzz, utils

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from qualcode import boolexpr
 from qualcode.config import AUTO_CODER
 from qualcode.errors import InvalidInput, NotFound
-from qualcode.names import names_by_id, resolve_code_path
+from qualcode.names import coder_id, names_by_id, resolve_code_path
 from qualcode.reports.segcore import SEGMENT_COLUMNS, merge_segments, segment_json
 from qualcode.search import code_paths
 from qualcode.textutil import join_path, typed_value
@@ -93,13 +93,15 @@ def resolve_code_ids(execute: Execute, term: str) -> tuple[str, list[int]]:
 def _coder_clause(execute: Execute, coder: str | None, include_auto: bool) -> str:
     coders = dict(execute("SELECT name, id FROM coder"))
     if coder:
-        names = [n.strip() for n in coder.split(",") if n.strip()]
-        for n in names:
-            if n not in coders:
+        ids = []
+        for n in (n.strip() for n in coder.split(",") if n.strip()):
+            cid = coder_id(coders, n)  # case and accents ignored
+            if cid is None:
                 raise NotFound(
                     f"unknown coder {n!r}", f"coders in this project: {', '.join(sorted(coders))}"
                 )
-        return f" AND coding.coder_id IN ({','.join(str(int(coders[n])) for n in names)})"
+            ids.append(cid)
+        return f" AND coding.coder_id IN ({','.join(str(int(i)) for i in ids)})"
     if not include_auto and AUTO_CODER in coders:
         return f" AND coding.coder_id <> {int(coders[AUTO_CODER])}"
     return ""

@@ -83,3 +83,25 @@ def test_a_checkpoint_named_like_another_ones_id_is_refused(cli) -> None:
     )
     assert cli.ok("checkpoint", "diff", "erste").exit_code == 0
     assert cli.ok("checkpoint", "diff", "2").exit_code == 0  # id 2 and named "1": one checkpoint
+
+
+def test_a_coder_named_in_another_case_is_the_same_coder_everywhere(cli, write_file) -> None:
+    """`ANNA` is the coder anna in every --coder (written or read), as codes and sets match."""
+    cli.ok("import", str(write_file("p.txt", "Erster Absatz.\n\nZweiter Absatz.")))
+    cli.ok(
+        "--coder", "anna", "code", "p.txt", "--start", "0", "--end", "14", "--code", "X", "--create"
+    )
+    cli.ok("--coder", "ANNA", "code", "p.txt", "--start", "16", "--end", "31", "--code", "X")
+    cli.ok("--coder", "ben", "code", "p.txt", "--start", "0", "--end", "14", "--code", "X")
+    assert rows(cli.db, "SELECT name FROM coder ORDER BY name") == [("anna",), ("ben",)]
+    assert rows(
+        cli.db, "SELECT count(*) FROM coding JOIN coder ON coder.id = coder_id WHERE name='anna'"
+    ) == [(2,)]
+    [row] = cli.json("report", "freq", "--coder", "Anna")["rows"]
+    assert (row["code"], row["segments"]) == ("X", 2)
+    assert cli.json("retrieve", "X", "--coder", "ÄNNA")["segments"] == 2
+    data = cli.json("agreement", "--coders", "Anna,BEN")
+    assert data["coders"] == ["anna", "ben"] and data["units"] == 2
+    assert error(cli("agreement", "--coders", "anna,ANNA")) == (
+        "error: agreement needs at least two different coders — give --coders A,B (comma-separated)"
+    )

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.matchers import compile_pattern
 from qualcode.models import Coder, Coding, Document, DocumentAttribute
+from qualcode.names import coder_id
 from qualcode.textutil import name_key
 
 CHUNK = 5000
@@ -91,10 +92,9 @@ def make_scope(
     coders = [coder] if isinstance(coder, str) else list(coder or [])
     if coders:
         ids = []
+        known = dict(session.execute(select(Coder.name, Coder.id)).all())
         for name in coders:
-            cid = session.execute(
-                select(Coder.id).where(Coder.name == name.strip())
-            ).scalar_one_or_none()
+            cid = coder_id(known, name)  # case and accents ignored
             if cid is None:
                 raise NotFound(f"unknown coder {name!r}", "`qualcode status` lists the coders")
             ids.append(cid)

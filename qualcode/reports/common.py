@@ -11,6 +11,7 @@ from qualcode.config import AUTO_CODER
 from qualcode.docsets import scope_ids
 from qualcode.errors import InvalidInput, NotFound
 from qualcode.models import Coder, Coding, Document, DocumentAttribute
+from qualcode.names import coder_id
 from qualcode.reports.freqcore import NONE_GROUP, order_groups, ratio, sort_key
 from qualcode.textutil import name_key
 
@@ -32,10 +33,11 @@ def coder_ids(
         by_name = {n: i for i, n in rows}
         ids = []
         for n in names:
-            if n not in by_name:
+            cid = coder_id(by_name, n)  # case and accents ignored
+            if cid is None:
                 known = ", ".join(sorted(by_name)) or "none yet"
                 raise NotFound(f"unknown coder {n!r}", f"coders in this project: {known}")
-            ids.append(by_name[n])
+            ids.append(cid)
         return ids
     if include_auto:
         return None
