@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.errors import InvalidInput
+from qualcode.textutil import yes_no
 
 FIELDS = ("description", "definition", "anchor", "rule", "color")
 SUFFIXES = (".toml", ".csv", ".xlsx", ".qdc", ".qdpx")
@@ -57,8 +58,6 @@ GERMAN = (
     "Farbe",
     "kodierbar",
 )
-_TRUE = {"1", "true", "yes", "ja", "x", "wahr"}
-_FALSE = {"0", "false", "no", "nein", "falsch", ""}
 
 
 def read_codebook(path: Path) -> list[dict[str, Any]]:
@@ -255,13 +254,8 @@ def _entry(name: str, where: str, raw: dict) -> dict[str, Any]:
         except InvalidInput as exc:
             raise InvalidInput(f"{name}, {where}: {exc.message}", exc.hint) from exc
     codable = raw.get("codable")
-    if isinstance(codable, bool):
-        entry["codable"] = codable
-    elif codable is not None and str(codable).strip():
-        text = str(codable).strip().casefold()
-        if text not in _TRUE | _FALSE:
-            raise InvalidInput(f"{name}, {where}: codable is {codable!r}", "use true or false")
-        entry["codable"] = text in _TRUE
+    if isinstance(codable, bool) or (codable is not None and str(codable).strip()):
+        entry["codable"] = yes_no(codable, f"{name}, {where}: codable")  # one yes/no rule
     return entry
 
 
