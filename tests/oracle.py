@@ -4,7 +4,9 @@ Reads a SQLite project with plain :mod:`sqlite3` — no qualcode module is impor
 recomputes each figure from the raw tables, after the README's definitions:
 
 - a **segment** is a distinct ``(code, document, start, end)``: a span coded with the same
-  code by several coders counts once (``report freq``, ``matrix``, ``crosstab``);
+  code by several coders counts once (``report freq``, ``matrix``, ``crosstab``); with
+  ``--level N`` a code deeper than N is its ancestor at depth N, so a span coded with
+  several codes that roll up to one category is one segment of it;
 - codings by the automatic coder ``auto`` and orphaned codings are left out of reports;
   the reserved top-level code ``Nicht relevant`` (and anything below it) is no category;
 - a paragraph is **touched** by a coding when they share a character;
@@ -82,8 +84,27 @@ class Project:
                 continue
             yield row
 
-    def segments(self, coders: Iterable[str] | None = None) -> set[tuple[int, int, int, int]]:
-        return {(c, d, s, e) for _i, d, s, e, c, *_ in self.report_codings(coders)}
+    def depth(self, cid: int) -> int:
+        parent = self.codes[cid][1]
+        return 1 if parent is None else self.depth(parent) + 1
+
+    def counted_under(self, cid: int, level: int | None) -> int:
+        """The code ``cid`` is counted under with ``--level``: its ancestor at that depth."""
+        while level is not None and self.depth(cid) > level:
+            cid = self.codes[cid][1]  # type: ignore[assignment]
+        return cid
+
+    def shown(self, level: int | None) -> list[int]:
+        """The categories a report shows with ``--level``."""
+        return [c for c in self.categories if level is None or self.depth(c) <= level]
+
+    def segments(
+        self, coders: Iterable[str] | None = None, level: int | None = None
+    ) -> set[tuple[int, int, int, int]]:
+        return {
+            (self.counted_under(c, level), d, s, e)
+            for _i, d, s, e, c, *_ in self.report_codings(coders)
+        }
 
 
 def load(db: str) -> Project:
@@ -137,10 +158,16 @@ def touches(s: int, e: int, ps: int, pe: int) -> bool:
 # --- report freq ------------------------------------------------------------------------
 
 
-def freq(p: Project, by: str | None = None, coders: Iterable[str] | None = None) -> dict:
+def freq(
+    p: Project,
+    by: str | None = None,
+    coders: Iterable[str] | None = None,
+    level: int | None = None,
+) -> dict:
     """``{"documents", "groups", "rows": {path: {codings, documents, share, total_…,
-    groups}}}`` as the README defines ``report freq`` (``--by``: per attribute value)."""
-    segs = p.segments(coders)
+    groups}}}`` as the README defines ``report freq`` (``--by``: per attribute value;
+    ``level``: ``--level``)."""
+    segs = p.segments(coders, level)
     own_docs: dict[int, Counter] = defaultdict(Counter)  # code → doc → segments
     for c, d, _s, _e in segs:
         own_docs[c][d] += 1
@@ -157,7 +184,7 @@ def freq(p: Project, by: str | None = None, coders: Iterable[str] | None = None)
         }
 
     rows = {}
-    for cid in p.categories:
+    for cid in p.shown(level):
         tot: Counter = Counter()
         for sub in p.subtree(cid):
             tot.update(own_docs.get(sub, Counter()))
@@ -247,12 +274,13 @@ def cooc(
 # --- report matrix, crosstab -------------------------------------------------------------
 
 
-def matrix(p: Project, presence: bool = False) -> dict:
+def matrix(p: Project, presence: bool = False, level: int | None = None) -> dict:
     """``{"codes": [paths], "cells": {document: {path: n}}, "totals": {path: n}}``:
     a code's own segments per document (``presence``: 0/1, totals count documents)."""
-    per: dict[tuple[int, int], int] = Counter((d, c) for c, d, _s, _e in p.segments())
+    segs = p.segments(level=level)
+    per: dict[tuple[int, int], int] = Counter((d, c) for c, d, _s, _e in segs)
     used = {c for _d, c in per}
-    shown = [c for c in p.categories if p.codes[c][2] or c in used]
+    shown = [c for c in p.shown(level) if p.codes[c][2] or c in used]
     cells = {}
     for d, (name, _t) in p.docs.items():
         cells[name] = {

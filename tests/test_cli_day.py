@@ -181,7 +181,7 @@ def test_freq_counts_a_passage_coded_by_two_coders_once_and_says_so(demo_cli) ->
     assert figures("--coder", "ben") == (2, 2)
     data = demo_cli.json("report", "freq", "--by-coder")
     assert data["by"] == "coder" and "counts" not in data
-    assert data["groups"] == {"anna": 14, "ben": 14}
+    assert data["groups"] == {"anna": 7, "ben": 2}  # the documents each coded (sqlite3: 7, 2)
     row = next(r for r in data["rows"] if r["code"] == zeit)
     assert (row["groups"]["anna"]["segments"], row["groups"]["ben"]["segments"]) == (6, 2)
     table = demo_cli.ok("report", "freq").stdout.splitlines()

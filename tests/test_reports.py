@@ -150,9 +150,10 @@ def test_freq_coder_filter_auto_and_level(small):
     data = small.json("report", "freq", "--level", "1")
     assert [x["code"] for x in data["rows"]] == [H, Z]
     r = rows_by_code(data)
-    # deeper codes are counted under their level-1 ancestor
+    # deeper codes are counted under their level-1 ancestor; a.txt 13–24 is coded Zeit and
+    # Personal: one Hindernisse segment
     assert (r[H]["segments"], r[H]["documents"], r[Z]["segments"], r[Z]["documents"]) == (
-        5,
+        4,
         3,
         3,
         3,
@@ -487,7 +488,7 @@ def test_matrix_counts_and_presence(small, tmp_path):
     assert pres["column_totals"] == [0, 2, 2, 1, 2]  # documents with the code
     lvl = small.json("report", "matrix", "--level", "1")
     assert lvl["code_paths"] == [H, Z] and [r["values"] for r in lvl["rows"]] == [
-        [3, 1],
+        [2, 1],  # a.txt: 0–11 Zeit; 13–24 Zeit and Personal, one Hindernisse segment
         [1, 1],
         [0, 1],
         [1, 0],
@@ -498,7 +499,7 @@ def test_matrix_counts_and_presence(small, tmp_path):
     out = tmp_path / "m.xlsx"
     small.ok("report", "matrix", "-o", str(out), "--excel")
     ws = openpyxl.load_workbook(out).active
-    assert [c.value for c in ws[1]] == ["Dokument", "Format", H, ZEIT, PERS, Z, VERN, "Kodierungen"]
+    assert [c.value for c in ws[1]] == ["Dokument", "Format", H, ZEIT, PERS, Z, VERN, "Segmente"]
     assert [c.value for c in ws[2]] == ["a.txt", "Präsenz", 0, 2, 1, 1, 0, 4]
     assert [c.value for c in ws[6]] == ["Summe", None, 0, 3, 2, 1, 2, 8]
     assert ws.freeze_panes == "C2"  # document and attribute columns stay visible

@@ -99,3 +99,13 @@ def test_crosstab_two_attributes(small, tmp_path):
     assert [c.value for c in ws[2]][:5] == ["Hindernisse", 3, 1, 0.3333, 1]
     r = small("report", "crosstab", "--by", "Format", "--by", "format")
     assert r.exit_code == 2 and "is given twice" in r.stderr
+
+
+def test_crosstab_level_counts_a_span_of_two_sub_codes_once(small):
+    """a.txt 0–11 is Zeit, 13–24 Zeit and Personal: at level 1 two Hindernisse segments, as
+    `report freq --level 1` and `report matrix --level 1` count them."""
+    d = small.json("report", "crosstab", "--by", "Format", "--by", "Region", "--level", "1")
+    cells = {r["code"]: [(c["documents"], c["segments"]) for c in r["cells"]] for r in d["rows"]}
+    assert cells["Hindernisse"] == [(1, 2), (0, 0), (1, 1), (1, 1)]
+    freq = {r["code"]: r["segments"] for r in small.json("report", "freq", "--level", "1")["rows"]}
+    assert freq["Hindernisse"] == sum(n for _, n in cells["Hindernisse"]) == 4

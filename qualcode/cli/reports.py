@@ -218,14 +218,12 @@ def report_freq(
     title = default_title({**data, "coder": None}, lg)
     _emit(fmt, sheets, data, output, excel=excel, title=title, what="frequency table", lang=lg)
     if fmt == "table" and output is None:
-        typer.echo(
-            f"\n{data['documents']} documents"
-            + (
-                ""
-                if not data["groups"]
-                else ": " + ", ".join(f"{g} {n}" for g, n in data["groups"].items())
-            )
-        )
+        groups = ", ".join(f"{g} {n}" for g, n in data["groups"].items())
+        if groups and data["by"] == "coder":  # a coder's n: the documents the coder coded
+            groups = "; coded by " + groups
+        elif groups:
+            groups = ": " + groups
+        typer.echo(f"\n{data['documents']} documents{groups}")
     if chart is not None:
         from qualcode.reports.chart import frequency_chart
         from qualcode.reports.export import writing
@@ -621,13 +619,13 @@ def report_matrix(
     With --by ATTR or --sets one row per group of documents (--presence: documents with the code).
     """
     from qualcode.reports.export import choose_format
-    from qualcode.reports.matrix import code_matrix, matrix_chart, matrix_sheets, matrix_title
+    from qualcode.reports.matrix import matrix_chart, matrix_report, matrix_sheets, matrix_title
 
     fmt = choose_format("json" if as_json else fmt, output, ("table", "csv", "xlsx", "md", "json"))
     _check_chart(chart)
     lg = file_language(lang, fmt not in ("table", "json") or chart is not None)
     with state().read() as session:
-        data = code_matrix(
+        data, documents = matrix_report(
             session,
             presence=presence,
             coder=coder,
@@ -656,9 +654,9 @@ def report_matrix(
             + [*r["values"], r["total"]]
             for r in data["rows"]
         ]
-        rows.append(
+        rows.append(  # each document once (sets may overlap)
             ["total"]
-            + ([sum(r["documents"] for r in data["rows"])] if grouped else [])
+            + ([documents] if grouped else [])
             + [*data["column_totals"], sum(data["column_totals"])]
         )
         head = [data["rows_are"] if grouped else "document"] + (["docs"] if grouped else [])
@@ -673,7 +671,7 @@ def report_matrix(
         return
     _emit(
         fmt,
-        matrix_sheets(data, paths=True, lang=lg),
+        matrix_sheets(data, documents=documents, paths=True, lang=lg),
         data,
         output,
         excel=excel,

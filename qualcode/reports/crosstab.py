@@ -57,7 +57,7 @@ def crosstab(
     tree = CodeTree.load(session)
     shown, target, depth = code_levels(tree, level)
     own: dict[int, dict[int, int]] = {}  # code → document → segments
-    for cid, did, n in code_document_counts(session, coder, include_auto):
+    for cid, did, n in code_document_counts(session, coder, include_auto, target):
         t = target.get(cid)
         if t is not None and did in combo_of:
             own.setdefault(t, {})[did] = own.setdefault(t, {}).get(did, 0) + n

@@ -181,15 +181,21 @@ def assemble(
 
 def segment_counts(
     rows: Iterable[tuple[int, int, int, int, str]],
+    target: dict[int, int] | None = None,
 ) -> tuple[list[tuple[int, int, int]], dict[str, list[tuple[int, int, int]]]]:
     """From ``(code_id, document_id, start, end, coder)`` rows: ``(code_id, document_id,
     segments)`` over everybody — a span coded with the same code by several coders is one
-    segment — and the same per coder (for ``--by-coder``)."""
+    segment — and the same per coder (for ``--by-coder``).
+
+    ``target`` (code id → id it is counted under, from :func:`levels`): with ``--level``
+    a span coded with several codes that roll up to one category is one segment of it;
+    the counts are then keyed by that category."""
     every: set[tuple[int, int, int, int]] = set()
     mine: dict[str, set[tuple[int, int, int, int]]] = {}
     for cid, did, start, end, coder in rows:
-        every.add((cid, did, start, end))
-        mine.setdefault(coder, set()).add((cid, did, start, end))
+        span = (target.get(cid, cid) if target else cid, did, start, end)
+        every.add(span)
+        mine.setdefault(coder, set()).add(span)
 
     def count(spans: set[tuple[int, int, int, int]]) -> list[tuple[int, int, int]]:
         return [(c, d, n) for (c, d), n in Counter((c, d) for c, d, _, _ in spans).items()]
@@ -203,19 +209,22 @@ def split_by_coder(
     table: Callable[[list[tuple[int, int, int]]], FreqReport],
 ) -> FreqReport:
     """``data`` with one group per coder: each coder's segments (``table(counts)`` makes the
-    table of a coder's counts); the column % is the share of all documents."""
+    table of a coder's counts). As a ``--by`` group's n is its documents, a coder's n is the
+    documents the coder coded (has any coding in, a not-relevant mark included), and the
+    column % is the share of those."""
     groups: dict[str, int] = {}
     for name, counts in per_coder.items():
         own = table(counts)
-        groups[name] = data["documents"]
+        size = len({did for _cid, did, _n in counts})
+        groups[name] = size
         for row, mine in zip(data["rows"], own["rows"], strict=True):
             row["groups"][name] = {
                 "segments": mine["segments"],
                 "documents": mine["documents"],
-                "share": mine["share"],
+                "share": ratio(mine["documents"], size),
                 "total_segments": mine["total_segments"],
                 "total_documents": mine["total_documents"],
-                "total_share": mine["total_share"],
+                "total_share": ratio(mine["total_documents"], size),
             }
     data["by"], data["groups"] = "coder", groups
     return data
@@ -362,7 +371,8 @@ def fast_frequency_table(
             conn.execute(
                 'SELECT code_id, document_id, start, "end", (SELECT name FROM coder '
                 "WHERE coder.id = coding.coder_id) FROM coding" + where
-            ).fetchall()
+            ).fetchall(),
+            target,
         )
 
         def table(counts, **kw):
@@ -482,7 +492,7 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
         for g in groups:
             cell = r["groups"][g]
             if compact and coders:
-                row += [cell["segments"], cell["documents"]]
+                row += [cell["total_segments"], cell["total_documents"]]
             elif compact:
                 row += [cell["total_documents"], cell["total_share"]]
             else:

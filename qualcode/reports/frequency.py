@@ -46,15 +46,21 @@ def code_levels(
 
 
 def code_document_counts(
-    session: Session, coder: str | None = None, include_auto: bool = False
+    session: Session,
+    coder: str | None = None,
+    include_auto: bool = False,
+    target: dict[int, int] | None = None,
 ) -> list[tuple[int, int, int]]:
     """``(code_id, document_id, segments)`` for every code that occurs in a document; a span
-    coded with the same code by several coders is one segment (see :func:`segment_counts`)."""
+    coded with the same code by several coders is one segment (see :func:`segment_counts`).
+    ``target`` (from :func:`code_levels`): codes are counted under the category they roll
+    up to, a span coded with several of its codes once."""
     where = coding_filter(session, coder, include_auto)
     stmt = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end).distinct()
     if where is not None:
         stmt = stmt.where(where)
-    counts = Counter((c, d) for c, d, _s, _e in raw_rows(session, stmt))
+    spans = {(target.get(c, c) if target else c, d, s, e) for c, d, s, e in raw_rows(session, stmt)}
+    counts = Counter((c, d) for c, d, _s, _e in spans)
     return [(c, d, n) for (c, d), n in counts.items()]
 
 
@@ -103,7 +109,7 @@ def frequency_table(
     where = coding_filter(session, coder, include_auto)
     if where is not None:
         stmt = stmt.where(where)
-    every, per_coder = segment_counts(raw_rows(session, stmt))
+    every, per_coder = segment_counts(raw_rows(session, stmt), target)
     paths = {c.id: tree.path(c) for c in shown}  # type: ignore[misc]
     n_docs = document_count(session)
 

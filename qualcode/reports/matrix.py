@@ -3,8 +3,10 @@
 Rows are documents (with their attributes), or groups of documents: the values of an
 attribute (``by``) or the document sets (``sets``). Cells count coded segments (a span
 coded identically by several coders counts once), or with ``presence`` 0/1 per document
-— for a group, the number of its documents with the code. :func:`matrix_chart` draws the
-heat map (PNG/SVG); the XLSX shades the cells with a colour scale.
+— for a group, the number of its documents with the code. The totals count every
+document of the rows once: sets may overlap, so their total is that of the union of the
+sets' documents, not the sum of the rows. :func:`matrix_chart` draws the heat map
+(PNG/SVG); the XLSX shades the cells with a colour scale.
 """
 
 from __future__ import annotations
@@ -61,13 +63,39 @@ def code_matrix(
     sets: bool = False,
     code: str | None = None,
 ) -> MatrixReport:
-    """``{"presence", "rows_are", "code_paths": [path…], "code_names": [name…],
-    "attribute_names": [key…], "rows": [{"document", "document_id", "attributes" (or "group"
-    and "documents"), "values": [n…], "total"}], "column_totals": [n…]}``
-    — rows in name order (groups in value order), one column per code (tree order;
+    """The matrix of :func:`matrix_report` (without the number of documents of its total)."""
+    return matrix_report(
+        session,
+        presence=presence,
+        coder=coder,
+        include_auto=include_auto,
+        level=level,
+        by=by,
+        sets=sets,
+        code=code,
+    )[0]
+
+
+def matrix_report(
+    session: Session,
+    presence: bool = False,
+    coder: str | None = None,
+    include_auto: bool = False,
+    level: int | None = None,
+    by: str | None = None,
+    sets: bool = False,
+    code: str | None = None,
+) -> tuple[MatrixReport, int]:
+    """``(matrix, documents of the total row)``; the matrix is ``{"presence", "rows_are",
+    "code_paths": [path…], "code_names": [name…], "attribute_names": [key…], "rows":
+    [{"document", "document_id", "attributes" (or "group" and "documents"), "values":
+    [n…], "total"}], "column_totals": [n…]}`` — rows in name order (groups in value order), one column per code (tree order;
     codable codes and any that occur). With ``presence`` the cells are 0/1 (a group: its
-    documents with the code) and ``totals`` count documents. ``code``: only the columns of
-    this code and its sub-codes (as ``report freq --code``)."""
+    documents with the code) and ``totals`` count documents. ``column_totals`` count every
+    document of the rows once (the union of overlapping sets), as the total row does; its
+    documents are the second value. ``code``: only the columns of this code and its
+    sub-codes (as ``report freq --code``). With ``level`` a span coded with several codes
+    that roll up to one category is one segment of it."""
     tree = CodeTree.load(session)
     shown, target, _depth = code_levels(tree, level)
     if code:  # only this code and its sub-tree
@@ -76,7 +104,7 @@ def code_matrix(
         shown = [c for c in shown if c.id in keep]
     cells: dict[tuple[int, int], int] = {}
     occurring: set[int] = set()
-    for cid, did, n in code_document_counts(session, coder, include_auto):
+    for cid, did, n in code_document_counts(session, coder, include_auto, target):
         t = target.get(cid)
         if t is None:
             continue
@@ -98,8 +126,12 @@ def code_matrix(
 
     rows: list[MatrixRow] = []
     keys: list[str] = []
+    union: list[int] = [d for d, _ in docs]  # the documents of the rows, each once
     if by or sets:
-        for label, dids in _groups(session, by, sets, [d for d, _ in docs]).items():
+        groups = _groups(session, by, sets, union)
+        members = set().union(*groups.values())
+        union = [d for d in union if d in members]
+        for label, dids in groups.items():
             values = values_of(dids)
             rows.append(
                 {"group": label, "documents": len(dids), "values": values, "total": sum(values)}
@@ -118,8 +150,8 @@ def code_matrix(
                     "total": sum(values),
                 }
             )
-    totals = [sum(r["values"][i] for r in rows) for i in range(len(cols))]
-    return {
+    totals = values_of(union)
+    data: MatrixReport = {
         "presence": presence,
         "coder": coder,
         "level": level,
@@ -130,20 +162,27 @@ def code_matrix(
         "rows": rows,
         "column_totals": totals,
     }
+    return data, len(union)
 
 
 def _label(r: dict) -> str:
     return r["document"] if "document" in r else f"{r['group']} (n = {r['documents']})"
 
 
-def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
+def matrix_sheets(data: dict, *, documents: int, paths: bool = True, lang: str = "de"):
+    """The matrix as a sheet; ``documents``: those of the total row (see :func:`matrix_report`)."""
     from qualcode.reports.export import INT, TEXT, Sheet
 
     de = lang == "de"
     keys = data["attribute_names"]
     grouped = data.get("rows_are", "documents") != "documents"
     labels = data["code_paths"] if paths else data["code_names"]
-    total_label = ("Kategorien" if data["presence"] else "Kodierungen") if de else "total"
+    # the row's sum: segments; with presence, a document's categories (a group's: a sum)
+    total_label = (
+        (("Summe" if grouped else "Kategorien") if data["presence"] else "Segmente")
+        if de
+        else "total"
+    )
     first = ("Gruppe" if de else "group") if grouped else ("Dokument" if de else "document")
     headers = [
         first,
@@ -172,7 +211,7 @@ def matrix_sheets(data: dict, *, paths: bool = True, lang: str = "de"):
         [
             "Summe" if de else "total",
             *[""] * len(keys),
-            *([sum(r["documents"] for r in data["rows"])] if grouped else []),
+            *([documents] if grouped else []),
             *data["column_totals"],
             sum(data["column_totals"]),
         ]

@@ -455,7 +455,11 @@ KEYS: dict[str, Key] = {
     "group": Key("string", "a group of documents: an attribute value or a set's name"),
     "values": Key("array", "one number per code of code_paths"),
     "total": Key("integer", "the sum of the row's values"),
-    "column_totals": Key("array", "per code of code_paths the sum of its column"),
+    "column_totals": Key(
+        "array",
+        "per code of code_paths its total over the rows' documents, each counted once"
+        " (the column's sum unless sets overlap)",
+    ),
     "lemma": Key("string", "a lemma (base form of a word)"),
     "form": Key("string", "a lemma as the text writes it (its most frequent spelling)"),
     "count": Key("integer", "how often the lemma occurs in the category's segments"),
