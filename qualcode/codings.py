@@ -15,6 +15,54 @@ from qualcode.names import NearDuplicate, coder_id, fold, listed
 from qualcode.structure import NOT_RELEVANT, NOT_RELEVANT_COLOR, NOT_RELEVANT_DESCRIPTION
 from qualcode.textutil import normalize
 
+# the columns of a codings table (:mod:`qualcode.codings_io` reads and writes them)
+COLUMNS = ["document", "start", "end", "code", "coder", "memo", "quote"]
+ALIASES = {"text": "quote"}  # other names a column is read under
+
+
+def _aliases() -> str:
+    return ", ".join(f"{a} is read as {c}" for a, c in ALIASES.items())
+
+
+def check_columns(fields: list[str], name: str) -> None:
+    """Refuse a header with a column the import does not know (a misspelled ``cdoer`` would
+    silently lose every coder) or with one column twice (which value would count?).
+    ``fields``: the header's names, trimmed and lower-cased; empty ones at the end (Excel's
+    trailing separators) do not count."""
+    import difflib
+
+    known = [*COLUMNS, *ALIASES]
+    names = list(fields)
+    while names and not names[-1]:
+        names.pop()
+    columns = f"the columns are {', '.join(COLUMNS)} ({_aliases()})"
+    if "" in names:
+        raise InvalidInput(
+            f"{name}: column {names.index('') + 1} of the header has no name",
+            f"{columns}; name it or delete it; nothing was imported",
+        )
+    unknown = []
+    for f in names:
+        if f not in known:
+            close = difflib.get_close_matches(f, known, n=1, cutoff=0.75)
+            unknown.append(repr(f) + (f" (did you mean {close[0]!r}?)" if close else ""))
+    if unknown:
+        raise InvalidInput(
+            f"{name}: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
+            f"{columns}; rename or delete the others; nothing was imported",
+        )
+    seen: dict[str, str] = {}
+    for f in names:
+        column = ALIASES.get(f, f)
+        if column in seen:
+            raise InvalidInput(
+                f"{name}: the column {f!r} appears twice"
+                if seen[column] == f
+                else f"{name}: the columns {seen[column]!r} and {f!r} are the same column",
+                "keep one of them; nothing was imported",
+            )
+        seen[column] = f
+
 
 def find_coder(session: Session, name: str) -> Coder | None:
     """The coder ``name`` means: the one spelled exactly so, else the one whose name differs
@@ -273,8 +321,6 @@ def import_codings_records(
 
     ``create_codes``: unknown codes are created; a near duplicate of an existing code
     (:func:`qualcode.codebook.add_code`) only with ``force``."""
-    from qualcode.codings_io import check_columns
-
     p_name = source
     check_columns(fields, p_name)
     has_span = {"start", "end"} <= set(fields)

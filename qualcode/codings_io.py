@@ -30,10 +30,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from qualcode import portable
+from qualcode.codings import COLUMNS
 from qualcode.errors import InvalidInput
 
-COLUMNS = ["document", "start", "end", "code", "coder", "memo", "quote"]
-ALIASES = {"text": "quote"}  # other names a column is read under
 FORMATS = ("csv", "xlsx")
 XLSX_CELL_LIMIT = 32_767  # characters an Excel cell holds
 SHEET = "Kodierungen"
@@ -178,50 +177,6 @@ def _read_xlsx(p: Path, raw: bytes) -> tuple[list[str], Records]:
         records.append((n, dict(zip(fields, row, strict=False))))
     check_positions(records, p.name, "row")
     return fields or [], records
-
-
-def check_columns(fields: list[str], name: str) -> None:
-    """Refuse a header with a column the import does not know (a misspelled ``cdoer`` would
-    silently lose every coder) or with one column twice (which value would count?).
-    ``fields``: the header's names, trimmed and lower-cased; empty ones at the end (Excel's
-    trailing separators) do not count."""
-    import difflib
-
-    known = [*COLUMNS, *ALIASES]
-    names = list(fields)
-    while names and not names[-1]:
-        names.pop()
-    columns = f"the columns are {', '.join(COLUMNS)} ({_aliases()})"
-    if "" in names:
-        raise InvalidInput(
-            f"{name}: column {names.index('') + 1} of the header has no name",
-            f"{columns}; name it or delete it; nothing was imported",
-        )
-    unknown = []
-    for f in names:
-        if f not in known:
-            close = difflib.get_close_matches(f, known, n=1, cutoff=0.75)
-            unknown.append(repr(f) + (f" (did you mean {close[0]!r}?)" if close else ""))
-    if unknown:
-        raise InvalidInput(
-            f"{name}: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-            f"{columns}; rename or delete the others; nothing was imported",
-        )
-    seen: dict[str, str] = {}
-    for f in names:
-        column = ALIASES.get(f, f)
-        if column in seen:
-            raise InvalidInput(
-                f"{name}: the column {f!r} appears twice"
-                if seen[column] == f
-                else f"{name}: the columns {seen[column]!r} and {f!r} are the same column",
-                "keep one of them; nothing was imported",
-            )
-        seen[column] = f
-
-
-def _aliases() -> str:
-    return ", ".join(f"{a} is read as {c}" for a, c in ALIASES.items())
 
 
 # --- writing ----------------------------------------------------------------------------------------
