@@ -46,7 +46,7 @@ def serve(
         False,
         "--behind-proxy",
         help="A reverse proxy on this machine forwards the requests: trust its "
-        "X-Forwarded-For / X-Forwarded-Proto headers.",
+        "X-Forwarded-For / X-Forwarded-Proto headers (on connections from this machine only).",
     ),
 ) -> None:
     """Serve the coding workbench in a browser (one workbench process per connection).

@@ -12,6 +12,7 @@ screen pauses for at most that moment, and every key is still handled, in order.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -34,6 +35,9 @@ T = TypeVar("T")
 
 ENGINE_DELAY = 0.1  # seconds after the first frame before the engine is opened in a worker
 EMBEDDER_DELAY = 1.0  # seconds after the first frame before the background embedder is started
+# Set to "1" by `qualcode serve --users` (qualcode.web.server): the coder is the login of the
+# browser session, and the workbench neither offers nor accepts another name.
+CODER_LOCKED_ENV = "QUALCODE_CODER_LOCKED"
 
 
 class QualcodeApp(App):
@@ -72,6 +76,7 @@ class QualcodeApp(App):
         project_url: str | None = None,
         coder_source: str = "given",
         read_only: bool = False,
+        coder_locked: bool | None = None,
     ) -> None:
         super().__init__()
         self.project_url = project_url  # set by make_app: start the background embedder
@@ -87,6 +92,10 @@ class QualcodeApp(App):
         self.coder = coder
         # where the name came from (qualcode.coder): "login" may ask who is coding at start
         self.coder_source = coder_source
+        # the coder may not be changed (a login of `qualcode serve --users`); default: the env
+        self.coder_locked = (
+            os.environ.get(CODER_LOCKED_ENV) == "1" if coder_locked is None else coder_locked
+        )
         self._read_only = read_only  # known before the engine is open (see make_app)
         self.db_label = db_label
         self.open_document = open_document
@@ -166,7 +175,7 @@ class QualcodeApp(App):
                 severity="warning",
                 timeout=15,
             )
-        if self.coder_source == "login":
+        if self.coder_source == "login" and not self.coder_locked:
             self.call_after_refresh(self.ask_coder, True)
         if self._engine is None:
             # The first frame is on screen; let it settle (text wrapped, footer built) before
@@ -220,6 +229,9 @@ class QualcodeApp(App):
         from qualcode.tui.data import coders
         from qualcode.tui.screens.coder import CoderScreen
 
+        if self.coder_locked:
+            self._coder_is_locked()
+            return
         known = self.query_data(coders)
         names = [n for n, _ in known]
         if first and not should_ask(CoderChoice(self.coder, "login"), names):
@@ -231,7 +243,19 @@ class QualcodeApp(App):
             partial(self._coder_chosen, first),
         )
 
+    def _coder_is_locked(self) -> None:
+        self.notify(
+            f"you code as {self.coder!r}, the name you logged in with: "
+            "log out and log in as another coder to code under another name",
+            title="the coder is the login",
+            severity="warning",
+            timeout=8,
+        )
+
     def _coder_chosen(self, first: bool, name: str | None) -> None:
+        if name is not None and self.coder_locked:  # nothing changed, nothing remembered
+            self._coder_is_locked()
+            return
         if name is None:
             if first:
                 self.notify(
@@ -435,11 +459,18 @@ class QualcodeApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Who is coding? (change the coder)",
-            f"codings are saved under {self.coder!r}",
-            partial(self.ask_coder, False),
-        )
+        if self.coder_locked:
+            yield SystemCommand(
+                "Who is coding? (the login)",
+                f"codings are saved under {self.coder!r}, the name you logged in with",
+                self._coder_is_locked,
+            )
+        else:
+            yield SystemCommand(
+                "Who is coding? (change the coder)",
+                f"codings are saved under {self.coder!r}",
+                partial(self.ask_coder, False),
+            )
         from qualcode.tui.screens.help import binding_sections
 
         seen: set[str] = set()

@@ -245,9 +245,15 @@ class Access:
             return None
         return users_file.verify(self.users, name, password)
 
+    def from_proxy(self, request: web.Request) -> bool:
+        """``--behind-proxy`` and the request came from the proxy on this machine (a loopback
+        peer): only then are its X-Forwarded-* headers believed. A client that reaches the
+        server directly (``--host`` another address) is its own address, whatever it sends."""
+        return self.behind_proxy and is_loopback(request.remote or "")
+
     def client(self, request: web.Request) -> str:
         """The client's address (the rate limiter's key)."""
-        if self.behind_proxy:
+        if self.from_proxy(request):
             forwarded = request.headers.get("X-Forwarded-For", "")
             last = forwarded.split(",")[-1].strip()  # the address the proxy itself saw
             if last:
@@ -255,7 +261,7 @@ class Access:
         return request.remote or "?"
 
     def secure(self, request: web.Request) -> bool:
-        if self.behind_proxy:
+        if self.from_proxy(request):
             return request.headers.get("X-Forwarded-Proto", "").lower() == "https"
         return request.secure
 
@@ -345,12 +351,7 @@ class Access:
                 return await self.login(request)
             return self.login_page(request, status=200)
         if request.path == "/logout":
-            ended = self.sessions.drop(request.cookies.get(self.cookie))
-            if ended is not None:
-                self.end({ended}, "logged out")
-            response = _redirect(_relative(request, "login"))
-            response.del_cookie(self.cookie, path="")  # no Path: the prefix's (see _logged_in)
-            return response
+            return self.logout(request)
         found = self.sessions.lookup(request.cookies.get(self.cookie))
         if found is None and self.mode == "token" and "token" in request.query:
             return await self._token_in_url(request)
@@ -358,6 +359,20 @@ class Access:
             return self.login_page(request, status=401)
         request[CODER_KEY], request[SESSION_KEY] = found
         return await handler(request)
+
+    def logout(self, request: web.Request) -> web.StreamResponse:
+        """End the session (and its workbenches). The page logs out with a POST, which the
+        Origin check above keeps to this server's pages; a GET (a bookmark, the address bar,
+        curl) is refused when the browser says another site sent it (``Sec-Fetch-Site``)."""
+        if _cross_site(request):
+            log.warning("cross-site logout refused (from %s)", self.client(request))
+            return web.Response(status=403, text="403: cross-site request refused\n")
+        ended = self.sessions.drop(request.cookies.get(self.cookie))
+        if ended is not None:
+            self.end({ended}, "logged out")
+        response = _redirect(_relative(request, "login"))
+        response.del_cookie(self.cookie, path="")  # no Path: the prefix's (see _logged_in)
+        return response
 
     async def _token_in_url(self, request: web.Request) -> web.StreamResponse:
         """``/?token=…``: log in, then drop the token from the address bar."""
@@ -430,6 +445,11 @@ class Access:
         return coder
 
     def _logged_in(self, request: web.Request, coder: str) -> web.StreamResponse:
+        # A login replaces the browser's session: the one its cookie named (a former login,
+        # maybe of another coder) ends here, with its workbenches.
+        previous = self.sessions.drop(request.cookies.get(self.cookie))
+        if previous is not None:
+            self.end({previous}, "logged in again")
         response = _redirect(_relative(request, ""))
         # No Path attribute: the browser scopes the cookie to the folder of the login's
         # address — "/" at the root, "/qualcode" behind a proxy's /qualcode/ prefix — so two
@@ -574,6 +594,11 @@ def _same_origin(request: web.Request) -> bool:
     if origin == "null":
         return False
     return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def _cross_site(request: web.Request) -> bool:
+    """The browser says another site (or another port of this host) sent the request."""
+    return request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site")
 
 
 LOGIN_PAGE = """<!DOCTYPE html>

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import json
 import logging
 import os
 import shlex
@@ -23,8 +24,9 @@ from asyncio.subprocess import Process
 from collections.abc import Callable
 from importlib.resources import files
 from string import Template
+from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
@@ -41,6 +43,9 @@ HEARTBEAT = 15.0  # seconds between the websocket's pings: an idle tab is not cu
 SERVER_HEADER = "qualcode"  # instead of aiohttp's "Python/3.x aiohttp/3.x"
 # Environment variables the workbench processes do not inherit.
 PRIVATE_ENV = ("QUALCODE_SERVE_TOKEN",)
+# "1": the workbench's coder is the login and cannot be changed (qualcode.tui.app has the
+# same name; not imported from there, to keep Textual out of the server process).
+CODER_LOCKED_ENV = "QUALCODE_CODER_LOCKED"
 
 
 def check_access(host: str, *, users: bool, token: bool, behind_proxy: bool) -> None:
@@ -83,11 +88,13 @@ class CoderAppService(AppService):
         db: str,
         session: bytes | None = None,
         websocket: web.WebSocketResponse | None = None,
+        lock_coder: bool = False,
         **kw,
     ) -> None:
         super().__init__(command, **kw)
         self.coder = coder
         self.db = db
+        self.lock_coder = lock_coder  # a login: the workbench may not change its coder
         self.session = session  # the login it belongs to (its end ends the workbench)
         self.websocket = websocket
 
@@ -109,7 +116,66 @@ class CoderAppService(AppService):
             env.pop(name, None)
         env["QUALCODE_DB"] = self.db
         env["QUALCODE_CODER"] = self.coder
+        env.pop(CODER_LOCKED_ENV, None)
+        if self.lock_coder:
+            env[CODER_LOCKED_ENV] = "1"
         return env
+
+    async def on_data(self, payload: bytes) -> None:
+        """The workbench's output to the browser. When the connection is lost in the middle
+        (aiohttp: ``ConnectionError("Connection lost")``), the relay ends as textual-serve
+        ends it for a reset connection, instead of failing: :meth:`stop` ends the process."""
+        try:
+            await super().on_data(payload)
+        except ConnectionError as error:
+            raise ConnectionResetError(str(error)) from error
+
+    async def on_meta(self, data: bytes) -> None:
+        try:
+            await super().on_meta(data)
+        except ConnectionError as error:
+            raise ConnectionResetError(str(error)) from error
+
+    async def stop(self) -> None:
+        """End the workbench however the connection ended: ask it to quit, kill it if it has
+        not within :data:`QUIT_WAIT` seconds, end the relay of its output and close its pipes.
+        Never raises, and may be called again (textual-serve's own ``stop`` re-raises a
+        failed relay)."""
+        relay, self._task = self._task, None
+        process = self._process
+        if relay is not None:
+            with contextlib.suppress(Exception):
+                await self._download_manager.cancel_app_downloads(
+                    app_service_id=self.app_service_id
+                )
+            if self.running:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.send_meta({"type": "quit"}), QUIT_WAIT)
+        # its exit, not `process.wait()`: that also waits for the end of its output, which
+        # nobody reads once the relay has ended (a workbench blocked writing to a lost tab)
+        if not await self._ended(QUIT_WAIT):
+            log.warning("the workbench of %s did not quit: killed", self.coder)
+            self.kill()
+            await self._ended(QUIT_WAIT)
+        if relay is not None:
+            try:
+                await asyncio.wait_for(relay, QUIT_WAIT)
+            except Exception as exc:  # the workbench has ended: say why the relay failed
+                log.warning(
+                    "the workbench of %s ended with an error: %s", self.coder, _one_line(exc)
+                )
+        if process is not None:  # the rest of its output, unread: the pipes close
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(stream.read(), QUIT_WAIT)
+
+    async def _ended(self, seconds: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self.running and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return not self.running
 
     @property
     def running(self) -> bool:
@@ -169,7 +235,11 @@ class WorkbenchServer(Server):
         from html import escape
 
         coder = request[CODER_KEY]
-        logout = '<a href="logout">Log out</a>' if self.access.mode in ("users", "token") else ""
+        logout = (  # a POST: no other site's link or image can log the coder out
+            '<form method="post" action="logout"><button type="submit">Log out</button></form>'
+            if self.access.mode in ("users", "token")
+            else ""
+        )
         body = self._page.substitute(
             title=escape(f"qualcode — {coder}"),
             icon="favicon.ico",
@@ -194,14 +264,22 @@ class WorkbenchServer(Server):
         return await super().handle_download(request)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """textual-serve's websocket handler, with the process run as the request's coder."""
+        """textual-serve's websocket handler, with the process run as the request's coder.
+        Its place (one of :data:`MAX_PER_CODER`) and its process are released however the
+        connection ends."""
         coder = request[CODER_KEY]
+        websocket = web.WebSocketResponse(heartbeat=HEARTBEAT)
+        if not websocket.can_prepare(request).ok:
+            log.warning("request for the websocket without a websocket handshake refused (400)")
+            raise web.HTTPBadRequest(
+                text="400: this address is the workbench's websocket; open the workbench "
+                "at ./ in a browser\n"
+            )
         if sum(s.coder == coder for s in self.services) >= MAX_PER_CODER:
             raise web.HTTPServiceUnavailable(
                 text=f"{coder} has {MAX_PER_CODER} workbenches open: close one first\n"
             )
         session = request[SESSION_KEY]
-        websocket = web.WebSocketResponse(heartbeat=HEARTBEAT)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         service: CoderAppService | None = None
@@ -216,6 +294,7 @@ class WorkbenchServer(Server):
                 db=self.db_url,
                 session=session,
                 websocket=websocket,
+                lock_coder=self.access.mode == "users",
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=websocket.close,
@@ -225,20 +304,64 @@ class WorkbenchServer(Server):
             self.services.add(service)
             log.info("workbench opened for %s", coder)
             await service.start(width, height)
-            try:
-                await self._process_messages(websocket, service)
-            finally:
-                await service.stop()
+            await self._process_messages(websocket, service)
         except asyncio.CancelledError:
-            await websocket.close()
+            with contextlib.suppress(Exception):
+                await websocket.close()
+        except ConnectionError as error:  # the browser went away
+            log.info("connection of %s lost: %s", coder, _one_line(error))
         except Exception as error:
             log.exception(error)
         finally:
             if service is not None:
-                await service.stop()
-                self.services.discard(service)
-                log.info("workbench closed for %s", coder)
+                try:
+                    await service.stop()
+                finally:
+                    service.kill()  # (only if it still runs: `stop` was interrupted)
+                    self.services.discard(service)
+                    log.info("workbench closed for %s", coder)
         return websocket
+
+    async def _process_messages(  # type: ignore[override]
+        self, websocket: web.WebSocketResponse, service: CoderAppService
+    ) -> None:
+        """The browser's messages to the workbench (textual-serve's, checked): a message that
+        is not one the page sends closes the websocket with 1003 (unknown kind, wrong shape)
+        or 1007 (not JSON) and one line in the log."""
+        async for message in websocket:
+            if message.type == WSMsgType.BINARY:
+                problem = BadMessage(WSCloseCode.UNSUPPORTED_DATA, "a binary message")
+            elif message.type != WSMsgType.TEXT:
+                continue
+            else:
+                try:
+                    await self._forward(websocket, service, message.data)
+                    continue
+                except BadMessage as bad:
+                    problem = bad
+            log.warning(
+                "bad message on the websocket of %s (%s): closed (%d)",
+                service.coder,
+                problem.reason,
+                problem.code,
+            )
+            await websocket.close(code=problem.code, message=problem.reason.encode()[:120])
+            return
+
+    async def _forward(
+        self, websocket: web.WebSocketResponse, service: CoderAppService, text: str
+    ) -> None:
+        kind, data = parse_message(text)
+        if kind == "stdin":
+            await service.send_bytes(data.encode("utf-8"))
+        elif kind == "resize":
+            await service.set_terminal_size(data["width"], data["height"])
+        elif kind == "ping":
+            await websocket.send_json(["pong", data])
+        elif kind == "blur":
+            await service.blur()
+        elif kind == "focus":
+            await service.focus()
 
     def end_sessions(self, sessions: set[bytes], why: str) -> None:
         """End the workbenches of these sessions (a logout, a coder removed from the users
@@ -321,6 +444,45 @@ class WorkbenchServer(Server):
         if self.access.mode == "token" and self.show_token:  # a terminal, never a log
             url += f"?token={self.access.token}"
         return f"qualcode serve: the workbench is at {url}"
+
+
+class BadMessage(ValueError):
+    """A websocket message the page never sends; ``code``: the websocket close code."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = int(code), reason
+
+
+def parse_message(text: str) -> tuple[str, Any]:
+    """``["stdin", "keys"]``, ``["resize", {"width": W, "height": H}]``, ``["ping", "…"]``,
+    ``["blur"]``, ``["focus"]`` (textual.js) → (kind, data); anything else: :class:`BadMessage`."""
+    try:
+        envelope = json.loads(text)
+    except ValueError:
+        raise BadMessage(WSCloseCode.INVALID_TEXT, "not JSON") from None
+    if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
+        raise BadMessage(WSCloseCode.UNSUPPORTED_DATA, "not a [kind, data] list")
+    kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+    if kind in ("stdin", "ping"):
+        if not isinstance(data, str):
+            raise BadMessage(WSCloseCode.UNSUPPORTED_DATA, f"{kind} without a text")
+    elif kind == "resize":
+        size = data if isinstance(data, dict) else {}
+        if not all(_positive_int(size.get(k)) for k in ("width", "height")):
+            raise BadMessage(WSCloseCode.UNSUPPORTED_DATA, "resize without a width and height")
+    elif kind not in ("blur", "focus"):
+        raise BadMessage(WSCloseCode.UNSUPPORTED_DATA, f"unknown kind {kind[:40]!r}")
+    return kind, data
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
 
 
 async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
