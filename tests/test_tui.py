@@ -735,3 +735,15 @@ async def test_a_code_name_typed_in_one_burst_with_c_reaches_the_picker(demo_db:
         assert codings_of(demo_db, "Personalmangel") == [
             c for c in codings_of(demo_db, "Personalmangel") if c[4] != CODER
         ]
+
+
+@sync
+async def test_a_resize_while_the_screen_is_taken_down_does_nothing(demo_db: str) -> None:
+    """`qualcode serve` may quit a workbench while its first screen opens: a resize then
+    finds panels already gone (it raised NoMatches for #sugg)."""
+    app = make(demo_db)
+    async with app.run_test(size=(110, 30)):
+        screen = app.screen
+        await screen.query_one("#sugg").remove()
+        screen._auto_panels(160, 45)  # no error: the panels are left as they are
+        assert screen.query_one("#docs").display is True

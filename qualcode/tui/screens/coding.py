@@ -125,14 +125,18 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
             )
 
     def _auto_panels(self, width: int, height: int) -> None:
-        if not self.query("#docs"):
-            return  # not composed yet
+        from textual.css.query import NoMatches
+
+        try:
+            docs, sugg, right = (self.query_one(f"#{i}") for i in ("docs", "sugg", "right"))
+        except NoMatches:
+            return  # not composed yet, or being taken down (the app quits while it opens)
         if "docs" not in self._user_toggled:
-            self.query_one("#docs").display = width >= NARROW
+            docs.display = width >= NARROW
         if "sugg" not in self._user_toggled:
-            self.query_one("#sugg").display = height >= SHORT
-        self.query_one("#right").styles.width = 46 if width >= 150 else 36
-        self.query_one("#docs").styles.width = 32 if width >= 150 else 28
+            sugg.display = height >= SHORT
+        right.styles.width = 46 if width >= 150 else 36
+        docs.styles.width = 32 if width >= 150 else 28
 
     def on_resize(self, event: Resize) -> None:
         self._auto_panels(event.size.width, event.size.height)
