@@ -59,7 +59,6 @@ def test_front_matter_sets_typed_attributes_and_is_removed(cli, write_file):
     assert doc["text"] == "TOP 1: Begrüßung\n\nText."
 
 
-
 def test_a_front_matter_line_without_key_value_is_refused_not_coded_as_text(cli, write_file):
     from conftest import db_snapshot
 
@@ -87,6 +86,7 @@ def test_front_matter_opened_with_trailing_spaces_and_rules_without_keys(cli, wr
     cli.ok("import", str(write_file("b.md", rules)))
     doc = cli.json("docs", "show", "b.md")
     assert (doc["attributes"], doc["text"]) == ({}, rules)
+
 
 def test_paragraph_offsets(cli, write_file):
     text = "  Erster Absatz.\n\n\n  Zweiter\nAbsatz.  \n \t\nDritter."
