@@ -92,3 +92,58 @@ def test_shift_n_opens_what_the_engine_would_code_next(demo_db, demo_cli):
             )
 
     asyncio.run(run())
+
+
+def test_a_never_codes_a_passage_with_the_suggestions_of_another(demo_db, monkeypatch):
+    """`j A` quickly: the panel still shows the previous passage's suggestion — `A` waits for
+    this passage's own (it coded the new passage with the old passage's code)."""
+    import qualcode.suggest as suggest
+
+    release = threading.Event()
+    spans: list[tuple[int, int]] = []
+
+    def fake_suggest(session, document_id, start, end, top=3):
+        spans.append((start, end))
+        if len(spans) > 1:
+            release.wait(LIMIT)  # the next passage's suggestions take their time
+        code = "Handlungsschritte/Bestandsaufnahme" if len(spans) == 1 else "Zeitmangel"
+        return [{"code": code, "score": 0.8}]
+
+    monkeypatch.setattr(suggest, "suggest_for_span", fake_suggest)
+    monkeypatch.setattr(suggest, "similar", lambda *a, **k: [])
+
+    async def run() -> None:
+        app = QualcodeApp(make_engine(demo_db), CODER, suggestions=True)
+        async with app.run_test(size=(110, 40)) as pilot:
+            screen = app.screen
+            panel = screen.query_one("SuggestionsPanel")
+            await pilot.press("j", "j")
+            await wait_until(pilot, lambda: bool(panel.codes), "the first suggestions")
+            before = _codings(demo_db)
+            await pilot.press("j", "A")
+            await wait_until(
+                pilot,
+                lambda: any("still coming" in n.message for n in app._notifications),
+                "the warning that this passage's suggestions are still coming",
+            )
+            assert _codings(demo_db) == before
+            release.set()
+            await wait_until(
+                pilot,
+                lambda: bool(panel.codes) and panel.codes[0]["code"] == "Zeitmangel",
+                "this passage's suggestions",
+            )
+            start, end = screen.view.sel
+            await pilot.press("A")
+            await wait_until(pilot, lambda: _codings(demo_db) == before + 1, "the coding")
+            con = sqlite3.connect(demo_db)
+            try:
+                got = con.execute(
+                    'SELECT c.start, c."end", k.name FROM coding c JOIN code k ON k.id = c.code_id'
+                    " ORDER BY c.id DESC LIMIT 1"
+                ).fetchone()
+            finally:
+                con.close()
+            assert got == (start, end, "Zeitmangel") and spans[-1] == (start, end)
+
+    asyncio.run(run())

@@ -182,6 +182,16 @@ class SuggestionsMixin:
                 "the suggestions are updating after your coding — a moment", severity="warning"
             )
             return
+        if (
+            self.doc is None
+            or self._sugg_busy
+            or self._sugg_request != (self.doc.id, *self.view.sel)
+        ):
+            # the panel still shows another passage's suggestions: never code this one with them
+            self.notify(
+                "the suggestions for this passage are still coming — a moment", severity="warning"
+            )
+            return
         if not panel.codes:
             self.notify("no suggested code for this passage", severity="warning")
             return
