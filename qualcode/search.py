@@ -228,5 +228,5 @@ def code_hits(
         span = widen(docs[did], s, e, unit)
         if span is not None and (did, *span) not in spans:
             spans.append((did, *span))
-    added = sum(add_coding(session, str(did), s, e, code, coder)[1] for did, s, e in spans)
+    added = sum(add_coding(session, did, s, e, code, coder)[1] for did, s, e in spans)
     return {"unit": unit, "hits": len(hits), "spans": spans, "added": added}

@@ -747,3 +747,33 @@ async def test_a_resize_while_the_screen_is_taken_down_does_nothing(demo_db: str
         await screen.query_one("#sugg").remove()
         screen._auto_panels(160, 45)  # no error: the panels are left as they are
         assert screen.query_one("#docs").display is True
+
+
+@sync
+async def test_codes_the_open_document_when_its_id_is_another_ones_file_name(cli, tmp_path) -> None:
+    """The workbench names documents by id: id 2 is 10.txt here, and 2.txt is another file —
+    coding, marking and removing on 10.txt must act on 10.txt, not refuse as ambiguous."""
+    folder = tmp_path / "numbered"
+    folder.mkdir()
+    for i in (1, 2, 10):
+        (folder / f"{i}.txt").write_text(f"Sitzung {i}.\n\nZweiter Absatz.\n", encoding="utf-8")
+    cli.ok("import", str(folder))
+    cli.ok("codes", "add", "X")
+    assert dict(rows(cli.db, "SELECT name, id FROM document")) == {
+        "1.txt": 1,
+        "10.txt": 2,
+        "2.txt": 3,
+    }
+    app = make(cli.db, open_document=2)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.doc is not None, "the document")
+        assert screen.doc.name == "10.txt"
+        assert screen.apply_code("X")
+        await pilot.press("i")  # the next passage… marked not relevant on 10.txt as well
+        await wait_until(
+            pilot,
+            lambda: len(rows(cli.db, "SELECT 1 FROM coding WHERE document_id = 2")) == 2,
+            "the coding and the mark on 10.txt",
+        )
+    assert rows(cli.db, "SELECT count(*) FROM coding WHERE document_id <> 2") == [(0,)]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def set_summary(
-    session: Session, doc_ref: str, code_path: str, text: str, coder: str
+    session: Session, doc_ref: str | int, code_path: str, text: str, coder: str
 ) -> SummarySet:
     """Write (or, with an empty text, remove) the summary of a category in a document."""
     doc = resolve_document(session, doc_ref)

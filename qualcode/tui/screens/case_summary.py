@@ -74,7 +74,7 @@ class CaseSummaryScreen(ModalScreen[None]):
         coder = self.app.coder  # type: ignore[attr-defined]
         ok, res = self.app.act(  # type: ignore[attr-defined]
             f"tui: summary {self.code_path} in {self.doc_name}",
-            lambda s: set_summary(s, str(self.doc_id), self.code_path, text, coder),
+            lambda s: set_summary(s, self.doc_id, self.code_path, text, coder),
         )
         if ok:
             self.app.notify("summary removed" if res and not res["text"] else "summary saved")

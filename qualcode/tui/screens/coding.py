@@ -444,7 +444,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
         ok, res = self.app.act(  # type: ignore[attr-defined]
             f"tui: code {path}" if not create else f"tui: new code {path}",
             lambda s: add_coding(
-                s, str(doc_id), sel[0], sel[1], path, self.coder, create_code=create, force=force
+                s, doc_id, sel[0], sel[1], path, self.coder, create_code=create, force=force
             ),
         )
         if not ok:
@@ -512,7 +512,7 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
             return
         ok, _ = self.app.act(
             f"tui: uncode {sp.code}",
-            lambda s: remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder),
+            lambda s: remove_codings(s, doc_id, sp.start, sp.end, sp.code, sp.coder),
         )  # type: ignore[attr-defined]
         if ok:
             self.after_change()
@@ -534,10 +534,10 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
 
             def change(force: bool) -> None:
                 def run(s):
-                    remove_codings(s, str(doc_id), sp.start, sp.end, sp.code, sp.coder)
+                    remove_codings(s, doc_id, sp.start, sp.end, sp.code, sp.coder)
                     return add_coding(
                         s,
-                        str(doc_id),
+                        doc_id,
                         sp.start,
                         sp.end,
                         path,

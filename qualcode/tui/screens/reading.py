@@ -72,13 +72,13 @@ class ReadingActions:
         ]
         if mine:
             ok, _ = self.app.act(
-                "tui: unmark not relevant", lambda s: unmark(s, str(doc_id), *sel, coder)
+                "tui: unmark not relevant", lambda s: unmark(s, doc_id, *sel, coder)
             )
             message = "no longer marked not relevant"
         else:
             ok, _ = self.app.act(
                 "tui: mark not relevant",
-                lambda s: mark_not_relevant(s, str(doc_id), *sel, coder),
+                lambda s: mark_not_relevant(s, doc_id, *sel, coder),
             )
             message = "marked not relevant (counts as read; u undoes it)"
         if ok:
