@@ -521,7 +521,16 @@ async def test_change_coding_and_document_memo(demo_db: str) -> None:
         screen.view.goto_passage(target)
         await pilot.pause()  # sets view.sel at once; only lets SelectionChanged (status) run
         (span,) = screen.doc.spans_at(*screen.view.sel)
+        assert span.coder != CODER  # a colleague's coding: C asks first, as x does
+        db_rows = rows(demo_db, "SELECT id, code_id, coder_id FROM coding ORDER BY id")
         await pilot.press("C")
+        await wait_until(pilot, lambda: dialog_open(app, ConfirmScreen), "the question")
+        await pilot.press("n")  # no: nothing changes
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "no")
+        assert rows(demo_db, "SELECT id, code_id, coder_id FROM coding ORDER BY id") == db_rows
+        await pilot.press("C")
+        await wait_until(pilot, lambda: dialog_open(app, ConfirmScreen), "the question again")
+        await pilot.press("y")
         await wait_until(pilot, lambda: dialog_open(app, CodePicker), "the change dialog")
         app.screen.query_one("Input").value = "Bestandsaufnahme"
         await wait_until(

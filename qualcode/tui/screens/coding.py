@@ -521,8 +521,20 @@ class CodingScreen(SuggestionsMixin, ReadingActions, CodingMemoActions, Screen):
     def action_change_coding(self) -> None:
         self._choose_span("Change which coding?", self._change_span)
 
-    def _change_span(self, sp: Span) -> None:
+    def _change_span(self, sp: Span, confirmed: bool = False) -> None:
         from qualcode.tui.widgets.code_picker import CodePicker
+
+        if sp.coder != self.coder and not confirmed:  # a colleague's work: ask first, as `x`
+            from qualcode.tui.screens.confirm import ConfirmScreen
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Change {sp.coder}'s coding {sp.code!r}? It is removed and coded again"
+                    f" under {self.coder!r}."
+                ),
+                lambda yes: self._change_span(sp, True) if yes else None,
+            )
+            return
 
         def done(result: dict | None) -> None:
             if not result or not result.get("path"):
