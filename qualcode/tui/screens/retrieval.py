@@ -53,7 +53,6 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         from sqlalchemy import select
 
         from qualcode.codebook import show_code
-        from qualcode.codings import list_codings
         from qualcode.database import reading
         from qualcode.documents import attributes_of
         from qualcode.errors import QualcodeError
@@ -77,8 +76,12 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
                     }
                     rows = data["segments"]
                 else:
+                    from qualcode.reports.segments import coded_segments
+
                     info = show_code(session, path)
-                    rows = list_codings(session, code=path, with_children=with_children)
+                    # segments as `report segments` and `retrieve` count them: a span coded
+                    # alike by several coders is one segment (with its coders)
+                    rows = coded_segments(session, path, children=with_children)["segments"]
                 names = {r["document"] for r in rows}
                 docs = {
                     n: (i, t)
