@@ -115,7 +115,7 @@ def check_span(doc: Document, start: int, end: int) -> None:
 
 def add_coding(
     session: Session,
-    doc_ref: str,
+    doc_ref: str | int,
     start: int,
     end: int,
     code_path: str,
@@ -168,7 +168,7 @@ def add_coding(
 
 def remove_codings(
     session: Session,
-    doc_ref: str,
+    doc_ref: str | int,
     start: int,
     end: int,
     code_path: str | None = None,
@@ -421,6 +421,12 @@ def import_codings_records(
                     continue
                 new_codes[cpath] = code
                 tree = CodeTree.load(session)
+        if not code.codable:
+            errors.append(
+                f"line {lineno}: {tree.path(code)!r} is a category that only groups codes"
+                " — code with one of its sub-codes, or make it codable"
+            )
+            continue
         coder = (rec.get("coder") or "").strip() or default_coder
         if coder not in coders:  # `ANNA` is the coder `anna` (never a new near-duplicate)
             try:
@@ -507,7 +513,7 @@ def _occurrences(text: str, quote: str) -> list[int]:
 
 
 def mark_not_relevant(
-    session: Session, doc_ref: str, start: int, end: int, coder: str
+    session: Session, doc_ref: str | int, start: int, end: int, coder: str
 ) -> tuple[Coding, bool]:
     """Mark ``[start, end)`` not relevant (creating the reserved code the first time)."""
     if CodeTree.load(session).find(NOT_RELEVANT) is None:
@@ -521,7 +527,7 @@ def mark_not_relevant(
     return add_coding(session, doc_ref, start, end, "/" + NOT_RELEVANT, coder)
 
 
-def unmark(session: Session, doc_ref: str, start: int, end: int, coder: str) -> int:
+def unmark(session: Session, doc_ref: str | int, start: int, end: int, coder: str) -> int:
     """Remove ``coder``'s not-relevant marks overlapping ``[start, end)``."""
     return remove_codings(
         session, doc_ref, start, end, "/" + NOT_RELEVANT, coder, overlapping=True

@@ -60,6 +60,7 @@ def refi_export(
     project_name = name or (db_file.stem if db_file else "qualcode")
     with state().read() as session:
         counts = export_file(session, file, name=project_name, inline=inline, for_tool=for_tool)
+    doc_sets = counts.pop("doc_sets", 0)  # in the text only (the JSON shape is fixed)
     result: RefiExport = {
         "file": str(file.absolute()),
         "kind": "codebook" if file.suffix.lower() == ".qdc" else "project",
@@ -69,7 +70,8 @@ def refi_export(
     def human(d: RefiExport) -> str:
         if d["kind"] == "codebook":
             return f"exported {d['codes']} codes to {file}"
-        line = f"exported {d.get('documents')} documents, {d['codes']} codes, {d.get('codings')} codings, {d.get('memo_count')} memos, {len(d.get('coders', []))} coders to {file}"
+        line = f"exported {d.get('documents')} documents, {d['codes']} codes, {d.get('codings')} codings, {d.get('memo_count')} memos, {len(d.get('coders', []))} coders"
+        line += f", {doc_sets} document sets to {file}" if doc_sets else f" to {file}"
         if d.get("skipped_codings"):
             line += f"\nskipped {d['skipped_codings']} codings whose span lies outside their document (see `qualcode check`)"
         return line
@@ -150,7 +152,9 @@ def refi_import(
             as_json,
             lambda d: "\n".join(
                 [
-                    f"{file.name}: {d['kind']} with {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['memo_count']} notes, {len(d['coders'])} users (nothing imported)",
+                    f"{file.name}: {d['kind']} with {d['documents']} documents, {d['codes']} codes, {d['codings']} codings, {d['memo_count']} notes, {len(d['coders'])} users"
+                    + (f", {len(plan.doc_sets)} document sets" if plan.doc_sets else "")
+                    + " (nothing imported)",
                     *_summary_lines(d),
                 ]
             ),
@@ -239,6 +243,10 @@ def refi_import(
         )
         lines.append(f"attributes {d['attribute_values']}")
         lines.append(f"memos      {d['memos_imported']}")
+        if plan.doc_sets:
+            lines.append(
+                f"sets       {res.sets_created} created, {res.set_members} documents added to sets"
+            )
         if "rqs_created" in d:
             lines.append(
                 f"questions  {d['rqs_created']} created, {d.get('categories_assigned')} categories assigned"
@@ -257,14 +265,15 @@ def refi_import(
 
 
 def _sets_note(message: str, questions: int) -> str | None:
-    """The note "N sets were not imported" less the sets that were research questions."""
-    if not message.endswith("sets were not imported (qualcode has no sets)"):
+    """The note "N sets … were not imported" less the sets that were research questions."""
+    from qualcode.refi.import_ import SETS_LEFT_OUT
+
+    if message == "code sets were not imported (qualcode has no sets)":
+        return None  # a codebook's sets: they were questions
+    if not message.endswith(SETS_LEFT_OUT):
         return message
-    first = message.split()[0]
-    if not first.isdigit():  # a codebook's "code sets were not imported": its sets were questions
-        return None
-    n = int(first) - questions
-    return f"{n} other sets were not imported (qualcode has no sets)" if n > 0 else None
+    n = int(message.split()[0]) - questions
+    return f"{n} other {SETS_LEFT_OUT}" if n > 0 else None
 
 
 def _summary_lines(d: dict) -> list[str]:

@@ -24,6 +24,8 @@ from qualcode.models import (
     Code,
     Coder,
     Coding,
+    DocSet,
+    DocSetMember,
     Document,
     DocumentAttribute,
     Memo,
@@ -53,6 +55,8 @@ class ImportResult:
     codings_skipped: int = 0
     attributes: int = 0
     memos: int = 0
+    sets_created: int = 0
+    set_members: int = 0
     coders: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     backup: str | None = None
@@ -68,6 +72,8 @@ class ImportResult:
             or self.codings_imported
             or self.attributes
             or self.memos
+            or self.sets_created
+            or self.set_members
             or self.coders
         )
 
@@ -272,6 +278,7 @@ def apply_plan(
             + (" …" if len(near) > 10 else ""),
             "rename them in the project or the file, or import with --force to create them anyway",
         )
+    _check_codable(plan, tree, code_id)
 
     # 4. Documents (bulk), passages, attributes.
     now = utcnow()
@@ -408,10 +415,65 @@ def apply_plan(
                 )
             )
             res.memos += 1
+    _apply_sets(session, plan, doc_target, res)  # type: ignore[arg-type]
     session.flush()
     if make_backup is not None and had_data and res.changed:
         res.backup = make_backup()
     return res
+
+
+def _apply_sets(
+    session: Session, plan: Plan, doc_target: dict[str, int], res: ImportResult
+) -> None:
+    """The file's sets of sources as document sets chosen by hand, merged by name: a set the
+    project has gains the documents it lacks; a set chosen by a rule is left as it is."""
+    existing = {s.name_key: s for s in session.execute(select(DocSet)).scalars()}
+    for ps in plan.doc_sets:
+        ds = existing.get(name_key(ps.name))
+        if ds is not None and ds.rule:
+            res.summary.setdefault("skipped", []).append(
+                f"set {ps.name!r} left out: the project's set {ds.name!r} is chosen by the rule"
+                f" {ds.rule!r}"
+            )
+            continue
+        if ds is None:
+            ds = DocSet(name=ps.name, name_key=name_key(ps.name))
+            session.add(ds)
+            session.flush()
+            existing[ds.name_key] = ds
+            res.sets_created += 1
+        have = set(
+            session.execute(
+                select(DocSetMember.document_id).where(DocSetMember.set_id == ds.id)
+            ).scalars()
+        )
+        for g in ps.sources:
+            did = doc_target[g]
+            if did not in have:
+                session.add(DocSetMember(set_id=ds.id, document_id=did))  # type: ignore[arg-type]
+                have.add(did)
+                res.set_members += 1
+
+
+def _check_codable(plan: Plan, tree: CodeTree, code_id: dict[str, int]) -> None:
+    """Refuse codings that land on one of the project's categories that only group codes."""
+    used: dict[int, int] = defaultdict(int)
+    for s in plan.sources:
+        for c in s.codings:
+            cid = code_id[c.code]
+            if not tree.by_id[cid].codable:
+                used[cid] += 1
+    if not used:
+        return
+    paths = [tree.path(tree.by_id[cid]) for cid in used]
+    shown = ", ".join(repr(p) for p in paths[:5]) + (" …" if len(paths) > 5 else "")
+    raise Conflict(
+        f"{plan.source}: nothing imported; {sum(used.values())} of the file's codings code with"
+        f" {shown}, {'a category that only groups' if len(paths) == 1 else 'categories that only group'}"
+        " codes in this project",
+        f"code with one of its sub-codes, or make it codable (`qualcode codes edit {paths[0]!r}"
+        " --codable`) and import again; --update-codes takes the file's isCodable",
+    )
 
 
 def _store_passages(session: Session, docs: list[tuple[int, str]], nlp_obj) -> None:

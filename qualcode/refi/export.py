@@ -25,8 +25,16 @@ from sqlmodel import Session
 
 from qualcode import __version__, portable
 from qualcode.codebook import CodeTree
-from qualcode.errors import InvalidInput
-from qualcode.models import Coder, Coding, Document, DocumentAttribute, Memo
+from qualcode.errors import InvalidInput, NotFound
+from qualcode.models import (
+    Coder,
+    Coding,
+    DocSet,
+    DocSetMember,
+    Document,
+    DocumentAttribute,
+    Memo,
+)
 from qualcode.refi.common import (
     ATTR_TO_REFI,
     CODEBOOK_NS,
@@ -217,6 +225,35 @@ _VALUE_TAG = {
 }
 
 
+def _doc_sets_xml(session: Session, doc_guid: dict[int, str], indent: str) -> list[str]:
+    """The project's document sets as ``<Set>`` elements of sources; a set chosen by a rule
+    holds its members of now, and its ``Description`` the rule."""
+    from qualcode.docsets import rule_ids, session_execute
+
+    out: list[str] = []
+    for ds in session.execute(select(DocSet).order_by(DocSet.name_key)).scalars():
+        if ds.rule:
+            try:
+                ids = rule_ids(session_execute(session), ds.rule)
+            except NotFound:  # no document has the rule's attribute (any more)
+                ids = []
+        else:
+            ids = sorted(
+                session.execute(
+                    select(DocSetMember.document_id).where(DocSetMember.set_id == ds.id)
+                ).scalars()
+            )
+        out.append(f"{indent}<Set{_a(guid=derived_guid('doc-set', ds.name_key), name=ds.name)}>\n")
+        if ds.rule:
+            desc = f"qualcode rule: {ds.rule} (the members are those the rule chose at export)"
+            out.append(f"{indent}  <Description>{_t(desc)}</Description>\n")
+        for did in ids:
+            if did in doc_guid:
+                out.append(f'{indent}  <MemberSource targetGUID="{doc_guid[did]}"/>\n')
+        out.append(f"{indent}</Set>\n")
+    return out
+
+
 def project_xml(
     session: Session, name: str, *, inline: bool = False, utf16: bool = False
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
@@ -299,11 +336,12 @@ def project_xml(
     coding_notes = {key[1]: refs for key, refs in notes_on.items() if key[0] == "coding"}
 
     files: dict[str, str] = {}
+    doc_guid: dict[int, str] = {}
     n_codings = skipped = 0
     if docs:
         out.append("  <Sources>\n")
     for d in docs:
-        g = _guid(d.guid, "document", d.id)
+        g = doc_guid[d.id] = _guid(d.guid, "document", d.id)
         src = {"guid": g, "name": d.name}
         if not inline:
             src["plainTextPath"] = f"internal://{g}.txt"
@@ -356,7 +394,8 @@ def project_xml(
         out.append("  </Notes>\n")
     from qualcode.refi.questions import sets_xml  # research questions as code sets
 
-    out.extend(sets_xml(session, codes_guid, "  ", codebook=False))
+    set_xml = _doc_sets_xml(session, doc_guid, "    ")
+    out.extend(sets_xml(session, codes_guid, "  ", codebook=False, extra=set_xml))
     for ng in notes_on.get(("project", None), []):
         out.append(f'  <NoteRef targetGUID="{ng}"/>\n')
     out.append("</Project>\n")
@@ -368,6 +407,7 @@ def project_xml(
         "coders": [c.name for c in coders],
         "memo_count": len(memos),
         "attribute_names": list(variables),
+        "doc_sets": sum(line.lstrip().startswith("<Set ") for line in set_xml),
     }
     return "".join(out), files, counts
 

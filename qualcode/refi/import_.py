@@ -44,7 +44,7 @@ from qualcode.refi.common import (
     parse_description,
 )
 from qualcode.refi.offsets import UTF16
-from qualcode.refi.plan import PCode, Plan, PNote, _Errors
+from qualcode.refi.plan import PCode, Plan, PNote, PSet, _Errors
 from qualcode.refi.safety import Archive, open_archive, parse_xml
 from qualcode.refi.sources import (
     Pending,
@@ -55,6 +55,9 @@ from qualcode.refi.sources import (
     variable_value,
 )
 from qualcode.textutil import name_key
+
+# The end of the note on sets that hold no sources (``cli.refi`` subtracts research questions).
+SETS_LEFT_OUT = "sets without documents were not imported (qualcode's sets are sets of documents)"
 
 
 def _check_root(root: Element, expected: str, what: str, warnings: list[str]) -> None:
@@ -154,6 +157,69 @@ def _read_codes(codes_el: Element | None, errors: _Errors, plan: Plan) -> dict[s
     return by_guid
 
 
+def _check_codable(plan: Plan, codes: dict[str, PCode], errors: _Errors) -> None:
+    """Codings on a code the file itself declares not codable (``isCodable="false"``)."""
+    used: dict[str, int] = defaultdict(int)
+    for s in plan.sources:
+        for c in s.codings:
+            if not codes[c.code].codable:
+                used[c.code] += 1
+    for g, n in used.items():
+        path = "/".join(codes[g].names)
+        errors.add(
+            f'{path!r} is a category that only groups codes (isCodable="false"), yet'
+            f" {n} coding{'s' if n != 1 else ''} of the file use{'' if n != 1 else 's'} it"
+            " (code with one of its sub-codes, or make it codable in the tool that wrote the file)"
+        )
+
+
+def _read_sets(sets_el: Element | None, plan: Plan, errors: _Errors) -> None:
+    """Sets of sources become document sets; sets of codes only are left out (but for
+    research questions, which ``qualcode.refi.questions`` reads)."""
+    if sets_el is None:
+        return
+    sources = {s.guid for s in plan.sources}
+    seen: set[str] = set()
+    other = 0
+    for el in xr.kids(sets_el, "Set"):
+        g = xr.ident(el.get("guid"))
+        if g is not None and g in seen:
+            errors.add(f"two sets have the guid {g}")
+            continue
+        if g is not None:
+            seen.add(g)
+        members = xr.kids(el, "MemberSource")
+        if not members:
+            other += 1
+            continue
+        name = xr.clean_name(el.get("name"))
+        if not name:
+            errors.add(f"a set of sources without a name (guid {el.get('guid')!r})")
+            continue
+        problem = name_problem("set", name)
+        if problem:
+            errors.add(problem)
+            continue
+        refs = [xr.ident(m.get("targetGUID")) for m in members]
+        known = list(dict.fromkeys(r for r in refs if r in sources))
+        if len(known) < len(refs):
+            n = len(refs) - len(known)
+            plan.note(
+                "skipped",
+                f"set {name!r}: {n} member{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'}"
+                " not a text source of the file left out",
+            )
+        if xr.kids(el, "MemberCode") or xr.kids(el, "MemberNote"):
+            plan.note(
+                "skipped",
+                f"set {name!r}: its codes and notes were left out (qualcode's document sets"
+                " hold documents only)",
+            )
+        plan.doc_sets.append(PSet(g or derived_guid("imported-set", name), name, known))
+    if other:
+        plan.note("skipped", f"{other} {SETS_LEFT_OUT}")
+
+
 def _read_project(
     root: Element, archive: Archive | None, what: str, crlf_as_one: bool, offsets: str | None
 ) -> Plan:
@@ -193,6 +259,9 @@ def _read_project(
         if g is None or not name:
             plan.note("skipped", f"a variable without guid or name ({name!r}) was ignored")
             continue
+        if g in variables:
+            errors.add(f"two variables have the guid {g}")
+            continue
         problem = name_problem("attribute", name)
         if problem:
             errors.add(problem)
@@ -208,6 +277,9 @@ def _read_project(
         g = xr.ident(n.get("guid"))
         if g is None:
             plan.note("skipped", "a note without a valid guid was ignored")
+            continue
+        if g in plan.notes:
+            errors.add(f"two notes have the guid {g}")
             continue
         text = (
             source_text(n, archive, what, errors)
@@ -279,13 +351,15 @@ def _read_project(
     for p in pending:
         map_selections(p, decision.unit, codes, plan, errors)
         plan.sources.append(p.src)
+    _check_codable(plan, codes, errors)
     for kind, k in sorted(skipped_kinds.items()):
         plan.note(
             "skipped",
             f"{k} {kind} element{'s' if k != 1 else ''} skipped (qualcode imports text sources only)",
         )
 
-    for tag, what_ in (("Sets", "sets"), ("Links", "links"), ("Graphs", "graphs")):
+    _read_sets(xr.kid(root, "Sets"), plan, errors)
+    for tag, what_ in (("Links", "links"), ("Graphs", "graphs")):
         el = xr.kid(root, tag)
         if el is not None and len(el):
             plan.note("skipped", f"{len(el)} {what_} were not imported (qualcode has no {what_})")

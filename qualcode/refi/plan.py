@@ -62,6 +62,15 @@ class PNote:
 
 
 @dataclass
+class PSet:
+    """A REFI ``<Set>`` of sources, imported as a document set chosen by hand."""
+
+    guid: str
+    name: str
+    sources: list[str]  # source guids
+
+
+@dataclass
 class Plan:
     kind: str  # codebook | project
     source: str
@@ -71,6 +80,7 @@ class Plan:
     sources: list[PSource] = field(default_factory=list)
     notes: dict[str, PNote] = field(default_factory=dict)
     project_notes: list[str] = field(default_factory=list)
+    doc_sets: list[PSet] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # What the import changes on the way in, for its summary: (kind, what and why);
     # kind is converted | renamed | skipped. Each is also one of the ``warnings``.

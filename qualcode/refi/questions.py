@@ -55,15 +55,21 @@ def describe(rq: ResearchQuestion) -> str:
 
 
 def sets_xml(
-    session: Session, code_guids: dict[int, str], indent: str, *, codebook: bool
+    session: Session,
+    code_guids: dict[int, str],
+    indent: str,
+    *,
+    codebook: bool,
+    extra: list[str] | None = None,
 ) -> list[str]:
-    """The ``<Sets>`` element of the questions (empty when there are none)."""
+    """The ``<Sets>`` element of the questions and the ``extra`` sets' lines (document
+    sets); empty when there are none."""
     rqs = list(
         session.execute(
             select(ResearchQuestion).order_by(ResearchQuestion.position, ResearchQuestion.id)  # type: ignore[arg-type]
         ).scalars()
     )
-    if not rqs:
+    if not rqs and not extra:
         return []
     tree = CodeTree.load(session)
     ref = "guid" if codebook else "targetGUID"  # the two schemas name the reference differently
@@ -75,6 +81,7 @@ def sets_xml(
             if top.research_question_id == rq.id and top.id in code_guids:
                 out.append(f'{indent}    <MemberCode {ref}="{code_guids[top.id]}"/>\n')
         out.append(f"{indent}  </Set>\n")
+    out.extend(extra or [])
     out.append(f"{indent}</Sets>\n")
     return out
 
