@@ -320,9 +320,18 @@ def _topological(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any
     return ordered
 
 
-def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> None:
-    """Apply the changes of one entry forward (redo) or backward (undo)."""
+def _apply(
+    session: Session, entry: AuditEntry, changes: list[AuditChange], *, forward: bool
+) -> None:
+    """Apply the changes of one entry forward (redo) or backward (undo).
+
+    Refuses (:class:`Conflict`, nothing changed) when later work built on the rows it
+    would remove (a memo on a code, a coding with it, a sub-code, an anchor example), when
+    a row it would restore needs a row that is gone, or when a later action took the id of
+    a row it would restore.
+    """
     conn = session.connection()
+    verb = "redo" if forward else "undo"
     to_insert: dict[str, list[dict[str, Any]]] = {}
     to_delete: dict[str, list[int]] = {}
     # the rows as they must still be before they are deleted (else later work would be lost)
@@ -352,16 +361,15 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
     if not forward:
         updates.reverse()
 
+    _check_needed(conn, entry, verb, to_insert)
     for name in sorted(to_insert, key=_ORDER.__getitem__):
         table = _TABLES[name]
         new_rows = _topological(table, to_insert[name])
         ids = [r["id"] for r in new_rows]
         for chunk in _chunks(ids):
-            if conn.execute(select(table.c.id).where(table.c.id.in_(chunk)).limit(1)).first():
-                raise Conflict(
-                    f"cannot restore {name} rows: a row with the same id exists again",
-                    "the log and the data disagree; run `qualcode check`",
-                )
+            taken = [i for (i,) in conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))]
+            if taken:
+                _refuse_taken(conn, entry, verb, name, sorted(taken))
         if name == "code":
             for r in new_rows:
                 conn.execute(insert(table).values(**r))
@@ -395,10 +403,13 @@ def _apply(session: Session, changes: list[AuditChange], *, forward: bool) -> No
                     "undo/redo would overwrite later work; nothing was changed",
                 )
 
+    deleting = {name: set(ids) for name, ids in to_delete.items()}
     for name in sorted(to_delete, key=_ORDER.__getitem__, reverse=True):
         table = _TABLES[name]
         ids = to_delete[name]
         _verify_unchanged(conn, table, expected.get(name, {}))
+        # children first: what still refers to these rows now is not this action's
+        _check_dependents(conn, entry, verb, name, ids, expected.get(name, {}), deleting)
         if name == "code":  # children before parents
             code_rows = [
                 dict(r._mapping)
@@ -429,6 +440,214 @@ def _verify_unchanged(conn: Any, table: Table, rows: dict[int, dict[str, Any]]) 
                     f"{table.name} row {row_id} changed since this action",
                     "undo/redo would overwrite later work; nothing was changed",
                 )
+
+
+# What refers to a row: (child table, column, parent table, (column, value) the child row
+# must also have). The foreign keys, and the references that have none.
+_REFERENCES: list[tuple[Table, Any, str, tuple[str, str] | None]] = (
+    [
+        (child, fk.parent, fk.column.table.name, None)
+        for child in _TABLES.values()
+        for fk in sorted(child.foreign_keys, key=lambda fk: fk.parent.name)
+        if fk.column.table.name in _TABLES
+    ]
+    + [
+        (_TABLES["memo"], _TABLES["memo"].c.target_id, target, ("target_type", target))
+        for target in ("document", "code", "coding")
+    ]
+    + [
+        (_TABLES[child], _TABLES[child].c[col], parent, None)
+        for child, col, parent in (
+            ("code", "anchor_coding_id", "coding"),
+            ("check_sample", "research_question_id", "research_question"),
+            ("check_passage", "document_id", "document"),
+            ("check_coding", "code_id", "code"),
+            ("case_summary", "document_id", "document"),
+            ("case_summary", "code_id", "code"),
+        )
+    ]
+)
+_SHOWN = 3  # rows named in a refusal
+
+
+def _label(table: str, row: dict[str, Any] | None, row_id: int) -> str:
+    name = (row or {}).get("name")
+    return f"{table.replace('_', ' ')} {row_id}" + (f" {name!r}" if name else "")
+
+
+def _dependent_label(child: Table, col: Any, child_id: int) -> str:
+    if col.key == "anchor_coding_id":
+        return f"the anchor example of code {child_id}"
+    if col.key == "parent_id":
+        return f"sub-code {child_id}"
+    return f"{child.name.replace('_', ' ')} {child_id}"
+
+
+def _who(
+    conn: Any, table: str, ids: Iterable[int], kind: str, *, since: int
+) -> dict[int, tuple[int, str, str]]:
+    """``row id → (entry id, coder, command)``: the newest action in effect (not ``since``
+    itself) that inserted and updated (``kind="made"``) or deleted (``"deleted"``) these
+    rows of ``table``. Bulk changes are read only after ``since`` (their lists are long)."""
+    e, c = AuditEntry.__table__, AuditChange.__table__  # type: ignore[attr-defined]
+    single, bulk = (
+        (("insert", "update"), ("insert_many", "update_many"))
+        if kind == "made"
+        else (("delete",), ("delete_many",))
+    )
+    wanted = set(ids)
+    out: dict[int, tuple[int, str, str]] = {}
+
+    def keep(row_id: int, eid: int, coder: str, command: str) -> None:
+        if row_id not in out or out[row_id][0] < eid:
+            out[row_id] = (eid, coder, command)
+
+    base = (
+        select(c.c.row_id, c.c.op, c.c.before, c.c.after, e.c.id, e.c.coder, e.c.command)
+        .join(e, e.c.id == c.c.entry_id)
+        .where(c.c.table_name == table, e.c.state == "done", e.c.id != since)
+    )
+    for chunk in _chunks(sorted(wanted)):
+        for row_id, _op, _b, _a, eid, coder, command in conn.execute(
+            base.where(c.c.op.in_(single), c.c.row_id.in_(chunk))
+        ):
+            keep(int(row_id), eid, coder, command)
+    for _row_id, op, before, after, eid, coder, command in conn.execute(
+        base.where(c.c.op.in_(bulk), e.c.id > since)
+    ):
+        data = orjson.loads((before if op == "delete_many" else after) or "[]")
+        got = set(data["ids"]) if isinstance(data, dict) else {int(r["id"]) for r in data}
+        for i in got & wanted:
+            keep(i, eid, coder, command)
+    return out
+
+
+def _action(found: tuple[int, str, str] | None) -> str:
+    if found is None:
+        return "a change outside the log"
+    eid, coder, command = found
+    command = command if len(command) <= 70 else command[:69] + "…"
+    return f"#{eid} by {coder}: {command}"
+
+
+def _check_dependents(
+    conn: Any,
+    entry: AuditEntry,
+    verb: str,
+    name: str,
+    ids: list[int],
+    rows: dict[int, dict[str, Any]],
+    deleting: dict[str, set[int]],
+) -> None:
+    """Refuse to remove rows that later work refers to (it would point at nothing, or at
+    whatever row takes the id next)."""
+    found: list[tuple[Table, Any, int, int]] = []  # child, column, child id, parent id
+    for child, col, parent, where in _REFERENCES:
+        if parent != name:
+            continue
+        own = deleting.get(child.name, set())
+        for chunk in _chunks(ids):
+            stmt = select(child.c.id, col).where(col.in_(chunk))
+            if where is not None:
+                stmt = stmt.where(child.c[where[0]] == where[1])
+            found += [(child, col, i, p) for i, p in conn.execute(stmt) if i not in own]
+    if not found:
+        return
+    by_row = {
+        child_name: _who(
+            conn,
+            child_name,
+            [i for child, _c, i, _p in found if child.name == child_name],
+            "made",
+            since=entry.id,  # type: ignore[arg-type]
+        )
+        for child_name in {child.name for child, _c, _i, _p in found}
+    }
+    parents = sorted({p for _c, _col, _i, p in found})
+    what = ", ".join(_label(name, rows.get(p), p) for p in parents[:_SHOWN])
+    if len(parents) > _SHOWN:
+        what += f" and {len(parents) - _SHOWN} more"
+    shown = [
+        f"{_dependent_label(child, col, i)} ({_action(by_row[child.name].get(i))})"
+        for child, col, i, _p in found[:_SHOWN]
+    ]
+    more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+    entries = sorted({w[0] for who in by_row.values() for w in who.values()})
+    first = (
+        "revert "
+        + ", ".join(f"#{e}" for e in entries)
+        + " first (`qualcode log` lists the actions; "
+        "a colleague's action needs --force)"
+        if entries
+        else "remove them first"
+    )
+    raise Conflict(
+        f"{verb} would remove {what}, which later work built on: {', '.join(shown)}{more}",
+        f"{first}, or keep this action; nothing was changed",
+    )
+
+
+def _refuse_taken(conn: Any, entry: AuditEntry, verb: str, name: str, ids: list[int]) -> None:
+    """A row to restore has its id taken again: say by which later action, if the log knows."""
+    who = _who(conn, name, ids, "made", since=entry.id)  # type: ignore[arg-type]
+    row_id = ids[0]
+    if row_id not in who:
+        raise Conflict(
+            f"cannot restore {name} rows: a row with the same id exists again",
+            "the log and the data disagree; run `qualcode check`",
+        )
+    label = name.replace("_", " ")
+    again = (
+        f"make the change again (`{entry.command}`)"
+        if verb == "redo"
+        else f"revert #{who[row_id][0]} first (a colleague's action needs --force), "
+        "or make the change again by hand"
+    )
+    raise Conflict(
+        f"{verb} is no longer possible: the id of {label} {row_id} was taken by a later "
+        f"action ({_action(who[row_id])})",
+        f"{again}; nothing was changed",
+    )
+
+
+def _check_needed(
+    conn: Any, entry: AuditEntry, verb: str, to_insert: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Refuse to restore rows that refer to rows a later action removed."""
+    coming = {name: {r["id"] for r in rows} for name, rows in to_insert.items()}
+    for child, col, parent, where in _REFERENCES:
+        rows = to_insert.get(child.name)
+        if not rows or col.key == "anchor_coding_id":  # an anchor falls back to its text
+            continue
+        need = {
+            r[col.key]
+            for r in rows
+            if r.get(col.key) is not None and (where is None or r.get(where[0]) == where[1])
+        } - coming.get(parent, set())
+        if not need:
+            continue
+        table = _TABLES[parent]
+        there: set[int] = set()
+        for chunk in _chunks(sorted(need)):
+            there.update(
+                i for (i,) in conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))
+            )
+        gone = sorted(need - there)
+        if not gone:
+            continue
+        who = _who(conn, parent, gone, "deleted", since=entry.id)  # type: ignore[arg-type]
+        row = next(r for r in rows if r.get(col.key) == gone[0])
+        p = parent.replace("_", " ")
+        raise Conflict(
+            f"{verb} is no longer possible: {_dependent_label(child, col, row['id'])} refers to "
+            f"{p} {gone[0]}, which a later action removed ({_action(who.get(gone[0]))})",
+            (
+                f"revert #{who[gone[0]][0]} first (a colleague's action needs --force), or "
+                if gone[0] in who
+                else ""
+            )
+            + "make the change again by hand; nothing was changed",
+        )
 
 
 def _is_time(column: Any) -> bool:
@@ -471,7 +690,7 @@ def undo(session: Session, steps: int = 1, coder: str | None = None) -> list[Aud
             + ("; your own actions only)" if coder else ")"),
         )
     for entry in entries:
-        _apply(session, _changes(session, entry.id), forward=False)  # type: ignore[arg-type]
+        _apply(session, entry, _changes(session, entry.id), forward=False)  # type: ignore[arg-type]
         entry.state = "undone"
     session.flush()
     return entries
@@ -526,7 +745,7 @@ def redo(session: Session, steps: int = 1, coder: str | None = None) -> list[Aud
             "nothing to redo", "redo works after `qualcode undo`, before any new change"
         )
     for entry in entries:
-        _apply(session, _changes(session, entry.id), forward=True)  # type: ignore[arg-type]
+        _apply(session, entry, _changes(session, entry.id), forward=True)  # type: ignore[arg-type]
         entry.state = "done"
     session.flush()
     return entries

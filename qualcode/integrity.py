@@ -4,7 +4,8 @@ Checks, on SQLite and PostgreSQL alike:
 
 - the database itself (SQLite ``PRAGMA quick_check`` and ``PRAGMA foreign_key_check``),
 - references: every coding, passage, attribute, memo and sub-code points at a row that
-  exists (generic orphan queries, so also where foreign keys were off),
+  exists (generic orphan queries, so also where foreign keys were off), and a code's
+  anchor example is an existing coding of that code,
 - the code tree has no cycles and no two siblings share a name,
 - every coding and passage lies inside its document's text; codings are not empty,
 - the paragraph passages are exactly the paragraphs of the text
@@ -118,6 +119,24 @@ def _check_references(session: Session, rep: Report) -> None:
                 table="memo",
                 id=row_id,
             )
+    # an anchor example is a coding of its own code (no foreign key: check it here)
+    stmt = (
+        select(code.c.id, code.c.name, code.c.anchor_coding_id, coding.c.code_id)
+        .select_from(code.outerjoin(coding, coding.c.id == code.c.anchor_coding_id))
+        .where(
+            code.c.anchor_coding_id.is_not(None),
+            coding.c.code_id.is_(None) | (coding.c.code_id != code.c.id),
+        )
+        .order_by(code.c.id)
+    )
+    for row_id, name, ref, other in session.execute(stmt):
+        rep.add(
+            "reference",
+            f"code {row_id} ({name!r}) has coding {ref} as anchor example, which "
+            + ("does not exist" if other is None else f"is a coding of code {other}"),
+            table="code",
+            id=row_id,
+        )
     bad_types = session.execute(
         select(Memo.id, Memo.target_type).where(
             Memo.target_type.not_in(["project", "document", "code", "coding"])

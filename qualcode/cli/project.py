@@ -282,8 +282,9 @@ def undo(
 ) -> None:
     """Revert the last actions exactly (codes, codings, memos, documents).
 
-    An action that someone has built on since (changed the same rows) is refused
-    and nothing is changed. In a team project, --mine reverts only your own actions.
+    An action that someone has built on since (changed the same rows, or added a
+    memo, a coding, a sub-code or an anchor example on its rows) is refused, naming
+    that action, and nothing is changed. In a team project, --mine reverts only your own actions.
     Reverting another coder's action, or one that changed more than 100 rows (an
     import, a big recode), needs --force.
     """
