@@ -393,12 +393,50 @@ def delete_code(session: Session, path: str, *, force: bool = False) -> dict[str
             f"{plural(len(victims) - 1, 'sub-code')}",
             "use --force to delete them too, or merge it into another code with `qualcode recode`",
         )
-    delete_rows(session, Coding, Coding.code_id.in_(ids))  # type: ignore[union-attr]
+    delete_codings(session, Coding.code_id.in_(ids))  # type: ignore[union-attr]
     delete_rows(session, Memo, (Memo.target_type == "code") & Memo.target_id.in_(ids))  # type: ignore[union-attr]
     for c in reversed(victims):  # children first
         session.delete(c)
         session.flush()
     return {"codes": len(victims), "codings": n_codings}
+
+
+def delete_codings(session: Session, where) -> int:
+    """Delete the codings ``where`` selects with what hangs on them, all audited: the memos on
+    them go too (as a code's memos go with the code), and a code whose anchor example was one
+    of them falls back to its written anchor. Nothing is left pointing at an id a later
+    coding may get."""
+    ids = list(session.execute(select(Coding.id).where(where)).scalars())
+    if not ids:
+        return 0
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        delete_rows(session, Memo, (Memo.target_type == "coding") & Memo.target_id.in_(chunk))  # type: ignore[union-attr]
+    n = delete_rows(session, Coding, where)
+    release_anchors(session)
+    return n
+
+
+def release_anchors(session: Session) -> int:
+    """Codes whose anchor example (``anchor_coding_id``) is no coding of theirs any more —
+    removed, or moved to another code by a recode — fall back to their written anchor
+    (audited). Returns how many."""
+    session.flush()
+    stale = list(
+        session.execute(
+            select(Code).where(
+                Code.anchor_coding_id.is_not(None),  # type: ignore[union-attr]
+                ~select(Coding.id)
+                .where(Coding.id == Code.anchor_coding_id, Coding.code_id == Code.id)
+                .exists(),
+            )
+        ).scalars()
+    )
+    for code in stale:
+        code.anchor_coding_id = None
+    if stale:
+        session.flush()
+    return len(stale)
 
 
 def delete_rows(session: Session, model: type, where) -> int:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from qualcode import audit, textutil
-from qualcode.codebook import CodeTree, add_code, delete_rows, insert_rows
+from qualcode.codebook import CodeTree, add_code, delete_codings, insert_rows
 from qualcode.config import AUTO_CODER, ENGINE_CODER
 from qualcode.documents import resolve_document
 from qualcode.errors import InvalidInput, NotFound, QualcodeError
@@ -216,7 +216,7 @@ def remove_codings(
             if any(c != guard_for for c in coders)
             else "add --force to remove them (`qualcode undo` restores them)",
         )
-    n = delete_rows(session, Coding, where)
+    n = delete_codings(session, where)  # with the memos on them; anchors fall back
     if n == 0:
         raise NotFound(
             f"no coding on {doc.name} {start}-{end}"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from qualcode import audit
-from qualcode.codebook import delete_rows, insert_rows
+from qualcode.codebook import delete_codings, delete_rows, insert_rows
 from qualcode.errors import Conflict, InvalidInput, NotFound, QualcodeError
 from qualcode.models import AuditEntry, Coding, Document, DocumentAttribute, Memo, Passage
 from qualcode.names import check_name, check_text
@@ -445,7 +445,7 @@ def remove_document(session: Session, ref: str, *, force: bool = False) -> dict[
                 f"({by_coder(coders)}); removing it removes them too",
                 "add --force to remove it with them (`qualcode undo` restores them)",
             )
-    n_codings = delete_rows(session, Coding, Coding.document_id == doc.id)
+    n_codings = delete_codings(session, Coding.document_id == doc.id)  # with their memos
     delete_rows(session, Passage, Passage.document_id == doc.id)
     delete_rows(session, DocumentAttribute, DocumentAttribute.document_id == doc.id)
     delete_rows(session, Memo, (Memo.target_type == "document") & (Memo.target_id == doc.id))

@@ -337,6 +337,9 @@ def _merge(
         audit.record_update_many(session, "coding", ids, {"code_id": src.id}, {"code_id": dst.id})
         conn.execute(update(_C).where(*conds).values(code_id=dst.id))
         result["moved"] += len(ids)
+    from qualcode.codebook import release_anchors
+
+    release_anchors(session)  # an anchor example that moved (or collapsed) is no longer its code's
 
     if not whole:
         return result
