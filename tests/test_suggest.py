@@ -400,6 +400,13 @@ def test_apply_writes_auto_codings_and_undo_reverts(project):
     again = project.json("suggest", "--apply", "--min-score", "0.3")
     assert again["applied"] == 0  # the passages are coded now
     project.ok("undo")
+    # the text says codings (a passage may get two codes), and how to undo them
+    text = project.ok("suggest", "--apply", "--min-score", "0.3").stdout
+    auto = project.json("codings", "--coder", "auto")
+    n = len(auto)
+    assert text.startswith(f"wrote {n} coding{'s' if n != 1 else ''} as `auto`")
+    assert text.rstrip().endswith("`qualcode undo --force`" if n > 100 else "`qualcode undo`")
+    project.ok("undo", *(["--force"] if n > 100 else []))
     project.ok("undo")
     assert project.json("codings", "--coder", "auto") == []
 

@@ -200,10 +200,14 @@ def _applied_text(d: dict) -> str:
             "where they stand); code more documents, or give a lower --min-score"
         )
     why = "" if start == m else f"; from {start:g}, where held-out suggestions bear {m:g} out"
+    from qualcode.safety import MANY_ROWS
+
     n = d["applied"]
+    undo = "qualcode undo --force" if n > MANY_ROWS else "qualcode undo"  # undo's own bound
     return (
-        f"coded {n} passage{'s' if n != 1 else ''} as `auto` (score ≥ {start:g}{why}); "
-        "review with `qualcode codings --coder auto`, revert with `qualcode undo`"
+        f"wrote {n} coding{'s' if n != 1 else ''} as `auto` (score ≥ {start:g}{why}; a passage"
+        f" may get several codes); review with `qualcode codings --coder auto`, revert with"
+        f" `{undo}`"
     )
 
 

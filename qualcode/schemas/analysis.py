@@ -45,7 +45,7 @@ KEYS: dict[str, Key] = {
         "configuration (`suggest --explain`)",
     ),
     "uncertainty": Key("number", "how unsure the engine is about the passage (0–1)"),
-    "applied": Key("integer", "passages coded with suggestions"),
+    "applied": Key("integer", "codings written from the suggestions (a passage may get several)"),
     "min_score": Key("number", "the least score a suggestion needed (0–1)"),
     "from_score": Key(
         "number",
