@@ -7,6 +7,10 @@ recomputes each figure from the raw tables, after the README's definitions:
   code by several coders counts once (``report freq``, ``matrix``, ``crosstab``); with
   ``--level N`` a code deeper than N is its ancestor at depth N, so a span coded with
   several codes that roll up to one category is one segment of it;
+- a category's figure **with its sub-categories** (``total_*`` of ``report freq``,
+  ``crosstab``, ``report agenda``, the sections of ``report full``) counts the distinct
+  spans ``(document, start, end)`` coded with any code of its sub-tree, so a top-level
+  category's figure equals its ``--level 1`` figure;
 - codings by the automatic coder ``auto`` and orphaned codings are left out of reports;
   the reserved top-level code ``Nicht relevant`` (and anything below it) is no category;
 - a paragraph is **touched** by a coding when they share a character;
@@ -106,6 +110,14 @@ class Project:
             for _i, d, s, e, c, *_ in self.report_codings(coders)
         }
 
+    def subtree_segments(self, cid: int, segs: set[tuple[int, int, int, int]]) -> Counter:
+        """Document → segments of ``cid`` with its sub-codes: the distinct spans ``(document,
+        start, end)`` coded with any code of the sub-tree (a passage coded with two
+        sibling sub-codes, or with the category and a sub-code, is one segment)."""
+        ids = self.subtree(cid)
+        spans = {(d, s, e) for c, d, s, e in segs if c in ids}
+        return Counter(d for d, _s, _e in spans)
+
 
 def load(db: str) -> Project:
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -185,9 +197,7 @@ def freq(
 
     rows = {}
     for cid in p.shown(level):
-        tot: Counter = Counter()
-        for sub in p.subtree(cid):
-            tot.update(own_docs.get(sub, Counter()))
+        tot = p.subtree_segments(cid, segs)
         own = own_docs.get(cid, Counter())
 
         def row(docs_in, size, own=own, tot=tot):
@@ -297,14 +307,10 @@ def crosstab(p: Project, keys: list[str]) -> dict:
     tuple of values (``(none)`` for a missing one); a code counts with its sub-codes."""
     combo = {d: tuple(p.attrs.get(d, {}).get(k, NONE_GROUP) for k in keys) for d in p.docs}
     sizes = Counter(combo.values())
-    per_doc: dict[int, Counter] = defaultdict(Counter)
-    for c, d, _s, _e in p.segments():
-        per_doc[c][d] += 1
+    segs = p.segments()
     rows = {}
     for cid in p.categories:
-        tot: Counter = Counter()
-        for sub in p.subtree(cid):
-            tot.update(per_doc.get(sub, Counter()))
+        tot = p.subtree_segments(cid, segs)
         cells = {}
         for cb, size in sizes.items():
             docs = [d for d in tot if combo[d] == cb]
@@ -320,6 +326,18 @@ def crosstab(p: Project, keys: list[str]) -> dict:
             "cells": cells,
         }
     return {"documents": len(p.docs), "columns": dict(sizes), "rows": rows}
+
+
+def subtree_figures(p: Project) -> dict[str, tuple[int, int]]:
+    """``{path: (segments, documents)}`` of every category with its sub-categories, as
+    ``report agenda`` lists them and as the category sections of ``report full`` count
+    their coded segments (distinct spans of the sub-tree)."""
+    segs = p.segments()
+    out = {}
+    for cid in p.categories:
+        per_doc = p.subtree_segments(cid, segs)
+        out[p.paths[cid]] = (sum(per_doc.values()), len(per_doc))
+    return out
 
 
 # --- agreement ------------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def test_freq_counts_a_passage_coded_by_two_coders_once_and_says_so(demo_cli) ->
     )
     split = demo_cli.ok("report", "freq", "--by-coder").stdout.splitlines()
     assert split[0] == "counting each coder's coded segments, one column per coder"
-    assert "anna codings" in split[2] and "ben codings" in split[2]
+    assert "anna Σ codings" in split[2] and "ben Σ codings" in split[2]
     both = demo_cli("report", "freq", "--by", "Format", "--by-coder")
     assert both.exit_code == 2
     assert both.output.strip() == (

@@ -238,7 +238,7 @@ def test_agenda_docx_xlsx_md_html(demo_cli, tmp_path):
         "Definition",
         "Ankerbeispiel",
         "Kodierregel",
-        "n (Dok.)",
+        "n (Dok.) inkl. Unterkat.",  # the category with its sub-categories
     ]
     assert [r.cells[0].text for r in t.rows[1:4]] == [
         f"1 {H}",

@@ -88,8 +88,9 @@ def _figures(data: dict) -> dict:
 def test_freq_level_1_counts_a_passage_once(fig):
     data = fig.json("report", "freq", "--level", "1")  # the sqlite3 fast path
     assert _figures(data) == {"B": (4, 3, 4, 3), "R": (1, 1, 1, 1)}
-    # the full tree: B's own 0, its sub-codes' segments added up (Staff 2 + Time 3)
-    assert _figures(fig.json("report", "freq"))["B"] == (0, 0, 5, 3)
+    # the full tree: B's own 0; with its sub-codes the spans {a p1, a p2, b p1, c p1}: 4
+    # segments in 3 documents, as with --level 1 (a p1 carries Staff and Time, counted once)
+    assert _figures(fig.json("report", "freq"))["B"] == (0, 0, 4, 3)
     # per coder: anna's a p1 (Staff and Time) is one B segment; ben has 4 spans
     by_coder = fig.json("report", "freq", "--level", "1", "--by-coder")
     b = by_coder["rows"][0]["groups"]
@@ -227,9 +228,10 @@ def test_by_coder_n_is_the_documents_the_coder_coded(fig):
     data = fig.json("report", "freq", "--by-coder")
     assert data["groups"] == {"anna": 2, "ben": 3}
     rows = {r["code"]: r["groups"] for r in data["rows"]}
-    # B with its sub-codes: anna 2 segments in 1 of her 2 documents; ben 4 in 3 of 3
+    # B with its sub-codes: anna 1 segment (a p1, coded Staff and Time) in 1 of her 2
+    # documents; ben 4 (a p1, a p2, b p1, c p1) in 3 of 3
     anna, ben = rows["B"]["anna"], rows["B"]["ben"]
-    assert (anna["total_segments"], anna["total_documents"], anna["total_share"]) == (2, 1, 0.5)
+    assert (anna["total_segments"], anna["total_documents"], anna["total_share"]) == (1, 1, 0.5)
     assert (ben["total_segments"], ben["total_documents"], ben["total_share"]) == (4, 3, 1.0)
     assert (rows["R/Funding"]["anna"]["documents"], rows["R/Funding"]["anna"]["share"]) == (
         1,
@@ -240,23 +242,23 @@ def test_by_coder_n_is_the_documents_the_coder_coded(fig):
 def test_by_coder_terminal_shows_the_sub_tree_as_the_files_do(fig, tmp_path):
     out = fig.ok("report", "freq", "--by-coder").stdout.splitlines()
     head = next(line for line in out if line.startswith("code"))
-    assert "anna codings" in head and "ben docs" in head
+    assert "anna Σ codings" in head and "ben Σ docs" in head
     b = next(line for line in out if line.startswith("B "))
-    # segments docs % Σ segments Σ docs Σ % | anna codings docs | ben codings docs
-    assert b.split()[-4:] == ["2", "1", "4", "3"]
+    # segments docs % Σ segments Σ docs Σ % | anna Σ codings Σ docs | ben Σ codings Σ docs
+    assert b.split()[-4:] == ["1", "1", "4", "3"]
     assert out[-1] == "3 documents; coded by anna 2, ben 3"
     csv = tmp_path / "c.csv"
     fig.ok("report", "freq", "--by-coder", "--lang", "en", "-o", str(csv))
     lines = csv.read_text(encoding="utf-8").splitlines()
     assert lines[0].split(",")[7:] == [
-        "anna (n=2): Codings",
-        "anna (n=2): Documents",
-        "anna (n=2): % documents",
-        "ben (n=3): Codings",
-        "ben (n=3): Documents",
-        "ben (n=3): % documents",
+        "anna (n=2): Codings incl. sub-categories",
+        "anna (n=2): Documents incl. sub-categories",
+        "anna (n=2): % documents incl. sub-categories",
+        "ben (n=3): Codings incl. sub-categories",
+        "ben (n=3): Documents incl. sub-categories",
+        "ben (n=3): % documents incl. sub-categories",
     ]
-    assert lines[1].split(",")[7:] == ["2", "1", "50.0", "4", "3", "100.0"]
+    assert lines[1].split(",")[7:] == ["1", "1", "50.0", "4", "3", "100.0"]
 
 
 # --- the oracle's --level on generated projects (as tests/test_differential.py) -------------

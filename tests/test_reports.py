@@ -84,9 +84,10 @@ def test_freq_json_exact(small):
     # = 3 segments in {a, d}; auto's b coding left out
     assert (r[ZEIT]["segments"], r[ZEIT]["documents"], r[ZEIT]["share"]) == (3, 2, 0.5)
     assert (r[PERS]["segments"], r[PERS]["documents"], r[PERS]["share"]) == (2, 2, 0.5)
-    # a parent: no own codings; total = 5 segments in {a, b, d} (a counted once)
+    # a parent: no own codings; total = the distinct spans a 0-11, a 13-24 (Zeit and
+    # Personal: one passage), b 0-10, d 0-11 = 4 segments in {a, b, d}
     assert (r[H]["segments"], r[H]["documents"], r[H]["share"]) == (0, 0, 0.0)
-    assert (r[H]["total_segments"], r[H]["total_documents"], r[H]["total_share"]) == (5, 3, 0.75)
+    assert (r[H]["total_segments"], r[H]["total_documents"], r[H]["total_share"]) == (4, 3, 0.75)
     # Ziele has an own coding (a) and its child's (b, c): 3 distinct documents
     assert (
         r[Z]["segments"],
@@ -121,11 +122,12 @@ def test_freq_by_format_groups_and_column_percentages(small):
     assert (z["Web"]["segments"], z["Web"]["documents"], z["Web"]["share"]) == (0, 0, 0.0)
     assert (z["(none)"]["segments"], z["(none)"]["documents"], z["(none)"]["share"]) == (1, 1, 1.0)
     h = r[H]["groups"]
+    # Präsenz = {a, c}: a 0-11 and a 13-24 (Zeit and Personal, one passage) = 2
     assert (
         h["Präsenz"]["total_segments"],
         h["Präsenz"]["total_documents"],
         h["Präsenz"]["total_share"],
-    ) == (3, 1, 0.5)
+    ) == (2, 1, 0.5)
     assert (h["Web"]["total_segments"], h["Web"]["total_documents"], h["Web"]["total_share"]) == (
         1,
         1,
@@ -222,10 +224,10 @@ def test_freq_csv_plain_and_excel(small, tmp_path):
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
     assert rows[0][:4] == ["Kategorie (Pfad)", "Segmente", "Dokumente", "% Dokumente"]
-    assert rows[0][7:10] == [
-        "Präsenz (n=2): Segmente",
-        "Präsenz (n=2): Dokumente",
-        "Präsenz (n=2): % Dokumente",
+    assert rows[0][7:10] == [  # the group columns count sub-categories, as the Σ columns
+        "Präsenz (n=2): Segmente inkl. Unterkategorien",
+        "Präsenz (n=2): Dokumente inkl. Unterkategorien",
+        "Präsenz (n=2): % Dokumente inkl. Unterkategorien",
     ]
     zeit = next(r for r in rows if r[0] == ZEIT)
     assert zeit[:7] == ["Hindernisse/Zeit", "3", "2", "50.0", "3", "2", "50.0"]
@@ -265,7 +267,7 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
         "Kategorie",
         "Präsenz (n = 2)",
         "Web (n = 1)",
-        "(none) (n = 1)",
+        "(ohne Angabe) (n = 1)",  # a German file
     ]
     assert [c.value for c in chart_data[2]] == ["Zeit", 0.5, 0.0, 1.0]
     assert [chart_data.cell(row=i, column=1).value for i in range(2, 6)] == [
@@ -283,7 +285,7 @@ def test_freq_xlsx_header_frozen_panes_number_formats(small, tmp_path):
     assert [[c.value for c in row] for row in groups.iter_rows(min_row=2)] == [
         ["Präsenz", 2, 0.5],
         ["Web", 1, 0.25],
-        ["(none)", 1, 0.25],
+        ["(ohne Angabe)", 1, 0.25],  # documents without a Format, in German
     ]
 
 

@@ -215,7 +215,7 @@ def report_full(
         if fmt == "html":
             output.write_text(to_html(blocks, title, lg), encoding="utf-8")
         else:
-            write_docx(blocks, output)
+            write_docx(blocks, output, lg)
     info: FullReport = {
         "file": str(output.absolute()),
         "format": fmt,

@@ -55,7 +55,7 @@ def _write(
 
     with writing(output):
         if fmt == "docx":
-            docwriters.write_docx(title, sections, output)  # type: ignore[arg-type]
+            docwriters.write_docx(title, sections, output, lang=lang)  # type: ignore[arg-type]
             text = None
         elif fmt == "xlsx":
             write_xlsx(sheets, output)  # type: ignore[arg-type]

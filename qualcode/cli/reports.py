@@ -148,9 +148,10 @@ def report_freq(
     """Category frequencies: coded segments, documents coded and share of documents per code.
 
     Segments: a passage coded with the same code by several coders counts once
-    (--by-coder gives each coder's own figures). One row per code in code-tree order; parents show their own and their total
-    (rolled-up, documents counted once) figures. With --by, the same per
-    attribute value (documents without it: "(none)") plus column percentages.
+    (--by-coder gives each coder's own figures). One row per code in code-tree order; parents show their own and their
+    sub-tree's (Σ) figures: a passage coded with several of its codes counts once, as with
+    --level. With --by, the sub-tree's figures per attribute value (documents without it:
+    "(none)", in German files "(ohne Angabe)") plus column percentages.
     Codings of the automatic coder 'auto' are left out unless --include-auto or
     --coder auto.
     """
@@ -227,9 +228,10 @@ def report_freq(
     if chart is not None:
         from qualcode.reports.chart import frequency_chart
         from qualcode.reports.export import writing
+        from qualcode.reports.freqcore import named_groups
 
         with writing(chart):
-            frequency_chart(data, chart, lang=lg)
+            frequency_chart(named_groups(data, lg), chart, lang=lg)
         wrote_figure(chart, "chart")
 
 

@@ -2,15 +2,16 @@
 example, coding rule, counts — grouped by research question and level.
 
 The anchor example is the coded segment the researcher chose (`qualcode codes anchor
-PATH --coding ID`, with its source), else the stored anchor text. Counts are segments
-(a span several coders coded identically counts once, as in `report freq`) and documents;
+PATH --coding ID`, with its source), else the stored anchor text. Counts are those of
+the category with its sub-categories, as `report freq`'s "incl. sub-categories" columns:
+segments (distinct spans — a passage several coders coded identically, or coded with two of
+its sub-categories, counts once) and documents;
 codings of the automatic coder are left out. The reserved code "Nicht relevant" is no
 category and is not listed.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -27,23 +28,27 @@ if TYPE_CHECKING:
 
 NO_QUESTION = "(ohne Forschungsfrage)"
 NO_QUESTION_EN = "(no research question)"
+# the counts column: segments (documents) of the category with its sub-categories
+COUNT_DE = "n (Dok.) inkl. Unterkat."
+COUNT_EN = "n (docs) incl. sub-categories"
 TECHNIQUE_EN = {
     "inductive": "inductive category formation",
     "deductive": "deductive category application",
 }
 
 
-def _counts(session: Session) -> tuple[Counter, dict[int, set[int]]]:
+def _counts(session: Session, tree: CodeTree) -> dict[int, dict[int, int]]:
+    """Code id → document id → segments of the category with its sub-categories: their
+    distinct spans (a passage coded with two sub-categories counts once)."""
+    from qualcode.reports.freqcore import levels, rollup
+
     auto = session.execute(select(Coder.id).where(Coder.name == AUTO_CODER)).scalar_one_or_none()
     stmt = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end).distinct()
     if auto is not None:
         stmt = stmt.where(Coding.coder_id != auto)
-    segments: Counter = Counter()
-    docs: dict[int, set[int]] = {}
-    for cid, did, _s, _e in session.execute(stmt):
-        segments[cid] += 1
-        docs.setdefault(cid, set()).add(did)
-    return segments, docs
+    shown, target, _depth = levels(tree.ordered(), None)
+    _own, total = rollup(shown, target, session.execute(stmt))  # type: ignore[arg-type]
+    return total
 
 
 def agenda_rows(session: Session, rq: str | None = None) -> list[AgendaRow]:
@@ -60,7 +65,7 @@ def agenda_rows(session: Session, rq: str | None = None) -> list[AgendaRow]:
         ).scalars()
     )
     only = resolve_question(session, rq).id if rq else None
-    segments, docs = _counts(session)
+    counts = _counts(session, tree)
     anchors = anchor_segments(session, list(tree.by_id.values()))
     groups: list[tuple[ResearchQuestion | None, list]] = [
         (q, [t for t in tree.children.get(None, []) if t.research_question_id == q.id]) for q in rqs
@@ -94,8 +99,8 @@ def agenda_rows(session: Session, rq: str | None = None) -> list[AgendaRow]:
                             f"{seg['document']}, {seg['start']}–{seg['end']}" if seg else None
                         ),
                         "rule": c.rule,
-                        "segments": segments.get(c.id, 0),
-                        "documents": len(docs.get(c.id, ())),
+                        "segments": sum(counts.get(c.id, {}).values()),
+                        "documents": len(counts.get(c.id, {})),
                     }
                 )
                 walk(tree.children.get(c.id, []), number + ".", level + 1, rq_name)
@@ -165,9 +170,9 @@ def agenda_sections(data: dict, lang: str = "de") -> list[Section]:
                 if q
                 else (NO_QUESTION if de else NO_QUESTION_EN),
                 lines=lines,
-                headers=["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel", "n (Dok.)"]
+                headers=["Kategorie", "Definition", "Ankerbeispiel", "Kodierregel", COUNT_DE]
                 if de
-                else ["Category", "Definition", "Anchor example", "Coding rule", "n (docs)"],
+                else ["Category", "Definition", "Anchor example", "Coding rule", COUNT_EN],
                 rows=[
                     [
                         f"{r['number']} {r['name']}",
@@ -197,10 +202,12 @@ def agenda_sheets(data: dict, lang: str = "de") -> list:
     de = lang == "de"
     headers = (
         ["Forschungsfrage", "Nr.", "Ebene", "Kategorie", "Definition", "Ankerbeispiel",
-         "Fundstelle", "Kodierregel", "Segmente", "Dokumente"]
+         "Fundstelle", "Kodierregel", "Segmente inkl. Unterkategorien",
+         "Dokumente inkl. Unterkategorien"]
         if de
         else ["Research question", "No.", "Level", "Category", "Definition", "Anchor example",
-              "Source", "Coding rule", "Segments", "Documents"]
+              "Source", "Coding rule", "Segments incl. sub-categories",
+              "Documents incl. sub-categories"]
     )  # fmt: skip
     kinds = [TEXT, TEXT, INT, TEXT, TEXT, TEXT, TEXT, TEXT, INT, INT]
     rows = [

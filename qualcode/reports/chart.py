@@ -1,7 +1,9 @@
 """Bar charts of frequency tables (matplotlib, Agg backend, imported lazily).
 
-One horizontal bar per category (the leaves of the shown code tree, each with
-its sub-tree's figures), in code-tree order from top to bottom, coloured by
+One horizontal bar per category with codings (:func:`bar_rows`: the leaves of the shown
+code tree, each with its sub-tree's figures, and a category with sub-categories that is
+also coded itself as a bar of its own codings, "X (ohne Unterkategorien)"), in code-tree
+order from top to bottom, coloured by
 main category (the project's code colours); with groups (``--by``) grouped bars of
 the column percentage (share of the group's documents) in the Okabe–Ito palette, so
 groups of different size compare fairly. Size, fonts and files: :mod:`figures`.
@@ -9,7 +11,6 @@ groups of different size compare fairly. Size, fonts and files: :mod:`figures`.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from qualcode.reports.numbers import num, pct, tr
 CHART_SUFFIXES = figures.SUFFIXES
 MAX_GROUPED_BARS = 6  # more groups: a heat map (codes × groups) instead of grouped bars
 GROUP_COLORS = figures.OKABE_ITO
+LABEL_CM = 5.2  # the width of the category labels left of the bars
+TICK_PT = 7.5  # their font size (ytick.labelsize)
+LINE_CM = 7.5 * 1.25 / 72 * 2.54 + 0.04  # the height of one line of a label, with a gap
 
 
 def _leaves(rows: list[dict]) -> list[dict]:
@@ -30,6 +34,43 @@ def _leaves(rows: list[dict]) -> list[dict]:
         if nxt is None or nxt["depth"] <= r["depth"]:
             out.append(r)
     return out
+
+
+def own_label(name: str, lang: str = "de") -> str:
+    """The label of the bar of a category's own codings (not those of its sub-categories)."""
+    return f"{name} ({tr(lang, 'ohne Unterkategorien', 'without sub-categories')})"
+
+
+def bar_rows(rows: list[dict], lang: str = "de") -> list[dict]:
+    """The bars, in tree order: each leaf of the shown tree with its figures, and before
+    the sub-categories of a category that is coded itself a bar of its own codings (the
+    ``segments``/``documents``/``share`` of ``report freq --json`` in the ``total_*`` keys,
+    the name from :func:`own_label`)."""
+    leaves = {id(r) for r in _leaves(rows)}
+    out = []
+    for r in rows:
+        if id(r) in leaves:
+            out.append(r)
+        elif r.get("segments"):
+            own = {
+                **r,
+                "name": own_label(r["name"], lang),
+                "own": True,
+                "total_segments": r["segments"],
+                "total_documents": r["documents"],
+                "total_share": r["share"],
+                "groups": {
+                    g: {**v, **{f"total_{k}": v[k] for k in ("segments", "documents", "share")}}
+                    for g, v in r.get("groups", {}).items()
+                },
+            }
+            out.append(own)
+    return out
+
+
+def _rows_cm(row_cm: float, lines: list[int]) -> float:
+    """The height of the bars' rows: each as high as a bar (group) or its label's lines."""
+    return sum(max(row_cm, k * LINE_CM) for k in lines)
 
 
 def _top_of(rows: list[dict]) -> dict[str, dict]:
@@ -61,7 +102,7 @@ def frequency_chart(
     (with ``also`` the other two formats beside it)."""
     path = Path(path)
     check_suffix(path)
-    if not _leaves(table["rows"]):
+    if not bar_rows(table["rows"]):
         raise InvalidInput("there are no codes to chart", "create codes with `qualcode codes add`")
     with figures.style() as plt:
         fig = frequency_figure(plt, table, title=title, lang=lang)
@@ -73,19 +114,27 @@ def frequency_figure(plt: Any, table: dict, *, title: str | None = None, lang: s
     """The laid-out figure of :func:`frequency_chart`."""
     from matplotlib.patches import Patch
 
-    rows = _leaves(table["rows"])
+    rows = bar_rows(table["rows"], lang)
     top = _top_of(table["rows"])
     groups = list(table["groups"])
     n_docs = table["documents"]
-    labels = ["\n".join(textwrap.wrap(r["name"], 34)) or r["name"] for r in rows]
+    labels = [figures.wrap(r["name"], LABEL_CM, TICK_PT) for r in rows]
     n = len(rows)
     if len(groups) > MAX_GROUPED_BARS:
         return _heatmap(plt, table, rows, labels, groups, title, lang)
-    lines = sum(label.count("\n") + 1 for label in labels)
     row_cm = 0.5 * (1 + 0.45 * max(len(groups) - 1, 0))  # a bar (or a group of bars)
-    height = row_cm * n + 0.35 * (lines - n) + (4.2 if groups else 3.6)
-    fig, ax = figures.figure(plt, height)
-    ys = list(range(n))
+    # each row as high as its label needs (a three-line label does not run into the next)
+    extra = 4.2 if groups else 3.6
+    fontsize, room = TICK_PT, figures.MAX_HEIGHT_CM - extra
+    lines = [label.count("\n") + 1 for label in labels]
+    while row_cm > LINE_CM and _rows_cm(row_cm, lines) > room:  # too tall: closer bars
+        row_cm = max(row_cm * 0.95, LINE_CM)
+    if _rows_cm(row_cm, lines) > room:  # still: smaller type (not below 60 %)
+        scale = max(room / _rows_cm(row_cm, lines), 0.6)
+        fontsize, row_cm = TICK_PT * scale, row_cm * scale
+    slots = [max(1.0, k * LINE_CM * fontsize / TICK_PT / row_cm) for k in lines]
+    ys = [sum(slots[:i]) + slots[i] / 2 - 0.5 for i in range(n)]
+    fig, ax = figures.figure(plt, row_cm * sum(slots) + extra)
     if groups:
         bar_h = 0.8 / len(groups)
         for gi, g in enumerate(groups):
@@ -148,8 +197,8 @@ def frequency_figure(plt: Any, table: dict, *, title: str | None = None, lang: s
             handles = [Patch(color=palette[t["code"]], label=t["name"]) for t in tops]
             fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
     ax.set_yticks(ys)
-    ax.set_yticklabels(labels)
-    ax.set_ylim(n - 0.5, -0.5)  # top to bottom in tree order, no empty margins
+    ax.set_yticklabels(labels, fontsize=fontsize)
+    ax.set_ylim(sum(slots) - 0.5, -0.5)  # top to bottom in tree order, no empty margins
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -180,11 +229,11 @@ def _heatmap(
 ):
     """Codes × groups, cell colour and label = share of the group's documents with the code."""
     values = [[r["groups"][g]["total_share"] * 100 for g in groups] for r in rows]
-    col_labels = [
-        textwrap.shorten(f"{g} (n = {num(table['groups'][g], 0, lang)})", 32, placeholder="…")
-        for g in groups
-    ]
-    fig, ax = figures.figure(plt, 0.55 * len(rows) + 6.0)
+    # slanted, in full (wrapped lines would run into the neighbouring column's label)
+    col_labels = [f"{g} (n = {num(table['groups'][g], 0, lang)})" for g in groups]
+    col_cm = max(figures.text_cm(c, 6.5) for c in col_labels) * 0.71  # sin 45°
+    lines = sum(label.count("\n") for label in labels)
+    fig, ax = figures.figure(plt, 0.55 * len(rows) + 0.3 * lines + 3.0 + col_cm)
     im = ax.imshow(values, aspect="auto", cmap=figures.HEAT_CMAP, vmin=0, vmax=100)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(labels)

@@ -4,7 +4,8 @@
 occurs (``Web · Landkreis Görlitz``), one row per code in tree order. A cell holds the
 number of documents of that combination in which the code (or one of its sub-codes)
 occurs, its **row share** (of all documents with the code) and its **column share** (of
-the combination's documents), plus the coded segments there. Documents without an
+the combination's documents), plus the coded segments there (the distinct spans of the
+code and its sub-codes: a passage coded with two sub-codes counts once). Documents without an
 attribute fall into its ``(none)`` value.
 """
 
@@ -18,10 +19,17 @@ from sqlmodel import Session
 from qualcode.codebook import CodeTree
 from qualcode.errors import InvalidInput
 from qualcode.reports.common import document_groups, document_ids, ratio
-from qualcode.reports.frequency import code_document_counts, code_levels
+from qualcode.reports.freqcore import rollup
+from qualcode.reports.frequency import code_levels, code_spans
+from qualcode.reports.lang import group_label
 
 if TYPE_CHECKING:
-    from qualcode.schemas.reports import CrosstabCell, CrosstabReport, CrosstabRow
+    from qualcode.schemas.reports import (
+        CrosstabCell,
+        CrosstabColumn,
+        CrosstabReport,
+        CrosstabRow,
+    )
 
 SEP = " · "
 
@@ -56,17 +64,11 @@ def crosstab(
 
     tree = CodeTree.load(session)
     shown, target, depth = code_levels(tree, level)
-    own: dict[int, dict[int, int]] = {}  # code → document → segments
-    for cid, did, n in code_document_counts(session, coder, include_auto, target):
-        t = target.get(cid)
-        if t is not None and did in combo_of:
-            own.setdefault(t, {})[did] = own.setdefault(t, {}).get(did, 0) + n
-    total = {c.id: dict(own.get(c.id, {})) for c in shown}
-    for c in reversed(shown):  # roll the sub-trees up into their parents
-        if c.parent_id is not None and c.parent_id in total:
-            parent = total[c.parent_id]
-            for did, n in total[c.id].items():  # type: ignore[index]
-                parent[did] = parent.get(did, 0) + n
+    spans = [
+        span for span in code_spans(session, coder, include_auto, target) if span[1] in combo_of
+    ]
+    # a sub-tree's segments: its distinct spans (a passage with two sub-codes counts once)
+    _own, total = rollup(shown, target, spans)  # type: ignore[arg-type]
     rows: list[CrosstabRow] = []
     for c in shown:
         mine = total[c.id]  # type: ignore[index]
@@ -107,6 +109,12 @@ def crosstab(
     }
 
 
+def _column_name(col: CrosstabColumn, lang: str) -> str:
+    """A column's combination of values in ``lang`` (documents without a value: "(ohne
+    Angabe)" in German; the data keeps ``(none)``)."""
+    return SEP.join(group_label(v, lang) for v in col["attributes"].values())
+
+
 def crosstab_title(data: CrosstabReport, lang: str = "de") -> str:
     return ("Kreuztabelle nach " if lang == "de" else "Crosstab by ") + " × ".join(
         data["attribute_names"]
@@ -126,8 +134,9 @@ def crosstab_sheets(
     else:
         headers = ["Kategorie" if de else "Category", "Dokumente" if de else "Documents"]
     kinds = [TEXT, INT]
-    for col in data["columns"]:
-        label = f"{col['label']} (n={col['documents']})"
+    names = [_column_name(col, "en" if compact else lang) for col in data["columns"]]
+    for col, name in zip(data["columns"], names, strict=True):
+        label = f"{name} (n={col['documents']})"
         if compact:
             headers += [f"{col['label']} n", "row %", "col %"]
         elif de:
@@ -149,7 +158,7 @@ def crosstab_sheets(
             Sheet(
                 "Gruppen" if de else "Groups",
                 [" × ".join(data["attribute_names"]), "Dokumente" if de else "Documents"],
-                [[c["label"], c["documents"]] for c in data["columns"]],
+                [[name, c["documents"]] for c, name in zip(data["columns"], names, strict=True)],
                 [TEXT, INT],
             )
         )

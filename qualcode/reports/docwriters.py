@@ -3,14 +3,26 @@
 The layout researchers paste into their reports (the coding agenda, summary grids,
 disagreement lists): :class:`Section` s, each a heading, a few lines of text and one
 table whose rows may be emphasised (main categories) or indented (sub-categories).
+
+DOCX (here and in :mod:`render`): A4 with 2.5 cm margins, the document language from the
+report language (de-DE, en-US) in the styles, a numbered caption above each table
+("Tabelle 1: …") and below each figure ("Abbildung 1: …"), figures scaled to the text
+column, numbers right-aligned, the header row repeated on each page, rows not split.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+A4_CM = (21.0, 29.7)
+MARGIN_CM = 2.5
+LANGUAGES = {"de": "de-DE", "en": "en-US"}
+NUMBER = re.compile(r"[-−+]?\d[\d.,\u202f\u00a0 ]*(\s?%)?")
 
 
 @dataclass
@@ -24,24 +36,127 @@ class Section:
     widths: list[float] = field(default_factory=list)  # relative column widths (DOCX, HTML)
 
 
-def write_docx(
-    title: str, sections: Sequence[Section], path: str | Path, *, landscape: bool = True
-) -> None:
+def new_document(lang: str = "de", *, landscape: bool = False) -> tuple[Any, int, int]:
+    """An empty DOCX on A4 with :data:`MARGIN_CM` margins in the report language:
+    ``(document, text width, text height)`` (EMU)."""
     from docx import Document as Docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
     doc = Docx()
     sec = doc.sections[0]
+    width, height = A4_CM
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
-        sec.page_width, sec.page_height = sec.page_height, sec.page_width
-    for side in ("left_margin", "right_margin"):
-        setattr(sec, side, Cm(1.8))
-    usable = int(sec.page_width or 0) - int(sec.left_margin or 0) - int(sec.right_margin or 0)
+        width, height = height, width
+    sec.page_width, sec.page_height = Cm(width), Cm(height)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Cm(MARGIN_CM))
+    tag = LANGUAGES.get(lang, lang)
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    el = rpr.find(qn("w:lang"))
+    if el is None:
+        el = OxmlElement("w:lang")
+        rpr.append(el)
+    el.set(qn("w:val"), tag)
+    doc.core_properties.language = tag
+    return doc, Cm(width - 2 * MARGIN_CM), Cm(height - 2 * MARGIN_CM)
+
+
+def caption(doc: Any, kind: str, number: int, text: str, lang: str = "de") -> None:
+    """A Word caption ``Tabelle 1: text`` / ``Figure 1: text`` (``kind`` "table" or
+    "figure"), numbered with a SEQ field so that Word's lists of tables and figures find it."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    label = {
+        ("table", "de"): "Tabelle",
+        ("figure", "de"): "Abbildung",
+        ("table", "en"): "Table",
+        ("figure", "en"): "Figure",
+    }[(kind, "de" if lang == "de" else "en")]
+    try:
+        p = doc.add_paragraph(style="Caption")
+    except KeyError:  # a template without the style
+        p = doc.add_paragraph()
+    p.add_run(label + " ")
+    # a complex field: Word updates the number; readers that skip fields see the run's text
+    for part, value in (("begin", None), ("instr", f" SEQ {label} \\* ARABIC "),
+                        ("separate", None), ("text", str(number)), ("end", None)):  # fmt: skip
+        run = p.add_run()
+        if part == "text":
+            run.text = str(value)
+        elif part == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = str(value)
+            run._r.append(el)
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), part)
+            run._r.append(el)
+    p.add_run(f": {text}" if text else "")
+    p.paragraph_format.keep_with_next = kind == "table"
+
+
+def figure(doc: Any, png: bytes, width: int, height: int, alt: str = "") -> None:
+    """The picture scaled to fit ``width`` × ``height`` (EMU), keeping its proportions."""
+    from io import BytesIO
+
+    shape = doc.add_picture(BytesIO(png), width=width)
+    if shape.height > height:
+        shape.width, shape.height = int(shape.width * height / shape.height), height
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption follows
+    if alt:
+        shape._inline.docPr.set("descr", alt)
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) or bool(NUMBER.fullmatch(str(value).strip()))
+
+
+def finish_table(table: Any, rows: Sequence[Sequence[object]]) -> None:
+    """Right-align the columns that hold only numbers; repeat the header row on each page;
+    keep each row on one page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ncols = len(table.columns)
+    numeric = [
+        any(str(r[i]).strip() for r in rows)
+        and all(is_number(r[i]) for r in rows if str(r[i]).strip())
+        for i in range(ncols)
+    ]
+    for n, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        for tag in ("w:cantSplit", "w:tblHeader") if n == 0 else ("w:cantSplit",):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), "true")
+            trpr.append(el)
+        for i, cell in enumerate(row.cells):
+            if numeric[i]:
+                for para in cell.paragraphs:
+                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def write_docx(
+    title: str,
+    sections: Sequence[Section],
+    path: str | Path,
+    *,
+    landscape: bool = True,
+    lang: str = "de",
+) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc, usable, _ = new_document(lang, landscape=landscape)
     doc.add_heading(title, level=0)
+    tables = 0
     for s in sections:
         doc.add_heading(s.heading, level=1)
         for line in s.lines:
@@ -54,6 +169,8 @@ def write_docx(
                 p.add_run(line)
         if not s.rows:
             continue
+        tables += 1
+        caption(doc, "table", tables, f"{title}: {s.heading}", lang)
         table = doc.add_table(rows=1, cols=len(s.headers))
         try:
             table.style = "Table Grid"
@@ -69,11 +186,6 @@ def write_docx(
             shade.set(qn("w:val"), "clear")
             shade.set(qn("w:fill"), "E8E8E8")
             cell._tc.get_or_add_tcPr().append(shade)
-        # the header row repeats on every page
-        trpr = table.rows[0]._tr.get_or_add_trPr()
-        rep = OxmlElement("w:tblHeader")
-        rep.set(qn("w:val"), "true")
-        trpr.append(rep)
         for n, row in enumerate(s.rows):
             cells = table.add_row().cells
             for i, value in enumerate(row):
@@ -87,6 +199,7 @@ def write_docx(
         for i, w in enumerate(widths):
             for cell in table.columns[i].cells:
                 cell.width = int(usable * w / total)
+        finish_table(table, s.rows)
     doc.save(str(path))
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 CM = 1 / 2.54  # inches
 WIDTH_CM = 16.0
+MAX_HEIGHT_CM = 24.0  # a figure with its caption fits an A4 page with 2.5 cm margins
 DPI = 300
 SUFFIXES = (".png", ".svg", ".pdf")
 # Okabe & Ito (2008), in an order that keeps neighbours apart; yellow late (weak on white).
@@ -74,7 +75,7 @@ def style() -> Iterator[Any]:
 def figure(plt: Any, height_cm: float, width_cm: float = WIDTH_CM, **kw: Any):
     """``(fig, axes)`` of the column width and ``height_cm`` (kept between 5 and 24 cm), with
     matplotlib's constrained layout (axes shrink so that labels, titles and legends fit)."""
-    height_cm = min(max(height_cm, 5.0), 24.0)
+    height_cm = min(max(height_cm, 5.0), MAX_HEIGHT_CM)
     return plt.subplots(figsize=(width_cm * CM, height_cm * CM), layout="constrained", **kw)
 
 
@@ -86,9 +87,16 @@ def color_of(value: str | None, fallback: str = OKABE_ITO[0]) -> str:
 
 def wrap(text: str, width_cm: float, fontsize: float) -> str:
     """``text`` wrapped to lines that fit ``width_cm`` at ``fontsize`` points (DejaVu Sans
-    averages about 0.55 em per character)."""
+    averages about 0.55 em per character), never shortened: a word longer than a line
+    keeps a line of its own."""
     chars = max(int(width_cm * CM * 72 / (fontsize * 0.55)), 10)
     return "\n".join(textwrap.wrap(text, chars, break_long_words=False)) or text
+
+
+def text_cm(text: str, fontsize: float) -> float:
+    """About how long the longest line of ``text`` is at ``fontsize`` points, in cm."""
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    return longest * fontsize * 0.55 / 72 / CM
 
 
 def title(fig: Any, text: str, fontsize: float = 9.5) -> None:

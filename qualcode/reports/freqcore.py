@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import InvalidInput
 from qualcode.fastread import open_project
+from qualcode.reports.lang import NONE_GROUP, group_label
 from qualcode.structure import NOT_RELEVANT
 from qualcode.textutil import join_path, name_key, typed_value
 
 if TYPE_CHECKING:
     from qualcode.schemas.reports import FreqCell, FreqReport, FreqRow
 
-NONE_GROUP = "(none)"
 AUTO_CODER = "auto"  # qualcode.config.AUTO_CODER
 
 
@@ -99,12 +99,47 @@ def _figures(
     return codings, len(docs), groups
 
 
+Span = tuple[int, int, int, int]  # (code id, document id, start, end)
+
+
+def rollup(
+    shown: Sequence[Any], target: dict[int, int], spans: Iterable[Span]
+) -> tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]]:
+    """``(own, total)``: code id → document id → segments, of the code itself and of its
+    sub-tree among ``shown`` (codes in tree order).
+
+    ``spans``: the coded spans ``(code, document, start, end)``. A sub-tree's segments are
+    its distinct spans: a passage coded with a category and its sub-codes, or with two
+    sibling sub-codes, counts once in every category above them (as it does with
+    ``--level``)."""
+    ids = {c.id for c in shown}
+    parent = {c.id: c.parent_id for c in shown}
+    own_spans: set[Span] = set()
+    total_spans: set[Span] = set()
+    for cid, did, start, end in spans:
+        t = target.get(cid)
+        if t is None:
+            continue
+        own_spans.add((t, did, start, end))
+        while t is not None and t in ids:
+            total_spans.add((t, did, start, end))
+            t = parent[t]
+
+    def per_document(found: set[Span]) -> dict[int, dict[int, int]]:
+        out: dict[int, dict[int, int]] = {c.id: {} for c in shown}
+        for (cid, did), n in Counter((c, d) for c, d, _s, _e in found).items():
+            out.setdefault(cid, {})[did] = n
+        return out
+
+    return per_document(own_spans), per_document(total_spans)
+
+
 def assemble(
     shown: Sequence[Any],
     target: dict[int, int],
     depth: dict[int, int],
     paths: dict[int, str],
-    counts: Sequence[tuple[int, int, int]],
+    spans: Iterable[Span],
     n_docs: int,
     *,
     key: str | None = None,
@@ -115,22 +150,10 @@ def assemble(
     code_path: str | None = None,
 ) -> FreqReport:
     """The frequency table from plain inputs (see ``frequency_table`` for the shape;
-    ``coders`` is left to the caller)."""
+    ``spans``: the distinct coded spans ``(code, document, start, end)``; ``coders`` is
+    left to the caller)."""
     group_sizes = group_sizes or {}
-    own: dict[int, dict[int, int]] = {}
-    for cid, did, n in counts:
-        t = target.get(cid)
-        if t is None:
-            continue
-        docs = own.setdefault(t, {})
-        docs[did] = docs.get(did, 0) + n
-    # Roll up the sub-trees: children are merged into parents in reverse tree order.
-    total: dict[int, dict[int, int]] = {c.id: dict(own.get(c.id, {})) for c in shown}
-    for c in reversed(shown):
-        if c.parent_id is not None and c.parent_id in total:
-            parent = total[c.parent_id]
-            for did, n in total[c.id].items():
-                parent[did] = parent.get(did, 0) + n
+    own, total = rollup(shown, target, spans)
     rows: list[FreqRow] = []
     for c in shown:
         cid = c.id  # type: ignore[assignment]
@@ -182,40 +205,36 @@ def assemble(
 def segment_counts(
     rows: Iterable[tuple[int, int, int, int, str]],
     target: dict[int, int] | None = None,
-) -> tuple[list[tuple[int, int, int]], dict[str, list[tuple[int, int, int]]]]:
-    """From ``(code_id, document_id, start, end, coder)`` rows: ``(code_id, document_id,
-    segments)`` over everybody — a span coded with the same code by several coders is one
-    segment — and the same per coder (for ``--by-coder``).
+) -> tuple[set[Span], dict[str, set[Span]]]:
+    """From ``(code_id, document_id, start, end, coder)`` rows: the distinct coded spans
+    ``(code_id, document_id, start, end)`` over everybody — a span coded with the same code
+    by several coders is one segment — and the same per coder (for ``--by-coder``).
 
     ``target`` (code id → id it is counted under, from :func:`levels`): with ``--level``
     a span coded with several codes that roll up to one category is one segment of it;
-    the counts are then keyed by that category."""
-    every: set[tuple[int, int, int, int]] = set()
-    mine: dict[str, set[tuple[int, int, int, int]]] = {}
+    the spans are then keyed by that category."""
+    every: set[Span] = set()
+    mine: dict[str, set[Span]] = {}
     for cid, did, start, end, coder in rows:
         span = (target.get(cid, cid) if target else cid, did, start, end)
         every.add(span)
         mine.setdefault(coder, set()).add(span)
-
-    def count(spans: set[tuple[int, int, int, int]]) -> list[tuple[int, int, int]]:
-        return [(c, d, n) for (c, d), n in Counter((c, d) for c, d, _, _ in spans).items()]
-
-    return count(every), {name: count(spans) for name, spans in sorted(mine.items())}
+    return every, dict(sorted(mine.items()))
 
 
 def split_by_coder(
     data: FreqReport,
-    per_coder: dict[str, list[tuple[int, int, int]]],
-    table: Callable[[list[tuple[int, int, int]]], FreqReport],
+    per_coder: dict[str, set[Span]],
+    table: Callable[[set[Span]], FreqReport],
 ) -> FreqReport:
-    """``data`` with one group per coder: each coder's segments (``table(counts)`` makes the
-    table of a coder's counts). As a ``--by`` group's n is its documents, a coder's n is the
+    """``data`` with one group per coder: each coder's segments (``table(spans)`` makes the
+    table of a coder's spans). As a ``--by`` group's n is its documents, a coder's n is the
     documents the coder coded (has any coding in, a not-relevant mark included), and the
     column % is the share of those."""
     groups: dict[str, int] = {}
-    for name, counts in per_coder.items():
-        own = table(counts)
-        size = len({did for _cid, did, _n in counts})
+    for name, spans in per_coder.items():
+        own = table(spans)
+        size = len({did for _cid, did, _s, _e in spans})
         groups[name] = size
         for row, mine in zip(data["rows"], own["rows"], strict=True):
             row["groups"][name] = {
@@ -402,6 +421,7 @@ HEADERS = {
         "total_codings": "Segmente inkl. Unterkategorien",
         "total_documents": "Dokumente inkl. Unterkategorien",
         "total_share": "% Dokumente inkl. Unterkategorien",
+        "total_coder_codings": "Kodierungen inkl. Unterkategorien",
         "group": "Gruppe",
         "sheet": "Häufigkeiten",
         "groups_sheet": "Gruppen",
@@ -416,6 +436,7 @@ HEADERS = {
         "total_codings": "Σ segments",
         "total_documents": "Σ docs",
         "total_share": "Σ %",
+        "total_coder_codings": "Σ codings",
         "group": "group",
         "sheet": "Frequencies",
         "groups_sheet": "Groups",
@@ -431,6 +452,7 @@ HEADERS = {
         "total_codings": "Segments incl. sub-categories",
         "total_documents": "Documents incl. sub-categories",
         "total_share": "% documents incl. sub-categories",
+        "total_coder_codings": "Codings incl. sub-categories",
         "group": "Group",
         "sheet": "Frequencies",
         "groups_sheet": "Groups",
@@ -444,10 +466,13 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     ``paths``: the first column holds the full code path (CSV) instead of the
     indented name. ``compact`` (terminal): per group only documents and column %.
     Group columns count each category together with its sub-categories (the
-    rolled-up figures), so a grouping category shows its sub-tree's figures.
+    rolled-up figures, as the Σ columns), and their headers say so. In files the
+    documents without a value are the group :func:`~qualcode.reports.lang.group_label`.
     """
     from qualcode.reports.export import INT, PCT, TEXT, Sheet
 
+    if not compact:
+        table = named_groups(table, lang)
     h = HEADERS["en_file" if lang == "en" and not compact else lang]
     headers = [
         h["path"] if paths else h["code"],
@@ -461,21 +486,22 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     kinds = [TEXT, INT, INT, PCT, INT, INT, PCT]
     groups = table["groups"]
     coders = table.get("by") == "coder"  # per coder: the segments first
-    # per coder a column counts the coder's own codings; per attribute value, segments
-    counted = h["coder_codings"] if coders else h["codings"]
+    # per coder a column counts the coder's own codings; per attribute value, segments;
+    # both of the category with its sub-categories (as the Σ columns)
+    counted = h["total_coder_codings"] if coders else h["total_codings"]
     for g, size in groups.items():
         label = f"{g} (n={size})"
         if compact and coders:
-            headers += [f"{g} {counted}", f"{g} {h['documents']}"]
+            headers += [f"{g} {counted}", f"{g} {h['total_documents']}"]
             kinds += [INT, INT]
         elif compact:
-            headers += [f"{label} {h['documents']}", f"{g} %"]
+            headers += [f"{label} {h['total_documents']}", f"{g} {h['total_share']}"]
             kinds += [INT, PCT]
         else:
             headers += [
                 f"{label}: {counted}",
-                f"{label}: {h['documents']}",
-                f"{label}: {h['share']}",
+                f"{label}: {h['total_documents']}",
+                f"{label}: {h['total_share']}",
             ]
             kinds += [INT, INT, PCT]
     rows, indent = [], []
@@ -514,6 +540,20 @@ def frequency_sheets(table: dict, *, lang: str = "de", paths: bool = False, comp
     if not compact:
         sheets.append(_chart_sheet(table, lang))
     return sheets
+
+
+def named_groups(table: dict, lang: str) -> dict:
+    """``table`` with its groups named for a report in ``lang``: the documents without a
+    value of the attribute are "(ohne Angabe)" in German (the data keeps ``(none)``)."""
+    label = group_label(NONE_GROUP, lang)
+    if label == NONE_GROUP or table.get("by") == "coder" or NONE_GROUP not in table["groups"]:
+        return table
+
+    def rename(d: dict) -> dict:
+        return {(label if k == NONE_GROUP else k): v for k, v in d.items()}
+
+    rows = [{**r, "groups": rename(r["groups"])} for r in table["rows"]]
+    return {**table, "groups": rename(table["groups"]), "rows": rows}
 
 
 def _chart_sheet(table: dict, lang: str = "de"):

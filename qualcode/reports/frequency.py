@@ -2,8 +2,9 @@
 
 One row per code in code-tree order. ``segments`` counts the code's own coded
 segments — a span coded with the same code by several coders counts once —
-and ``documents`` the documents it occurs in; ``total_segments``/``total_documents`` roll up the whole sub-tree
-(documents counted once even when several sub-codes occur in them). With
+and ``documents`` the documents it occurs in; ``total_segments``/``total_documents`` are
+those of the whole sub-tree: its distinct spans (a passage coded with two sub-codes, or with
+the category and a sub-code, counts once, as with ``--level``) and the documents they are in. With
 ``by`` the same figures per value of a document attribute, plus the column
 percentage (share of that group's documents).
 
@@ -25,6 +26,7 @@ from qualcode.models import Code, Coder, Coding
 from qualcode.reports.common import coding_filter, document_count, document_groups, raw_rows
 from qualcode.reports.freqcore import (
     HEADERS,
+    Span,
     assemble,
     frequency_sheets,
     levels,
@@ -35,7 +37,14 @@ from qualcode.reports.freqcore import (
 if TYPE_CHECKING:
     from qualcode.schemas.reports import FreqReport
 
-__all__ = ["HEADERS", "code_document_counts", "code_levels", "frequency_sheets", "frequency_table"]
+__all__ = [
+    "HEADERS",
+    "code_document_counts",
+    "code_levels",
+    "code_spans",
+    "frequency_sheets",
+    "frequency_table",
+]
 
 
 def code_levels(
@@ -45,21 +54,32 @@ def code_levels(
     return levels(tree.ordered(), level)
 
 
-def code_document_counts(
+def code_spans(
     session: Session,
     coder: str | None = None,
     include_auto: bool = False,
     target: dict[int, int] | None = None,
-) -> list[tuple[int, int, int]]:
-    """``(code_id, document_id, segments)`` for every code that occurs in a document; a span
-    coded with the same code by several coders is one segment (see :func:`segment_counts`).
+) -> set[Span]:
+    """The distinct coded spans ``(code_id, document_id, start, end)``: a span coded with
+    the same code by several coders is one segment (see :func:`segment_counts`).
     ``target`` (from :func:`code_levels`): codes are counted under the category they roll
     up to, a span coded with several of its codes once."""
     where = coding_filter(session, coder, include_auto)
     stmt = select(Coding.code_id, Coding.document_id, Coding.start, Coding.end).distinct()
     if where is not None:
         stmt = stmt.where(where)
-    spans = {(target.get(c, c) if target else c, d, s, e) for c, d, s, e in raw_rows(session, stmt)}
+    return {(target.get(c, c) if target else c, d, s, e) for c, d, s, e in raw_rows(session, stmt)}
+
+
+def code_document_counts(
+    session: Session,
+    coder: str | None = None,
+    include_auto: bool = False,
+    target: dict[int, int] | None = None,
+) -> list[tuple[int, int, int]]:
+    """``(code_id, document_id, segments)`` for every code that occurs in a document, from
+    :func:`code_spans`."""
+    spans = code_spans(session, coder, include_auto, target)
     counts = Counter((c, d) for c, d, _s, _e in spans)
     return [(c, d, n) for (c, d), n in counts.items()]
 

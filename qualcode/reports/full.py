@@ -76,20 +76,23 @@ class Context:
         ]
 
     def segments(self, path: str) -> list[dict]:
-        """The coded segments of a main category with its sub-categories, as ``report
-        segments --children`` lists them (a span coded with the same code by several coders
-        is one segment)."""
+        """The coded segments of a main category with its sub-categories: its distinct
+        spans, as ``report freq`` counts the sub-tree. A span coded with the same code by
+        several coders, or with several of the category's codes, is one segment
+        (``codes``: the paths of its codes)."""
         key = f"segments:{path}"
         if key not in self.cache:
             from qualcode.reports.segments import coded_segments
 
-            self.cache[key] = coded_segments(
-                self.session,
-                path,
-                children=True,
-                coder=self.coder,
-                include_auto=self.include_auto,
-            )["segments"]
+            self.cache[key] = _one_per_span(
+                coded_segments(
+                    self.session,
+                    path,
+                    children=True,
+                    coder=self.coder,
+                    include_auto=self.include_auto,
+                )["segments"]
+            )
         return self.cache[key]
 
     def segment_total(self) -> int:
@@ -123,9 +126,33 @@ class Context:
         return self.cache[key]
 
 
+def _one_per_span(segments: list[dict]) -> list[dict]:
+    """``segments`` (in document order) with each span once: a span coded with several
+    codes lists them in ``codes`` and its coders and memos together."""
+    from qualcode.reports.segcore import segment_memo
+
+    out: list[dict] = []
+    by_span: dict[tuple[str, int, int], dict] = {}
+    for s in segments:
+        span = (s["document"], s["start"], s["end"])
+        same = by_span.get(span)
+        if same is None:
+            by_span[span] = {**s, "codes": [s["code"]], "coders": list(s["coders"])}
+            out.append(by_span[span])
+            continue
+        same["codes"].append(s["code"])
+        same["coders"] += [c for c in s["coders"] if c not in same["coders"]]
+        same["coder"] = ", ".join(same["coders"])
+        same["memo"] = segment_memo(same["memo"], [s["memo"]])
+    return out
+
+
 def chart_png(table: dict, title: str | None = None, lang: str = "de") -> bytes | None:
     """The bar chart of a frequency table (None when it has no codes)."""
     from qualcode.reports.chart import frequency_chart
+    from qualcode.reports.freqcore import named_groups
+
+    table = named_groups(table, lang)
 
     if not table["rows"]:
         return None
@@ -138,8 +165,10 @@ def chart_png(table: dict, title: str | None = None, lang: str = "de") -> bytes 
 
 def freq_table_block(table: dict, lang: str = "de") -> Block:
     """Segments, documents and share per code (with sub-codes); per group the column %."""
+    from qualcode.reports.freqcore import named_groups
     from qualcode.reports.numbers import num, pct
 
+    table = named_groups(table, lang)
     groups = list(table["groups"])
     headers = (
         ["Kategorie", "Segmente", "Dokumente", "% Dokumente"]
@@ -332,7 +361,7 @@ def categories(ctx: Context) -> list[Block]:
             attrs = " · ".join(f"{k}: {v}" for k, v in s["attributes"].items())
             source = (
                 f"{s['document']}, {chars} {num(s['start'], 0, lg)}–{num(s['end'], 0, lg)} · "
-                f"{s['code'].split('/')[-1]} · {s['coder']}"
+                f"{', '.join(c.split('/')[-1] for c in s['codes'])} · {s['coder']}"
             )
             blocks.append(("quote", s["text"].strip(), source + (f" · {attrs}" if attrs else "")))
             if s["memo"]:

@@ -63,3 +63,15 @@ def session_lang(session: Any, override: str | None = None) -> str:
     from qualcode.docsets import session_execute
 
     return report_lang(session_execute(session), override)
+
+
+# The group of the documents without a value of the grouping attribute: ``(none)`` in
+# the data (--json) and in English, "(ohne Angabe)" in German files.
+NONE_GROUP = "(none)"
+NONE_LABELS = {"de": "(ohne Angabe)", "en": NONE_GROUP}
+
+
+def group_label(group: str, lang: str) -> str:
+    """A group's name in a report of ``lang``: the documents without a value are named in
+    that language; any other value is shown as it is."""
+    return NONE_LABELS.get(lang, group) if group == NONE_GROUP else group

@@ -11,7 +11,6 @@ sets' documents, not the sum of the rows. :func:`matrix_chart` draws the heat ma
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -260,20 +259,22 @@ def matrix_figure(plt, data: dict, *, title: str | None = None, lang: str = "de"
     from qualcode.reports.numbers import num, tr
 
     values = [r["values"] for r in data["rows"]]
-    rows = [textwrap.shorten(_label(r), 34, placeholder="…") for r in data["rows"]]
-    cols = [textwrap.shorten(n, 28, placeholder="…") for n in data["code_names"]]
+    small = len(data["code_names"]) > 24 or len(data["rows"]) > 40
+    size = 5 if small else 6.5
+    rows = [figures.wrap(_label(r), 5.0, size) for r in data["rows"]]  # wrapped, never cut
+    cols = list(data["code_names"])  # slanted, in full: side by side, wrapping would collide
     top = max((v for row in values for v in row), default=0) or 1
-    small = len(cols) > 24 or len(rows) > 40
-    fig, ax = figures.figure(plt, 0.42 * len(rows) + 7.0)
+    col_cm = max((figures.text_cm(c, size) for c in cols), default=0) * 0.87  # sin 60°
+    row_lines = sum(r.count("\n") for r in rows)
+    height = 0.42 * len(rows) + 0.25 * row_lines + 3.5 + col_cm
+    fig, ax = figures.figure(plt, height)
     im = ax.imshow(
         values or [[0] * len(cols)], aspect="auto", cmap=figures.HEAT_CMAP, vmin=0, vmax=top
     )
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(rows, fontsize=5 if small else 6.5)
+    ax.set_yticklabels(rows, fontsize=size)
     ax.set_xticks(range(len(cols)))
-    ax.set_xticklabels(
-        cols, fontsize=5 if small else 6.5, rotation=60, ha="right", rotation_mode="anchor"
-    )
+    ax.set_xticklabels(cols, fontsize=size, rotation=60, ha="right", rotation_mode="anchor")
     if len(rows) * len(cols) <= 1500:
         for i, row in enumerate(values):
             for j, v in enumerate(row):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import re
 from html import escape
-from io import BytesIO
 from pathlib import Path
 
 from qualcode.reports.full import Block
@@ -32,7 +31,8 @@ dt { font-weight: 600; color: #444; }
 dd { margin: 0; }
 figure { margin: 1rem 0 1.5rem; }
 figure img { max-width: 100%; }
-figcaption { font-size: .8rem; color: #666; }
+figcaption, caption { font-size: .8rem; color: #666; text-align: left; }
+caption { caption-side: top; padding-bottom: .2rem; }
 blockquote { margin: .8rem 0 .2rem; padding: .3rem .9rem; border-left: 4px solid #2F5597;
              background: #f6f8fb; }
 p.source { font-size: .75rem; color: #666; margin: 0 0 .8rem .9rem; }
@@ -49,13 +49,20 @@ def _cell(v: object) -> str:
     return f'<td class="num">{escape(str(v))}</td>' if num else f"<td>{escape(str(v))}</td>"
 
 
+def _label(kind: str, number: int, text: str, lang: str) -> str:
+    word = {"table": ("Tabelle", "Table"), "figure": ("Abbildung", "Figure")}[kind]
+    return f"{word[0] if lang == 'de' else word[1]} {number}: {text}"
+
+
 def to_html(blocks: list[Block], title: str, lang: str = "de") -> str:
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(lang)}"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
     ]
-    for b in blocks:
+    captions = _captions(blocks, lang)
+    tables = figures = 0
+    for i, b in enumerate(blocks):
         kind = b[0]
         if kind == "title":
             out.append(
@@ -76,12 +83,16 @@ def to_html(blocks: list[Block], title: str, lang: str = "de") -> str:
         elif kind == "table":
             head = "".join(f"<th>{escape(str(h))}</th>" for h in b[1])
             rows = "".join("<tr>" + "".join(_cell(v) for v in r) + "</tr>" for r in b[2])
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            tables += 1
+            cap = f"<caption>{escape(_label('table', tables, captions[i], lang))}</caption>"
+            out.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif kind == "image":
+            figures += 1
             data = base64.b64encode(b[1]).decode("ascii")
-            cap = f"<figcaption>{escape(b[2])}</figcaption>" if b[2] else ""
+            cap = escape(_label("figure", figures, captions[i], lang))
             out.append(
-                f'<figure><img src="data:image/png;base64,{data}" alt="{escape(b[2])}">{cap}</figure>'
+                f'<figure><img src="data:image/png;base64,{data}" alt="{escape(captions[i])}">'
+                f"<figcaption>{cap}</figcaption></figure>"
             )
         elif kind == "quote":
             out.append(
@@ -93,13 +104,33 @@ def to_html(blocks: list[Block], title: str, lang: str = "de") -> str:
     return "\n".join(out) + "\n"
 
 
-def write_docx(blocks: list[Block], path: str | Path) -> None:
-    from docx import Document as Docx
-    from docx.enum.text import WD_BREAK
-    from docx.shared import Cm, Pt, RGBColor
+def _captions(blocks: list[Block], lang: str) -> dict[int, str]:
+    """The caption text of each table and figure (by block index): the figure's own
+    caption, else the heading it stands under ("Kategorie: Häufigkeiten nach Format")."""
+    out: dict[int, str] = {}
+    h1 = h2 = ""
+    for i, b in enumerate(blocks):
+        if b[0] == "h1":
+            h1, h2 = b[1], ""
+        elif b[0] in ("h2", "h3"):
+            h2 = b[1]
+        elif b[0] == "table" or (b[0] == "image" and not b[2]):
+            out[i] = f"{h1}: {h2}" if h1 and h2 else (h2 or h1)
+        elif b[0] == "image":
+            out[i] = b[2]
+    return out
 
-    doc = Docx()
-    for b in blocks:
+
+def write_docx(blocks: list[Block], path: str | Path, lang: str = "de") -> None:
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Pt, RGBColor
+
+    from qualcode.reports.docwriters import caption, figure, finish_table, new_document
+
+    doc, width, height = new_document(lang)
+    captions = _captions(blocks, lang)
+    tables = figures = 0
+    for i, b in enumerate(blocks):
         kind = b[0]
         if kind == "title":
             doc.add_heading(b[1], level=0)
@@ -118,6 +149,8 @@ def write_docx(blocks: list[Block], path: str | Path) -> None:
             p.add_run(f"{b[1]}: ").bold = True
             p.add_run(b[2]).italic = True
         elif kind == "table":
+            tables += 1
+            caption(doc, "table", tables, captions[i], lang)
             t = doc.add_table(rows=1, cols=len(b[1]))
             t.style = "Table Grid"
             for cell, h in zip(t.rows[0].cells, b[1], strict=True):
@@ -131,10 +164,12 @@ def write_docx(blocks: list[Block], path: str | Path) -> None:
                     cell.text = str(v)
                     for run in cell.paragraphs[0].runs:
                         run.font.size = Pt(8)
+            finish_table(t, b[2])
         elif kind == "image":
-            doc.add_picture(BytesIO(b[1]), width=Cm(16))
-            if b[2]:
-                doc.add_paragraph(b[2]).runs[0].font.size = Pt(8)
+            figures += 1
+            # room for the caption below the figure on the same page
+            figure(doc, b[1], width, height - Pt(40), captions[i])
+            caption(doc, "figure", figures, captions[i], lang)
         elif kind == "quote":
             try:
                 doc.add_paragraph(b[1], style="Quote")

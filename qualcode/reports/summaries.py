@@ -37,6 +37,31 @@ def grid_sections(data: dict, lang: str = "de") -> list[Section]:
     """DOCX/HTML/Markdown: one table per category (a grid of many wide text columns does
     not fit a page) — documents with their attributes and the summary."""
     keys = data["attribute_names"]
+    if not data["code_paths"]:  # no summary at all: say so, and how to write one
+        de = lang == "de"
+        return [
+            Section(
+                heading="Keine Fallzusammenfassungen" if de else "No case summaries",
+                lines=[
+                    (
+                        "Für die gewählten Dokumente und Kategorien gibt es noch keine "
+                        "Fallzusammenfassungen."
+                        if de
+                        else "There are no case summaries yet for the chosen documents and "
+                        "categories."
+                    ),
+                    (
+                        "Schreiben Sie eine mit `qualcode summary set DOKUMENT KATEGORIE TEXT` "
+                        "(in der Arbeitsansicht mit der Taste S) und erstellen Sie diese Datei dann neu."
+                        if de
+                        else "Write one with `qualcode summary set DOCUMENT CATEGORY TEXT` "
+                        "(in the workbench with the key S), then create this file again."
+                    ),
+                ],
+                headers=[],
+                rows=[],
+            )
+        ]
     sections = []
     for code in data["code_paths"]:
         rows = [
