@@ -12,7 +12,7 @@ SCHEMA_VERSION = 5
 # The suggestion model's version (re-exported by qualcode.suggest.scoring). Bump when the
 # training or its explanation changes: cached models of older versions are rebuilt, and
 # `status` shows no explanation of an older model.
-MODEL_VERSION = "10"
+MODEL_VERSION = "11"
 
 DEFAULT_DB = Path("codebooks") / "qualcode.sqlite"  # in a checkout, relative to it
 ENV_DB = "QUALCODE_DB"

@@ -61,7 +61,7 @@ def test_the_agenda_alone_gives_suggestions(cli, write_file):
     assert got[("b.txt", starts[("b.txt", DOCS["b.txt"][1])])] == "Räume"
     # a zero-shot suggestion says how unsure it is: nothing reaches --apply's 0.9
     assert max(s["score"] for r in rows for s in r["suggested_codes"]) < 0.9
-    assert cli.ok("suggest", "--apply", "--min-score", "0.9").stdout.startswith("coded 0 ")
+    assert cli.ok("suggest", "--apply", "--min-score", "0.9").stdout.startswith("wrote 0 codings ")
     ex = cli.json("suggest", "--explain")
     # 2 definitions; the 5 paragraphs as first examples (self-training)
     assert ex["agenda"] == {"units": 2, "codes": 2, "weight": 1.0, "passages": 5}

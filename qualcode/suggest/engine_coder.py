@@ -7,11 +7,12 @@ see the unit's document: the compared documents are split into ``FOLDS`` groups 
 document, round robin in name order; fewer groups when there are fewer documents), and
 for each group a model is trained — and tuned, calibrated and given its "no code"
 paragraphs exactly as the project's own model — on the human codings of every *other*
-document, then scores the group's units without knowing any of their codings (the
-sequence stage sees no coded neighbours). A unit gets the code when its first
-suggestion's calibrated score is at least ``min_score`` (default 0.5: the code is more
-likely than not; 0 = the first suggestion on every unit); otherwise the engine leaves it
-uncoded, as a coder would.
+document (and the coding agenda, less the anchor examples copied from the group's
+documents: :mod:`qualcode.suggest.agenda`), then scores the group's units without knowing
+any of their codings (the sequence stage sees no coded neighbours). A unit gets the code
+when its first suggestion's calibrated score is at least ``min_score`` (default 0.5: the
+code is more likely than not; 0 = the first suggestion on every unit); otherwise the
+engine leaves it uncoded, as a coder would.
 
 ``engine`` is a reserved coder name (:data:`qualcode.config.ENGINE_CODER`): no coder can be
 created under it. The predictions are cached beside the project under a hash of the
@@ -94,6 +95,7 @@ def predictions(
 def _predict(
     session: Session, units: dict[int, list[tuple[int, int]]], groups: list[list[int]]
 ) -> tuple[Predictions, dict]:
+    from qualcode.suggest import agenda as agenda_mod
     from qualcode.suggest.layout import load_layouts
     from qualcode.suggest.model import (
         Coded,
@@ -105,6 +107,7 @@ def _predict(
     )
 
     codings = human_codings(session)
+    agenda = agenda_mod.load(session)
     out: Predictions = {}
     trained_on = []
     for group in groups:
@@ -124,7 +127,10 @@ def _predict(
             covered.setdefault(d, []).append((s, e))
         layouts = load_layouts(session, set(covered))
         negatives = _none_paragraphs(layouts, covered, _read_in_order(session, set(covered)))
-        model = train(session, codings=train_cod, negatives=negatives)
+        # an anchor example copied from a held-out document would teach the model that unit
+        kept = agenda.without(held)
+        mine = {"agenda": kept} if len(kept) < len(agenda) else {}  # else the project's own
+        model = train(session, codings=train_cod, negatives=negatives, **mine)
         keys = [(d, s, e) for d in group for s, e in units[d]]
         codes, M = score_spans(session, model, keys, Coded([]))
         for k, row in zip(keys, M, strict=True):

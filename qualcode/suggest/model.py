@@ -378,6 +378,8 @@ def train(
     is_code = np.asarray([c != NONE for c in classes])
     lab_idx = tune.label_index(all_labels, classes)
     doc_ids = np.asarray([d for d, _, _ in real_keys] + [-1] * len(ag), dtype=np.int64)
+    # the documents an agenda unit was copied from: off the training side of their folds
+    owners = [frozenset[int]()] * n_real + list(ag.docs)
     # the search runs on a sample of at most MAX_TUNE units (and every agenda unit)
     tune_rows = np.concatenate(
         [
@@ -401,10 +403,11 @@ def train(
             doc_ids[tune_rows],
             ag_w[tune_rows],
         )
-        res = tune.search(Kt, *tune_args)
+        own_t = [owners[i] for i in tune_rows]
+        res = tune.search(Kt, *tune_args, owners=own_t)
         res.tuned_on = len(keys)  # type: ignore[attr-defined]
         if n_real and int((~is_agenda[tune_rows]).sum()) <= tune.NESTED_MAX:
-            got = tune.nested(Kt, *tune_args)
+            got = tune.nested(Kt, *tune_args, owners=own_t)
             if got is not None:
                 expected = _expected(got[0], tune_args, "nested", got[2], got[3])
                 if expected is not None:  # the real units come first in tune_rows
@@ -416,8 +419,9 @@ def train(
     K = _cross(X, X, weights)
     w_all = tune.sample_weights(Y, ag_w, a_w)
     folds = tune.folds_by_document(doc_ids[:n_real]) if n_real else []
+    leave = tune.left_out(folds, doc_ids, owners)
     n_docs = len(np.unique(doc_ids[:n_real]))
-    oof = tune.oof_scores(K, Y, w_all, folds, [res.lam])[res.lam] if n_docs >= 2 else None
+    oof = tune.oof_scores(K, Y, w_all, folds, [res.lam], leave)[res.lam] if n_docs >= 2 else None
     if oof is not None:
         oof = oof[:n_real]
         if expected is None:
@@ -426,7 +430,7 @@ def train(
                 oof,
                 (Y[rows], [lab_idx[i] for i in rows], is_code, doc_ids[rows], ag_w[rows]),
                 "cross-validation" if not res.tuned else "cross-validation (search not nested)",
-                tune.seen_in_folds(Y[:n_real], lab_idx[:n_real], folds, Y[is_agenda]),
+                tune.seen_in_folds(Y[:n_real], lab_idx[:n_real], folds, Y[is_agenda], leave),
                 tune.training_documents(lab_idx[:n_real], doc_ids[:n_real], folds),
             )
     seq_B, sequence_cv = None, None
@@ -627,7 +631,12 @@ def _with_pseudo(session: Session, content_hash: str, ag, coded_keys):
     they weigh ``PSEUDO_WEIGHT`` each, and with the agenda as the cross-validation sets."""
     _, pseudo, layouts = _pseudo_examples(session, content_hash, ag, coded_keys)
     out = agenda_mod.Agenda(
-        list(ag.codes), list(ag.texts), list(ag.contexts), list(ag.weights), list(ag.keys)
+        list(ag.codes),
+        list(ag.texts),
+        list(ag.contexts),
+        list(ag.weights),
+        list(ag.keys),
+        list(ag.docs),
     )
     for (d, s, e), c in pseudo:
         lay = layouts[d]
@@ -883,8 +892,8 @@ def _sequence_stage(layouts, feat, X, K, weights, lam, folds, oof, keys, Y, labe
     unit_doc = np.asarray([d for d, _, _ in keys])
     S_nb = np.zeros((len(nb_keys), Y.shape[1]))
     n = len(Y)
-    for test in folds:
-        train_idx = np.setdiff1d(np.arange(n), test)
+    for test in folds:  # the units alone (no agenda unit): nothing more to leave out
+        train_idx = tune.training_side(n, test)
         alpha = tune.ridge_dual(K[np.ix_(train_idx, train_idx)], Y[train_idx], w[train_idx], lam)
         rows = np.flatnonzero(np.isin(nb_doc, np.unique(unit_doc[test])))
         S_nb[rows] = Kn[np.ix_(rows, train_idx)] @ alpha

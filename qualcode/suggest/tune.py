@@ -153,6 +153,31 @@ def folds_by_document(doc_ids: np.ndarray, k: int | None = None, seed: int = 0) 
     return [np.sort(perm[i::k]) for i in range(k)]
 
 
+def left_out(folds, doc_ids, owners=None) -> list[np.ndarray]:
+    """Per fold, the rows its training side leaves out besides the held-out ones: the agenda
+    units that belong to one of its held-out documents — an anchor example copied verbatim
+    from that document (:func:`qualcode.suggest.agenda.sources`), which would otherwise
+    teach the fold the held-out passage itself. ``owners``: per row, the documents it
+    belongs to (empty for the units and the other agenda units); ``doc_ids``: the rows'
+    documents (the held-out rows' are read)."""
+    if owners is None or not any(owners):
+        return [np.zeros(0, dtype=np.int64) for _ in folds]
+    owned = [(i, o) for i, o in enumerate(owners) if o]
+    doc_ids = np.asarray(doc_ids)
+    out = []
+    for test in folds:
+        held = set(doc_ids[test].tolist())
+        out.append(np.asarray([i for i, o in owned if o & held], dtype=np.int64))
+    return out
+
+
+def training_side(n: int, test: np.ndarray, leave: np.ndarray | None = None) -> np.ndarray:
+    """The rows of ``n`` a fold trains on: all but its held-out rows ``test`` and the rows
+    ``leave`` (its entry of :func:`left_out`)."""
+    train = np.setdiff1d(np.arange(n), test)
+    return train if leave is None or not len(leave) else np.setdiff1d(train, leave)
+
+
 def ridge_dual(K: np.ndarray, Y: np.ndarray, w: np.ndarray, lam: float) -> np.ndarray:
     """``α`` of weighted kernel ridge: minimise Σ w_i ‖y_i − f(x_i)‖² + λ‖f‖²."""
     from scipy.linalg import cho_factor, cho_solve
@@ -219,12 +244,14 @@ def f1_per_code(first: np.ndarray, gold: list[frozenset[int]]) -> dict[int, floa
 
 
 def oof_scores(
-    K: np.ndarray, Y: np.ndarray, w: np.ndarray, folds: list[np.ndarray], lams
+    K: np.ndarray, Y: np.ndarray, w: np.ndarray, folds: list[np.ndarray], lams, leave=None
 ) -> dict[float, np.ndarray]:
+    """Held-out scores per ``λ``; ``leave``: per fold, rows off its training side
+    (:func:`left_out`)."""
     n = len(Y)
     out = {lam: np.zeros_like(Y) for lam in lams}
-    for test in folds:
-        train = np.setdiff1d(np.arange(n), test)
+    for k, test in enumerate(folds):
+        train = training_side(n, test, None if leave is None else leave[k])
         if len(train) == 0:
             continue
         Ktr = K[np.ix_(train, train)]
@@ -234,17 +261,20 @@ def oof_scores(
     return out
 
 
-def seen_in_folds(Y: np.ndarray, labels: list[frozenset[int]], folds, always=None):
+def seen_in_folds(Y: np.ndarray, labels: list[frozenset[int]], folds, always=None, leave=None):
     """Per unit: whether the fold that held it out had one of its codes on the training side
     (units with no code count as seen). A code coded in one document only cannot be learned
     when that document is held out, while the model trained on everything knows it: such
-    units say nothing about new documents. ``always``: target rows that are always on the
-    training side (the coding agenda's units)."""
+    units say nothing about new documents. ``always``: the target rows of the coding
+    agenda's units, rows ``len(labels) + j`` after the units; ``leave`` (:func:`left_out`):
+    per fold, those of them off its training side."""
     n = len(labels)
     seen = np.ones(n, dtype=bool)
-    extra = np.zeros(Y.shape[1]) if always is None else np.asarray(always).sum(axis=0)
-    for test in folds:
+    always = np.zeros((0, Y.shape[1])) if always is None else np.asarray(always)
+    for k, test in enumerate(folds):
         train = np.setdiff1d(np.arange(n), test)
+        off = np.zeros(0, dtype=np.int64) if leave is None else np.asarray(leave[k]) - n
+        extra = always[np.setdiff1d(np.arange(len(always)), off)].sum(axis=0)
         known = set(np.flatnonzero(Y[train].sum(axis=0) + extra > 0).tolist())
         for i in test:
             seen[i] = not labels[i] or bool(labels[i] & known)
@@ -291,11 +321,14 @@ def search(
     is_code: np.ndarray,
     doc_ids: np.ndarray,
     agenda: np.ndarray | None = None,
+    owners=None,
 ) -> TuneResult:
     """Choose block weights, ``λ`` and the agenda's weight by grouped cross-validation.
 
     ``labels`` are class indices per unit (empty for "no code" units); ``agenda`` marks the
-    coding agenda's units, which come last and are never held out. The search grows with
+    coding agenda's units, which come last and are never held out; ``owners``: per row the
+    documents it belongs to — an agenda unit copied from a held-out document is left off
+    that fold's training side (:func:`left_out`). The search grows with
     the evidence: no search below ``MIN_TUNE_UNITS`` coded passages (only the agenda's
     weight, when there is an agenda and two documents), a small one (the semantic block on
     or off, the agenda's weight, ``λ`` 1) below ``SMALL_UNITS`` or ``MIN_FULL_DOCS``
@@ -311,6 +344,7 @@ def search(
     coded_rows = [i for i, lab in enumerate(real_labels) if lab]
     n_docs = len(np.unique(doc_ids[coded_rows])) if coded_rows else 0
     folds = folds_by_document(doc_ids[:n_real]) if n_real else []
+    leave = left_out(folds, doc_ids, owners)
     prior, prior_a = prior_weights(Ks, has_agenda)
     if not n_real and "heading" in Ks:  # the agenda alone (measured on the benchmark corpora)
         prior["heading"] = ZERO_SHOT_HEADING
@@ -324,7 +358,7 @@ def search(
         todo = [lam for lam in lams if lam not in got_lams]
         if todo:
             w = sample_weights(Y, agw, a)
-            got_lams.update(oof_scores(combine(Ks, weights), Y, w, folds, todo))
+            got_lams.update(oof_scores(combine(Ks, weights), Y, w, folds, todo, leave))
         got = []
         for lam in lams:
             S = got_lams[lam][:n_real]
@@ -459,6 +493,7 @@ def nested(
     is_code: np.ndarray,
     doc_ids: np.ndarray,
     agenda: np.ndarray | None = None,
+    owners=None,
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray] | None:
     """Nested cross-validation: for each outer fold (whole documents) the search runs on the
     other documents alone and its choice scores the fold. Returns the held-out scores of
@@ -467,7 +502,8 @@ def nested(
     training side had (a code coded in one document only cannot be learned when that
     document is held out, but the final model knows it: such units say nothing about new
     documents) and how many documents of them it had (:func:`training_documents`); None
-    below two documents."""
+    below two documents. ``owners`` as in :func:`search`: an agenda unit copied from an
+    outer fold's document is on neither side of that fold's search."""
     n = len(Y)
     agw = np.zeros(n) if agenda is None else np.asarray(agenda, dtype=np.float64)
     agenda = agw > 0
@@ -475,13 +511,19 @@ def nested(
     if len(np.unique(doc_ids[:n_real])) < 2:
         return None
     folds = folds_by_document(doc_ids[:n_real], seed=1)
+    leave = left_out(folds, doc_ids, owners)
     S = np.zeros((n_real, Y.shape[1]))
-    for test in folds:
-        inner = np.concatenate([np.setdiff1d(np.arange(n_real), test), np.flatnonzero(agenda)])
+    for test, off in zip(folds, leave, strict=True):
+        inner = np.concatenate(
+            [np.setdiff1d(np.arange(n_real), test), np.setdiff1d(np.flatnonzero(agenda), off)]
+        )
         sub = {b: K[np.ix_(inner, inner)] for b, K in Ks.items()}
-        res = search(sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agw[inner])
+        own = None if owners is None else [owners[i] for i in inner]
+        res = search(
+            sub, Y[inner], [labels[i] for i in inner], is_code, doc_ids[inner], agw[inner], own
+        )
         S[test] = fit_predict(Ks, Y, agw, inner, test, res)
-    seen = seen_in_folds(Y[:n_real], labels[:n_real], folds, Y[agenda])
+    seen = seen_in_folds(Y[:n_real], labels[:n_real], folds, Y[agenda], leave)
     return S, folds, seen, training_documents(labels[:n_real], doc_ids[:n_real], folds)
 
 
@@ -624,16 +666,17 @@ def apply_primal(Z: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def sequence_cv(
-    Z: np.ndarray, S1: np.ndarray, Y, w, folds, labels, is_code
+    Z: np.ndarray, S1: np.ndarray, Y, w, folds, labels, is_code, leave=None
 ) -> tuple[np.ndarray, float] | None:
     """Held-out scores of the sequence stage (a correction of the first stage's held-out
-    scores ``S1`` from the features ``Z``) and its best ``λ``."""
+    scores ``S1`` from the features ``Z``) and its best ``λ``; ``leave`` as in
+    :func:`oof_scores`."""
     n = len(Y)
     best = None
     for lam in SEQ_LAMBDAS:
         S = np.zeros_like(Y)
-        for test in folds:
-            train = np.setdiff1d(np.arange(n), test)
+        for k, test in enumerate(folds):
+            train = training_side(n, test, None if leave is None else leave[k])
             if len(train) == 0:
                 return None
             B = ridge_primal(Z[train], Y[train] - S1[train], w[train], lam)
