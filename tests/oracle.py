@@ -530,13 +530,13 @@ def rq_figures(db: str, p: Project, structural) -> dict[str, dict]:
         ]
         con.close()
         ids = set().union(*(p.subtree(t) for t in tops)) if tops else set()
-        segs = {sg for sg in p.segments() if sg[0] in ids}
+        segs = {sg[1:] for sg in p.segments() if sg[0] in ids}  # a passage once
         prog = progress(p, structural, ids | p.not_relevant)
         total = sum(t for t, _ in prog.values())
         done = sum(k for _, k in prog.values())
         out[name] = {
             "codings": len(segs),
-            "documents": len({d for _c, d, _s, _e in segs}),
+            "documents": len({d for d, _s, _e in segs}),
             "coded_share": share(done, total),
         }
     return out

@@ -43,7 +43,7 @@ def test_rq_add_list_show_edit_and_errors(demo_cli):
     assert d["coded_share"] == round(share_by_hand(demo_cli.db, H), 4)
     rows = demo_cli.json("rq", "list")
     # segments, as `report freq --rq` counts them
-    assert [(r["rq"], r["segments"], r["documents"]) for r in rows] == [("F1", 45, 7)]
+    assert [(r["rq"], r["segments"], r["documents"]) for r in rows] == [("F1", 41, 7)]
     assert rows == [demo_cli.json("rq", "show", "F1")]  # one row shape
     out = demo_cli.ok("rq", "show", "F1").stdout
     assert "criterion    Probleme" in out and f"categories   {H}" in out

@@ -250,7 +250,7 @@ def test_agenda_rows_exactly(cli, small):
     base = {"anchor_source": None, "definition": "", "anchor": "", "rule": ""}
     assert rows == [
         {**base, "rq": "F1", "number": "1", "level": 1, "code": "A", "name": "A", "definition": "Probleme",
-         "anchor": "Es fehlt …", "rule": "Ist-Zustand", "segments": 0, "documents": 0},
+         "anchor": "Es fehlt …", "rule": "Ist-Zustand", "segments": 2, "documents": 1},  # A1's two
         {**base, "rq": "F1", "number": "1.1", "level": 2, "code": "A/A1", "name": "A1",
          "definition": "Mangel an Ressourcen", "anchor": PARAS[1],
          "anchor_source": f"doc.txt, {sp[1][0]}–{sp[1][1]}", "segments": 2, "documents": 1},

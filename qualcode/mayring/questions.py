@@ -225,20 +225,21 @@ def list_questions(session: Session) -> list[dict]:
 
 
 def figures(session: Session, rq: ResearchQuestion, tree: CodeTree) -> dict[str, Any]:
-    """How much is coded for the question: ``segments`` (as `report freq --rq` counts them:
-    a span coded identically by several coders once), ``codings``, ``documents`` (the
-    automatic coder's codings left out) and ``coded_share`` (:func:`coded_share`)."""
+    """How much is coded for the question: ``segments`` (as `report freq --rq` counts a
+    category with its sub-categories: a passage once, however many of the question's codes
+    or coders coded it), ``codings``, ``documents`` (the automatic coder's codings left
+    out) and ``coded_share`` (:func:`coded_share`)."""
     ids = question_code_ids(session, rq, tree)
     codings = session.execute(
         select(Coding.code_id, Coding.document_id, Coding.start, Coding.end)
         .join(Coder, Coder.id == Coding.coder_id)
         .where(Coding.code_id.in_(ids), Coder.name != AUTO_CODER)  # type: ignore[attr-defined]
     ).all()
-    segments = set(codings)
+    segments = {(d, s, e) for _c, d, s, e in codings}
     return {
         "segments": len(segments),
         "codings": len(codings),
-        "documents": len({s[1] for s in segments}),
+        "documents": len({d for d, _s, _e in segments}),
         "coded_share": coded_share(session, rq),
     }
 
