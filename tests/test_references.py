@@ -105,3 +105,22 @@ def test_a_coder_named_in_another_case_is_the_same_coder_everywhere(cli, write_f
     assert error(cli("agreement", "--coders", "anna,ANNA")) == (
         "error: agreement needs at least two different coders — give --coders A,B (comma-separated)"
     )
+
+
+def test_the_fast_paths_refuse_a_name_that_is_another_documents_id(numbered) -> None:
+    """A document named like another's id (a REFI source may be called "4"): `suggest --doc`,
+    `similar` and `search --doc` refuse it warm or cold, as the full path does."""
+    import sqlite3
+
+    cli = numbered
+    cli.ok("codes", "add", "X")
+    cli.ok("--coder", "anna", "code", "1.txt", "--start", "0", "--end", "10", "--code", "X")
+    con = sqlite3.connect(cli.db)
+    with con:
+        con.execute("UPDATE document SET name = '4' WHERE name = '3.txt'")  # id 5; 4 is 2.txt
+    con.close()
+    expected = "error: document '4' is ambiguous: the id of '2.txt' and the name of '4'"
+    for _ in range(2):  # the second run finds the model and the index cached
+        assert error(cli("suggest", "--doc", "4")).startswith(expected)
+        assert error(cli("similar", "4", "--start", "0", "--end", "10")).startswith(expected)
+        assert error(cli("search", "Sitzung", "--doc", "4")).startswith(expected)

@@ -139,6 +139,37 @@ def test_stats_without_decisions_and_bad_combinations(cli, doc):
     assert r.exit_code == 2 and json.loads(r.stdout)["error"].startswith("--coder goes with")
 
 
+
+def test_stats_keep_two_coders_decisions_on_one_passage_apart(cli, doc, db_path):
+    """anna codes the passage with the first suggestion, ben dismisses it: two decisions,
+    one coded and one dismissed (the later one replaced the earlier); --coder Anna is anna,
+    an unknown coder is refused."""
+    from qualcode.database import transaction
+    from qualcode.suggest.decisions import record
+
+    eng = _engine(db_path)
+    shown = [{"code": X, "score": 0.8}, {"code": Y, "score": 0.3}]
+    _code(cli, doc, 0, X, "anna")
+    cli.ok("codes", "add", "Kat/W")  # ben exists already (he coded Z)
+    with transaction(eng, "t", "anna", record=False) as s:
+        assert record(s, "anna", 1, *doc[0], shown) == "coded"
+    with transaction(eng, "t", "ben", record=False) as s:
+        assert record(s, "ben", 1, *doc[0], shown) == "dismissed"
+    eng.dispose()
+    st = cli.json("suggest", "--stats")
+    assert (st["passages"], st["coded"], st["dismissed"]) == (2, 1, 1)
+    assert (st["first_taken"], st["first_taken_rate"]) == (1, 1.0)
+    anna = cli.json("suggest", "--stats", "--coder", "Anna")
+    assert (anna["coder"], anna["passages"], anna["coded"], anna["dismissed"]) == (
+        "anna",
+        1,
+        1,
+        0,
+    )
+    r = cli("suggest", "--stats", "--coder", "nobody")
+    assert r.exit_code == 2 and "unknown coder 'nobody'" in r.stderr
+
+
 pytest.importorskip("textual")
 
 

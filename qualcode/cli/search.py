@@ -49,7 +49,9 @@ def _fast(pattern_rule, doc: str | None, context: int) -> list[dict] | None:
             doc_ids = set_ids(execute, state().doc_set)
         if doc:
             found = [i for (i,) in conn.execute("SELECT id FROM document WHERE name = ?", (doc,))]
-            if not found:
+            from qualcode.suggest.fast import named_and_numbered
+
+            if not found or named_and_numbered(conn, doc):
                 return None  # the session path resolves ids, other spellings, typos
             doc_ids = [i for i in found if doc_ids is None or i in doc_ids]
         return search(execute, pattern_rule, doc_ids=doc_ids, context=context)

@@ -211,25 +211,40 @@ def decision_stats(session: Session, coder: str | None = None) -> dict:
 
     t = _table()
     stmt = select(
-        t.c.document_id, t.c.start, t.c.end, t.c.code_id, t.c.rank, t.c.score, t.c.outcome
+        t.c.document_id,
+        t.c.start,
+        t.c.end,
+        t.c.code_id,
+        t.c.rank,
+        t.c.score,
+        t.c.outcome,
+        t.c.coder,
     )
     if coder:
+        from qualcode.codings import find_coder
+        from qualcode.errors import NotFound
+
+        found = find_coder(session, coder)  # `Anna` is anna, as everywhere
+        if found is None:
+            raise NotFound(f"unknown coder {coder!r}", "`qualcode status` lists the coders")
+        coder = found.name
         stmt = stmt.where(t.c.coder == coder)
     paths = code_paths(session.execute(select(Code.id, Code.parent_id, Code.name)))
     docs = {d for (d,) in session.execute(select(Document.id))}
     rows = []
     gone = 0
-    for d, s, e, c, rank, score, outcome in session.execute(stmt.order_by(t.c.id)):
+    for d, s, e, c, rank, score, outcome, who in session.execute(stmt.order_by(t.c.id)):
         if c not in paths or d not in docs:
             gone += 1
             continue
-        rows.append((d, s, e, c, rank, float(score), outcome))
-    passages: dict[tuple[int, int, int], str] = {}
-    for d, s, e, _c, _rank, _score, outcome in rows:
-        passages[(d, s, e)] = "dismissed" if outcome == DISMISSED else "coded"
+        rows.append((d, s, e, c, rank, float(score), outcome, who))
+    # a decision is a coder's on a passage: anna's and ben's on one passage are two
+    passages: dict[tuple[str, int, int, int], str] = {}
+    for d, s, e, _c, _rank, _score, outcome, who in rows:
+        passages[(who, d, s, e)] = "dismissed" if outcome == DISMISSED else "coded"
     per: dict[int, dict] = {}
     decided: list[tuple[float, int]] = []
-    for _d, _s, _e, c, rank, score, outcome in rows:
+    for _d, _s, _e, c, rank, score, outcome, _who in rows:
         x = per.setdefault(
             c,
             {

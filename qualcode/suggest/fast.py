@@ -67,6 +67,19 @@ def similar(db: str | None, doc: str, start: int, end: int, top: int) -> list[di
         conn.close()
 
 
+def named_and_numbered(conn, doc: str) -> bool:
+    """``doc`` names one document and is the id of another: ambiguous, the full path
+    (:func:`qualcode.documents.resolve_document`) refuses it."""
+    from qualcode.textutil import is_id
+
+    return is_id(doc) and (
+        conn.execute(
+            "SELECT 1 FROM document WHERE id = ? AND name <> ?", (int(doc), doc)
+        ).fetchone()
+        is not None
+    )
+
+
 def _similar(conn, url: str, doc: str, start: int, end: int, top: int) -> list[dict] | None:
     import numpy as np
 
@@ -74,7 +87,7 @@ def _similar(conn, url: str, doc: str, start: int, end: int, top: int) -> list[d
     from qualcode.suggest.service import _top, exclude_span, passage_items
 
     row = conn.execute("SELECT id FROM document WHERE name = ?", (doc,)).fetchone()
-    if row is None:
+    if row is None or named_and_numbered(conn, doc):
         return None  # an id, a near miss or an unknown name: the full path resolves or explains
     setting = conn.execute("SELECT value FROM meta WHERE key = 'nlp.model'").fetchone()
     nlp_name = repr(nlp.configured(setting[0] if setting else None))
@@ -139,8 +152,8 @@ def _suggest_doc(conn, url: str, doc: str, top: int, min_score: float) -> list[d
     from qualcode.suggest.service import _has_words
 
     row = conn.execute("SELECT id, name FROM document WHERE name = ?", (doc,)).fetchone()
-    if row is None:
-        return None
+    if row is None or named_and_numbered(conn, doc):
+        return None  # the full path resolves, or refuses an ambiguous reference
     model = cache.load(url, "model", _model_hash(conn, url))
     if not isinstance(model, CodeModel) or getattr(model, "version", None) != MODEL_VERSION:
         return None
