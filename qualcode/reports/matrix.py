@@ -52,27 +52,10 @@ def _groups(session: Session, by: str | None, sets: bool, docs: list[int]) -> di
     return found
 
 
-def code_matrix(
-    session: Session,
-    presence: bool = False,
-    coder: str | None = None,
-    include_auto: bool = False,
-    level: int | None = None,
-    by: str | None = None,
-    sets: bool = False,
-    code: str | None = None,
-) -> MatrixReport:
-    """The matrix of :func:`matrix_report` (without the number of documents of its total)."""
-    return matrix_report(
-        session,
-        presence=presence,
-        coder=coder,
-        include_auto=include_auto,
-        level=level,
-        by=by,
-        sets=sets,
-        code=code,
-    )[0]
+def code_matrix(session: Session, **options) -> MatrixReport:
+    """The matrix of :func:`matrix_report` (same options), without the number of documents
+    of its total."""
+    return matrix_report(session, **options)[0]
 
 
 def matrix_report(
