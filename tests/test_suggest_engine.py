@@ -88,6 +88,9 @@ def test_explain_output(demo_cli):
     assert cv["chosen"]["macro_f1"] >= cv["plain_text"]["macro_f1"]
     text = demo_cli.ok("suggest", "--explain").stdout
     assert text.startswith("model ") and "cross-validation: " in text and "plain text" in text
+    # the passages held out, not the agenda's texts (never held out) with them
+    assert cv["held_out_units"] < cv["units"]
+    assert f"{cv['folds']} folds by document, {cv['held_out_units']} passages held out" in text
     # the table names the agenda's weight: else the demo's chosen row (words, chars and the
     # starter codebook's agenda) reads like the plain-text row with another figure
     chosen = next(line for line in text.splitlines() if line.startswith("chosen "))

@@ -378,7 +378,13 @@ def _explain_text(ex: dict) -> str:
     if rows:
         lines += [
             "",
-            f"cross-validation: {cv['folds']} folds by document, {cv['units']} passages, {cv['configurations_tried']} configurations tried",
+            f"cross-validation: {cv['folds']} folds by document, "
+            + (  # the agenda's texts are on the training side, never held out
+                f"{cv['held_out_units']} passages held out"
+                if cv.get("held_out_units")
+                else f"{cv['units']} units"
+            )
+            + f", {cv['configurations_tried']} configurations tried",
             "",
         ]
         lines.append(
