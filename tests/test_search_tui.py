@@ -87,7 +87,7 @@ async def test_retrieval_screen_takes_a_query(demo_db: str) -> None:
 
     app = make(demo_db)
     async with app.run_test(size=(140, 40)) as pilot:
-        ret = await open_retrieval(app, pilot, "Personalmangel", 9)
+        ret = await open_retrieval(app, pilot, "Personalmangel", 7)  # 9 codings on 7 spans
         await pilot.press("slash")
         await wait_until(pilot, lambda: app.screen is not ret, "the query prompt")
         app.screen.query_one("Input").value = ""
