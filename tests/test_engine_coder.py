@@ -162,7 +162,7 @@ def test_every_prediction_comes_from_a_model_that_did_not_see_its_document(
     class Fake:
         pass
 
-    def fake_train(session, content_hash="", codings=None, prior=None, negatives=None):
+    def fake_train(session, content_hash="", codings=None, prior=None, negatives=None, agenda=None):
         m = Fake()
         m.docs = {d for d, *_ in codings}  # type: ignore[attr-defined]
         assert all(d in m.docs for d, *_ in negatives or [])

@@ -128,9 +128,8 @@ def _predict(
         layouts = load_layouts(session, set(covered))
         negatives = _none_paragraphs(layouts, covered, _read_in_order(session, set(covered)))
         # an anchor example copied from a held-out document would teach the model that unit
-        kept = agenda.without(held)
-        mine = {"agenda": kept} if len(kept) < len(agenda) else {}  # else the project's own
-        model = train(session, codings=train_cod, negatives=negatives, **mine)
+        # (the agenda read once: its anchors' sources read every document's text)
+        model = train(session, codings=train_cod, negatives=negatives, agenda=agenda.without(held))
         keys = [(d, s, e) for d in group for s, e in units[d]]
         codes, M = score_spans(session, model, keys, Coded([]))
         for k, row in zip(keys, M, strict=True):
