@@ -358,6 +358,15 @@ async def open_retrieval(app, pilot, code_name: str, segments: int):
     return ret
 
 
+def error(result) -> str:
+    """The one line of an expected error: exit code 2, no traceback, one line on stderr."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
 def rows(db: str, sql: str, *args) -> list[tuple]:
     """The rows of a query on an SQLite project, read with plain sqlite3."""
     import sqlite3

@@ -5,20 +5,12 @@ data are refused with one line, before anything is written."""
 from __future__ import annotations
 
 import pytest
-from conftest import db_snapshot, rows
+from conftest import db_snapshot, error, rows
 
 COLUMNS = (
     "the columns are path, description, definition, anchor, rule, color, codable (German:"
     " Kategorie, Beschreibung, Definition, Ankerbeispiel, Kodierregel, Farbe, kodierbar)"
 )
-
-
-def error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import db_snapshot, rows
+from conftest import db_snapshot, error, rows
 
 TEXT = (
     "Die Teamsitzung beginnt um neun. Frau Weiß begrüßt alle.\n\n"
@@ -23,14 +23,6 @@ def project(cli, write_file):
     cli.ok("import", str(write_file("sitzung.txt", TEXT)))
     cli.ok("codes", "add", "ziele")
     return cli
-
-
-def error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def refused(cli, path) -> str:

@@ -6,7 +6,7 @@ problem — nothing is half-read, nothing changes."""
 from __future__ import annotations
 
 import pytest
-from conftest import db_snapshot, rows
+from conftest import db_snapshot, error, rows
 
 from qualcode.errors import InvalidInput
 from qualcode.textutil import yes_no
@@ -19,14 +19,6 @@ DOCS = {
     "p1.md": "Es fehlt Personal an allen Schulen.\n\nEs fehlt Zeit für Fallberatung.",
     "p2.md": "Personal ist knapp.\n\nZeit für Beratung fehlt.",
 }
-
-
-def error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture

@@ -6,18 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import db_snapshot, rows
+from conftest import db_snapshot, error, rows
 
 H = "Herausforderungen und Hindernisse"
 RULE = "names may not contain control, escape or direction-override characters"
-
-
-def error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def n_codes(db: str, name: str) -> int:

@@ -5,15 +5,7 @@ non-ASCII digits, and the same for checkpoints, check samples and research quest
 from __future__ import annotations
 
 import pytest
-from conftest import db_snapshot, rows
-
-
-def error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+from conftest import db_snapshot, error, rows
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from conftest import db_snapshot, rows
+from conftest import db_snapshot, error, rows
 
 H = "Herausforderungen und Hindernisse"
 CODE = "00000000-0000-4000-8000-000000000001"
@@ -15,14 +15,6 @@ SRC = "00000000-0000-4000-8000-000000000051"
 NOTE = "00000000-0000-4000-8000-000000000061"
 VAR = "00000000-0000-4000-8000-000000000071"
 SET = "00000000-0000-4000-8000-000000000081"
-
-
-def error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def qdpx(

@@ -139,7 +139,6 @@ def test_stats_without_decisions_and_bad_combinations(cli, doc):
     assert r.exit_code == 2 and json.loads(r.stdout)["error"].startswith("--coder goes with")
 
 
-
 def test_stats_keep_two_coders_decisions_on_one_passage_apart(cli, doc, db_path):
     """anna codes the passage with the first suggestion, ben dismisses it: two decisions,
     one coded and one dismissed (the later one replaced the earlier); --coder Anna is anna,
