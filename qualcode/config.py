@@ -19,6 +19,9 @@ ENV_DB = "QUALCODE_DB"
 ENV_CODER = "QUALCODE_CODER"
 ENV_NLP_MODEL = "QUALCODE_NLP_MODEL"
 ENV_LANG = "QUALCODE_LANG"
+# "1", set by `qualcode serve --users` for each workbench: the coder is the login of the
+# browser session, and the workbench neither offers nor accepts another name
+ENV_CODER_LOCKED = "QUALCODE_CODER_LOCKED"
 AUTO_CODER = "auto"
 ENGINE_CODER = (
     "engine"  # reserved: the suggestions engine as a coder (`agreement --coders anna,engine`)

@@ -24,6 +24,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from qualcode.config import ENV_CODER_LOCKED
 from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
@@ -35,9 +36,7 @@ T = TypeVar("T")
 
 ENGINE_DELAY = 0.1  # seconds after the first frame before the engine is opened in a worker
 EMBEDDER_DELAY = 1.0  # seconds after the first frame before the background embedder is started
-# Set to "1" by `qualcode serve --users` (qualcode.web.server): the coder is the login of the
-# browser session, and the workbench neither offers nor accepts another name.
-CODER_LOCKED_ENV = "QUALCODE_CODER_LOCKED"
+CODER_LOCKED_ENV = ENV_CODER_LOCKED  # (qualcode.config: `serve --users` sets it)
 
 
 class QualcodeApp(App):

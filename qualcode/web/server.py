@@ -32,6 +32,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from qualcode import portable
+from qualcode.config import ENV_CODER_LOCKED
 from qualcode.errors import InvalidInput
 from qualcode.web.auth import CODER_KEY, SESSION_KEY, Access
 
@@ -43,9 +44,7 @@ HEARTBEAT = 15.0  # seconds between the websocket's pings: an idle tab is not cu
 SERVER_HEADER = "qualcode"  # instead of aiohttp's "Python/3.x aiohttp/3.x"
 # Environment variables the workbench processes do not inherit.
 PRIVATE_ENV = ("QUALCODE_SERVE_TOKEN",)
-# "1": the workbench's coder is the login and cannot be changed (qualcode.tui.app has the
-# same name; not imported from there, to keep Textual out of the server process).
-CODER_LOCKED_ENV = "QUALCODE_CODER_LOCKED"
+CODER_LOCKED_ENV = ENV_CODER_LOCKED  # "1": the workbench's coder is the login (qualcode.config)
 
 
 def check_access(host: str, *, users: bool, token: bool, behind_proxy: bool) -> None:
