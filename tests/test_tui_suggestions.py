@@ -27,6 +27,16 @@ def _codings(db: str) -> int:
         con.close()
 
 
+def shown_for_selection(screen, panel) -> bool:
+    """The panel shows suggestions computed for the passage now selected (a `j` whose
+    computation has not started yet leaves the previous passage's on screen)."""
+    return (
+        bool(panel.codes)
+        and not screen._sugg_busy
+        and screen._sugg_request == (screen.doc.id, *screen.view.sel)
+    )
+
+
 def test_suggestions_after_a_coding_are_marked_outdated_until_refreshed(demo_db, monkeypatch):
     import qualcode.suggest as suggest
 
@@ -49,7 +59,9 @@ def test_suggestions_after_a_coding_are_marked_outdated_until_refreshed(demo_db,
             screen = app.screen
             panel = screen.query_one("SuggestionsPanel")
             await pilot.press("j", "j")
-            await wait_until(pilot, lambda: bool(panel.codes), "the first suggestions")
+            await wait_until(
+                pilot, lambda: shown_for_selection(screen, panel), "the first suggestions"
+            )
             assert not panel.stale and calls
             before = _codings(demo_db)
             await pilot.press("A")  # accept: codes the passage
@@ -118,7 +130,9 @@ def test_a_never_codes_a_passage_with_the_suggestions_of_another(demo_db, monkey
             screen = app.screen
             panel = screen.query_one("SuggestionsPanel")
             await pilot.press("j", "j")
-            await wait_until(pilot, lambda: bool(panel.codes), "the first suggestions")
+            await wait_until(
+                pilot, lambda: shown_for_selection(screen, panel), "the first suggestions"
+            )
             before = _codings(demo_db)
             await pilot.press("j", "A")
             await wait_until(
@@ -130,7 +144,9 @@ def test_a_never_codes_a_passage_with_the_suggestions_of_another(demo_db, monkey
             release.set()
             await wait_until(
                 pilot,
-                lambda: bool(panel.codes) and panel.codes[0]["code"] == "Zeitmangel",
+                lambda: (
+                    shown_for_selection(screen, panel) and panel.codes[0]["code"] == "Zeitmangel"
+                ),
                 "this passage's suggestions",
             )
             start, end = screen.view.sel
